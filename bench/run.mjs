@@ -1,0 +1,610 @@
+#!/usr/bin/env node
+// kmstrail benchmark (`npm run bench`). Plain Node ESM, built-ins only.
+//
+// Generates synthetic CloudTrail input with ../shared/bench/gen-trail.mjs, then times kmstrail
+// side by side with jq, zcat and a plain stream-json pipeline on the same machine in one run,
+// checks that kmstrail prints the same records as jq, and prints a table of wall time,
+// throughput, peak RSS and the goals of the performance issue. Results also go to OUT/results.json.
+//
+// Exit code: 0 when every output check passed or was skipped (a missed goal or a failing command
+// is reported, not fatal: this is a report); 1 when some output differs; 2 on usage errors.
+//
+// Run `node bench/run.mjs --help` for the options.
+import { spawn, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const MIB = 1024 * 1024;
+const RSS_LIMIT_MB = 200;
+const ALL_SCENARIOS = ['event-plain', 'event-gz', 'all-jsonl', 'big-rss', 'tree-jobs'];
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+let KMSTRAIL = path.join(REPO, 'bin', 'kmstrail.js'); // --kmstrail overrides
+const STREAMJSON = fileURLToPath(new URL('./streamjson-baseline.mjs', import.meta.url));
+const JQ_CREATEKEY = '.Records[] | select(.eventName=="CreateKey")';
+
+const USAGE = `usage: node bench/run.mjs [options]
+
+  --mb N             size of the plain trail in MiB (default 256)
+  --big-mb N         size of the big trail for the constant-memory check (default 0 = skip; e.g. 2048)
+  --tree-mb N        uncompressed size of the AWSLogs tree of .json.gz files (default 200)
+  --out DIR          where inputs, outputs and results.json go (default bench/out, gitignored)
+  --gen PATH         gen-trail.mjs to use (default ../shared/bench/gen-trail.mjs next to the repo)
+  --kmstrail PATH    kmstrail entry point to benchmark (default bin/kmstrail.js), e.g. an older build
+  --reuse            keep inputs already generated in DIR instead of generating them again
+  --only a,b         run only these scenarios: ${ALL_SCENARIOS.join(', ')}
+  --skip-streamjson  leave out the (slow) stream-json baseline
+  --runs N           run each timed command N times and report the median (default 1)
+  -h, --help         show this help`;
+
+// ---------------------------------------------------------------- options
+
+function fail(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+function numberOption(values, name, fallback, { min = 0, integer = false } = {}) {
+  if (values[name] === undefined) return fallback;
+  const n = Number(values[name]);
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) fail(`--${name} wants a number >= ${min}, got "${values[name]}"`);
+  return n;
+}
+
+function parseOptions(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        mb: { type: 'string' }, 'big-mb': { type: 'string' }, 'tree-mb': { type: 'string' },
+        out: { type: 'string' }, gen: { type: 'string' }, kmstrail: { type: 'string' }, reuse: { type: 'boolean' },
+        only: { type: 'string' }, 'skip-streamjson': { type: 'boolean' }, runs: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    fail(`${err.message}\n${USAGE}`);
+  }
+  const v = parsed.values;
+  if (v.help) { console.log(USAGE); process.exit(0); }
+  const opts = {
+    mb: numberOption(v, 'mb', 256, { min: 1 }),
+    bigMb: numberOption(v, 'big-mb', 0),
+    treeMb: numberOption(v, 'tree-mb', 200, { min: 1 }),
+    runs: numberOption(v, 'runs', 1, { min: 1, integer: true }),
+    // Default output lives next to this script so `npm run bench` works from any cwd.
+    out: path.resolve(v.out ?? fileURLToPath(new URL('./out', import.meta.url))),
+    gen: v.gen ? path.resolve(v.gen) : fileURLToPath(new URL('../../shared/bench/gen-trail.mjs', import.meta.url)),
+    reuse: Boolean(v.reuse),
+    skipStreamjson: Boolean(v['skip-streamjson']),
+  };
+  if (v.kmstrail) KMSTRAIL = path.resolve(v.kmstrail);
+  opts.kmstrail = KMSTRAIL;
+  opts.scenarios = selectScenarios(v.only, opts.bigMb);
+  return opts;
+}
+
+function selectScenarios(only, bigMb) {
+  let names = ALL_SCENARIOS;
+  if (only) {
+    const wanted = only.split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = wanted.filter((n) => !ALL_SCENARIOS.includes(n));
+    if (unknown.length) fail(`unknown scenario(s) in --only: ${unknown.join(', ')} (known: ${ALL_SCENARIOS.join(', ')})`);
+    names = ALL_SCENARIOS.filter((n) => wanted.includes(n)); // canonical order, so reports line up across runs
+  }
+  if (bigMb === 0 && names.includes('big-rss')) {
+    if (only) console.error('bench: big-rss skipped because --big-mb is 0 (try --big-mb 2048)');
+    names = names.filter((n) => n !== 'big-rss');
+  }
+  return names;
+}
+
+// ---------------------------------------------------------------- environment
+
+function tryExec(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+// GNU time gives peak RSS of the child (and, through wait4, of its descendants: for a shell
+// pipeline that is the largest single process, not the sum). Node cannot measure a child's
+// RSS itself, so without GNU time we only report wall time.
+function detectTimeTool(scratchDir) {
+  const bin = '/usr/bin/time';
+  if (!fs.existsSync(bin)) return null;
+  const probe = path.join(scratchDir, '.time-probe');
+  const ok = tryExec(bin, ['-f', '%e %M', '-o', probe, 'true']) !== null && parseTimeFile(probe) !== null;
+  fs.rmSync(probe, { force: true });
+  return ok ? bin : null;
+}
+
+function parseTimeFile(file) {
+  let text;
+  try { text = fs.readFileSync(file, 'utf8'); } catch { return null; }
+  // On failure GNU time writes "Command exited with non-zero status N" before the format line.
+  const line = text.trim().split('\n').reverse().find((l) => /^\d+(\.\d+)? \d+$/.test(l));
+  if (!line) return null;
+  const [elapsed, maxKb] = line.split(' ').map(Number);
+  return { elapsed, rssMB: maxKb / 1024 };
+}
+
+function machineInfo(timeTool) {
+  const cpuinfo = (() => { try { return fs.readFileSync('/proc/cpuinfo', 'utf8'); } catch { return ''; } })();
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  const head = tryExec('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD']);
+  const dirty = head && tryExec('git', ['-C', REPO, 'status', '--porcelain']) ? '+dirty' : '';
+  return {
+    nproc: Number(tryExec('nproc', [])) || os.availableParallelism(),
+    cpu: model,
+    memoryMiB: Math.round(os.totalmem() / MIB),
+    node: process.version,
+    jq: tryExec('jq', ['--version']) ?? 'not found',
+    time: timeTool ?? 'not found (wall time only)',
+    commit: head ? head + dirty : 'unknown',
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+// ---------------------------------------------------------------- inputs
+
+function runGenerator(genPath, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [genPath, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`gen-trail.mjs ${args.join(' ')} exited with ${code}`))));
+  });
+}
+
+// Generate into a temporary name and rename at the end, so an interrupted run never leaves a
+// truncated file that a later --reuse would silently benchmark.
+async function ensureInput(opts, target, genArgs, outFlag = '--out') {
+  if (opts.reuse && fs.existsSync(target)) {
+    console.error(`bench: reusing ${showPath(target)}`);
+    return;
+  }
+  const base = path.basename(target);
+  const tmp = path.join(path.dirname(target), `.tmp-${base}`); // keeps the .gz suffix gen-trail.mjs looks at
+  fs.rmSync(tmp, { recursive: true, force: true });
+  console.error(`bench: generating ${showPath(target)} ...`);
+  await runGenerator(opts.gen, [...genArgs, outFlag, tmp]);
+  fs.rmSync(target, { recursive: true, force: true });
+  fs.renameSync(tmp, target);
+}
+
+function listTreeFiles(dir) {
+  const files = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.json.gz')) files.push(p);
+    }
+  };
+  walk(dir);
+  return files.sort();
+}
+
+// The gzip trailer (ISIZE) holds the uncompressed size mod 2^32: exact for the single-member
+// files gen-trail.mjs writes as long as each is under 4 GiB, and far cheaper than gunzipping.
+function gzipUncompressedSize(file) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(4);
+    fs.readSync(fd, buf, 0, 4, fs.fstatSync(fd).size - 4);
+    return buf.readUInt32LE(0);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function uncompressedMiB(p) {
+  if (fs.statSync(p).isDirectory()) return listTreeFiles(p).reduce((s, f) => s + gzipUncompressedSize(f), 0) / MIB;
+  return (p.endsWith('.gz') ? gzipUncompressedSize(p) : fs.statSync(p).size) / MIB;
+}
+
+// Read every input once before timing, so the first command of a scenario does not pay for a
+// cold page cache that the commands after it get for free.
+async function warmPageCache(p) {
+  const files = fs.statSync(p).isDirectory() ? listTreeFiles(p) : [p];
+  for (const f of files) {
+    for await (const _chunk of fs.createReadStream(f, { highWaterMark: 4 * MIB })) { /* discard */ }
+  }
+}
+
+async function prepareInputs(opts) {
+  const want = new Set(opts.scenarios);
+  const inputs = {
+    plain: path.join(opts.out, `trail-${opts.mb}.json`),
+    gz: path.join(opts.out, `trail-${opts.mb}.json.gz`),
+    big: path.join(opts.out, `trail-${opts.bigMb}.json`),
+    // The size is in the name so that --reuse never picks up a tree made with another --tree-mb.
+    tree: path.join(opts.out, `tree-${opts.treeMb}`),
+  };
+  if (['event-plain', 'all-jsonl', 'big-rss'].some((s) => want.has(s))) await ensureInput(opts, inputs.plain, ['--mb', String(opts.mb)]);
+  if (want.has('event-gz')) await ensureInput(opts, inputs.gz, ['--mb', String(opts.mb)]);
+  if (want.has('big-rss')) await ensureInput(opts, inputs.big, ['--mb', String(opts.bigMb)]);
+  if (want.has('tree-jobs')) await ensureInput(opts, inputs.tree, ['--mb', String(opts.treeMb)], '--tree');
+  return inputs;
+}
+
+// ---------------------------------------------------------------- commands
+
+const shq = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${String(s).replace(/'/g, `'\\''`)}'`);
+
+// A command is either argv (run directly) or a bash pipeline (pipefail, so a failing zcat is not
+// hidden behind a succeeding jq). `stdout: 'file'` keeps the output for the correctness check.
+const argvCmd = (id, label, argv, stdout = 'file') => ({ id, label, argv, stdout });
+const shellCmd = (id, label, script, stdout = 'file') => ({ id, label, argv: ['bash', '-o', 'pipefail', '-c', script], display: script, stdout });
+const kmstrail = (id, label, ...args) => argvCmd(id, label, [process.execPath, KMSTRAIL, ...args]);
+// Paths under the cwd are shown relative (short table/log lines), others absolute.
+const showPath = (p) => {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') ? rel : p;
+};
+const displayOf = (cmd) => cmd.display ?? cmd.argv.map((a) => (a === process.execPath ? 'node' : shq(path.isAbsolute(a) ? showPath(a) : a))).join(' ');
+
+function runOnce(cmd, outFile, timeTool, scratchDir) {
+  return new Promise((resolve) => {
+    const timeFile = path.join(scratchDir, '.time-out');
+    fs.rmSync(timeFile, { force: true });
+    const argv = timeTool ? [timeTool, '-f', '%e %M', '-o', timeFile, ...cmd.argv] : cmd.argv;
+    const outFd = cmd.stdout === 'file' ? fs.openSync(outFile, 'w') : 'ignore';
+    let stderr = '';
+    const start = process.hrtime.bigint();
+    const child = spawn(argv[0], argv.slice(1), { cwd: REPO, stdio: ['ignore', outFd, 'pipe'] });
+    // Keep only the tail of stderr: enough to explain a failure without holding a flood in memory.
+    child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
+    const finish = (code, spawnError) => {
+      // Wall time is measured here (ns resolution) rather than taken from time's %e (10 ms steps).
+      const wallS = Number(process.hrtime.bigint() - start) / 1e9;
+      if (typeof outFd === 'number') fs.closeSync(outFd);
+      const timed = timeTool ? parseTimeFile(timeFile) : null;
+      fs.rmSync(timeFile, { force: true });
+      const error = spawnError ? spawnError.message : code !== 0 ? `exit ${code}: ${errorSummary(stderr)}` : null;
+      resolve({ wallS, rssMB: timed?.rssMB ?? null, exitCode: code, error, stderrTail: stderr });
+    };
+    child.on('error', (err) => finish(null, err));
+    child.on('close', (code) => finish(code, null));
+  });
+}
+
+// One line that explains a failure: a Node crash ends with "}" and "Node.js vX", so prefer the
+// first line that names an error, else the last non-empty line.
+function errorSummary(stderr) {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^Node\.js v/.test(l) && !/^[{}]$/.test(l));
+  const line = lines.find((l) => /error|not found|no such|unknown|invalid/i.test(l)) ?? lines.at(-1);
+  return line ? line.slice(0, 200) : '(no stderr)';
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function timeCommand(cmd, ctx, scenario) {
+  const outFile = path.join(ctx.outputsDir, `${scenario.name}--${cmd.id}.jsonl`);
+  const runs = [];
+  for (let i = 0; i < ctx.opts.runs; i++) {
+    const r = await runOnce(cmd, outFile, ctx.timeTool, ctx.opts.out);
+    runs.push(r);
+    if (r.error) break; // a failing command will fail again; don't spend N runs on it
+  }
+  const failed = runs.find((r) => r.error);
+  const result = {
+    id: cmd.id, label: cmd.label, command: displayOf(cmd),
+    output: cmd.stdout === 'file' ? outFile : null,
+    runs: runs.map(({ wallS, rssMB, exitCode }) => ({ wallS, rssMB, exitCode })),
+    error: failed?.error ?? null,
+    wallS: failed ? null : median(runs.map((r) => r.wallS)),
+    rssMB: failed || runs.some((r) => r.rssMB === null) ? null : median(runs.map((r) => r.rssMB)),
+  };
+  result.mbPerS = result.wallS ? scenario.inputMiB / result.wallS : null;
+  const shown = result.error ? `error (${result.error})` : `${result.wallS.toFixed(2)} s${result.rssMB !== null ? `, ${result.rssMB.toFixed(1)} MB RSS` : ''}`;
+  console.error(`bench:   ${cmd.label.padEnd(20)} ${shown}`);
+  return result;
+}
+
+// ---------------------------------------------------------------- output comparison
+
+// Key order and number/escape spelling differ between jq and JSON.stringify, so outputs are
+// compared as parsed JSON re-serialized with sorted keys.
+function canonical(v) {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+async function* canonicalLines(file) {
+  const rl = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of rl) {
+    n++;
+    if (!line.trim()) continue;
+    try {
+      yield { n, text: canonical(JSON.parse(line)) };
+    } catch {
+      yield { n, text: null, raw: line.slice(0, 120) };
+    }
+  }
+}
+
+// The two canonical records from a little before the first differing character.
+function aroundDiff(a, b) {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  const from = Math.max(0, i - 40);
+  const cut = (t) => `${from ? '…' : ''}${t.slice(from, i + 60)}${t.length > i + 60 ? '…' : ''}`;
+  return `${cut(a)} vs ${cut(b)}`;
+}
+
+// Same records in the same order; streams both files so large outputs (all-jsonl) stay cheap.
+async function compareOrdered(fileA, fileB) {
+  const a = canonicalLines(fileA);
+  const b = canonicalLines(fileB);
+  for (let records = 0; ; records++) {
+    const [x, y] = await Promise.all([a.next(), b.next()]);
+    if (x.done && y.done) return { identical: true, records };
+    if (x.done || y.done) return { identical: false, records, detail: `${x.done ? 'first' : 'second'} output ends after ${records} records, the other goes on` };
+    if (x.value.text === null || y.value.text === null) return { identical: false, records, detail: `not JSON: line ${(x.value.text === null ? x : y).value.n}: ${(x.value.text === null ? x : y).value.raw}` };
+    if (x.value.text !== y.value.text) return { identical: false, records, detail: `record ${records + 1} differs (line ${x.value.n} vs ${y.value.n}): ${aroundDiff(x.value.text, y.value.text)}` };
+  }
+}
+
+// Same records, any order (a multi-file run with --jobs need not keep file order).
+// Hashes keep memory small however many records there are.
+async function compareMultiset(fileA, fileB) {
+  const digests = async (file) => {
+    const out = [];
+    for await (const { n, text, raw } of canonicalLines(file)) {
+      if (text === null) throw new Error(`not JSON: ${path.basename(file)} line ${n}: ${raw}`);
+      out.push(createHash('sha1').update(text).digest('base64'));
+    }
+    return out.sort();
+  };
+  try {
+    const [a, b] = await Promise.all([digests(fileA), digests(fileB)]);
+    if (a.length !== b.length) return { identical: false, records: Math.min(a.length, b.length), detail: `${a.length} vs ${b.length} records` };
+    const diff = a.findIndex((d, i) => d !== b[i]);
+    return diff < 0 ? { identical: true, records: a.length } : { identical: false, records: a.length, detail: 'same count, different records' };
+  } catch (err) {
+    return { identical: false, records: 0, detail: err.message };
+  }
+}
+
+async function runCheck(check, results) {
+  const a = results[check.a];
+  const b = results[check.b];
+  const base = { a: a.label, b: b.label, mode: check.mode };
+  if (a.error || b.error) return { ...base, status: 'SKIP', detail: `${a.error ? a.label : b.label} failed` };
+  const r = check.mode === 'ordered' ? await compareOrdered(a.output, b.output) : await compareMultiset(a.output, b.output);
+  return { ...base, status: r.identical ? 'PASS' : 'FAIL', records: r.records, detail: r.detail ?? (r.records === 0 ? 'both empty: nothing compared' : null) };
+}
+
+// ---------------------------------------------------------------- scenarios
+
+// Each scenario: the input it reads, the commands timed side by side, the goals of the
+// performance issue (as ratios between two commands of the scenario) and the output checks.
+//   goal kinds: speedup = base wall / cmd wall >= limit; time = cmd wall / base wall <= limit;
+//               rss = cmd peak RSS < limit MB (ratio shown: cmd RSS / base RSS).
+//   limit null = informational ratio, no goal.
+function defineScenarios(opts, inputs) {
+  const event = ['filter', '--event', 'CreateKey', '--format', 'jsonl'];
+  const defs = {
+    'event-plain': () => ({
+      input: inputs.plain,
+      commands: [
+        kmstrail('kmstrail', 'kmstrail', ...event, inputs.plain),
+        argvCmd('jq', 'jq', ['jq', '-c', JQ_CREATEKEY, inputs.plain]),
+        ...(opts.skipStreamjson ? [] : [argvCmd('streamjson', 'stream-json', [process.execPath, STREAMJSON, inputs.plain])]),
+      ],
+      goals: [
+        { cmd: 'kmstrail', base: 'jq', kind: 'speedup', limit: 10 },
+        ...(opts.skipStreamjson ? [] : [{ cmd: 'kmstrail', base: 'streamjson', kind: 'speedup', limit: 25 }]),
+      ],
+      checks: [
+        { a: 'kmstrail', b: 'jq', mode: 'ordered' },
+        // Not a kmstrail check, but a baseline that disagrees with jq would make its timing meaningless.
+        ...(opts.skipStreamjson ? [] : [{ a: 'streamjson', b: 'jq', mode: 'ordered' }]),
+      ],
+    }),
+    'event-gz': () => ({
+      input: inputs.gz,
+      commands: [
+        kmstrail('kmstrail', 'kmstrail', ...event, inputs.gz),
+        shellCmd('zcat', 'zcat >/dev/null', `zcat ${shq(inputs.gz)}`, 'ignore'),
+        shellCmd('jq', 'zcat | jq', `zcat ${shq(inputs.gz)} | jq -c ${shq(JQ_CREATEKEY)}`),
+      ],
+      goals: [
+        { cmd: 'kmstrail', base: 'zcat', kind: 'time', limit: 1.3 },
+        { cmd: 'kmstrail', base: 'jq', kind: 'speedup', limit: null },
+      ],
+      checks: [{ a: 'kmstrail', b: 'jq', mode: 'ordered' }],
+    }),
+    'all-jsonl': () => ({
+      input: inputs.plain,
+      commands: [
+        kmstrail('kmstrail', 'kmstrail', 'filter', '--all-sources', '--format', 'jsonl', inputs.plain),
+        argvCmd('jq', 'jq', ['jq', '-c', '.Records[]', inputs.plain]),
+      ],
+      goals: [{ cmd: 'kmstrail', base: 'jq', kind: 'speedup', limit: 4 }],
+      checks: [{ a: 'kmstrail', b: 'jq', mode: 'ordered' }],
+    }),
+    // Constant memory: peak RSS on the big trail should stay under the limit and close to the
+    // RSS of the same command on the --mb trail (run again here so the scenario stands alone).
+    'big-rss': () => ({
+      input: inputs.big,
+      inputsByCmd: { small: inputs.plain },
+      commands: [
+        kmstrail('big', `kmstrail ${opts.bigMb} MiB`, ...event, inputs.big),
+        kmstrail('small', `kmstrail ${opts.mb} MiB`, ...event, inputs.plain),
+      ],
+      goals: [
+        { cmd: 'big', base: 'small', kind: 'rss', limit: RSS_LIMIT_MB },
+        { cmd: 'small', base: null, kind: 'rss', limit: RSS_LIMIT_MB },
+      ],
+      checks: [],
+    }),
+    // No --sort time here, so kmstrail may print files in any order: compare as multisets.
+    'tree-jobs': () => ({
+      input: inputs.tree,
+      commands: [
+        kmstrail('jobs1', 'kmstrail --jobs 1', ...event, '--jobs', '1', inputs.tree),
+        kmstrail('jobs2', 'kmstrail --jobs 2', ...event, '--jobs', '2', inputs.tree),
+        shellCmd('jq', 'find|zcat|jq', `find ${shq(inputs.tree)} -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | jq -c ${shq(JQ_CREATEKEY)}`),
+      ],
+      goals: [
+        { cmd: 'jobs2', base: 'jobs1', kind: 'speedup', limit: 1.6 },
+        { cmd: 'jobs1', base: 'jq', kind: 'speedup', limit: null },
+      ],
+      checks: [
+        { a: 'jobs1', b: 'jq', mode: 'multiset' },
+        { a: 'jobs2', b: 'jq', mode: 'multiset' },
+      ],
+    }),
+  };
+  return opts.scenarios.map((name) => ({ name, ...defs[name]() }));
+}
+
+function evaluateGoal(goal, results) {
+  const cmd = results[goal.cmd];
+  const base = goal.base ? results[goal.base] : null;
+  const out = { cmd: cmd.label, base: base?.label ?? null, kind: goal.kind, limit: goal.limit, ratio: null, met: null };
+  if (goal.kind === 'rss') {
+    out.goal = `RSS < ${goal.limit} MB`;
+    if (cmd.rssMB !== null && base?.rssMB) out.ratio = cmd.rssMB / base.rssMB;
+    out.ratioText = out.ratio === null ? '-' : `${out.ratio.toFixed(2)}x ${base.label} RSS`;
+    out.met = cmd.error ? 'error' : cmd.rssMB === null ? 'n/a' : cmd.rssMB < goal.limit ? 'yes' : 'no';
+    return out;
+  }
+  if (goal.kind === 'speedup') {
+    out.goal = goal.limit === null ? '(info)' : `>= ${goal.limit}x faster`;
+    if (cmd.wallS && base.wallS) out.ratio = base.wallS / cmd.wallS;
+    out.ratioText = out.ratio === null ? '-' : `${out.ratio.toFixed(2)}x vs ${base.label}`;
+  } else {
+    out.goal = `<= ${goal.limit}x ${base.label} time`;
+    if (cmd.wallS && base.wallS) out.ratio = cmd.wallS / base.wallS;
+    out.ratioText = out.ratio === null ? '-' : `${out.ratio.toFixed(2)}x ${base.label} time`;
+  }
+  if (goal.limit === null) out.met = '-';
+  else if (cmd.error || base.error) out.met = 'error';
+  else out.met = (goal.kind === 'speedup' ? out.ratio >= goal.limit : out.ratio <= goal.limit) ? 'yes' : 'no';
+  return out;
+}
+
+async function runScenario(scenario, ctx) {
+  scenario.inputMiB = uncompressedMiB(scenario.input);
+  console.error(`bench: ${scenario.name} (${scenario.inputMiB.toFixed(1)} MiB uncompressed input)`);
+  await warmPageCache(scenario.input);
+  for (const p of Object.values(scenario.inputsByCmd ?? {})) await warmPageCache(p);
+  const results = {};
+  for (const cmd of scenario.commands) {
+    // A command on another input (big-rss's small run) gets MB/s for its own input size.
+    const own = scenario.inputsByCmd?.[cmd.id];
+    results[cmd.id] = await timeCommand(cmd, ctx, own ? { ...scenario, inputMiB: uncompressedMiB(own) } : scenario);
+  }
+  const goals = scenario.goals.map((g) => ({ ...evaluateGoal(g, results), cmdId: g.cmd }));
+  const checks = [];
+  for (const c of scenario.checks) checks.push(await runCheck(c, results));
+  const statuses = checks.map((c) => c.status);
+  const outputIdentical = !checks.length ? 'n/a' : statuses.includes('FAIL') ? 'FAIL' : statuses.includes('PASS') ? 'PASS' : 'SKIP';
+  return { name: scenario.name, input: scenario.input, inputMiB: scenario.inputMiB, commands: Object.values(results), goals, checks, outputIdentical };
+}
+
+// ---------------------------------------------------------------- report
+
+function tableRows(scenarios) {
+  const header = ['scenario', 'command', 'wall s', 'MB/s', 'peak RSS MB', 'ratio vs baseline', 'goal', 'met'];
+  const rows = [];
+  for (const s of scenarios) {
+    for (const c of s.commands) {
+      const goals = s.goals.filter((g) => g.cmdId === c.id);
+      const isBase = s.goals.some((g) => g.base === c.label);
+      const first = goals[0];
+      rows.push([
+        s.name, c.label,
+        c.error ? 'error' : c.wallS.toFixed(2),
+        c.error ? '-' : c.mbPerS.toFixed(1),
+        c.error || c.rssMB === null ? (c.error ? '-' : 'n/a') : c.rssMB.toFixed(1),
+        first ? first.ratioText : isBase ? '(baseline)' : '-',
+        first ? first.goal : '-',
+        first ? first.met : '-',
+      ]);
+      // Further goals of the same command go on continuation lines under it.
+      for (const g of goals.slice(1)) rows.push(['', '', '', '', '', g.ratioText, g.goal, g.met]);
+    }
+  }
+  return [header, ...rows];
+}
+
+function formatTable(rows) {
+  const numeric = new Set([2, 3, 4]); // right-align the number columns
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  const line = (r) => r.map((cell, i) => (numeric.has(i) ? String(cell).padStart(widths[i]) : String(cell).padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+function printReport(machine, scenarios, opts) {
+  const m = machine;
+  console.log('');
+  console.log(`machine: ${m.nproc} CPUs (nproc), ${m.cpu}, ${(m.memoryMiB / 1024).toFixed(1)} GiB RAM, ${m.platform}`);
+  console.log(`tools:   node ${m.node}, ${m.jq}, GNU time: ${m.time}, kmstrail commit ${m.commit}`);
+  console.log(`runs:    ${opts.runs} per command (median); MB = MiB of uncompressed input; RSS = peak resident set of the process (largest process for pipelines)`);
+  console.log('');
+  console.log(formatTable(tableRows(scenarios)));
+  console.log('');
+  console.log('output identical:');
+  for (const s of scenarios) {
+    console.log(`  ${s.name.padEnd(12)} ${s.outputIdentical}`);
+    for (const c of s.checks) {
+      const what = `${c.a} vs ${c.b} (${c.mode})`;
+      const count = c.records === undefined ? '' : c.status === 'PASS' ? `, ${c.records} records` : c.mode === 'ordered' ? `, first ${c.records} records agree` : '';
+      console.log(`    ${c.status.padEnd(4)} ${what}${count}${c.detail ? `: ${c.detail}` : ''}`);
+    }
+  }
+  const errors = scenarios.flatMap((s) => s.commands.filter((c) => c.error).map((c) => ({ s, c })));
+  if (errors.length) {
+    console.log('');
+    console.log('errors:');
+    for (const { s, c } of errors) console.log(`  ${s.name} / ${c.label}: ${c.command}\n      ${c.error}`);
+    if (!fs.existsSync(KMSTRAIL)) console.log(`  note: ${showPath(KMSTRAIL)} does not exist (yet?)`);
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const opts = parseOptions(process.argv.slice(2));
+  if (!fs.existsSync(opts.gen)) fail(`trail generator not found at ${opts.gen}\n  (expected ../shared/bench/gen-trail.mjs next to the repo; pass --gen PATH)`);
+  if (!opts.scenarios.length) fail('no scenario selected');
+  const ctx = { opts, outputsDir: path.join(opts.out, 'outputs') };
+  fs.mkdirSync(ctx.outputsDir, { recursive: true });
+
+  ctx.timeTool = detectTimeTool(opts.out);
+  if (!ctx.timeTool) console.error('bench: GNU time not found at /usr/bin/time: peak RSS will not be measured (install it, e.g. `apt-get install -y time`)');
+  const machine = machineInfo(ctx.timeTool);
+
+  const inputs = await prepareInputs(opts);
+  const scenarios = [];
+  for (const s of defineScenarios(opts, inputs)) scenarios.push(await runScenario(s, ctx));
+
+  printReport(machine, scenarios, opts);
+  const exitCode = scenarios.some((s) => s.outputIdentical === 'FAIL') ? 1 : 0;
+  const resultsFile = path.join(opts.out, 'results.json');
+  const { scenarios: names, ...shownOpts } = opts;
+  fs.writeFileSync(resultsFile, JSON.stringify({ date: new Date().toISOString(), machine, options: { ...shownOpts, scenarios: names }, scenarios, exitCode }, null, 2) + '\n');
+  console.log(`\nresults: ${showPath(resultsFile)}`);
+  process.exitCode = exitCode;
+}
+
+main().catch((err) => {
+  console.error(`bench: ${err.stack ?? err}`);
+  process.exit(2);
+});

@@ -1,0 +1,77 @@
+/**
+ * The command line: builds the program from the command files, turns every failure into one
+ * stderr line and an exit code (0 worked, 1 some input failed, 2 usage), and makes a closed stdout
+ * or Ctrl-C end the run cleanly.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { filterCommand } from './commands/filter.js';
+import { EXIT_INPUT_FAILED, EXIT_USAGE, UsageError } from './messages.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('kmstrail')
+    .description('Inspect AWS CloudTrail logs for AWS KMS activity: stream, filter, print as tables or JSON lines.')
+    .version(version(), '-V, --version')
+    .enablePositionalOptions()
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  kmstrail filter --event CreateKey samples/
+  kmstrail filter --key 1234abcd-12ab-34cd-56ef-1234567890ab --since 24h AWSLogs/ | jq .userIdentity.arn
+  kmstrail filter --help`,
+    );
+  program.addCommand(filterCommand());
+  // Parse errors are printed by main() in one line; commander prints nothing itself.
+  const quiet = (command: Command) => {
+    command.exitOverride().configureOutput({ outputError: () => {} });
+    command.commands.forEach(quiet);
+  };
+  quiet(program);
+  return program;
+}
+
+function usageLine(message: string, command: string): string {
+  const text = message.replace(/^error: /, '').split('\n')[0];
+  return `kmstrail: ${text} (see 'kmstrail${command ? ` ${command}` : ''} --help')\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  process.once('SIGINT', () => {
+    process.stderr.write('\nkmstrail: interrupted\n');
+    process.exit(130);
+  });
+  // A closed stdout (| head) is not an error: stop quietly. Output handles the rest.
+  process.stdout.on('error', () => {});
+
+  const program = buildProgram();
+  const commandName = argv.slice(2).find((a) => !a.startsWith('-')) ?? '';
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+        return 0;
+      }
+      const known = program.commands.some((c) => c.name() === commandName) ? commandName : '';
+      process.stderr.write(usageLine(error.message, known));
+      return EXIT_USAGE;
+    }
+    if (error instanceof UsageError) {
+      const known = program.commands.some((c) => c.name() === commandName) ? commandName : '';
+      process.stderr.write(usageLine(error.message, known));
+      return EXIT_USAGE;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`kmstrail: internal error: ${message}\n`);
+    if (process.env.KMSTRAIL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return EXIT_INPUT_FAILED;
+  }
+}

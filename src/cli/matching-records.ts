@@ -1,0 +1,99 @@
+/**
+ * The pipeline every command runs: paths → inputs → records → filter → the command's callback.
+ * It owns the run-wide concerns (--limit, --strict, a closed stdout, counts for --stats), so the
+ * command files only say what to do with a matching record.
+ */
+import type { RecordFilter } from '../filters/record-filter.js';
+import { readTrail, type TrailRecord } from '../reader/trail-reader.js';
+import { expandPaths } from '../sources/expand-paths.js';
+import type { Output } from '../sinks/output.js';
+import type { Messages } from './messages.js';
+import type { RunSettings } from './run-options.js';
+
+export interface RunStats {
+  files: number;
+  /** Decoded (uncompressed) bytes read. */
+  bytes: number;
+  /** Records seen, including those the pre-check rejected unparsed. */
+  records: number;
+  matched: number;
+  startedAt: number;
+}
+
+export interface PipelineHooks {
+  /** Called with the running totals after each chunk (the progress bar). */
+  onProgress?: (stats: RunStats, file: string) => void;
+}
+
+export async function forEachMatch(
+  paths: readonly string[],
+  filter: RecordFilter,
+  run: RunSettings,
+  messages: Messages,
+  out: Output | undefined,
+  onMatch: (record: TrailRecord) => void,
+  hooks: PipelineHooks = {},
+): Promise<RunStats> {
+  const stats: RunStats = { files: 0, bytes: 0, records: 0, matched: 0, startedAt: Date.now() };
+  let stop = false;
+  const inputs = expandPaths(paths, (problem) => {
+    messages.source(problem);
+    if (run.strict && !problem.warning) stop = true;
+  });
+  for await (const input of inputs) {
+    if (stop) break;
+    stats.files++;
+    const bytesBefore = stats.bytes;
+    const reader = readTrail(input, {
+      prefilter: filter.acceptsAll ? undefined : filter.prefilter,
+      stopOnFault: run.strict,
+      onFault: (fault) => {
+        messages.fault(fault);
+        if (run.strict && !fault.warning) stop = true;
+      },
+      onProgress: (records, bytes) => {
+        stats.records += records;
+        stats.bytes = bytesBefore + bytes;
+        hooks.onProgress?.(stats, input.label);
+      },
+    });
+    for await (const batch of reader) {
+      for (const record of batch) {
+        if (!filter.matches(record.record)) continue;
+        stats.matched++;
+        onMatch(record);
+        if (run.limit !== undefined && stats.matched >= run.limit) {
+          stop = true;
+          break;
+        }
+      }
+      if (out) {
+        await out.ready();
+        if (out.stopped) stop = true;
+      }
+      if (stop) break;
+    }
+    if (stop) break;
+  }
+  return stats;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(2)} GiB`;
+  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+
+/** The --stats line(s). */
+export function statsLines(stats: RunStats, messages: Messages): string[] {
+  const seconds = (Date.now() - stats.startedAt) / 1000;
+  const skipped = [...messages.skipped.entries()];
+  const skippedTotal = skipped.reduce((sum, [, n]) => sum + n, 0);
+  const why = skipped.map(([reason, n]) => `${reason}: ${n}`).join(', ');
+  return [
+    `stats: ${stats.files} file${stats.files === 1 ? '' : 's'}, ${formatBytes(stats.bytes)}, ` +
+      `${stats.records.toLocaleString('en-US')} records read, ${stats.matched.toLocaleString('en-US')} matched, ` +
+      `${skippedTotal} skipped${skippedTotal ? ` (${why})` : ''}, ${seconds.toFixed(2)} s`,
+  ];
+}

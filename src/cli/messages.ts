@@ -1,0 +1,53 @@
+/**
+ * Everything the user reads on stderr, and the exit code it adds up to. Every line starts with
+ * `kmstrail:` and names the input and the place (`file:line: ... (byte N)`), like a compiler.
+ * A problem with one input never stops the others; the exit code is decided at the end.
+ */
+import type { InputFault, SkipReason } from '../reader/trail-reader.js';
+import type { SourceProblem } from '../sources/trail-input.js';
+import { terminalSafe } from '../sinks/terminal-safe.js';
+
+export const EXIT_OK = 0;
+export const EXIT_INPUT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export class UsageError extends Error {}
+
+export class Messages {
+  /** Some input could not be fully read: the run ends with exit code 1. */
+  inputFailed = false;
+  readonly skipped = new Map<SkipReason, number>();
+  private readonly lineListeners: Array<() => void> = [];
+
+  constructor(private readonly write: (line: string) => void = (line) => process.stderr.write(line)) {}
+
+  /** Called before each message line (the progress bar clears itself). */
+  beforeLine(listener: () => void): void {
+    this.lineListeners.push(listener);
+  }
+
+  line(text: string): void {
+    for (const listener of this.lineListeners) listener();
+    this.write(`kmstrail: ${terminalSafe(text)}\n`);
+  }
+
+  fault(fault: InputFault): void {
+    if (!fault.warning) {
+      this.inputFailed = true;
+      this.skipped.set(fault.reason, (this.skipped.get(fault.reason) ?? 0) + 1);
+    }
+    let place = fault.file;
+    if (fault.line !== undefined) place += `:${fault.line}`;
+    if (fault.line !== undefined && fault.column !== undefined) place += `:${fault.column}`;
+    const byte = fault.offset !== undefined ? ` (byte ${fault.offset})` : '';
+    this.line(`${place}: ${fault.warning ? 'warning: ' : ''}${fault.message}${byte}`);
+  }
+
+  source(problem: SourceProblem): void {
+    if (!problem.warning) {
+      this.inputFailed = true;
+      this.skipped.set('unreadable input', (this.skipped.get('unreadable input') ?? 0) + 1);
+    }
+    this.line(`${problem.label}: ${problem.warning ? 'warning: ' : ''}${problem.message}`);
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The progress bar on stderr: bytes and records read, rate, and the file being read. Only when
+ * stderr is a terminal and not --quiet, so pipes and CI logs stay clean.
+ */
+import type { Messages } from './messages.js';
+import type { PipelineHooks } from './matching-records.js';
+import type { RunSettings } from './run-options.js';
+
+export interface Progress {
+  hooks: PipelineHooks;
+  stop(): void;
+}
+
+export function progressFor(run: RunSettings, messages: Messages, stream: NodeJS.WriteStream = process.stderr): Progress {
+  if (run.quiet || !stream.isTTY) return { hooks: {}, stop: () => {} };
+  let last = 0;
+  let shown = false;
+  const clear = () => {
+    if (shown) stream.write('\r\x1b[2K');
+    shown = false;
+  };
+  messages.beforeLine(clear);
+  return {
+    hooks: {
+      onProgress(stats, file) {
+        const now = Date.now();
+        if (now - last < 100) return;
+        last = now;
+        const seconds = Math.max((now - stats.startedAt) / 1000, 0.001);
+        const mib = stats.bytes / (1 << 20);
+        const name = file.length > 40 ? `…${file.slice(-39)}` : file;
+        const line = `${mib.toFixed(1)} MiB, ${stats.records.toLocaleString('en-US')} records, ${stats.matched.toLocaleString('en-US')} matched, ${(mib / seconds).toFixed(0)} MiB/s  ${name}`;
+        stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 100) - 1)}`);
+        shown = true;
+      },
+    },
+    stop: clear,
+  };
+}

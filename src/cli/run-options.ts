@@ -1,0 +1,47 @@
+/**
+ * Flags about the run itself rather than what to keep or how to print: shared by every command.
+ */
+import type { Command } from 'commander';
+import { UsageError } from './messages.js';
+
+export interface RawRunOptions {
+  strict?: boolean;
+  quiet?: boolean;
+  stats?: boolean;
+  limit?: string;
+}
+
+export interface RunSettings {
+  /** Stop at the first problem in any input. */
+  strict: boolean;
+  /** No progress bar. */
+  quiet: boolean;
+  /** Print counts to stderr at the end. */
+  stats: boolean;
+  /** Stop after this many matches (and stop reading). */
+  limit?: number;
+}
+
+export function addRunOptions(command: Command, { limit }: { limit: boolean }): Command {
+  if (limit) command.option('-n, --limit <n>', 'stop after n matching records (and stop reading)');
+  return command
+    .option('--strict', 'stop at the first malformed record or unreadable input')
+    .option('-q, --quiet', 'no progress bar')
+    .option('--stats', 'print files, bytes, records read and matched, skips and time to stderr at the end');
+}
+
+export function positiveInteger(option: string, value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
+    throw new UsageError(`option ${option}: '${value}' is not a positive whole number`);
+  }
+  return Number(value);
+}
+
+export function runSettingsFromOptions(raw: RawRunOptions): RunSettings {
+  return {
+    strict: raw.strict === true,
+    quiet: raw.quiet === true,
+    stats: raw.stats === true,
+    limit: raw.limit !== undefined ? positiveInteger('--limit', raw.limit) : undefined,
+  };
+}

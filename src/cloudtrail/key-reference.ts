@@ -1,0 +1,88 @@
+/**
+ * KMS key references. A key is named by its ID (`1234abcd-...`, `mrk-...`), its ARN, an alias name
+ * (`alias/app`) or an alias ARN, and a record may name it in several places at once.
+ */
+import { isObject, type JsonObject } from './record.js';
+
+export interface KeyReference {
+  /** As written in the record or on the command line. */
+  given: string;
+  /** The key ID, when the reference names a key (ID or key ARN). */
+  keyId?: string;
+  /** The alias name (`alias/...`), when the reference names an alias. */
+  alias?: string;
+  /** Region and account, when the reference is an ARN. */
+  region?: string;
+  account?: string;
+}
+
+const KMS_ARN = /^arn:[a-z-]+:kms:([^:]*):([^:]*):(key|alias)\/(.+)$/;
+
+/** Reads a key reference in any of its forms; undefined for empty or non-KMS values. */
+export function parseKeyReference(value: string): KeyReference | undefined {
+  const given = value.trim();
+  if (given === '') return undefined;
+  const arn = KMS_ARN.exec(given);
+  if (arn) {
+    const [, region, account, kind, name] = arn;
+    return kind === 'key'
+      ? { given, keyId: name.toLowerCase(), region, account }
+      : { given, alias: `alias/${name}`, region, account };
+  }
+  if (given.startsWith('arn:')) return undefined;
+  if (given.startsWith('alias/')) return { given, alias: given };
+  return { given, keyId: given.toLowerCase() };
+}
+
+/** Where a record names KMS keys, in the order a reader would look for "the" key of the event. */
+const REQUEST_KEY_FIELDS = ['keyId', 'targetKeyId', 'sourceKeyId', 'destinationKeyId', 'aliasName'];
+
+/** Every key reference in a record: request parameters, response elements and resources. */
+export function keyReferences(record: JsonObject): KeyReference[] {
+  const refs: KeyReference[] = [];
+  const add = (value: unknown) => {
+    if (typeof value !== 'string') return;
+    const ref = parseKeyReference(value);
+    if (ref) refs.push(ref);
+  };
+  const request = record.requestParameters;
+  if (isObject(request)) for (const field of REQUEST_KEY_FIELDS) add(request[field]);
+  const response = record.responseElements;
+  if (isObject(response)) {
+    add(response.keyId);
+    if (isObject(response.keyMetadata)) {
+      add(response.keyMetadata.keyId);
+      add(response.keyMetadata.arn);
+    }
+  }
+  if (Array.isArray(record.resources)) {
+    for (const resource of record.resources) {
+      if (!isObject(resource)) continue;
+      const arn = resource.ARN ?? resource.arn;
+      if (typeof arn === 'string' && KMS_ARN.test(arn)) add(arn);
+    }
+  }
+  return refs;
+}
+
+/** Does reference `r` (from a record) name the key or alias that `wanted` (from the user) names? */
+export function sameKey(wanted: KeyReference, r: KeyReference): boolean {
+  if (wanted.keyId !== undefined) return r.keyId === wanted.keyId;
+  if (wanted.alias !== undefined && r.alias !== undefined) {
+    if (r.alias !== wanted.alias) return false;
+    // An alias name is per account and region: when both sides say which, they must agree.
+    if (wanted.account && r.account && wanted.account !== r.account) return false;
+    if (wanted.region && r.region && wanted.region !== r.region) return false;
+    return true;
+  }
+  return false;
+}
+
+/** The key to show for a record: the first reference, as an ID when an ARN names a key. */
+export function displayKey(record: JsonObject): string {
+  const refs = keyReferences(record);
+  if (refs.length === 0) return '';
+  const first = refs[0];
+  if (first.keyId !== undefined && first.given.startsWith('arn:')) return first.keyId;
+  return first.given;
+}

@@ -1,0 +1,100 @@
+/**
+ * The principal of a record: who made the call, in each form CloudTrail names it. An analyst may
+ * know a user by name, an access key, a role, a session name or an ARN; any of them should find it.
+ */
+import { isObject, text, type JsonObject } from './record.js';
+
+/** The session name of an assumed role or federated user, from its ARN or principal ID. */
+export function sessionName(identity: JsonObject): string | undefined {
+  const arn = text(identity, 'arn');
+  if (arn) {
+    const m = /:(?:assumed-role\/[^/]+|federated-user)\/(.+)$/.exec(arn);
+    if (m) return m[1];
+  }
+  const zipSession = text(identity, 'session_name');
+  if (zipSession) return zipSession;
+  const principalId = text(identity, 'principalId');
+  if (principalId && principalId.includes(':') && identity.type === 'AssumedRole') {
+    return principalId.slice(principalId.indexOf(':') + 1);
+  }
+  return undefined;
+}
+
+/** Every name the record's principal goes by, for `--user` matching. */
+export function principalNames(record: JsonObject): string[] {
+  const identity = record.userIdentity;
+  const names: string[] = [];
+  if (!isObject(identity)) return names;
+  const add = (value: unknown) => {
+    if (typeof value === 'string' && value !== '') names.push(value);
+  };
+  add(identity.arn);
+  add(identity.userName);
+  add(identity.principalId);
+  add(identity.accessKeyId);
+  add(identity.invokedBy);
+  add(identity.assumed_role);
+  const issuer = isObject(identity.sessionContext) ? identity.sessionContext.sessionIssuer : undefined;
+  if (isObject(issuer)) {
+    add(issuer.arn);
+    add(issuer.userName);
+    add(issuer.principalId);
+  }
+  add(sessionName(identity));
+  if (identity.type === 'Root') add('root');
+  const onBehalfOf = identity.onBehalfOf;
+  if (isObject(onBehalfOf)) add(onBehalfOf.userId);
+  return names;
+}
+
+/** A short, readable principal for tables: user name, role/session, service, or root. */
+export function shortPrincipal(record: JsonObject): string {
+  const identity = record.userIdentity;
+  if (!isObject(identity)) return '';
+  const type = text(identity, 'type');
+  const issuerName = text(identity, 'sessionContext', 'sessionIssuer', 'userName');
+  switch (type) {
+    case 'IAMUser':
+      return text(identity, 'userName') ?? lastArnPart(text(identity, 'arn')) ?? text(identity, 'principalId') ?? '';
+    case 'AssumedRole': {
+      const arn = text(identity, 'arn');
+      const m = arn ? /:assumed-role\/(.+)$/.exec(arn) : null;
+      if (m) return m[1];
+      const session = sessionName(identity);
+      return [issuerName ?? text(identity, 'assumed_role'), session].filter(Boolean).join('/');
+    }
+    case 'Root':
+      return 'root';
+    case 'FederatedUser':
+      return lastArnPart(text(identity, 'arn')) ?? text(identity, 'principalId') ?? '';
+    case 'AWSService':
+      return text(identity, 'invokedBy') ?? 'AWS service';
+    default:
+      return (
+        text(identity, 'userName') ??
+        lastArnPart(text(identity, 'arn')) ??
+        text(identity, 'invokedBy') ??
+        text(identity, 'principalId') ??
+        ''
+      );
+  }
+}
+
+function lastArnPart(arn: string | undefined): string | undefined {
+  if (!arn) return undefined;
+  const resource = arn.split(':').slice(5).join(':');
+  if (!resource) return undefined;
+  const slash = resource.indexOf('/');
+  return slash >= 0 ? resource.slice(slash + 1) : resource;
+}
+
+/** The account the principal belongs to. */
+export function principalAccount(record: JsonObject): string | undefined {
+  const identity = record.userIdentity;
+  if (!isObject(identity)) return undefined;
+  const account = text(identity, 'accountId');
+  if (account) return account;
+  const arn = text(identity, 'arn');
+  const m = arn ? /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/.exec(arn) : null;
+  return m ? m[1] : undefined;
+}

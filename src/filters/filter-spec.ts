@@ -1,0 +1,31 @@
+/**
+ * What to keep, as built values: the one thing the filter stage receives. The CLI turns flags into
+ * a FilterSpec (src/cli/filter-options.ts); every command shares it.
+ */
+import type { KeyReference } from '../cloudtrail/key-reference.js';
+
+export interface FilterSpec {
+  /** Event name patterns (OR); empty means any. */
+  events: string[];
+  users: string[];
+  keys: KeyReference[];
+  /** Inclusive lower and exclusive upper bound, ms since the epoch. */
+  since?: number;
+  until?: number;
+  regions: string[];
+  accounts: string[];
+  sourceIps: string[];
+  /** true: only records with an errorCode; false: only records without. */
+  errors?: boolean;
+  errorCodes: string[];
+  /** true: readOnly records; false: mutating ones. */
+  readOnly?: boolean;
+  /** Event sources (OR); empty means every source. */
+  sources: string[];
+}
+
+export const KMS_SOURCE = 'kms.amazonaws.com';
+
+export function emptyFilterSpec(): FilterSpec {
+  return { events: [], users: [], keys: [], regions: [], accounts: [], sourceIps: [], errorCodes: [], sources: [KMS_SOURCE] };
+}

@@ -1,0 +1,94 @@
+/**
+ * The filter stage: one predicate built once from a FilterSpec, plus a cheap pre-check on the hot
+ * fields the splitter reads from raw bytes, so most records are rejected before they are parsed.
+ * The pre-check may only say "cannot match": everything it passes still goes through `matches`.
+ */
+import type { HotFields } from '../reader/record-splitter.js';
+import { parseEventTime } from '../cloudtrail/event-time.js';
+import { keyReferences, sameKey } from '../cloudtrail/key-reference.js';
+import { principalAccount, principalNames } from '../cloudtrail/principal.js';
+import { errorCode, readOnlyFlag, text, type JsonObject } from '../cloudtrail/record.js';
+import type { FilterSpec } from './filter-spec.js';
+import { compileAddressPatterns } from './source-ip.js';
+import { compileTextPatterns, type TextMatcher } from './text-pattern.js';
+
+export interface RecordFilter {
+  /** False when the record cannot match, judging by its hot fields alone. */
+  prefilter(hot: HotFields): boolean;
+  matches(record: JsonObject): boolean;
+  /** True when `matches` accepts every record (lets readers skip work). */
+  readonly acceptsAll: boolean;
+}
+
+type Check = (record: JsonObject) => boolean;
+
+function optional(patterns: string[]): TextMatcher | undefined {
+  return patterns.length > 0 ? compileTextPatterns(patterns) : undefined;
+}
+
+export function buildRecordFilter(spec: FilterSpec): RecordFilter {
+  const checks: Check[] = [];
+  const eventMatch = optional(spec.events);
+  const sourceMatch = optional(spec.sources);
+  const timeBounded = spec.since !== undefined || spec.until !== undefined;
+  const inWindow = (ms: number | undefined) =>
+    ms !== undefined && (spec.since === undefined || ms >= spec.since) && (spec.until === undefined || ms < spec.until);
+
+  if (sourceMatch) checks.push((r) => typeof r.eventSource === 'string' && sourceMatch(r.eventSource));
+  if (eventMatch) checks.push((r) => typeof r.eventName === 'string' && eventMatch(r.eventName));
+  if (timeBounded) checks.push((r) => inWindow(parseEventTime(r.eventTime)));
+
+  const regionMatch = optional(spec.regions);
+  if (regionMatch) checks.push((r) => typeof r.awsRegion === 'string' && regionMatch(r.awsRegion));
+
+  const accountMatch = optional(spec.accounts);
+  if (accountMatch) {
+    checks.push((r) => {
+      const recipient = text(r, 'recipientAccountId');
+      if (recipient !== undefined && accountMatch(recipient)) return true;
+      const principal = principalAccount(r);
+      return principal !== undefined && accountMatch(principal);
+    });
+  }
+
+  if (spec.sourceIps.length > 0) {
+    const ipMatch = compileAddressPatterns(spec.sourceIps);
+    if (typeof ipMatch !== 'function') throw new Error(`invalid address ${ipMatch.invalid}`);
+    checks.push((r) => typeof r.sourceIPAddress === 'string' && ipMatch(r.sourceIPAddress));
+  }
+
+  if (spec.errors === true) checks.push((r) => errorCode(r) !== undefined);
+  if (spec.errors === false) checks.push((r) => errorCode(r) === undefined);
+  const codeMatch = optional(spec.errorCodes);
+  if (codeMatch) checks.push((r) => {
+    const code = errorCode(r);
+    return code !== undefined && codeMatch(code);
+  });
+
+  if (spec.readOnly !== undefined) checks.push((r) => readOnlyFlag(r) === spec.readOnly);
+
+  const userMatch = optional(spec.users);
+  if (userMatch) checks.push((r) => principalNames(r).some(userMatch));
+
+  if (spec.keys.length > 0) {
+    checks.push((r) => keyReferences(r).some((ref) => spec.keys.some((wanted) => sameKey(wanted, ref))));
+  }
+
+  const matches = (record: JsonObject) => {
+    for (const check of checks) if (!check(record)) return false;
+    return true;
+  };
+
+  const prefilter = (hot: HotFields) => {
+    // Absent hot fields prove nothing (the record may be shaped oddly): only present ones reject.
+    if (sourceMatch && hot.eventSource !== undefined && !sourceMatch(hot.eventSource)) return false;
+    if (eventMatch && hot.eventName !== undefined && !eventMatch(hot.eventName)) return false;
+    if (timeBounded && hot.eventTime !== undefined) {
+      const ms = parseEventTime(hot.eventTime);
+      if (ms !== undefined && !inWindow(ms)) return false;
+    }
+    return true;
+  };
+
+  return { prefilter, matches, acceptsAll: checks.length === 0 };
+}

@@ -1,0 +1,39 @@
+/**
+ * Patterns for `--event`, `--user`, `--region` and the like: a literal or a `*`/`?` glob, compared
+ * case-insensitively. Written here rather than taken from a path-glob library because these values
+ * are not paths: in `arn:aws:iam::1:role/Admin`, `*Admin*` must cross the slash.
+ */
+
+export type TextMatcher = (value: string) => boolean;
+
+export function isGlob(pattern: string): boolean {
+  return pattern.includes('*') || pattern.includes('?');
+}
+
+function globToRegExp(pattern: string): RegExp {
+  let source = '';
+  for (const ch of pattern) {
+    if (ch === '*') source += '[\\s\\S]*';
+    else if (ch === '?') source += '[\\s\\S]';
+    else source += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`, 'iu');
+}
+
+/** One matcher for several patterns (OR). Literals go through a Set, globs through one RegExp each. */
+export function compileTextPatterns(patterns: readonly string[]): TextMatcher {
+  const literals = new Set<string>();
+  const globs: RegExp[] = [];
+  for (const pattern of patterns) {
+    if (isGlob(pattern)) globs.push(globToRegExp(pattern));
+    else literals.add(pattern.toLowerCase());
+  }
+  if (globs.length === 0) return (value) => literals.has(value.toLowerCase());
+  return (value) => literals.has(value.toLowerCase()) || globs.some((g) => g.test(value));
+}
+
+/** Splits repeated and comma-separated option values: `--event A,B --event C` → [A, B, C]. */
+export function splitList(values: readonly string[] | undefined): string[] {
+  if (!values) return [];
+  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+}

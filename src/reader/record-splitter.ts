@@ -1,0 +1,582 @@
+/**
+ * The fast record splitter: a byte scanner that finds where each record of a trail file starts and
+ * ends without building a token per byte. It understands just enough JSON to do that (strings,
+ * nesting, commas), skips through strings with `Buffer.indexOf`, and leaves full validation to
+ * `JSON.parse`, which only ever sees one record's slice.
+ *
+ * Every input shape reduces to two cases here:
+ * - a top-level array, or a top-level object's `Records` / `Events` array: each element is emitted
+ *   on its own (the array itself is never held in memory);
+ * - any other top-level value (a single record, an EventBridge envelope, a JSON-lines line): the
+ *   whole value is emitted. Several top-level values in a row are JSON lines.
+ *
+ * While scanning it also notes, for free, the top-level `eventName`, `eventSource` and `eventTime`
+ * of each record (the "hot fields"), so that a filter can reject most records without parsing them.
+ *
+ * It imports no I/O: bytes in through `push`, slices out through `SplitterSink`.
+ */
+
+/** Where an emitted slice came from. */
+export type SliceKind =
+  /** An element of a top-level `Records` array or of a bare top-level array. */
+  | 'element'
+  /** An element of a top-level `Events` array (`aws cloudtrail lookup-events` output). */
+  | 'lookup-event'
+  /** A whole top-level value that held no `Records` / `Events` array. */
+  | 'top';
+
+/** Top-level string fields of a record, read from the raw bytes; undefined when absent or escaped. */
+export interface HotFields {
+  eventName?: string;
+  eventSource?: string;
+  eventTime?: string;
+}
+
+/** Where a slice sits in the input. */
+export interface SlicePlace {
+  /** Absolute byte offset of its first byte. */
+  offset: number;
+  /** 1-based line of its first byte. */
+  line: number;
+  /** True when the slice holds no newline, so its text is already one JSON line. */
+  singleLine: boolean;
+}
+
+export interface SplitterSink {
+  /** A complete value. `bytes` is only valid during the call (it may be a view into a reused chunk). */
+  slice(bytes: Buffer, place: SlicePlace, kind: SliceKind, hot: HotFields | undefined): void;
+  /**
+   * A structural fault at absolute byte `offset`, on `line`. When `fatal`, the rest of the input
+   * can no longer be split reliably and the splitter ignores it; otherwise scanning goes on.
+   */
+  fault(message: string, offset: number, line: number, fatal: boolean): void;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const NEWLINE = 0x0a;
+
+const HOT_NONE = 0;
+const HOT_NAME = 1;
+const HOT_SOURCE = 2;
+const HOT_TIME = 3;
+const WRAP_RECORDS = 4;
+const WRAP_EVENTS = 5;
+
+const KEY_EVENT_NAME = Buffer.from('eventName');
+const KEY_EVENT_SOURCE = Buffer.from('eventSource');
+const KEY_EVENT_TIME = Buffer.from('eventTime');
+const KEY_RECORDS = Buffer.from('Records');
+const KEY_EVENTS = Buffer.from('Events');
+
+function isSpace(b: number): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+}
+
+function describeByte(b: number): string {
+  if (b >= 0x21 && b < 0x7f) return `'${String.fromCharCode(b)}'`;
+  return `byte 0x${b.toString(16).padStart(2, '0')}`;
+}
+
+/**
+ * Splits one input. Call `push` with each chunk of (decompressed) bytes, then `end`.
+ * State survives chunk boundaries, so a record may span any number of chunks.
+ */
+export class RecordSplitter {
+  /** Absolute offset of the first byte of the current chunk. */
+  private base = 0;
+  /** Open containers. Records sit at `arrayDepth + 1` (elements) or 1 (top values). */
+  private depth = 0;
+  private inString = false;
+  /** Inside a string, the previous chunk ended on an unpaired backslash. */
+  private escapeNext = false;
+  /** Absolute offset where the current string's content began (after the quote). */
+  private stringStart = 0;
+  /** Inside a scalar element/top value (number, true, ...), which ends at a delimiter. */
+  private inScalar = false;
+
+  /** Depth of the array whose elements are streamed one by one, or -1. */
+  private arrayDepth = -1;
+  private arrayKind: SliceKind = 'element';
+  /** In the streamed array: an element may follow (after '[' or ','). */
+  private elementExpected = false;
+  /** In the streamed array: the previous thing was an element, so ',' or ']' must follow. */
+  private separatorExpected = false;
+  private trailingComma = -1;
+
+  /** Capture of the current slice (element or top value). */
+  private capturing = false;
+  private captureStart = 0;
+  private captureParts: Buffer[] = [];
+  /** Chunk-local start of the capture within the current chunk (when it began in this chunk). */
+  private captureLocal = -1;
+  private captureKind: SliceKind = 'top';
+
+  /** Depth at which record keys live (the record object's own level), or -1 when not in a record. */
+  private recordDepth = -1;
+  private keyExpected = false;
+  private pendingKey = HOT_NONE;
+  private hot: HotFields = {};
+  private hotOk = true;
+  /** The current top-level value turned out to be a wrapper (a Records/Events array was found). */
+  private topIsWrapper = false;
+  private wrapperPending = HOT_NONE;
+  /** After a top-level fault: ignore bytes up to the next newline. */
+  private skipToNewline = false;
+  private dead = false;
+  private sawAnyValue = false;
+  /** Chunk-local index of the next newline at or after the last lookup, -1 for none, -2 unknown. */
+  private newlineAt = -2;
+  /** Current 1-based line. Newlines only occur between tokens, where bytes are looked at one by one. */
+  private line = 1;
+  private captureLine = 1;
+
+  constructor(private readonly sink: SplitterSink) {}
+
+  /** Bytes consumed so far. */
+  get offset(): number {
+    return this.base;
+  }
+
+  /** True once a value began (used to tell an empty input from a broken one). */
+  get sawValue(): boolean {
+    return this.sawAnyValue;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.dead) {
+      this.base += chunk.length;
+      return;
+    }
+    // A slice still open from the previous chunk continues from this chunk's first byte.
+    this.captureLocal = this.capturing ? 0 : -1;
+    this.newlineAt = -2;
+    let i = 0;
+    const n = chunk.length;
+    while (i < n) {
+      if (this.skipToNewline) {
+        const nl = chunk.indexOf(NEWLINE, i);
+        if (nl < 0) {
+          i = n;
+          break;
+        }
+        this.skipToNewline = false;
+        this.line++;
+        i = nl + 1;
+        continue;
+      }
+      if (this.inString) {
+        i = this.scanString(chunk, i);
+        if (this.dead) break;
+        continue;
+      }
+      if (this.inScalar) {
+        i = this.scanScalar(chunk, i);
+        continue;
+      }
+      const b = chunk[i];
+      if (isSpace(b)) {
+        if (b === NEWLINE) this.line++;
+        i++;
+        continue;
+      }
+      i = this.structural(chunk, i, b);
+      if (this.dead) break;
+    }
+    if (this.capturing && !this.dead) {
+      // Keep the part of this chunk that belongs to the unfinished slice (a copy: callers reuse chunks).
+      const from = this.captureLocal < 0 ? 0 : this.captureLocal;
+      this.captureParts.push(Buffer.from(chunk.subarray(from)));
+    }
+    this.base += n;
+  }
+
+  end(): void {
+    if (this.dead) return;
+    const at = this.base;
+    if (this.inString) {
+      this.fail(`unexpected end of data inside a string that began at byte ${this.stringStart - 1}`, at, true);
+    } else if (this.inScalar) {
+      // A bare scalar at the very end is complete.
+      this.finishScalar(null, 0);
+      if (this.depth > 0) this.fail(this.unclosedMessage(), at, true);
+    } else if (this.depth > 0) {
+      this.fail(this.unclosedMessage(), at, true);
+    }
+  }
+
+  private unclosedMessage(): string {
+    if (this.capturing && this.captureKind !== 'top') {
+      return `unexpected end of data inside a record that began at byte ${this.captureStart} (truncated file?)`;
+    }
+    if (this.arrayDepth >= 0) return 'unexpected end of data: the records array is not closed (truncated file?)';
+    return `unexpected end of data: ${this.depth} unclosed bracket${this.depth > 1 ? 's' : ''} (truncated file?)`;
+  }
+
+  private fail(message: string, offset: number, fatal: boolean): void {
+    this.sink.fault(message, offset, this.line, fatal);
+    if (fatal) {
+      this.dead = true;
+      this.capturing = false;
+      this.captureParts = [];
+    }
+  }
+
+  /** Resets to the top level and skips the rest of the line: how JSON lines recover from a bad line. */
+  private recoverAtNextLine(): void {
+    this.depth = 0;
+    this.inString = false;
+    this.inScalar = false;
+    this.escapeNext = false;
+    this.arrayDepth = -1;
+    this.elementExpected = false;
+    this.separatorExpected = false;
+    this.trailingComma = -1;
+    this.capturing = false;
+    this.captureParts = [];
+    this.recordDepth = -1;
+    this.pendingKey = HOT_NONE;
+    this.topIsWrapper = false;
+    this.wrapperPending = HOT_NONE;
+    this.skipToNewline = true;
+  }
+
+  /** A top-level fault: JSON lines recover at the next line, anything inside a wrapper is fatal. */
+  private topFault(message: string, offset: number): void {
+    const insideWrapper = this.topIsWrapper || this.arrayDepth >= 0;
+    this.fail(message, offset, insideWrapper);
+    if (!insideWrapper) this.recoverAtNextLine();
+  }
+
+  private beginCapture(chunkIndex: number, kind: SliceKind): void {
+    this.capturing = true;
+    this.captureStart = this.base + chunkIndex;
+    this.captureLocal = chunkIndex;
+    this.captureLine = this.line;
+    this.captureParts = [];
+    this.captureKind = kind;
+  }
+
+  private endCapture(chunk: Buffer, endIndex: number): Buffer {
+    let bytes: Buffer;
+    if (this.captureParts.length === 0) {
+      bytes = chunk.subarray(this.captureLocal, endIndex);
+    } else {
+      this.captureParts.push(chunk.subarray(0, endIndex));
+      bytes = Buffer.concat(this.captureParts);
+    }
+    this.capturing = false;
+    this.captureParts = [];
+    this.captureLocal = -1;
+    return bytes;
+  }
+
+  private emit(bytes: Buffer, kind: SliceKind): void {
+    const hot = this.hotOk ? this.hot : undefined;
+    const place = { offset: this.captureStart, line: this.captureLine, singleLine: this.captureLine === this.line };
+    this.sink.slice(bytes, place, kind, hot);
+  }
+
+  private startRecordKeys(depth: number): void {
+    this.recordDepth = depth;
+    this.keyExpected = true;
+    this.pendingKey = HOT_NONE;
+    this.hot = {};
+    this.hotOk = true;
+  }
+
+  /** Handles one byte outside strings and scalars; returns the next index. */
+  private structural(chunk: Buffer, i: number, b: number): number {
+    const depth = this.depth;
+    // In a streamed array, at element level: separators, the closing bracket, element starts.
+    if (this.arrayDepth >= 0 && depth === this.arrayDepth) {
+      if (b === COMMA) {
+        if (!this.separatorExpected) {
+          this.fail(`unexpected ',' in the records array`, this.base + i, false);
+        }
+        this.separatorExpected = false;
+        this.elementExpected = true;
+        this.trailingComma = this.base + i;
+        return i + 1;
+      }
+      if (b === RBRACKET) {
+        if (this.elementExpected && this.trailingComma >= 0) {
+          this.fail('trailing comma after the last record', this.trailingComma, false);
+        }
+        this.trailingComma = -1;
+        this.arrayDepth = -1;
+        this.elementExpected = false;
+        this.separatorExpected = false;
+        this.depth = depth - 1;
+        if (this.depth === 0) this.finishTop(chunk, i + 1);
+        else this.keyExpected = false;
+        return i + 1;
+      }
+      if (this.separatorExpected) {
+        this.fail(`expected ',' or ']' after a record, found ${describeByte(b)}`, this.base + i, false);
+      }
+      this.trailingComma = -1;
+      this.elementExpected = false;
+      this.separatorExpected = true;
+      this.beginCapture(i, this.arrayKind);
+      if (b === LBRACE) {
+        this.depth = depth + 1;
+        this.startRecordKeys(depth + 1);
+        return i + 1;
+      }
+      this.recordDepth = -1;
+      this.hotOk = false;
+      if (b === LBRACKET) {
+        this.depth = depth + 1;
+        return i + 1;
+      }
+      if (b === QUOTE) {
+        this.inString = true;
+        this.stringStart = this.base + i + 1;
+        return i + 1;
+      }
+      if (b === RBRACE) {
+        this.capturing = false;
+        this.fail(`unexpected '}' in the records array`, this.base + i, true);
+        return i + 1;
+      }
+      this.inScalar = true;
+      return i + 1;
+    }
+
+    if (depth === 0) return this.topLevelStart(chunk, i, b);
+
+    switch (b) {
+      case QUOTE:
+        this.inString = true;
+        this.stringStart = this.base + i + 1;
+        return i + 1;
+      case LBRACE:
+      case LBRACKET:
+        if (depth === this.recordDepth) this.pendingKey = HOT_NONE;
+        if (depth === 1 && this.wrapperPending !== HOT_NONE && b === LBRACKET) {
+          // `{"Records": [` — stream the elements; the wrapper itself is never kept.
+          this.arrayKind = this.wrapperPending === WRAP_EVENTS ? 'lookup-event' : 'element';
+          this.wrapperPending = HOT_NONE;
+          this.topIsWrapper = true;
+          this.capturing = false;
+          this.captureParts = [];
+          this.recordDepth = -1;
+          this.depth = 2;
+          this.arrayDepth = 2;
+          this.elementExpected = true;
+          this.separatorExpected = false;
+          this.trailingComma = -1;
+          return i + 1;
+        }
+        this.wrapperPending = HOT_NONE;
+        this.depth = depth + 1;
+        return i + 1;
+      case RBRACE:
+      case RBRACKET:
+        this.depth = depth - 1;
+        if (this.depth === 0) {
+          this.finishTop(chunk, i + 1);
+        } else if (this.arrayDepth >= 0 && this.depth === this.arrayDepth) {
+          this.finishElement(chunk, i + 1);
+        }
+        return i + 1;
+      case COMMA:
+        if (depth === this.recordDepth) {
+          this.keyExpected = true;
+          this.pendingKey = HOT_NONE;
+          this.wrapperPending = HOT_NONE;
+        }
+        return i + 1;
+      case COLON:
+        return i + 1;
+      default:
+        // A number, true, false or null inside a container: nothing to track.
+        if (depth === this.recordDepth) this.pendingKey = HOT_NONE;
+        if (depth === 1) this.wrapperPending = HOT_NONE;
+        return i + 1;
+    }
+  }
+
+  private topLevelStart(chunk: Buffer, i: number, b: number): number {
+    if (b === 0xef && this.base + i === 0 && chunk[i + 1] === 0xbb && chunk[i + 2] === 0xbf) {
+      // A UTF-8 byte order mark, as some editors write; JSON itself has none.
+      return i + 3;
+    }
+    this.sawAnyValue = true;
+    this.topIsWrapper = false;
+    this.wrapperPending = HOT_NONE;
+    if (b === LBRACE) {
+      this.beginCapture(i, 'top');
+      this.depth = 1;
+      this.startRecordKeys(1);
+      return i + 1;
+    }
+    if (b === LBRACKET) {
+      // A bare array of records.
+      this.topIsWrapper = true;
+      this.depth = 1;
+      this.arrayDepth = 1;
+      this.arrayKind = 'element';
+      this.elementExpected = true;
+      this.separatorExpected = false;
+      this.trailingComma = -1;
+      return i + 1;
+    }
+    this.topFault(
+      `expected a JSON object or array, found ${describeByte(b)}${b === 0 ? ' (NUL)' : ''}`,
+      this.base + i,
+    );
+    return i + 1;
+  }
+
+  private finishTop(chunk: Buffer, end: number): void {
+    if (this.capturing && this.captureKind === 'top') {
+      const bytes = this.endCapture(chunk, end);
+      this.emit(bytes, 'top');
+    }
+    this.recordDepth = -1;
+    this.topIsWrapper = false;
+    this.arrayDepth = -1;
+  }
+
+  private finishElement(chunk: Buffer, end: number): void {
+    if (!this.capturing) return;
+    const bytes = this.endCapture(chunk, end);
+    this.emit(bytes, this.captureKind);
+    this.recordDepth = -1;
+  }
+
+  /** Scans inside a string from `i`; returns the index after the closing quote, or `n`. */
+  private scanString(chunk: Buffer, i: number): number {
+    const n = chunk.length;
+    let from = i;
+    if (this.escapeNext) {
+      this.escapeNext = false;
+      from = i + 1;
+    }
+    let q = chunk.indexOf(QUOTE, from);
+    while (q >= 0) {
+      // The quote is escaped when an odd run of backslashes precedes it (within what we scanned).
+      let k = q - 1;
+      while (k >= from && chunk[k] === BACKSLASH) k--;
+      if (((q - 1 - k) & 1) === 0) break;
+      q = chunk.indexOf(QUOTE, q + 1);
+    }
+    if (this.arrayDepth < 0) {
+      // Outside a streamed array (JSON lines, single records): JSON strings hold no raw newline,
+      // so one here means this line is broken, and the next line may still be good.
+      const nl = this.nextNewline(chunk, from);
+      if (nl >= 0 && (q < 0 || nl < q)) return this.brokenLine(nl);
+    }
+    if (q < 0) {
+      // The chunk ends inside the string: remember a dangling backslash.
+      let k = n - 1;
+      while (k >= from && chunk[k] === BACKSLASH) k--;
+      this.escapeNext = ((n - 1 - k) & 1) === 1;
+      return n;
+    }
+    this.inString = false;
+    if (this.depth === this.recordDepth) this.stringEnded(chunk, q);
+    else if (this.capturing && this.depth === this.arrayDepth) this.finishElement(chunk, q + 1);
+    return q + 1;
+  }
+
+  /** The first newline at or after `from` in this chunk, or -1; cached so lines are scanned once. */
+  private nextNewline(chunk: Buffer, from: number): number {
+    if (this.newlineAt === -1) return -1;
+    if (this.newlineAt < from) this.newlineAt = chunk.indexOf(NEWLINE, from);
+    return this.newlineAt;
+  }
+
+  private brokenLine(nl: number): number {
+    this.fail(`unterminated string that began at byte ${this.stringStart - 1}`, this.base + nl, false);
+    this.recoverAtNextLine();
+    this.skipToNewline = false;
+    this.line++;
+    return nl + 1;
+  }
+
+  /** A string closed at `q` at record level: notes hot field values and wrapper keys. */
+  private stringEnded(chunk: Buffer, q: number): void {
+    // The string's bytes are in this chunk only when it started here.
+    const local = this.stringStart - this.base;
+    if (this.keyExpected) {
+      this.keyExpected = false;
+      this.pendingKey = HOT_NONE;
+      this.wrapperPending = HOT_NONE;
+      if (local < 0) {
+        // A key split across chunks: too rare to decode; stop trusting hot fields for this record.
+        this.hotOk = false;
+        return;
+      }
+      const len = q - local;
+      if (len === 9) {
+        if (chunk.compare(KEY_EVENT_NAME, 0, 9, local, q) === 0) this.pendingKey = HOT_NAME;
+        else if (chunk.compare(KEY_EVENT_TIME, 0, 9, local, q) === 0) this.pendingKey = HOT_TIME;
+      } else if (len === 11) {
+        if (chunk.compare(KEY_EVENT_SOURCE, 0, 11, local, q) === 0) this.pendingKey = HOT_SOURCE;
+      } else if (this.depth === 1 && this.captureKind === 'top') {
+        if (len === 7 && chunk.compare(KEY_RECORDS, 0, 7, local, q) === 0) this.wrapperPending = WRAP_RECORDS;
+        else if (len === 6 && chunk.compare(KEY_EVENTS, 0, 6, local, q) === 0) this.wrapperPending = WRAP_EVENTS;
+      }
+      return;
+    }
+    const key = this.pendingKey;
+    this.pendingKey = HOT_NONE;
+    this.wrapperPending = HOT_NONE;
+    if (key === HOT_NONE) return;
+    if (local < 0) {
+      this.hotOk = false;
+      return;
+    }
+    let ascii = true;
+    for (let k = local; k < q; k++) {
+      const c = chunk[k];
+      if (c === BACKSLASH) {
+        // Escaped values are left to the full parse.
+        this.hotOk = false;
+        return;
+      }
+      if (c >= 0x80) ascii = false;
+    }
+    this.hot[keyName(key)] = chunk.toString(ascii ? 'latin1' : 'utf8', local, q);
+  }
+
+  private scanScalar(chunk: Buffer, i: number): number {
+    const n = chunk.length;
+    let j = i;
+    while (j < n) {
+      const b = chunk[j];
+      if (b === COMMA || b === RBRACKET || b === RBRACE || isSpace(b)) break;
+      j++;
+    }
+    if (j === n) return n;
+    this.finishScalar(chunk, j);
+    return j;
+  }
+
+  private finishScalar(chunk: Buffer | null, end: number): void {
+    this.inScalar = false;
+    if (!this.capturing) return;
+    if (chunk === null) {
+      const bytes = Buffer.concat(this.captureParts);
+      this.capturing = false;
+      this.captureParts = [];
+      this.emit(bytes, this.captureKind);
+      return;
+    }
+    this.finishElement(chunk, end);
+  }
+}
+
+function keyName(key: number): keyof HotFields {
+  return key === HOT_NAME ? 'eventName' : key === HOT_SOURCE ? 'eventSource' : 'eventTime';
+}
+

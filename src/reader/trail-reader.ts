@@ -1,0 +1,195 @@
+/**
+ * The reader stage: bytes of one trail input in, CloudTrail records out, one at a time, whatever
+ * the input's shape. The splitter finds each record's slice; this file parses it, unwraps the
+ * shapes that hold a record inside something else (lookup-events rows, EventBridge envelopes) and
+ * turns every problem into an InputFault with the file and the place, then goes on.
+ */
+import { isUtf8 } from 'node:buffer';
+import { isObject, type JsonObject } from '../cloudtrail/record.js';
+import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
+import type { TrailInput } from '../sources/trail-input.js';
+import { describeJsonError, locateJsonError } from './json-error.js';
+import { RecordSplitter, type HotFields, type SliceKind, type SlicePlace } from './record-splitter.js';
+
+/** One record, and where it came from. The interface between the reader and everything after it. */
+export interface TrailRecord {
+  record: JsonObject;
+  /** The record's JSON text exactly as in the input, when it sat on one line; else undefined. */
+  raw: string | undefined;
+  file: string;
+  offset: number;
+  line: number;
+}
+
+/** Why a record or an input was not (fully) read. Counted in --stats. */
+export type SkipReason =
+  | 'malformed JSON'
+  | 'not an object'
+  | 'not a CloudTrail record'
+  | 'unreadable input'
+  | 'truncated or corrupt input'
+  | 'empty input'
+  | 'invalid UTF-8';
+
+export interface InputFault {
+  file: string;
+  message: string;
+  offset?: number;
+  line?: number;
+  column?: number;
+  reason: SkipReason;
+  /** A warning keeps the record (or the run) and does not fail the exit code. */
+  warning?: boolean;
+}
+
+export interface ReadOptions {
+  /** Hot-field pre-check: false means the record cannot match, so it is not even parsed. */
+  prefilter?: (hot: HotFields) => boolean;
+  onFault: (fault: InputFault) => void;
+  /** After the first fault, emit nothing more from this input (--strict). */
+  stopOnFault?: boolean;
+  /** Counts records seen (parsed or not), for --stats and the progress bar. */
+  onProgress?: (records: number, bytes: number) => void;
+}
+
+/** Counts faults per input so a file of garbage cannot flood the terminal. */
+const MAX_FAULTS_SHOWN_PER_INPUT = 20;
+
+/** What a parsed slice turned out to be. */
+function unwrap(value: unknown, kind: SliceKind): { record?: JsonObject; raw?: string | null; problem?: [SkipReason, string] } {
+  if (!isObject(value)) {
+    const what = Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
+    return { problem: ['not an object', `record is ${what}, not an object; skipped`] };
+  }
+  if (kind === 'element') return { record: value };
+  const embedded = value.CloudTrailEvent;
+  if (kind === 'lookup-event' || typeof embedded === 'string') {
+    if (typeof embedded !== 'string') {
+      return { problem: ['not a CloudTrail record', 'lookup-events entry has no CloudTrailEvent string; skipped'] };
+    }
+    let inner: unknown;
+    try {
+      inner = JSON.parse(embedded);
+    } catch (error) {
+      return { problem: ['malformed JSON', `CloudTrailEvent string is not valid JSON (${describeJsonError(error)}); skipped`] };
+    }
+    if (!isObject(inner)) return { problem: ['not an object', 'CloudTrailEvent is not a JSON object; skipped'] };
+    return { record: inner, raw: embedded.includes('\n') ? null : embedded };
+  }
+  // kind === 'top': a single record, an EventBridge envelope, or something else entirely.
+  if ('Records' in value) return { problem: ['not a CloudTrail record', '"Records" is not an array; skipped'] };
+  if ('Events' in value) return { problem: ['not a CloudTrail record', '"Events" is not an array; skipped'] };
+  if (isObject(value.detail) && typeof value['detail-type'] === 'string') {
+    return { record: value.detail, raw: null };
+  }
+  if ('eventName' in value || 'eventSource' in value || 'eventTime' in value || 'userIdentity' in value) {
+    return { record: value };
+  }
+  const keys = Object.keys(value).slice(0, 4).join(', ');
+  return {
+    problem: ['not a CloudTrail record', `JSON object is not a CloudTrail record (keys: ${keys || 'none'}); skipped`],
+  };
+}
+
+/**
+ * Reads one input. Yields records in batches (one per chunk of input) to keep per-record overhead
+ * low; faults go to `onFault`, and reading continues wherever the input allows.
+ */
+export async function* readTrail(input: TrailInput, options: ReadOptions): AsyncGenerator<TrailRecord[]> {
+  const file = input.label;
+  let faults = 0;
+  let records = 0;
+  let badUtf8Reported = false;
+  let halted = false;
+  const report = (fault: Omit<InputFault, 'file'>) => {
+    if (halted) return;
+    if (options.stopOnFault && !fault.warning) halted = true;
+    faults++;
+    if (faults <= MAX_FAULTS_SHOWN_PER_INPUT) options.onFault({ file, ...fault });
+    else if (faults === MAX_FAULTS_SHOWN_PER_INPUT + 1) {
+      options.onFault({ file, message: 'more problems in this input are not shown', reason: fault.reason, warning: true });
+    }
+  };
+  let batch: TrailRecord[] = [];
+  const prefilter = options.prefilter;
+
+  const splitter = new RecordSplitter({
+    slice(bytes: Buffer, place: SlicePlace, kind: SliceKind, hot: HotFields | undefined) {
+      if (halted) return;
+      records++;
+      if (prefilter && hot && !prefilter(hot)) return;
+      if (!badUtf8Reported && !isUtf8(bytes)) {
+        badUtf8Reported = true;
+        report({
+          message: 'invalid UTF-8 in a record; shown with U+FFFD replacement characters',
+          offset: place.offset,
+          line: place.line,
+          reason: 'invalid UTF-8',
+          warning: true,
+        });
+      }
+      const textOf = bytes.toString('utf8');
+      let value: unknown;
+      try {
+        value = JSON.parse(textOf);
+      } catch (error) {
+        const at = locateJsonError(textOf, error);
+        report({
+          message: `${at.message}; record skipped`,
+          offset: place.offset + at.byteOffset,
+          line: place.line + at.lineDelta,
+          column: at.lineDelta === 0 ? undefined : at.column,
+          reason: 'malformed JSON',
+        });
+        return;
+      }
+      const { record, raw, problem } = unwrap(value, kind);
+      if (problem || !record) {
+        const [reason, message] = problem ?? ['not an object', 'skipped'];
+        report({ message, offset: place.offset, line: place.line, reason });
+        return;
+      }
+      batch.push({
+        record,
+        raw: raw === null ? undefined : raw ?? (place.singleLine ? textOf : undefined),
+        file,
+        offset: place.offset,
+        line: place.line,
+      });
+    },
+    fault(message: string, offset: number, line: number, fatal: boolean) {
+      report({ message, offset, line, reason: fatal ? 'truncated or corrupt input' : 'malformed JSON' });
+    },
+  });
+
+  try {
+    for await (const chunk of decodedChunks(input)) {
+      if (halted) break;
+      splitter.push(chunk);
+      options.onProgress?.(records, splitter.offset);
+      records = 0;
+      if (batch.length > 0) {
+        const out = batch;
+        batch = [];
+        yield out;
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof ReadFault)) throw error;
+    // Keep what was read before the fault: flush the records already found, then report.
+    if (batch.length > 0) {
+      const out = batch;
+      batch = [];
+      yield out;
+    }
+    const reason: SkipReason = error.offset === 0 && !splitter.sawValue ? 'unreadable input' : 'truncated or corrupt input';
+    report({ message: `${error.message} (after ${error.offset} bytes of data)`, reason });
+    return;
+  }
+  splitter.end();
+  options.onProgress?.(records, splitter.offset);
+  if (batch.length > 0) yield batch;
+  if (!splitter.sawValue && faults === 0) {
+    report({ message: splitter.offset === 0 ? 'empty input' : 'no JSON value (only whitespace)', reason: 'empty input' });
+  }
+}

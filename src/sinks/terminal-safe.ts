@@ -1,0 +1,27 @@
+/**
+ * Log values are attacker-controlled (user agents, role session names, ...). Before they reach a
+ * terminal or a spreadsheet, control characters, escape sequences and bidirectional overrides are
+ * shown as visible escapes, and csv cells that a spreadsheet would run as formulas are defused.
+ */
+
+// C0 controls, DEL, C1 controls, line/paragraph separators, bidi embeddings/overrides/isolates.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function escapeChar(ch: string): string {
+  const code = ch.codePointAt(0) ?? 0;
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** The text with every unsafe character replaced by a visible `\xHH` / `\uHHHH` escape. */
+export function terminalSafe(value: string): string {
+  return value.replace(UNSAFE, escapeChar);
+}
+
+/** A csv cell: terminal-safe, formula-safe (a leading = + - @ gets a `'`), RFC 4180 quoted. */
+export function csvCell(value: string): string {
+  let cell = terminalSafe(value);
+  if (/^[=+\-@]/.test(cell)) cell = `'${cell}`;
+  if (/[",\n\r]/.test(cell) || cell !== cell.trim()) cell = `"${cell.replace(/"/g, '""')}"`;
+  return cell;
+}

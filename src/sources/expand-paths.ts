@@ -1,0 +1,137 @@
+/**
+ * Turns command-line paths into trail inputs. Directories are walked recursively, in name order so
+ * runs are repeatable, reading `.json`, `.json.gz` and `.jsonl` files and skipping CloudTrail digest
+ * files; a file named explicitly is read whatever its name. Symbolic links are followed, once.
+ */
+import { createReadStream, type Dirent } from 'node:fs';
+import { opendir, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SourceProblem, TrailInput } from './trail-input.js';
+
+export const STDIN_LABEL = '<stdin>';
+
+const TRAIL_FILE = /\.(json|jsonl|json\.gz|jsonl\.gz)$/i;
+const DIGEST = /CloudTrail-Digest/;
+
+/** Is this a file the directory walk reads? */
+export function isTrailFileName(path: string): boolean {
+  return TRAIL_FILE.test(path) && !DIGEST.test(path);
+}
+
+function fileInput(path: string, size: number | undefined): TrailInput {
+  return { label: path, size, open: () => createReadStream(path, { highWaterMark: 1 << 20 }) };
+}
+
+export function stdinInput(): TrailInput {
+  return { label: STDIN_LABEL, open: () => process.stdin };
+}
+
+function describe(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    case 'ENOTDIR':
+      return 'not a directory';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * Yields the inputs for `paths` in order (no paths, or `-`, is standard input). Problems are
+ * passed to `onProblem` and the walk goes on.
+ */
+export async function* expandPaths(
+  paths: readonly string[],
+  onProblem: (problem: SourceProblem) => void,
+): AsyncGenerator<TrailInput> {
+  if (paths.length === 0) {
+    yield stdinInput();
+    return;
+  }
+  for (const path of paths) {
+    if (path === '-') {
+      yield stdinInput();
+      continue;
+    }
+    let info;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      onProblem({ label: path, message: describe(error) });
+      continue;
+    }
+    if (info.isDirectory()) {
+      let found = 0;
+      for await (const input of walk(path, new Set(), onProblem)) {
+        found++;
+        yield input;
+      }
+      if (found === 0) onProblem({ label: path, message: 'no trail files in this directory (.json, .json.gz, .jsonl)' });
+    } else {
+      yield fileInput(path, info.size);
+    }
+  }
+}
+
+async function* walk(dir: string, seen: Set<string>, onProblem: (p: SourceProblem) => void): AsyncGenerator<TrailInput> {
+  let real: string;
+  try {
+    real = await realpath(dir);
+  } catch (error) {
+    onProblem({ label: dir, message: describe(error) });
+    return;
+  }
+  if (seen.has(real)) {
+    onProblem({ label: dir, message: 'symbolic link loop, already walked; skipped', warning: true });
+    return;
+  }
+  seen.add(real);
+  let entries: Dirent[] = [];
+  try {
+    const handle = await opendir(dir);
+    for await (const entry of handle) entries.push(entry);
+  } catch (error) {
+    onProblem({ label: dir, message: describe(error) });
+    return;
+  }
+  entries = entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    let isDir = entry.isDirectory();
+    let isFile = entry.isFile();
+    let size: number | undefined;
+    if (entry.isSymbolicLink()) {
+      try {
+        const target = await stat(path);
+        isDir = target.isDirectory();
+        isFile = target.isFile();
+        size = target.size;
+      } catch (error) {
+        onProblem({ label: path, message: describe(error) });
+        continue;
+      }
+    }
+    if (isDir) {
+      yield* walk(path, seen, onProblem);
+    } else if (isFile && isTrailFileName(path)) {
+      if (size === undefined) {
+        try {
+          size = (await stat(path)).size;
+        } catch (error) {
+          onProblem({ label: path, message: describe(error) });
+          continue;
+        }
+      }
+      yield fileInput(path, size);
+    }
+  }
+}
+
+export { describe as describeFsError };
