@@ -131,8 +131,6 @@ export class RecordSplitter {
   private skipToNewline = false;
   private dead = false;
   private sawAnyValue = false;
-  /** Chunk-local index of the next newline at or after the last lookup, -1 for none, -2 unknown. */
-  private newlineAt = -2;
   /** Current 1-based line. Newlines only occur between tokens, where bytes are looked at one by one. */
   private line = 1;
   private captureLine = 1;
@@ -156,7 +154,6 @@ export class RecordSplitter {
     }
     // A slice still open from the previous chunk continues from this chunk's first byte.
     this.captureLocal = this.capturing ? 0 : -1;
-    this.newlineAt = -2;
     let i = 0;
     const n = chunk.length;
     while (i < n) {
@@ -184,6 +181,18 @@ export class RecordSplitter {
       if (isSpace(b)) {
         if (b === NEWLINE) this.line++;
         i++;
+        continue;
+      }
+      // The commonest tokens inside a record, handled without the general dispatch.
+      if (b === COLON) {
+        i++;
+        continue;
+      }
+      if (b === QUOTE && this.depth > 0 && this.depth !== this.arrayDepth) {
+        this.inString = true;
+        this.stringStart = this.base + i + 1;
+        i = this.scanString(chunk, i + 1);
+        if (this.dead) break;
         continue;
       }
       i = this.structural(chunk, i, b);
@@ -377,6 +386,9 @@ export class RecordSplitter {
         }
         this.wrapperPending = HOT_NONE;
         this.depth = depth + 1;
+        // A nested value of a record (userIdentity, requestParameters, ...): nothing in it matters
+        // but its end, so skip it in a tight loop.
+        if (depth === this.recordDepth) return this.skipNested(chunk, i + 1);
         return i + 1;
       case RBRACE:
       case RBRACKET:
@@ -396,11 +408,19 @@ export class RecordSplitter {
         return i + 1;
       case COLON:
         return i + 1;
-      default:
-        // A number, true, false or null inside a container: nothing to track.
+      default: {
+        // A number, true, false or null inside a container: nothing to track but its end.
         if (depth === this.recordDepth) this.pendingKey = HOT_NONE;
         if (depth === 1) this.wrapperPending = HOT_NONE;
-        return i + 1;
+        const n = chunk.length;
+        let j = i + 1;
+        while (j < n) {
+          const c = chunk[j];
+          if (c === COMMA || c === RBRACE || c === RBRACKET || c === QUOTE || c === COLON || c === LBRACE || c === LBRACKET || isSpace(c)) break;
+          j++;
+        }
+        return j;
+      }
     }
   }
 
@@ -453,46 +473,109 @@ export class RecordSplitter {
     this.recordDepth = -1;
   }
 
-  /** Scans inside a string from `i`; returns the index after the closing quote, or `n`. */
+  /**
+   * Scans inside a string from `i`; returns the index after the closing quote, or `n`. A plain
+   * loop: most strings are short, and a native `indexOf` call per string costs more than it saves.
+   */
   private scanString(chunk: Buffer, i: number): number {
     const n = chunk.length;
-    let from = i;
+    let j = i;
     if (this.escapeNext) {
       this.escapeNext = false;
-      from = i + 1;
-    }
-    let q = chunk.indexOf(QUOTE, from);
-    while (q >= 0) {
-      // The quote is escaped when an odd run of backslashes precedes it (within what we scanned).
-      let k = q - 1;
-      while (k >= from && chunk[k] === BACKSLASH) k--;
-      if (((q - 1 - k) & 1) === 0) break;
-      q = chunk.indexOf(QUOTE, q + 1);
+      j++;
     }
     if (this.arrayDepth < 0) {
       // Outside a streamed array (JSON lines, single records): JSON strings hold no raw newline,
       // so one here means this line is broken, and the next line may still be good.
-      const nl = this.nextNewline(chunk, from);
-      if (nl >= 0 && (q < 0 || nl < q)) return this.brokenLine(nl);
+      while (j < n) {
+        const c = chunk[j];
+        if (c === QUOTE) break;
+        if (c === BACKSLASH) j += 2;
+        else if (c === NEWLINE) return this.brokenLine(j);
+        else j++;
+      }
+    } else {
+      j = this.findClosingQuote(chunk, j);
     }
-    if (q < 0) {
-      // The chunk ends inside the string: remember a dangling backslash.
-      let k = n - 1;
-      while (k >= from && chunk[k] === BACKSLASH) k--;
-      this.escapeNext = ((n - 1 - k) & 1) === 1;
+    if (j >= n) {
+      // The chunk ends inside the string, maybe right after a backslash whose escaped byte is next.
+      this.escapeNext = j > n;
       return n;
     }
     this.inString = false;
-    if (this.depth === this.recordDepth) this.stringEnded(chunk, q);
-    else if (this.capturing && this.depth === this.arrayDepth) this.finishElement(chunk, q + 1);
-    return q + 1;
+    if (this.depth === this.recordDepth) this.stringEnded(chunk, j);
+    else if (this.capturing && this.depth === this.arrayDepth) this.finishElement(chunk, j + 1);
+    return j + 1;
   }
 
-  /** The first newline at or after `from` in this chunk, or -1; cached so lines are scanned once. */
-  private nextNewline(chunk: Buffer, from: number): number {
-    if (this.newlineAt === -1) return -1;
-    if (this.newlineAt < from) this.newlineAt = chunk.indexOf(NEWLINE, from);
-    return this.newlineAt;
+  /**
+   * Skips the rest of a container nested in a record, from `i`, tracking only brackets and strings
+   * in local variables. Returns just after the container closes, or where the chunk ends (the
+   * general loop then carries on from the saved state).
+   */
+  private skipNested(chunk: Buffer, i: number): number {
+    const n = chunk.length;
+    const stop = this.recordDepth;
+    const checkLines = this.arrayDepth < 0;
+    let d = this.depth;
+    while (i < n) {
+      const b = chunk[i];
+      if (b === QUOTE) {
+        let j = i + 1;
+        if (checkLines) {
+          while (j < n) {
+            const c = chunk[j];
+            if (c === QUOTE) break;
+            if (c === BACKSLASH) j += 2;
+            else if (c === NEWLINE) {
+              this.depth = d;
+              this.stringStart = this.base + i + 1;
+              return this.brokenLine(j);
+            } else j++;
+          }
+        } else {
+          j = this.findClosingQuote(chunk, j);
+        }
+        if (j >= n) {
+          this.depth = d;
+          this.inString = true;
+          this.stringStart = this.base + i + 1;
+          this.escapeNext = j > n;
+          return n;
+        }
+        i = j + 1;
+        continue;
+      }
+      if (b === LBRACE || b === LBRACKET) d++;
+      else if (b === RBRACE || b === RBRACKET) {
+        d--;
+        if (d === stop) {
+          this.depth = d;
+          return i + 1;
+        }
+      } else if (b === NEWLINE) this.line++;
+      i++;
+    }
+    this.depth = d;
+    return n;
+  }
+
+  /**
+   * The index of the next unescaped quote at or after `from` (which is not inside an escape), or
+   * past the end: `n` when none, `n + 1` when the chunk ends on an unpaired backslash.
+   */
+  private findClosingQuote(chunk: Buffer, from: number): number {
+    const n = chunk.length;
+    let q = chunk.indexOf(QUOTE, from);
+    while (q >= 0) {
+      let k = q - 1;
+      while (k >= from && chunk[k] === BACKSLASH) k--;
+      if (((q - 1 - k) & 1) === 0) return q;
+      q = chunk.indexOf(QUOTE, q + 1);
+    }
+    let k = n - 1;
+    while (k >= from && chunk[k] === BACKSLASH) k--;
+    return ((n - 1 - k) & 1) === 1 ? n + 1 : n;
   }
 
   private brokenLine(nl: number): number {
@@ -518,13 +601,13 @@ export class RecordSplitter {
       }
       const len = q - local;
       if (len === 9) {
-        if (chunk.compare(KEY_EVENT_NAME, 0, 9, local, q) === 0) this.pendingKey = HOT_NAME;
-        else if (chunk.compare(KEY_EVENT_TIME, 0, 9, local, q) === 0) this.pendingKey = HOT_TIME;
+        if (sameBytes(chunk, local, KEY_EVENT_NAME)) this.pendingKey = HOT_NAME;
+        else if (sameBytes(chunk, local, KEY_EVENT_TIME)) this.pendingKey = HOT_TIME;
       } else if (len === 11) {
-        if (chunk.compare(KEY_EVENT_SOURCE, 0, 11, local, q) === 0) this.pendingKey = HOT_SOURCE;
+        if (sameBytes(chunk, local, KEY_EVENT_SOURCE)) this.pendingKey = HOT_SOURCE;
       } else if (this.depth === 1 && this.captureKind === 'top') {
-        if (len === 7 && chunk.compare(KEY_RECORDS, 0, 7, local, q) === 0) this.wrapperPending = WRAP_RECORDS;
-        else if (len === 6 && chunk.compare(KEY_EVENTS, 0, 6, local, q) === 0) this.wrapperPending = WRAP_EVENTS;
+        if (len === 7 && sameBytes(chunk, local, KEY_RECORDS)) this.wrapperPending = WRAP_RECORDS;
+        else if (len === 6 && sameBytes(chunk, local, KEY_EVENTS)) this.wrapperPending = WRAP_EVENTS;
       }
       return;
     }
@@ -574,6 +657,12 @@ export class RecordSplitter {
     }
     this.finishElement(chunk, end);
   }
+}
+
+/** Byte comparison in JS: for keys this short, a native `compare` call costs more than the loop. */
+function sameBytes(chunk: Buffer, at: number, key: Buffer): boolean {
+  for (let k = 0; k < key.length; k++) if (chunk[at + k] !== key[k]) return false;
+  return true;
 }
 
 function keyName(key: number): keyof HotFields {

@@ -18,6 +18,8 @@ export class ReadFault extends Error {
   }
 }
 
+const TRAILER_BYTES = 8;
+
 function isGzip(chunk: Buffer): boolean {
   return chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
 }
@@ -71,34 +73,98 @@ export async function* decodedChunks(input: TrailInput): AsyncGenerator<Buffer> 
     }
   }
 
+  yield* gunzipped(first.value, iterator, raw, delivered);
+}
+
+/**
+ * Gunzips the stored bytes. Not plain async iteration of the zlib stream: that drops chunks
+ * already decompressed when an error follows them (a bad checksum comes after all the data),
+ * and nothing read may be lost. So data and the error are queued in the order zlib reports them.
+ */
+async function* gunzipped(
+  firstChunk: Buffer,
+  iterator: AsyncIterator<Buffer>,
+  raw: Readable,
+  delivered: number,
+): AsyncGenerator<Buffer> {
   const gunzip = createGunzip({ chunkSize: 1 << 20 });
-  let sourceError: unknown;
-  // Feed the peeked chunk, then the rest; an error on either side ends the iteration below.
+  const queue: Buffer[] = [];
+  let failure: ReadFault | undefined;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  gunzip.on('data', (chunk: Buffer) => {
+    queue.push(chunk);
+    // Bound memory: let the consumer catch up before decompressing more.
+    if (queue.length >= 8) gunzip.pause();
+    notify();
+  });
+  gunzip.on('error', (error: NodeJS.ErrnoException) => {
+    failure ??= new ReadFault(describeZlib(error), -1);
+    notify();
+  });
+  gunzip.on('end', () => {
+    ended = true;
+    notify();
+  });
+
+  const write = async (bytes: Buffer) => {
+    if (bytes.length === 0 || gunzip.destroyed) return;
+    if (!gunzip.write(bytes)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          gunzip.off('drain', done);
+          gunzip.off('close', done);
+          resolve();
+        };
+        gunzip.on('drain', done);
+        gunzip.on('close', done);
+      });
+    }
+  };
+  // The last 8 bytes (the CRC and size trailer) are written on their own, so that a bad checksum
+  // fails a write that carries no data, after every decompressed byte has been delivered.
   const feed = async () => {
     try {
-      if (!gunzip.write(first.value)) await new Promise((r) => gunzip.once('drain', r));
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) break;
-        if (!gunzip.write(next.value)) await new Promise((r) => gunzip.once('drain', r));
+      let held = Buffer.alloc(0);
+      let next: IteratorResult<Buffer> = { done: false, value: firstChunk };
+      while (!next.done) {
+        const bytes = held.length > 0 ? Buffer.concat([held, next.value]) : next.value;
+        const cut = Math.max(0, bytes.length - TRAILER_BYTES);
+        held = Buffer.from(bytes.subarray(cut));
+        await write(bytes.subarray(0, cut));
+        next = await iterator.next();
       }
-      gunzip.end();
+      await write(held);
+      if (!gunzip.destroyed) gunzip.end();
     } catch (error) {
-      sourceError = error;
-      gunzip.destroy(error as Error);
+      failure ??= new ReadFault(describeFsError(error), -1);
+      notify();
     }
   };
   void feed();
+
   try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-      delivered += chunk.length;
-      yield chunk;
+    for (;;) {
+      if (queue.length > 0) {
+        const chunk = queue.shift() as Buffer;
+        if (queue.length < 4 && gunzip.isPaused()) gunzip.resume();
+        delivered += chunk.length;
+        yield chunk;
+        continue;
+      }
+      if (failure) throw new ReadFault(failure.message, delivered);
+      if (ended) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
     }
-  } catch (error) {
-    if (sourceError !== undefined) throw new ReadFault(describeFsError(sourceError), delivered);
-    throw new ReadFault(describeZlib(error as NodeJS.ErrnoException), delivered);
   } finally {
-    if (!gunzip.destroyed) gunzip.destroy();
+    gunzip.destroy();
     raw.destroy();
   }
 }
