@@ -6,6 +6,8 @@
 import type { RecordFilter } from '../filters/record-filter.js';
 import { readTrail, type TrailRecord } from '../reader/trail-reader.js';
 import { expandPaths } from '../sources/expand-paths.js';
+import type { TrailInput } from '../sources/trail-input.js';
+import { readInParallel } from './parallel/parallel-reader.js';
 import type { Output } from '../sinks/output.js';
 import type { Messages } from './messages.js';
 import type { RunSettings } from './run-options.js';
@@ -36,13 +38,59 @@ export async function forEachMatch(
 ): Promise<RunStats> {
   const stats: RunStats = { files: 0, bytes: 0, records: 0, matched: 0, startedAt: Date.now() };
   let stop = false;
-  const inputs = expandPaths(paths, (problem) => {
+  const walked = expandPaths(paths, (problem) => {
     messages.source(problem);
     if (run.strict && !problem.warning) stop = true;
   });
-  for await (const input of inputs) {
+  const inputs = countingInputs(walked, stats);
+
+  // Several files on several cores, when there are several files and order can be kept cheaply.
+  // --strict stays sequential so that nothing after the first fault is printed.
+  const parallel = run.jobs > 1 && !run.strict && paths.length > 0 && !paths.includes('-');
+  const peeked: TrailInput[] = [];
+  if (parallel) {
+    for (let k = 0; k < 2; k++) {
+      const next = await inputs.next();
+      if (next.done) break;
+      peeked.push(next.value);
+    }
+  }
+  const all = withPeeked(peeked, inputs);
+
+  const take = (record: TrailRecord) => {
+    stats.matched++;
+    onMatch(record);
+    if (run.limit !== undefined && stats.matched >= run.limit) stop = true;
+  };
+  const afterBatch = async () => {
+    if (out) {
+      await out.ready();
+      if (out.stopped) stop = true;
+    }
+  };
+
+  if (parallel && peeked.length === 2) {
+    const batches = readInParallel(all, filter.spec, run.jobs, {
+      onFault: (fault) => messages.fault(fault),
+      onProgress: (records, bytes, file) => {
+        stats.records += records;
+        stats.bytes += bytes;
+        hooks.onProgress?.(stats, file);
+      },
+    });
+    for await (const batch of batches) {
+      for (const record of batch) {
+        take(record);
+        if (stop) break;
+      }
+      await afterBatch();
+      if (stop) break;
+    }
+    return stats;
+  }
+
+  for await (const input of all) {
     if (stop) break;
-    stats.files++;
     const bytesBefore = stats.bytes;
     const reader = readTrail(input, {
       prefilter: filter.acceptsAll ? undefined : filter.prefilter,
@@ -60,22 +108,31 @@ export async function forEachMatch(
     for await (const batch of reader) {
       for (const record of batch) {
         if (!filter.matches(record.record)) continue;
-        stats.matched++;
-        onMatch(record);
-        if (run.limit !== undefined && stats.matched >= run.limit) {
-          stop = true;
-          break;
-        }
+        take(record);
+        if (stop) break;
       }
-      if (out) {
-        await out.ready();
-        if (out.stopped) stop = true;
-      }
+      await afterBatch();
       if (stop) break;
     }
     if (stop) break;
   }
   return stats;
+}
+
+async function* countingInputs(inputs: AsyncIterable<TrailInput>, stats: RunStats): AsyncGenerator<TrailInput> {
+  for await (const input of inputs) {
+    stats.files++;
+    yield input;
+  }
+}
+
+async function* withPeeked(peeked: TrailInput[], rest: AsyncIterator<TrailInput>): AsyncGenerator<TrailInput> {
+  yield* peeked;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) return;
+    yield next.value;
+  }
 }
 
 function formatBytes(bytes: number): string {

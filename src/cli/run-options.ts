@@ -1,6 +1,7 @@
 /**
  * Flags about the run itself rather than what to keep or how to print: shared by every command.
  */
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from './messages.js';
 
@@ -9,6 +10,7 @@ export interface RawRunOptions {
   quiet?: boolean;
   stats?: boolean;
   limit?: string;
+  jobs?: string;
 }
 
 export interface RunSettings {
@@ -20,11 +22,14 @@ export interface RunSettings {
   stats: boolean;
   /** Stop after this many matches (and stop reading). */
   limit?: number;
+  /** Files read at once, on that many worker threads. */
+  jobs: number;
 }
 
 export function addRunOptions(command: Command, { limit }: { limit: boolean }): Command {
   if (limit) command.option('-n, --limit <n>', 'stop after n matching records (and stop reading)');
   return command
+    .option('-j, --jobs <n>', `files read in parallel (default: the number of cores, ${availableParallelism()} here)`)
     .option('--strict', 'stop at the first malformed record or unreadable input')
     .option('-q, --quiet', 'no progress bar')
     .option('--stats', 'print files, bytes, records read and matched, skips and time to stderr at the end');
@@ -43,5 +48,6 @@ export function runSettingsFromOptions(raw: RawRunOptions): RunSettings {
     quiet: raw.quiet === true,
     stats: raw.stats === true,
     limit: raw.limit !== undefined ? positiveInteger('--limit', raw.limit) : undefined,
+    jobs: raw.jobs !== undefined ? positiveInteger('--jobs', raw.jobs) : availableParallelism(),
   };
 }

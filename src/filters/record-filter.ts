@@ -18,6 +18,8 @@ export interface RecordFilter {
   matches(record: JsonObject): boolean;
   /** True when `matches` accepts every record (lets readers skip work). */
   readonly acceptsAll: boolean;
+  /** What it was built from, so a worker thread can build the same filter. */
+  readonly spec: FilterSpec;
 }
 
 type Check = (record: JsonObject) => boolean;
@@ -90,5 +92,5 @@ export function buildRecordFilter(spec: FilterSpec): RecordFilter {
     return true;
   };
 
-  return { prefilter, matches, acceptsAll: checks.length === 0 };
+  return { prefilter, matches, acceptsAll: checks.length === 0, spec };
 }

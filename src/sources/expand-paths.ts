@@ -4,7 +4,7 @@
  * files; a file named explicitly is read whatever its name. Symbolic links are followed, once.
  */
 import { createReadStream, type Dirent } from 'node:fs';
-import { opendir, realpath, stat } from 'node:fs/promises';
+import { opendir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SourceProblem, TrailInput } from './trail-input.js';
 
@@ -18,8 +18,13 @@ export function isTrailFileName(path: string): boolean {
   return TRAIL_FILE.test(path) && !DIGEST.test(path);
 }
 
-function fileInput(path: string, size: number | undefined): TrailInput {
-  return { label: path, size, open: () => createReadStream(path, { highWaterMark: 1 << 20 }) };
+export function fileInput(path: string, size: number | undefined): TrailInput {
+  return {
+    label: path,
+    size,
+    open: () => createReadStream(path, { highWaterMark: 1 << 20 }),
+    readWhole: () => readFile(path),
+  };
 }
 
 export function stdinInput(): TrailInput {

@@ -11,6 +11,8 @@ export interface TrailInput {
   size?: number;
   /** Opens the stored bytes; gzip is undone later, by `decodedChunks`. */
   open(): Readable;
+  /** Reads all stored bytes at once: cheaper than a stream for the many small files of a trail tree. */
+  readWhole?(): Promise<Buffer>;
 }
 
 /** A problem with a path itself (missing, unreadable, nothing to read), reported by the walker. */

@@ -1,0 +1,154 @@
+/**
+ * Reads many trail files on several cores (`--jobs`), yet yields their matching records in input
+ * order, so output is the same whatever the number of workers. Files are handed to workers as they
+ * free up; results of files that finish early wait until every file before them is out. A file may
+ * only be started a few places ahead of the oldest unfinished one, which bounds what waits.
+ */
+import { Worker } from 'node:worker_threads';
+import type { FilterSpec } from '../../filters/filter-spec.js';
+import type { InputFault, TrailRecord } from '../../reader/trail-reader.js';
+import type { TrailInput } from '../../sources/trail-input.js';
+import type { MatchedRecord, ReadRequest, WorkerReport, WorkerSetup } from './protocol.js';
+
+export interface ParallelCallbacks {
+  onFault(fault: InputFault): void;
+  /** Records seen and decoded bytes read, as they come in (any file). */
+  onProgress(records: number, bytes: number, file: string): void;
+}
+
+const PER_WORKER = 2;
+
+type SlotEvent = { records: MatchedRecord[] } | { fault: InputFault };
+
+interface FileSlot {
+  label: string;
+  events: SlotEvent[];
+  done: boolean;
+  bytes: number;
+}
+
+/** A record read in a worker: parsed again only if something asks for the object. */
+function lazyRecord(text: string, file: string, offset: number, line: number): TrailRecord {
+  let parsed: TrailRecord['record'] | undefined;
+  return {
+    get record() {
+      parsed ??= JSON.parse(text) as TrailRecord['record'];
+      return parsed;
+    },
+    raw: text,
+    file,
+    offset,
+    line,
+  };
+}
+
+export async function* readInParallel(
+  inputs: AsyncIterator<TrailInput>,
+  spec: FilterSpec,
+  jobs: number,
+  callbacks: ParallelCallbacks,
+): AsyncGenerator<TrailRecord[]> {
+  const workerUrl = new URL('./read-worker.js', import.meta.url);
+  const slots = new Map<number, FileSlot>();
+  const all: Worker[] = [];
+  /** Files each worker holds; two each, so one file's read is in flight while another is scanned. */
+  const assigned = new Map<Worker, Set<number>>();
+  let head = 0;
+  let nextId = 0;
+  let exhausted = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+
+  const onReport = (worker: Worker, report: WorkerReport) => {
+    const slot = slots.get(report.id);
+    if (!slot) return;
+    if (report.type === 'matches') {
+      if (report.records.length > 0) slot.events.push({ records: report.records });
+      callbacks.onProgress(report.seen, report.bytes - slot.bytes, slot.label);
+      slot.bytes = report.bytes;
+    } else if (report.type === 'fault') {
+      slot.events.push({ fault: report.fault });
+    } else {
+      if (report.type === 'crash') {
+        slot.events.push({ fault: { file: slot.label, message: `internal error: ${report.message}`, reason: 'unreadable input' } });
+      }
+      slot.done = true;
+      assigned.get(worker)?.delete(report.id);
+    }
+    notify();
+  };
+
+  const spawn = () => {
+    const setup: WorkerSetup = { spec };
+    const worker = new Worker(workerUrl, { workerData: setup });
+    worker.on('message', (report: WorkerReport) => onReport(worker, report));
+    worker.on('error', (error) => {
+      for (const id of assigned.get(worker) ?? []) onReport(worker, { type: 'crash', id, message: error.message });
+      // A dead worker takes no more files.
+      assigned.delete(worker);
+    });
+    all.push(worker);
+    assigned.set(worker, new Set());
+  };
+  const freeWorker = () => {
+    let best: Worker | undefined;
+    for (const [worker, ids] of assigned) {
+      if (ids.size < PER_WORKER && (!best || ids.size < (assigned.get(best)?.size ?? 0))) best = worker;
+    }
+    return best;
+  };
+  for (let i = 0; i < jobs; i++) spawn();
+
+  const fill = async () => {
+    while (!exhausted && freeWorker() && nextId - head < jobs * 4) {
+      const next = await inputs.next();
+      if (next.done) {
+        exhausted = true;
+        break;
+      }
+      const id = nextId++;
+      slots.set(id, { label: next.value.label, events: [], done: false, bytes: 0 });
+      const worker = freeWorker() as Worker;
+      assigned.get(worker)?.add(id);
+      const request: ReadRequest = { id, path: next.value.label, size: next.value.size };
+      worker.postMessage(request);
+    }
+  };
+
+  try {
+    for (;;) {
+      await fill();
+      const slot = slots.get(head);
+      if (slot && slot.events.length > 0) {
+        const events = slot.events;
+        slot.events = [];
+        const batch: TrailRecord[] = [];
+        for (const event of events) {
+          if ('fault' in event) {
+            if (batch.length > 0) yield batch.splice(0);
+            callbacks.onFault(event.fault);
+          } else {
+            for (const [text, offset, line] of event.records) batch.push(lazyRecord(text, slot.label, offset, line));
+          }
+        }
+        if (batch.length > 0) yield batch;
+        continue;
+      }
+      if (slot && slot.done) {
+        slots.delete(head);
+        head++;
+        continue;
+      }
+      if (!slot && exhausted) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  } finally {
+    await Promise.all(all.map((w) => w.terminate()));
+  }
+}
