@@ -23,8 +23,11 @@ export interface RunStats {
 }
 
 export interface PipelineHooks {
-  /** Called with the running totals after each chunk (the progress bar). */
-  onProgress?: (stats: RunStats, file: string) => void;
+  /**
+   * Called with the running totals after each chunk (the progress bar), with the current file's
+   * decoded bytes so far and its size when that is comparable (a plain file of known size).
+   */
+  onProgress?: (stats: RunStats, file: string, fileBytes?: number, fileSize?: number) => void;
 }
 
 export async function forEachMatch(
@@ -99,10 +102,10 @@ export async function forEachMatch(
         messages.fault(fault);
         if (run.strict && !fault.warning) stop = true;
       },
-      onProgress: (records, bytes) => {
+      onProgress: (records, bytes, gzipped) => {
         stats.records += records;
         stats.bytes = bytesBefore + bytes;
-        hooks.onProgress?.(stats, input.label);
+        hooks.onProgress?.(stats, input.label, bytes, gzipped ? undefined : input.size);
       },
     });
     for await (const batch of reader) {

@@ -2,6 +2,7 @@
  * The progress bar on stderr: bytes and records read, rate, and the file being read. Only when
  * stderr is a terminal and not --quiet, so pipes and CI logs stay clean.
  */
+import { terminalSafe } from '../sinks/terminal-safe.js';
 import type { Messages } from './messages.js';
 import type { PipelineHooks } from './matching-records.js';
 import type { RunSettings } from './run-options.js';
@@ -22,14 +23,21 @@ export function progressFor(run: RunSettings, messages: Messages, stream: NodeJS
   messages.beforeLine(clear);
   return {
     hooks: {
-      onProgress(stats, file) {
+      onProgress(stats, file, fileBytes, fileSize) {
         const now = Date.now();
         if (now - last < 100) return;
         last = now;
         const seconds = Math.max((now - stats.startedAt) / 1000, 0.001);
         const mib = stats.bytes / (1 << 20);
-        const name = file.length > 40 ? `…${file.slice(-39)}` : file;
-        const line = `${mib.toFixed(1)} MiB, ${stats.records.toLocaleString('en-US')} records, ${stats.matched.toLocaleString('en-US')} matched, ${(mib / seconds).toFixed(0)} MiB/s  ${name}`;
+        const safe = terminalSafe(file);
+        const name = safe.length > 40 ? `…${safe.slice(-39)}` : safe;
+        const rate = mib / seconds;
+        let eta = '';
+        if (fileSize && fileBytes !== undefined && fileSize > 0 && rate > 0) {
+          const left = (fileSize - fileBytes) / (1 << 20) / rate;
+          eta = `, ${Math.floor((100 * fileBytes) / fileSize)}% of file, ETA ${left < 60 ? `${left.toFixed(0)}s` : `${(left / 60).toFixed(1)}m`}`;
+        }
+        const line = `${mib.toFixed(1)} MiB, ${stats.records.toLocaleString('en-US')} records, ${stats.matched.toLocaleString('en-US')} matched, ${rate.toFixed(0)} MiB/s${eta}  ${name}`;
         stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 100) - 1)}`);
         shown = true;
       },

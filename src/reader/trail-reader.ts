@@ -48,8 +48,11 @@ export interface ReadOptions {
   onFault: (fault: InputFault) => void;
   /** After the first fault, emit nothing more from this input (--strict). */
   stopOnFault?: boolean;
-  /** Counts records seen (parsed or not), for --stats and the progress bar. */
-  onProgress?: (records: number, bytes: number) => void;
+  /**
+   * Records seen since the last call (parsed or not) and decoded bytes so far, for --stats and the
+   * progress bar; `gzipped` says the decoded size is not the stored size.
+   */
+  onProgress?: (records: number, bytes: number, gzipped: boolean) => void;
 }
 
 /** Counts faults per input so a file of garbage cannot flood the terminal. */
@@ -111,6 +114,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
     }
   };
   let batch: TrailRecord[] = [];
+  let isGzipped = false;
   const prefilter = options.prefilter;
 
   const splitter = new RecordSplitter({
@@ -163,10 +167,12 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
   });
 
   try {
-    for await (const chunk of decodedChunks(input)) {
+    for await (const chunk of decodedChunks(input, () => {
+      isGzipped = true;
+    })) {
       if (halted) break;
       splitter.push(chunk);
-      options.onProgress?.(records, splitter.offset);
+      options.onProgress?.(records, splitter.offset, isGzipped);
       records = 0;
       if (batch.length > 0) {
         const out = batch;
@@ -187,7 +193,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
     return;
   }
   splitter.end();
-  options.onProgress?.(records, splitter.offset);
+  options.onProgress?.(records, splitter.offset, isGzipped);
   if (batch.length > 0) yield batch;
   if (!splitter.sawValue && faults === 0) {
     report({ message: splitter.offset === 0 ? 'empty input' : 'no JSON value (only whitespace)', reason: 'empty input' });

@@ -39,9 +39,9 @@ function describeZlib(error: NodeJS.ErrnoException): string {
 const SMALL_FILE = 16 << 20;
 
 /** Yields decoded chunks; throws ReadFault when the bytes cannot be read or decompressed. */
-export async function* decodedChunks(input: TrailInput): AsyncGenerator<Buffer> {
+export async function* decodedChunks(input: TrailInput, onGzip: () => void = () => {}): AsyncGenerator<Buffer> {
   if (input.readWhole && input.size !== undefined && input.size <= SMALL_FILE) {
-    yield* decodedSmallFile(input.readWhole);
+    yield* decodedSmallFile(input.readWhole, onGzip);
     return;
   }
   let raw: Readable;
@@ -80,6 +80,7 @@ export async function* decodedChunks(input: TrailInput): AsyncGenerator<Buffer> 
     }
   }
 
+  onGzip();
   yield* gunzipped(first.value, iterator, () => raw.destroy(), delivered);
 }
 
@@ -87,7 +88,7 @@ export async function* decodedChunks(input: TrailInput): AsyncGenerator<Buffer> 
  * A small file in one piece: far fewer round trips through the thread pool than a stream, which
  * matters for trees of thousands of small `.json.gz` files.
  */
-async function* decodedSmallFile(readWhole: () => Promise<Buffer>): AsyncGenerator<Buffer> {
+async function* decodedSmallFile(readWhole: () => Promise<Buffer>, onGzip: () => void): AsyncGenerator<Buffer> {
   let stored: Buffer;
   try {
     stored = await readWhole();
@@ -98,6 +99,7 @@ async function* decodedSmallFile(readWhole: () => Promise<Buffer>): AsyncGenerat
     if (stored.length > 0) yield stored;
     return;
   }
+  onGzip();
   let plain: Buffer | undefined;
   try {
     plain = gunzipSync(stored);

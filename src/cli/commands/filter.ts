@@ -10,6 +10,9 @@ import { addOutputOptions, outputSettingsFromOptions, type RawOutputOptions } fr
 import { progressFor } from '../progress.js';
 import { addRunOptions, runSettingsFromOptions, type RawRunOptions } from '../run-options.js';
 import { finish } from '../finish.js';
+import { UsageError } from '../messages.js';
+import { sortByEventTime } from '../../sinks/sort-records.js';
+import type { TrailRecord } from '../../reader/trail-reader.js';
 
 const EXAMPLES = `
 Examples:
@@ -31,8 +34,12 @@ export function filterCommand(): Command {
   addFilterOptions(command);
   addOutputOptions(command);
   addRunOptions(command, { limit: true });
+  command.option('--sort <order>', 'time: print matches in eventTime order (holds the matches in memory); default: input order');
   command.addHelpText('after', EXAMPLES);
-  command.action(async (paths: string[], raw: RawFilterOptions & RawOutputOptions & RawRunOptions) => {
+  command.action(async (paths: string[], raw: RawFilterOptions & RawOutputOptions & RawRunOptions & { sort?: string }) => {
+    if (raw.sort !== undefined && raw.sort !== 'time') {
+      throw new UsageError(`option --sort: '${raw.sort}' is not a sort order (only: time)`);
+    }
     const spec = filterSpecFromOptions(raw);
     const output = outputSettingsFromOptions(raw, process.stdout);
     const run = runSettingsFromOptions(raw);
@@ -42,8 +49,11 @@ export function filterCommand(): Command {
     const out = new Output(process.stdout);
     const sink = RECORD_FORMATS[output.format](out, output);
     const progress = progressFor(run, messages);
-    const stats = await forEachMatch(paths, filter, run, messages, out, (record) => sink.write(record), progress.hooks);
+    const held: TrailRecord[] = [];
+    const onMatch = raw.sort === 'time' ? (record: TrailRecord) => held.push(record) : (record: TrailRecord) => sink.write(record);
+    const stats = await forEachMatch(paths, filter, run, messages, out, onMatch, progress.hooks);
     progress.stop();
+    if (raw.sort === 'time') for (const record of sortByEventTime(held)) sink.write(record);
     if (!out.stopped) sink.end();
     await finish(out, messages, run.stats ? statsLines(stats, messages) : []);
   });
