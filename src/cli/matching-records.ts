@@ -4,6 +4,7 @@
  * command files only say what to do with a matching record.
  */
 import type { RecordFilter } from '../filters/record-filter.js';
+import { readTrailWithStreamJson } from '../reader/stream-json-reader.js';
 import { readTrail, type TrailRecord } from '../reader/trail-reader.js';
 import { expandPaths } from '../sources/expand-paths.js';
 import type { TrailInput } from '../sources/trail-input.js';
@@ -49,7 +50,8 @@ export async function forEachMatch(
 
   // Several files on several cores, when there are several files and order can be kept cheaply.
   // --strict stays sequential so that nothing after the first fault is printed.
-  const parallel = run.jobs > 1 && !run.strict && paths.length > 0 && !paths.includes('-');
+  const parallel = run.jobs > 1 && !run.strict && run.reader === 'fast' && paths.length > 0 && !paths.includes('-');
+  const read = run.reader === 'stream-json' ? readTrailWithStreamJson : readTrail;
   const peeked: TrailInput[] = [];
   if (parallel) {
     for (let k = 0; k < 2; k++) {
@@ -95,7 +97,7 @@ export async function forEachMatch(
   for await (const input of all) {
     if (stop) break;
     const bytesBefore = stats.bytes;
-    const reader = readTrail(input, {
+    const reader = read(input, {
       prefilter: filter.acceptsAll ? undefined : filter.prefilter,
       stopOnFault: run.strict,
       onFault: (fault) => {

@@ -11,6 +11,7 @@ export interface RawRunOptions {
   stats?: boolean;
   limit?: string;
   jobs?: string;
+  reader?: string;
 }
 
 export interface RunSettings {
@@ -24,12 +25,15 @@ export interface RunSettings {
   limit?: number;
   /** Files read at once, on that many worker threads. */
   jobs: number;
+  /** Which reader splits records: the fast byte splitter, or stream-json's parser (to cross-check). */
+  reader: 'fast' | 'stream-json';
 }
 
 export function addRunOptions(command: Command, { limit }: { limit: boolean }): Command {
   if (limit) command.option('-n, --limit <n>', 'stop after n matching records (and stop reading)');
   return command
     .option('-j, --jobs <n>', `files read in parallel (default: the number of cores, ${availableParallelism()} here)`)
+    .option('--reader <name>', 'record reader: fast (default) or stream-json (slower, independent; to cross-check results)')
     .option('--strict', 'stop at the first malformed record or unreadable input')
     .option('-q, --quiet', 'no progress bar')
     .option('--stats', 'print files, bytes, records read and matched, skips and time to stderr at the end');
@@ -49,5 +53,12 @@ export function runSettingsFromOptions(raw: RawRunOptions): RunSettings {
     stats: raw.stats === true,
     limit: raw.limit !== undefined ? positiveInteger('--limit', raw.limit) : undefined,
     jobs: raw.jobs !== undefined ? positiveInteger('--jobs', raw.jobs) : availableParallelism(),
+    reader: readerName(raw.reader),
   };
+}
+
+function readerName(value: string | undefined): RunSettings['reader'] {
+  if (value === undefined || value === 'fast') return 'fast';
+  if (value === 'stream-json') return 'stream-json';
+  throw new UsageError(`option --reader: '${value}' is not a reader (fast, stream-json)`);
 }

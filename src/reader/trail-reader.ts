@@ -58,8 +58,8 @@ export interface ReadOptions {
 /** Counts faults per input so a file of garbage cannot flood the terminal. */
 const MAX_FAULTS_SHOWN_PER_INPUT = 20;
 
-/** What a parsed slice turned out to be. */
-function unwrap(value: unknown, kind: SliceKind): { record?: JsonObject; raw?: string | null; problem?: [SkipReason, string] } {
+/** What a parsed slice turned out to be: the record inside it, or why there is none. */
+export function unwrapValue(value: unknown, kind: SliceKind): { record?: JsonObject; raw?: string | null; problem?: [SkipReason, string] } {
   if (!isObject(value)) {
     const what = Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
     return { problem: ['not an object', `record is ${what}, not an object; skipped`] };
@@ -147,7 +147,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
         });
         return;
       }
-      const { record, raw, problem } = unwrap(value, kind);
+      const { record, raw, problem } = unwrapValue(value, kind);
       if (problem || !record) {
         const [reason, message] = problem ?? ['not an object', 'skipped'];
         report({ message, offset: place.offset, line: place.line, reason });
