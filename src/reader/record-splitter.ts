@@ -199,9 +199,10 @@ export class RecordSplitter {
       if (this.dead) break;
     }
     if (this.capturing && !this.dead) {
-      // Keep the part of this chunk that belongs to the unfinished slice (a copy: callers reuse chunks).
+      // Keep the part of this chunk that belongs to the unfinished slice. A view, not a copy:
+      // streams hand over fresh buffers, and a 50 MB record must not cost 100 MB.
       const from = this.captureLocal < 0 ? 0 : this.captureLocal;
-      this.captureParts.push(Buffer.from(chunk.subarray(from)));
+      this.captureParts.push(chunk.subarray(from));
     }
     this.base += n;
   }

@@ -16,6 +16,8 @@ export interface TrailRecord {
   record: JsonObject;
   /** The record's JSON text exactly as in the input, when it sat on one line; else undefined. */
   raw: string | undefined;
+  /** The record's JSON text when it spanned lines (pretty-printed), kept for `recordJson`. */
+  multiline?: string;
   file: string;
   offset: number;
   line: number;
@@ -156,6 +158,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
       batch.push({
         record,
         raw: raw === null ? undefined : raw ?? (place.singleLine ? textOf : undefined),
+        multiline: raw === undefined && !place.singleLine ? textOf : undefined,
         file,
         offset: place.offset,
         line: place.line,

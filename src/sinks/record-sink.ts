@@ -12,5 +12,13 @@ export interface RecordSink {
 
 /** A record as one line of JSON: its own bytes when it had them on one line, else re-serialised. */
 export function recordJson(record: TrailRecord): string {
-  return record.raw ?? JSON.stringify(record.record);
+  if (record.raw !== undefined) return record.raw;
+  try {
+    return JSON.stringify(record.record);
+  } catch (error) {
+    // JSON.stringify recurses: a record nested thousands deep overflows the stack. Its source text
+    // is valid JSON whose newlines can only be whitespace between tokens, so dropping them is safe.
+    if (record.multiline !== undefined) return record.multiline.replace(/[\r\n]+/g, ' ');
+    throw error;
+  }
 }
