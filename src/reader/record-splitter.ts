@@ -50,6 +50,13 @@ export interface SplitterSink {
    * can no longer be split reliably and the splitter ignores it; otherwise scanning goes on.
    */
   fault(message: string, offset: number, line: number, fatal: boolean): void;
+  /**
+   * Optional early verdict on a record from the hot fields seen so far: false means it cannot
+   * match, so its bytes are not kept (a huge record that is not wanted costs no memory) and
+   * `rejected` is called instead of `slice`.
+   */
+  accept?(hot: HotFields): boolean;
+  rejected?(): void;
 }
 
 const QUOTE = 0x22;
@@ -69,6 +76,7 @@ const HOT_TIME = 3;
 const WRAP_RECORDS = 4;
 const WRAP_EVENTS = 5;
 
+const EMPTY = Buffer.alloc(0);
 const KEY_EVENT_NAME = Buffer.from('eventName');
 const KEY_EVENT_SOURCE = Buffer.from('eventSource');
 const KEY_EVENT_TIME = Buffer.from('eventTime');
@@ -131,6 +139,8 @@ export class RecordSplitter {
   private skipToNewline = false;
   private dead = false;
   private sawAnyValue = false;
+  /** The record being captured was rejected by `sink.accept`: its bytes are not kept. */
+  private rejecting = false;
   /** Current 1-based line. Newlines only occur between tokens, where bytes are looked at one by one. */
   private line = 1;
   private captureLine = 1;
@@ -198,7 +208,7 @@ export class RecordSplitter {
       i = this.structural(chunk, i, b);
       if (this.dead) break;
     }
-    if (this.capturing && !this.dead) {
+    if (this.capturing && !this.dead && !this.rejecting) {
       // Keep the part of this chunk that belongs to the unfinished slice. A view, not a copy:
       // streams hand over fresh buffers, and a 50 MB record must not cost 100 MB.
       const from = this.captureLocal < 0 ? 0 : this.captureLocal;
@@ -271,11 +281,14 @@ export class RecordSplitter {
     this.captureLine = this.line;
     this.captureParts = [];
     this.captureKind = kind;
+    this.rejecting = false;
   }
 
   private endCapture(chunk: Buffer, endIndex: number): Buffer {
     let bytes: Buffer;
-    if (this.captureParts.length === 0) {
+    if (this.rejecting) {
+      bytes = EMPTY;
+    } else if (this.captureParts.length === 0) {
       bytes = chunk.subarray(this.captureLocal, endIndex);
     } else {
       this.captureParts.push(chunk.subarray(0, endIndex));
@@ -288,6 +301,11 @@ export class RecordSplitter {
   }
 
   private emit(bytes: Buffer, kind: SliceKind): void {
+    if (this.rejecting) {
+      this.rejecting = false;
+      this.sink.rejected?.();
+      return;
+    }
     const hot = this.hotOk ? this.hot : undefined;
     const place = { offset: this.captureStart, line: this.captureLine, singleLine: this.captureLine === this.line };
     this.sink.slice(bytes, place, kind, hot);
@@ -631,6 +649,10 @@ export class RecordSplitter {
       if (c >= 0x80) ascii = false;
     }
     this.hot[keyName(key)] = chunk.toString(ascii ? 'latin1' : 'utf8', local, q);
+    if (this.sink.accept && this.captureKind !== 'lookup-event' && !this.sink.accept(this.hot)) {
+      this.rejecting = true;
+      this.captureParts = [];
+    }
   }
 
   private scanScalar(chunk: Buffer, i: number): number {

@@ -164,6 +164,10 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
         line: place.line,
       });
     },
+    accept: prefilter,
+    rejected() {
+      records++;
+    },
     fault(message: string, offset: number, line: number, fatal: boolean) {
       report({ message, offset, line, reason: fatal ? 'truncated or corrupt input' : 'malformed JSON' });
     },
