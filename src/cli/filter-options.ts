@@ -8,7 +8,7 @@ import { parseTimeBound } from '../cloudtrail/event-time.js';
 import { parseKeyReference, type KeyReference } from '../cloudtrail/key-reference.js';
 import { KMS_SOURCE, type FilterSpec } from '../filters/filter-spec.js';
 import { compileAddressPatterns } from '../filters/source-ip.js';
-import { splitList } from '../filters/text-pattern.js';
+import { emptyOption, splitList } from '../filters/text-pattern.js';
 import { UsageError } from './messages.js';
 
 /** Raw option values as commander hands them over. */
@@ -78,6 +78,13 @@ function timeBound(option: string, value: string | undefined, now: number): numb
 
 /** Builds the FilterSpec; throws UsageError naming the option for any malformed value. */
 export function filterSpecFromOptions(raw: RawFilterOptions, now: number = Date.now()): FilterSpec {
+  const lists: Array<[string, string[] | undefined]> = [
+    ['--event', raw.event], ['--user', raw.user], ['--key', raw.key], ['--region', raw.region], ['--account', raw.account],
+    ['--source-ip', raw.sourceIp], ['--error-code', raw.errorCode], ['--source', raw.source],
+  ];
+  for (const [option, values] of lists) {
+    if (emptyOption(values)) throw new UsageError(`option ${option}: empty value`);
+  }
   const since = timeBound('--since', raw.since, now);
   const until = timeBound('--until', raw.until, now);
   if (since !== undefined && until !== undefined && since >= until) {
@@ -99,7 +106,10 @@ export function filterSpecFromOptions(raw: RawFilterOptions, now: number = Date.
 
   const accounts = splitList(raw.account);
   for (const account of accounts) {
-    if (!/^[0-9*?]+$/.test(account)) throw new UsageError(`option --account: '${account}' is not an account ID (12 digits)`);
+    const glob = /[*?]/.test(account);
+    if (glob ? !/^[0-9*?]+$/.test(account) : !/^\d{12}$/.test(account)) {
+      throw new UsageError(`option --account: '${account}' is not an account ID (12 digits, * globs allowed)`);
+    }
   }
 
   if (raw.readOnly && raw.mutating) throw new UsageError('options --read-only and --mutating exclude each other');

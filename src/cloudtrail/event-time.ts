@@ -13,12 +13,23 @@ export function parseEventTime(value: unknown): number | undefined {
   const fraction = m[3] ? m[3].slice(0, 4).padEnd(4, '0') : '';
   const zone = m[4] && m[4].toUpperCase() !== 'Z' ? m[4] : 'Z';
   const ms = Date.parse(`${m[1]}T${m[2]}${fraction}${zone}`);
-  return Number.isNaN(ms) ? undefined : ms;
+  if (Number.isNaN(ms)) return undefined;
+  // Date.parse rolls 2024-02-30 over to March; a time that names no real day is not a time.
+  const [year, month, day] = m[1].split('-').map(Number);
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return undefined;
+  return ms;
 }
 
 const RELATIVE = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/i;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A span such as `90s`, `5m`, `24h`, `7d`, `1w` in milliseconds; undefined when it is not one. */
+export function parseDuration(value: string): number | undefined {
+  const rel = RELATIVE.exec(value.trim());
+  return rel ? Number(rel[1]) * UNIT_MS[rel[2].toLowerCase()] : undefined;
+}
 
 /**
  * A `--since` / `--until` value: ISO 8601 (a date alone means its midnight UTC), or a span back
@@ -26,15 +37,22 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
  */
 export function parseTimeBound(value: string, now: number): number | undefined {
   const text = value.trim();
-  const rel = RELATIVE.exec(text);
-  if (rel) return now - Number(rel[1]) * UNIT_MS[rel[2].toLowerCase()];
+  const span = parseDuration(text);
+  if (span !== undefined) return now - span;
   if (DATE_ONLY.test(text)) return parseEventTime(`${text}T00:00:00Z`);
   return parseEventTime(text);
 }
 
-/** `2024-03-01 10:00:00` in UTC, for tables. Unparseable times are shown as they are. */
+/** `2024-03-01 10:00:00Z` (UTC), for tables. Unparseable times are shown as they are. */
 export function formatEventTime(value: unknown): string {
   const ms = parseEventTime(value);
   if (ms === undefined) return typeof value === 'string' ? value : '';
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** `2024-03-01T10:00:00Z` (milliseconds only when not zero), for JSON output; unparseable times as they are. */
+export function isoEventTime(value: unknown): string {
+  const ms = parseEventTime(value);
+  if (ms === undefined) return typeof value === 'string' ? value : '';
+  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 }

@@ -37,13 +37,22 @@ export function parseKeyReference(value: string): KeyReference | undefined {
 /** Where a record names KMS keys, in the order a reader would look for "the" key of the event. */
 const REQUEST_KEY_FIELDS = ['keyId', 'targetKeyId', 'sourceKeyId', 'destinationKeyId', 'aliasName'];
 
-/** Every key reference in a record: request parameters, response elements and resources. */
+/**
+ * Every key reference in a record: request parameters, response elements and resources. A bare ID
+ * or alias name is taken to be in the record's own region and account, which is where KMS looked
+ * it up; that is what tells `alias/app` in one region from `alias/app` in another.
+ */
 export function keyReferences(record: JsonObject): KeyReference[] {
   const refs: KeyReference[] = [];
+  const region = typeof record.awsRegion === 'string' ? record.awsRegion : undefined;
+  const account = typeof record.recipientAccountId === 'string' ? record.recipientAccountId : undefined;
   const add = (value: unknown) => {
     if (typeof value !== 'string') return;
     const ref = parseKeyReference(value);
-    if (ref) refs.push(ref);
+    if (!ref) return;
+    if (ref.region === undefined && region) ref.region = region;
+    if (ref.account === undefined && account) ref.account = account;
+    refs.push(ref);
   };
   const request = record.requestParameters;
   if (isObject(request)) for (const field of REQUEST_KEY_FIELDS) add(request[field]);
@@ -67,7 +76,12 @@ export function keyReferences(record: JsonObject): KeyReference[] {
 
 /** Does reference `r` (from a record) name the key or alias that `wanted` (from the user) names? */
 export function sameKey(wanted: KeyReference, r: KeyReference): boolean {
-  if (wanted.keyId !== undefined) return r.keyId === wanted.keyId;
+  if (wanted.keyId !== undefined) {
+    if (r.keyId !== wanted.keyId) return false;
+    // Replicas of a multi-Region key share its ID: a key ARN names the one in its region.
+    if (wanted.keyId.startsWith('mrk-') && wanted.region && r.region && wanted.region !== r.region) return false;
+    return true;
+  }
   if (wanted.alias !== undefined && r.alias !== undefined) {
     if (r.alias !== wanted.alias) return false;
     // An alias name is per account and region: when both sides say which, they must agree.

@@ -20,6 +20,13 @@ export function sessionName(identity: JsonObject): string | undefined {
   return undefined;
 }
 
+/** The role of an assumed-role ARN (`.../assumed-role/Role/session`), when the issuer is not given. */
+function assumedRoleName(identity: JsonObject): string | undefined {
+  const arn = text(identity, 'arn');
+  const m = arn ? /:assumed-role\/([^/]+)\//.exec(arn) : null;
+  return m ? m[1] : undefined;
+}
+
 /** Every name the record's principal goes by, for `--user` matching. */
 export function principalNames(record: JsonObject): string[] {
   const identity = record.userIdentity;
@@ -41,6 +48,7 @@ export function principalNames(record: JsonObject): string[] {
     add(issuer.principalId);
   }
   add(sessionName(identity));
+  add(assumedRoleName(identity));
   if (identity.type === 'Root') add('root');
   const onBehalfOf = identity.onBehalfOf;
   if (isObject(onBehalfOf)) add(onBehalfOf.userId);
@@ -61,7 +69,7 @@ export function shortPrincipal(record: JsonObject): string {
       const m = arn ? /:assumed-role\/(.+)$/.exec(arn) : null;
       if (m) return m[1];
       const session = sessionName(identity);
-      return [issuerName ?? text(identity, 'assumed_role'), session].filter(Boolean).join('/');
+      return [issuerName ?? text(identity, 'assumed_role') ?? text(identity, 'userName'), session].filter(Boolean).join('/');
     }
     case 'Root':
       return 'root';
