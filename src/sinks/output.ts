@@ -31,6 +31,13 @@ export class Output {
 
   write(text: string): void {
     if (this.stopped) return;
+    if (text.length >= FLUSH_AT) {
+      // A huge value (a 50 MB policy) goes out alone: joining it to others would copy it again.
+      this.flush();
+      this.pending.push(text);
+      this.flush();
+      return;
+    }
     this.pending.push(text);
     this.pendingBytes += text.length;
     if (this.pendingBytes >= FLUSH_AT) this.flush();
