@@ -41,16 +41,27 @@ export async function forEachMatch(
   hooks: PipelineHooks = {},
 ): Promise<RunStats> {
   const stats: RunStats = { files: 0, bytes: 0, records: 0, matched: 0, startedAt: Date.now() };
+  /** Stop now: --limit reached or nobody reads our output any more. */
   let stop = false;
-  const walked = expandPaths(paths, (problem) => {
-    messages.source(problem);
-    if (run.strict && !problem.warning) stop = true;
-  });
+  /** Stop after this batch: --strict saw a fault (the reader already held back what followed it). */
+  let faulted = false;
+  const walked = expandPaths(
+    paths,
+    (problem) => {
+      messages.source(problem);
+      if (run.strict && !problem.warning) faulted = true;
+    },
+    {
+      s3: { profile: run.profile, endpointUrl: run.endpointUrl, prefetch: Math.max(2, run.jobs * 2) },
+      pruning: { since: filter.spec.since, until: filter.spec.until, accounts: filter.spec.accounts, regions: filter.spec.regions },
+    },
+  );
   const inputs = countingInputs(walked, stats);
 
   // Several files on several cores, when there are several files and order can be kept cheaply.
   // --strict stays sequential so that nothing after the first fault is printed.
-  const parallel = run.jobs > 1 && !run.strict && run.reader === 'fast' && paths.length > 0 && !paths.includes('-');
+  const parallel =
+    run.jobs > 1 && !run.strict && run.reader === 'fast' && paths.length > 0 && paths.every((p) => p !== '-' && !/^s3:\/\//i.test(p));
   const read = run.reader === 'stream-json' ? readTrailWithStreamJson : readTrail;
   const peeked: TrailInput[] = [];
   if (parallel) {
@@ -95,14 +106,14 @@ export async function forEachMatch(
   }
 
   for await (const input of all) {
-    if (stop) break;
+    if (stop || faulted) break;
     const bytesBefore = stats.bytes;
     const reader = read(input, {
       prefilter: filter.acceptsAll ? undefined : filter.prefilter,
       stopOnFault: run.strict,
       onFault: (fault) => {
         messages.fault(fault);
-        if (run.strict && !fault.warning) stop = true;
+        if (run.strict && !fault.warning) faulted = true;
       },
       onProgress: (records, bytes, gzipped) => {
         stats.records += records;
@@ -117,9 +128,9 @@ export async function forEachMatch(
         if (stop) break;
       }
       await afterBatch();
-      if (stop) break;
+      if (stop || faulted) break;
     }
-    if (stop) break;
+    if (stop || faulted) break;
   }
   return stats;
 }

@@ -12,6 +12,8 @@ export interface RawRunOptions {
   limit?: string;
   jobs?: string;
   reader?: string;
+  profile?: string;
+  endpointUrl?: string;
 }
 
 export interface RunSettings {
@@ -27,12 +29,17 @@ export interface RunSettings {
   jobs: number;
   /** Which reader splits records: the fast byte splitter, or stream-json's parser (to cross-check). */
   reader: 'fast' | 'stream-json';
+  /** For s3:// paths: an AWS profile and an S3-compatible endpoint. */
+  profile?: string;
+  endpointUrl?: string;
 }
 
 export function addRunOptions(command: Command, { limit }: { limit: boolean }): Command {
   if (limit) command.option('-n, --limit <n>', 'stop after n matching records (and stop reading)');
   return command
     .option('-j, --jobs <n>', `files read in parallel (default: the number of cores, ${availableParallelism()} here)`)
+    .option('--profile <name>', 'AWS profile for s3:// paths (default: the standard credential chain)')
+    .option('--endpoint-url <url>', 'S3-compatible endpoint for s3:// paths (path-style requests)')
     .option('--reader <name>', 'record reader: fast (default) or stream-json (slower, independent; to cross-check results)')
     .option('--strict', 'stop at the first malformed record or unreadable input')
     .option('-q, --quiet', 'no progress bar')
@@ -54,6 +61,8 @@ export function runSettingsFromOptions(raw: RawRunOptions): RunSettings {
     limit: raw.limit !== undefined ? positiveInteger('--limit', raw.limit) : undefined,
     jobs: raw.jobs !== undefined ? positiveInteger('--jobs', raw.jobs) : availableParallelism(),
     reader: readerName(raw.reader),
+    profile: raw.profile,
+    endpointUrl: endpointUrl(raw.endpointUrl),
   };
 }
 
@@ -61,4 +70,15 @@ function readerName(value: string | undefined): RunSettings['reader'] {
   if (value === undefined || value === 'fast') return 'fast';
   if (value === 'stream-json') return 'stream-json';
   throw new UsageError(`option --reader: '${value}' is not a reader (fast, stream-json)`);
+}
+
+function endpointUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new UsageError(`option --endpoint-url: '${value}' is not an http(s) URL`);
+  }
+  return value;
 }

@@ -77,6 +77,11 @@ const WRAP_RECORDS = 4;
 const WRAP_EVENTS = 5;
 
 const EMPTY = Buffer.alloc(0);
+const BOM = [0xef, 0xbb, 0xbf];
+/** Longest key start carried across a chunk boundary: "eventSource" fully \\u-escaped is 66 bytes. */
+const MAX_CARRIED_KEY = 80;
+/** A record ruled out early keeps its bytes up to this size (in case a repeated key revives it). */
+const KEEP_REJECTED_BYTES = 4 << 20;
 const KEY_EVENT_NAME = Buffer.from('eventName');
 const KEY_EVENT_SOURCE = Buffer.from('eventSource');
 const KEY_EVENT_TIME = Buffer.from('eventTime');
@@ -139,8 +144,17 @@ export class RecordSplitter {
   private skipToNewline = false;
   private dead = false;
   private sawAnyValue = false;
-  /** The record being captured was rejected by `sink.accept`: its bytes are not kept. */
+  /** Bytes of a leading byte order mark seen so far. */
+  private bomBytes = 0;
+  /** The start of a key string still open at the end of the last chunk (keys are short). */
+  private keyCarry: Buffer | undefined;
+  /** Hot keys already seen in the current record (bit per key). */
+  private seenHot = 0;
+  /** The record being captured was ruled out by `sink.accept`: it will not be emitted. */
   private rejecting = false;
+  /** ...and it grew so big that its bytes were let go. */
+  private bytesDropped = false;
+  private captureBytes = 0;
   /** Current 1-based line. Newlines only occur between tokens, where bytes are looked at one by one. */
   private line = 1;
   private captureLine = 1;
@@ -208,11 +222,25 @@ export class RecordSplitter {
       i = this.structural(chunk, i, b);
       if (this.dead) break;
     }
-    if (this.capturing && !this.dead && !this.rejecting) {
+    if (this.inString && this.keyExpected && this.depth === this.recordDepth && !this.dead) {
+      // A key cut by the chunk boundary: keep its start, so "Records" is still recognised.
+      const local = this.stringStart - this.base;
+      const piece = chunk.subarray(Math.max(local, 0));
+      if (local >= 0) this.keyCarry = Buffer.from(piece);
+      else if (this.keyCarry) this.keyCarry = Buffer.concat([this.keyCarry, piece]);
+      if (this.keyCarry && this.keyCarry.length > MAX_CARRIED_KEY) this.keyCarry = undefined;
+    }
+    if (this.capturing && !this.dead && !this.bytesDropped) {
       // Keep the part of this chunk that belongs to the unfinished slice. A view, not a copy:
       // streams hand over fresh buffers, and a 50 MB record must not cost 100 MB.
       const from = this.captureLocal < 0 ? 0 : this.captureLocal;
       this.captureParts.push(chunk.subarray(from));
+      this.captureBytes += n - from;
+      if (this.rejecting && this.captureBytes > KEEP_REJECTED_BYTES) {
+        // A big record already ruled out: stop holding it in memory.
+        this.captureParts = [];
+        this.bytesDropped = true;
+      }
     }
     this.base += n;
   }
@@ -282,6 +310,8 @@ export class RecordSplitter {
     this.captureParts = [];
     this.captureKind = kind;
     this.rejecting = false;
+    this.bytesDropped = false;
+    this.captureBytes = 0;
   }
 
   private endCapture(chunk: Buffer, endIndex: number): Buffer {
@@ -313,6 +343,7 @@ export class RecordSplitter {
 
   private startRecordKeys(depth: number): void {
     this.recordDepth = depth;
+    this.seenHot = 0;
     this.keyExpected = true;
     this.pendingKey = HOT_NONE;
     this.hot = {};
@@ -444,9 +475,17 @@ export class RecordSplitter {
   }
 
   private topLevelStart(chunk: Buffer, i: number, b: number): number {
-    if (b === 0xef && this.base + i === 0 && chunk[i + 1] === 0xbb && chunk[i + 2] === 0xbf) {
-      // A UTF-8 byte order mark, as some editors write; JSON itself has none.
-      return i + 3;
+    const at = this.base + i;
+    if (at < 3 && at === this.bomBytes && b === BOM[at]) {
+      // A UTF-8 byte order mark, as some editors write (JSON itself has none), maybe split
+      // across chunks.
+      this.bomBytes++;
+      return i + 1;
+    }
+    if (this.bomBytes > 0 && this.bomBytes < 3) {
+      this.bomBytes = 3;
+      this.topFault('incomplete UTF-8 byte order mark at the start', 0);
+      return i;
     }
     this.sawAnyValue = true;
     this.topIsWrapper = false;
@@ -613,20 +652,28 @@ export class RecordSplitter {
       this.keyExpected = false;
       this.pendingKey = HOT_NONE;
       this.wrapperPending = HOT_NONE;
+      // The key's bytes: [from, to) of `bytes`, which is the chunk unless the key was cut.
+      let bytes = chunk;
+      let from = local;
+      let to = q;
       if (local < 0) {
-        // A key split across chunks: too rare to decode; stop trusting hot fields for this record.
-        this.hotOk = false;
-        return;
+        const carried = this.keyCarry;
+        this.keyCarry = undefined;
+        // Without a carry the key was too long to be any we look for, even fully escaped.
+        if (!carried) return;
+        bytes = Buffer.concat([carried, chunk.subarray(0, q)]);
+        from = 0;
+        to = bytes.length;
       }
-      const len = q - local;
-      if (len === 9) {
-        if (sameBytes(chunk, local, KEY_EVENT_NAME)) this.pendingKey = HOT_NAME;
-        else if (sameBytes(chunk, local, KEY_EVENT_TIME)) this.pendingKey = HOT_TIME;
-      } else if (len === 11) {
-        if (sameBytes(chunk, local, KEY_EVENT_SOURCE)) this.pendingKey = HOT_SOURCE;
-      } else if (this.depth === 1 && this.captureKind === 'top') {
-        if (len === 7 && sameBytes(chunk, local, KEY_RECORDS)) this.wrapperPending = WRAP_RECORDS;
-        else if (len === 6 && sameBytes(chunk, local, KEY_EVENTS)) this.wrapperPending = WRAP_EVENTS;
+      this.noteKey(bytes, from, to - from);
+      const key = this.pendingKey;
+      if (key !== HOT_NONE) {
+        const bit = 1 << key;
+        if ((this.seenHot & bit) !== 0) this.distrustHotFields(`repeats the key "${keyName(key)}"`);
+        this.seenHot |= bit;
+      } else if (hasBackslash(bytes, from, to)) {
+        // An escaped key may spell a hot key ("event\u004eame"), so the values seen prove nothing.
+        this.distrustHotFields('has an escaped key');
       }
       return;
     }
@@ -638,6 +685,42 @@ export class RecordSplitter {
       this.hotOk = false;
       return;
     }
+    this.hotValue(chunk, key, local, q);
+  }
+
+  /** Sets pendingKey / wrapperPending when the key at `local` is one the splitter cares about. */
+  private noteKey(chunk: Buffer, local: number, len: number): void {
+    if (len === 9) {
+      if (sameBytes(chunk, local, KEY_EVENT_NAME)) this.pendingKey = HOT_NAME;
+      else if (sameBytes(chunk, local, KEY_EVENT_TIME)) this.pendingKey = HOT_TIME;
+    } else if (len === 11) {
+      if (sameBytes(chunk, local, KEY_EVENT_SOURCE)) this.pendingKey = HOT_SOURCE;
+    } else if (this.depth === 1 && this.captureKind === 'top') {
+      if (len === 7 && sameBytes(chunk, local, KEY_RECORDS)) this.wrapperPending = WRAP_RECORDS;
+      else if (len === 6 && sameBytes(chunk, local, KEY_EVENTS)) this.wrapperPending = WRAP_EVENTS;
+    }
+  }
+
+  /**
+   * A hot key seen twice in one record (JSON.parse keeps the last value), or a key written with
+   * escapes: the hot values seen prove nothing (an edited log could hide a record behind a harmless
+   * first eventName). The record goes to the full parse; if its bytes were already let go on the
+   * earlier evidence, say so.
+   */
+  private distrustHotFields(why: string): void {
+    this.hotOk = false;
+    if (this.rejecting && !this.bytesDropped) {
+      this.rejecting = false;
+    } else if (this.rejecting) {
+      this.fail(
+        `a record that began at byte ${this.captureStart} ${why}; it was ruled out by an earlier value and skipped (an edited log?)`,
+        this.captureStart,
+        false,
+      );
+    }
+  }
+
+  private hotValue(chunk: Buffer, key: number, local: number, q: number): void {
     let ascii = true;
     for (let k = local; k < q; k++) {
       const c = chunk[k];
@@ -649,9 +732,8 @@ export class RecordSplitter {
       if (c >= 0x80) ascii = false;
     }
     this.hot[keyName(key)] = chunk.toString(ascii ? 'latin1' : 'utf8', local, q);
-    if (this.sink.accept && this.captureKind !== 'lookup-event' && !this.sink.accept(this.hot)) {
+    if (this.hotOk && this.sink.accept && this.captureKind !== 'lookup-event' && !this.sink.accept(this.hot)) {
       this.rejecting = true;
-      this.captureParts = [];
     }
   }
 
@@ -680,6 +762,11 @@ export class RecordSplitter {
     }
     this.finishElement(chunk, end);
   }
+}
+
+function hasBackslash(bytes: Buffer, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (bytes[k] === BACKSLASH) return true;
+  return false;
 }
 
 /** Byte comparison in JS: for keys this short, a native `compare` call costs more than the loop. */

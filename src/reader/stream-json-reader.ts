@@ -98,7 +98,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
         default:
           if (depth === elementDepth && !asm) {
             // A scalar element: not a record, reported as such.
-            emit('value' in token ? token.value : null, elementKind);
+            emit(token.name === 'numberValue' ? Number(token.value) : 'value' in token ? token.value : null, elementKind);
           } else if (depth === 0) {
             sawValue = true;
             options.onFault({ file, message: 'expected a JSON object or array', reason: 'malformed JSON' });

@@ -40,7 +40,7 @@ const SMALL_FILE = 16 << 20;
 
 /** Yields decoded chunks; throws ReadFault when the bytes cannot be read or decompressed. */
 export async function* decodedChunks(input: TrailInput, onGzip: () => void = () => {}): AsyncGenerator<Buffer> {
-  if (input.readWhole && input.size !== undefined && input.size <= SMALL_FILE) {
+  if (input.readWhole && (input.size === undefined || input.size <= SMALL_FILE)) {
     yield* decodedSmallFile(input.readWhole, onGzip);
     return;
   }
@@ -59,6 +59,17 @@ export async function* decodedChunks(input: TrailInput, onGzip: () => void = () 
     throw new ReadFault(describeFsError(error), 0);
   }
   if (first.done) return;
+  // The gzip magic number is two bytes: a first chunk of one byte (a slow pipe) must wait for more.
+  while (first.value.length < 2) {
+    let more: IteratorResult<Buffer>;
+    try {
+      more = await iterator.next();
+    } catch (error) {
+      throw new ReadFault(describeFsError(error), 0);
+    }
+    if (more.done) break;
+    first = { done: false, value: Buffer.concat([first.value, more.value]) };
+  }
   if (!isGzip(first.value)) {
     try {
       delivered += first.value.length;

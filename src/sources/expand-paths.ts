@@ -6,6 +6,7 @@
 import { createReadStream, type Dirent } from 'node:fs';
 import { opendir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { S3Source, type S3Pruning, type S3Settings } from './s3-source.js';
 import type { SourceProblem, TrailInput } from './trail-input.js';
 
 export const STDIN_LABEL = '<stdin>';
@@ -55,7 +56,9 @@ function describe(error: unknown): string {
 export async function* expandPaths(
   paths: readonly string[],
   onProblem: (problem: SourceProblem) => void,
+  remote?: { s3: S3Settings; pruning: S3Pruning },
 ): AsyncGenerator<TrailInput> {
+  let s3: S3Source | undefined;
   if (paths.length === 0) {
     yield stdinInput();
     return;
@@ -63,6 +66,11 @@ export async function* expandPaths(
   for (const path of paths) {
     if (path === '-') {
       yield stdinInput();
+      continue;
+    }
+    if (/^s3:\/\//i.test(path)) {
+      s3 ??= new S3Source(remote?.s3 ?? { prefetch: 4 });
+      yield* s3.inputs(path, remote?.pruning ?? { accounts: [], regions: [] }, onProblem);
       continue;
     }
     let info;

@@ -1,0 +1,266 @@
+/**
+ * Trail files straight from S3 (`s3://bucket/prefix`), streamed through the same reader as local
+ * files, without temporary files.
+ *
+ * Listing prunes before it lists: under `AWSLogs/` it walks the documented layout
+ * (`[<org-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/`), and with a time window, accounts or
+ * regions it lists only the day folders that can hold matching records, never the whole bucket.
+ * Accounts and regions are discovered with `StartAfter` hops (one small listing per value), which
+ * works on S3 and on S3-compatible stores whose delimiter listings are incomplete.
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import type { S3Client as S3ClientType } from '@aws-sdk/client-s3';
+import { compileTextPatterns } from '../filters/text-pattern.js';
+import { isTrailFileName } from './expand-paths.js';
+import type { SourceProblem, TrailInput } from './trail-input.js';
+
+export interface S3Location {
+  bucket: string;
+  prefix: string;
+}
+
+export function parseS3Url(url: string): S3Location | undefined {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(url);
+  if (!m) return undefined;
+  return { bucket: m[1], prefix: m[2] };
+}
+
+export interface S3Settings {
+  profile?: string;
+  endpointUrl?: string;
+  /** Objects downloaded ahead of the reader. */
+  prefetch: number;
+}
+
+/** What the filters allow, for pruning the listing. */
+export interface S3Pruning {
+  since?: number;
+  until?: number;
+  accounts: readonly string[];
+  regions: readonly string[];
+}
+
+const DAY_MS = 86_400_000;
+/** Objects up to this size are downloaded ahead, whole (as local files are read whole). */
+const SMALL_OBJECT = 16 << 20;
+/** A CloudTrail file lands in the folder of its delivery day: a record of day D is in D or D+1. */
+const DELIVERY_SLACK_DAYS = 1;
+const AFTER_EVERYTHING = '\u{10FFFF}';
+
+let clientModule: Promise<typeof import('@aws-sdk/client-s3')> | undefined;
+
+/** The SDK is loaded only when an s3:// path is given: it is large, and local runs need none of it. */
+function sdk(): Promise<typeof import('@aws-sdk/client-s3')> {
+  if (!clientModule) {
+    // The SDK warns on every start that its future releases need Node 22; that is for the README,
+    // not for an analyst's stderr.
+    const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+    process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+      const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+      if (type === 'NodeVersionSupportWarning' || String(warning).includes('AWS SDK for JavaScript (v3)')) return;
+      emit(warning, ...rest);
+    }) as typeof process.emitWarning;
+    clientModule = import('@aws-sdk/client-s3');
+  }
+  return clientModule;
+}
+
+function describeS3Error(error: unknown): string {
+  const e = error as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const name = e.name ?? e.Code ?? 'error';
+  const status = e.$metadata?.httpStatusCode;
+  if (name === 'NoSuchKey' || status === 404) return 'no such object (NoSuchKey)';
+  if (name === 'NoSuchBucket') return 'no such bucket';
+  if (name === 'AccessDenied' || status === 403) return `access denied (${name})`;
+  if (name === 'CredentialsProviderError') return 'no AWS credentials found (set AWS_PROFILE, use --profile, or aws sso login)';
+  return `${name}: ${e.message ?? 'request failed'}`;
+}
+
+export class S3Source {
+  private client: Promise<S3ClientType> | undefined;
+
+  constructor(private readonly settings: S3Settings) {}
+
+  private s3(): Promise<S3ClientType> {
+    this.client ??= sdk().then(
+      ({ S3Client }) =>
+        new S3Client({
+          region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+          // The bucket's own region is found by following S3's redirect, not taken from --region.
+          followRegionRedirects: true,
+          ...(this.settings.profile ? { profile: this.settings.profile } : {}),
+          ...(this.settings.endpointUrl ? { endpoint: this.settings.endpointUrl, forcePathStyle: true } : {}),
+        }),
+    );
+    return this.client;
+  }
+
+  /** Keys under `prefix`, all pages, in key order. */
+  private async *list(bucket: string, prefix: string): AsyncGenerator<{ key: string; size?: number }> {
+    const { ListObjectsV2Command } = await sdk();
+    const client = await this.s3();
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const object of page.Contents ?? []) if (object.Key) yield { key: object.Key, size: object.Size };
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /** The distinct next path segments under `prefix`, one small listing per segment. */
+  private async children(bucket: string, prefix: string): Promise<string[]> {
+    const { ListObjectsV2Command } = await sdk();
+    const client = await this.s3();
+    const found: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1, ...(after ? { StartAfter: after } : {}) }),
+      );
+      const key = page.Contents?.[0]?.Key;
+      if (!key) return found;
+      const rest = key.slice(prefix.length);
+      const slash = rest.indexOf('/');
+      if (slash < 0) return found;
+      const segment = rest.slice(0, slash);
+      found.push(segment);
+      after = `${prefix}${segment}/${AFTER_EVERYTHING}`;
+    }
+  }
+
+  /** The prefixes to list for one bucket location, pruned as far as the layout allows. */
+  async prefixes(location: S3Location, pruning: S3Pruning): Promise<string[]> {
+    const { bucket } = location;
+    let prefix = location.prefix;
+    const at = prefix.indexOf('AWSLogs/');
+    let root: string;
+    if (at >= 0) {
+      root = prefix.slice(0, at + 'AWSLogs/'.length);
+    } else {
+      const candidate = `${prefix}${prefix === '' || prefix.endsWith('/') ? '' : '/'}AWSLogs/`;
+      const probe = await this.children(bucket, candidate);
+      if (probe.length === 0) return [prefix];
+      root = candidate;
+      prefix = candidate;
+    }
+    // Levels the user already fixed in the URL, e.g. s3://b/AWSLogs/111122223333/.
+    const fixed = prefix.slice(root.length).split('/');
+    const complete = prefix.endsWith('/') || prefix === root;
+    if (!complete) return [prefix];
+    fixed.pop();
+
+    const accountMatch = pruning.accounts.length > 0 ? compileTextPatterns(pruning.accounts) : undefined;
+    const regionMatch = pruning.regions.length > 0 ? compileTextPatterns(pruning.regions) : undefined;
+
+    // [<org-id>/]<account>/
+    const accountBases: string[] = [];
+    const firstLevel = fixed[0] !== undefined ? [fixed[0]] : await this.children(bucket, root);
+    for (const first of firstLevel) {
+      if (/^o-/.test(first)) {
+        const accounts = fixed[1] !== undefined ? [fixed[1]] : await this.children(bucket, `${root}${first}/`);
+        for (const account of accounts) if (!accountMatch || accountMatch(account)) accountBases.push(`${root}${first}/${account}/`);
+      } else if (!accountMatch || accountMatch(first)) {
+        accountBases.push(`${root}${first}/`);
+      }
+    }
+    const depthAfterAccount = fixed.length - (fixed[0] && /^o-/.test(fixed[0]) ? 2 : 1);
+    const afterAccount = depthAfterAccount > 0 ? fixed.slice(fixed.length - depthAfterAccount) : [];
+    if (afterAccount.length > 0 && afterAccount[0] !== 'CloudTrail') return [prefix];
+
+    const result: string[] = [];
+    for (const accountBase of accountBases) {
+      const trailBase = `${accountBase}CloudTrail/`;
+      const regions = afterAccount[1] !== undefined ? [afterAccount[1]] : await this.children(bucket, trailBase);
+      for (const region of regions) {
+        if (regionMatch && !regionMatch(region)) continue;
+        const regionBase = `${trailBase}${region}/`;
+        const dateParts = afterAccount.slice(2);
+        if (dateParts.length > 0 || pruning.since === undefined) {
+          result.push(`${regionBase}${dateParts.map((p) => `${p}/`).join('')}`);
+          continue;
+        }
+        for (const day of dayFolders(pruning.since, pruning.until ?? Date.now())) result.push(`${regionBase}${day}`);
+      }
+    }
+    return result;
+  }
+
+  /** Trail inputs for one s3:// URL, downloads started a few objects ahead of the reader. */
+  async *inputs(url: string, pruning: S3Pruning, onProblem: (problem: SourceProblem) => void): AsyncGenerator<TrailInput> {
+    const location = parseS3Url(url);
+    if (!location) {
+      onProblem({ label: url, message: 'not an s3://bucket/prefix URL' });
+      return;
+    }
+    const pending: TrailInput[] = [];
+    let found = 0;
+    try {
+      for (const prefix of await this.prefixes(location, pruning)) {
+        for await (const { key, size } of this.list(location.bucket, prefix)) {
+          if (!isTrailFileName(key)) continue;
+          found++;
+          pending.push(this.objectInput(location.bucket, key, size));
+          if (pending.length > this.settings.prefetch) yield pending.shift() as TrailInput;
+        }
+      }
+    } catch (error) {
+      onProblem({ label: url, message: `cannot list: ${describeS3Error(error)}` });
+    }
+    yield* pending;
+    if (found === 0) onProblem({ label: url, message: 'no trail files under this prefix (.json, .json.gz, .jsonl)' });
+  }
+
+  private async body(bucket: string, key: string): Promise<Readable> {
+    const { GetObjectCommand } = await sdk();
+    const client = await this.s3();
+    try {
+      const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      if (!response.Body) throw new Error('empty response');
+      return response.Body as Readable;
+    } catch (error) {
+      throw new Error(describeS3Error(error));
+    }
+  }
+
+  /**
+   * One object. A trail-sized object is downloaded whole, starting now, so several are in flight
+   * while one is read; a large one is streamed when the reader gets to it.
+   */
+  private objectInput(bucket: string, key: string, size: number | undefined): TrailInput {
+    const label = `s3://${bucket}/${key}`;
+    const open = () => {
+      const out = new PassThrough({ highWaterMark: 1 << 20 });
+      this.body(bucket, key).then(
+        (body) => {
+          body.on('error', (error) => out.destroy(error));
+          body.pipe(out);
+        },
+        (error: Error) => out.destroy(error),
+      );
+      return out;
+    };
+    if (size === undefined || size > SMALL_OBJECT) return { label, size, open };
+    const download = this.body(bucket, key).then(async (body) => {
+      const parts: Buffer[] = [];
+      for await (const part of body) parts.push(part as Buffer);
+      return Buffer.concat(parts);
+    });
+    // Handled when the reader gets here; until then an early failure is not "unhandled".
+    download.catch(() => {});
+    return { label, size, open, readWhole: () => download };
+  }
+}
+
+/** `YYYY/MM/DD/` folders from the day of `since` to the day after `until`. */
+export function dayFolders(since: number, until: number): string[] {
+  const folders: string[] = [];
+  const first = Math.floor(since / DAY_MS);
+  const last = Math.floor((until - 1) / DAY_MS) + DELIVERY_SLACK_DAYS;
+  for (let day = first; day <= last; day++) {
+    const d = new Date(day * DAY_MS);
+    folders.push(
+      `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}/`,
+    );
+  }
+  return folders;
+}

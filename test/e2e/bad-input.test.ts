@@ -1,0 +1,450 @@
+/**
+ * Broken inputs: every file in fixtures/bad/ gives the right records, exit code and one
+ * compiler-style stderr line per problem (`kmstrail: <file>:<line>: ... (byte N)`), never a stack
+ * trace. Then the path-level problems: missing paths, empty and unreadable ones, symlink loops,
+ * and --strict.
+ */
+import { accessSync, chmodSync, constants, copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync, constants as zlibConstants } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  BAD,
+  expectedShapeLines,
+  expectedShapeRecords,
+  makeTempDir,
+  parseCsv,
+  RECORDS,
+  removeDir,
+  SHAPES,
+  STACK_FRAME,
+  stderrLines,
+  tableRows,
+  type Json,
+} from '../helpers/e2e.js';
+import { jsonLines, runCli } from '../helpers/run-cli.js';
+
+const ALL = ['filter', '--all-sources', '--format', 'jsonl'];
+const EXPECTED = expectedShapeRecords();
+const EXPECTED_LINES = expectedShapeLines();
+const bytesOf = (name: string) => readFileSync(join(BAD, name));
+const recordsOf = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { Records: Json[] }).Records;
+
+/** `(byte N)` at the end of a message line. */
+function byteOffset(line: string): number {
+  const m = / \(byte (\d+)\)$/.exec(line);
+  expect(m, `no byte offset in: ${line}`).not.toBeNull();
+  return Number(m![1]);
+}
+
+interface BadCase {
+  code: number;
+  /** The records expected on stdout, in order. */
+  records: () => unknown[];
+  /** How many stderr lines. */
+  lines: number;
+  /** Further checks on the stderr lines (each already known to start with `kmstrail: <path>:`). */
+  check?: (lines: string[], path: string) => void;
+}
+
+const CASES: Record<string, BadCase> = {
+  'truncated.json': {
+    code: 1,
+    records: () => EXPECTED.slice(0, 3),
+    lines: 1,
+    check: ([line]) => {
+      // The cut is inside the 4th record: the offset points into it (or at the end of the data).
+      const text = bytesOf('truncated.json').toString('utf8');
+      const fourthStart = text.indexOf(EXPECTED_LINES[2]) + EXPECTED_LINES[2].length + 1;
+      const offset = byteOffset(line);
+      expect(offset).toBeGreaterThanOrEqual(fourthStart);
+      expect(offset).toBeLessThanOrEqual(text.length);
+    },
+  },
+  'truncated.json.gz': {
+    code: 1,
+    // Whatever records lie whole in the part that does decompress.
+    records: () => {
+      const partial = gunzipSync(bytesOf('truncated.json.gz'), { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString('utf8');
+      const whole = EXPECTED_LINES.filter((line) => partial.includes(line));
+      expect(whole.length).toBeGreaterThan(0);
+      expect(whole.length).toBeLessThan(5);
+      return whole.map((line) => JSON.parse(line) as unknown);
+    },
+    lines: 1,
+  },
+  'bad-crc.json.gz': {
+    code: 1,
+    records: () => EXPECTED,
+    lines: 1,
+    check: ([line]) => expect(line).toMatch(/checksum|crc/i),
+  },
+  'not-gzip.json.gz': { code: 0, records: () => EXPECTED, lines: 0 },
+  'empty.json': { code: 1, records: () => [], lines: 1, check: ([line]) => expect(line).toMatch(/empty/i) },
+  'whitespace.json': { code: 1, records: () => [], lines: 1 },
+  'records-object.json': { code: 1, records: () => [], lines: 1, check: ([line]) => expect(line).toContain('Records') },
+  'records-non-objects.json': {
+    code: 1,
+    records: () => recordsOf(join(BAD, 'records-non-objects.json')).filter((r) => typeof r === 'object' && r !== null),
+    lines: 3,
+    check: (lines) => {
+      const text = bytesOf('records-non-objects.json').toString('utf8');
+      const open = text.indexOf('[');
+      const starts = [text.indexOf('1', open), text.indexOf('"x"', open), text.indexOf('null', open)];
+      expect(lines.map(byteOffset)).toEqual(starts);
+      for (const line of lines) expect(line).toMatch(/not an object/);
+    },
+  },
+  'malformed-middle.json': {
+    code: 1,
+    records: () => [EXPECTED[0], EXPECTED[1], EXPECTED[3], EXPECTED[4]],
+    lines: 1,
+    check: ([line], path) => {
+      // Line 4 holds the 3rd record; the missing comma is before "eventSource".
+      expect(line.startsWith(`kmstrail: ${path}:4:`)).toBe(true);
+      const bytes = bytesOf('malformed-middle.json');
+      const before = '"eventTime":"2014-11-05T21:35:47Z" ';
+      expect(byteOffset(line)).toBe(bytes.indexOf(before) + Buffer.byteLength(before));
+    },
+  },
+  'bom.json': { code: 0, records: () => EXPECTED, lines: 0 },
+  'nul-bytes.json': {
+    code: 1,
+    records: () => EXPECTED,
+    lines: 1,
+    check: ([line]) => expect(byteOffset(line)).toBe(bytesOf('nul-bytes.json').indexOf(0)),
+  },
+  'invalid-utf8.json': {
+    code: 0,
+    records: () => {
+      // What a UTF-8 decoder makes of the bytes: U+FFFD for each invalid sequence.
+      const decoded = recordsOf(join(BAD, 'invalid-utf8.json'));
+      expect(decoded[0].userAgent).toContain('\uFFFD');
+      expect(decoded.slice(1)).toEqual(EXPECTED.slice(1));
+      return decoded;
+    },
+    lines: 1,
+    check: ([line]) => {
+      expect(line).toContain('warning');
+      expect(line).toMatch(/UTF-8/i);
+    },
+  },
+  'ansi-injection.json': { code: 0, records: () => recordsOf(join(BAD, 'ansi-injection.json')), lines: 0 },
+  'garbage.jsonl': {
+    code: 1,
+    records: () => EXPECTED,
+    lines: 1,
+    check: ([line], path) => {
+      expect(line.startsWith(`kmstrail: ${path}:4:`)).toBe(true);
+      expect(byteOffset(line)).toBe(bytesOf('garbage.jsonl').indexOf('oops'));
+    },
+  },
+  'unparsed-kms-doc.json': {
+    code: 1,
+    records: () => [],
+    lines: 1,
+    check: ([line], path) => {
+      // README: trailing comma, parse error at line 23 col 5, char 758.
+      expect(line.startsWith(`kmstrail: ${path}:23:5:`)).toBe(true);
+      const lines = bytesOf('unparsed-kms-doc.json').toString('latin1').split('\n');
+      const offset = lines.slice(0, 22).reduce((sum, l) => sum + l.length + 1, 0) + 4;
+      expect(byteOffset(line)).toBe(offset);
+    },
+  },
+};
+
+const BAD_FILES = readdirSync(BAD)
+  .filter((name) => name !== 'README.md')
+  .sort();
+
+describe('every file in fixtures/bad/', () => {
+  it('has an expectation written here', () => {
+    expect(BAD_FILES.filter((name) => !(name in CASES))).toEqual([]);
+  });
+
+  it.each(BAD_FILES)('%s', async (name) => {
+    const spec = CASES[name];
+    expect(spec, `no expectation for ${name}`).toBeDefined();
+    const path = join(BAD, name);
+    const result = await runCli([...ALL, path]);
+    expect(result.signal).toBeNull();
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+    const lines = stderrLines(result.stderr);
+    for (const line of lines) expect(line.startsWith(`kmstrail: ${path}:`), line).toBe(true);
+    expect(lines).toHaveLength(spec.lines);
+    expect(result.code).toBe(spec.code);
+    expect(jsonLines(result.stdout)).toEqual(spec.records());
+    spec.check?.(lines, path);
+  });
+});
+
+describe('hostile strings (ansi-injection.json)', () => {
+  const path = join(BAD, 'ansi-injection.json');
+  const CONTROL = /[\x1b\x07\x08\r]/;
+
+  it.each([
+    [['--format', 'table']],
+    [['--format', 'table', '--fields', 'principal,principal-arn,user-agent']],
+  ])('table %j has no ESC, BEL, CR or backspace byte', async (args) => {
+    const result = await runCli(['filter', ...args, path]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(tableRows(result.stdout)).toHaveLength(2);
+    expect(result.stdout).not.toMatch(CONTROL);
+  });
+
+  it('csv has no control bytes and defuses cells that start with =', async () => {
+    const fields = 'time,event,principal,key,region,source-ip,error,account,principal-arn,source,user-agent,event-id,error-message,file';
+    const result = await runCli(['filter', '--format', 'csv', '--fields', fields, path]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    // CR only as part of the CRLF row terminator; ESC, BEL and backspace nowhere.
+    expect(result.stdout.replace(/\r\n/g, '\n')).not.toMatch(CONTROL);
+    const rows = parseCsv(result.stdout);
+    expect(rows).toHaveLength(2);
+    for (const cell of rows.flat()) {
+      expect(cell).not.toMatch(CONTROL);
+      expect(cell).not.toMatch(/^[=+\-@]/);
+    }
+    const header = fields.split(',');
+    const principal = rows[1][header.indexOf('principal')];
+    expect(principal.startsWith(`'=HYPERLINK(`)).toBe(true);
+  });
+
+  it('jsonl keeps the record exactly (round trip)', async () => {
+    const result = await runCli(['filter', '--format', 'jsonl', path]);
+    expect(result.code).toBe(0);
+    expect(jsonLines(result.stdout)).toEqual(recordsOf(path));
+  });
+
+  it('json keeps the record exactly (round trip)', async () => {
+    const result = await runCli(['filter', '--format', 'json', path]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(recordsOf(path));
+  });
+
+  it('a file name with control characters is shown escaped on stderr', async () => {
+    const dir = makeTempDir();
+    try {
+      const evil = join(dir, 'evil\x1b[31m\x07.json');
+      writeFileSync(evil, '');
+      const result = await runCli([...ALL, evil]);
+      expect(result.code).toBe(1);
+      expect(stderrLines(result.stderr)).toHaveLength(1);
+      expect(result.stderr.startsWith(`kmstrail: ${dir}/evil`)).toBe(true);
+      expect(result.stderr).not.toMatch(/[\x1b\x07]/);
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
+
+describe('good and bad inputs together', () => {
+  it('a good file and a truncated one: every good record is printed, exit 1', async () => {
+    const truncated = join(BAD, 'truncated.json');
+    const result = await runCli([...ALL, join(SHAPES, 'delivery.json'), truncated, join(SHAPES, 'records.jsonl')]);
+    expect(result.code).toBe(1);
+    expect(jsonLines(result.stdout)).toEqual([...EXPECTED, ...EXPECTED.slice(0, 3), ...EXPECTED]);
+    const lines = stderrLines(result.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0].startsWith(`kmstrail: ${truncated}:`)).toBe(true);
+  });
+
+  it('an empty file first, then a gzip file: the gzip records are printed, exit 1', async () => {
+    const empty = join(BAD, 'empty.json');
+    const result = await runCli([...ALL, empty, join(SHAPES, 'delivery.json.gz')]);
+    expect(result.code).toBe(1);
+    expect(jsonLines(result.stdout)).toEqual(EXPECTED);
+    const lines = stderrLines(result.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0].startsWith(`kmstrail: ${empty}:`)).toBe(true);
+  });
+
+  it('every bad file at once, between good ones: all good records printed, no stack trace', async () => {
+    const single = join(SHAPES, 'single-record.json');
+    const args = BAD_FILES.flatMap((name) => [single, join(BAD, name)]);
+    const result = await runCli([...ALL, ...args, single]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+    for (const line of stderrLines(result.stderr)) expect(line.startsWith('kmstrail: ')).toBe(true);
+    const expected = [...BAD_FILES.flatMap((name) => [EXPECTED[0], ...CASES[name].records()]), EXPECTED[0]];
+    expect(jsonLines(result.stdout)).toEqual(expected);
+  });
+});
+
+describe('path problems', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = makeTempDir();
+  });
+  afterEach(() => {
+    if (dir) {
+      // Undo chmod 000 so the directory can be removed.
+      try {
+        chmodSync(join(dir, 'locked.json'), 0o644);
+      } catch {
+        /* not there */
+      }
+      removeDir(dir);
+    }
+  });
+
+  it('a missing path is reported in one line, exit 1, and the other paths are still read', async () => {
+    const missing = join(dir, 'missing.json');
+    const result = await runCli([...ALL, join(SHAPES, 'delivery.json'), missing, join(SHAPES, 'single-record.json')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`kmstrail: ${missing}: no such file or directory\n`);
+    expect(jsonLines(result.stdout)).toEqual([...EXPECTED, EXPECTED[0]]);
+  });
+
+  it('a missing path alone: nothing on stdout, exit 1', async () => {
+    const missing = join(dir, 'nope', 'missing.json.gz');
+    const result = await runCli([...ALL, missing]);
+    expect(result).toMatchObject({ code: 1, stdout: '', stderr: `kmstrail: ${missing}: no such file or directory\n` });
+  });
+
+  it('an empty directory is reported, exit 1', async () => {
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const result = await runCli([...ALL, empty]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    const lines = stderrLines(result.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0].startsWith(`kmstrail: ${empty}: `)).toBe(true);
+    expect(lines[0]).toMatch(/no trail files/);
+  });
+
+  it('an empty directory among other paths: the others are read, exit 1', async () => {
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'README.txt'), 'not a trail');
+    const result = await runCli([...ALL, empty, join(SHAPES, 'records.jsonl')]);
+    expect(result.code).toBe(1);
+    expect(jsonLines(result.stdout)).toEqual(EXPECTED);
+    expect(stderrLines(result.stderr)).toHaveLength(1);
+    expect(result.stderr.startsWith(`kmstrail: ${empty}: `)).toBe(true);
+  });
+
+  it('a file without read permission is reported, exit 1, others still read', async ({ skip }) => {
+    const locked = join(dir, 'locked.json');
+    copyFileSync(join(SHAPES, 'delivery.json'), locked);
+    chmodSync(locked, 0o000);
+    let readable = false;
+    try {
+      accessSync(locked, constants.R_OK);
+      readable = true;
+    } catch {
+      readable = false;
+    }
+    // Root reads files whatever their mode: the case cannot be made here.
+    if (readable) skip('running with privileges that ignore file modes (root)');
+    const result = await runCli([...ALL, locked, join(SHAPES, 'single-record.json')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+    const lines = stderrLines(result.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0].startsWith(`kmstrail: ${locked}: permission denied`)).toBe(true);
+    expect(jsonLines(result.stdout)).toEqual([EXPECTED[0]]);
+  });
+
+  it('a symlink loop in a directory tree: the walk finishes and reads the real files once', async () => {
+    mkdirSync(join(dir, 'a', 'b'), { recursive: true });
+    copyFileSync(join(SHAPES, 'delivery.json'), join(dir, 'a', 'x.json'));
+    copyFileSync(join(SHAPES, 'records.jsonl'), join(dir, 'a', 'b', 'y.jsonl'));
+    symlinkSync('..', join(dir, 'a', 'b', 'up'));
+    symlinkSync('../a', join(dir, 'a', 'loop'));
+    const result = await runCli(['filter', '--all-sources', '--format', 'csv', '--fields', 'file,event-id', dir]);
+    expect(result.signal).toBeNull();
+    expect(result.code).toBe(0);
+    const rows = parseCsv(result.stdout).slice(1);
+    const ids = EXPECTED.map((r) => String(r.eventID));
+    // Name order: a/b/y.jsonl, then a/x.json (a/loop leads back to a/, already walked).
+    expect(rows).toEqual([
+      ...ids.map((id) => [join(dir, 'a', 'b', 'y.jsonl'), id]),
+      ...ids.map((id) => [join(dir, 'a', 'x.json'), id]),
+    ]);
+    for (const line of stderrLines(result.stderr)) {
+      expect(line.startsWith(`kmstrail: ${dir}/`)).toBe(true);
+      expect(line).toContain('warning');
+    }
+  });
+
+  it('a symlink to itself and a dangling one are reported; the real file is read', async () => {
+    copyFileSync(join(SHAPES, 'delivery.json'), join(dir, 'real.json'));
+    symlinkSync('self.json', join(dir, 'self.json'));
+    symlinkSync('nowhere.json', join(dir, 'dangling.json'));
+    const result = await runCli([...ALL, dir]);
+    expect(result.code).toBe(1);
+    expect(jsonLines(result.stdout)).toEqual(EXPECTED);
+    const lines = stderrLines(result.stderr);
+    expect(lines).toHaveLength(2);
+    expect(lines.some((l) => l.startsWith(`kmstrail: ${join(dir, 'self.json')}: `))).toBe(true);
+    expect(lines.some((l) => l.startsWith(`kmstrail: ${join(dir, 'dangling.json')}: `))).toBe(true);
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+  });
+});
+
+describe('--strict', () => {
+  // Regression guard: with --strict the records before the first fault in the same chunk are lost after the first one: forEachMatch breaks out of the batch as soon as `stop` is set, and the fault has already set it while the batch was bein
+  it('stops at the first fault: malformed-middle.json emits records 1 and 2 only', async () => {
+    const path = join(BAD, 'malformed-middle.json');
+    const result = await runCli([...ALL, '--strict', path]);
+    expect(result.code).toBe(1);
+    expect(stderrLines(result.stderr)).toHaveLength(1);
+    expect(result.stderr.startsWith(`kmstrail: ${path}:4:`)).toBe(true);
+    expect(jsonLines(result.stdout)).toEqual(EXPECTED.slice(0, 2));
+  });
+
+  // Regression guard: same cause as above: garbage.jsonl should give its first 3 records, gives only the 1st.
+  it('stops at the first fault: garbage.jsonl emits records 1 to 3 only', async () => {
+    const path = join(BAD, 'garbage.jsonl');
+    const result = await runCli([...ALL, '--strict', path]);
+    expect(result.code).toBe(1);
+    expect(stderrLines(result.stderr)).toHaveLength(1);
+    expect(jsonLines(result.stdout)).toEqual(EXPECTED.slice(0, 3));
+  });
+
+  it('emits nothing after the first fault, and reads no further input', async () => {
+    const path = join(BAD, 'malformed-middle.json');
+    const other = join(RECORDS, 'aws__aws-cli.json');
+    const otherIds = new Set(recordsOf(other).map((r) => r.eventID));
+    const result = await runCli([...ALL, '--strict', path, other]);
+    expect(result.code).toBe(1);
+    const lines = stderrLines(result.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0].startsWith(`kmstrail: ${path}:4:`)).toBe(true);
+    const out = jsonLines(result.stdout) as Json[];
+    for (const record of out) expect(otherIds.has(record.eventID)).toBe(false);
+    // Never the records after the fault (4 and 5).
+    expect(out).not.toContainEqual(EXPECTED[3]);
+    expect(out).not.toContainEqual(EXPECTED[4]);
+    expect(EXPECTED.slice(0, 2)).toEqual(expect.arrayContaining(out));
+  });
+
+  it('a truncated file emits its complete records, then stops', async () => {
+    const result = await runCli([...ALL, '--strict', join(BAD, 'truncated.json'), join(SHAPES, 'single-record.json')]);
+    expect(result.code).toBe(1);
+    expect(stderrLines(result.stderr)).toHaveLength(1);
+    expect(jsonLines(result.stdout)).toEqual(EXPECTED.slice(0, 3));
+  });
+
+  it('a missing first path stops the run before anything is read', async () => {
+    const dir = makeTempDir();
+    try {
+      const missing = join(dir, 'missing.json');
+      const result = await runCli([...ALL, '--strict', missing, join(SHAPES, 'delivery.json')]);
+      expect(result).toMatchObject({ code: 1, stdout: '', stderr: `kmstrail: ${missing}: no such file or directory\n` });
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('a warning (invalid UTF-8) does not stop a strict run', async () => {
+    const result = await runCli([...ALL, '--strict', join(BAD, 'invalid-utf8.json'), join(SHAPES, 'single-record.json')]);
+    expect(result.code).toBe(0);
+    expect(stderrLines(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toContain('warning');
+    expect(jsonLines(result.stdout)).toHaveLength(6);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * `kmstrail ... | head -1`: the reader of our output goes away early. That is not an error: the
+ * tool stops quietly, prints nothing on stderr and exits 0.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeDir } from '../helpers/e2e.js';
+import { BIN, SHARED } from '../helpers/run-cli.js';
+
+const GENERATOR = join(SHARED, 'bench/gen-trail.mjs');
+
+let dir: string | undefined;
+let trail: string;
+let trailCopy: string;
+
+beforeAll(() => {
+  dir = makeTempDir();
+  trail = join(dir, 'big.json');
+  trailCopy = join(dir, 'big-copy.json');
+  const gen = spawnSync(process.execPath, [GENERATOR, '--mb', '20', '--seed', '7', '--out', trail], { encoding: 'utf8' });
+  if (gen.status !== 0) throw new Error(`gen-trail failed: ${gen.stderr}`);
+  copyFileSync(trail, trailCopy);
+});
+
+afterAll(() => removeDir(dir));
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Runs `kmstrail <args> 2>err | head <headArgs> > out` in bash, pipefail off; returns what happened. */
+function throughHead(args: string[], headArgs: string) {
+  const err = join(dir!, `err-${Math.random().toString(36).slice(2)}`);
+  const out = `${err}.out`;
+  const codeFile = `${err}.code`;
+  const script = [
+    'set +o pipefail',
+    `${quote(process.execPath)} ${quote(BIN)} ${args.map(quote).join(' ')} 2> ${quote(err)} | head ${headArgs} > ${quote(out)}`,
+    `echo "\${PIPESTATUS[0]} \${PIPESTATUS[1]}" > ${quote(codeFile)}`,
+  ].join('\n');
+  const env = { ...process.env };
+  delete env.NO_COLOR;
+  delete env.FORCE_COLOR;
+  const run = spawnSync('bash', ['-c', script], { encoding: 'utf8', env, timeout: 60_000 });
+  expect(run.status).toBe(0);
+  const [tool, head] = readFileSync(codeFile, 'utf8').trim().split(' ').map(Number);
+  return { tool, head, stderr: readFileSync(err, 'utf8'), stdout: readFileSync(out, 'utf8') };
+}
+
+describe('output into a pipe that closes early', () => {
+  it('| head -1 on a 20 MB trail: one valid JSON line, empty stderr, exit 0', () => {
+    const first = (JSON.parse(readFileSync(trail, 'utf8')) as { Records: unknown[] }).Records[0];
+    const { tool, head, stderr, stdout } = throughHead(['filter', '--all-sources', '--format', 'jsonl', trail], '-1');
+    expect(head).toBe(0);
+    expect(stderr).toBe('');
+    expect(tool).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe('');
+    expect(JSON.parse(lines[0])).toEqual(first);
+  });
+
+  it('| head -1 with several files (read in parallel): same', () => {
+    const { tool, stderr, stdout } = throughHead(['filter', '--all-sources', '--format', 'jsonl', trail, trailCopy], '-1');
+    expect(stderr).toBe('');
+    expect(tool).toBe(0);
+    expect(stdout.split('\n')).toHaveLength(2);
+    expect(() => JSON.parse(stdout)).not.toThrow();
+  });
+
+  it('| head -c 100 with csv output: stops quietly too', () => {
+    const { tool, stderr, stdout } = throughHead(['filter', '--all-sources', '--format', 'csv', trail], '-c 100');
+    expect(stderr).toBe('');
+    expect(tool).toBe(0);
+    expect(stdout).toHaveLength(100);
+  });
+});

@@ -1,0 +1,132 @@
+/**
+ * Small tools for the end-to-end tests: an independent oracle (jq), a csv parser, temp dirs and
+ * the fixture records. Nothing here imports from src/: expected values must not come from the tool.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FIXTURES, jsonLines } from './run-cli.js';
+
+export type Json = { [key: string]: unknown };
+
+const BIG = 512 * 1024 * 1024;
+
+/** Runs `jq -c <filter>` over a file or given bytes and returns its output lines, parsed. */
+export function jq(filter: string, input: { file: string } | { bytes: Buffer | string }, args: string[] = []): unknown[] {
+  const argv = ['-c', ...args, filter];
+  if ('file' in input) argv.push(input.file);
+  const result = spawnSync('jq', argv, {
+    input: 'bytes' in input ? input.bytes : undefined,
+    maxBuffer: BIG,
+    encoding: 'utf8',
+  });
+  if (result.error) throw result.error;
+  if (result.status !== 0) throw new Error(`jq ${filter} failed (${result.status}): ${result.stderr}`);
+  return jsonLines(result.stdout);
+}
+
+/** RFC 4180 csv: quoted cells may hold commas, quotes ("") and line breaks; rows end in CRLF or LF. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let i = 0;
+  let quoted = false;
+  while (i < text.length) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          cell += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+        i++;
+        continue;
+      }
+      cell += ch;
+      i++;
+      continue;
+    }
+    if (ch === '"' && cell === '') {
+      quoted = true;
+      i++;
+    } else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+      i++;
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i += 2;
+    } else if (ch === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else if (ch === '"') {
+      throw new Error(`csv: stray quote inside an unquoted cell at char ${i}`);
+    } else {
+      cell += ch;
+      i++;
+    }
+  }
+  if (quoted) throw new Error('csv: unterminated quoted cell');
+  if (cell !== '' || row.length > 0) {
+    row.push(cell);
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Data rows of a cli-table3 box table: the cells between `│`, trimmed (header row included). */
+export function tableRows(text: string): string[][] {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('│'))
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split('│')
+        .map((cell) => cell.trim()),
+    );
+}
+
+export function makeTempDir(prefix = 'kmstrail-e2e-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string | undefined): void {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+export const SHAPES = join(FIXTURES, 'shapes');
+export const TREE = join(FIXTURES, 'tree');
+export const BAD = join(FIXTURES, 'bad');
+export const RECORDS = join(FIXTURES, 'records');
+export const KMS_DOCS = join(RECORDS, 'kms-docs.json');
+
+/** The 5 records every shape holds, parsed from shapes/expected.jsonl. */
+export function expectedShapeRecords(): Json[] {
+  return jsonLines(readFileSync(join(SHAPES, 'expected.jsonl'), 'utf8')) as Json[];
+}
+
+/** The raw lines of shapes/expected.jsonl (the records' exact text). */
+export function expectedShapeLines(): string[] {
+  return readFileSync(join(SHAPES, 'expected.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
+}
+
+/** Lines of stderr, without the final empty one. */
+export function stderrLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l, i, all) => !(l === '' && i === all.length - 1));
+}
+
+/** True when the text has no line that looks like a JavaScript stack frame. */
+export const STACK_FRAME = /^\s+at /m;
