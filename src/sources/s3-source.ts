@@ -69,8 +69,8 @@ function describeS3Error(error: unknown): string {
   const e = error as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = e.name ?? e.Code ?? 'error';
   const status = e.$metadata?.httpStatusCode;
-  if (name === 'NoSuchKey' || status === 404) return 'no such object (NoSuchKey)';
   if (name === 'NoSuchBucket') return 'no such bucket';
+  if (name === 'NoSuchKey' || status === 404) return 'no such object (NoSuchKey)';
   if (name === 'AccessDenied' || status === 403) return `access denied (${name})`;
   if (name === 'CredentialsProviderError') return 'no AWS credentials found (set AWS_PROFILE, use --profile, or aws sso login)';
   return `${name}: ${e.message ?? 'request failed'}`;
@@ -205,6 +205,8 @@ export class S3Source {
       }
     } catch (error) {
       onProblem({ label: url, message: `cannot list: ${describeS3Error(error)}` });
+      yield* pending;
+      return;
     }
     yield* pending;
     if (found === 0) onProblem({ label: url, message: 'no trail files under this prefix (.json, .json.gz, .jsonl)' });
