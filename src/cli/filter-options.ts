@@ -60,6 +60,7 @@ export const FILTER_FLAGS: readonly FlagDefinition[] = [
 ];
 
 export function addFilterOptions(command: Command): Command {
+  command.optionsGroup('Filter options (all must hold; a repeated option matches any of its values):');
   for (const flag of FILTER_FLAGS) {
     if (flag.repeatable) command.option(flag.flags, flag.description, collect);
     else command.option(flag.flags, flag.description);

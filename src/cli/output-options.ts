@@ -22,6 +22,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 export function addOutputOptions(command: Command): Command {
   return command
+    .optionsGroup('Output options:')
     .option('-f, --format <format>', `output format: ${Object.keys(RECORD_FORMATS).join(', ')} (default: table on a terminal, jsonl when piped)`)
     .option('--fields <columns>', `columns for table and csv, comma list of: ${COLUMNS.map((c) => c.id).join(', ')}`, collect)
     .option('--no-color', 'no colours (also off when NO_COLOR is set or stdout is not a terminal)');

@@ -35,11 +35,14 @@ export interface RunSettings {
 }
 
 export function addRunOptions(command: Command, { limit }: { limit: boolean }): Command {
+  command.optionsGroup('Run options:');
   if (limit) command.option('-n, --limit <n>', 'stop after n matching records (and stop reading)');
   return command
     .option('-j, --jobs <n>', `files read in parallel (default: the number of cores, ${availableParallelism()} here)`)
+    .optionsGroup('S3 options (for s3://bucket/prefix paths):')
     .option('--profile <name>', 'AWS profile for s3:// paths (default: the standard credential chain)')
     .option('--endpoint-url <url>', 'S3-compatible endpoint for s3:// paths (path-style requests)')
+    .optionsGroup('Run options:')
     .option('--reader <name>', 'record reader: fast (default) or stream-json (slower, independent; to cross-check results)')
     .option('--strict', 'stop at the first malformed record or unreadable input')
     .option('-q, --quiet', 'no progress bar')

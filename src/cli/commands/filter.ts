@@ -30,7 +30,7 @@ With no path, or with -, records are read from standard input.
 export function filterCommand(): Command {
   const command = new Command('filter')
     .description('print the CloudTrail records that match every given option (default: only KMS events)')
-    .argument('[paths...]', 'trail files or directories (walked for .json, .json.gz, .jsonl); - for stdin');
+    .argument('[paths...]', 'trail files, directories (walked for .json, .json.gz, .jsonl), s3://bucket/prefix, or - for stdin');
   addFilterOptions(command);
   addOutputOptions(command);
   addRunOptions(command, { limit: true });
