@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { detectCommand } from './commands/detect.js';
 import { filterCommand } from './commands/filter.js';
+import { timelineCommand } from './commands/timeline.js';
 import { EXIT_INPUT_FAILED, EXIT_USAGE, UsageError } from './messages.js';
 
 function version(): string {
@@ -28,6 +30,8 @@ Examples:
   kmstrail filter --help`,
     );
   program.addCommand(filterCommand());
+  program.addCommand(timelineCommand());
+  program.addCommand(detectCommand());
   // Parse errors are printed by main() in one line; commander prints nothing itself.
   const quiet = (command: Command) => {
     command.exitOverride().configureOutput({ outputError: () => {} });

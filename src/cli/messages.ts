@@ -10,6 +10,8 @@ import { terminalSafe } from '../sinks/terminal-safe.js';
 export const EXIT_OK = 0;
 export const EXIT_INPUT_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** `detect --fail-on`: a hit at or above the level was found. */
+export const EXIT_HITS = 3;
 
 export class UsageError extends Error {}
 

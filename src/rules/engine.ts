@@ -1,0 +1,143 @@
+/**
+ * Runs rules over a stream of records. Rules that remember (bursts, "seen before") need events in
+ * time order, but trails arrive in file order: one region after another, files out of order. So
+ * events pass through a reorder buffer, a min-heap on eventTime of at most `reorderWindow` compact
+ * events: the earliest leaves when it is full. That is exact whenever no record arrives more than
+ * `reorderWindow` KMS events after a later one, and bounded in memory whatever the input.
+ * Duplicates of one event (the same delivery file stored twice) are dropped first, so they
+ * neither repeat hits nor count twice in a burst.
+ */
+import { isoEventTime } from '../cloudtrail/event-time.js';
+import { eventFingerprint } from '../cloudtrail/fingerprint.js';
+import { text, type JsonObject } from '../cloudtrail/record.js';
+import { KMS_SOURCE } from '../filters/filter-spec.js';
+import { BoundedSet } from './bounded.js';
+import { kmsEvent, type KmsEvent } from './event.js';
+import type { Check, Hit, Rule, RuleSettings } from './rule.js';
+
+export const REORDER_WINDOW = 20_000;
+
+interface Queued {
+  event: KmsEvent;
+  time: number;
+  seq: number;
+}
+
+const before = (a: Queued, b: Queued) => a.time < b.time || (a.time === b.time && a.seq < b.seq);
+
+/** A binary min-heap on (time, arrival). */
+class EventHeap {
+  private readonly items: Queued[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(item: Queued): void {
+    const items = this.items;
+    items.push(item);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(items[i], items[parent])) break;
+      [items[i], items[parent]] = [items[parent], items[i]];
+      i = parent;
+    }
+  }
+
+  pop(): Queued | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length > 0 && last) {
+      items[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let min = i;
+        if (l < items.length && before(items[l], items[min])) min = l;
+        if (r < items.length && before(items[r], items[min])) min = r;
+        if (min === i) break;
+        [items[i], items[min]] = [items[min], items[i]];
+        i = min;
+      }
+    }
+    return top;
+  }
+}
+
+export interface EngineStats {
+  /** KMS records given to the rules. */
+  events: number;
+  /** Records dropped as copies of an event already seen. */
+  duplicates: number;
+  /** Records from other event sources (with --all-sources), which no rule looks at. */
+  ignored: number;
+  hits: number;
+}
+
+export class DetectionEngine {
+  readonly stats: EngineStats = { events: 0, duplicates: 0, ignored: 0, hits: 0 };
+  private readonly checks: Array<[Rule, Check]>;
+  private readonly heap = new EventHeap();
+  private readonly seen: BoundedSet<string>;
+  private seq = 0;
+
+  constructor(
+    rules: readonly Rule[],
+    settings: RuleSettings,
+    private readonly onHit: (hit: Hit) => void,
+    private readonly reorderWindow: number = REORDER_WINDOW,
+  ) {
+    this.checks = rules.map((rule) => [rule, rule.create(settings)]);
+    this.seen = new BoundedSet(settings.stateLimit);
+  }
+
+  feed(record: JsonObject, origin?: { file: string; line: number }): void {
+    if (text(record, 'eventSource') !== KMS_SOURCE) {
+      this.stats.ignored++;
+      return;
+    }
+    const fingerprint = eventFingerprint(record);
+    if (fingerprint !== undefined && !this.seen.add(fingerprint)) {
+      this.stats.duplicates++;
+      return;
+    }
+    this.stats.events++;
+    const event = kmsEvent(record, origin);
+    // No readable time: nothing to order by, so it is judged where it stands.
+    if (event.time === undefined) return this.judge(event);
+    this.heap.push({ event, time: event.time, seq: this.seq++ });
+    if (this.heap.size > this.reorderWindow) this.judge(this.heap.pop()!.event);
+  }
+
+  /** Judges what the reorder buffer still holds. Call once, after the last record. */
+  end(): void {
+    for (let next = this.heap.pop(); next; next = this.heap.pop()) this.judge(next.event);
+  }
+
+  private judge(event: KmsEvent): void {
+    for (const [rule, check] of this.checks) {
+      const reason = check(event);
+      if (reason === undefined) continue;
+      this.stats.hits++;
+      this.onHit({
+        rule: rule.id,
+        severity: rule.severity,
+        title: rule.title,
+        time: isoEventTime(event.eventTime),
+        eventName: event.eventName,
+        eventId: event.eventId,
+        principal: event.principal,
+        principalAccount: event.principalAccount,
+        key: event.key || undefined,
+        keyAccount: event.keyAccount,
+        region: event.region,
+        reason,
+        file: event.file,
+        line: event.line,
+      });
+    }
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * What the rules look at: a compact summary of one KMS record, built once per record. The engine
+ * holds thousands of these to put events in time order, so it keeps only the few fields rules ask
+ * about (never the record, never a policy document: a policy becomes its findings here).
+ */
+import { parseEventTime } from '../cloudtrail/event-time.js';
+import { keyReferences } from '../cloudtrail/key-reference.js';
+import { allowedAccounts, openStatements, readKeyPolicy, statementPhrase } from '../cloudtrail/key-policy.js';
+import { principalAccount, shortPrincipal } from '../cloudtrail/principal.js';
+import { errorCode, isObject, text, type JsonObject } from '../cloudtrail/record.js';
+
+export interface PolicyFindings {
+  /** Why the policy could not be read; the other fields are then empty. */
+  error?: string;
+  /** Statements open to any principal without a restricting condition, as phrases. */
+  open: string[];
+  /** Accounts the policy allows. */
+  accounts: string[];
+}
+
+export interface KmsEvent {
+  /** ms since the epoch; undefined when eventTime is missing or unreadable. */
+  time: number | undefined;
+  /** eventTime as written (made ISO 8601 only for hits: formatting every event costs). */
+  eventTime: string;
+  eventName: string;
+  eventId?: string;
+  region?: string;
+  errorCode?: string;
+  /** For reasons: the principal's ARN, else its short name (service, user name). */
+  principal: string;
+  /** Who stands behind the principal: the role for a role session (sessions come and go), else `principal`. */
+  identity: string;
+  principalType?: string;
+  principalAccount?: string;
+  /** Lower-cased ARN, role ARN and principal ID: the names a grant may give this principal. */
+  principalIds: string[];
+  /** The key's identity for state: key ID (lower case), else alias name. */
+  keyId?: string;
+  /** For reasons: the key ARN when the record gives it, else what it gives. */
+  key: string;
+  /** The account owning the key: from a key ARN, else the key resource, else recipientAccountId. */
+  keyAccount?: string;
+  pendingWindowInDays?: string;
+  bypassLockoutCheck: boolean;
+  policy?: PolicyFindings;
+  grantee?: string;
+  grantOperations: string[];
+  expirationModel?: string;
+  file?: string;
+  line?: number;
+}
+
+const KMS_KEY_ARN = /^arn:[a-z-]+:kms:[^:]*:(\d{12}):key\//;
+
+function keyFacts(record: JsonObject): Pick<KmsEvent, 'keyId' | 'key' | 'keyAccount'> {
+  const refs = keyReferences(record);
+  const byId = refs.find((r) => r.keyId);
+  const keyId = byId?.keyId ?? refs.find((r) => r.alias)?.alias;
+  // keyReferences gives bare IDs the record's account too; only an ARN says whose key it is.
+  const arn = byId ? refs.find((r) => r.keyId === byId.keyId && r.given.startsWith('arn:')) : undefined;
+  let keyAccount = arn?.account;
+  if (!keyAccount && Array.isArray(record.resources)) {
+    for (const resource of record.resources) {
+      const account = text(resource, 'accountId');
+      const arnText = text(resource, 'ARN') ?? text(resource, 'arn') ?? '';
+      if (account && (text(resource, 'type') === 'AWS::KMS::Key' || KMS_KEY_ARN.test(arnText))) {
+        keyAccount = account;
+        break;
+      }
+    }
+  }
+  keyAccount ??= text(record, 'recipientAccountId');
+  return { keyId, key: arn?.given ?? byId?.given ?? keyId ?? '', keyAccount };
+}
+
+function policyFindings(value: unknown): PolicyFindings | undefined {
+  const reading = readKeyPolicy(value);
+  if (!reading) return undefined;
+  if (!reading.ok) return { error: reading.error, open: [], accounts: [] };
+  const open = openStatements(reading.statements).map((s) => (s.sid ? `"${s.sid}": ` : '') + statementPhrase(s));
+  return { open, accounts: allowedAccounts(reading.statements) };
+}
+
+export function kmsEvent(record: JsonObject, origin?: { file: string; line: number }): KmsEvent {
+  const identity = isObject(record.userIdentity) ? record.userIdentity : {};
+  const params = isObject(record.requestParameters) ? record.requestParameters : {};
+  const arn = text(identity, 'arn');
+  const issuer = text(identity, 'sessionContext', 'sessionIssuer', 'arn');
+  const ids = [arn, issuer, text(identity, 'principalId')];
+  const principal = arn || shortPrincipal(record) || 'unknown principal';
+  const eventName = text(record, 'eventName') ?? '';
+  const pending = params.pendingWindowInDays;
+  return {
+    time: parseEventTime(record.eventTime),
+    eventTime: text(record, 'eventTime') ?? '',
+    eventName,
+    eventId: text(record, 'eventID'),
+    region: text(record, 'awsRegion'),
+    errorCode: errorCode(record),
+    principal,
+    identity: issuer || principal,
+    principalType: text(identity, 'type'),
+    principalAccount: principalAccount(record),
+    principalIds: ids.filter((v): v is string => !!v).map((v) => v.toLowerCase()),
+    ...keyFacts(record),
+    pendingWindowInDays: typeof pending === 'number' || typeof pending === 'string' ? String(pending) : undefined,
+    bypassLockoutCheck: params.bypassPolicyLockoutSafetyCheck === true || params.bypassPolicyLockoutSafetyCheck === 'true',
+    policy: eventName === 'PutKeyPolicy' || eventName === 'CreateKey' ? policyFindings(params.policy) : undefined,
+    grantee: text(params, 'granteePrincipal'),
+    grantOperations: Array.isArray(params.operations) ? params.operations.filter((o): o is string => typeof o === 'string') : [],
+    expirationModel: text(params, 'expirationModel'),
+    file: origin?.file,
+    line: origin?.line,
+  };
+}

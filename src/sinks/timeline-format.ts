@@ -1,0 +1,55 @@
+/** Printing a timeline: table (the human view), json (one array) or jsonl (one entry per line). */
+import type { ChalkInstance } from 'chalk';
+import { formatEventTime } from '../cloudtrail/event-time.js';
+import type { TimelineEntry } from './aggregators/timeline.js';
+import type { Output } from './output.js';
+import { DESTRUCTIVE_OR_POLICY_EVENTS } from './table-sink.js';
+import { remainingWidth, wrappedTable } from './wrapped-table.js';
+
+/** Fixed keys in a fixed order, null when absent, so scripts can rely on the shape. */
+export function timelineEntryJson(e: TimelineEntry): string {
+  return JSON.stringify({
+    time: e.time,
+    eventName: e.eventName,
+    actor: e.actor,
+    actorArn: e.actorArn ?? null,
+    key: e.key || null,
+    errorCode: e.errorCode ?? null,
+    details: e.details,
+    region: e.region ?? null,
+    sourceIPAddress: e.sourceIp ?? null,
+    eventID: e.eventId ?? null,
+  });
+}
+
+export const TIMELINE_FORMATS = {
+  table(out: Output, entries: readonly TimelineEntry[], color: ChalkInstance, terminalColumns?: number) {
+    const table = wrappedTable(
+      out,
+      [
+        { header: 'time (UTC)' },
+        { header: 'actor', wrap: 28 },
+        { header: 'action' },
+        { header: 'key', wrap: 36 },
+        { header: 'outcome' },
+        { header: 'details', wrap: remainingWidth(terminalColumns, 160) },
+      ],
+      color,
+    );
+    for (const e of entries) {
+      const paint = e.errorCode ? color.red : DESTRUCTIVE_OR_POLICY_EVENTS.has(e.eventName) ? color.yellow : undefined;
+      table.row([formatEventTime(e.time), e.actor, e.eventName, e.key, e.errorCode ?? 'ok', e.details], paint);
+    }
+    if (table.end() === 0) out.write(color.dim('(no matching events)') + '\n');
+  },
+  json(out: Output, entries: readonly TimelineEntry[]) {
+    if (entries.length === 0) return out.write('[]\n');
+    entries.forEach((e, i) => out.write((i === 0 ? '[\n' : ',\n') + timelineEntryJson(e)));
+    out.write('\n]\n');
+  },
+  jsonl(out: Output, entries: readonly TimelineEntry[]) {
+    for (const e of entries) out.write(timelineEntryJson(e) + '\n');
+  },
+} satisfies Record<string, (out: Output, entries: readonly TimelineEntry[], color: ChalkInstance, terminalColumns?: number) => void>;
+
+export type TimelineFormat = keyof typeof TIMELINE_FORMATS;

@@ -1,0 +1,256 @@
+/**
+ * The timeline: per-event digests of the parameters that matter, ordering across inputs that
+ * arrive out of order, duplicates, and the three printers. Real records from the AWS KMS guide,
+ * panther's rule tests and the SANS lab; expected values written out from the records themselves.
+ */
+import { Writable } from 'node:stream';
+import { Chalk } from 'chalk';
+import { describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../src/cloudtrail/record.js';
+import { eventDetails, Timeline, timelineEntry, type TimelineEntry } from '../../src/sinks/aggregators/timeline.js';
+import { HIT_FORMATS } from '../../src/sinks/hit-format.js';
+import { Output } from '../../src/sinks/output.js';
+import { TIMELINE_FORMATS } from '../../src/sinks/timeline-format.js';
+import { wrapText } from '../../src/sinks/wrapped-table.js';
+import { derive, loadRecords, pick } from './fixtures.js';
+
+const K = 'kms-docs.json' as const;
+const P = 'panther-labs__panther-analysis.json' as const;
+const DDB = 'awsdocs__amazon-dynamodb-developer-guide.json' as const;
+const KEY_1234 = '1234abcd-12ab-34cd-56ef-1234567890ab';
+
+/** Records of kms-docs that name key 1234abcd anywhere (an independent, textual test). */
+const key1234Records = () => loadRecords(K).filter((r) => JSON.stringify(r).includes(KEY_1234));
+
+/** A fixed shuffle (a linear congruential generator), so out-of-order input is the same every run. */
+function shuffled<T>(items: readonly T[], seed = 7): T[] {
+  const out = [...items];
+  let s = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+function collect(records: readonly JsonObject[]): Timeline {
+  const timeline = new Timeline();
+  for (const r of records) timeline.add(r);
+  return timeline;
+}
+
+async function printed(print: (out: Output) => void): Promise<string> {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const out = new Output(stream);
+  print(out);
+  await out.end();
+  return chunks.join('');
+}
+
+describe('eventDetails: the parameters that matter, in one line', () => {
+  it('ScheduleKeyDeletion: the waiting period', () => {
+    expect(eventDetails(pick(K, { eventName: 'ScheduleKeyDeletion', eventID: '3c4226b0-1e81-48a8-a333-7fa5f3cbd118' }))).toBe(
+      'pendingWindowInDays=20',
+    );
+  });
+
+  it('CreateGrant: grantee, operations, grant ID, constraints', () => {
+    expect(eventDetails(pick(K, { eventID: '5d529779-2d27-42b5-92da-91aaea1fc4b5' }))).toBe(
+      'granteePrincipal=EX_PRINCIPAL_ID; operations=Encrypt,RetireGrant; ' +
+        'grantId=f020fe75197b93991dc8491d6f19dd3cebb24ee62277a05914386724f3d48758; constraints: encryptionContextSubset=ContextKey1=Value1',
+    );
+    expect(eventDetails(pick(DDB, { eventName: 'CreateGrant' }))).toBe(
+      'granteePrincipal=dynamodb.us-west-2.amazonaws.com; operations=DescribeKey,GenerateDataKey,Decrypt,Encrypt,ReEncryptFrom,ReEncryptTo,RetireGrant; ' +
+        'retiringPrincipal=dynamodb.us-west-2.amazonaws.com; grantId=5c5cd4a3d68e65e77795f5ccc2516dff057308172b0cd107c85b5215c6e48bde; ' +
+        'constraints: encryptionContextSubset=aws:dynamodb:tableName=Books,aws:dynamodb:subscriberId=111122223333',
+    );
+  });
+
+  it('PutKeyPolicy: a digest of the new policy (string or already parsed)', () => {
+    expect(eventDetails(pick(K, { eventName: 'PutKeyPolicy' }))).toBe('policy: 1 statement: Allow arn:aws:iam::111122223333:root kms:*');
+    expect(eventDetails(pick(P, { eventID: 'test-04' }))).toBe('policy: 1 statement: Allow * kms:Decrypt');
+  });
+
+  it('PutKeyPolicy: a policy that does not parse is said so, with the lockout bypass', () => {
+    const record = derive(pick(K, { eventName: 'PutKeyPolicy' }), {
+      requestParameters: { keyId: KEY_1234, policy: '{"Statement": [', bypassPolicyLockoutSafetyCheck: true },
+    });
+    expect(eventDetails(record)).toBe('bypassPolicyLockoutSafetyCheck=true; policy: policy unreadable (not valid JSON: Unexpected end of JSON input)');
+  });
+
+  it('CreateKey: spec, usage, origin, and the policy when one is given', () => {
+    expect(eventDetails(pick(K, { eventID: '36327b37-f4f6-40a9-92ab-48064ec905a2' }))).toBe(
+      'keySpec=SYMMETRIC_DEFAULT; keyUsage=ENCRYPT_DECRYPT; origin=EXTERNAL',
+    );
+  });
+
+  it('cryptographic calls: the encryption context; tags; aliases; no parameters at all', () => {
+    expect(eventDetails(pick(K, { eventName: 'Decrypt', eventTime: '2020-07-27T22:58:24Z' }))).toBe(
+      'context: Department=Engineering,Project=Alpha',
+    );
+    expect(eventDetails(pick(K, { eventName: 'TagResource' }))).toBe('tags=Department=IT');
+    expect(eventDetails(pick(K, { eventName: 'CreateAlias' }))).toBe(`aliasName=alias/ExampleAlias; targetKeyId=${KEY_1234}`);
+    expect(eventDetails(pick(K, { eventName: 'RetireGrant' }))).toBe('');
+    expect(eventDetails(pick(K, { eventName: 'DisableKey' }))).toBe('');
+  });
+
+  it('a huge parameter is cut at 500 characters', () => {
+    const record = derive(pick(K, { eventName: 'UpdateKeyDescription' }), { requestParameters: { description: 'x'.repeat(2000) } });
+    const details = eventDetails(record);
+    expect(details).toHaveLength(500);
+    expect(details.endsWith('…')).toBe(true);
+  });
+});
+
+describe('timelineEntry', () => {
+  it('the line of a real root call from the SANS lab', () => {
+    const createKey = {
+      eventVersion: '1.08',
+      userIdentity: { type: 'Root', principalId: '342082656213', arn: 'arn:aws:iam::342082656213:root', accountId: '342082656213' },
+      eventTime: '2021-07-29T23:54:35Z',
+      eventSource: 'kms.amazonaws.com',
+      eventName: 'ListAliases',
+      awsRegion: 'us-west-1',
+      sourceIPAddress: '96.253.26.224',
+      requestParameters: null,
+      eventID: 'ba7bb230-18cf-4ab3-bdbd-0c0a8d5397ce',
+    };
+    expect(timelineEntry(createKey)).toEqual({
+      time: '2021-07-29T23:54:35Z',
+      eventName: 'ListAliases',
+      actor: 'root',
+      actorArn: 'arn:aws:iam::342082656213:root',
+      key: '',
+      errorCode: undefined,
+      details: '',
+      region: 'us-west-1',
+      sourceIp: '96.253.26.224',
+      eventId: 'ba7bb230-18cf-4ab3-bdbd-0c0a8d5397ce',
+    });
+  });
+
+  it('outcome and a normalised time for a failed call with a panther-style time', () => {
+    const entry = timelineEntry(pick(P, { eventName: 'DisableKey', and: (r) => r.errorCode === 'NotFoundException' }));
+    expect([entry.time, entry.errorCode, entry.actor, entry.key]).toEqual(['2019-01-01T00:00:00Z', 'NotFoundException', 'tester', '1']);
+    const pantherTime = timelineEntry(pick(P, { eventID: 'test-04' }));
+    expect(pantherTime.time).toBe('2024-01-01T00:00:00Z');
+  });
+});
+
+describe('Timeline: order across inputs', () => {
+  it('every record of key 1234abcd, shuffled, comes out in eventTime order', () => {
+    const input = shuffled(key1234Records());
+    // The oracle: first copies only (the guide shows GenerateDataKey a9dea4f9 twice, same ID, time and
+    // outcome), then a stable sort on Date.parse (all these times are ISO with Z).
+    const seen = new Set<string>();
+    const firsts = input.filter((r) => {
+      const id = JSON.stringify([r.eventID, r.eventTime, r.eventName, r.errorCode, r.recipientAccountId]);
+      return !seen.has(id) && !!seen.add(id);
+    });
+    expect(firsts).toHaveLength(input.length - 1);
+    const expected = firsts.sort((a, b) => Date.parse(a.eventTime as string) - Date.parse(b.eventTime as string));
+    const entries = collect(input).entries();
+    expect(entries).toHaveLength(expected.length);
+    expect(entries.map((e) => [e.time, e.eventName, e.eventId])).toEqual(expected.map((r) => [r.eventTime, r.eventName, r.eventID]));
+  });
+
+  it('two "files" given newest first merge into one order', () => {
+    const all = key1234Records();
+    const older = all.filter((r) => (r.eventTime as string) < '2020-01-01');
+    const newer = all.filter((r) => (r.eventTime as string) >= '2020-01-01');
+    const times = collect([...newer, ...older]).entries().map((e) => e.time);
+    expect(times).toEqual([...times].sort());
+    expect(times[0]).toBe('2014-11-04T00:50:30Z');
+  });
+
+  it('equal times keep input order; unreadable times come last, in input order', () => {
+    const a = derive(pick(K, { eventName: 'DisableKey' }), { eventID: 'a', eventTime: '2024-01-01T00:00:00Z' });
+    const b = derive(a, { eventID: 'b' });
+    const bad1 = derive(a, { eventID: 'bad1', eventTime: 'not a time' });
+    const bad2 = derive(a, { eventID: 'bad2', eventTime: undefined });
+    const early = derive(a, { eventID: 'early', eventTime: '2023-12-31 23:59:59' });
+    expect(collect([bad1, b, a, bad2, early]).entries().map((e) => e.eventId)).toEqual(['early', 'b', 'a', 'bad1', 'bad2']);
+  });
+
+  it('copies of one event are shown once; records that only share an eventID are both shown', () => {
+    const pair = loadRecords(K).filter((r) => r.eventID === 'b79603d5-4cde-46fc-819c-a7cf547b9df4');
+    const timeline = collect([...pair, ...pair, pair[0]]);
+    expect(timeline.size).toBe(2);
+    expect(timeline.duplicates).toBe(3);
+    expect(timeline.entries().map((e) => e.errorCode ?? 'ok').sort()).toEqual(['KMSInvalidStateException', 'ok']);
+  });
+});
+
+describe('printers', () => {
+  const plain = new Chalk({ level: 0 });
+  const entries = (): TimelineEntry[] => collect([pick(K, { eventName: 'ScheduleKeyDeletion', eventID: '3c4226b0-1e81-48a8-a333-7fa5f3cbd118' })]).entries();
+  const line =
+    '{"time":"2021-03-23T18:58:30Z","eventName":"ScheduleKeyDeletion","actor":"Alice","actorArn":"arn:aws:iam::111122223333:user/Alice",' +
+    `"key":"${KEY_1234}","errorCode":null,"details":"pendingWindowInDays=20","region":"us-east-1","sourceIPAddress":"192.0.2.0",` +
+    '"eventID":"3c4226b0-1e81-48a8-a333-7fa5f3cbd118"}';
+
+  it('timeline jsonl and json: fixed keys, null when absent', async () => {
+    expect(await printed((out) => TIMELINE_FORMATS.jsonl(out, entries(), plain))).toBe(`${line}\n`);
+    expect(await printed((out) => TIMELINE_FORMATS.json(out, entries(), plain))).toBe(`[\n${line}\n]\n`);
+    expect(await printed((out) => TIMELINE_FORMATS.json(out, [], plain))).toBe('[]\n');
+  });
+
+  it('timeline table: the columns, and log values made terminal-safe', async () => {
+    const hostile = derive(pick(K, { eventName: 'DisableKey' }), {
+      userIdentity: { type: 'IAMUser', userName: 'evil\u001b[2J\u202e', arn: 'arn:aws:iam::111122223333:user/evil' },
+    });
+    const text = await printed((out) => TIMELINE_FORMATS.table(out, collect([hostile]).entries(), plain));
+    expect(text).toContain('time (UTC)');
+    expect(text).toContain('outcome');
+    expect(text).toContain('evil\\x1b[2J\\u202e');
+    expect(text).not.toContain('\u001b');
+    expect(await printed((out) => TIMELINE_FORMATS.table(out, [], plain))).toBe('(no matching events)\n');
+  });
+
+  it('hit table ends with the counts; json is one array', async () => {
+    const hit = {
+      rule: 'KMS-003',
+      severity: 'medium' as const,
+      title: 'Key disabled',
+      time: '2014-11-04T00:52:43Z',
+      eventName: 'DisableKey',
+      principal: 'p',
+      reason: 'p disabled key k',
+    };
+    const table = await printed((out) => {
+      const sink = HIT_FORMATS.table(out, plain);
+      sink.write(hit);
+      sink.end();
+    });
+    expect(table).toContain('2014-11-04 00:52:43Z');
+    expect(table.endsWith('1 hit: 0 high, 1 medium, 0 low\n')).toBe(true);
+    const json = await printed((out) => {
+      const sink = HIT_FORMATS.json(out, plain);
+      sink.write(hit);
+      sink.write({ ...hit, rule: 'KMS-001' });
+      sink.end();
+    });
+    expect((JSON.parse(json) as Array<{ rule: string; key: null }>).map((h) => [h.rule, h.key])).toEqual([
+      ['KMS-003', null],
+      ['KMS-001', null],
+    ]);
+    const none = await printed((out) => {
+      const sink = HIT_FORMATS.table(out, plain);
+      sink.end();
+    });
+    expect(none).toBe('(no hits)\n');
+  });
+
+  it('wrapText breaks at spaces and cuts words longer than a line into pieces', () => {
+    expect(wrapText('aaa bbb ccc', 7)).toBe('aaa bbb\nccc');
+    expect(wrapText('see arn:aws:kms:us-west-2:1:key/abc now', 10)).toBe('see\narn:aws:km\ns:us-west-\n2:1:key/ab\nc now');
+    expect(wrapText('', 10)).toBe('');
+  });
+});
