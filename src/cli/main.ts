@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { detectCommand } from './commands/detect.js';
 import { filterCommand } from './commands/filter.js';
+import { keysCommand } from './commands/keys.js';
+import { summaryCommand } from './commands/summary.js';
 import { timelineCommand } from './commands/timeline.js';
 import { EXIT_INPUT_FAILED, EXIT_USAGE, UsageError } from './messages.js';
 
@@ -30,6 +32,8 @@ Examples:
   kmstrail filter --help`,
     );
   program.addCommand(filterCommand());
+  program.addCommand(summaryCommand());
+  program.addCommand(keysCommand());
   program.addCommand(timelineCommand());
   program.addCommand(detectCommand());
   // Parse errors are printed by main() in one line; commander prints nothing itself.

@@ -1,0 +1,39 @@
+/**
+ * Ordering records by when they happened. Trails arrive out of order (many files, many regions),
+ * so "latest" must come from eventTime, and the result must not depend on which file was read
+ * first: records in the same second are ordered by a tie-break made of their own fields.
+ */
+import { parseEventTime } from '../../cloudtrail/event-time.js';
+import { shortPrincipal } from '../../cloudtrail/principal.js';
+import { text, type JsonObject } from '../../cloudtrail/record.js';
+
+export interface Stamp {
+  /** ms since the epoch; -Infinity when eventTime is missing or unreadable (older than anything). */
+  ms: number;
+  tie: string;
+}
+
+export function stampOf(record: JsonObject): Stamp {
+  return {
+    ms: parseEventTime(record.eventTime) ?? -Infinity,
+    tie: [text(record, 'eventName'), text(record, 'eventID'), text(record, 'requestID'), principalLabel(record)].join('\u0000'),
+  };
+}
+
+export function compareStamps(a: Stamp, b: Stamp): number {
+  if (a.ms !== b.ms) return a.ms < b.ms ? -1 : 1;
+  return a.tie < b.tie ? -1 : a.tie > b.tie ? 1 : 0;
+}
+
+/** `2024-03-01T10:00:00Z` (milliseconds only when not zero); null for an unknown time. */
+export function isoTime(ms: number): string | null {
+  return Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.000Z$/, 'Z') : null;
+}
+
+/**
+ * Who made the call, as one value to count: the ARN when there is one (unambiguous across
+ * accounts), else the short name (an AWS service, "AWS Internal").
+ */
+export function principalLabel(record: JsonObject): string {
+  return text(record, 'userIdentity', 'arn') || shortPrincipal(record) || '(unknown)';
+}

@@ -1,0 +1,125 @@
+/**
+ * Printing the key inventory: a table (one row per key; with --key, every field of each chosen
+ * key), json (one document) or jsonl (one key per line).
+ */
+import type { ChalkInstance } from 'chalk';
+import { formatEventTime } from '../cloudtrail/event-time.js';
+import type { InventoryResult, KeyRow } from './aggregators/key-inventory.js';
+import { stableJson } from './aggregators/stable-json.js';
+import type { Output } from './output.js';
+import { fit, newTable } from './summary-format.js';
+
+export interface KeyDocument extends InventoryResult {
+  input: { files: number; recordsRead: number };
+}
+
+export interface KeyPrintOptions {
+  /** Every field of each key, one key per block (keys --key). */
+  detail: boolean;
+  color: ChalkInstance;
+}
+
+/** A cell of several lines, each made terminal-safe on its own (so the line breaks survive). */
+const lines = (...values: Array<string | undefined>): string =>
+  values.filter((v): v is string => v !== undefined && v !== '').map(fit).join('\n');
+
+const day = (iso: string | null): string => (iso ? formatEventTime(iso).slice(0, 10) : '');
+const time = (iso: string | null): string => (iso ? formatEventTime(iso) : 'unknown time');
+
+/** `user/Alice` for `arn:aws:iam::111122223333:user/Alice`: the account is in the key's row already. */
+function shortBy(principal: string): string {
+  return /^arn:[^:]*:[^:]*:[^:]*:[^:]*:(.+)$/.exec(principal)?.[1] ?? principal;
+}
+
+const aliasNames = (row: KeyRow): string[] => row.aliases.map((a) => (a.current ? a.name : `${a.name} (former)`));
+const principalCount = (row: KeyRow): string => `${row.principals.distinct}${row.principals.capped ? '+' : ''}`;
+
+function stateCell(row: KeyRow, color: ChalkInstance): string {
+  if (!row.state) return color.dim('unknown');
+  const text = lines(row.state.value, row.state.deletionDate ? `deletes ${day(row.state.deletionDate)}` : undefined);
+  return /^(PendingDeletion|PendingReplicaDeletion|Deleted|Disabled)$/.test(row.state.value) ? color.yellow(text) : text;
+}
+
+function inventoryTable(out: Output, rows: readonly KeyRow[], color: ChalkInstance): void {
+  const table = newTable(
+    ['key', 'aliases', 'state', 'created', 'policy changed', 'rotation', 'grants +/-', 'seen', 'events', 'principals'],
+    color,
+    [6, 8, 9],
+  );
+  for (const r of rows) {
+    table.push([
+      lines(r.keyId ?? '(key not in logs)', `${r.account ?? '?'} ${r.region ?? '?'}`),
+      lines(...aliasNames(r)),
+      stateCell(r, color),
+      r.created ? lines(day(r.created.at), shortBy(r.created.by)) : '',
+      r.policyChanged ? lines(day(r.policyChanged.at), shortBy(r.policyChanged.by)) : '',
+      r.rotation ? lines(r.rotation.enabled ? 'enabled' : 'disabled', day(r.rotation.at)) : '',
+      r.grants.created + r.grants.retired + r.grants.revoked > 0 ? `+${r.grants.created} -${r.grants.retired + r.grants.revoked}` : '',
+      lines(day(r.firstSeen), day(r.lastSeen)),
+      lines(r.events.toLocaleString('en-US'), r.errors ? `${r.errors.toLocaleString('en-US')} failed` : undefined),
+      principalCount(r),
+    ]);
+  }
+  out.write(table.toString() + '\n');
+}
+
+/** Counts right-aligned in front of names, as `uniq -c` prints them. */
+const counted = (rows: Array<[string, number]>): string[] => {
+  const width = Math.max(0, ...rows.map(([, n]) => String(n).length));
+  return rows.map(([name, n]) => `${String(n).padStart(width)}  ${name}`);
+};
+
+function detailTable(out: Output, r: KeyRow, color: ChalkInstance): void {
+  const table = newTable(['field', 'value'], color);
+  const event = (m: { at: string | null; by: string } | null) => (m ? `${time(m.at)} by ${m.by}` : '');
+  const operations = Object.entries(r.operations).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const fields: Array<[string, string]> = [
+    ['key ID', fit(r.keyId ?? '(key not in logs: an alias used without a mapping)')],
+    ['ARN', fit(r.arn ?? '')],
+    ['account', fit(r.account ?? '')],
+    ['region', fit(r.region ?? '')],
+    ['aliases', lines(...aliasNames(r))],
+    ['state', r.state ? lines(`${r.state.value} since ${time(r.state.at)}`, `(${r.state.event} by ${r.state.by})`) : color.dim('unknown')],
+    ['deletion date', r.state?.deletionDate ? fit(formatEventTime(r.state.deletionDate)) : ''],
+    ['created', fit(event(r.created))],
+    ['policy changed', fit(event(r.policyChanged))],
+    ['rotation', r.rotation ? fit(`${r.rotation.enabled ? 'enabled' : 'disabled'} ${event(r.rotation)}`) : ''],
+    ['last rotation', r.lastRotation ? fit(formatEventTime(r.lastRotation)) : ''],
+    ['grants', `${r.grants.created} created, ${r.grants.retired} retired, ${r.grants.revoked} revoked`],
+    ['first seen', r.firstSeen ? formatEventTime(r.firstSeen) : ''],
+    ['last seen', r.lastSeen ? formatEventTime(r.lastSeen) : ''],
+    ['events', `${r.events}${r.errors ? ` (${r.errors} failed)` : ''}`],
+    ['operations', lines(...counted(operations))],
+    [
+      'principals',
+      lines(
+        `${principalCount(r)} distinct${r.principals.capped ? ' (list capped)' : ''}`,
+        ...counted(r.principals.counts.map((p) => [p.principal, p.count])),
+      ),
+    ],
+  ];
+  for (const [name, value] of fields) if (value !== '') table.push([color.bold(name), value]);
+  out.write(table.toString() + '\n');
+}
+
+export const KEY_FORMATS = {
+  table(out: Output, doc: KeyDocument, { detail, color }: KeyPrintOptions) {
+    if (doc.keys.length === 0) {
+      out.write(color.dim(detail ? '(no key matches --key)' : '(no keys in the matching records)') + '\n');
+      return;
+    }
+    if (!detail) return inventoryTable(out, doc.keys, color);
+    doc.keys.forEach((row, i) => {
+      if (i > 0) out.write('\n');
+      detailTable(out, row, color);
+    });
+  },
+  json(out: Output, doc: KeyDocument) {
+    out.write(stableJson(doc, 2) + '\n');
+  },
+  jsonl(out: Output, doc: KeyDocument) {
+    for (const row of doc.keys) out.write(stableJson(row) + '\n');
+  },
+} satisfies Record<string, (out: Output, doc: KeyDocument, options: KeyPrintOptions) => void>;
+
+export type KeyFormat = keyof typeof KEY_FORMATS;
