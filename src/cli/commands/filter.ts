@@ -9,6 +9,7 @@ import { Messages } from '../messages.js';
 import { addOutputOptions, outputSettingsFromOptions, type RawOutputOptions } from '../output-options.js';
 import { progressFor } from '../progress.js';
 import { addRunOptions, runSettingsFromOptions, type RawRunOptions } from '../run-options.js';
+import { withAliasKeys } from '../alias-keys.js';
 import { finish } from '../finish.js';
 import { UsageError } from '../messages.js';
 import { sortByEventTime } from '../../sinks/sort-records.js';
@@ -43,7 +44,7 @@ export function filterCommand(): Command {
     const spec = filterSpecFromOptions(raw);
     const output = outputSettingsFromOptions(raw, process.stdout);
     const run = runSettingsFromOptions(raw);
-    const filter = buildRecordFilter(spec);
+    const filter = await withAliasKeys(paths, buildRecordFilter(spec), run);
 
     const messages = new Messages();
     const out = new Output(process.stdout);

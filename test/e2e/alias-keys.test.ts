@@ -1,0 +1,60 @@
+/**
+ * `--key alias/x` also finds records that name the aliased key by ID or ARN, when the logs hold the
+ * mapping, even when the mapping comes after those records (a first pass learns it).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonLines, runCli } from '../helpers/run-cli.js';
+
+const KEY = '1111aaaa-22bb-33cc-44dd-555555eeeeee';
+const OTHER = '9999ffff-22bb-33cc-44dd-555555eeeeee';
+const base = { eventSource: 'kms.amazonaws.com', awsRegion: 'eu-west-1', recipientAccountId: '111122223333' };
+const useById = { ...base, eventID: 'use-by-id', eventName: 'Decrypt', eventTime: '2024-03-01T10:00:00Z', requestParameters: { keyId: KEY } };
+const useOther = { ...base, eventID: 'use-other', eventName: 'Decrypt', eventTime: '2024-03-01T10:01:00Z', requestParameters: { keyId: OTHER } };
+const createAlias = {
+  ...base,
+  eventID: 'create-alias',
+  eventName: 'CreateAlias',
+  eventTime: '2024-03-02T09:00:00Z',
+  requestParameters: { aliasName: 'alias/prod-db', targetKeyId: KEY },
+};
+const failedAlias = { ...createAlias, eventID: 'failed-alias', errorCode: 'AccessDenied', requestParameters: { aliasName: 'alias/prod-db', targetKeyId: OTHER } };
+
+let dir: string;
+let early: string;
+let late: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kmstrail-alias-'));
+  early = join(dir, 'a-early.json');
+  late = join(dir, 'b-late.json');
+  writeFileSync(early, JSON.stringify({ Records: [useById, useOther] }));
+  writeFileSync(late, JSON.stringify({ Records: [failedAlias, createAlias] }));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ids = (stdout: string) => jsonLines(stdout).map((r) => (r as { eventID: string }).eventID);
+
+describe('--key with an alias', () => {
+  it('matches the uses of the aliased key by ID, learned from a later CreateAlias', async () => {
+    const run = await runCli(['filter', '-f', 'jsonl', '--key', 'alias/prod-db', early, late]);
+    expect(run.code).toBe(0);
+    // The failed CreateAlias names the alias (so it matches) but maps nothing.
+    expect(ids(run.stdout)).toEqual(['use-by-id', 'failed-alias', 'create-alias']);
+  });
+
+  it('an alias ARN works the same way', async () => {
+    const run = await runCli(['filter', '-f', 'jsonl', '--key', 'arn:aws:kms:eu-west-1:111122223333:alias/prod-db', early, late]);
+    expect(ids(run.stdout)).toEqual(['use-by-id', 'failed-alias', 'create-alias']);
+  });
+
+  it('on standard input (read once) only records naming the alias match', async () => {
+    const { readFileSync } = await import('node:fs');
+    const input = `${readFileSync(early, 'utf8')}\n${readFileSync(late, 'utf8')}\n`;
+    const run = await runCli(['filter', '-f', 'jsonl', '--key', 'alias/prod-db'], { input });
+    expect(ids(run.stdout)).toEqual(['failed-alias', 'create-alias']);
+  });
+});
