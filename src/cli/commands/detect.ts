@@ -9,6 +9,7 @@ import { DEFAULT_SETTINGS, parseSeverity, severityRank, type RuleSettings, type 
 import { formatDuration } from '../../rules/activity-rules.js';
 import { HIT_FORMATS, printRules, type HitFormat } from '../../sinks/hit-format.js';
 import { Output } from '../../sinks/output.js';
+import { withAliasKeys } from '../alias-keys.js';
 import { addFilterOptions, filterSpecFromOptions, type RawFilterOptions } from '../filter-options.js';
 import { finish } from '../finish.js';
 import { addFormatOptions, formatFromOptions, type RawFormatOptions } from '../format-option.js';
@@ -85,7 +86,7 @@ export function settingsFromOptions(raw: RawDetectOptions): RuleSettings {
 export function detectCommand(): Command {
   const command = new Command('detect')
     .description('run built-in detection rules for risky KMS activity and print their hits')
-    .argument('[paths...]', 'trail files or directories (walked for .json, .json.gz, .jsonl); - for stdin');
+    .argument('[paths...]', 'trail files, directories (walked for .json, .json.gz, .jsonl), s3://bucket/prefix, or - for stdin');
   command
     .option('-r, --rule <id>', 'run only these rules; comma list (repeatable)', collect)
     .option('--min-severity <level>', 'run only rules of this severity or above: high, medium, low')
@@ -115,7 +116,7 @@ export function detectCommand(): Command {
     if (rules.length === 0) throw new UsageError('no rule is left to run: --rule and --min-severity exclude each other here');
     const spec = filterSpecFromOptions(raw);
     const run = runSettingsFromOptions(raw);
-    const filter = buildRecordFilter(spec);
+    const filter = await withAliasKeys(paths, buildRecordFilter(spec), run);
 
     const sink = HIT_FORMATS[format](out, color, process.stdout.columns);
     let failing = false;

@@ -4,6 +4,7 @@ import { buildRecordFilter } from '../../filters/record-filter.js';
 import { SummaryAggregator } from '../../sinks/aggregators/summary.js';
 import { Output } from '../../sinks/output.js';
 import { SUMMARY_FORMATS, type SummaryFormat } from '../../sinks/summary-format.js';
+import { withAliasKeys } from '../alias-keys.js';
 import { addFilterOptions, filterSpecFromOptions, type RawFilterOptions } from '../filter-options.js';
 import { finish } from '../finish.js';
 import { forEachMatch, statsLines } from '../matching-records.js';
@@ -52,7 +53,7 @@ export function summaryCommand(): Command {
     const top = raw.top !== undefined ? positiveInteger('--top', raw.top) : 10;
     const color = colorFor(process.stdout, raw.color);
     const run = runSettingsFromOptions(raw);
-    const filter = buildRecordFilter(spec);
+    const filter = await withAliasKeys(paths, buildRecordFilter(spec), run);
 
     const messages = new Messages();
     const out = new Output(process.stdout);

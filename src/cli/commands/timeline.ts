@@ -4,6 +4,7 @@ import { buildRecordFilter } from '../../filters/record-filter.js';
 import { Timeline } from '../../sinks/aggregators/timeline.js';
 import { Output } from '../../sinks/output.js';
 import { TIMELINE_FORMATS, type TimelineFormat } from '../../sinks/timeline-format.js';
+import { withAliasKeys } from '../alias-keys.js';
 import { addFilterOptions, filterSpecFromOptions, type RawFilterOptions } from '../filter-options.js';
 import { finish } from '../finish.js';
 import { addFormatOptions, formatFromOptions, type RawFormatOptions } from '../format-option.js';
@@ -31,14 +32,15 @@ To sort by eventTime across files that arrive in any order, the matching events 
 until the end: one short line each, not the records. For a very busy key, narrow with --since and
 --until. Events whose time cannot be read come last. Copies of one event (same eventID, time, name,
 outcome and recipient account, as when a delivery file is stored twice) are shown once.
-An alias (alias/x) matches only the events that name the alias: give the key ID or ARN for the whole story.
+An alias (alias/x) also matches the events that name its key by ID or ARN when the logs hold the
+mapping (CreateAlias, UpdateAlias, or a record naming both); on standard input, only those naming it.
 With no path, or with -, records are read from standard input.
 `;
 
 export function timelineCommand(): Command {
   const command = new Command('timeline')
     .description('the events of one key (--key) or one principal (--user), one line each, in time order')
-    .argument('[paths...]', 'trail files or directories (walked for .json, .json.gz, .jsonl); - for stdin');
+    .argument('[paths...]', 'trail files, directories (walked for .json, .json.gz, .jsonl), s3://bucket/prefix, or - for stdin');
   addFilterOptions(command);
   addFormatOptions(command, FORMATS);
   addRunOptions(command, { limit: false });
@@ -50,7 +52,7 @@ export function timelineCommand(): Command {
     }
     const { format, color } = formatFromOptions(raw, process.stdout, FORMATS);
     const run = runSettingsFromOptions(raw);
-    const filter = buildRecordFilter(spec);
+    const filter = await withAliasKeys(paths, buildRecordFilter(spec), run);
 
     const messages = new Messages();
     const out = new Output(process.stdout);
