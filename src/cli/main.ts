@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { detectCommand } from './commands/detect.js';
 import { filterCommand } from './commands/filter.js';
 import { keysCommand } from './commands/keys.js';
+import { sqlCommand } from './commands/sql.js';
 import { summaryCommand } from './commands/summary.js';
 import { timelineCommand } from './commands/timeline.js';
 import { EXIT_INPUT_FAILED, EXIT_USAGE, UsageError } from './messages.js';
@@ -36,6 +37,7 @@ Examples:
   program.addCommand(keysCommand());
   program.addCommand(timelineCommand());
   program.addCommand(detectCommand());
+  program.addCommand(sqlCommand());
   // Parse errors are printed by main() in one line; commander prints nothing itself.
   const quiet = (command: Command) => {
     command.exitOverride().configureOutput({ outputError: () => {} });

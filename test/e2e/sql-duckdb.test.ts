@@ -1,0 +1,197 @@
+/**
+ * `kmstrail sql --engine duckdb` run through DuckDB must select the same records, in the same
+ * order, as `kmstrail filter` with the same options, on generated trails, the KMS guide's records
+ * and crafted edge cases. eventIDs repeat in these files, so whole lists are compared.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KMS_DOCS, makeTempDir, removeDir, type Json } from '../helpers/e2e.js';
+import { jsonLines, runCli, SHARED } from '../helpers/run-cli.js';
+
+const GENERATOR = join(SHARED, 'bench/gen-trail.mjs');
+const KEY = '1111aaaa-22bb-33cc-44dd-555555eeeeee';
+const OTHER = '9999ffff-22bb-33cc-44dd-555555eeeeee';
+
+let dir: string | undefined;
+let db: DuckDBInstance;
+let connection: DuckDBConnection;
+let files: string[] = [];
+/** Values that occur in the generated trail, found by reading it (never by asking the tool). */
+let sample: { alias: string; keyArn: string; role: string };
+
+/** Records the generator never writes: untrimmed key references, odd types, alias mappings. */
+function craftedRecords(): Json[] {
+  const base = { eventSource: 'kms.amazonaws.com', awsRegion: 'eu-west-1', recipientAccountId: '111122223333', eventName: 'Decrypt', eventTime: '2024-03-01T10:00:00Z' };
+  const records: Json[] = [
+    { eventID: 'c-trim', requestParameters: { keyId: ` ${KEY}\n` } },
+    { eventID: 'c-arn-space', requestParameters: { keyId: `\u00a0arn:aws:kms:eu-west-1:111122223333:key/${KEY.toUpperCase()}\u2028` } },
+    { eventID: 'c-resource-lower', resources: [{ ARN: null, arn: `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` }] },
+    { eventID: 'c-resource-padded', resources: [{ ARN: ` arn:aws:kms:eu-west-1:111122223333:key/${KEY}` }] },
+    { eventID: 'c-other', requestParameters: { keyId: OTHER } },
+    { eventID: 'c-alias-arn', requestParameters: { keyId: 'arn:aws:kms::111122223333:alias/prod-db' } },
+    { eventID: 'c-failed-alias', eventName: 'CreateAlias', errorCode: 'AccessDenied', requestParameters: { aliasName: 'alias/prod-db', targetKeyId: OTHER } },
+    { eventID: 'c-create-alias', eventName: 'CreateAlias', eventTime: '2024-03-02T09:00:00Z', requestParameters: { aliasName: 'alias/prod-db', targetKeyId: KEY } },
+    { eventID: 'c-readonly-text', readOnly: 'true' },
+    { eventID: 'c-readonly-upper', readOnly: 'TRUE' },
+    { eventID: 'c-readonly-false', readOnly: 'false' },
+    { eventID: 'c-ip-zeros', sourceIPAddress: ' 010.001.002.003 ' },
+    { eventID: 'c-ip-256', sourceIPAddress: '10.1.2.256' },
+    { eventID: 'c-ip-number', sourceIPAddress: 167838211 },
+    { eventID: 'c-like-chars', eventName: 'De%c_r\\ypt' },
+    { eventID: 'c-name-number', eventName: 5 },
+    { eventID: 'c-empty-error', errorCode: '' },
+    { eventID: 'c-session', userIdentity: { type: 'AssumedRole', principalId: 'AROAEXAMPLE:sess-a' } },
+    { eventID: 'c-datadog', userIdentity: { type: 'AssumedRole', session_name: 'zip', assumed_role: 'ZipRole' } },
+    { eventID: 'c-root', userIdentity: { type: 'Root', arn: 'arn:aws:iam::444455556666:root' } },
+    { eventID: 'c-no-zone', eventTime: '2024-03-01 10:00:00.999999' },
+    { eventID: 'c-offset', eventTime: '2024-03-01T11:00:00+01:00' },
+    { eventID: 'c-no-day', eventTime: '2024-02-30T10:00:00Z' },
+    { eventID: 'c-injection', userIdentity: { type: 'IAMUser', userName: "x' OR 1=1 --" } },
+  ];
+  return records.map((r) => ({ ...base, ...r }));
+}
+
+beforeAll(async () => {
+  dir = makeTempDir('kmstrail-sql-');
+  for (const seed of [1, 2]) {
+    const path = join(dir, `seed${seed}.json.gz`);
+    const gen = spawnSync(process.execPath, [GENERATOR, '--mb', '2', '--seed', String(seed), '--out', path], { encoding: 'utf8' });
+    if (gen.status !== 0) throw new Error(`gen-trail failed: ${gen.stderr}`);
+    files.push(path);
+  }
+  const crafted = join(dir, 'crafted.json');
+  writeFileSync(crafted, JSON.stringify({ Records: craftedRecords() }));
+  files = [...files, KMS_DOCS, crafted];
+
+  const generated = (JSON.parse(gunzipSync(readFileSync(files[0])).toString('utf8')) as { Records: Json[] }).Records;
+  const keyIds = generated.map((r) => (r.requestParameters as Json | null)?.keyId).filter((k): k is string => typeof k === 'string');
+  const arns = generated.flatMap((r) => (Array.isArray(r.resources) ? r.resources : [])).map((r) => (r as Json).ARN);
+  const roles = generated.map((r) => (r.userIdentity as Json).arn).filter((a): a is string => typeof a === 'string' && a.includes(':assumed-role/'));
+  sample = {
+    alias: keyIds.find((k) => k.startsWith('alias/')) ?? 'alias/missing',
+    keyArn: arns.find((a): a is string => typeof a === 'string' && a.includes(':kms:')) ?? 'missing',
+    role: roles[0]?.split('/')[1] ?? 'missing',
+  };
+
+  db = await DuckDBInstance.create(':memory:');
+  connection = await db.connect();
+});
+
+afterAll(() => {
+  connection?.closeSync();
+  db?.closeSync();
+  removeDir(dir);
+});
+
+async function viaFilter(options: string[]): Promise<string[]> {
+  const run = await runCli(['filter', '--format', 'jsonl', ...options, ...files]);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  return jsonLines(run.stdout).map((r) => String((r as Json).eventID));
+}
+
+async function viaDuckdb(options: string[]): Promise<string[]> {
+  const run = await runCli(['sql', '--engine', 'duckdb', ...options, ...files]);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const rows = (await connection.runAndReadAll(run.stdout)).getRows();
+  return rows.map((row) => String((JSON.parse(String(row[0])) as Json).eventID));
+}
+
+async function expectSame(options: string[], atLeast = 1): Promise<void> {
+  const expected = await viaFilter(options);
+  expect(expected.length).toBeGreaterThanOrEqual(atLeast);
+  expect(await viaDuckdb(options)).toEqual(expected);
+}
+
+// Every filter option, one at a time (values chosen so that each selects something).
+const EACH_OPTION: Array<[string, () => string[]]> = [
+  ['no option (KMS only)', () => []],
+  ['--event', () => ['--event', 'Decrypt']],
+  ['--event glob, any case', () => ['--event', '*KEY*,de?rypt']],
+  ['--event with LIKE characters', () => ['--event', 'De%c_r\\ypt']],
+  ['--user name', () => ['--user', 'Alice']],
+  ['--user role', () => ['--user', sample.role]],
+  ['--user ARN glob', () => ['--user', 'arn:aws:sts::*:assumed-role/*']],
+  ['--user session from principal ID', () => ['--user', 'sess-a']],
+  ['--user Datadog fields', () => ['--user', 'zip,ZipRole']],
+  ['--user root', () => ['--user', 'root']],
+  ['--user AWS service', () => ['--user', '*.amazonaws.com']],
+  ['--user *', () => ['--user', '*']],
+  ['--key ID', () => ['--key', '1234abcd-12ab-34cd-56ef-1234567890ab']],
+  ['--key ID, untrimmed and upper-case references', () => ['--key', KEY]],
+  ['--key ARN', () => ['--key', sample.keyArn]],
+  ['--key alias (learns the aliased key)', () => ['--key', sample.alias]],
+  ['--key alias, mapping after its uses', () => ['--key', 'alias/prod-db']],
+  ['--key alias ARN', () => ['--key', 'arn:aws:kms:us-west-2:111122223333:alias/ExampleAlias']],
+  ['--key multi-Region key ARN', () => ['--key', 'arn:aws:kms:us-west-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab']],
+  ['--since', () => ['--since', '2024-03-01T00:20:00Z']],
+  ['--until', () => ['--until', '2024-03-01T00:10:00.500Z']],
+  ['--region', () => ['--region', 'us-west-2']],
+  ['--region glob', () => ['--region', 'eu-*']],
+  ['--account', () => ['--account', '444455556666']],
+  ['--account glob', () => ['--account', '7777*']],
+  ['--source-ip address', () => ['--source-ip', '192.0.2.0']],
+  ['--source-ip CIDR, leading zeros', () => ['--source-ip', '10.0.0.0/8,172.1.1.1']],
+  ['--source-ip everything IPv4', () => ['--source-ip', '0.0.0.0/0']],
+  ['--errors', () => ['--errors']],
+  ['--no-errors', () => ['--no-errors']],
+  ['--error-code', () => ['--error-code', 'AccessDenied,KMSInvalid*']],
+  ['--read-only', () => ['--read-only']],
+  ['--mutating', () => ['--mutating']],
+  ['--source', () => ['--source', 's3']],
+  ['--all-sources', () => ['--all-sources']],
+];
+
+const COMBINATIONS: Array<[string, () => string[]]> = [
+  ['the README question', () => ['--key', sample.alias, '--event', 'Decrypt,GenerateDataKey', '--since', '2024-03-01T00:10:00Z']],
+  ['errors by a role in a region', () => ['--errors', '--user', '*', '--region', 'us-*']],
+  ['mutating, no errors, one account, a window', () => ['--mutating', '--no-errors', '--account', '111122223333', '--since', '2020-01-01', '--until', '2024-03-01T00:30:00Z']],
+  ['all sources, read-only, IP block', () => ['--all-sources', '--read-only', '--source-ip', '128.0.0.0/1']],
+  ['two keys and an event glob', () => ['--key', `1234abcd-12ab-34cd-56ef-1234567890ab,${sample.keyArn}`, '--event', 'Gen*']],
+];
+
+describe('duckdb selects what filter selects', () => {
+  it.each(EACH_OPTION)('%s', async (_name, options) => expectSame(options()));
+  it.each(COMBINATIONS)('%s', async (_name, options) => expectSame(options()));
+});
+
+describe('values stay values', () => {
+  it("--user \"x' OR 1=1 --\" selects the one record whose user is literally that", async () => {
+    const options = ['--user', "x' OR 1=1 --"];
+    expect(await viaFilter(options)).toEqual(['c-injection']);
+    expect(await viaDuckdb(options)).toEqual(['c-injection']);
+  });
+
+  it('a path with a quote is one path', async () => {
+    const run = await runCli(['sql', '--engine', 'duckdb', "it's.json"]);
+    expect(run.stdout).toContain("read_json(['it''s.json']");
+  });
+});
+
+describe('refused', () => {
+  it('IPv6 --source-ip, which SQL cannot match exactly', async () => {
+    const run = await runCli(['sql', '--engine', 'duckdb', '--source-ip', '2001:db8::/32', 'x.json']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/IPv6/);
+    expect(run.stdout).toBe('');
+  });
+
+  it.each([
+    [['sql'], /--engine: required/],
+    [['sql', '--engine', 'mysql'], /not an engine/],
+    [['sql', '--engine', 'duckdb'], /name the trail files/],
+    [['sql', '--engine', 'athena', 'x.json'], /only by --engine duckdb/],
+    [['sql', '--engine', 'lake'], /--eds: required/],
+    [['sql', '--engine', 'lake', '--eds', "x' --"], /not an event data store/],
+    [['sql', '--engine', 'duckdb', '--table', 't', 'x.json'], /only for --engine athena/],
+  ])('%j', async (args, message) => {
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+});
