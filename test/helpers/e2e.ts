@@ -130,3 +130,28 @@ export function stderrLines(stderr: string): string[] {
 
 /** True when the text has no line that looks like a JavaScript stack frame. */
 export const STACK_FRAME = /^\s+at /m;
+
+/** Every key reference a record holds, per the --key help text: request, response, resources. */
+export const JQ_KEY_REFS = `[(.requestParameters | objects | (.keyId, .targetKeyId, .sourceKeyId, .destinationKeyId, .aliasName)),
+  (.responseElements | objects | (.keyId, (.keyMetadata | objects | (.keyId, .arn)))),
+  ((.resources // [])[] | objects | (.ARN // .arn))] | map(strings)`;
+
+/** A key reference reduced to the key ID it names (lower case), or null for aliases. */
+export const JQ_KEY_ID_OF = `if test("^arn:[a-z-]+:kms:[^:]*:[^:]*:key/") then sub("^arn:[a-z-]+:kms:[^:]*:[^:]*:key/"; "") | ascii_downcase
+  elif test("^(arn:|alias/)") then null else ascii_downcase end`;
+
+/**
+ * jq's answer to `--key $alias`, written independently of kmstrail: KMS records that name the alias,
+ * plus those naming a key the alias was seen pointing to (a successful CreateAlias/UpdateAlias
+ * target, or the one key of a record that names the alias), as the README documents.
+ */
+export const JQ_ALIAS_SELECTION = `
+def refs: ${JQ_KEY_REFS};
+def ids: refs | map(${JQ_KEY_ID_OF}) | map(select(. != null));
+def names_alias: refs | map(sub("^arn:[a-z-]+:kms:[^:]*:[^:]*:"; "")) | index($alias) != null;
+def kms: .eventSource == "kms.amazonaws.com";
+[.Records[] | select(kms) | select(names_alias)] as $named
+| ([$named[] | if (.eventName == "CreateAlias" or .eventName == "UpdateAlias")
+      then (if (.errorCode // "") == "" then [.requestParameters.targetKeyId | strings | ${JQ_KEY_ID_OF}] else [] end)
+      else (ids | unique | if length == 1 then . else [] end) end] | add // [] | map(select(. != null)) | unique) as $keys
+| .Records[] | select(kms) | select(names_alias or ((ids - (ids - $keys)) | length > 0))`;
