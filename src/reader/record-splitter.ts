@@ -409,7 +409,7 @@ export class RecordSplitter {
       return i + 1;
     }
 
-    if (depth === 0) return this.topLevelStart(chunk, i, b);
+    if (depth === 0) return this.topLevelStart(i, b);
 
     switch (b) {
       case QUOTE:
@@ -474,7 +474,7 @@ export class RecordSplitter {
     }
   }
 
-  private topLevelStart(chunk: Buffer, i: number, b: number): number {
+  private topLevelStart(i: number, b: number): number {
     const at = this.base + i;
     if (at < 3 && at === this.bomBytes && b === BOM[at]) {
       // A UTF-8 byte order mark, as some editors write (JSON itself has none), maybe split
@@ -665,15 +665,19 @@ export class RecordSplitter {
         from = 0;
         to = bytes.length;
       }
-      this.noteKey(bytes, from, to - from);
+      if (hasBackslash(bytes, from, to)) {
+        // An escaped key may spell one we look for ("event\u004eame", "\u0052ecords"): decode it.
+        const decoded = decodeKey(bytes, from, to);
+        if (decoded === undefined) this.distrustHotFields('has an undecodable key');
+        else this.noteKeyName(decoded);
+      } else {
+        this.noteKey(bytes, from, to - from);
+      }
       const key = this.pendingKey;
       if (key !== HOT_NONE) {
         const bit = 1 << key;
         if ((this.seenHot & bit) !== 0) this.distrustHotFields(`repeats the key "${keyName(key)}"`);
         this.seenHot |= bit;
-      } else if (hasBackslash(bytes, from, to)) {
-        // An escaped key may spell a hot key ("event\u004eame"), so the values seen prove nothing.
-        this.distrustHotFields('has an escaped key');
       }
       return;
     }
@@ -701,10 +705,21 @@ export class RecordSplitter {
     }
   }
 
+  /** noteKey for a key that had to be decoded first. */
+  private noteKeyName(name: string): void {
+    if (name === 'eventName') this.pendingKey = HOT_NAME;
+    else if (name === 'eventTime') this.pendingKey = HOT_TIME;
+    else if (name === 'eventSource') this.pendingKey = HOT_SOURCE;
+    else if (this.depth === 1 && this.captureKind === 'top') {
+      if (name === 'Records') this.wrapperPending = WRAP_RECORDS;
+      else if (name === 'Events') this.wrapperPending = WRAP_EVENTS;
+    }
+  }
+
   /**
-   * A hot key seen twice in one record (JSON.parse keeps the last value), or a key written with
-   * escapes: the hot values seen prove nothing (an edited log could hide a record behind a harmless
-   * first eventName). The record goes to the full parse; if its bytes were already let go on the
+   * A hot key seen twice in one record (JSON.parse keeps the last value), or a key whose escapes do
+   * not decode: the hot values seen prove nothing (an edited log could hide a record behind a
+   * harmless first eventName). The record goes to the full parse; if its bytes were already let go on the
    * earlier evidence, say so.
    */
   private distrustHotFields(why: string): void {
@@ -761,6 +776,16 @@ export class RecordSplitter {
       return;
     }
     this.finishElement(chunk, end);
+  }
+}
+
+/** The text of an escaped key, or undefined when its escapes are not valid JSON. */
+function decodeKey(bytes: Buffer, from: number, to: number): string | undefined {
+  try {
+    const value: unknown = JSON.parse(`"${bytes.toString('utf8', from, to)}"`);
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -49,65 +49,102 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     batch.push({ record, raw: undefined, file, offset: -1, line: -1 });
   };
 
-  try {
-    for await (const token of tokens as AsyncIterable<Token>) {
-      if (asm) {
-        asm.consume(token);
-        if (asm.done) {
-          emit(asm.current, asmKind);
-          asm = null;
-        }
+  const onToken = (token: Token) => {
+    if (asm) {
+      asm.consume(token);
+      if (asm.done) {
+        emit(asm.current, asmKind);
+        asm = null;
       }
-      // Depth is tracked through assembled values too.
-      switch (token.name) {
-        case 'startObject':
-        case 'startArray': {
-          if (depth === 0) {
-            sawValue = true;
-            lastTopKey = null;
-            if (token.name === 'startArray') {
-              elementDepth = 1;
-              elementKind = 'element';
-            } else {
-              asm = new Assembler();
-              asmKind = 'top';
-              asm.consume(token);
-            }
-          } else if (depth === 1 && elementDepth < 0 && token.name === 'startArray' && (lastTopKey === 'Records' || lastTopKey === 'Events')) {
-            // `{"Records": [`: stream the elements, drop the wrapper being assembled.
-            elementDepth = 2;
-            elementKind = lastTopKey === 'Events' ? 'lookup-event' : 'element';
-            asm = null;
-          } else if (depth === elementDepth && !asm) {
+    }
+    // Depth is tracked through assembled values too.
+    switch (token.name) {
+      case 'startObject':
+      case 'startArray': {
+        if (depth === 0) {
+          sawValue = true;
+          lastTopKey = null;
+          if (token.name === 'startArray') {
+            elementDepth = 1;
+            elementKind = 'element';
+          } else {
             asm = new Assembler();
-            asmKind = elementKind;
+            asmKind = 'top';
             asm.consume(token);
           }
-          depth++;
-          break;
+        } else if (depth === 1 && elementDepth < 0 && token.name === 'startArray' && (lastTopKey === 'Records' || lastTopKey === 'Events')) {
+          // `{"Records": [`: stream the elements, drop the wrapper being assembled.
+          elementDepth = 2;
+          elementKind = lastTopKey === 'Events' ? 'lookup-event' : 'element';
+          asm = null;
+        } else if (depth === elementDepth && !asm) {
+          asm = new Assembler();
+          asmKind = elementKind;
+          asm.consume(token);
         }
-        case 'endObject':
-        case 'endArray':
-          depth--;
-          if (depth === elementDepth - 1) elementDepth = -1;
-          if (depth === 0) lastTopKey = null;
-          break;
-        case 'keyValue':
-          if (depth === 1) lastTopKey = token.value;
-          break;
-        default:
-          if (depth === elementDepth && !asm) {
-            // A scalar element: not a record, reported as such.
-            emit(token.name === 'numberValue' ? Number(token.value) : 'value' in token ? token.value : null, elementKind);
-          } else if (depth === 0) {
-            sawValue = true;
-            options.onFault({ file, message: 'expected a JSON object or array', reason: 'malformed JSON' });
-          }
+        depth++;
+        break;
       }
-      if (batch.length >= 256) {
-        yield batch;
+      case 'endObject':
+      case 'endArray':
+        depth--;
+        if (depth === elementDepth - 1) elementDepth = -1;
+        if (depth === 0) lastTopKey = null;
+        break;
+      case 'keyValue':
+        if (depth === 1) lastTopKey = token.value;
+        break;
+      default:
+        if (depth === elementDepth && !asm) {
+          // A scalar element: not a record, reported as such.
+          emit(token.name === 'numberValue' ? Number(token.value) : 'value' in token ? token.value : null, elementKind);
+        } else if (depth === 0) {
+          sawValue = true;
+          options.onFault({ file, message: 'expected a JSON object or array', reason: 'malformed JSON' });
+        }
+    }
+  };
+
+  // Tokens are taken as the parser emits them ('data'), not by async iteration: when the parser
+  // fails, iteration would drop tokens it had already emitted, and with them complete records.
+  let failure: unknown;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  tokens.on('data', (token: Token) => {
+    onToken(token);
+    if (batch.length >= 256) {
+      tokens.pause();
+      notify();
+    }
+  });
+  tokens.on('error', (error) => {
+    failure ??= error;
+    notify();
+  });
+  tokens.on('end', () => {
+    ended = true;
+    notify();
+  });
+
+  try {
+    for (;;) {
+      if (batch.length > 0) {
+        const out = batch;
         batch = [];
+        yield out;
+        if (tokens.isPaused()) tokens.resume();
+        continue;
       }
+      if (failure !== undefined) throw failure;
+      if (ended) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
     }
   } catch (error) {
     if (batch.length > 0) yield batch;
@@ -115,6 +152,10 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     const message = error instanceof ReadFault ? error.message : `malformed JSON (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
     options.onFault({ file, message: `${message} (after ${delivered} bytes of data)`, reason: 'truncated or corrupt input' });
     return;
+  } finally {
+    // Stopping early (--limit, a closed pipe) must release the input.
+    tokens.destroy();
+    bytes.destroy();
   }
   if (batch.length > 0) yield batch;
   if (!sawValue) options.onFault({ file, message: delivered === 0 ? 'empty input' : 'no JSON value (only whitespace)', reason: 'empty input' });

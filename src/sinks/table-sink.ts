@@ -1,14 +1,13 @@
 /**
- * The human view: a cli-table3 table. Rows are printed in blocks so a long result starts showing
- * at once and memory stays bounded. Errors are red; destructive and policy events are yellow.
+ * The human view of records: a table (see wrapped-table.ts: printed in blocks, cells made terminal
+ * safe and cut to length). Errors are red; destructive and policy events are yellow.
  */
 import type { ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
 import { errorCode, text } from '../cloudtrail/record.js';
 import type { Column } from './columns.js';
 import type { Output } from './output.js';
 import type { RecordSink } from './record-sink.js';
-import { terminalSafe } from './terminal-safe.js';
+import { wrappedTable } from './wrapped-table.js';
 
 /** Events that destroy keys, lock users out of them, or widen who may use them. */
 export const DESTRUCTIVE_OR_POLICY_EVENTS = new Set([
@@ -20,29 +19,8 @@ export const DESTRUCTIVE_OR_POLICY_EVENTS = new Set([
   'DisableKeyRotation',
 ]);
 
-const ROWS_PER_BLOCK = 500;
-/** Wide enough for a key ARN; longer cells are cut with an ellipsis. */
-const MAX_CELL = 64;
-
-function fit(value: string): string {
-  const safe = terminalSafe(value);
-  return safe.length > MAX_CELL ? `${safe.slice(0, MAX_CELL - 1)}…` : safe;
-}
-
 export function tableSink(out: Output, columns: readonly Column[], color: ChalkInstance): RecordSink {
-  let rows: string[][] = [];
-  let printed = 0;
-  const flush = () => {
-    if (rows.length === 0) return;
-    const table = new Table({
-      head: columns.map((c) => color.bold(c.header)),
-      style: { head: [], border: [], compact: true },
-    });
-    for (const row of rows) table.push(row);
-    out.write(table.toString() + '\n');
-    printed += rows.length;
-    rows = [];
-  };
+  const table = wrappedTable(out, columns, color);
   return {
     write(record) {
       const r = record.record;
@@ -51,13 +29,13 @@ export function tableSink(out: Output, columns: readonly Column[], color: ChalkI
         : DESTRUCTIVE_OR_POLICY_EVENTS.has(text(r, 'eventName') ?? '')
           ? color.yellow
           : undefined;
-      const cells = columns.map((c) => fit(c.value(r, record)));
-      rows.push(paint ? cells.map((cell) => paint(cell)) : cells);
-      if (rows.length >= ROWS_PER_BLOCK) flush();
+      table.row(
+        columns.map((c) => c.value(r, record)),
+        paint,
+      );
     },
     end() {
-      flush();
-      if (printed === 0) out.write(color.dim('(no matching records)') + '\n');
+      if (table.end() === 0) out.write(color.dim('(no matching records)') + '\n');
     },
   };
 }

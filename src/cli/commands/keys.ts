@@ -7,8 +7,8 @@ import { Output } from '../../sinks/output.js';
 import { addFilterOptions, filterSpecFromOptions, type RawFilterOptions } from '../filter-options.js';
 import { finish } from '../finish.js';
 import { forEachMatch, statsLines } from '../matching-records.js';
-import { Messages, UsageError } from '../messages.js';
-import { colorFor } from '../output-options.js';
+import { Messages } from '../messages.js';
+import { addFormatOptions, formatFromOptions, type RawFormatOptions } from '../format-option.js';
 import { progressFor } from '../progress.js';
 import { addRunOptions, runSettingsFromOptions, type RawRunOptions } from '../run-options.js';
 
@@ -39,17 +39,12 @@ export function keysCommand(): Command {
     .description('an inventory of the KMS keys in the logs: aliases, creator, state, policy, rotation, grants, use')
     .argument('[paths...]', 'trail files, directories (walked for .json, .json.gz, .jsonl), s3://bucket/prefix, or - for stdin');
   addFilterOptions(command);
-  command
-    .optionsGroup('Output options:')
-    .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: table on a terminal, json when piped)`)
-    .option('--no-color', 'no colours (also off when NO_COLOR is set or stdout is not a terminal)');
+  addFormatOptions(command, FORMATS, 'json');
   addRunOptions(command, { limit: false });
   command.addHelpText('after', EXAMPLES);
-  command.action(async (paths: string[], raw: RawFilterOptions & RawRunOptions & { format?: string; color?: boolean }) => {
+  command.action(async (paths: string[], raw: RawFilterOptions & RawRunOptions & RawFormatOptions) => {
     const spec = filterSpecFromOptions(raw);
-    const format = (raw.format ?? (process.stdout.isTTY ? 'table' : 'json')).toLowerCase() as KeyFormat;
-    if (!FORMATS.includes(format)) throw new UsageError(`option --format: '${raw.format}' is not one of ${FORMATS.join(', ')}`);
-    const color = colorFor(process.stdout, raw.color);
+    const { format, color } = formatFromOptions(raw, process.stdout, FORMATS, 'json');
     const run = runSettingsFromOptions(raw);
     // --key chooses rows, not records: a key's state comes from events that may name it only by
     // ID while the user names it by alias (or the other way round).

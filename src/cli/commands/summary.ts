@@ -8,8 +8,8 @@ import { withAliasKeys } from '../alias-keys.js';
 import { addFilterOptions, filterSpecFromOptions, type RawFilterOptions } from '../filter-options.js';
 import { finish } from '../finish.js';
 import { forEachMatch, statsLines } from '../matching-records.js';
-import { Messages, UsageError } from '../messages.js';
-import { colorFor } from '../output-options.js';
+import { Messages } from '../messages.js';
+import { addFormatOptions, formatFromOptions, type RawFormatOptions } from '../format-option.js';
 import { progressFor } from '../progress.js';
 import { addRunOptions, positiveInteger, runSettingsFromOptions, type RawRunOptions } from '../run-options.js';
 
@@ -39,19 +39,13 @@ export function summaryCommand(): Command {
     .description('counts of what happened: top events, principals, keys, source IPs, regions, errors; destructive events listed')
     .argument('[paths...]', 'trail files, directories (walked for .json, .json.gz, .jsonl), s3://bucket/prefix, or - for stdin');
   addFilterOptions(command);
-  command
-    .optionsGroup('Output options:')
-    .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: table on a terminal, json when piped)`)
-    .option('--top <n>', 'rows in each top table (default 10)')
-    .option('--no-color', 'no colours (also off when NO_COLOR is set or stdout is not a terminal)');
+  addFormatOptions(command, FORMATS, 'json').option('--top <n>', 'rows in each top table (default 10)');
   addRunOptions(command, { limit: false });
   command.addHelpText('after', EXAMPLES);
-  command.action(async (paths: string[], raw: RawFilterOptions & RawRunOptions & { format?: string; top?: string; color?: boolean }) => {
+  command.action(async (paths: string[], raw: RawFilterOptions & RawRunOptions & RawFormatOptions & { top?: string }) => {
     const spec = filterSpecFromOptions(raw);
-    const format = (raw.format ?? (process.stdout.isTTY ? 'table' : 'json')).toLowerCase() as SummaryFormat;
-    if (!FORMATS.includes(format)) throw new UsageError(`option --format: '${raw.format}' is not one of ${FORMATS.join(', ')}`);
+    const { format, color } = formatFromOptions(raw, process.stdout, FORMATS, 'json');
     const top = raw.top !== undefined ? positiveInteger('--top', raw.top) : 10;
-    const color = colorFor(process.stdout, raw.color);
     const run = runSettingsFromOptions(raw);
     const filter = await withAliasKeys(paths, buildRecordFilter(spec), run);
 
