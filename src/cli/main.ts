@@ -5,12 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { detectCommand } from './commands/detect.js';
-import { filterCommand } from './commands/filter.js';
-import { keysCommand } from './commands/keys.js';
-import { sqlCommand } from './commands/sql.js';
-import { summaryCommand } from './commands/summary.js';
-import { timelineCommand } from './commands/timeline.js';
 import { EXIT_INPUT_FAILED, EXIT_USAGE, UsageError } from './messages.js';
 
 function version(): string {
@@ -18,7 +12,21 @@ function version(): string {
   return pkg.version;
 }
 
-export function buildProgram(): Command {
+/**
+ * The commands, loaded on demand: a run loads only its own command's modules (the table, the
+ * rules, SQL...), which is a good part of start-up time on a small file.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  filter: async () => (await import('./commands/filter.js')).filterCommand(),
+  summary: async () => (await import('./commands/summary.js')).summaryCommand(),
+  keys: async () => (await import('./commands/keys.js')).keysCommand(),
+  timeline: async () => (await import('./commands/timeline.js')).timelineCommand(),
+  detect: async () => (await import('./commands/detect.js')).detectCommand(),
+  sql: async () => (await import('./commands/sql.js')).sqlCommand(),
+};
+
+/** The program with every command, or only `only` when that names one (the usual case). */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('kmstrail')
     .description('Inspect AWS CloudTrail logs for AWS KMS activity: stream, filter, print as tables or JSON lines.')
     .version(version(), '-V, --version')
@@ -32,12 +40,8 @@ Examples:
   kmstrail filter --key 1234abcd-12ab-34cd-56ef-1234567890ab --since 24h AWSLogs/ | jq .userIdentity.arn
   kmstrail filter --help`,
     );
-  program.addCommand(filterCommand());
-  program.addCommand(summaryCommand());
-  program.addCommand(keysCommand());
-  program.addCommand(timelineCommand());
-  program.addCommand(detectCommand());
-  program.addCommand(sqlCommand());
+  const names = only !== undefined && only in COMMANDS ? [only] : Object.keys(COMMANDS);
+  for (const command of await Promise.all(names.map((name) => COMMANDS[name]()))) program.addCommand(command);
   // Parse errors are printed by main() in one line; commander prints nothing itself.
   const quiet = (command: Command) => {
     command.exitOverride().configureOutput({ outputError: () => {} });
@@ -60,8 +64,9 @@ export async function main(argv: string[]): Promise<number> {
   // A closed stdout (| head) is not an error: stop quietly. Output handles the rest.
   process.stdout.on('error', () => {});
 
-  const program = buildProgram();
   const commandName = argv.slice(2).find((a) => !a.startsWith('-')) ?? '';
+  // Only when the command comes first: `kmstrail --help` and typos need them all.
+  const program = await buildProgram(argv[2] === commandName ? commandName : undefined);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

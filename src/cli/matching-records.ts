@@ -4,7 +4,6 @@
  * command files only say what to do with a matching record.
  */
 import type { RecordFilter } from '../filters/record-filter.js';
-import { readTrailWithStreamJson } from '../reader/stream-json-reader.js';
 import { readTrail, type TrailRecord } from '../reader/trail-reader.js';
 import { expandPaths } from '../sources/expand-paths.js';
 import type { TrailInput } from '../sources/trail-input.js';
@@ -62,7 +61,8 @@ export async function forEachMatch(
   // --strict stays sequential so that nothing after the first fault is printed.
   const parallel =
     run.jobs > 1 && !run.strict && run.reader === 'fast' && paths.length > 0 && paths.every((p) => p !== '-' && !/^s3:\/\//i.test(p));
-  const read = run.reader === 'stream-json' ? readTrailWithStreamJson : readTrail;
+  // The stream-json reader is loaded only when asked for.
+  const read = run.reader === 'stream-json' ? (await import('../reader/stream-json-reader.js')).readTrailWithStreamJson : readTrail;
   const peeked: TrailInput[] = [];
   if (parallel) {
     for (let k = 0; k < 2; k++) {
@@ -109,7 +109,7 @@ export async function forEachMatch(
     if (stop || faulted) break;
     const bytesBefore = stats.bytes;
     const reader = read(input, {
-      prefilter: filter.acceptsAll ? undefined : filter.prefilter,
+      prefilter: filter.acceptsAll ? undefined : filter.prefilterField,
       stopOnFault: run.strict,
       onFault: (fault) => {
         messages.fault(fault);

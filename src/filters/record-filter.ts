@@ -15,6 +15,8 @@ import { compileTextPatterns, type TextMatcher } from './text-pattern.js';
 export interface RecordFilter {
   /** False when the record cannot match, judging by its hot fields alone. */
   prefilter(hot: HotFields): boolean;
+  /** The same judgment on one hot field, as the splitter reads it. */
+  prefilterField(field: keyof HotFields, value: string): boolean;
   matches(record: JsonObject): boolean;
   /** True when `matches` accepts every record (lets readers skip work). */
   readonly acceptsAll: boolean;
@@ -81,16 +83,18 @@ export function buildRecordFilter(spec: FilterSpec): RecordFilter {
     return true;
   };
 
-  const prefilter = (hot: HotFields) => {
-    // Absent hot fields prove nothing (the record may be shaped oddly): only present ones reject.
-    if (sourceMatch && hot.eventSource !== undefined && !sourceMatch(hot.eventSource)) return false;
-    if (eventMatch && hot.eventName !== undefined && !eventMatch(hot.eventName)) return false;
-    if (timeBounded && hot.eventTime !== undefined) {
-      const ms = parseEventTime(hot.eventTime);
-      if (ms !== undefined && !inWindow(ms)) return false;
-    }
-    return true;
+  const prefilterField = (field: keyof HotFields, value: string) => {
+    if (field === 'eventSource') return !sourceMatch || sourceMatch(value);
+    if (field === 'eventName') return !eventMatch || eventMatch(value);
+    if (!timeBounded) return true;
+    const ms = parseEventTime(value);
+    return ms === undefined || inWindow(ms);
   };
+  // Absent hot fields prove nothing (the record may be shaped oddly): only present ones reject.
+  const prefilter = (hot: HotFields) =>
+    (hot.eventSource === undefined || prefilterField('eventSource', hot.eventSource)) &&
+    (hot.eventName === undefined || prefilterField('eventName', hot.eventName)) &&
+    (hot.eventTime === undefined || prefilterField('eventTime', hot.eventTime));
 
-  return { prefilter, matches, acceptsAll: checks.length === 0, spec };
+  return { prefilter, prefilterField, matches, acceptsAll: checks.length === 0, spec };
 }

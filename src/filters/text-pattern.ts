@@ -28,8 +28,15 @@ export function compileTextPatterns(patterns: readonly string[]): TextMatcher {
     if (isGlob(pattern)) globs.push(globToRegExp(pattern));
     else literals.add(pattern.toLowerCase());
   }
-  if (globs.length === 0) return (value) => literals.has(value.toLowerCase());
-  return (value) => literals.has(value.toLowerCase()) || globs.some((g) => g.test(value));
+  // The hot path meets mostly exact hits ("kms.amazonaws.com") or values of another length
+  // ("Decrypt" against "CreateKey"): both are decided without lower-casing a new string.
+  // U+0130 is the one character whose lower case is longer than itself.
+  const exact = new Set(patterns);
+  const lengths = new Set([...literals].map((l) => l.length));
+  const literal = (value: string) =>
+    exact.has(value) || ((lengths.has(value.length) || value.includes('\u0130')) && literals.has(value.toLowerCase()));
+  if (globs.length === 0) return literal;
+  return (value) => literal(value) || globs.some((g) => g.test(value));
 }
 
 /** Splits repeated and comma-separated option values: `--event A,B --event C` → [A, B, C]. */

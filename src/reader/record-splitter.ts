@@ -44,7 +44,7 @@ export interface SlicePlace {
 
 export interface SplitterSink {
   /** A complete value. `bytes` is only valid during the call (it may be a view into a reused chunk). */
-  slice(bytes: Buffer, place: SlicePlace, kind: SliceKind, hot: HotFields | undefined): void;
+  slice(bytes: Buffer, place: SlicePlace, kind: SliceKind): void;
   /**
    * A structural fault at absolute byte `offset`, on `line`. When `fatal`, the rest of the input
    * can no longer be split reliably and the splitter ignores it; otherwise scanning goes on.
@@ -55,7 +55,7 @@ export interface SplitterSink {
    * match, so its bytes are not kept (a huge record that is not wanted costs no memory) and
    * `rejected` is called instead of `slice`.
    */
-  accept?(hot: HotFields): boolean;
+  accept?(field: keyof HotFields, value: string): boolean;
   rejected?(): void;
 }
 
@@ -77,6 +77,8 @@ const WRAP_RECORDS = 4;
 const WRAP_EVENTS = 5;
 
 const EMPTY = Buffer.alloc(0);
+/** Distinct values remembered per hot key; CloudTrail has a few dozen event sources. */
+const VERDICTS_PER_FIELD = 64;
 const BOM = [0xef, 0xbb, 0xbf];
 /** Longest key start carried across a chunk boundary: "eventSource" fully \\u-escaped is 66 bytes. */
 const MAX_CARRIED_KEY = 80;
@@ -135,7 +137,6 @@ export class RecordSplitter {
   private recordDepth = -1;
   private keyExpected = false;
   private pendingKey = HOT_NONE;
-  private hot: HotFields = {};
   private hotOk = true;
   /** The current top-level value turned out to be a wrapper (a Records/Events array was found). */
   private topIsWrapper = false;
@@ -144,6 +145,8 @@ export class RecordSplitter {
   private skipToNewline = false;
   private dead = false;
   private sawAnyValue = false;
+  /** Remembered `accept` verdicts per hot key (eventName, eventSource), by the value's bytes. */
+  private readonly verdicts: Array<Array<{ bytes: Buffer; accepted: boolean }>> = [[], [], [], []];
   /** Bytes of a leading byte order mark seen so far. */
   private bomBytes = 0;
   /** The start of a key string still open at the end of the last chunk (keys are short). */
@@ -336,9 +339,8 @@ export class RecordSplitter {
       this.sink.rejected?.();
       return;
     }
-    const hot = this.hotOk ? this.hot : undefined;
     const place = { offset: this.captureStart, line: this.captureLine, singleLine: this.captureLine === this.line };
-    this.sink.slice(bytes, place, kind, hot);
+    this.sink.slice(bytes, place, kind);
   }
 
   private startRecordKeys(depth: number): void {
@@ -346,7 +348,6 @@ export class RecordSplitter {
     this.seenHot = 0;
     this.keyExpected = true;
     this.pendingKey = HOT_NONE;
-    this.hot = {};
     this.hotOk = true;
   }
 
@@ -746,10 +747,28 @@ export class RecordSplitter {
       }
       if (c >= 0x80) ascii = false;
     }
-    this.hot[keyName(key)] = chunk.toString(ascii ? 'latin1' : 'utf8', local, q);
-    if (this.hotOk && this.sink.accept && this.captureKind !== 'lookup-event' && !this.sink.accept(this.hot)) {
-      this.rejecting = true;
+    if (!this.hotOk || !this.sink.accept || this.captureKind === 'lookup-event') return;
+    if (!this.verdict(chunk, key, local, q, ascii)) this.rejecting = true;
+  }
+
+  /**
+   * `sink.accept` for one hot value. Event sources and names repeat endlessly, so their verdicts
+   * are remembered by their bytes: most records then cost a short byte comparison, no string.
+   */
+  private verdict(chunk: Buffer, key: number, local: number, q: number, ascii: boolean): boolean {
+    const accept = this.sink.accept as NonNullable<SplitterSink['accept']>;
+    const decode = () => chunk.toString(ascii ? 'latin1' : 'utf8', local, q);
+    // Times are all different: nothing to remember.
+    if (key === HOT_TIME) return accept('eventTime', decode());
+    const cache = this.verdicts[key];
+    const len = q - local;
+    for (let e = 0; e < cache.length; e++) {
+      const entry = cache[e];
+      if (entry.bytes.length === len && sameBytes(chunk, local, entry.bytes)) return entry.accepted;
     }
+    const accepted = accept(keyName(key), decode());
+    if (cache.length < VERDICTS_PER_FIELD) cache.push({ bytes: Buffer.from(chunk.subarray(local, q)), accepted });
+    return accepted;
   }
 
   private scanScalar(chunk: Buffer, i: number): number {

@@ -8,7 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import { isObject, type JsonObject } from '../cloudtrail/record.js';
 import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
-import { describeJsonError, locateJsonError } from './json-error.js';
+import { describeJsonError, locateJsonError, type JsonErrorPlace } from './json-error.js';
 import { RecordSplitter, type HotFields, type SliceKind, type SlicePlace } from './record-splitter.js';
 
 /** One record, and where it came from. The interface between the reader and everything after it. */
@@ -46,7 +46,7 @@ export interface InputFault {
 
 export interface ReadOptions {
   /** Hot-field pre-check: false means the record cannot match, so it is not even parsed. */
-  prefilter?: (hot: HotFields) => boolean;
+  prefilter?: (field: keyof HotFields, value: string) => boolean;
   onFault: (fault: InputFault) => void;
   /** After the first fault, emit nothing more from this input (--strict). */
   stopOnFault?: boolean;
@@ -106,9 +106,19 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
   let records = 0;
   let badUtf8Reported = false;
   let halted = false;
-  const report = (fault: Omit<InputFault, 'file'>) => {
+  // Faults wait here until the chunk that found them is done: a few need an asynchronous look-up
+  // of their place, and messages must keep their order.
+  const queued: Array<Omit<InputFault, 'file'> | Promise<Omit<InputFault, 'file'>>> = [];
+  const report = (fault: Omit<InputFault, 'file'> | Promise<Omit<InputFault, 'file'>>) => {
     if (halted) return;
-    if (options.stopOnFault && !fault.warning) halted = true;
+    // A fault still being placed is a malformed record, never a warning.
+    if (options.stopOnFault && (fault instanceof Promise || !fault.warning)) halted = true;
+    queued.push(fault);
+  };
+  const flushFaults = async () => {
+    for (const fault of queued.splice(0)) deliver(fault instanceof Promise ? await fault : fault);
+  };
+  const deliver = (fault: Omit<InputFault, 'file'>) => {
     faults++;
     if (faults <= MAX_FAULTS_SHOWN_PER_INPUT) options.onFault({ file, ...fault });
     else if (faults === MAX_FAULTS_SHOWN_PER_INPUT + 1) {
@@ -117,13 +127,11 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
   };
   let batch: TrailRecord[] = [];
   let isGzipped = false;
-  const prefilter = options.prefilter;
 
   const splitter = new RecordSplitter({
-    slice(bytes: Buffer, place: SlicePlace, kind: SliceKind, hot: HotFields | undefined) {
+    slice(bytes: Buffer, place: SlicePlace, kind: SliceKind) {
       if (halted) return;
       records++;
-      if (prefilter && hot && !prefilter(hot)) return;
       if (!badUtf8Reported && !isUtf8(bytes)) {
         badUtf8Reported = true;
         report({
@@ -139,14 +147,15 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
       try {
         value = JSON.parse(textOf);
       } catch (error) {
-        const at = locateJsonError(textOf, error);
-        report({
+        const fault = (at: JsonErrorPlace): Omit<InputFault, 'file'> => ({
           message: `${at.message}; record skipped`,
           offset: place.offset + at.byteOffset,
           line: place.line + at.lineDelta,
           column: at.lineDelta === 0 ? undefined : at.column,
           reason: 'malformed JSON',
         });
+        const at = locateJsonError(textOf, error);
+        report(at instanceof Promise ? at.then(fault) : fault(at));
         return;
       }
       const { record, raw, problem } = unwrapValue(value, kind);
@@ -164,7 +173,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
         line: place.line,
       });
     },
-    accept: prefilter,
+    accept: options.prefilter,
     rejected() {
       records++;
     },
@@ -179,6 +188,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
     })) {
       if (halted) break;
       splitter.push(chunk);
+      if (queued.length > 0) await flushFaults();
       options.onProgress?.(records, splitter.offset, isGzipped);
       records = 0;
       if (batch.length > 0) {
@@ -196,13 +206,17 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
       yield out;
     }
     const reason: SkipReason = error.offset === 0 && !splitter.sawValue ? 'unreadable input' : 'truncated or corrupt input';
+    await flushFaults();
     report({ message: `${error.message} (after ${error.offset} bytes of data)`, reason });
+    await flushFaults();
     return;
   }
   splitter.end();
+  await flushFaults();
   options.onProgress?.(records, splitter.offset, isGzipped);
   if (batch.length > 0) yield batch;
   if (!splitter.sawValue && faults === 0) {
     report({ message: splitter.offset === 0 ? 'empty input' : 'no JSON value (only whitespace)', reason: 'empty input' });
+    await flushFaults();
   }
 }

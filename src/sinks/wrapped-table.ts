@@ -4,11 +4,19 @@
  * passes through terminalSafe first: log values are attacker-controlled.
  */
 import type { ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type TableType from 'cli-table3';
 import type { Output } from './output.js';
 import { terminalSafe } from './terminal-safe.js';
 
 const ROWS_PER_BLOCK = 500;
+
+let tableClass: typeof TableType | undefined;
+/** cli-table3, loaded when the first table is printed: runs that print JSON never need it. */
+function Table(): typeof TableType {
+  tableClass ??= createRequire(import.meta.url)('cli-table3') as typeof TableType;
+  return tableClass;
+}
 /** Cells of columns that do not wrap are cut at this length (a key ARN fits). */
 const MAX_CELL = 80;
 
@@ -62,7 +70,7 @@ export function wrappedTable(out: Output, columns: readonly TableColumn[], color
   let printed = 0;
   const flush = () => {
     if (rows.length === 0) return;
-    const table = new Table({
+    const table = new (Table())({
       head: columns.map((c) => color.bold(c.header)),
       style: { head: [], border: [], compact: true },
     });

@@ -822,7 +822,7 @@ async function checkPrefilter(spec: TrailSpec, plan: ChunkPlan, choice: FilterCh
   const trail = buildTrail(spec);
   const filter = filterFor(choice);
   const all = trail.records.map((r) => r.value as JsonObject);
-  const run = await runReader(readTrail, inputOf(trail.bytes, plan), filter.prefilter);
+  const run = await runReader(readTrail, inputOf(trail.bytes, plan), filter.prefilterField);
   const context = `${JSON.stringify(choice)}; ${showTrail(trail, plan)}`;
   expect(run.thrown, context).toBeUndefined();
   expect(run.faults.filter((f) => f.reason !== 'empty input'), context).toEqual([]);

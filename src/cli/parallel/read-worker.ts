@@ -26,7 +26,7 @@ async function read({ id, path, size }: ReadRequest): Promise<void> {
   try {
     const input = fileInput(path, size);
     const reader = readTrail(input, {
-      prefilter: filter.acceptsAll ? undefined : filter.prefilter,
+      prefilter: filter.acceptsAll ? undefined : filter.prefilterField,
       onFault: (fault) => send({ type: 'fault', id, fault }),
       onProgress: (records, total) => {
         seen += records;
