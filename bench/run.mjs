@@ -31,7 +31,7 @@ const USAGE = `usage: node bench/run.mjs [options]
 
   --mb N             size of the plain trail in MiB (default 256)
   --big-mb N         size of the big trail for the constant-memory check (default 0 = skip; e.g. 2048)
-  --tree-mb N        uncompressed size of the AWSLogs tree of .json.gz files (default 200)
+  --tree-mb N        uncompressed size of the AWSLogs tree of .json.gz files (default 512: large enough that start-up costs do not hide the parallel speed-up)
   --out DIR          where inputs, outputs and results.json go (default bench/out, gitignored)
   --gen PATH         gen-trail.mjs to use (default ../shared/bench/gen-trail.mjs next to the repo)
   --kmstrail PATH    kmstrail entry point to benchmark (default bin/kmstrail.js), e.g. an older build
@@ -75,7 +75,7 @@ function parseOptions(argv) {
   const opts = {
     mb: numberOption(v, 'mb', 256, { min: 1 }),
     bigMb: numberOption(v, 'big-mb', 0),
-    treeMb: numberOption(v, 'tree-mb', 200, { min: 1 }),
+    treeMb: numberOption(v, 'tree-mb', 512, { min: 1 }),
     runs: numberOption(v, 'runs', 1, { min: 1, integer: true }),
     // Default output lives next to this script so `npm run bench` works from any cwd.
     out: path.resolve(v.out ?? fileURLToPath(new URL('./out', import.meta.url))),
