@@ -14,6 +14,7 @@ import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { unwrapValue, type ReadOptions, type TrailRecord } from './trail-reader.js';
 import type { SliceKind } from './record-splitter.js';
+import { Wakeup } from '../util/wakeup.js';
 
 export async function* readTrailWithStreamJson(input: TrailInput, options: ReadOptions): AsyncGenerator<TrailRecord[]> {
   const file = input.label;
@@ -109,12 +110,8 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   // fails, iteration would drop tokens it had already emitted, and with them complete records.
   let failure: unknown;
   let ended = false;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
+  const wakeup = new Wakeup();
+  const notify = wakeup.notify;
   tokens.on('data', (token: Token) => {
     onToken(token);
     if (batch.length >= 256) {
@@ -142,9 +139,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       }
       if (failure !== undefined) throw failure;
       if (ended) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
+      await wakeup.wait();
     }
   } catch (error) {
     if (batch.length > 0) yield batch;

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { describeFsError } from './expand-paths.js';
 import type { TrailInput } from './trail-input.js';
+import { Wakeup } from '../util/wakeup.js';
 
 /** An input that could not be read to its end; `offset` counts decoded bytes delivered before it. */
 export class ReadFault extends Error {
@@ -138,12 +139,8 @@ async function* gunzipped(
   const queue: Buffer[] = [];
   let failure: ReadFault | undefined;
   let ended = false;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
+  const wakeup = new Wakeup();
+  const notify = wakeup.notify;
   gunzip.on('data', (chunk: Buffer) => {
     queue.push(chunk);
     // Bound memory: let the consumer catch up before decompressing more.
@@ -206,9 +203,7 @@ async function* gunzipped(
       }
       if (failure) throw new ReadFault(failure.message, delivered);
       if (ended) return;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
+      await wakeup.wait();
     }
   } finally {
     gunzip.destroy();

@@ -77,3 +77,15 @@ export function derive(record: JsonObject, changes: Record<string, unknown>): Js
   }
   return copy;
 }
+
+/** A fixed shuffle (a linear congruential generator), so out-of-order input is the same every run. */
+export function shuffled<T>(items: readonly T[], seed = 7): T[] {
+  const out = [...items];
+  let s = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}

@@ -8,7 +8,7 @@ import { parseKeyReference, type KeyReference } from '../../src/cloudtrail/key-r
 import type { JsonObject } from '../../src/cloudtrail/record.js';
 import { KeyInventory, parseAwsDate, selectKeys, type InventoryResult, type KeyRow } from '../../src/sinks/aggregators/key-inventory.js';
 import { stableJson } from '../../src/sinks/aggregators/stable-json.js';
-import { loadRecords } from './fixtures.js';
+import { loadRecords, shuffled } from './fixtures.js';
 import { HAVE_SANS, sansKmsRecords } from './sans-records.js';
 
 const ACCOUNT = '111122223333';
@@ -82,17 +82,6 @@ function permutations<T>(items: readonly T[]): T[][] {
   return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
 }
 
-/** A fixed pseudo-random shuffle (so a failure can be replayed). */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const out = [...items];
-  let s = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 describe('key state transitions', () => {
   it('CreateKey takes keyMetadata.keyState: Enabled, or PendingImport for imported material', () => {

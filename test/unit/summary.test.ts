@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/cloudtrail/record.js';
 import { SummaryAggregator, type SummaryResult, type TopTable } from '../../src/sinks/aggregators/summary.js';
-import { derive, loadRecords, pick } from './fixtures.js';
+import { derive, loadRecords, pick, shuffled } from './fixtures.js';
 import { HAVE_SANS, sansKmsRecords } from './sans-records.js';
 
 /** Written out rather than imported: the test states which events the summary lists. */
@@ -25,16 +25,6 @@ function ranking(values: readonly string[], top = 10): Array<[string, number]> {
 
 const rowsOf = (t: TopTable) => t.rows.map((r) => [r.value, r.count]);
 
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const out = [...items];
-  let s = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 describe('on the 67 KMS records of kms-docs', () => {
   const records = loadRecords('kms-docs.json').filter((r) => r.eventSource === 'kms.amazonaws.com');

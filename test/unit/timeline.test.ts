@@ -12,7 +12,7 @@ import { HIT_FORMATS } from '../../src/sinks/hit-format.js';
 import { Output } from '../../src/sinks/output.js';
 import { TIMELINE_FORMATS } from '../../src/sinks/timeline-format.js';
 import { wrapText } from '../../src/sinks/wrapped-table.js';
-import { derive, loadRecords, pick } from './fixtures.js';
+import { derive, loadRecords, pick, shuffled } from './fixtures.js';
 
 const K = 'kms-docs.json' as const;
 const P = 'panther-labs__panther-analysis.json' as const;
@@ -22,17 +22,6 @@ const KEY_1234 = '1234abcd-12ab-34cd-56ef-1234567890ab';
 /** Records of kms-docs that name key 1234abcd anywhere (an independent, textual test). */
 const key1234Records = () => loadRecords(K).filter((r) => JSON.stringify(r).includes(KEY_1234));
 
-/** A fixed shuffle (a linear congruential generator), so out-of-order input is the same every run. */
-function shuffled<T>(items: readonly T[], seed = 7): T[] {
-  const out = [...items];
-  let s = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 function collect(records: readonly JsonObject[]): Timeline {
   const timeline = new Timeline();

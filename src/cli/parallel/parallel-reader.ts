@@ -9,6 +9,7 @@ import type { FilterSpec } from '../../filters/filter-spec.js';
 import type { InputFault, TrailRecord } from '../../reader/trail-reader.js';
 import type { TrailInput } from '../../sources/trail-input.js';
 import type { MatchedRecord, ReadRequest, WorkerReport, WorkerSetup } from './protocol.js';
+import { Wakeup } from '../../util/wakeup.js';
 
 export interface ParallelCallbacks {
   onFault(fault: InputFault): void;
@@ -56,12 +57,8 @@ export async function* readInParallel(
   let head = 0;
   let nextId = 0;
   let exhausted = false;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
+  const wakeup = new Wakeup();
+  const notify = wakeup.notify;
 
   const onReport = (worker: Worker, report: WorkerReport) => {
     const slot = slots.get(report.id);
@@ -144,9 +141,7 @@ export async function* readInParallel(
         continue;
       }
       if (!slot && exhausted) return;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
+      await wakeup.wait();
     }
   } finally {
     await Promise.all(all.map((w) => w.terminate()));
