@@ -37,7 +37,7 @@ export function progressFor(run: RunSettings, messages: Messages, stream: NodeJS
           const left = (fileSize - fileBytes) / (1 << 20) / rate;
           eta = `, ${Math.floor((100 * fileBytes) / fileSize)}% of file, ETA ${left < 60 ? `${left.toFixed(0)}s` : `${(left / 60).toFixed(1)}m`}`;
         }
-        const line = `${mib.toFixed(1)} MiB, ${stats.records.toLocaleString('en-US')} records, ${stats.matched.toLocaleString('en-US')} matched, ${rate.toFixed(0)} MiB/s${eta}  ${name}`;
+        const line = `${stats.files.toLocaleString('en-US')} file${stats.files === 1 ? '' : 's'}, ${mib.toFixed(1)} MiB, ${stats.records.toLocaleString('en-US')} records, ${stats.matched.toLocaleString('en-US')} matched, ${rate.toFixed(0)} MiB/s${eta}  ${name}`;
         stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 100) - 1)}`);
         shown = true;
       },

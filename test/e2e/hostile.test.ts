@@ -65,3 +65,17 @@ describe('hostile inputs', () => {
     expect(stderr.trim()).toBe('kmstrail: interrupted');
   });
 });
+
+describe('output that cannot be written', () => {
+  it('a full disk (/dev/full) is one line on stderr and exit code 1', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    if (!existsSync('/dev/full')) return;
+    const result = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" filter --all-sources -f jsonl test/fixtures/records/kms-docs.json > /dev/full`], {
+      encoding: 'utf8',
+      cwd: join(BIN, '..', '..'),
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('kmstrail: cannot write output: no space left on device\n');
+  });
+});
