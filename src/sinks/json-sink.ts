@@ -6,7 +6,9 @@ export function jsonSink(out: Output): RecordSink {
   let count = 0;
   return {
     write(record) {
-      out.write((count++ === 0 ? '[\n' : ',\n') + recordJson(record));
+      // Two writes, not a concatenation: a huge record is then never copied.
+      out.write(count++ === 0 ? '[\n' : ',\n');
+      out.write(recordJson(record));
     },
     end() {
       out.write(count === 0 ? '[]\n' : '\n]\n');
