@@ -6,21 +6,7 @@ import { principalAccount, principalNames, shortPrincipal } from '../../src/clou
 import { errorCode, readOnlyFlag, type JsonObject } from '../../src/cloudtrail/record.js';
 import { COLUMNS, selectColumns } from '../../src/sinks/columns.js';
 import type { TrailRecord } from '../../src/reader/trail-reader.js';
-import { derive, fixtureFiles, loadRecords, pick } from './fixtures.js';
-
-const K = 'kms-docs.json' as const;
-const P = 'panther-labs__panther-analysis.json' as const;
-const UG = 'awsdocs__aws-cloudtrail-user-guide.json' as const;
-const DDB = 'awsdocs__amazon-dynamodb-developer-guide.json' as const;
-const TS = 'flosell__trailscraper.json' as const;
-const ZM = 'zmallen__cloudtrail2sightings.json' as const;
-const SM = 'awsdocs__aws-secrets-manager-docs.json' as const;
-
-const KEY_1234 = '1234abcd-12ab-34cd-56ef-1234567890ab';
-const KEY_0987 = '0987dcba-09fe-87dc-65ba-ab0987654321';
-const ARN_1234 = `arn:aws:kms:us-west-2:111122223333:key/${KEY_1234}`;
-const ARN_0987 = `arn:aws:kms:us-west-2:111122223333:key/${KEY_0987}`;
-const MRK = 'mrk-1234abcd12ab34cd56ef1234567890ab';
+import { derive, fixtureFiles, loadRecords, pick, K, P, UG, DDB, TS, ZM, SM, KEY_1234, KEY_0987, ARN_1234, ARN_0987, MRK } from './fixtures.js';
 
 describe('parseKeyReference', () => {
   it('key ID, lower-cased', () => {

@@ -89,3 +89,19 @@ export function shuffled<T>(items: readonly T[], seed = 7): T[] {
   }
   return out;
 }
+
+/** Fixture files of test/fixtures/records/, by short name. */
+export const K = 'kms-docs.json' as const;
+export const P = 'panther-labs__panther-analysis.json' as const;
+export const UG = 'awsdocs__aws-cloudtrail-user-guide.json' as const;
+export const DDB = 'awsdocs__amazon-dynamodb-developer-guide.json' as const;
+export const TS = 'flosell__trailscraper.json' as const;
+export const ZM = 'zmallen__cloudtrail2sightings.json' as const;
+export const SM = 'awsdocs__aws-secrets-manager-docs.json' as const;
+
+/** The example keys the KMS documentation uses throughout. */
+export const KEY_1234 = '1234abcd-12ab-34cd-56ef-1234567890ab';
+export const KEY_0987 = '0987dcba-09fe-87dc-65ba-ab0987654321';
+export const ARN_1234 = `arn:aws:kms:us-west-2:111122223333:key/${KEY_1234}`;
+export const ARN_0987 = `arn:aws:kms:us-west-2:111122223333:key/${KEY_0987}`;
+export const MRK = 'mrk-1234abcd12ab34cd56ef1234567890ab';

@@ -7,7 +7,7 @@ import { filterSpecFromOptions, type RawFilterOptions } from '../../src/cli/filt
 import type { JsonObject } from '../../src/cloudtrail/record.js';
 import { buildRecordFilter } from '../../src/filters/record-filter.js';
 import type { HotFields } from '../../src/reader/record-splitter.js';
-import { derive, fixtureFiles, loadRecords, pick } from './fixtures.js';
+import { derive, fixtureFiles, loadRecords, pick, K, P, UG, DDB, TS, ZM, KEY_1234, KEY_0987, MRK, ARN_1234 as KEY_1234_ARN } from './fixtures.js';
 
 /** A fixed "now" for relative times: 2025-01-01T00:00:00Z. */
 const NOW = Date.UTC(2025, 0, 1);
@@ -27,18 +27,6 @@ function acceptedNames(options: RawFilterOptions, file: string): string[] {
     .filter((r) => filter.matches(r))
     .map((r) => String(r.eventName));
 }
-
-const K = 'kms-docs.json' as const;
-const P = 'panther-labs__panther-analysis.json' as const;
-const UG = 'awsdocs__aws-cloudtrail-user-guide.json' as const;
-const DDB = 'awsdocs__amazon-dynamodb-developer-guide.json' as const;
-const TS = 'flosell__trailscraper.json' as const;
-const ZM = 'zmallen__cloudtrail2sightings.json' as const;
-
-const KEY_1234 = '1234abcd-12ab-34cd-56ef-1234567890ab';
-const KEY_0987 = '0987dcba-09fe-87dc-65ba-ab0987654321';
-const KEY_1234_ARN = `arn:aws:kms:us-west-2:111122223333:key/${KEY_1234}`;
-const MRK = 'mrk-1234abcd12ab34cd56ef1234567890ab';
 
 // --- real records, by eventID (plus eventName / nth where IDs repeat) ---------------------------
 /** CreateKey by IAM user Alice, us-west-2, readOnly false, 2022-08-10T22:38:27Z, 192.0.2.0. */

@@ -16,15 +16,9 @@ import { DetectionEngine } from '../../src/rules/engine.js';
 import { kmsEvent } from '../../src/rules/event.js';
 import { DEFAULT_SETTINGS, parseSeverity, type Hit, type Rule, type RuleSettings } from '../../src/rules/rule.js';
 import { SHARED } from '../helpers/run-cli.js';
-import { derive, loadRecords, pick } from './fixtures.js';
-
-const K = 'kms-docs.json' as const;
-const P = 'panther-labs__panther-analysis.json' as const;
-const DDB = 'awsdocs__amazon-dynamodb-developer-guide.json' as const;
+import { derive, loadRecords, pick, K, P, DDB, KEY_1234, ARN_1234 } from './fixtures.js';
 
 const ALICE = 'arn:aws:iam::111122223333:user/Alice';
-const KEY_1234 = '1234abcd-12ab-34cd-56ef-1234567890ab';
-const ARN_1234 = `arn:aws:kms:us-west-2:111122223333:key/${KEY_1234}`;
 const OTHER = '444455556666';
 
 function detect(records: readonly JsonObject[], ids: string[] = [], settings: Partial<RuleSettings> = {}, window?: number): Hit[] {

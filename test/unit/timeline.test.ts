@@ -12,16 +12,10 @@ import { HIT_FORMATS } from '../../src/sinks/hit-format.js';
 import { Output } from '../../src/sinks/output.js';
 import { TIMELINE_FORMATS } from '../../src/sinks/timeline-format.js';
 import { wrapText } from '../../src/sinks/wrapped-table.js';
-import { derive, loadRecords, pick, shuffled } from './fixtures.js';
-
-const K = 'kms-docs.json' as const;
-const P = 'panther-labs__panther-analysis.json' as const;
-const DDB = 'awsdocs__amazon-dynamodb-developer-guide.json' as const;
-const KEY_1234 = '1234abcd-12ab-34cd-56ef-1234567890ab';
+import { derive, loadRecords, pick, shuffled, K, P, DDB, KEY_1234 } from './fixtures.js';
 
 /** Records of kms-docs that name key 1234abcd anywhere (an independent, textual test). */
 const key1234Records = () => loadRecords(K).filter((r) => JSON.stringify(r).includes(KEY_1234));
-
 
 function collect(records: readonly JsonObject[]): Timeline {
   const timeline = new Timeline();
