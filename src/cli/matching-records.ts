@@ -8,6 +8,7 @@ import { readTrail, type TrailRecord } from '../reader/trail-reader.js';
 import { expandPaths } from '../sources/expand-paths.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { readInParallel } from './parallel/parallel-reader.js';
+import { FileTail, planSplit } from './parallel/split-file.js';
 import type { Output } from '../sinks/output.js';
 import type { Messages } from './messages.js';
 import type { RunSettings } from './run-options.js';
@@ -105,11 +106,19 @@ export async function forEachMatch(
     return stats;
   }
 
+  // One big plain file: its two parts on two cores (split-file.ts). Not when every record matches:
+  // then printing or counting them all on this thread is the bottleneck, not reading.
+  const splitting = run.jobs > 1 && !run.strict && run.reader === 'fast' && !filter.acceptsAll;
+
   for await (const input of all) {
     if (stop || faulted) break;
     const bytesBefore = stats.bytes;
+    const splitAt = splitting && input.path !== undefined && input.size !== undefined ? planSplit(input.path, input.size) : undefined;
+    const tail = splitAt === undefined ? undefined : new FileTail(input.label, splitAt, filter.spec);
     const reader = read(input, {
+      splitAt: tail,
       prefilter: filter.acceptsAll ? undefined : filter.prefilterField,
+      prefilterFields: filter.prefilterFields,
       stopOnFault: run.strict,
       onFault: (fault) => {
         messages.fault(fault);
@@ -121,14 +130,34 @@ export async function forEachMatch(
         hooks.onProgress?.(stats, input.label, bytes, gzipped ? undefined : input.size);
       },
     });
-    for await (const batch of reader) {
-      for (const record of batch) {
-        if (!filter.matches(record.record)) continue;
-        take(record);
+    try {
+      for await (const batch of reader) {
+        for (const record of batch) {
+          if (!filter.matches(record.record)) continue;
+          take(record);
+          if (stop) break;
+        }
+        await afterBatch();
+        if (stop || faulted) break;
+      }
+      // The worker's part, when it took over: already filtered there.
+      for await (const event of tail && !stop && !faulted ? tail.results() : []) {
+        if ('fault' in event) {
+          messages.fault(event.fault);
+          continue;
+        }
+        stats.records += event.seen;
+        stats.bytes = bytesBefore + event.bytes;
+        hooks.onProgress?.(stats, input.label, event.bytes, input.size);
+        for (const record of event.records) {
+          take(record);
+          if (stop) break;
+        }
+        await afterBatch();
         if (stop) break;
       }
-      await afterBatch();
-      if (stop || faulted) break;
+    } finally {
+      await tail?.cancel();
     }
     if (stop || faulted) break;
   }

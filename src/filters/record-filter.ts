@@ -17,6 +17,8 @@ export interface RecordFilter {
   prefilter(hot: HotFields): boolean;
   /** The same judgment on one hot field, as the splitter reads it. */
   prefilterField(field: keyof HotFields, value: string): boolean;
+  /** The hot fields that can rule a record out (the splitter skips the others). */
+  readonly prefilterFields: ReadonlyArray<keyof HotFields>;
   matches(record: JsonObject): boolean;
   /** True when `matches` accepts every record (lets readers skip work). */
   readonly acceptsAll: boolean;
@@ -96,5 +98,10 @@ export function buildRecordFilter(spec: FilterSpec): RecordFilter {
     (hot.eventName === undefined || prefilterField('eventName', hot.eventName)) &&
     (hot.eventTime === undefined || prefilterField('eventTime', hot.eventTime));
 
-  return { prefilter, prefilterField, matches, acceptsAll: checks.length === 0, spec };
+  const prefilterFields: Array<keyof HotFields> = [];
+  if (sourceMatch) prefilterFields.push('eventSource');
+  if (eventMatch) prefilterFields.push('eventName');
+  if (timeBounded) prefilterFields.push('eventTime');
+
+  return { prefilter, prefilterField, prefilterFields, matches, acceptsAll: checks.length === 0, spec };
 }

@@ -56,6 +56,8 @@ export interface SplitterSink {
    * `rejected` is called instead of `slice`.
    */
   accept?(field: keyof HotFields, value: string): boolean;
+  /** The fields `accept` judges; values of the others are not looked at. Default: all three. */
+  acceptFields?: ReadonlyArray<keyof HotFields>;
   rejected?(): void;
 }
 
@@ -162,7 +164,16 @@ export class RecordSplitter {
   private line = 1;
   private captureLine = 1;
 
-  constructor(private readonly sink: SplitterSink) {}
+  /** Bit per hot key whose values `sink.accept` judges. */
+  private readonly judged: number;
+
+  constructor(private readonly sink: SplitterSink) {
+    const fields = !sink.accept ? [] : sink.acceptFields ?? ['eventName', 'eventSource', 'eventTime'];
+    this.judged =
+      (fields.includes('eventName') ? 1 << HOT_NAME : 0) |
+      (fields.includes('eventSource') ? 1 << HOT_SOURCE : 0) |
+      (fields.includes('eventTime') ? 1 << HOT_TIME : 0);
+  }
 
   /** Bytes consumed so far. */
   get offset(): number {
@@ -172,6 +183,50 @@ export class RecordSplitter {
   /** True once a value began (used to tell an empty input from a broken one). */
   get sawValue(): boolean {
     return this.sawAnyValue;
+  }
+
+  /** The 1-based line the next byte is on. */
+  get currentLine(): number {
+    return this.line;
+  }
+
+  /**
+   * True when the bytes so far end between two elements of a top-level object's `Records` array,
+   * after the comma: exactly the state `resumeInRecords` starts from. This is what proves that a
+   * guessed split point of a big file (src/cli/parallel/split-file.ts) was a real record boundary.
+   */
+  get betweenRecords(): boolean {
+    return (
+      !this.dead &&
+      this.depth === 2 &&
+      this.arrayDepth === 2 &&
+      this.topIsWrapper &&
+      this.arrayKind === 'element' &&
+      this.elementExpected &&
+      this.trailingComma >= 0 &&
+      !this.inString &&
+      !this.inScalar &&
+      !this.capturing &&
+      !this.skipToNewline
+    );
+  }
+
+  /**
+   * Starts this splitter at absolute byte `offset` of an input, in the state `betweenRecords`
+   * describes, so it can scan the second part of a file on another thread. Lines then count from 1
+   * at `offset`; the caller shifts them once it knows the line there.
+   */
+  resumeInRecords(offset: number): void {
+    this.base = offset;
+    this.depth = 2;
+    this.arrayDepth = 2;
+    this.arrayKind = 'element';
+    this.topIsWrapper = true;
+    this.elementExpected = true;
+    this.separatorExpected = false;
+    this.trailingComma = offset;
+    this.sawAnyValue = true;
+    this.bomBytes = 3;
   }
 
   push(chunk: Buffer): void {
@@ -202,6 +257,11 @@ export class RecordSplitter {
       }
       if (this.inScalar) {
         i = this.scanScalar(chunk, i);
+        continue;
+      }
+      if (this.depth === this.recordDepth && this.arrayDepth >= 0) {
+        i = this.scanRecordLevel(chunk, i);
+        if (this.dead) break;
         continue;
       }
       const b = chunk[i];
@@ -568,6 +628,86 @@ export class RecordSplitter {
   }
 
   /**
+   * The hot path: the top level of a record in a streamed array (nearly every byte of a trail
+   * file), in one loop over local variables. Keys are only looked at when they could be a judged
+   * hot key; nested values go to `skipNested`. Returns where the general loop takes over: the
+   * chunk's end, a string cut by it, or just after the record closed.
+   */
+  private scanRecordLevel(chunk: Buffer, i: number): number {
+    const n = chunk.length;
+    const judged = this.judged;
+    while (i < n) {
+      const b = chunk[i];
+      if (b === QUOTE) {
+        let j = i + 1;
+        let escaped = false;
+        if (this.keyExpected) {
+          while (j < n) {
+            const c = chunk[j];
+            if (c === QUOTE) break;
+            if (c === BACKSLASH) {
+              escaped = true;
+              j += 2;
+            } else j++;
+          }
+        } else {
+          j = this.findClosingQuote(chunk, j);
+        }
+        this.stringStart = this.base + i + 1;
+        if (j >= n) {
+          this.inString = true;
+          this.escapeNext = j > n;
+          return n;
+        }
+        if (this.keyExpected) {
+          const len = j - i - 1;
+          if (judged !== 0 && (escaped || len === 9 || len === 11)) this.stringEnded(chunk, j);
+          else this.keyExpected = false;
+        } else if (this.pendingKey !== HOT_NONE) {
+          this.stringEnded(chunk, j);
+        }
+        i = j + 1;
+        continue;
+      }
+      if (b === COLON || b === 0x20) {
+        i++;
+        continue;
+      }
+      if (b === COMMA) {
+        this.keyExpected = true;
+        this.pendingKey = HOT_NONE;
+        i++;
+        continue;
+      }
+      if (b === LBRACE || b === LBRACKET) {
+        this.pendingKey = HOT_NONE;
+        this.depth++;
+        i = this.skipNested(chunk, i + 1);
+        if (this.depth !== this.recordDepth) return i;
+        continue;
+      }
+      if (b === RBRACE || b === RBRACKET) {
+        // The record closes: the general path emits it and takes the separator that follows.
+        return this.structural(chunk, i, b);
+      }
+      if (isSpace(b)) {
+        if (b === NEWLINE) this.line++;
+        i++;
+        continue;
+      }
+      // A number, true, false or null: nothing to track but its end.
+      this.pendingKey = HOT_NONE;
+      i++;
+      while (i < n) {
+        const c = chunk[i];
+        if (c === COMMA || c === RBRACE || c === RBRACKET || c === QUOTE || c === COLON || c === LBRACE || c === LBRACKET || isSpace(c)) break;
+        i++;
+      }
+    }
+    return n;
+  }
+
+  /**
    * Skips the rest of a container nested in a record, from `i`, tracking only brackets and strings
    * in local variables. Returns just after the container closes, or where the chunk ends (the
    * general loop then carries on from the saved state).
@@ -677,6 +817,11 @@ export class RecordSplitter {
       const key = this.pendingKey;
       if (key !== HOT_NONE) {
         const bit = 1 << key;
+        if ((this.judged & bit) === 0) {
+          // A field no filter looks at: its value need not be read, nor its repeats distrusted.
+          this.pendingKey = HOT_NONE;
+          return;
+        }
         if ((this.seenHot & bit) !== 0) this.distrustHotFields(`repeats the key "${keyName(key)}"`);
         this.seenHot |= bit;
       }

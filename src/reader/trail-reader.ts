@@ -47,6 +47,8 @@ export interface InputFault {
 export interface ReadOptions {
   /** Hot-field pre-check: false means the record cannot match, so it is not even parsed. */
   prefilter?: (field: keyof HotFields, value: string) => boolean;
+  /** The fields `prefilter` judges; others are not even looked at. Default: all. */
+  prefilterFields?: ReadonlyArray<keyof HotFields>;
   onFault: (fault: InputFault) => void;
   /** After the first fault, emit nothing more from this input (--strict). */
   stopOnFault?: boolean;
@@ -55,6 +57,23 @@ export interface ReadOptions {
    * progress bar; `gzipped` says the decoded size is not the stored size.
    */
   onProgress?: (records: number, bytes: number, gzipped: boolean) => void;
+  /**
+   * The input's bytes begin at this absolute offset of a trail file, between two records of its
+   * `Records` array (the second part of a split file). Lines count from 1 there.
+   */
+  resumeAt?: number;
+  /** Where the first part of a split file ends: see `SplitPoint`. */
+  splitAt?: SplitPoint;
+}
+
+/**
+ * A byte offset where another thread may have taken over reading the file. When the splitter
+ * reaches it, `handOver` is told whether the bytes so far end between two records (and the line
+ * there); if it returns true, reading stops at that offset, otherwise it goes on to the end.
+ */
+export interface SplitPoint {
+  offset: number;
+  handOver(betweenRecords: boolean, line: number): boolean;
 }
 
 /** Counts faults per input so a file of garbage cannot flood the terminal. */
@@ -174,6 +193,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
       });
     },
     accept: options.prefilter,
+    acceptFields: options.prefilterFields,
     rejected() {
       records++;
     },
@@ -182,12 +202,24 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
     },
   });
 
+  if (options.resumeAt !== undefined) splitter.resumeInRecords(options.resumeAt);
+  let split = options.splitAt;
+  let handedOver = false;
+
   try {
     for await (const chunk of decodedChunks(input, () => {
       isGzipped = true;
     })) {
       if (halted) break;
-      splitter.push(chunk);
+      if (split && splitter.offset + chunk.length >= split.offset) {
+        const head = split.offset - splitter.offset;
+        splitter.push(chunk.subarray(0, head));
+        handedOver = split.handOver(!isGzipped && splitter.betweenRecords, splitter.currentLine);
+        split = undefined;
+        if (!handedOver) splitter.push(chunk.subarray(head));
+      } else {
+        splitter.push(chunk);
+      }
       if (queued.length > 0) await flushFaults();
       options.onProgress?.(records, splitter.offset, isGzipped);
       records = 0;
@@ -196,6 +228,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
         batch = [];
         yield out;
       }
+      if (handedOver) return;
     }
   } catch (error) {
     if (!(error instanceof ReadFault)) throw error;

@@ -22,6 +22,7 @@ export function isTrailFileName(path: string): boolean {
 export function fileInput(path: string, size: number | undefined): TrailInput {
   return {
     label: path,
+    path,
     size,
     open: () => createReadStream(path, { highWaterMark: 1 << 20 }),
     readWhole: () => readFile(path),

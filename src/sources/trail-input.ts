@@ -7,6 +7,8 @@ import type { Readable } from 'node:stream';
 export interface TrailInput {
   /** How messages name it: the path as given or as found while walking, or `<stdin>`. */
   label: string;
+  /** The local file behind it, when there is one (not stdin, not S3): it can be read in parts. */
+  path?: string;
   /** Size in bytes as stored (compressed, if it is), when known. */
   size?: number;
   /** Opens the stored bytes; gzip is undone later, by `decodedChunks`. */

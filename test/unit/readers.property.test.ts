@@ -1254,3 +1254,72 @@ describe('chunk boundaries in the worst places', () => {
     );
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// A file read in two parts (src/cli/parallel/split-file.ts): the first part up to a guessed record
+// start, the second from there by a splitter resumed in the middle of the Records array.
+// ---------------------------------------------------------------------------------------------
+
+describe('a file read in two parts gives what reading it whole gives', () => {
+  interface PartRun {
+    records: TrailRecord[];
+    faults: InputFault[];
+  }
+  const readPart = async (input: TrailInput, options: Partial<ReadOptions>): Promise<PartRun> => {
+    const run: PartRun = { records: [], faults: [] };
+    for await (const batch of readTrail(input, { ...options, onFault: (fault) => run.faults.push(fault) })) run.records.push(...batch);
+    return run;
+  };
+  const place = (r: TrailRecord) => ({ offset: r.offset, line: r.line, raw: r.raw, multiline: r.multiline });
+  /** Every '{': planSplit only ever proposes the start of an object. */
+  const braces = (bytes: Buffer) => [...bytes.keys()].filter((i) => bytes[i] === 0x7b);
+
+  const splitSpecArb = fc.oneof(
+    fc.constantFrom(...SHAPES).chain((shape) => trailSpecArb(shape, { bom: false })),
+    fc.constantFrom<TruncationShape>('delivery-compact', 'delivery-pretty').chain((shape) => truncationSpecArb(shape)),
+  );
+
+  it('at every object start, truncated or not: same records, places and faults, or the split is refused', async () => {
+    await fc.assert(
+      fc.asyncProperty(splitSpecArb, fc.nat(), fc.boolean(), chunkPlanArb, async (spec, cutSeed, truncate, plan) => {
+        const full = buildTrail(spec);
+        const bytes = truncate ? full.bytes.subarray(0, cutSeed % (full.bytes.length + 1)) : full.bytes;
+        const whole = await readPart(inputOf(bytes, plan), {});
+        const starts = new Set(full.records.map((r) => r.offset));
+        for (const at of braces(bytes)) {
+          let between: boolean | undefined;
+          let lineThere = 0;
+          const head = await readPart(inputOf(bytes, plan), {
+            splitAt: {
+              offset: at,
+              handOver: (ok, line) => {
+                between = ok;
+                lineThere = line;
+                return ok;
+              },
+            },
+          });
+          const context = `split at ${at} (between records: ${between}) of ${showTrail({ ...full, bytes, text: bytes.toString('utf8') }, plan)}`;
+          expect(between, context).toBeDefined();
+          let records = head.records;
+          let faults = head.faults;
+          if (between) {
+            const tail = await readPart(inputOf(bytes.subarray(at), plan), { resumeAt: at });
+            const shift = (line: number | undefined) => (line === undefined ? undefined : line + lineThere - 1);
+            records = [...head.records, ...tail.records.map((r) => ({ ...r, line: shift(r.line) as number }))];
+            faults = [...head.faults, ...tail.faults.map((f) => ({ ...f, line: shift(f.line) }))];
+          }
+          expectSameValues(records.map((r) => r.record), whole.records.map((r) => r.record), context);
+          expect(records.map(place), context).toEqual(whole.records.map(place));
+          expect(faults, context).toEqual(whole.faults);
+          // Not only sound but useful: every record after the first of an intact Records array is a
+          // place to split.
+          if (spec.shape === 'delivery' && !truncate && starts.has(at) && at !== full.records[0]?.offset) {
+            expect(between, context).toBe(true);
+          }
+        }
+      }),
+      runs(60),
+    );
+  });
+});

@@ -29,7 +29,7 @@ interface FileSlot {
 }
 
 /** A record read in a worker: parsed again only if something asks for the object. */
-function lazyRecord(text: string, file: string, offset: number, line: number): TrailRecord {
+export function lazyRecord(text: string, file: string, offset: number, line: number): TrailRecord {
   let parsed: TrailRecord['record'] | undefined;
   return {
     get record() {

@@ -4,13 +4,35 @@ import type { InputFault } from '../../reader/trail-reader.js';
 
 export interface WorkerSetup {
   spec: FilterSpec;
+  /**
+   * For a worker reading the second part of a split file, two Int32s. `TAIL_HELD`: characters of
+   * matching records sent but not yet taken by the main thread, which holds them until it has
+   * printed the first part. `TAIL_STATE`: who decided the split's fate (`TAIL_OPEN` until then).
+   */
+  tail?: SharedArrayBuffer;
 }
 
-/** Main → worker: read this file. */
+export const TAIL_HELD = 0;
+export const TAIL_STATE = 1;
+/**
+ * What the main thread may hold of the second part while it reads the first. Past it, before the
+ * split is accepted, the worker gives up: so many matches mean printing, not reading, is the
+ * bottleneck, and the main thread is better off reading on alone than holding them all.
+ */
+export const TAIL_HELD_MAX_CHARS = 16 << 20;
+/** `TAIL_STATE` values, set once by compare-and-swap so the worker and main thread cannot both decide. */
+export const TAIL_OPEN = 0;
+/** The main thread reached the split point and will print the worker's matches. */
+export const TAIL_ACCEPTED = 1;
+/** The worker stopped: the main thread reads the whole file. */
+export const TAIL_GAVE_UP = 2;
+
+/** Main → worker: read this file (from byte `from`, between two records, when given). */
 export interface ReadRequest {
   id: number;
   path: string;
   size?: number;
+  from?: number;
 }
 
 /** A matching record as JSON text, with its place: [text, offset, line]. */

@@ -1,32 +1,66 @@
 /**
- * A worker thread that reads whole trail files and filters them, so several files are read at
- * once on several cores. It sends back only the matching records, as JSON text (structured
- * cloning of parsed objects would cost more than parsing them again where needed).
+ * A worker thread that reads whole trail files, or the second part of a big one, and filters
+ * them, so several files (or both halves of one) are read at once on several cores. It sends back
+ * only the matching records, as JSON text (structured cloning of parsed objects would cost more
+ * than parsing them again where needed).
  */
+import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { buildRecordFilter } from '../../filters/record-filter.js';
 import { readTrail } from '../../reader/trail-reader.js';
 import { recordJson } from '../../sinks/record-sink.js';
 import { fileInput } from '../../sources/expand-paths.js';
-import type { MatchedRecord, ReadRequest, WorkerReport, WorkerSetup } from './protocol.js';
+import type { TrailInput } from '../../sources/trail-input.js';
+import {
+  TAIL_GAVE_UP,
+  TAIL_HELD,
+  TAIL_HELD_MAX_CHARS,
+  TAIL_OPEN,
+  TAIL_STATE,
+  type MatchedRecord, type ReadRequest, type WorkerReport, type WorkerSetup } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('read-worker must run as a worker thread');
-const { spec } = workerData as WorkerSetup;
+const { spec, tail } = workerData as WorkerSetup;
 const filter = buildRecordFilter(spec);
+const shared = tail ? new Int32Array(tail) : undefined;
 const send = (report: WorkerReport) => port.postMessage(report);
 
 port.on('message', (request: ReadRequest) => {
   void read(request);
 });
 
-async function read({ id, path, size }: ReadRequest): Promise<void> {
+/** The bytes of a file from `from` on; never gunzipped (a split file is a plain one). */
+function tailInput(path: string, from: number): TrailInput {
+  return { label: path, open: () => createReadStream(path, { start: from, highWaterMark: 1 << 20 }) };
+}
+
+/**
+ * For the second part of a split file, after sending matches: true to go on, false to give up.
+ * While the split is undecided and the main thread holds too much, giving up is cheaper for it
+ * than holding more; once it was accepted, this thread waits (blocks) until the main thread has
+ * taken enough, so memory stays bounded either way.
+ */
+function mayGoOn(): boolean {
+  if (!shared) return true;
+  for (;;) {
+    const held = Atomics.load(shared, TAIL_HELD);
+    if (held <= TAIL_HELD_MAX_CHARS) return true;
+    if (Atomics.compareExchange(shared, TAIL_STATE, TAIL_OPEN, TAIL_GAVE_UP) === TAIL_OPEN) return false;
+    if (Atomics.load(shared, TAIL_STATE) === TAIL_GAVE_UP) return false;
+    Atomics.wait(shared, TAIL_HELD, held, 200);
+  }
+}
+
+async function read({ id, path, size, from }: ReadRequest): Promise<void> {
   let seen = 0;
   let bytes = 0;
   try {
-    const input = fileInput(path, size);
+    const input = from === undefined ? fileInput(path, size) : tailInput(path, from);
     const reader = readTrail(input, {
       prefilter: filter.acceptsAll ? undefined : filter.prefilterField,
+      prefilterFields: filter.prefilterFields,
+      resumeAt: from,
       onFault: (fault) => send({ type: 'fault', id, fault }),
       onProgress: (records, total) => {
         seen += records;
@@ -35,11 +69,20 @@ async function read({ id, path, size }: ReadRequest): Promise<void> {
     });
     for await (const batch of reader) {
       const records: MatchedRecord[] = [];
+      let chars = 0;
       for (const record of batch) {
-        if (filter.matches(record.record)) records.push([recordJson(record), record.offset, record.line]);
+        if (!filter.matches(record.record)) continue;
+        const text = recordJson(record);
+        chars += text.length;
+        records.push([text, record.offset, record.line]);
       }
+      if (shared && chars > 0) Atomics.add(shared, TAIL_HELD, chars);
       send({ type: 'matches', id, records, seen, bytes });
       seen = 0;
+      if (!mayGoOn()) {
+        send({ type: 'done', id });
+        return;
+      }
     }
     send({ type: 'matches', id, records: [], seen, bytes });
     send({ type: 'done', id });

@@ -1,0 +1,99 @@
+/**
+ * Where a big file is split across two cores: the planner's byte-level guesses. Whether a guess
+ * is taken is proven elsewhere (readers.property.test.ts: reading in two parts gives what reading
+ * whole gives) and end to end (e2e/split-file.test.ts).
+ */
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findRecordStart, firstRecordKey, planSplit, SPLIT_MIN_BYTES } from '../../src/cli/parallel/split-file.js';
+import { generateTrail, writeDecoyTrail } from '../helpers/big-trails.js';
+import { makeTempDir, removeDir } from '../helpers/e2e.js';
+
+const key = (text: string) => firstRecordKey(Buffer.from(text))?.toString();
+const start = (text: string) => findRecordStart(Buffer.from(text), Buffer.from('eventVersion'));
+
+describe('firstRecordKey: only files shaped like CloudTrail writes them are split', () => {
+  it.each([
+    ['compact', '{"Records":[{"eventVersion":"1.08"', 'eventVersion'],
+    ['pretty', '{\n  "Records": [\n    {\n      "eventVersion": "1.08"', 'eventVersion'],
+    ['with a byte order mark', '\ufeff{"Records":[{"eventTime":"x"', 'eventTime'],
+  ])('%s', (_name, head, expected) => {
+    expect(key(head)).toBe(expected);
+  });
+
+  it.each([
+    ['lookup-events output', '{"Events":[{"EventId":"1"'],
+    ['a bare array', '[{"eventVersion":"1.08"'],
+    ['JSON lines', '{"eventVersion":"1.08"}\n{"eventVersion":"1.08"}'],
+    ['other keys before Records', '{"x":1,"Records":[{"eventVersion":"1.08"'],
+    ['an empty Records array', '{"Records":[]}'],
+    ['an escaped first key', '{"Records":[{"event\\u0056ersion":"1.08"'],
+    ['gzip', gzipSync('{"Records":[{"eventVersion":"1.08"}]}').toString('latin1')],
+  ])('%s: no', (_name, head) => {
+    expect(key(head)).toBeUndefined();
+  });
+});
+
+describe('findRecordStart: the first object after "},", whose first key is the records\' first key', () => {
+  it('compact and pretty separators', () => {
+    expect(start('1.08"}]},{"eventVersion":"1.08"')).toBe(9);
+    expect(start('"x"\n    },\n    {\n      "eventVersion": "1.08"')).toBe(15);
+  });
+
+  it('not inside a string: there every quote is escaped', () => {
+    const text = '"policy":"},{\\"eventVersion\\":\\"1\\"}"},{"eventVersion":"1.08"';
+    expect(start(text)).toBe(text.lastIndexOf('{'));
+  });
+
+  it('not without "},", not when the name is a value, not another key', () => {
+    expect(start('[{"eventVersion":"1"}]')).toBeUndefined();
+    expect(start('},{"eventVersionX":"1"},{"x":"eventVersion"}')).toBeUndefined();
+    expect(start('},{"eventVersion"}')).toBeUndefined();
+  });
+});
+
+describe('planSplit on real files', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = makeTempDir('kmstrail-split-');
+  });
+  afterAll(() => removeDir(dir));
+
+  it('a generated trail of 72 MiB splits at a real record start past the middle', () => {
+    const path = join(dir, 'trail.json');
+    generateTrail(path);
+    const size = statSync(path).size;
+    const at = planSplit(path, size) as number;
+    expect(at).toBeGreaterThan(size / 2);
+    expect(at).toBeLessThan(size);
+    const bytes = readFileSync(path);
+    // A real start: the Records array parsed up to there holds whole records only.
+    const head = bytes.subarray(0, at).toString('utf8').replace(/,\s*$/, ']}');
+    const records = (JSON.parse(head) as { Records: Array<{ eventID: string }> }).Records;
+    const rest = JSON.parse(`{"Records":[${bytes.subarray(at).toString('utf8')}`) as { Records: Array<{ eventID: string }> };
+    const all = (JSON.parse(bytes.toString('utf8')) as { Records: Array<{ eventID: string }> }).Records;
+    expect(records.length + rest.Records.length).toBe(all.length);
+    expect(rest.Records[0].eventID).toBe(all[records.length].eventID);
+  });
+
+  it('a trail full of decoys: the guess lands on one (and the reader must refuse it)', () => {
+    const path = join(dir, 'decoys.json');
+    writeDecoyTrail(path);
+    const at = planSplit(path, statSync(path).size) as number;
+    expect(at).toBeDefined();
+    // Real records start a line; this one does not.
+    expect(readFileSync(path).subarray(at - 1, at).toString()).not.toBe('\n');
+  });
+
+  it('small, gzipped or missing files are read whole', () => {
+    const small = join(dir, 'small.json');
+    writeFileSync(small, '{"Records":[{"eventVersion":"1.08"},{"eventVersion":"1.08"}]}');
+    expect(planSplit(small, SPLIT_MIN_BYTES - 1)).toBeUndefined();
+    const gz = join(dir, 'trail.json.gz');
+    writeFileSync(gz, gzipSync(readFileSync(join(dir, 'trail.json')).subarray(0, 1 << 20)));
+    expect(planSplit(gz, SPLIT_MIN_BYTES * 2)).toBeUndefined();
+    expect(planSplit(join(dir, 'missing.json'), SPLIT_MIN_BYTES * 2)).toBeUndefined();
+  });
+});
