@@ -7,9 +7,10 @@ import type { Writable } from 'node:stream';
 
 const FLUSH_AT = 1 << 16;
 /**
- * Huge text goes to the stream in pieces of at most this many characters, each once the stream has
- * taken the last: the stream turns what it is given into bytes of its own, so a 50 MB write (or a
- * pile of pieces a pipe has not taken yet, which it joins into one buffer) would cost 50 MB more.
+ * Text longer than this goes to the stream in pieces of this many characters, each encoded into
+ * one reused buffer once the stream is done with the last. Handed over whole, a 50 MB string would
+ * be encoded into a 50 MB buffer; in fresh pieces, the pieces would pile up until a garbage
+ * collection; and a pipe joins the pieces it has not taken yet into one buffer.
  */
 const PIECE = 1 << 20;
 
@@ -20,7 +21,11 @@ export class Output {
   private queue: string[] = [];
   /** Characters of `queue[0]` already given to the stream. */
   private queueFrom = 0;
+  /** Where a piece of huge text is encoded; busy until the stream calls back for it. */
+  private scratch: Buffer | undefined;
+  private scratchBusy = false;
   private waiting: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
   /** The reader of our output went away (EPIPE): stop producing, exit quietly. */
   closed = false;
   /** A write failed for another reason. */
@@ -32,7 +37,10 @@ export class Output {
       else this.error ??= error;
       this.pending = [];
       this.queue = [];
+      this.resume();
     });
+    stream.on('drain', () => this.resume());
+    stream.on('close', () => this.resume());
   }
 
   /** True once nothing more should be written. */
@@ -66,11 +74,20 @@ export class Output {
     this.pump();
   }
 
-  /** Gives queued text to the stream, huge text a piece at a time, until the stream asks to wait. */
+  /** Gives queued text to the stream until the stream asks to wait. */
   private pump(): void {
     // A destroyed stream never drains: writing on would wait forever.
     while (this.queue.length > 0 && !this.waiting && !this.stopped && !this.stream.destroyed) {
       const text = this.queue[0];
+      if (text.length <= PIECE) {
+        this.queue.shift();
+        if (!this.stream.write(text)) this.pause();
+        continue;
+      }
+      if (this.scratchBusy) {
+        this.pause();
+        return;
+      }
       const from = this.queueFrom;
       let to = Math.min(from + PIECE, text.length);
       // Never between the two halves of a surrogate pair: each would be written as U+FFFD.
@@ -81,26 +98,29 @@ export class Output {
       } else {
         this.queueFrom = to;
       }
-      // A slice of a flat string shares its characters: nothing is copied until the stream encodes it.
-      const piece = from === 0 && to === text.length ? text : text.slice(from, to);
-      if (!this.stream.write(piece)) this.waitForDrain();
+      // UTF-8 takes at most 3 bytes per UTF-16 unit. A slice of a flat string shares its characters.
+      this.scratch ??= Buffer.allocUnsafeSlow(3 * PIECE);
+      const length = this.scratch.write(text.slice(from, to));
+      this.scratchBusy = true;
+      const more = this.stream.write(this.scratch.subarray(0, length), () => {
+        this.scratchBusy = false;
+        this.resume();
+      });
+      if (!more) this.pause();
     }
   }
 
-  private waitForDrain(): void {
-    this.waiting = new Promise<void>((resolve) => {
-      const done = () => {
-        this.stream.off('drain', done);
-        this.stream.off('error', done);
-        this.stream.off('close', done);
-        this.waiting = undefined;
-        this.pump();
-        resolve();
-      };
-      this.stream.on('drain', done);
-      this.stream.on('error', done);
-      this.stream.on('close', done);
-    });
+  private pause(): void {
+    this.waiting ??= new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  /** The stream drained, took a piece, failed or closed: carry on, and wake whoever waits. */
+  private resume(): void {
+    const wake = this.wake;
+    this.waiting = undefined;
+    this.wake = undefined;
+    this.pump();
+    wake?.();
   }
 
   /**
