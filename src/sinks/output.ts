@@ -17,10 +17,11 @@ const PIECE = 1 << 20;
 export class Output {
   private pending: string[] = [];
   private pendingBytes = 0;
-  /** Text flushed but not yet given to the stream, because the stream asked to wait. */
-  private queue: string[] = [];
-  /** Characters of `queue[0]` already given to the stream. */
-  private queueFrom = 0;
+  /**
+   * Text flushed but not yet given to the stream, because the stream asked to wait. Huge text waits
+   * as pieces still to be made, so that only the piece being written exists as a copy.
+   */
+  private queue: Array<string | Iterator<string>> = [];
   /** Where a piece of huge text is encoded; busy until the stream calls back for it. */
   private scratch: Buffer | undefined;
   private scratchBusy = false;
@@ -53,7 +54,7 @@ export class Output {
     if (text.length >= FLUSH_AT) {
       // A huge value (a 50 MB policy) goes out alone: joining it to others would copy it again.
       this.flush();
-      this.send(text);
+      this.send(text.length > PIECE ? textPieces(text) : text);
       return;
     }
     this.pending.push(text);
@@ -69,7 +70,17 @@ export class Output {
     this.send(text);
   }
 
-  private send(text: string): void {
+  /**
+   * Writes text made a piece at a time, each piece at most PIECE characters: the next piece is asked
+   * for only once the stream has taken the last.
+   */
+  writePieces(pieces: Iterable<string>): void {
+    if (this.stopped) return;
+    this.flush();
+    this.send(pieces[Symbol.iterator]());
+  }
+
+  private send(text: string | Iterator<string>): void {
     this.queue.push(text);
     this.pump();
   }
@@ -79,7 +90,7 @@ export class Output {
     // A destroyed stream never drains: writing on would wait forever.
     while (this.queue.length > 0 && !this.waiting && !this.stopped && !this.stream.destroyed) {
       const text = this.queue[0];
-      if (text.length <= PIECE) {
+      if (typeof text === 'string') {
         this.queue.shift();
         if (!this.stream.write(text)) this.pause();
         continue;
@@ -88,19 +99,19 @@ export class Output {
         this.pause();
         return;
       }
-      const from = this.queueFrom;
-      let to = Math.min(from + PIECE, text.length);
-      // Never between the two halves of a surrogate pair: each would be written as U+FFFD.
-      if (to < text.length && isHighSurrogate(text.charCodeAt(to - 1))) to--;
-      if (to === text.length) {
+      const next = text.next();
+      if (next.done) {
         this.queue.shift();
-        this.queueFrom = 0;
-      } else {
-        this.queueFrom = to;
+        continue;
       }
-      // UTF-8 takes at most 3 bytes per UTF-16 unit. A slice of a flat string shares its characters.
+      const piece = next.value;
+      if (piece.length > PIECE) {
+        if (!this.stream.write(piece)) this.pause();
+        continue;
+      }
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
       this.scratch ??= Buffer.allocUnsafeSlow(3 * PIECE);
-      const length = this.scratch.write(text.slice(from, to));
+      const length = this.scratch.write(piece);
       this.scratchBusy = true;
       const more = this.stream.write(this.scratch.subarray(0, length), () => {
         this.scratchBusy = false;
@@ -140,6 +151,20 @@ export class Output {
       // Writing an empty string with a callback tells us when earlier writes reached the OS.
       this.stream.write('', () => resolve());
     });
+  }
+}
+
+/**
+ * `text` in slices of at most `size` characters, never cut between the two halves of a surrogate
+ * pair (each half alone would be encoded as U+FFFD, or escaped by JSON.stringify). A slice of a
+ * flat string shares its characters: nothing is copied.
+ */
+export function* textPieces(text: string, size = PIECE): Generator<string> {
+  for (let from = 0; from < text.length; ) {
+    let to = Math.min(from + size, text.length);
+    if (to < text.length && isHighSurrogate(text.charCodeAt(to - 1))) to--;
+    yield from === 0 && to === text.length ? text : text.slice(from, to);
+    from = to;
   }
 }
 
