@@ -89,6 +89,33 @@ describe('hostile inputs', () => {
     expect(peakKb, `peak RSS ${peakKb} KB`).toBeLessThan(200_000);
   });
 
+  it('records over 1 MiB come out byte for byte, though written in pieces', async () => {
+    // Pieces are cut at fixed lengths: these strings put a surrogate pair astride a cut (the two
+    // records differ by one character in front), next to characters JSON must escape.
+    const mix = '😀"\\\n\u0001é€\ud800x';
+    const records = ['a', ''].flatMap((shift) => [
+      { ...kms, eventName: `One${shift}`, requestParameters: { policy: shift + '😀'.repeat(1_600_000) } },
+      { ...kms, eventName: `Mix${shift}`, requestParameters: { policy: shift + mix.repeat(150_000), list: [shift + mix.repeat(9000), 1.5e300, -0, null] } },
+    ]);
+    const expected = records.map((r) => JSON.stringify(r));
+    for (const [name, text] of [
+      ['one line', JSON.stringify({ Records: records })],
+      ['pretty-printed', JSON.stringify({ Records: records }, null, 2)],
+    ]) {
+      const path = join(dir, `pieces-${name.replace(/\W/g, '')}.json`);
+      writeFileSync(path, text);
+      for (const format of ['jsonl', 'json']) {
+        const run = await runCli(['filter', '-f', format, path]);
+        expect(run.stderr, `${name} ${format}`).toBe('');
+        // json is "[\n" record ",\n" record ... "\n]\n", one record a line.
+        const lines = format === 'jsonl' ? run.stdout.split('\n').slice(0, -1) : run.stdout.split('\n').slice(1, -2).map((l) => l.replace(/,$/, ''));
+        expect(lines.length, `${name} ${format}`).toBe(expected.length);
+        // Not toEqual on the whole: a diff of 6 MB strings would drown the report.
+        lines.forEach((line, i) => expect(line === expected[i], `${name} ${format}, record ${i}`).toBe(true));
+      }
+    }
+  });
+
   it.each([
     ['on one line', ''],
     ['pretty-printed', '\n'],
