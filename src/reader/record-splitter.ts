@@ -43,7 +43,10 @@ export interface SlicePlace {
 }
 
 export interface SplitterSink {
-  /** A complete value. `bytes` is only valid during the call (it may be a view into a reused chunk). */
+  /**
+   * A complete value. `bytes` is only valid during the call (it may be a view into a reused chunk),
+   * or until the sink calls the splitter's `releaseSlice`.
+   */
   slice(bytes: Buffer, place: SlicePlace, kind: SliceKind): void;
   /**
    * A structural fault at absolute byte `offset`, on `line`. When `fatal`, the rest of the input
@@ -86,6 +89,16 @@ const BOM = [0xef, 0xbb, 0xbf];
 const MAX_CARRIED_KEY = 80;
 /** A record ruled out early keeps its bytes up to this size (in case a repeated key revives it). */
 const KEEP_REJECTED_BYTES = 4 << 20;
+/**
+ * A capture that grows past this is copied out of the read chunks as they arrive, into memory the
+ * splitter can give back at once (see `spill`). Below it, views into the chunks cost nothing.
+ */
+const SPILL_AT = 4 << 20;
+/**
+ * Address space reserved for a spilled capture; only the part in use takes memory. Any record whose
+ * text can be a JavaScript string fits: V8 allows 2^29 characters, of at most 3 UTF-8 bytes each.
+ */
+const SPILL_RESERVE = 2 ** 31;
 const KEY_EVENT_NAME = Buffer.from('eventName');
 const KEY_EVENT_SOURCE = Buffer.from('eventSource');
 const KEY_EVENT_TIME = Buffer.from('eventTime');
@@ -131,6 +144,16 @@ export class RecordSplitter {
   private capturing = false;
   private captureStart = 0;
   private captureParts: Buffer[] = [];
+  /**
+   * A big capture's bytes, copied here instead of kept as views: views would hold every read chunk
+   * until the end, and then `Buffer.concat` would copy them all once more. A resizable buffer grows
+   * without copying and `resize(0)` returns its memory to the system at once, not at the next GC,
+   * so a 50 MB record costs its bytes once, and only until they are decoded.
+   */
+  private spill: ArrayBuffer | undefined;
+  private spilling = false;
+  /** The address space for `spill` could not be reserved (a `ulimit -v`): keep views then. */
+  private spillRefused = false;
   /** Chunk-local start of the capture within the current chunk (when it began in this chunk). */
   private captureLocal = -1;
   private captureKind: SliceKind = 'top';
@@ -178,6 +201,38 @@ export class RecordSplitter {
   /** Bytes consumed so far. */
   get offset(): number {
     return this.base;
+  }
+
+  /**
+   * Gives back the memory of the slice being delivered, when the splitter holds a copy of its own
+   * (a big record): a sink calls it once it has decoded `bytes`, so that the bytes and what they
+   * decode to never both stay in memory. The slice's `bytes` read as empty afterwards.
+   */
+  releaseSlice(): void {
+    if (this.spilling) {
+      (this.spill as ArrayBuffer).resize(0);
+      this.spilling = false;
+    }
+  }
+
+  /** Reserved once per splitter: resize(0) frees the memory and keeps the reservation. */
+  private reserveSpill(): boolean {
+    if (!this.spill && !this.spillRefused) {
+      try {
+        this.spill = new ArrayBuffer(0, { maxByteLength: SPILL_RESERVE });
+      } catch {
+        this.spillRefused = true;
+      }
+    }
+    return this.spill !== undefined;
+  }
+
+  private toSpill(part: Buffer): void {
+    const spill = this.spill as ArrayBuffer;
+    const at = spill.byteLength;
+    spill.resize(at + part.length);
+    part.copy(new Uint8Array(spill, at));
+    this.spilling = true;
   }
 
   /** True once a value began (used to tell an empty input from a broken one). */
@@ -294,15 +349,23 @@ export class RecordSplitter {
       if (this.keyCarry && this.keyCarry.length > MAX_CARRIED_KEY) this.keyCarry = undefined;
     }
     if (this.capturing && !this.dead && !this.bytesDropped) {
-      // Keep the part of this chunk that belongs to the unfinished slice. A view, not a copy:
-      // streams hand over fresh buffers, and a 50 MB record must not cost 100 MB.
+      // Keep the part of this chunk that belongs to the unfinished slice. A view, not a copy, while
+      // it is small: streams hand over fresh buffers.
       const from = this.captureLocal < 0 ? 0 : this.captureLocal;
-      this.captureParts.push(chunk.subarray(from));
       this.captureBytes += n - from;
       if (this.rejecting && this.captureBytes > KEEP_REJECTED_BYTES) {
         // A big record already ruled out: stop holding it in memory.
         this.captureParts = [];
+        this.releaseSlice();
         this.bytesDropped = true;
+      } else if (this.spilling) {
+        this.toSpill(chunk.subarray(from));
+      } else {
+        this.captureParts.push(chunk.subarray(from));
+        if (this.captureBytes > SPILL_AT && this.reserveSpill()) {
+          for (const part of this.captureParts) this.toSpill(part);
+          this.captureParts = [];
+        }
       }
     }
     this.base += n;
@@ -336,6 +399,7 @@ export class RecordSplitter {
       this.dead = true;
       this.capturing = false;
       this.captureParts = [];
+      this.releaseSlice();
     }
   }
 
@@ -351,6 +415,7 @@ export class RecordSplitter {
     this.trailingComma = -1;
     this.capturing = false;
     this.captureParts = [];
+    this.releaseSlice();
     this.recordDepth = -1;
     this.pendingKey = HOT_NONE;
     this.topIsWrapper = false;
@@ -371,6 +436,7 @@ export class RecordSplitter {
     this.captureLocal = chunkIndex;
     this.captureLine = this.line;
     this.captureParts = [];
+    this.releaseSlice();
     this.captureKind = kind;
     this.rejecting = false;
     this.bytesDropped = false;
@@ -381,6 +447,10 @@ export class RecordSplitter {
     let bytes: Buffer;
     if (this.rejecting) {
       bytes = EMPTY;
+    } else if (this.spilling) {
+      const spill = this.spill as ArrayBuffer;
+      this.toSpill(chunk.subarray(0, endIndex));
+      bytes = Buffer.from(spill, 0, spill.byteLength);
     } else if (this.captureParts.length === 0) {
       bytes = chunk.subarray(this.captureLocal, endIndex);
     } else {
@@ -396,11 +466,13 @@ export class RecordSplitter {
   private emit(bytes: Buffer, kind: SliceKind): void {
     if (this.rejecting) {
       this.rejecting = false;
+      this.releaseSlice();
       this.sink.rejected?.();
       return;
     }
     const place = { offset: this.captureStart, line: this.captureLine, singleLine: this.captureLine === this.line };
     this.sink.slice(bytes, place, kind);
+    this.releaseSlice();
   }
 
   private startRecordKeys(depth: number): void {
@@ -487,6 +559,7 @@ export class RecordSplitter {
           this.topIsWrapper = true;
           this.capturing = false;
           this.captureParts = [];
+          this.releaseSlice();
           this.recordDepth = -1;
           this.depth = 2;
           this.arrayDepth = 2;
@@ -933,10 +1006,7 @@ export class RecordSplitter {
     this.inScalar = false;
     if (!this.capturing) return;
     if (chunk === null) {
-      const bytes = Buffer.concat(this.captureParts);
-      this.capturing = false;
-      this.captureParts = [];
-      this.emit(bytes, this.captureKind);
+      this.emit(this.endCapture(EMPTY, 0), this.captureKind);
       return;
     }
     this.finishElement(chunk, end);

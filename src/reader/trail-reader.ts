@@ -162,6 +162,9 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
         });
       }
       const textOf = bytes.toString('utf8');
+      // A big record's bytes are not needed once decoded: free them before JSON.parse makes the
+      // next copy, so that a 50 MB record never holds three copies at once.
+      splitter.releaseSlice();
       let value: unknown;
       try {
         value = JSON.parse(textOf);

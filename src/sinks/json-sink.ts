@@ -1,5 +1,5 @@
 import type { Output } from './output.js';
-import { recordJson, type RecordSink } from './record-sink.js';
+import { writeRecordJson, type RecordSink } from './record-sink.js';
 
 /** One JSON array of the records, streamed element by element (never held whole). */
 export function jsonSink(out: Output): RecordSink {
@@ -8,7 +8,7 @@ export function jsonSink(out: Output): RecordSink {
     write(record) {
       // Two writes, not a concatenation: a huge record is then never copied.
       out.write(count++ === 0 ? '[\n' : ',\n');
-      out.write(recordJson(record));
+      writeRecordJson(out, record);
     },
     end() {
       out.write(count === 0 ? '[]\n' : '\n]\n');

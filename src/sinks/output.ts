@@ -6,11 +6,27 @@
 import type { Writable } from 'node:stream';
 
 const FLUSH_AT = 1 << 16;
+/**
+ * Text longer than this goes to the stream in pieces of this many characters, each encoded into
+ * one reused buffer once the stream is done with the last. Handed over whole, a 50 MB string would
+ * be encoded into a 50 MB buffer; in fresh pieces, the pieces would pile up until a garbage
+ * collection; and a pipe joins the pieces it has not taken yet into one buffer.
+ */
+const PIECE = 1 << 20;
 
 export class Output {
   private pending: string[] = [];
   private pendingBytes = 0;
+  /**
+   * Text flushed but not yet given to the stream, because the stream asked to wait. Huge text waits
+   * as pieces still to be made, so that only the piece being written exists as a copy.
+   */
+  private queue: Array<string | Iterator<string>> = [];
+  /** Where a piece of huge text is encoded; busy until the stream calls back for it. */
+  private scratch: Buffer | undefined;
+  private scratchBusy = false;
   private waiting: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
   /** The reader of our output went away (EPIPE): stop producing, exit quietly. */
   closed = false;
   /** A write failed for another reason. */
@@ -21,7 +37,11 @@ export class Output {
       if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') this.closed = true;
       else this.error ??= error;
       this.pending = [];
+      this.queue = [];
+      this.resume();
     });
+    stream.on('drain', () => this.resume());
+    stream.on('close', () => this.resume());
   }
 
   /** True once nothing more should be written. */
@@ -34,8 +54,7 @@ export class Output {
     if (text.length >= FLUSH_AT) {
       // A huge value (a 50 MB policy) goes out alone: joining it to others would copy it again.
       this.flush();
-      this.pending.push(text);
-      this.flush();
+      this.send(text.length > PIECE ? textPieces(text) : text);
       return;
     }
     this.pending.push(text);
@@ -48,25 +67,79 @@ export class Output {
     const text = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
     this.pending = [];
     this.pendingBytes = 0;
-    if (!this.stream.write(text) && !this.waiting) {
-      this.waiting = new Promise<void>((resolve) => {
-        const done = () => {
-          this.stream.off('drain', done);
-          this.stream.off('error', done);
-          this.stream.off('close', done);
-          this.waiting = undefined;
-          resolve();
-        };
-        this.stream.on('drain', done);
-        this.stream.on('error', done);
-        this.stream.on('close', done);
+    this.send(text);
+  }
+
+  /**
+   * Writes text made a piece at a time, each piece at most PIECE characters: the next piece is asked
+   * for only once the stream has taken the last.
+   */
+  writePieces(pieces: Iterable<string>): void {
+    if (this.stopped) return;
+    this.flush();
+    this.send(pieces[Symbol.iterator]());
+  }
+
+  private send(text: string | Iterator<string>): void {
+    this.queue.push(text);
+    this.pump();
+  }
+
+  /** Gives queued text to the stream until the stream asks to wait. */
+  private pump(): void {
+    // A destroyed stream never drains: writing on would wait forever.
+    while (this.queue.length > 0 && !this.waiting && !this.stopped && !this.stream.destroyed) {
+      const text = this.queue[0];
+      if (typeof text === 'string') {
+        this.queue.shift();
+        if (!this.stream.write(text)) this.pause();
+        continue;
+      }
+      if (this.scratchBusy) {
+        this.pause();
+        return;
+      }
+      const next = text.next();
+      if (next.done) {
+        this.queue.shift();
+        continue;
+      }
+      const piece = next.value;
+      if (piece.length > PIECE) {
+        if (!this.stream.write(piece)) this.pause();
+        continue;
+      }
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      this.scratch ??= Buffer.allocUnsafeSlow(3 * PIECE);
+      const length = this.scratch.write(piece);
+      this.scratchBusy = true;
+      const more = this.stream.write(this.scratch.subarray(0, length), () => {
+        this.scratchBusy = false;
+        this.resume();
       });
+      if (!more) this.pause();
     }
   }
 
-  /** Resolves when the stream can take more; call between batches so memory stays bounded. */
+  private pause(): void {
+    this.waiting ??= new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  /** The stream drained, took a piece, failed or closed: carry on, and wake whoever waits. */
+  private resume(): void {
+    const wake = this.wake;
+    this.waiting = undefined;
+    this.wake = undefined;
+    this.pump();
+    wake?.();
+  }
+
+  /**
+   * Resolves when the stream has taken all queued text and can take more; call between batches so
+   * memory stays bounded.
+   */
   async ready(): Promise<void> {
-    if (this.waiting) await this.waiting;
+    while (this.waiting) await this.waiting;
   }
 
   /** Flushes everything and waits until the stream has taken it. */
@@ -79,4 +152,22 @@ export class Output {
       this.stream.write('', () => resolve());
     });
   }
+}
+
+/**
+ * `text` in slices of at most `size` characters, never cut between the two halves of a surrogate
+ * pair (each half alone would be encoded as U+FFFD, or escaped by JSON.stringify). A slice of a
+ * flat string shares its characters: nothing is copied.
+ */
+export function* textPieces(text: string, size = PIECE): Generator<string> {
+  for (let from = 0; from < text.length; ) {
+    let to = Math.min(from + size, text.length);
+    if (to < text.length && isHighSurrogate(text.charCodeAt(to - 1))) to--;
+    yield from === 0 && to === text.length ? text : text.slice(from, to);
+    from = to;
+  }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }

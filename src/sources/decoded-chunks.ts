@@ -112,16 +112,31 @@ async function* decodedSmallFile(readWhole: () => Promise<Buffer>, onGzip: () =>
     return;
   }
   onGzip();
-  let plain: Buffer | undefined;
-  try {
-    plain = gunzipSync(stored);
-  } catch {
-    // Damaged: the streaming path delivers every byte before the damage, then reports it.
-    const none: AsyncIterator<Buffer> = { next: async () => ({ done: true, value: undefined }) };
-    yield* gunzipped(stored, none, () => {}, 0);
-    return;
+  // A small file that inflates to a big one (a 50 MB record compresses to 50 KB) is streamed: in one
+  // piece, all its bytes would stay in memory while its records are read and printed.
+  if (gunzippedSize(stored) <= SMALL_FILE) {
+    let plain: Buffer | undefined;
+    try {
+      plain = gunzipSync(stored);
+    } catch {
+      // Damaged: the streaming path delivers every byte before the damage, then reports it.
+    }
+    if (plain) {
+      if (plain.length > 0) yield plain;
+      return;
+    }
   }
-  if (plain.length > 0) yield plain;
+  const none: AsyncIterator<Buffer> = { next: async () => ({ done: true, value: undefined }) };
+  yield* gunzipped(stored, none, () => {}, 0);
+}
+
+/**
+ * The decompressed size a gzip file states in its last 4 bytes. Only a hint: it is modulo 4 GiB and
+ * covers only the last member of a multi-member file, so it is used for choosing how to gunzip,
+ * never for correctness.
+ */
+function gunzippedSize(stored: Buffer): number {
+  return stored.length >= 18 ? stored.readUInt32LE(stored.length - 4) : 0;
 }
 
 /**

@@ -2,15 +2,35 @@
  * Hostile inputs too big to keep in test/fixtures/bad/: a 50 MB record (a huge policy string),
  * 10,000-deep nesting, and Ctrl-C during a run. Made in a temp dir by the test itself.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, jsonLines, runCli } from '../helpers/run-cli.js';
+import { BIN, ROOT, jsonLines, runCli } from '../helpers/run-cli.js';
 
 let dir: string;
 const kms = { eventSource: 'kms.amazonaws.com', eventTime: '2024-03-01T00:00:00Z' };
+const POLICY_LENGTH = 50 * 1024 * 1024;
+let hugePath: string | undefined;
+
+/** A trail whose first record holds a 50 MB policy, then a small record; written once per run. */
+function hugeTrail(): string {
+  if (hugePath) return hugePath;
+  const policy = 'x'.repeat(POLICY_LENGTH);
+  hugePath = join(dir, 'huge.json');
+  writeFileSync(hugePath, JSON.stringify({ Records: [{ ...kms, eventName: 'PutKeyPolicy', requestParameters: { policy } }, { ...kms, eventName: 'Decrypt' }] }));
+  return hugePath;
+}
+
+/** GNU time, which reports a command's peak resident memory (%M, in KB); undefined when absent. */
+function gnuTime(): string | undefined {
+  const time = '/usr/bin/time';
+  if (!existsSync(time)) return undefined;
+  const probe = spawnSync(time, ['-f', '%M', 'true'], { encoding: 'utf8' });
+  return probe.status === 0 && /^\d+$/m.test(probe.stderr) ? time : undefined;
+}
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kmstrail-hostile-'));
@@ -19,18 +39,81 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('hostile inputs', () => {
   it('a 50 MB record is read whole, and the record after it too', async () => {
-    const policy = 'x'.repeat(50 * 1024 * 1024);
-    const path = join(dir, 'huge.json');
-    writeFileSync(path, JSON.stringify({ Records: [{ ...kms, eventName: 'PutKeyPolicy', requestParameters: { policy } }, { ...kms, eventName: 'Decrypt' }] }));
+    const path = hugeTrail();
     const run = await runCli(['filter', '-f', 'jsonl', path]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const records = jsonLines(run.stdout) as Array<{ eventName: string; requestParameters?: { policy: string } }>;
     expect(records.map((r) => r.eventName)).toEqual(['PutKeyPolicy', 'Decrypt']);
-    expect(records[0].requestParameters?.policy.length).toBe(policy.length);
+    expect(records[0].requestParameters?.policy.length).toBe(POLICY_LENGTH);
     // Ruled out by its event name, the big record is skipped without a word.
     const decrypts = await runCli(['filter', '-f', 'jsonl', '--event', 'Decrypt', path]);
     expect((jsonLines(decrypts.stdout) as Array<{ eventName: string }>).map((r) => r.eventName)).toEqual(['Decrypt']);
+  });
+
+  // Peak RSS, measured from outside: it counts Buffers and other memory outside the V8 heap, which
+  // --max-old-space-size would not. Each way in and out has its own buffers, so each is tried once.
+  // The record matches, so it is decoded, parsed and printed; the limit is 4 times its size.
+  it.for([
+    ['jsonl', 'a file, output to a pipe'],
+    ['table', 'a file, output to a file'],
+    ['json', 'a gzipped file'],
+    ['csv', 'stdin'],
+  ] as const)('a matching 50 MB record, -f %s, read from %s: peak memory under 200 MB', async ([format, how], ctx) => {
+    const time = gnuTime();
+    if (!time) ctx.skip('needs GNU time at /usr/bin/time (-f %M) to measure peak memory');
+    let input = hugeTrail();
+    if (how === 'a gzipped file') {
+      input = join(dir, 'huge.json.gz');
+      if (!existsSync(input)) writeFileSync(input, gzipSync(readFileSync(hugeTrail())));
+    }
+    const report = join(dir, `time-${format}.txt`);
+    const output = how === 'a file, output to a file' ? join(dir, `out-${format}.txt`) : undefined;
+    const command = `"${time}" -f %M -o "${report}" "${process.execPath}" "${BIN}" filter -f ${format} ${how === 'stdin' ? '-' : `"${input}"`}`;
+    const child = spawn('bash', ['-c', output ? `${command} > "${output}"` : command], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let printed = 0;
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (printed += c.length));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    if (how === 'stdin') createReadStream(input).pipe(child.stdin);
+    else child.stdin.end();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    // The record was printed in full (or, as a table or csv, its row was).
+    if (format === 'jsonl') expect(printed).toBeGreaterThan(POLICY_LENGTH);
+    else if (output) expect(readFileSync(output, 'utf8')).toContain('PutKeyPolicy');
+    else expect(printed).toBeGreaterThan(0);
+    // %M is in kilobytes; 200 MB read the way the limit was set: 200,000 of them.
+    const peakKb = Number(readFileSync(report, 'utf8').trim().split('\n').pop());
+    expect(peakKb, `peak RSS ${peakKb} KB`).toBeLessThan(200_000);
+  });
+
+  it('records over 1 MiB come out byte for byte, though written in pieces', async () => {
+    // Pieces are cut at fixed lengths: these strings put a surrogate pair astride a cut (the two
+    // records differ by one character in front), next to characters JSON must escape.
+    const mix = '😀"\\\n\u0001é€\ud800x';
+    const records = ['a', ''].flatMap((shift) => [
+      { ...kms, eventName: `One${shift}`, requestParameters: { policy: shift + '😀'.repeat(1_600_000) } },
+      { ...kms, eventName: `Mix${shift}`, requestParameters: { policy: shift + mix.repeat(150_000), list: [shift + mix.repeat(9000), 1.5e300, -0, null] } },
+    ]);
+    const expected = records.map((r) => JSON.stringify(r));
+    for (const [name, text] of [
+      ['one line', JSON.stringify({ Records: records })],
+      ['pretty-printed', JSON.stringify({ Records: records }, null, 2)],
+    ]) {
+      const path = join(dir, `pieces-${name.replace(/\W/g, '')}.json`);
+      writeFileSync(path, text);
+      for (const format of ['jsonl', 'json']) {
+        const run = await runCli(['filter', '-f', format, path]);
+        expect(run.stderr, `${name} ${format}`).toBe('');
+        // json is "[\n" record ",\n" record ... "\n]\n", one record a line.
+        const lines = format === 'jsonl' ? run.stdout.split('\n').slice(0, -1) : run.stdout.split('\n').slice(1, -2).map((l) => l.replace(/,$/, ''));
+        expect(lines.length, `${name} ${format}`).toBe(expected.length);
+        // Not toEqual on the whole: a diff of 6 MB strings would drown the report.
+        lines.forEach((line, i) => expect(line === expected[i], `${name} ${format}, record ${i}`).toBe(true));
+      }
+    }
   });
 
   it.each([
