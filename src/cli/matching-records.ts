@@ -5,7 +5,7 @@
  */
 import type { RecordFilter } from '../filters/record-filter.js';
 import { readTrail, type TrailRecord } from '../reader/trail-reader.js';
-import { expandPaths } from '../sources/expand-paths.js';
+import { expandPaths, filePartInput } from '../sources/expand-paths.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { readInParallel } from './parallel/parallel-reader.js';
 import { FileTail, planSplit } from './parallel/split-file.js';
@@ -115,7 +115,7 @@ export async function forEachMatch(
     const bytesBefore = stats.bytes;
     const splitAt = splitting && input.path !== undefined && input.size !== undefined ? planSplit(input.path, input.size) : undefined;
     const tail = splitAt === undefined ? undefined : new FileTail(input.label, splitAt, filter.spec);
-    const reader = read(input, {
+    const reader = read(tail ? filePartInput(input.label, 0) : input, {
       splitAt: tail,
       prefilter: filter.acceptsAll ? undefined : filter.prefilterField,
       prefilterFields: filter.prefilterFields,

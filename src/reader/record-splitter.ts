@@ -712,20 +712,8 @@ export class RecordSplitter {
     while (i < n) {
       const b = chunk[i];
       if (b === QUOTE) {
-        let j = i + 1;
-        let escaped = false;
-        if (this.keyExpected) {
-          while (j < n) {
-            const c = chunk[j];
-            if (c === QUOTE) break;
-            if (c === BACKSLASH) {
-              escaped = true;
-              j += 2;
-            } else j++;
-          }
-        } else {
-          j = this.findClosingQuote(chunk, j);
-        }
+        // A native search beats a JS byte loop even for short strings.
+        const j = this.findClosingQuote(chunk, i + 1);
         this.stringStart = this.base + i + 1;
         if (j >= n) {
           this.inString = true;
@@ -733,8 +721,9 @@ export class RecordSplitter {
           return n;
         }
         if (this.keyExpected) {
+          // A hot key is 9 or 11 bytes, or at least 14 when written with a \u escape.
           const len = j - i - 1;
-          if (judged !== 0 && (escaped || len === 9 || len === 11)) this.stringEnded(chunk, j);
+          if (judged !== 0 && (len === 9 || len === 11 || (len >= 14 && hasBackslash(chunk, i + 1, j)))) this.stringEnded(chunk, j);
           else this.keyExpected = false;
         } else if (this.pendingKey !== HOT_NONE) {
           this.stringEnded(chunk, j);

@@ -3,7 +3,8 @@
  * runs are repeatable, reading `.json`, `.json.gz` and `.jsonl` files and skipping CloudTrail digest
  * files; a file named explicitly is read whatever its name. Symbolic links are followed, once.
  */
-import { createReadStream, type Dirent } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, type Dirent } from 'node:fs';
+import { Readable } from 'node:stream';
 import { opendir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3Source, type S3Pruning, type S3Settings } from './s3-source.js';
@@ -26,6 +27,39 @@ export function fileInput(path: string, size: number | undefined): TrailInput {
     size,
     open: () => createReadStream(path, { highWaterMark: 1 << 20 }),
     readWhole: () => readFile(path),
+  };
+}
+
+/**
+ * Part of a plain file, from `start`, read with blocking reads on the calling thread. Only for the
+ * two parts of a split file (src/cli/parallel/split-file.ts): there both cores are busy scanning,
+ * and a read waiting for a thread-pool thread leaves its scanner idle.
+ */
+export function filePartInput(path: string, start: number): TrailInput {
+  return {
+    label: path,
+    open: () => {
+      let fd: number | undefined;
+      let position = start;
+      return new Readable({
+        highWaterMark: 0,
+        read() {
+          try {
+            fd ??= openSync(path, 'r');
+            const chunk = Buffer.allocUnsafe(1 << 20);
+            const read = readSync(fd, chunk, 0, chunk.length, position);
+            position += read;
+            this.push(read > 0 ? chunk.subarray(0, read) : null);
+          } catch (error) {
+            this.destroy(error as Error);
+          }
+        },
+        destroy(error, callback) {
+          if (fd !== undefined) closeSync(fd);
+          callback(error);
+        },
+      });
+    },
   };
 }
 

@@ -4,13 +4,11 @@
  * only the matching records, as JSON text (structured cloning of parsed objects would cost more
  * than parsing them again where needed).
  */
-import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { buildRecordFilter } from '../../filters/record-filter.js';
 import { readTrail } from '../../reader/trail-reader.js';
 import { recordJson } from '../../sinks/record-sink.js';
-import { fileInput } from '../../sources/expand-paths.js';
-import type { TrailInput } from '../../sources/trail-input.js';
+import { fileInput, filePartInput } from '../../sources/expand-paths.js';
 import {
   TAIL_GAVE_UP,
   TAIL_HELD,
@@ -29,11 +27,6 @@ const send = (report: WorkerReport) => port.postMessage(report);
 port.on('message', (request: ReadRequest) => {
   void read(request);
 });
-
-/** The bytes of a file from `from` on; never gunzipped (a split file is a plain one). */
-function tailInput(path: string, from: number): TrailInput {
-  return { label: path, open: () => createReadStream(path, { start: from, highWaterMark: 1 << 20 }) };
-}
 
 /**
  * For the second part of a split file, after sending matches: true to go on, false to give up.
@@ -56,7 +49,7 @@ async function read({ id, path, size, from }: ReadRequest): Promise<void> {
   let seen = 0;
   let bytes = 0;
   try {
-    const input = from === undefined ? fileInput(path, size) : tailInput(path, from);
+    const input = from === undefined ? fileInput(path, size) : filePartInput(path, from);
     const reader = readTrail(input, {
       prefilter: filter.acceptsAll ? undefined : filter.prefilterField,
       prefilterFields: filter.prefilterFields,
