@@ -4,12 +4,13 @@
  * command files only say what to do with a matching record.
  */
 import type { RecordFilter } from '../filters/record-filter.js';
-import { readTrail, type TrailRecord } from '../reader/trail-reader.js';
+import { readTrail, type ReadOptions, type TrailRecord } from '../reader/trail-reader.js';
 import { expandPaths, filePartInput } from '../sources/expand-paths.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { readInParallel } from './parallel/parallel-reader.js';
 import { FileTail, planSplit } from './parallel/split-file.js';
 import type { Output } from '../sinks/output.js';
+import { collectGarbage } from '../util/collect-garbage.js';
 import type { Messages } from './messages.js';
 import type { RunSettings } from './run-options.js';
 
@@ -79,15 +80,21 @@ export async function forEachMatch(
     onMatch(record);
     if (run.limit !== undefined && stats.matched >= run.limit) stop = true;
   };
-  const afterBatch = async () => {
+  const afterBatch = async (batch: TrailRecord[]) => {
     if (out) {
       await out.ready();
       if (out.stopped) stop = true;
     }
+    if (batch.some((record) => record.huge)) {
+      // Done with a record of many megabytes: its copies go now, not when the heap has grown on
+      // top of them. Emptied first, as this frame still holds the batch.
+      batch.length = 0;
+      collectGarbage();
+    }
   };
 
   if (parallel && peeked.length === 2) {
-    const batches = readInParallel(all, filter.spec, run.jobs, {
+    const batches = readInParallel(all, filter, run.jobs, {
       onFault: (fault) => messages.fault(fault),
       onProgress: (records, bytes, file) => {
         stats.records += records;
@@ -100,7 +107,7 @@ export async function forEachMatch(
         take(record);
         if (stop) break;
       }
-      await afterBatch();
+      await afterBatch(batch);
       if (stop) break;
     }
     return stats;
@@ -110,13 +117,10 @@ export async function forEachMatch(
   // then printing or counting them all on this thread is the bottleneck, not reading.
   const splitting = run.jobs > 1 && !run.strict && run.reader === 'fast' && !filter.acceptsAll;
 
-  for await (const input of all) {
-    if (stop || faulted) break;
-    const bytesBefore = stats.bytes;
-    const splitAt = splitting && input.path !== undefined && input.size !== undefined ? planSplit(input.path, input.size) : undefined;
-    const tail = splitAt === undefined ? undefined : new FileTail(input.label, splitAt, filter.spec);
-    const reader = read(tail ? filePartInput(input.label, 0) : input, {
-      splitAt: tail,
+  /** Reads one input (or part of one) here, on this thread, and takes what matches. */
+  const readHere = async (input: TrailInput, bytesBefore: number, extra: Partial<ReadOptions>) => {
+    const reader = read(input, {
+      ...extra,
       prefilter: filter.acceptsAll ? undefined : filter.prefilterField,
       prefilterFields: filter.prefilterFields,
       stopOnFault: run.strict,
@@ -130,36 +134,51 @@ export async function forEachMatch(
         hooks.onProgress?.(stats, input.label, bytes, gzipped ? undefined : input.size);
       },
     });
-    try {
-      for await (const batch of reader) {
-        for (const record of batch) {
-          if (!filter.matches(record.record)) continue;
-          take(record);
-          if (stop) break;
-        }
-        await afterBatch();
-        if (stop || faulted) break;
-      }
-      // The worker's part, when it took over: already filtered there.
-      for await (const event of tail && !stop && !faulted ? tail.results() : []) {
-        if ('fault' in event) {
-          messages.fault(event.fault);
-          continue;
-        }
-        stats.records += event.seen;
-        stats.bytes = bytesBefore + event.bytes;
-        hooks.onProgress?.(stats, input.label, event.bytes, input.size);
-        for (const record of event.records) {
-          take(record);
-          if (stop) break;
-        }
-        await afterBatch();
+    for await (const batch of reader) {
+      for (const record of batch) {
+        if (!filter.matches(record.record)) continue;
+        take(record);
         if (stop) break;
       }
-    } finally {
-      await tail?.cancel();
+      await afterBatch(batch);
+      if (stop || faulted) break;
     }
+  };
+
+  for await (const input of all) {
     if (stop || faulted) break;
+    const bytesBefore = stats.bytes;
+    const splitAt = splitting && input.path !== undefined && input.size !== undefined ? planSplit(input.path, input.size) : undefined;
+    if (splitAt === undefined) {
+      await readHere(input, bytesBefore, {});
+      continue;
+    }
+    const tail = new FileTail(input.label, splitAt, filter.spec);
+    try {
+      await readHere(filePartInput(input.label, 0), bytesBefore, { splitAt: tail });
+      // The worker's part, when it took over: already filtered there.
+      for await (const event of !stop && !faulted ? tail.results() : []) {
+        if ('fault' in event) {
+          messages.fault(event.fault);
+        } else if ('handback' in event) {
+          const point = event.handback;
+          await readHere(filePartInput(input.label, point.offset), bytesBefore, { resume: { point, inputOffset: point.offset } });
+          break;
+        } else {
+          stats.records += event.seen;
+          stats.bytes = bytesBefore + event.bytes;
+          hooks.onProgress?.(stats, input.label, event.bytes, input.size);
+          for (const record of event.records) {
+            take(record);
+            if (stop) break;
+          }
+          await afterBatch(event.records);
+          if (stop) break;
+        }
+      }
+    } finally {
+      await tail.cancel();
+    }
   }
   return stats;
 }

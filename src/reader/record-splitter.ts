@@ -16,6 +16,18 @@
  * It imports no I/O: bytes in through `push`, slices out through `SplitterSink`.
  */
 
+/**
+ * The first byte of a record and what surrounds it: enough for a new splitter to read on from
+ * there (`RecordSplitter.resume`). `arrayDepth` is that of the streamed array holding the record,
+ * or -1 for a top-level value.
+ */
+export interface ResumePoint {
+  offset: number;
+  line: number;
+  arrayDepth: number;
+  kind: SliceKind;
+}
+
 /** Where an emitted slice came from. */
 export type SliceKind =
   /** An element of a top-level `Records` array or of a bare top-level array. */
@@ -63,6 +75,9 @@ export interface SplitterSink {
   acceptFields?: ReadonlyArray<keyof HotFields>;
   rejected?(): void;
 }
+
+/** A record of a trail file's Records array: `{"Records": [ <here>`. */
+export const RECORDS_ELEMENT = { arrayDepth: 2, kind: 'element' } as const;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -247,7 +262,7 @@ export class RecordSplitter {
 
   /**
    * True when the bytes so far end between two elements of a top-level object's `Records` array,
-   * after the comma: exactly the state `resumeInRecords` starts from. This is what proves that a
+   * after the comma: the state `resume` starts from at a `RECORDS_ELEMENT`. This is what proves that a
    * guessed split point of a big file (src/cli/parallel/split-file.ts) was a real record boundary.
    */
   get betweenRecords(): boolean {
@@ -267,21 +282,33 @@ export class RecordSplitter {
   }
 
   /**
-   * Starts this splitter at absolute byte `offset` of an input, in the state `betweenRecords`
-   * describes, so it can scan the second part of a file on another thread. Lines then count from 1
-   * at `offset`; the caller shifts them once it knows the line there.
+   * Where the slice just delivered began, as a place to start another splitter from (`resume`):
+   * call it from `SplitterSink.slice`.
    */
-  resumeInRecords(offset: number): void {
-    this.base = offset;
-    this.depth = 2;
-    this.arrayDepth = 2;
-    this.arrayKind = 'element';
-    this.topIsWrapper = true;
-    this.elementExpected = true;
-    this.separatorExpected = false;
-    this.trailingComma = offset;
+  resumePointOf(place: SlicePlace, kind: SliceKind): ResumePoint {
+    return { offset: place.offset, line: place.line, arrayDepth: kind === 'top' ? -1 : this.arrayDepth, kind };
+  }
+
+  /**
+   * Starts this splitter at a record's first byte, as if it had read everything before it: lets
+   * another reader take over a file in the middle (the second part of a split file, or the rest of
+   * a file a worker hands back). The input's bytes then begin at `point.offset`.
+   */
+  resume(point: ResumePoint): void {
+    this.base = point.offset;
+    this.line = point.line;
     this.sawAnyValue = true;
     this.bomBytes = 3;
+    if (point.arrayDepth > 0) {
+      this.depth = point.arrayDepth;
+      this.arrayDepth = point.arrayDepth;
+      this.arrayKind = point.kind;
+      this.topIsWrapper = true;
+      this.elementExpected = true;
+      this.separatorExpected = false;
+      // Only read when ']' follows a comma, never the case right before a record.
+      this.trailingComma = point.offset;
+    }
   }
 
   push(chunk: Buffer): void {

@@ -9,7 +9,8 @@ import { isObject, type JsonObject } from '../cloudtrail/record.js';
 import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { describeJsonError, locateJsonError, type JsonErrorPlace } from './json-error.js';
-import { RecordSplitter, type HotFields, type SliceKind, type SlicePlace } from './record-splitter.js';
+import { RecordSplitter, type HotFields, type ResumePoint, type SliceKind, type SlicePlace } from './record-splitter.js';
+import { collectGarbage } from '../util/collect-garbage.js';
 
 /** One record, and where it came from. The interface between the reader and everything after it. */
 export interface TrailRecord {
@@ -21,6 +22,8 @@ export interface TrailRecord {
   file: string;
   offset: number;
   line: number;
+  /** At least HUGE_RECORD_BYTES: whoever is done with its batch should collect garbage. */
+  huge?: true;
 }
 
 /** Why a record or an input was not (fully) read. Counted in --stats. */
@@ -58,10 +61,19 @@ export interface ReadOptions {
    */
   onProgress?: (records: number, bytes: number, gzipped: boolean) => void;
   /**
-   * The input's bytes begin at this absolute offset of a trail file, between two records of its
-   * `Records` array (the second part of a split file). Lines count from 1 there.
+   * Read from a record in the middle of the input, not from its start: the splitter starts at
+   * `point` (see `RecordSplitter.resume`). The input's own bytes begin at `inputOffset` of the file
+   * (0 for the whole file: the bytes before the point are then skipped unread).
    */
-  resumeAt?: number;
+  resume?: { point: ResumePoint; inputOffset: number };
+  /**
+   * Asked about each record of `HUGE_RECORD_BYTES` or more before it is decoded; true stops reading
+   * right there, and the record is left to whoever resumes from `point`. A worker thread hands
+   * such records back to the main thread: there they are decoded once, not also copied across.
+   */
+  handBack?: (point: ResumePoint) => boolean;
+  /** The size from which `handBack` is asked (default HUGE_RECORD_BYTES); tests use 0. */
+  handBackBytes?: number;
   /** Where the first part of a split file ends: see `SplitPoint`. */
   splitAt?: SplitPoint;
 }
@@ -75,6 +87,9 @@ export interface SplitPoint {
   offset: number;
   handOver(betweenRecords: boolean, line: number): boolean;
 }
+
+/** A record this big is a rare outlier (a huge key policy): it gets memory care of its own. */
+export const HUGE_RECORD_BYTES = 4 << 20;
 
 /** Counts faults per input so a file of garbage cannot flood the terminal. */
 const MAX_FAULTS_SHOWN_PER_INPUT = 20;
@@ -150,7 +165,15 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
   const splitter = new RecordSplitter({
     slice(bytes: Buffer, place: SlicePlace, kind: SliceKind) {
       if (halted) return;
+      if (bytes.length >= handBackBytes && options.handBack?.(splitter.resumePointOf(place, kind))) {
+        halted = true;
+        splitter.releaseSlice();
+        return;
+      }
       records++;
+      const huge = bytes.length >= HUGE_RECORD_BYTES;
+      // What earlier records left behind goes before this one is copied twice more.
+      if (huge) collectGarbage();
       if (!badUtf8Reported && !isUtf8(bytes)) {
         badUtf8Reported = true;
         report({
@@ -186,14 +209,16 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
         report({ message, offset: place.offset, line: place.line, reason });
         return;
       }
-      batch.push({
+      const entry: TrailRecord = {
         record,
         raw: raw === null ? undefined : raw ?? (place.singleLine ? textOf : undefined),
         multiline: raw === undefined && !place.singleLine ? textOf : undefined,
         file,
         offset: place.offset,
         line: place.line,
-      });
+      };
+      if (huge) entry.huge = true;
+      batch.push(entry);
     },
     accept: options.prefilter,
     acceptFields: options.prefilterFields,
@@ -205,15 +230,28 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
     },
   });
 
-  if (options.resumeAt !== undefined) splitter.resumeInRecords(options.resumeAt);
+  let skip = 0;
+  const handBackBytes = options.handBackBytes ?? HUGE_RECORD_BYTES;
+  if (options.resume) {
+    splitter.resume(options.resume.point);
+    skip = options.resume.point.offset - options.resume.inputOffset;
+  }
   let split = options.splitAt;
   let handedOver = false;
 
   try {
-    for await (const chunk of decodedChunks(input, () => {
+    for await (let chunk of decodedChunks(input, () => {
       isGzipped = true;
     })) {
       if (halted) break;
+      if (skip > 0) {
+        if (chunk.length <= skip) {
+          skip -= chunk.length;
+          continue;
+        }
+        chunk = chunk.subarray(skip);
+        skip = 0;
+      }
       if (split && splitter.offset + chunk.length >= split.offset) {
         const head = split.offset - splitter.offset;
         splitter.push(chunk.subarray(0, head));

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateTrail } from '../helpers/big-trails.js';
+import { jq } from '../helpers/e2e.js';
 import { BIN, ROOT, jsonLines, runCli } from '../helpers/run-cli.js';
 
 let dir: string;
@@ -86,6 +88,34 @@ describe('hostile inputs', () => {
     else expect(printed).toBeGreaterThan(0);
     // %M is in kilobytes; 200 MB read the way the limit was set: 200,000 of them.
     const peakKb = Number(readFileSync(report, 'utf8').trim().split('\n').pop());
+    expect(peakKb, `peak RSS ${peakKb} KB`).toBeLessThan(200_000);
+  });
+
+  it('a 50 MB record among good files: every file fully read, in order, one core or two', async () => {
+    const good = join(dir, 'good.json');
+    if (!existsSync(good)) generateTrail(good, 8, 5);
+    const paths = [good, hugeTrail(), 'test/fixtures/records/kms-docs.json'];
+    // With two jobs the worker that meets the huge record hands the rest of its file back.
+    const [one, two] = await Promise.all(['1', '2'].map((jobs) => runCli(['filter', '--all-sources', '-f', 'jsonl', '--jobs', jobs, ...paths])));
+    expect(two.stderr).toBe('');
+    expect(two.stdout).toBe(one.stdout);
+    const names = jsonLines(two.stdout).map((r) => (r as { eventName: string }).eventName);
+    const expected = [...jq('.Records[].eventName', { file: good }), 'PutKeyPolicy', 'Decrypt', ...jq('.Records[].eventName', { file: paths[2] })];
+    expect(names).toEqual(expected);
+  });
+
+  it('a huge record after many ordinary ones, one core: peak memory still under 200 MB', async (ctx) => {
+    const time = gnuTime();
+    if (!time) ctx.skip('needs GNU time at /usr/bin/time (-f %M) to measure peak memory');
+    const good = join(dir, 'good.json');
+    if (!existsSync(good)) generateTrail(good, 8, 5);
+    const result = spawnSync(time, ['-f', '%M', process.execPath, BIN, 'filter', '-f', 'table', '--jobs', '1', hugeTrail(), good], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+    });
+    expect(result.status).toBe(0);
+    const peakKb = Number(result.stderr.trim().split('\n').pop());
     expect(peakKb, `peak RSS ${peakKb} KB`).toBeLessThan(200_000);
   });
 

@@ -14,6 +14,7 @@ let dir: string;
 let trail: string;
 let decoys: string;
 let truncated: string;
+let withHuge: string;
 
 beforeAll(() => {
   dir = makeTempDir('kmstrail-split-e2e-');
@@ -27,6 +28,12 @@ beforeAll(() => {
   truncated = join(dir, 'truncated.json');
   const lines = readFileSync(trail, 'utf8').replace(/\},\{"eventVersion"/g, '},\n  {"eventVersion"');
   writeFileSync(truncated, lines.slice(0, Math.floor(lines.length * 0.9)));
+  // A 6 MB record in the second part: the worker hands the rest of the file back to the main thread.
+  withHuge = join(dir, 'with-huge.json');
+  const text = readFileSync(trail, 'utf8');
+  const at = text.indexOf('},{"eventVersion"', Math.floor(text.length * 0.85)) + 2;
+  const huge = JSON.stringify({ eventVersion: '1.08', eventSource: 'kms.amazonaws.com', eventName: 'PutKeyPolicy', requestParameters: { policy: 'x'.repeat(6 << 20) } });
+  writeFileSync(withHuge, `${text.slice(0, at)}${huge},${text.slice(at)}`);
 });
 afterAll(() => removeDir(dir));
 
@@ -69,6 +76,13 @@ describe('a big file read in two parts', () => {
     const { two } = await bothWays(['filter', '--event', 'CreateKey', '-f', 'jsonl', decoys]);
     const ids = two.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { eventID: string }).eventID);
     expect(ids).toEqual(jq('.Records[] | select(.eventName=="CreateKey") | .eventID', { file: decoys }));
+  });
+
+  it('a huge record in the second part: the main thread reads on from it, the same output', async () => {
+    const { two } = await bothWays(['filter', '--event', 'CreateKey,PutKeyPolicy', '-f', 'jsonl', withHuge]);
+    const names = two.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { eventName: string }).eventName);
+    expect(names).toEqual(jq('.Records[] | select(.eventName=="CreateKey" or .eventName=="PutKeyPolicy") | .eventName', { file: withHuge }));
+    expect(names).toContain('PutKeyPolicy');
   });
 
   it.each([

@@ -24,6 +24,7 @@ import { filterSpecFromOptions, type RawFilterOptions } from '../../src/cli/filt
 import type { JsonObject } from '../../src/cloudtrail/record.js';
 import { buildRecordFilter } from '../../src/filters/record-filter.js';
 import { readTrailWithStreamJson } from '../../src/reader/stream-json-reader.js';
+import { RECORDS_ELEMENT, type ResumePoint } from '../../src/reader/record-splitter.js';
 import { readTrail, type InputFault, type ReadOptions, type TrailRecord } from '../../src/reader/trail-reader.js';
 import type { TrailInput } from '../../src/sources/trail-input.js';
 
@@ -1304,7 +1305,7 @@ describe('a file read in two parts gives what reading it whole gives', () => {
           let records = head.records;
           let faults = head.faults;
           if (between) {
-            const tail = await readPart(inputOf(bytes.subarray(at), plan), { resumeAt: at });
+            const tail = await readPart(inputOf(bytes.subarray(at), plan), { resume: { point: { offset: at, line: 1, ...RECORDS_ELEMENT }, inputOffset: at } });
             const shift = (line: number | undefined) => (line === undefined ? undefined : line + lineThere - 1);
             records = [...head.records, ...tail.records.map((r) => ({ ...r, line: shift(r.line) as number }))];
             faults = [...head.faults, ...tail.faults.map((f) => ({ ...f, line: shift(f.line) }))];
@@ -1319,6 +1320,44 @@ describe('a file read in two parts gives what reading it whole gives', () => {
           }
         }
       }),
+      runs(60),
+    );
+  });
+});
+
+describe('a file handed back at a record: the rest read from there gives what reading whole gives', () => {
+  const readAll = async (input: TrailInput, options: Partial<ReadOptions>) => {
+    const run = { records: [] as TrailRecord[], faults: [] as InputFault[] };
+    for await (const batch of readTrail(input, { ...options, onFault: (fault) => run.faults.push(fault) })) run.records.push(...batch);
+    return run;
+  };
+  const place = (r: TrailRecord) => ({ offset: r.offset, line: r.line, raw: r.raw, multiline: r.multiline });
+
+  it('every shape, every record, truncated or not: records before it, then the rest resumed there', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...SHAPES).chain((shape) => trailSpecArb(shape)),
+        fc.nat(),
+        fc.boolean(),
+        chunkPlanArb,
+        async (spec, cutSeed, truncate, plan) => {
+          const full = buildTrail(spec);
+          const bytes = truncate ? full.bytes.subarray(0, cutSeed % (full.bytes.length + 1)) : full.bytes;
+          // Every record counts as huge: its place is noted, and reading goes on.
+          const points: ResumePoint[] = [];
+          const whole = await readAll(inputOf(bytes, plan), { handBackBytes: 0, handBack: (point) => (points.push(point), false) });
+          expect(points.length).toBe(whole.records.length);
+          for (const [k, point] of points.entries()) {
+            const context = `hand back at record ${k} (${JSON.stringify(point)}) of ${showTrail({ ...full, bytes, text: bytes.toString('utf8') }, plan)}`;
+            const before = await readAll(inputOf(bytes, plan), { handBackBytes: 0, handBack: (p) => p.offset === point.offset });
+            const rest = await readAll(inputOf(bytes, plan), { resume: { point, inputOffset: 0 } });
+            const records = [...before.records, ...rest.records];
+            expectSameValues(records.map((r) => r.record), whole.records.map((r) => r.record), context);
+            expect(records.map(place), context).toEqual(whole.records.map(place));
+            expect([...before.faults, ...rest.faults], context).toEqual(whole.faults);
+          }
+        },
+      ),
       runs(60),
     );
   });

@@ -5,8 +5,9 @@
  * only be started a few places ahead of the oldest unfinished one, which bounds what waits.
  */
 import { Worker } from 'node:worker_threads';
-import type { FilterSpec } from '../../filters/filter-spec.js';
-import type { InputFault, TrailRecord } from '../../reader/trail-reader.js';
+import type { RecordFilter } from '../../filters/record-filter.js';
+import type { ResumePoint } from '../../reader/record-splitter.js';
+import { readTrail, type InputFault, type TrailRecord } from '../../reader/trail-reader.js';
 import type { TrailInput } from '../../sources/trail-input.js';
 import type { MatchedRecord, ReadRequest, WorkerReport, WorkerSetup } from './protocol.js';
 import { Wakeup } from '../../util/wakeup.js';
@@ -19,9 +20,10 @@ export interface ParallelCallbacks {
 
 const PER_WORKER = 2;
 
-type SlotEvent = { records: MatchedRecord[] } | { fault: InputFault };
+type SlotEvent = { records: MatchedRecord[] } | { fault: InputFault } | { handback: ResumePoint };
 
 interface FileSlot {
+  input: TrailInput;
   label: string;
   events: SlotEvent[];
   done: boolean;
@@ -45,10 +47,11 @@ export function lazyRecord(text: string, file: string, offset: number, line: num
 
 export async function* readInParallel(
   inputs: AsyncIterator<TrailInput>,
-  spec: FilterSpec,
+  filter: RecordFilter,
   jobs: number,
   callbacks: ParallelCallbacks,
 ): AsyncGenerator<TrailRecord[]> {
+  const spec = filter.spec;
   const workerUrl = new URL('./read-worker.js', import.meta.url);
   const slots = new Map<number, FileSlot>();
   const all: Worker[] = [];
@@ -69,6 +72,8 @@ export async function* readInParallel(
       slot.bytes = report.bytes;
     } else if (report.type === 'fault') {
       slot.events.push({ fault: report.fault });
+    } else if (report.type === 'handback') {
+      slot.events.push({ handback: report.point });
     } else {
       if (report.type === 'crash') {
         slot.events.push({ fault: { file: slot.label, message: `internal error: ${report.message}`, reason: 'unreadable input' } });
@@ -108,7 +113,7 @@ export async function* readInParallel(
         break;
       }
       const id = nextId++;
-      slots.set(id, { label: next.value.label, events: [], done: false, bytes: 0 });
+      slots.set(id, { input: next.value, label: next.value.label, events: [], done: false, bytes: 0 });
       const worker = freeWorker() as Worker;
       assigned.get(worker)?.add(id);
       const request: ReadRequest = { id, path: next.value.label, size: next.value.size };
@@ -128,6 +133,9 @@ export async function* readInParallel(
           if ('fault' in event) {
             if (batch.length > 0) yield batch.splice(0);
             callbacks.onFault(event.fault);
+          } else if ('handback' in event) {
+            if (batch.length > 0) yield batch.splice(0);
+            yield* readRest(slot, event.handback, filter, callbacks);
           } else {
             for (const [text, offset, line] of event.records) batch.push(lazyRecord(text, slot.label, offset, line));
           }
@@ -145,5 +153,31 @@ export async function* readInParallel(
     }
   } finally {
     await Promise.all(all.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * The rest of a file whose worker met a huge record: read here, from that record on, so its
+ * copies are made once, in this thread, and not also sent across.
+ */
+async function* readRest(slot: FileSlot, point: ResumePoint, filter: RecordFilter, callbacks: ParallelCallbacks): AsyncGenerator<TrailRecord[]> {
+  const reader = readTrail(slot.input, {
+    resume: { point, inputOffset: 0 },
+    prefilter: filter.acceptsAll ? undefined : filter.prefilterField,
+    prefilterFields: filter.prefilterFields,
+    onFault: callbacks.onFault,
+    onProgress: (records, bytes) => {
+      // The worker already counted the bytes it scanned past the record.
+      callbacks.onProgress(records, Math.max(0, bytes - slot.bytes), slot.label);
+      slot.bytes = Math.max(slot.bytes, bytes);
+    },
+  });
+  for await (const batch of reader) {
+    // Filtered in place, not copied: the consumer empties the array it was given once done with a
+    // huge record, and no other array may still hold it.
+    let kept = 0;
+    for (const record of batch) if (filter.matches(record.record)) batch[kept++] = record;
+    batch.length = kept;
+    if (kept > 0) yield batch;
   }
 }

@@ -1,5 +1,6 @@
 /** Messages between the main thread and the read workers (src/cli/parallel/read-worker.ts). */
 import type { FilterSpec } from '../../filters/filter-spec.js';
+import type { ResumePoint } from '../../reader/record-splitter.js';
 import type { InputFault } from '../../reader/trail-reader.js';
 
 export interface WorkerSetup {
@@ -42,5 +43,7 @@ export type MatchedRecord = [string, number, number];
 export type WorkerReport =
   | { type: 'matches'; id: number; records: MatchedRecord[]; seen: number; bytes: number }
   | { type: 'fault'; id: number; fault: InputFault }
+  /** A record too big to copy across threads starts here: the main thread reads the rest. */
+  | { type: 'handback'; id: number; point: ResumePoint }
   | { type: 'done'; id: number }
   | { type: 'crash'; id: number; message: string };

@@ -6,9 +6,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { buildRecordFilter } from '../../filters/record-filter.js';
+import { RECORDS_ELEMENT, type ResumePoint } from '../../reader/record-splitter.js';
 import { readTrail } from '../../reader/trail-reader.js';
 import { recordJson } from '../../sinks/record-sink.js';
 import { fileInput, filePartInput } from '../../sources/expand-paths.js';
+import { collectGarbage } from '../../util/collect-garbage.js';
 import {
   TAIL_GAVE_UP,
   TAIL_HELD,
@@ -48,12 +50,18 @@ function mayGoOn(): boolean {
 async function read({ id, path, size, from }: ReadRequest): Promise<void> {
   let seen = 0;
   let bytes = 0;
+  let handback: ResumePoint | undefined;
   try {
     const input = from === undefined ? fileInput(path, size) : filePartInput(path, from);
     const reader = readTrail(input, {
       prefilter: filter.acceptsAll ? undefined : filter.prefilterField,
       prefilterFields: filter.prefilterFields,
-      resumeAt: from,
+      resume: from === undefined ? undefined : { point: { offset: from, line: 1, ...RECORDS_ELEMENT }, inputOffset: from },
+      handBack: (point) => {
+        // Sent after the records before it, which the reader has yet to yield.
+        handback = point;
+        return true;
+      },
       onFault: (fault) => send({ type: 'fault', id, fault }),
       onProgress: (records, total) => {
         seen += records;
@@ -78,6 +86,12 @@ async function read({ id, path, size, from }: ReadRequest): Promise<void> {
       }
     }
     send({ type: 'matches', id, records: [], seen, bytes });
+    if (handback) {
+      send({ type: 'handback', id, point: handback });
+      // The read chunks the huge record was copied out of would otherwise linger here while the
+      // main thread makes its own copies.
+      collectGarbage();
+    }
     send({ type: 'done', id });
   } catch (error) {
     send({ type: 'crash', id, message: error instanceof Error ? error.message : String(error) });

@@ -9,6 +9,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { FilterSpec } from '../../filters/filter-spec.js';
+import type { ResumePoint } from '../../reader/record-splitter.js';
 import type { InputFault, SplitPoint, TrailRecord } from '../../reader/trail-reader.js';
 import { Wakeup } from '../../util/wakeup.js';
 import { lazyRecord } from './parallel-reader.js';
@@ -101,7 +102,11 @@ export function planSplit(path: string, size: number): number | undefined {
   }
 }
 
-export type TailEvent = { records: TrailRecord[]; seen: number; bytes: number } | { fault: InputFault };
+export type TailEvent =
+  | { records: TrailRecord[]; seen: number; bytes: number }
+  | { fault: InputFault }
+  /** The worker stopped before a huge record: read on from there (lines already absolute). */
+  | { handback: ResumePoint };
 
 /** The second part of a split file, read by a worker from `offset`. */
 export class FileTail implements SplitPoint {
@@ -179,6 +184,8 @@ export class FileTail implements SplitPoint {
       } else if (report.type === 'fault') {
         const { line } = report.fault;
         yield { fault: { ...report.fault, line: line === undefined ? undefined : line + this.lineShift } };
+      } else if (report.type === 'handback') {
+        yield { handback: { ...report.point, line: report.point.line + this.lineShift } };
       } else if (report.type === 'crash') {
         yield { fault: { file: this.path, message: `internal error: ${report.message}`, reason: 'unreadable input' } };
       }
