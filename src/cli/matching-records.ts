@@ -162,6 +162,8 @@ export async function forEachMatch(
           messages.fault(event.fault);
         } else if ('handback' in event) {
           const point = event.handback;
+          // Its work is done: its memory should not sit beside the huge record's copies.
+          await tail.cancel();
           await readHere(filePartInput(input.label, point.offset), bytesBefore, { resume: { point, inputOffset: point.offset } });
           break;
         } else {

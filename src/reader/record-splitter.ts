@@ -74,6 +74,13 @@ export interface SplitterSink {
   /** The fields `accept` judges; values of the others are not looked at. Default: all three. */
   acceptFields?: ReadonlyArray<keyof HotFields>;
   rejected?(): void;
+  /**
+   * Optional: asked once when a record still wanted grows past `handBackBytes` while being read,
+   * with where it began. True stops this splitter there, before it holds the record's bytes:
+   * someone else reads on from `point`.
+   */
+  handBack?(point: ResumePoint): boolean;
+  handBackBytes?: number;
 }
 
 /** A record of a trail file's Records array: `{"Records": [ <here>`. */
@@ -198,6 +205,8 @@ export class RecordSplitter {
   /** ...and it grew so big that its bytes were let go. */
   private bytesDropped = false;
   private captureBytes = 0;
+  /** `sink.handBack` was already asked about the current capture. */
+  private handBackAsked = false;
   /** Current 1-based line. Newlines only occur between tokens, where bytes are looked at one by one. */
   private line = 1;
   private captureLine = 1;
@@ -380,6 +389,10 @@ export class RecordSplitter {
       // it is small: streams hand over fresh buffers.
       const from = this.captureLocal < 0 ? 0 : this.captureLocal;
       this.captureBytes += n - from;
+      if (this.handsBack()) {
+        this.base += n;
+        return;
+      }
       if (this.rejecting && this.captureBytes > KEEP_REJECTED_BYTES) {
         // A big record already ruled out: stop holding it in memory.
         this.captureParts = [];
@@ -396,6 +409,25 @@ export class RecordSplitter {
       }
     }
     this.base += n;
+  }
+
+  /** Asks `sink.handBack` about a wanted capture grown past the limit; true when it took over. */
+  private handsBack(): boolean {
+    const sink = this.sink;
+    if (!sink.handBack || this.handBackAsked || this.rejecting || this.captureBytes < (sink.handBackBytes ?? Infinity)) return false;
+    this.handBackAsked = true;
+    const point: ResumePoint = {
+      offset: this.captureStart,
+      line: this.captureLine,
+      arrayDepth: this.captureKind === 'top' ? -1 : this.arrayDepth,
+      kind: this.captureKind,
+    };
+    if (!sink.handBack(point)) return false;
+    this.dead = true;
+    this.capturing = false;
+    this.captureParts = [];
+    this.releaseSlice();
+    return true;
   }
 
   end(): void {
@@ -468,6 +500,7 @@ export class RecordSplitter {
     this.rejecting = false;
     this.bytesDropped = false;
     this.captureBytes = 0;
+    this.handBackAsked = false;
   }
 
   private endCapture(chunk: Buffer, endIndex: number): Buffer {
@@ -748,9 +781,11 @@ export class RecordSplitter {
           return n;
         }
         if (this.keyExpected) {
-          // A hot key is 9 or 11 bytes, or at least 14 when written with a \u escape.
+          // A hot key is "event..." of 9 or 11 bytes, or at least 14 bytes with a \u escape.
           const len = j - i - 1;
-          if (judged !== 0 && (len === 9 || len === 11 || (len >= 14 && hasBackslash(chunk, i + 1, j)))) this.stringEnded(chunk, j);
+          const maybeHot =
+            len === 9 || len === 11 ? chunk[i + 1] === 0x65 && chunk[i + 2] === 0x76 : len >= 14 && hasBackslash(chunk, i + 1, j);
+          if (judged !== 0 && maybeHot) this.stringEnded(chunk, j);
           else this.keyExpected = false;
         } else if (this.pendingKey !== HOT_NONE) {
           this.stringEnded(chunk, j);

@@ -162,6 +162,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
   let batch: TrailRecord[] = [];
   let isGzipped = false;
 
+  const handBackBytes = options.handBackBytes ?? HUGE_RECORD_BYTES;
   const splitter = new RecordSplitter({
     slice(bytes: Buffer, place: SlicePlace, kind: SliceKind) {
       if (halted) return;
@@ -222,6 +223,15 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
     },
     accept: options.prefilter,
     acceptFields: options.prefilterFields,
+    // A huge record is handed back as soon as it is seen to be huge, before its bytes pile up.
+    handBack: options.handBack
+      ? (point: ResumePoint) => {
+          if (halted || !options.handBack?.(point)) return false;
+          halted = true;
+          return true;
+        }
+      : undefined,
+    handBackBytes,
     rejected() {
       records++;
     },
@@ -231,7 +241,6 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
   });
 
   let skip = 0;
-  const handBackBytes = options.handBackBytes ?? HUGE_RECORD_BYTES;
   if (options.resume) {
     splitter.resume(options.resume.point);
     skip = options.resume.point.offset - options.resume.inputOffset;

@@ -114,10 +114,12 @@ async function* decodedSmallFile(readWhole: () => Promise<Buffer>, onGzip: () =>
   onGzip();
   // A small file that inflates to a big one (a 50 MB record compresses to 50 KB) is streamed: in one
   // piece, all its bytes would stay in memory while its records are read and printed.
-  if (gunzippedSize(stored) <= SMALL_FILE) {
+  const expected = gunzippedSize(stored);
+  if (expected <= SMALL_FILE) {
     let plain: Buffer | undefined;
     try {
-      plain = gunzipSync(stored);
+      // Output buffers of the stated size: one piece, not many small ones joined at the end.
+      plain = gunzipSync(stored, { chunkSize: Math.max(64 << 10, expected + 1) });
     } catch {
       // Damaged: the streaming path delivers every byte before the damage, then reports it.
     }

@@ -19,6 +19,8 @@ export interface ParallelCallbacks {
 }
 
 const PER_WORKER = 2;
+/** Inputs found by the walk but not yet handed to a worker. */
+const WALK_AHEAD = 64;
 
 type SlotEvent = { records: MatchedRecord[] } | { fault: InputFault } | { handback: ResumePoint };
 
@@ -103,15 +105,49 @@ export async function* readInParallel(
     }
     return best;
   };
-  for (let i = 0; i < jobs; i++) spawn();
+  const startWorkers = () => {
+    for (let i = 0; i < jobs; i++) spawn();
+  };
+  /**
+   * Lets every worker finish the files it holds, then ends them all: a huge record is then read
+   * with no other thread's memory beside it. `startWorkers` carries on afterwards.
+   */
+  const stopWorkers = async () => {
+    while ([...assigned.values()].some((ids) => ids.size > 0)) await wakeup.wait();
+    await Promise.all(all.splice(0).map((w) => w.terminate()));
+    assigned.clear();
+  };
+  startWorkers();
+
+  // Paths are walked ahead of the workers (a tree walk stats every file): a worker that frees up
+  // gets its next file at once, not after a round trip through the walk.
+  const walked: TrailInput[] = [];
+  const walkRoom = new Wakeup();
+  let walkDone = false;
+  void (async () => {
+    try {
+      for (;;) {
+        while (walked.length >= WALK_AHEAD) await walkRoom.wait();
+        const next = await inputs.next();
+        if (next.done) break;
+        walked.push(next.value);
+        notify();
+      }
+    } finally {
+      walkDone = true;
+      notify();
+    }
+  })();
 
   const fill = async () => {
     while (!exhausted && freeWorker() && nextId - head < jobs * 4) {
-      const next = await inputs.next();
-      if (next.done) {
-        exhausted = true;
+      const input = walked.shift();
+      if (!input) {
+        if (walkDone) exhausted = true;
         break;
       }
+      walkRoom.notify();
+      const next = { value: input };
       const id = nextId++;
       slots.set(id, { input: next.value, label: next.value.label, events: [], done: false, bytes: 0 });
       const worker = freeWorker() as Worker;
@@ -135,7 +171,9 @@ export async function* readInParallel(
             callbacks.onFault(event.fault);
           } else if ('handback' in event) {
             if (batch.length > 0) yield batch.splice(0);
+            await stopWorkers();
             yield* readRest(slot, event.handback, filter, callbacks);
+            startWorkers();
           } else {
             for (const [text, offset, line] of event.records) batch.push(lazyRecord(text, slot.label, offset, line));
           }

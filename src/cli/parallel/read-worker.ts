@@ -4,6 +4,7 @@
  * only the matching records, as JSON text (structured cloning of parsed objects would cost more
  * than parsing them again where needed).
  */
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { buildRecordFilter } from '../../filters/record-filter.js';
 import { RECORDS_ELEMENT, type ResumePoint } from '../../reader/record-splitter.js';
@@ -11,6 +12,7 @@ import { readTrail } from '../../reader/trail-reader.js';
 import { recordJson } from '../../sinks/record-sink.js';
 import { fileInput, filePartInput } from '../../sources/expand-paths.js';
 import { collectGarbage } from '../../util/collect-garbage.js';
+import type { TrailInput } from '../../sources/trail-input.js';
 import {
   TAIL_GAVE_UP,
   TAIL_HELD,
@@ -47,12 +49,22 @@ function mayGoOn(): boolean {
   }
 }
 
+/**
+ * A whole file; a small one is read with one blocking call. This thread has nothing else to do
+ * meanwhile, and a tree's thousands of small files would each wait for the thread pool several
+ * times (open, stat, read, close).
+ */
+function wholeFileInput(path: string, size: number | undefined): TrailInput {
+  const input = fileInput(path, size);
+  return { ...input, readWhole: async () => readFileSync(path) };
+}
+
 async function read({ id, path, size, from }: ReadRequest): Promise<void> {
   let seen = 0;
   let bytes = 0;
   let handback: ResumePoint | undefined;
   try {
-    const input = from === undefined ? fileInput(path, size) : filePartInput(path, from);
+    const input = from === undefined ? wholeFileInput(path, size) : filePartInput(path, from);
     const reader = readTrail(input, {
       prefilter: filter.acceptsAll ? undefined : filter.prefilterField,
       prefilterFields: filter.prefilterFields,
