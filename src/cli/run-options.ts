@@ -38,7 +38,7 @@ export function addRunOptions(command: Command, { limit }: { limit: boolean }): 
   command.optionsGroup('Run options:');
   if (limit) command.option('-n, --limit <n>', 'stop after n matching records (and stop reading)');
   return command
-    .option('-j, --jobs <n>', `files read in parallel (default: the number of cores, ${availableParallelism()} here)`)
+    .option('-j, --jobs <n>', `threads that read: several files at once, or a big plain file in two parts (default: the number of cores, ${availableParallelism()} here)`)
     .optionsGroup('S3 options (for s3://bucket/prefix paths):')
     .option('--profile <name>', 'AWS profile for s3:// paths (default: the standard credential chain)')
     .option('--endpoint-url <url>', 'S3-compatible endpoint for s3:// paths (path-style requests)')
