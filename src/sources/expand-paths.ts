@@ -41,18 +41,26 @@ export function filePartInput(path: string, start: number): TrailInput {
     open: () => {
       let fd: number | undefined;
       let position = start;
+      let reads = 0;
       return new Readable({
         highWaterMark: 0,
         read() {
-          try {
-            fd ??= openSync(path, 'r');
-            const chunk = Buffer.allocUnsafe(1 << 20);
-            const read = readSync(fd, chunk, 0, chunk.length, position);
-            position += read;
-            this.push(read > 0 ? chunk.subarray(0, read) : null);
-          } catch (error) {
-            this.destroy(error as Error);
-          }
+          const readChunk = () => {
+            if (this.destroyed) return;
+            try {
+              fd ??= openSync(path, 'r');
+              const chunk = Buffer.allocUnsafe(1 << 20);
+              const read = readSync(fd, chunk, 0, chunk.length, position);
+              position += read;
+              this.push(read > 0 ? chunk.subarray(0, read) : null);
+            } catch (error) {
+              this.destroy(error as Error);
+            }
+          };
+          // Every 16 MiB through the event loop: reads that never wait would leave signals
+          // (Ctrl-C), timers and messages unhandled until the whole part is read.
+          if (++reads % 16 === 0) setImmediate(readChunk);
+          else readChunk();
         },
         destroy(error, callback) {
           if (fd !== undefined) closeSync(fd);

@@ -3,11 +3,12 @@
  * is taken is proven elsewhere (readers.property.test.ts: reading in two parts gives what reading
  * whole gives) and end to end (e2e/split-file.test.ts).
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRecordStart, firstRecordKey, planSplit, SPLIT_MIN_BYTES } from '../../src/cli/parallel/split-file.js';
+import { filePartInput } from '../../src/sources/expand-paths.js';
 import { generateTrail, writeDecoyTrail } from '../helpers/big-trails.js';
 import { makeTempDir, removeDir } from '../helpers/e2e.js';
 
@@ -87,7 +88,26 @@ describe('planSplit on real files', () => {
     expect(readFileSync(path).subarray(at - 1, at).toString()).not.toBe('\n');
   });
 
+  it('a part read with blocking reads still lets the event loop run (Ctrl-C, timers)', async () => {
+    const path = join(dir, 'trail.json');
+    if (!existsSync(path)) generateTrail(path);
+    let turns = 0;
+    let reading = true;
+    const tick = () => {
+      turns++;
+      if (reading) setImmediate(tick);
+    };
+    setImmediate(tick);
+    let bytes = 0;
+    for await (const chunk of filePartInput(path, 1000).open() as AsyncIterable<Buffer>) bytes += chunk.length;
+    reading = false;
+    expect(bytes).toBe(statSync(path).size - 1000);
+    // A 72 MiB part is 72 reads: the loop must have turned several times, not only at the end.
+    expect(turns).toBeGreaterThanOrEqual(4);
+  });
+
   it('small, gzipped or missing files are read whole', () => {
+    if (!existsSync(join(dir, 'trail.json'))) generateTrail(join(dir, 'trail.json'));
     const small = join(dir, 'small.json');
     writeFileSync(small, '{"Records":[{"eventVersion":"1.08"},{"eventVersion":"1.08"}]}');
     expect(planSplit(small, SPLIT_MIN_BYTES - 1)).toBeUndefined();
