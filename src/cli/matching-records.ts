@@ -155,7 +155,7 @@ export async function forEachMatch(
     }
     const tail = new FileTail(input.label, splitAt, filter.spec);
     try {
-      await readHere(filePartInput(input.label, 0), bytesBefore, { splitAt: tail });
+      await readHere(filePartInput(input.label, 0, () => tail.helping), bytesBefore, { splitAt: tail });
       // The worker's part, when it took over: already filtered there.
       for await (const event of !stop && !faulted ? tail.results() : []) {
         if ('fault' in event) {

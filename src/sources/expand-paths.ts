@@ -3,7 +3,7 @@
  * runs are repeatable, reading `.json`, `.json.gz` and `.jsonl` files and skipping CloudTrail digest
  * files; a file named explicitly is read whatever its name. Symbolic links are followed, once.
  */
-import { closeSync, createReadStream, openSync, readSync, type Dirent } from 'node:fs';
+import { closeSync, createReadStream, openSync, read, readSync, type Dirent } from 'node:fs';
 import { Readable } from 'node:stream';
 import { opendir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,6 +20,8 @@ export function isTrailFileName(path: string): boolean {
   return TRAIL_FILE.test(path) && !DIGEST.test(path);
 }
 
+const CHUNK_BYTES = 1 << 20;
+
 export function fileInput(path: string, size: number | undefined): TrailInput {
   return {
     label: path,
@@ -31,17 +33,27 @@ export function fileInput(path: string, size: number | undefined): TrailInput {
 }
 
 /**
- * Part of a plain file, from `start`, read with blocking reads on the calling thread. Only for the
- * two parts of a split file (src/cli/parallel/split-file.ts): there both cores are busy scanning,
- * and a read waiting for a thread-pool thread leaves its scanner idle.
+ * Part of a plain file, from `start`, for the two parts of a split file (src/cli/parallel/
+ * split-file.ts). While `blocking()` says so, reads are blocking calls on the calling thread: with
+ * both cores scanning, a read waiting for a thread-pool thread leaves its scanner idle. After that
+ * (the other part's worker gave up, and this thread reads on alone), reads go to the thread pool
+ * one chunk ahead, overlapping with the scan, as a file stream's do.
  */
-export function filePartInput(path: string, start: number): TrailInput {
+export function filePartInput(path: string, start: number, blocking: () => boolean = () => true): TrailInput {
   return {
     label: path,
     open: () => {
       let fd: number | undefined;
       let position = start;
       let reads = 0;
+      let ahead: Promise<Buffer | null> | undefined;
+      const readAhead = (descriptor: number) =>
+        new Promise<Buffer | null>((resolve, reject) => {
+          const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+          const at = position;
+          position += CHUNK_BYTES;
+          read(descriptor, chunk, 0, CHUNK_BYTES, at, (error, bytes) => (error ? reject(error) : resolve(bytes > 0 ? chunk.subarray(0, bytes) : null)));
+        });
       return new Readable({
         highWaterMark: 0,
         read() {
@@ -49,10 +61,22 @@ export function filePartInput(path: string, start: number): TrailInput {
             if (this.destroyed) return;
             try {
               fd ??= openSync(path, 'r');
-              const chunk = Buffer.allocUnsafe(1 << 20);
-              const read = readSync(fd, chunk, 0, chunk.length, position);
-              position += read;
-              this.push(read > 0 ? chunk.subarray(0, read) : null);
+              if (ahead || !blocking()) {
+                const descriptor = fd;
+                const next = ahead ?? readAhead(descriptor);
+                next.then(
+                  (chunk) => {
+                    ahead = chunk && !this.destroyed ? readAhead(descriptor) : undefined;
+                    this.push(chunk);
+                  },
+                  (error: Error) => this.destroy(error),
+                );
+                return;
+              }
+              const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+              const bytes = readSync(fd, chunk, 0, CHUNK_BYTES, position);
+              position += bytes;
+              this.push(bytes > 0 ? chunk.subarray(0, bytes) : null);
             } catch (error) {
               this.destroy(error as Error);
             }
@@ -63,8 +87,13 @@ export function filePartInput(path: string, start: number): TrailInput {
           else readChunk();
         },
         destroy(error, callback) {
-          if (fd !== undefined) closeSync(fd);
-          callback(error);
+          // A read still in flight must not land in a closed (maybe reused) descriptor.
+          const close = () => {
+            if (fd !== undefined) closeSync(fd);
+            callback(error);
+          };
+          if (ahead) ahead.then(close, close);
+          else close();
         },
       });
     },

@@ -106,6 +106,25 @@ describe('planSplit on real files', () => {
     expect(turns).toBeGreaterThanOrEqual(4);
   });
 
+  it('a part reads exactly the bytes from its start, blocking, ahead on the thread pool, or switching between', async () => {
+    const path = join(dir, 'trail.json');
+    if (!existsSync(path)) generateTrail(path);
+    const whole = readFileSync(path);
+    const start = 12345;
+    for (const [name, blocking] of [
+      ['blocking', () => true],
+      ['ahead', () => false],
+      ['switching after 5 reads', (() => {
+        let n = 0;
+        return () => n++ < 5;
+      })()],
+    ] as const) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of filePartInput(path, start, blocking).open() as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
+      expect(Buffer.concat(chunks).equals(whole.subarray(start)), name).toBe(true);
+    }
+  });
+
   it('small, gzipped or missing files are read whole', () => {
     if (!existsSync(join(dir, 'trail.json'))) generateTrail(join(dir, 'trail.json'));
     const small = join(dir, 'small.json');

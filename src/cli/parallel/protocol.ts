@@ -21,6 +21,13 @@ export const TAIL_STATE = 1;
  * bottleneck, and the main thread is better off reading on alone than holding them all.
  */
 export const TAIL_HELD_MAX_CHARS = 16 << 20;
+/**
+ * Matches that make up more than this share of the bytes scanned (judged after the first
+ * TAIL_DENSE_AFTER_BYTES) also make the worker give up: the main thread would spend more time
+ * taking them over (and, for counting commands, parsing them again) than the worker saved it.
+ */
+export const TAIL_DENSE_SHARE = 0.08;
+export const TAIL_DENSE_AFTER_BYTES = 2 << 20;
 /** `TAIL_STATE` values, set once by compare-and-swap so the worker and main thread cannot both decide. */
 export const TAIL_OPEN = 0;
 /** The main thread reached the split point and will print the worker's matches. */

@@ -16,6 +16,8 @@ import type { TrailInput } from '../../sources/trail-input.js';
 import {
   TAIL_GAVE_UP,
   TAIL_HELD,
+  TAIL_DENSE_AFTER_BYTES,
+  TAIL_DENSE_SHARE,
   TAIL_HELD_MAX_CHARS,
   TAIL_OPEN,
   TAIL_STATE,
@@ -34,17 +36,22 @@ port.on('message', (request: ReadRequest) => {
 
 /**
  * For the second part of a split file, after sending matches: true to go on, false to give up.
- * While the split is undecided and the main thread holds too much, giving up is cheaper for it
- * than holding more; once it was accepted, this thread waits (blocks) until the main thread has
- * taken enough, so memory stays bounded either way.
+ * Before the split is accepted, the worker gives up when its matches show that printing them, not
+ * reading, will be the bottleneck (they pass TAIL_DENSE_SHARE of the bytes scanned), or when the
+ * main thread would hold too much of them. Once it was accepted, this thread waits (blocks) until
+ * the main thread has taken enough, so memory stays bounded either way.
  */
-function mayGoOn(): boolean {
+function mayGoOn(scanned: number, sentChars: number): boolean {
   if (!shared) return true;
+  const dense = scanned >= TAIL_DENSE_AFTER_BYTES && sentChars > scanned * TAIL_DENSE_SHARE;
   for (;;) {
     const held = Atomics.load(shared, TAIL_HELD);
-    if (held <= TAIL_HELD_MAX_CHARS) return true;
+    if (held <= TAIL_HELD_MAX_CHARS && !dense) return true;
     if (Atomics.compareExchange(shared, TAIL_STATE, TAIL_OPEN, TAIL_GAVE_UP) === TAIL_OPEN) return false;
-    if (Atomics.load(shared, TAIL_STATE) === TAIL_GAVE_UP) return false;
+    const state = Atomics.load(shared, TAIL_STATE);
+    if (state === TAIL_GAVE_UP) return false;
+    // Accepted: dense or not, the main thread wants all of it now.
+    if (held <= TAIL_HELD_MAX_CHARS) return true;
     Atomics.wait(shared, TAIL_HELD, held, 200);
   }
 }
@@ -63,6 +70,7 @@ async function read({ id, path, size, from }: ReadRequest): Promise<void> {
   let seen = 0;
   let bytes = 0;
   let handback: ResumePoint | undefined;
+  let sentChars = 0;
   try {
     const input = from === undefined ? wholeFileInput(path, size) : filePartInput(path, from);
     const reader = readTrail(input, {
@@ -92,7 +100,8 @@ async function read({ id, path, size, from }: ReadRequest): Promise<void> {
       if (shared && chars > 0) Atomics.add(shared, TAIL_HELD, chars);
       send({ type: 'matches', id, records, seen, bytes });
       seen = 0;
-      if (!mayGoOn()) {
+      sentChars += chars;
+      if (!mayGoOn(bytes - (from ?? 0), sentChars)) {
         send({ type: 'done', id });
         return;
       }

@@ -117,6 +117,7 @@ export class FileTail implements SplitPoint {
   private done = false;
   private failed = false;
   private accepted = false;
+  private declined = false;
   private lineShift = 0;
   private readonly wakeup = new Wakeup();
 
@@ -150,12 +151,18 @@ export class FileTail implements SplitPoint {
     this.worker.postMessage(request);
   }
 
+  /** False once the worker gave up or was turned down: this thread then reads on alone. */
+  get helping(): boolean {
+    return !this.failed && Atomics.load(this.shared, TAIL_STATE) !== TAIL_GAVE_UP && !this.declined;
+  }
+
   /** SplitPoint: take over from here if the first part really ended between two records. */
   handOver(betweenRecords: boolean, line: number): boolean {
     // The worker may have given up (or be giving up right now): one of us decides, atomically.
     this.accepted =
       betweenRecords && !this.failed && Atomics.compareExchange(this.shared, TAIL_STATE, TAIL_OPEN, TAIL_ACCEPTED) === TAIL_OPEN;
     this.lineShift = line - 1;
+    this.declined = !this.accepted;
     if (!this.accepted) void this.cancel();
     return this.accepted;
   }
