@@ -164,7 +164,8 @@ export async function forEachMatch(
           const point = event.handback;
           // Its work is done: its memory should not sit beside the huge record's copies.
           await tail.cancel();
-          await readHere(filePartInput(input.label, point.offset), bytesBefore, { resume: { point, inputOffset: point.offset } });
+          const rest = filePartInput(input.label, point.offset, () => false);
+          await readHere(rest, bytesBefore, { resume: { point, inputOffset: point.offset } });
           break;
         } else {
           stats.records += event.seen;

@@ -385,8 +385,9 @@ export class RecordSplitter {
       if (this.keyCarry && this.keyCarry.length > MAX_CARRIED_KEY) this.keyCarry = undefined;
     }
     if (this.capturing && !this.dead && !this.bytesDropped) {
-      // Keep the part of this chunk that belongs to the unfinished slice. A view, not a copy, while
-      // it is small: streams hand over fresh buffers.
+      // Keep the part of this chunk that belongs to the unfinished slice: a copy (usually of a few
+      // hundred bytes), as a source may read its next chunk into the same buffer (see
+      // filePartInput), and a view would keep the whole chunk alive anyway.
       const from = this.captureLocal < 0 ? 0 : this.captureLocal;
       this.captureBytes += n - from;
       if (this.handsBack()) {
@@ -401,7 +402,7 @@ export class RecordSplitter {
       } else if (this.spilling) {
         this.toSpill(chunk.subarray(from));
       } else {
-        this.captureParts.push(chunk.subarray(from));
+        this.captureParts.push(Buffer.from(chunk.subarray(from)));
         if (this.captureBytes > SPILL_AT && this.reserveSpill()) {
           for (const part of this.captureParts) this.toSpill(part);
           this.captureParts = [];

@@ -47,6 +47,11 @@ export function filePartInput(path: string, start: number, blocking: () => boole
       let position = start;
       let reads = 0;
       let ahead: Promise<Buffer | null> | undefined;
+      // Blocking reads take turns in two buffers: the reader is done with a chunk before it asks
+      // for the next one (the splitter copies what it keeps), and a fresh 1 MiB buffer per read
+      // left hundreds of MB waiting for a garbage collection on a 2 GiB file.
+      const own = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+      let turn = 0;
       const readAhead = (descriptor: number) =>
         new Promise<Buffer | null>((resolve, reject) => {
           const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -73,7 +78,8 @@ export function filePartInput(path: string, start: number, blocking: () => boole
                 );
                 return;
               }
-              const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+              const chunk = own[turn];
+              turn ^= 1;
               const bytes = readSync(fd, chunk, 0, CHUNK_BYTES, position);
               position += bytes;
               this.push(bytes > 0 ? chunk.subarray(0, bytes) : null);

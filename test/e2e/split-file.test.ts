@@ -28,12 +28,23 @@ beforeAll(() => {
   truncated = join(dir, 'truncated.json');
   const lines = readFileSync(trail, 'utf8').replace(/\},\{"eventVersion"/g, '},\n  {"eventVersion"');
   writeFileSync(truncated, lines.slice(0, Math.floor(lines.length * 0.9)));
-  // A 6 MB record in the second part: the worker hands the rest of the file back to the main thread.
+  // Records of 3 MB (over three read chunks) in each part, and one of 6 MB in the second part: the
+  // worker hands the rest of the file back to the main thread there.
   withHuge = join(dir, 'with-huge.json');
-  const text = readFileSync(trail, 'utf8');
-  const at = text.indexOf('},{"eventVersion"', Math.floor(text.length * 0.85)) + 2;
-  const huge = JSON.stringify({ eventVersion: '1.08', eventSource: 'kms.amazonaws.com', eventName: 'PutKeyPolicy', requestParameters: { policy: 'x'.repeat(6 << 20) } });
-  writeFileSync(withHuge, `${text.slice(0, at)}${huge},${text.slice(at)}`);
+  let text = readFileSync(trail, 'utf8');
+  const policy = (mb: number, fill: string) =>
+    JSON.stringify({
+      eventVersion: '1.08',
+      eventSource: 'kms.amazonaws.com',
+      eventName: 'PutKeyPolicy',
+      eventID: `big-${mb}-${fill.length}`,
+      requestParameters: { policy: fill.repeat((mb << 20) / fill.length) },
+    });
+  for (const [share, record] of [[0.85, policy(6, 'x')], [0.7, policy(3, 'é"\\')], [0.05, policy(3, 'a\n€')]] as const) {
+    const at = text.indexOf('},{"eventVersion"', Math.floor(text.length * share)) + 2;
+    text = `${text.slice(0, at)}${record},${text.slice(at)}`;
+  }
+  writeFileSync(withHuge, text);
 });
 afterAll(() => removeDir(dir));
 
@@ -78,11 +89,11 @@ describe('a big file read in two parts', () => {
     expect(ids).toEqual(jq('.Records[] | select(.eventName=="CreateKey") | .eventID', { file: decoys }));
   });
 
-  it('a huge record in the second part: the main thread reads on from it, the same output', async () => {
+  it('big records in both parts, a huge one in the second: the same output (the main thread reads on from the huge one)', async () => {
     const { two } = await bothWays(['filter', '--event', 'CreateKey,PutKeyPolicy', '-f', 'jsonl', withHuge]);
-    const names = two.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { eventName: string }).eventName);
-    expect(names).toEqual(jq('.Records[] | select(.eventName=="CreateKey" or .eventName=="PutKeyPolicy") | .eventName', { file: withHuge }));
-    expect(names).toContain('PutKeyPolicy');
+    const ids = two.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { eventID: string }).eventID);
+    expect(ids).toEqual(jq('.Records[] | select(.eventName=="CreateKey" or .eventName=="PutKeyPolicy") | .eventID', { file: withHuge }));
+    expect(ids.filter((id) => id.startsWith('big-')).sort()).toEqual(['big-3-3', 'big-3-3', 'big-6-1'].sort());
   });
 
   it.each([

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRecordStart, firstRecordKey, planSplit, SPLIT_MIN_BYTES } from '../../src/cli/parallel/split-file.js';
+import { readTrail } from '../../src/reader/trail-reader.js';
 import { filePartInput } from '../../src/sources/expand-paths.js';
 import { generateTrail, writeDecoyTrail } from '../helpers/big-trails.js';
 import { makeTempDir, removeDir } from '../helpers/e2e.js';
@@ -123,6 +124,15 @@ describe('planSplit on real files', () => {
       for await (const chunk of filePartInput(path, start, blocking).open() as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
       expect(Buffer.concat(chunks).equals(whole.subarray(start)), name).toBe(true);
     }
+  });
+
+  it('records over several read chunks come out whole from a part read into reused buffers', async () => {
+    const path = join(dir, 'big-records.json');
+    const records = [3, 1, 5, 2].map((mb, k) => ({ eventName: 'PutKeyPolicy', eventID: `r${k}`, requestParameters: { policy: `${k}é"\\`.repeat((mb << 20) / 5) } }));
+    writeFileSync(path, JSON.stringify({ Records: records }));
+    const read: unknown[] = [];
+    for await (const batch of readTrail(filePartInput(path, 0), { onFault: (fault) => read.push(fault) })) read.push(...batch.map((r) => r.record));
+    expect(read).toEqual(records);
   });
 
   it('small, gzipped or missing files are read whole', () => {

@@ -124,6 +124,8 @@ export async function* readInParallel(
   const walked: TrailInput[] = [];
   const walkRoom = new Wakeup();
   let walkDone = false;
+  /** A failure of the walk, thrown where the caller can see it (not an unhandled rejection). */
+  let walkError: unknown;
   void (async () => {
     try {
       for (;;) {
@@ -133,13 +135,16 @@ export async function* readInParallel(
         walked.push(next.value);
         notify();
       }
+    } catch (error) {
+      walkError = error;
     } finally {
       walkDone = true;
       notify();
     }
   })();
 
-  const fill = async () => {
+  const fill = () => {
+    if (walkError !== undefined) throw walkError;
     while (!exhausted && freeWorker() && nextId - head < jobs * 4) {
       const input = walked.shift();
       if (!input) {
@@ -147,19 +152,18 @@ export async function* readInParallel(
         break;
       }
       walkRoom.notify();
-      const next = { value: input };
       const id = nextId++;
-      slots.set(id, { input: next.value, label: next.value.label, events: [], done: false, bytes: 0 });
+      slots.set(id, { input, label: input.label, events: [], done: false, bytes: 0 });
       const worker = freeWorker() as Worker;
       assigned.get(worker)?.add(id);
-      const request: ReadRequest = { id, path: next.value.label, size: next.value.size };
+      const request: ReadRequest = { id, path: input.label, size: input.size };
       worker.postMessage(request);
     }
   };
 
   try {
     for (;;) {
-      await fill();
+      fill();
       const slot = slots.get(head);
       if (slot && slot.events.length > 0) {
         const events = slot.events;
