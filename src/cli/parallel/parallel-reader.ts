@@ -29,7 +29,9 @@ interface FileSlot {
   label: string;
   events: SlotEvent[];
   done: boolean;
+  /** Decoded bytes and records its worker reported (taken back if the file is read again). */
   bytes: number;
+  seen: number;
 }
 
 /** A record read in a worker: parsed again only if something asks for the object. */
@@ -67,11 +69,13 @@ export async function* readInParallel(
 
   const onReport = (worker: Worker, report: WorkerReport) => {
     const slot = slots.get(report.id);
-    if (!slot) return;
+    // A worker already ended (see endWorkers) may still have had messages on the way.
+    if (!slot || !assigned.has(worker)) return;
     if (report.type === 'matches') {
       if (report.records.length > 0) slot.events.push({ records: report.records });
       callbacks.onProgress(report.seen, report.bytes - slot.bytes, slot.label);
       slot.bytes = report.bytes;
+      slot.seen += report.seen;
     } else if (report.type === 'fault') {
       slot.events.push({ fault: report.fault });
     } else if (report.type === 'handback') {
@@ -108,14 +112,23 @@ export async function* readInParallel(
   const startWorkers = () => {
     for (let i = 0; i < jobs; i++) spawn();
   };
+  /** Files to read again from their start, in order, before any new one. */
+  const again: number[] = [];
   /**
-   * Lets every worker finish the files it holds, then ends them all: a huge record is then read
-   * with no other thread's memory beside it. `startWorkers` carries on afterwards.
+   * Ends every worker at once, so that a huge record is read with no other thread's memory beside
+   * it. The files they held come after it in the output, so nothing of them was printed yet: they
+   * are forgotten, their progress taken back, and read again once `startWorkers` carried on.
    */
-  const stopWorkers = async () => {
-    while ([...assigned.values()].some((ids) => ids.size > 0)) await wakeup.wait();
+  const endWorkers = async () => {
     await Promise.all(all.splice(0).map((w) => w.terminate()));
     assigned.clear();
+    for (const [id, slot] of slots) {
+      if (id === head) continue;
+      callbacks.onProgress(-slot.seen, -slot.bytes, slot.label);
+      Object.assign(slot, { events: [], done: false, bytes: 0, seen: 0 });
+      again.push(id);
+    }
+    again.sort((a, b) => a - b);
   };
   startWorkers();
 
@@ -145,15 +158,19 @@ export async function* readInParallel(
 
   const fill = () => {
     if (walkError !== undefined) throw walkError;
-    while (!exhausted && freeWorker() && nextId - head < jobs * 4) {
-      const input = walked.shift();
-      if (!input) {
-        if (walkDone) exhausted = true;
-        break;
+    while (freeWorker() && (again.length > 0 || (!exhausted && nextId - head < jobs * 4))) {
+      let id = again.shift();
+      let input = id === undefined ? undefined : slots.get(id)?.input;
+      if (id === undefined || !input) {
+        input = walked.shift();
+        if (!input) {
+          if (walkDone) exhausted = true;
+          break;
+        }
+        walkRoom.notify();
+        id = nextId++;
+        slots.set(id, { input, label: input.label, events: [], done: false, bytes: 0, seen: 0 });
       }
-      walkRoom.notify();
-      const id = nextId++;
-      slots.set(id, { input, label: input.label, events: [], done: false, bytes: 0 });
       const worker = freeWorker() as Worker;
       assigned.get(worker)?.add(id);
       const request: ReadRequest = { id, path: input.label, size: input.size };
@@ -175,8 +192,10 @@ export async function* readInParallel(
             callbacks.onFault(event.fault);
           } else if ('handback' in event) {
             if (batch.length > 0) yield batch.splice(0);
-            await stopWorkers();
+            await endWorkers();
             yield* readRest(slot, event.handback, filter, callbacks);
+            // Its worker is gone: nothing more will come for it.
+            slot.done = true;
             startWorkers();
           } else {
             for (const [text, offset, line] of event.records) batch.push(lazyRecord(text, slot.label, offset, line));
