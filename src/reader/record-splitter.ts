@@ -782,11 +782,18 @@ export class RecordSplitter {
           return n;
         }
         if (this.keyExpected) {
-          // A hot key is "event..." of 9 or 11 bytes, or at least 14 bytes with a \u escape.
+          // Only a key that may be a judged hot key goes to stringEnded: eventName or eventTime (9
+          // bytes, told apart by their 6th and 7th), eventSource (11), or one written with a \u
+          // escape (14 bytes at least). Anything else is passed over here.
           const len = j - i - 1;
-          const maybeHot =
-            len === 9 || len === 11 ? chunk[i + 1] === 0x65 && chunk[i + 2] === 0x76 : len >= 14 && hasBackslash(chunk, i + 1, j);
-          if (judged !== 0 && maybeHot) this.stringEnded(chunk, j);
+          let maybe = HOT_NONE;
+          if (len === 9 && chunk[i + 1] === 0x65) {
+            const c = chunk[i + 6];
+            maybe = c === 0x4e ? HOT_NAME : c === 0x54 && chunk[i + 7] === 0x69 ? HOT_TIME : HOT_NONE;
+          } else if (len === 11 && chunk[i + 1] === 0x65 && chunk[i + 6] === 0x53) {
+            maybe = HOT_SOURCE;
+          }
+          if ((judged & (1 << maybe)) !== 0 || (judged !== 0 && len >= 14 && hasBackslash(chunk, i + 1, j))) this.stringEnded(chunk, j);
           else this.keyExpected = false;
         } else if (this.pendingKey !== HOT_NONE) {
           this.stringEnded(chunk, j);
