@@ -4,7 +4,9 @@
  * pattern cannot tell a record from an object nested in one), so it is checked when this thread
  * reaches it: the splitter's state there must be "between two records of the Records array". If
  * it is not, the worker's results are dropped and this thread reads on to the end: slower, never
- * different. The worker's matches wait until the first part is out, so output order is the file's.
+ * different. The same when the worker gives up because its matches are dense (see read-worker.ts),
+ * or hands back a huge record. The worker's matches wait until the first part is out, so output
+ * order is the file's.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
@@ -21,8 +23,8 @@ const HEAD_BYTES = 4096;
 /** Where a boundary is looked for; records are a few KB, so one is nearly always in here. */
 const WINDOW_BYTES = 1 << 20;
 /**
- * The worker starts reading some 40 ms after this thread, which also prints: give it less than
- * half, about what this thread scans meanwhile.
+ * The worker starts reading some 70 ms after this thread (a worker's start-up), and this thread
+ * also prints: give the worker less than half, about what this thread scans meanwhile.
  */
 const HEAD_START_BYTES = 32 << 20;
 
