@@ -294,7 +294,7 @@ export class RecordSplitter {
    * Where the slice just delivered began, as a place to start another splitter from (`resume`):
    * call it from `SplitterSink.slice`.
    */
-  resumePointOf(place: SlicePlace, kind: SliceKind): ResumePoint {
+  resumePointOf(place: { offset: number; line: number }, kind: SliceKind): ResumePoint {
     return { offset: place.offset, line: place.line, arrayDepth: kind === 'top' ? -1 : this.arrayDepth, kind };
   }
 
@@ -417,13 +417,7 @@ export class RecordSplitter {
     const sink = this.sink;
     if (!sink.handBack || this.handBackAsked || this.rejecting || this.captureBytes < (sink.handBackBytes ?? Infinity)) return false;
     this.handBackAsked = true;
-    const point: ResumePoint = {
-      offset: this.captureStart,
-      line: this.captureLine,
-      arrayDepth: this.captureKind === 'top' ? -1 : this.arrayDepth,
-      kind: this.captureKind,
-    };
-    if (!sink.handBack(point)) return false;
+    if (!sink.handBack(this.resumePointOf({ offset: this.captureStart, line: this.captureLine }, this.captureKind))) return false;
     this.dead = true;
     this.capturing = false;
     this.captureParts = [];
@@ -657,14 +651,7 @@ export class RecordSplitter {
         // A number, true, false or null inside a container: nothing to track but its end.
         if (depth === this.recordDepth) this.pendingKey = HOT_NONE;
         if (depth === 1) this.wrapperPending = HOT_NONE;
-        const n = chunk.length;
-        let j = i + 1;
-        while (j < n) {
-          const c = chunk[j];
-          if (c === COMMA || c === RBRACE || c === RBRACKET || c === QUOTE || c === COLON || c === LBRACE || c === LBRACKET || isSpace(c)) break;
-          j++;
-        }
-        return j;
+        return endOfBareValue(chunk, i + 1);
       }
     }
   }
@@ -829,12 +816,7 @@ export class RecordSplitter {
       }
       // A number, true, false or null: nothing to track but its end.
       this.pendingKey = HOT_NONE;
-      i++;
-      while (i < n) {
-        const c = chunk[i];
-        if (c === COMMA || c === RBRACE || c === RBRACKET || c === QUOTE || c === COLON || c === LBRACE || c === LBRACKET || isSpace(c)) break;
-        i++;
-      }
+      i = endOfBareValue(chunk, i + 1);
     }
     return n;
   }
@@ -1070,6 +1052,18 @@ export class RecordSplitter {
     }
     this.finishElement(chunk, end);
   }
+}
+
+/** Where a number, true, false or null inside a container ends: at the next delimiter, or `n`. */
+function endOfBareValue(chunk: Buffer, from: number): number {
+  const n = chunk.length;
+  let j = from;
+  while (j < n) {
+    const c = chunk[j];
+    if (c === COMMA || c === RBRACE || c === RBRACKET || c === QUOTE || c === COLON || c === LBRACE || c === LBRACKET || isSpace(c)) break;
+    j++;
+  }
+  return j;
 }
 
 /** The text of an escaped key, or undefined when its escapes are not valid JSON. */

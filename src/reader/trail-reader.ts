@@ -163,11 +163,16 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
   let isGzipped = false;
 
   const handBackBytes = options.handBackBytes ?? HUGE_RECORD_BYTES;
+  /** Offers a huge record to `options.handBack`; true (reading stops here) when it was taken. */
+  const handBack = (point: ResumePoint): boolean => {
+    if (halted || !options.handBack?.(point)) return false;
+    halted = true;
+    return true;
+  };
   const splitter = new RecordSplitter({
     slice(bytes: Buffer, place: SlicePlace, kind: SliceKind) {
       if (halted) return;
-      if (bytes.length >= handBackBytes && options.handBack?.(splitter.resumePointOf(place, kind))) {
-        halted = true;
+      if (bytes.length >= handBackBytes && handBack(splitter.resumePointOf(place, kind))) {
         splitter.releaseSlice();
         return;
       }
@@ -224,13 +229,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
     accept: options.prefilter,
     acceptFields: options.prefilterFields,
     // A huge record is handed back as soon as it is seen to be huge, before its bytes pile up.
-    handBack: options.handBack
-      ? (point: ResumePoint) => {
-          if (halted || !options.handBack?.(point)) return false;
-          halted = true;
-          return true;
-        }
-      : undefined,
+    handBack: options.handBack ? handBack : undefined,
     handBackBytes,
     rejected() {
       records++;
