@@ -7,7 +7,8 @@
  */
 import { keyReferences, type KeyReference } from '../cloudtrail/key-reference.js';
 import { errorCode, isObject } from '../cloudtrail/record.js';
-import { KMS_SOURCE, emptyFilterSpec, type FilterSpec } from '../filters/filter-spec.js';
+import { KMS_SOURCE } from '../cloudtrail/events.js';
+import { emptyFilterSpec, type FilterSpec } from '../filters/filter-spec.js';
 import { buildRecordFilter } from '../filters/record-filter.js';
 import type { RecordFilter } from '../filters/record-filter.js';
 import { forEachMatch } from './matching-records.js';

@@ -6,9 +6,10 @@
 import type { Command } from 'commander';
 import { parseTimeBound } from '../cloudtrail/event-time.js';
 import { parseKeyReference, type KeyReference } from '../cloudtrail/key-reference.js';
-import { KMS_SOURCE, type FilterSpec } from '../filters/filter-spec.js';
+import { KMS_SOURCE } from '../cloudtrail/events.js';
+import type { FilterSpec } from '../filters/filter-spec.js';
 import { compileAddressPatterns } from '../filters/source-ip.js';
-import { emptyOption, splitList } from '../filters/text-pattern.js';
+import { emptyOption, splitList } from '../util/text-pattern.js';
 import { UsageError } from './messages.js';
 
 /** Raw option values as commander hands them over. */

@@ -5,7 +5,7 @@ import { COLUMNS, DEFAULT_COLUMNS, selectColumns, type Column } from '../sinks/c
 import { RECORD_FORMATS, type RecordFormat } from '../sinks/formats.js';
 import { addFormatOptions, formatFromOptions, type RawFormatOptions } from './format-option.js';
 import { UsageError } from './messages.js';
-import { splitList } from '../filters/text-pattern.js';
+import { splitList } from '../util/text-pattern.js';
 
 export interface RawOutputOptions extends RawFormatOptions {
   fields?: string[];

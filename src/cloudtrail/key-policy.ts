@@ -5,7 +5,7 @@
  * does it let in, and how to say it in one line. A policy that does not parse is a value, not an
  * exception: the caller reports it.
  */
-import { describeJsonError } from '../reader/json-error.js';
+import { describeJsonError } from '../util/json-error-text.js';
 import { isObject, type JsonObject } from './record.js';
 
 export interface PolicyCondition {

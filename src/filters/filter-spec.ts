@@ -2,6 +2,7 @@
  * What to keep, as built values: the one thing the filter stage receives. The CLI turns flags into
  * a FilterSpec (src/cli/filter-options.ts); every command shares it.
  */
+import { KMS_SOURCE } from '../cloudtrail/events.js';
 import type { KeyReference } from '../cloudtrail/key-reference.js';
 
 export interface FilterSpec {
@@ -23,8 +24,6 @@ export interface FilterSpec {
   /** Event sources (OR); empty means every source. */
   sources: string[];
 }
-
-export const KMS_SOURCE = 'kms.amazonaws.com';
 
 export function emptyFilterSpec(): FilterSpec {
   return { events: [], users: [], keys: [], regions: [], accounts: [], sourceIps: [], errorCodes: [], sources: [KMS_SOURCE] };

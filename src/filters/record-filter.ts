@@ -10,7 +10,7 @@ import { principalAccount, principalNames } from '../cloudtrail/principal.js';
 import { errorCode, readOnlyFlag, text, type JsonObject } from '../cloudtrail/record.js';
 import type { FilterSpec } from './filter-spec.js';
 import { compileAddressPatterns } from './source-ip.js';
-import { compileTextPatterns, type TextMatcher } from './text-pattern.js';
+import { compileTextPatterns, type TextMatcher } from '../util/text-pattern.js';
 
 export interface RecordFilter {
   /** False when the record cannot match, judging by its hot fields alone. */

@@ -4,6 +4,7 @@
  * column exactly, re-reads the failed slice to find the place. It is loaded only then: most runs
  * never need it, and start-up time counts on small files.
  */
+import { describeJsonError } from '../util/json-error-text.js';
 
 export interface JsonErrorPlace {
   message: string;
@@ -15,14 +16,6 @@ export interface JsonErrorPlace {
   column: number;
 }
 
-export function describeJsonError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  // Drop V8's position suffix and its quotation of the input: log text is never echoed.
-  return message
-    .replace(/, ".*" is not valid JSON$/s, '')
-    .replace(/ in JSON at position \d+.*$/s, '')
-    .replace(/^Verifier (?:cannot parse input|has expected)[: ]*/, '');
-}
 
 /**
  * The place of a JSON.parse failure in `text`: at once when V8 gave a position, otherwise after

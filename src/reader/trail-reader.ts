@@ -8,7 +8,8 @@ import { isUtf8 } from 'node:buffer';
 import { isObject, type JsonObject } from '../cloudtrail/record.js';
 import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
-import { describeJsonError, locateJsonError, type JsonErrorPlace } from './json-error.js';
+import { describeJsonError } from '../util/json-error-text.js';
+import { locateJsonError, type JsonErrorPlace } from './json-error.js';
 import { RecordSplitter, type HotFields, type ResumePoint, type SliceKind, type SlicePlace } from './record-splitter.js';
 import { collectGarbage } from '../util/collect-garbage.js';
 

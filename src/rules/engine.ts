@@ -10,7 +10,7 @@
 import { isoEventTime } from '../cloudtrail/event-time.js';
 import { eventFingerprint } from '../cloudtrail/fingerprint.js';
 import { text, type JsonObject } from '../cloudtrail/record.js';
-import { KMS_SOURCE } from '../filters/filter-spec.js';
+import { KMS_SOURCE } from '../cloudtrail/events.js';
 import { BoundedSet } from './bounded.js';
 import { kmsEvent, type KmsEvent } from './event.js';
 import type { Check, Hit, Rule, RuleSettings } from './rule.js';

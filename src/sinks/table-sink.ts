@@ -3,21 +3,13 @@
  * safe and cut to length). Errors are red; destructive and policy events are yellow.
  */
 import type { ChalkInstance } from 'chalk';
+import { DESTRUCTIVE_OR_POLICY_EVENTS } from '../cloudtrail/events.js';
 import { errorCode, text } from '../cloudtrail/record.js';
 import type { Column } from './columns.js';
 import type { Output } from './output.js';
 import type { RecordSink } from './record-sink.js';
 import { wrappedTable } from './wrapped-table.js';
 
-/** Events that destroy keys, lock users out of them, or widen who may use them. */
-export const DESTRUCTIVE_OR_POLICY_EVENTS = new Set([
-  'ScheduleKeyDeletion',
-  'DisableKey',
-  'PutKeyPolicy',
-  'CreateGrant',
-  'DeleteImportedKeyMaterial',
-  'DisableKeyRotation',
-]);
 
 export function tableSink(out: Output, columns: readonly Column[], color: ChalkInstance): RecordSink {
   const table = wrappedTable(out, columns, color);

@@ -3,7 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import { formatEventTime } from '../cloudtrail/event-time.js';
 import type { TimelineEntry } from './aggregators/timeline.js';
 import type { Output } from './output.js';
-import { DESTRUCTIVE_OR_POLICY_EVENTS } from './table-sink.js';
+import { DESTRUCTIVE_OR_POLICY_EVENTS } from '../cloudtrail/events.js';
 import { remainingWidth, wrappedTable } from './wrapped-table.js';
 
 /** Fixed keys in a fixed order, null when absent, so scripts can rely on the shape. */

@@ -10,7 +10,7 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import type { S3Client as S3ClientType } from '@aws-sdk/client-s3';
-import { compileTextPatterns } from '../filters/text-pattern.js';
+import { compileTextPatterns } from '../util/text-pattern.js';
 import { isTrailFileName } from './expand-paths.js';
 import type { SourceProblem, TrailInput } from './trail-input.js';
 

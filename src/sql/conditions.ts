@@ -11,7 +11,7 @@
 import type { KeyReference } from '../cloudtrail/key-reference.js';
 import { emptyFilterSpec, type FilterSpec } from '../filters/filter-spec.js';
 import { normaliseAddress } from '../filters/source-ip.js';
-import { isGlob } from '../filters/text-pattern.js';
+import { isGlob } from '../util/text-pattern.js';
 import { LIKE_ESCAPE, likePattern, sqlString } from './quote.js';
 
 export interface Dialect {

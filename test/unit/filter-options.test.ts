@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { addFilterOptions, filterSpecFromOptions, type RawFilterOptions } from '../../src/cli/filter-options.js';
 import { UsageError } from '../../src/cli/messages.js';
-import { KMS_SOURCE } from '../../src/filters/filter-spec.js';
+import { KMS_SOURCE } from '../../src/cloudtrail/events.js';
 
 const NOW = Date.UTC(2024, 2, 1, 12, 0, 0); // 2024-03-01T12:00:00Z
 const MINUTE = 60_000;

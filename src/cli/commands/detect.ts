@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { parseDuration } from '../../cloudtrail/event-time.js';
 import { buildRecordFilter } from '../../filters/record-filter.js';
-import { splitList } from '../../filters/text-pattern.js';
+import { splitList } from '../../util/text-pattern.js';
 import { RULES, selectRules } from '../../rules/catalog.js';
 import { DetectionEngine, REORDER_WINDOW } from '../../rules/engine.js';
 import { DEFAULT_SETTINGS, parseSeverity, severityRank, type RuleSettings, type Severity } from '../../rules/rule.js';

@@ -6,7 +6,7 @@
 import { parseEventTime } from '../../cloudtrail/event-time.js';
 import { displayKey, keyReferences } from '../../cloudtrail/key-reference.js';
 import { errorCode, readOnlyFlag, text, type JsonObject } from '../../cloudtrail/record.js';
-import { DESTRUCTIVE_OR_POLICY_EVENTS } from '../table-sink.js';
+import { DESTRUCTIVE_OR_POLICY_EVENTS } from '../../cloudtrail/events.js';
 import { CappedCounter, DISTINCT_CAP } from './capped-counter.js';
 import { compareStamps, isoTime, principalLabel, stampOf, type Stamp } from './event-order.js';
 
