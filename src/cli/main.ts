@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { commanderCommand } from './command.js';
 import { EXIT_INPUT_FAILED, EXIT_USAGE, UsageError } from './messages.js';
 
 function version(): string {
@@ -17,12 +18,12 @@ function version(): string {
  * rules, SQL...), which is a good part of start-up time on a small file.
  */
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  filter: async () => (await import('./commands/filter.js')).filterCommand(),
-  summary: async () => (await import('./commands/summary.js')).summaryCommand(),
-  keys: async () => (await import('./commands/keys.js')).keysCommand(),
-  timeline: async () => (await import('./commands/timeline.js')).timelineCommand(),
-  detect: async () => (await import('./commands/detect.js')).detectCommand(),
-  sql: async () => (await import('./commands/sql.js')).sqlCommand(),
+  filter: async () => commanderCommand((await import('./commands/filter.js')).FILTER),
+  summary: async () => commanderCommand((await import('./commands/summary.js')).SUMMARY),
+  keys: async () => commanderCommand((await import('./commands/keys.js')).KEYS),
+  timeline: async () => commanderCommand((await import('./commands/timeline.js')).TIMELINE),
+  detect: async () => commanderCommand((await import('./commands/detect.js')).DETECT),
+  sql: async () => commanderCommand((await import('./commands/sql.js')).SQL),
 };
 
 /** The program with every command, or only `only` when that names one (the usual case). */

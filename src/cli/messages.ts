@@ -3,7 +3,7 @@
  * `kmstrail:` and names the input and the place (`file:line: ... (byte N)`), like a compiler.
  * A problem with one input never stops the others; the exit code is decided at the end.
  */
-import type { InputFault, SkipReason } from '../reader/trail-reader.js';
+import type { InputFault } from '../reader/trail-record.js';
 import type { SourceProblem } from '../sources/trail-input.js';
 import { terminalSafe } from '../sinks/terminal-safe.js';
 
@@ -18,7 +18,6 @@ export class UsageError extends Error {}
 export class Messages {
   /** Some input could not be fully read: the run ends with exit code 1. */
   inputFailed = false;
-  readonly skipped = new Map<SkipReason, number>();
   private readonly lineListeners: Array<() => void> = [];
 
   constructor(private readonly write: (line: string) => void = (line) => process.stderr.write(line)) {}
@@ -34,10 +33,7 @@ export class Messages {
   }
 
   fault(fault: InputFault): void {
-    if (!fault.warning) {
-      this.inputFailed = true;
-      this.skipped.set(fault.reason, (this.skipped.get(fault.reason) ?? 0) + 1);
-    }
+    if (!fault.warning) this.inputFailed = true;
     let place = fault.file;
     if (fault.line !== undefined) place += `:${fault.line}`;
     if (fault.line !== undefined && fault.column !== undefined) place += `:${fault.column}`;
@@ -46,10 +42,7 @@ export class Messages {
   }
 
   source(problem: SourceProblem): void {
-    if (!problem.warning) {
-      this.inputFailed = true;
-      this.skipped.set('unreadable input', (this.skipped.get('unreadable input') ?? 0) + 1);
-    }
+    if (!problem.warning) this.inputFailed = true;
     this.line(`${problem.label}: ${problem.warning ? 'warning: ' : ''}${problem.message}`);
   }
 }

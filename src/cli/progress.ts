@@ -3,17 +3,16 @@
  * stderr is a terminal and not --quiet, so pipes and CI logs stay clean.
  */
 import { terminalSafe } from '../sinks/terminal-safe.js';
+import type { RunReport } from '../pipeline/run-pipeline.js';
 import type { Messages } from './messages.js';
-import type { PipelineHooks } from './matching-records.js';
-import type { RunSettings } from './run-options.js';
 
 export interface Progress {
-  hooks: PipelineHooks;
+  update: RunReport['progress'];
   stop(): void;
 }
 
-export function progressFor(run: RunSettings, messages: Messages, stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (run.quiet || !stream.isTTY) return { hooks: {}, stop: () => {} };
+export function progressFor(run: { quiet: boolean }, messages: Messages, stream: NodeJS.WriteStream = process.stderr): Progress {
+  if (run.quiet || !stream.isTTY) return { update: undefined, stop: () => {} };
   let last = 0;
   let shown = false;
   const clear = () => {
@@ -22,25 +21,23 @@ export function progressFor(run: RunSettings, messages: Messages, stream: NodeJS
   };
   messages.beforeLine(clear);
   return {
-    hooks: {
-      onProgress(stats, file, fileBytes, fileSize) {
-        const now = Date.now();
-        if (now - last < 100) return;
-        last = now;
-        const seconds = Math.max((now - stats.startedAt) / 1000, 0.001);
-        const mib = stats.bytes / (1 << 20);
-        const safe = terminalSafe(file);
-        const name = safe.length > 40 ? `…${safe.slice(-39)}` : safe;
-        const rate = mib / seconds;
-        let eta = '';
-        if (fileSize && fileBytes !== undefined && fileSize > 0 && rate > 0) {
-          const left = (fileSize - fileBytes) / (1 << 20) / rate;
-          eta = `, ${Math.floor((100 * fileBytes) / fileSize)}% of file, ETA ${left < 60 ? `${left.toFixed(0)}s` : `${(left / 60).toFixed(1)}m`}`;
-        }
-        const line = `${stats.files.toLocaleString('en-US')} file${stats.files === 1 ? '' : 's'}, ${mib.toFixed(1)} MiB, ${stats.records.toLocaleString('en-US')} records, ${stats.matched.toLocaleString('en-US')} matched, ${rate.toFixed(0)} MiB/s${eta}  ${name}`;
-        stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 100) - 1)}`);
-        shown = true;
-      },
+    update(stats, file, fileBytes, fileSize) {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      const seconds = Math.max((now - stats.startedAt) / 1000, 0.001);
+      const mib = stats.bytes / (1 << 20);
+      const safe = terminalSafe(file);
+      const name = safe.length > 40 ? `…${safe.slice(-39)}` : safe;
+      const rate = mib / seconds;
+      let eta = '';
+      if (fileSize && fileBytes !== undefined && fileSize > 0 && rate > 0) {
+        const left = (fileSize - fileBytes) / (1 << 20) / rate;
+        eta = `, ${Math.floor((100 * fileBytes) / fileSize)}% of file, ETA ${left < 60 ? `${left.toFixed(0)}s` : `${(left / 60).toFixed(1)}m`}`;
+      }
+      const line = `${stats.files.toLocaleString('en-US')} file${stats.files === 1 ? '' : 's'}, ${mib.toFixed(1)} MiB, ${stats.records.toLocaleString('en-US')} records, ${stats.matched.toLocaleString('en-US')} matched, ${rate.toFixed(0)} MiB/s${eta}  ${name}`;
+      stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 100) - 1)}`);
+      shown = true;
     },
     stop: clear,
   };

@@ -3,6 +3,7 @@
  * fields the splitter reads from raw bytes, so most records are rejected before they are parsed.
  * The pre-check may only say "cannot match": everything it passes still goes through `matches`.
  */
+import type { HotField, Prefilter } from '../reader/read-options.js';
 import type { HotFields } from '../reader/record-splitter.js';
 import { parseEventTime } from '../cloudtrail/event-time.js';
 import { keyReferences, sameKey } from '../cloudtrail/key-reference.js';
@@ -15,10 +16,8 @@ import { compileTextPatterns, type TextMatcher } from '../util/text-pattern.js';
 export interface RecordFilter {
   /** False when the record cannot match, judging by its hot fields alone. */
   prefilter(hot: HotFields): boolean;
-  /** The same judgment on one hot field, as the splitter reads it. */
-  prefilterField(field: keyof HotFields, value: string): boolean;
-  /** The hot fields that can rule a record out (the splitter skips the others). */
-  readonly prefilterFields: ReadonlyArray<keyof HotFields>;
+  /** The same judgment one hot field at a time, for a reader; undefined when none can rule a record out. */
+  readonly hot: Prefilter | undefined;
   matches(record: JsonObject): boolean;
   /** True when `matches` accepts every record (lets readers skip work). */
   readonly acceptsAll: boolean;
@@ -85,7 +84,7 @@ export function buildRecordFilter(spec: FilterSpec): RecordFilter {
     return true;
   };
 
-  const prefilterField = (field: keyof HotFields, value: string) => {
+  const prefilterField = (field: HotField, value: string) => {
     if (field === 'eventSource') return !sourceMatch || sourceMatch(value);
     if (field === 'eventName') return !eventMatch || eventMatch(value);
     if (!timeBounded) return true;
@@ -98,10 +97,11 @@ export function buildRecordFilter(spec: FilterSpec): RecordFilter {
     (hot.eventName === undefined || prefilterField('eventName', hot.eventName)) &&
     (hot.eventTime === undefined || prefilterField('eventTime', hot.eventTime));
 
-  const prefilterFields: Array<keyof HotFields> = [];
-  if (sourceMatch) prefilterFields.push('eventSource');
-  if (eventMatch) prefilterFields.push('eventName');
-  if (timeBounded) prefilterFields.push('eventTime');
+  const fields: HotField[] = [];
+  if (sourceMatch) fields.push('eventSource');
+  if (eventMatch) fields.push('eventName');
+  if (timeBounded) fields.push('eventTime');
+  const hot = fields.length > 0 ? { fields, accept: prefilterField } : undefined;
 
-  return { prefilter, prefilterField, prefilterFields, matches, acceptsAll: checks.length === 0, spec };
+  return { prefilter, hot, matches, acceptsAll: checks.length === 0, spec };
 }

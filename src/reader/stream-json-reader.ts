@@ -3,8 +3,10 @@
  * independent implementation of the same shapes, so each reader keeps the other honest in the
  * differential tests (`--reader stream-json` selects it on the command line).
  *
- * Same interface as `readTrail`: records in input order, faults to `onFault`. It has no byte
- * positions for records (the parser gives none), and a syntax error ends the input.
+ * Same interface as `readTrail` (TrailReader): records in input order, faults to `onFault`,
+ * progress to `onProgress`. It has no byte positions for records (the parser gives none), and a
+ * syntax error ends the input. A prefilter is not needed for correctness and is not used: every
+ * record is assembled anyway, and the filter judges it whole.
  */
 import { Readable } from 'node:stream';
 import Assembler from 'stream-json/assembler.js';
@@ -12,8 +14,10 @@ import { parser } from 'stream-json/parser.js';
 import type { Token } from 'stream-json/parser.js';
 import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
-import { unwrapValue, type ReadOptions, type TrailRecord } from './trail-reader.js';
+import { unwrapValue } from './trail-reader.js';
+import type { ReadOptions } from './read-options.js';
 import type { SliceKind } from './record-splitter.js';
+import type { TrailRecord } from './trail-record.js';
 import { Wakeup } from '../util/wakeup.js';
 
 export async function* readTrailWithStreamJson(input: TrailInput, options: ReadOptions): AsyncGenerator<TrailRecord[]> {
@@ -21,7 +25,9 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   let delivered = 0;
   const bytes = Readable.from(
     (async function* () {
-      for await (const chunk of decodedChunks(input)) {
+      for await (const chunk of decodedChunks(input, () => {
+        gzipped = true;
+      })) {
         delivered += chunk.length;
         yield chunk;
       }
@@ -39,8 +45,16 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   let asmKind: SliceKind = 'top';
   let sawValue = false;
   let batch: TrailRecord[] = [];
+  /** Values seen since the last progress report, records or not (as the splitter counts them). */
+  let seen = 0;
+  let gzipped = false;
+  const progress = () => {
+    options.onProgress?.({ records: seen, bytes: delivered, gzipped });
+    seen = 0;
+  };
 
   const emit = (value: unknown, kind: SliceKind) => {
+    seen++;
     const { record, problem } = unwrapValue(value, kind);
     if (problem || !record) {
       const [reason, message] = problem ?? ['not an object', 'skipped'];
@@ -133,6 +147,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       if (batch.length > 0) {
         const out = batch;
         batch = [];
+        progress();
         yield out;
         if (tokens.isPaused()) tokens.resume();
         continue;
@@ -142,6 +157,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       await wakeup.wait();
     }
   } catch (error) {
+    progress();
     if (batch.length > 0) yield batch;
     batch = [];
     const message = error instanceof ReadFault ? error.message : `malformed JSON (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
@@ -152,6 +168,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     tokens.destroy();
     bytes.destroy();
   }
+  progress();
   if (batch.length > 0) yield batch;
   if (!sawValue) options.onFault({ file, message: delivered === 0 ? 'empty input' : 'no JSON value (only whitespace)', reason: 'empty input' });
 }

@@ -10,90 +10,19 @@ import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { describeJsonError } from '../util/json-error-text.js';
 import { locateJsonError, type JsonErrorPlace } from './json-error.js';
-import { RecordSplitter, type HotFields, type ResumePoint, type SliceKind, type SlicePlace } from './record-splitter.js';
+import { RecordSplitter, type ResumePoint, type SliceKind, type SlicePlace } from './record-splitter.js';
+import type { ReadOptions } from './read-options.js';
+import type { TrailPartOptions } from './trail-part.js';
+import { HUGE_RECORD_BYTES, type InputFault, type SkipReason, type TrailRecord } from './trail-record.js';
 import { collectGarbage } from '../util/collect-garbage.js';
-
-/** One record, and where it came from. The interface between the reader and everything after it. */
-export interface TrailRecord {
-  record: JsonObject;
-  /** The record's JSON text exactly as in the input, when it sat on one line; else undefined. */
-  raw: string | undefined;
-  /** The record's JSON text when it spanned lines (pretty-printed), kept for `recordJson`. */
-  multiline?: string;
-  file: string;
-  offset: number;
-  line: number;
-  /** At least HUGE_RECORD_BYTES: whoever is done with its batch should collect garbage. */
-  huge?: true;
-}
-
-/** Why a record or an input was not (fully) read. Counted in --stats. */
-export type SkipReason =
-  | 'malformed JSON'
-  | 'not an object'
-  | 'not a CloudTrail record'
-  | 'unreadable input'
-  | 'truncated or corrupt input'
-  | 'empty input'
-  | 'invalid UTF-8';
-
-export interface InputFault {
-  file: string;
-  message: string;
-  offset?: number;
-  line?: number;
-  column?: number;
-  reason: SkipReason;
-  /** A warning keeps the record (or the run) and does not fail the exit code. */
-  warning?: boolean;
-}
-
-export interface ReadOptions {
-  /** Hot-field pre-check: false means the record cannot match, so it is not even parsed. */
-  prefilter?: (field: keyof HotFields, value: string) => boolean;
-  /** The fields `prefilter` judges; others are not even looked at. Default: all. */
-  prefilterFields?: ReadonlyArray<keyof HotFields>;
-  onFault: (fault: InputFault) => void;
-  /** After the first fault, emit nothing more from this input (--strict). */
-  stopOnFault?: boolean;
-  /**
-   * Records seen since the last call (parsed or not) and decoded bytes so far, for --stats and the
-   * progress bar; `gzipped` says the decoded size is not the stored size.
-   */
-  onProgress?: (records: number, bytes: number, gzipped: boolean) => void;
-  /**
-   * Read from a record in the middle of the input, not from its start: the splitter starts at
-   * `point` (see `RecordSplitter.resume`). The input's own bytes begin at `inputOffset` of the file
-   * (0 for the whole file: the bytes before the point are then skipped unread).
-   */
-  resume?: { point: ResumePoint; inputOffset: number };
-  /**
-   * Asked about each record of `HUGE_RECORD_BYTES` or more before it is decoded; true stops reading
-   * right there, and the record is left to whoever resumes from `point`. A worker thread hands
-   * such records back to the main thread: there they are decoded once, not also copied across.
-   */
-  handBack?: (point: ResumePoint) => boolean;
-  /** The size from which `handBack` is asked (default HUGE_RECORD_BYTES); tests use 0. */
-  handBackBytes?: number;
-  /** Where the first part of a split file ends: see `SplitPoint`. */
-  splitAt?: SplitPoint;
-}
-
-/**
- * A byte offset where another thread may have taken over reading the file. When the splitter
- * reaches it, `handOver` is told whether the bytes so far end between two records (and the line
- * there); if it returns true, reading stops at that offset, otherwise it goes on to the end.
- */
-export interface SplitPoint {
-  offset: number;
-  handOver(betweenRecords: boolean, line: number): boolean;
-}
-
-/** A record this big is a rare outlier (a huge key policy): it gets memory care of its own. */
-export const HUGE_RECORD_BYTES = 4 << 20;
 
 /** Counts faults per input so a file of garbage cannot flood the terminal. */
 const MAX_FAULTS_SHOWN_PER_INPUT = 20;
+
+/** A fault's message as --strict tells it: `...; record skipped` becomes `...; stopped here (--strict)`. */
+export function stoppedHere(message: string): string {
+  return `${message.replace(/; (?:record )?skipped$/, '')}; stopped here (--strict)`;
+}
 
 /** What a parsed slice turned out to be: the record inside it, or why there is none. */
 export function unwrapValue(value: unknown, kind: SliceKind): { record?: JsonObject; raw?: string | null; problem?: [SkipReason, string] } {
@@ -133,9 +62,10 @@ export function unwrapValue(value: unknown, kind: SliceKind): { record?: JsonObj
 
 /**
  * Reads one input. Yields records in batches (one per chunk of input) to keep per-record overhead
- * low; faults go to `onFault`, and reading continues wherever the input allows.
+ * low; faults go to `onFault`, and reading continues wherever the input allows. `part` is for the
+ * pipeline's parallel strategies only (see trail-part.ts).
  */
-export async function* readTrail(input: TrailInput, options: ReadOptions): AsyncGenerator<TrailRecord[]> {
+export async function* readTrail(input: TrailInput, options: ReadOptions, part: TrailPartOptions = {}): AsyncGenerator<TrailRecord[]> {
   const file = input.label;
   let faults = 0;
   let records = 0;
@@ -155,6 +85,8 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
   };
   const deliver = (fault: Omit<InputFault, 'file'>) => {
     faults++;
+    // With --strict the fault ends the run: the message must not say the reading went on past it.
+    if (options.stopOnFault && !fault.warning) fault = { ...fault, message: stoppedHere(fault.message) };
     if (faults <= MAX_FAULTS_SHOWN_PER_INPUT) options.onFault({ file, ...fault });
     else if (faults === MAX_FAULTS_SHOWN_PER_INPUT + 1) {
       options.onFault({ file, message: 'more problems in this input are not shown', reason: fault.reason, warning: true });
@@ -162,11 +94,12 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
   };
   let batch: TrailRecord[] = [];
   let isGzipped = false;
+  const prefilter = options.prefilter;
 
-  const handBackBytes = options.handBackBytes ?? HUGE_RECORD_BYTES;
-  /** Offers a huge record to `options.handBack`; true (reading stops here) when it was taken. */
+  const handBackBytes = part.handBackBytes ?? HUGE_RECORD_BYTES;
+  /** Offers a huge record to `part.handBack`; true (reading stops here) when it was taken. */
   const handBack = (point: ResumePoint): boolean => {
-    if (halted || !options.handBack?.(point)) return false;
+    if (halted || !part.handBack?.(point)) return false;
     halted = true;
     return true;
   };
@@ -227,10 +160,10 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
       if (huge) entry.huge = true;
       batch.push(entry);
     },
-    accept: options.prefilter,
-    acceptFields: options.prefilterFields,
+    accept: prefilter && ((field, value) => prefilter.accept(field, value)),
+    acceptFields: prefilter?.fields,
     // A huge record is handed back as soon as it is seen to be huge, before its bytes pile up.
-    handBack: options.handBack ? handBack : undefined,
+    handBack: part.handBack ? handBack : undefined,
     handBackBytes,
     rejected() {
       records++;
@@ -241,11 +174,11 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
   });
 
   let skip = 0;
-  if (options.resume) {
-    splitter.resume(options.resume.point);
-    skip = options.resume.point.offset - options.resume.inputOffset;
+  if (part.resume) {
+    splitter.resume(part.resume.point);
+    skip = part.resume.point.offset - part.resume.inputOffset;
   }
-  let split = options.splitAt;
+  let split = part.splitAt;
   let handedOver = false;
 
   try {
@@ -271,7 +204,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
         splitter.push(chunk);
       }
       if (queued.length > 0) await flushFaults();
-      options.onProgress?.(records, splitter.offset, isGzipped);
+      options.onProgress?.({ records, bytes: splitter.offset, gzipped: isGzipped });
       records = 0;
       if (batch.length > 0) {
         const out = batch;
@@ -296,7 +229,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions): Async
   }
   splitter.end();
   await flushFaults();
-  options.onProgress?.(records, splitter.offset, isGzipped);
+  options.onProgress?.({ records, bytes: splitter.offset, gzipped: isGzipped });
   if (batch.length > 0) yield batch;
   if (!splitter.sawValue && faults === 0) {
     report({ message: splitter.offset === 0 ? 'empty input' : 'no JSON value (only whitespace)', reason: 'empty input' });

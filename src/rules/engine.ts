@@ -11,6 +11,7 @@ import { isoEventTime } from '../cloudtrail/event-time.js';
 import { eventFingerprint } from '../cloudtrail/fingerprint.js';
 import { text, type JsonObject } from '../cloudtrail/record.js';
 import { KMS_SOURCE } from '../cloudtrail/events.js';
+import { Heap } from '../util/heap.js';
 import { BoundedSet } from './bounded.js';
 import { kmsEvent, type KmsEvent } from './event.js';
 import type { Check, Hit, Rule, RuleSettings } from './rule.js';
@@ -25,48 +26,6 @@ interface Queued {
 
 const before = (a: Queued, b: Queued) => a.time < b.time || (a.time === b.time && a.seq < b.seq);
 
-/** A binary min-heap on (time, arrival). */
-class EventHeap {
-  private readonly items: Queued[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  push(item: Queued): void {
-    const items = this.items;
-    items.push(item);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(items[i], items[parent])) break;
-      [items[i], items[parent]] = [items[parent], items[i]];
-      i = parent;
-    }
-  }
-
-  pop(): Queued | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let min = i;
-        if (l < items.length && before(items[l], items[min])) min = l;
-        if (r < items.length && before(items[r], items[min])) min = r;
-        if (min === i) break;
-        [items[i], items[min]] = [items[min], items[i]];
-        i = min;
-      }
-    }
-    return top;
-  }
-}
-
 export interface EngineStats {
   /** KMS records given to the rules. */
   events: number;
@@ -80,7 +39,7 @@ export interface EngineStats {
 export class DetectionEngine {
   readonly stats: EngineStats = { events: 0, duplicates: 0, ignored: 0, hits: 0 };
   private readonly checks: Array<[Rule, Check]>;
-  private readonly heap = new EventHeap();
+  private readonly heap = new Heap<Queued>(before);
   private readonly seen: BoundedSet<string>;
   private seq = 0;
 

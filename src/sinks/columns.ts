@@ -6,7 +6,7 @@ import { formatEventTime } from '../cloudtrail/event-time.js';
 import { displayKey } from '../cloudtrail/key-reference.js';
 import { shortPrincipal } from '../cloudtrail/principal.js';
 import { errorCode, text, type JsonObject } from '../cloudtrail/record.js';
-import type { TrailRecord } from '../reader/trail-reader.js';
+import type { TrailRecord } from '../reader/trail-record.js';
 
 export interface Column {
   id: string;

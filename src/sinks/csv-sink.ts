@@ -1,6 +1,6 @@
 import type { Column } from './columns.js';
 import type { Output } from './output.js';
-import type { RecordSink } from './record-sink.js';
+import type { RecordSink } from './sink.js';
 import { csvCell } from './terminal-safe.js';
 
 /** RFC 4180 csv with a header row; cells are terminal- and formula-safe. */

@@ -4,8 +4,10 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { formatEventTime } from '../cloudtrail/event-time.js';
+import { DetectionEngine } from '../rules/engine.js';
 import type { Hit, Rule, RuleSettings, Severity } from '../rules/rule.js';
 import type { Output } from './output.js';
+import { defineFormats, type FormatContext, type RecordSink } from './sink.js';
 import { remainingWidth, wrappedTable } from './wrapped-table.js';
 
 export interface HitSink {
@@ -37,7 +39,8 @@ function painter(color: ChalkInstance, severity: Severity): ((s: string) => stri
   return severity === 'high' ? color.red : severity === 'medium' ? color.yellow : undefined;
 }
 
-export const HIT_FORMATS = {
+/** Hit printers, one per format: hits as they are found to text. */
+export const HIT_PRINTERS = {
   table(out: Output, color: ChalkInstance, terminalColumns?: number): HitSink {
     const table = wrappedTable(
       out,
@@ -78,7 +81,45 @@ export const HIT_FORMATS = {
   },
 } satisfies Record<string, (out: Output, color: ChalkInstance, terminalColumns?: number) => HitSink>;
 
-export type HitFormat = keyof typeof HIT_FORMATS;
+export interface DetectSettings {
+  rules: readonly Rule[];
+  settings: RuleSettings;
+  /** Told of each hit before it is printed (`--fail-on` watches them). */
+  onHit?(hit: Hit): void;
+}
+
+/** Feeds every record to the detection engine; prints its hits as they come, in time order. */
+function detectionSink(printer: (typeof HIT_PRINTERS)[keyof typeof HIT_PRINTERS]) {
+  return ({ out, color, columns }: FormatContext, { rules, settings, onHit }: DetectSettings): RecordSink => {
+    const hits = printer(out, color, columns);
+    const engine = new DetectionEngine(rules, settings, (hit) => {
+      onHit?.(hit);
+      hits.write(hit);
+    });
+    return {
+      write: (record) => engine.feed(record.record, record),
+      end() {
+        engine.end();
+        hits.end();
+        const e = engine.stats;
+        return {
+          stats: [
+            `detect: ${rules.length} rules, ${e.events.toLocaleString('en-US')} KMS events judged, ` +
+              `${e.duplicates.toLocaleString('en-US')} duplicate records dropped, ${e.hits.toLocaleString('en-US')} hits`,
+          ],
+        };
+      },
+    };
+  };
+}
+
+export const DETECT_FORMATS = defineFormats<DetectSettings>()({
+  table: detectionSink(HIT_PRINTERS.table),
+  json: detectionSink(HIT_PRINTERS.json),
+  jsonl: detectionSink(HIT_PRINTERS.jsonl),
+});
+
+export type HitFormat = keyof typeof DETECT_FORMATS;
 
 function ruleObject(r: Rule, settings: RuleSettings) {
   return { id: r.id, severity: r.severity, title: r.title, description: r.description, defaults: r.defaults?.(settings) ?? null };

@@ -1,5 +1,6 @@
 import type { Output } from './output.js';
-import { writeRecordJson, type RecordSink } from './record-sink.js';
+import { writeRecordJson } from './record-json.js';
+import type { RecordSink } from './sink.js';
 
 /** One JSON array of the records, streamed element by element (never held whole). */
 export function jsonSink(out: Output): RecordSink {

@@ -1,5 +1,6 @@
 import type { Output } from './output.js';
-import { writeRecordJson, type RecordSink } from './record-sink.js';
+import { writeRecordJson } from './record-json.js';
+import type { RecordSink } from './sink.js';
 
 /** One record per line, compact, byte-faithful where possible: made for `| jq`. */
 export function jsonlSink(out: Output): RecordSink {

@@ -4,13 +4,15 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { formatEventTime } from '../cloudtrail/event-time.js';
-import type { InventoryResult, KeyRow } from './aggregators/key-inventory.js';
+import type { KeyReference } from '../cloudtrail/key-reference.js';
+import { KeyInventory, selectKeys, type InventoryResult, type KeyRow } from './aggregators/key-inventory.js';
 import { stableJson } from './aggregators/stable-json.js';
 import type { Output } from './output.js';
+import { defineFormats, type FormatContext, type InputTotals, type RecordSink } from './sink.js';
 import { fit, newTable } from './summary-format.js';
 
 export interface KeyDocument extends InventoryResult {
-  input: { files: number; recordsRead: number };
+  input: InputTotals;
 }
 
 export interface KeyPrintOptions {
@@ -102,24 +104,53 @@ function detailTable(out: Output, r: KeyRow, color: ChalkInstance): void {
   out.write(table.toString() + '\n');
 }
 
-export const KEY_FORMATS = {
-  table(out: Output, doc: KeyDocument, { detail, color }: KeyPrintOptions) {
-    if (doc.keys.length === 0) {
-      out.write(color.dim(detail ? '(no key matches --key)' : '(no keys in the matching records)') + '\n');
-      return;
-    }
-    if (!detail) return inventoryTable(out, doc.keys, color);
-    doc.keys.forEach((row, i) => {
-      if (i > 0) out.write('\n');
-      detailTable(out, row, color);
-    });
-  },
-  json(out: Output, doc: KeyDocument) {
-    out.write(stableJson(doc, 2) + '\n');
-  },
-  jsonl(out: Output, doc: KeyDocument) {
+function printTable(out: Output, doc: KeyDocument, { detail, color }: KeyPrintOptions): void {
+  if (doc.keys.length === 0) {
+    out.write(color.dim(detail ? '(no key matches --key)' : '(no keys in the matching records)') + '\n');
+    return;
+  }
+  if (!detail) return inventoryTable(out, doc.keys, color);
+  doc.keys.forEach((row, i) => {
+    if (i > 0) out.write('\n');
+    detailTable(out, row, color);
+  });
+}
+
+export interface KeySettings {
+  /** `keys --key`: the keys to show, every field of each; empty shows them all, one row each. */
+  selected: readonly KeyReference[];
+}
+
+/** Builds the inventory from every record; prints the chosen keys at the end. */
+function inventorySink(print: (out: Output, doc: KeyDocument, options: KeyPrintOptions) => void) {
+  return ({ out, color }: FormatContext, { selected }: KeySettings): RecordSink => {
+    const inventory = new KeyInventory();
+    return {
+      write: (record) => inventory.add(record.record),
+      end(totals) {
+        const result = inventory.result();
+        const keys = selected.length > 0 ? selectKeys(result.keys, selected) : result.keys;
+        print(out, { ...result, keys, input: totals }, { detail: selected.length > 0, color });
+        const warnings: string[] = [];
+        const untracked = result.untracked.keyRecords + result.untracked.aliasRecords;
+        if (untracked > 0) {
+          warnings.push(`warning: more than ${result.caps.keys.toLocaleString('en-US')} keys or aliases: ${untracked.toLocaleString('en-US')} records name only keys beyond the cap and are not counted`);
+        }
+        if (result.principalsCapped) {
+          warnings.push(`warning: some keys have more than ${result.caps.principalsPerKey.toLocaleString('en-US')} distinct principals: their lists are incomplete (marked capped)`);
+        }
+        return { warnings };
+      },
+    };
+  };
+}
+
+export const KEY_FORMATS = defineFormats<KeySettings>()({
+  table: inventorySink(printTable),
+  json: inventorySink((out, doc) => out.write(stableJson(doc, 2) + '\n')),
+  jsonl: inventorySink((out, doc) => {
     for (const row of doc.keys) out.write(stableJson(row) + '\n');
-  },
-} satisfies Record<string, (out: Output, doc: KeyDocument, options: KeyPrintOptions) => void>;
+  }),
+});
 
 export type KeyFormat = keyof typeof KEY_FORMATS;

@@ -3,12 +3,13 @@ import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { formatEventTime } from '../cloudtrail/event-time.js';
 import { stableJson } from './aggregators/stable-json.js';
-import type { SummaryResult, TopTable } from './aggregators/summary.js';
+import { SummaryAggregator, type SummaryResult, type TopTable } from './aggregators/summary.js';
 import type { Output } from './output.js';
+import { defineFormats, type FormatContext, type InputTotals, type RecordSink } from './sink.js';
 import { terminalSafe } from './terminal-safe.js';
 
 export interface SummaryDocument extends SummaryResult {
-  input: { files: number; recordsRead: number };
+  input: InputTotals;
   top: number;
 }
 
@@ -57,47 +58,69 @@ function printTop(out: Output, title: string, header: string, t: TopTable, cap: 
   }
 }
 
-export const SUMMARY_FORMATS = {
-  table(out: Output, doc: SummaryDocument, color: ChalkInstance) {
-    const matched = doc.records;
-    out.write(`${color.bold('files')} ${count(doc.input.files)}   ${color.bold('records read')} ${count(doc.input.recordsRead)}   ${color.bold('matched')} ${count(matched)}\n`);
-    if (matched === 0) {
-      out.write(color.dim('(no matching records)') + '\n');
-      return;
-    }
-    const { first, last, unreadable } = doc.timeSpan;
-    const span = first !== null && last !== null ? `${formatEventTime(first)} → ${formatEventTime(last)}` : 'unknown';
-    out.write(`${color.bold('time span')} ${span}${unreadable ? ` (${count(unreadable)} records without a readable eventTime)` : ''}\n`);
-    const share = (n: number) => `${count(n)} (${percent(n / matched)})`;
-    out.write(
-      `${color.bold('read-only')} ${share(doc.readOnly.readOnly)}   ${color.bold('mutating')} ${share(doc.readOnly.mutating)}` +
-        (doc.readOnly.unknown ? `   ${color.bold('not marked')} ${share(doc.readOnly.unknown)}` : '') +
-        `   ${color.bold('errors')} ${share(doc.errors)}\n`,
-    );
-    for (const [field, title, header] of TOP_TABLES) {
-      printTop(out, title, header, doc[field], doc.caps.distinctValues, color);
-    }
+function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance): void {
+  const matched = doc.records;
+  out.write(`${color.bold('files')} ${count(doc.input.files)}   ${color.bold('records read')} ${count(doc.input.recordsRead)}   ${color.bold('matched')} ${count(matched)}\n`);
+  if (matched === 0) {
+    out.write(color.dim('(no matching records)') + '\n');
+    return;
+  }
+  const { first, last, unreadable } = doc.timeSpan;
+  const span = first !== null && last !== null ? `${formatEventTime(first)} → ${formatEventTime(last)}` : 'unknown';
+  out.write(`${color.bold('time span')} ${span}${unreadable ? ` (${count(unreadable)} records without a readable eventTime)` : ''}\n`);
+  const share = (n: number) => `${count(n)} (${percent(n / matched)})`;
+  out.write(
+    `${color.bold('read-only')} ${share(doc.readOnly.readOnly)}   ${color.bold('mutating')} ${share(doc.readOnly.mutating)}` +
+      (doc.readOnly.unknown ? `   ${color.bold('not marked')} ${share(doc.readOnly.unknown)}` : '') +
+      `   ${color.bold('errors')} ${share(doc.errors)}\n`,
+  );
+  for (const [field, title, header] of TOP_TABLES) {
+    printTop(out, title, header, doc[field], doc.caps.distinctValues, color);
+  }
 
-    const d = doc.destructiveOrPolicy;
-    out.write(`\n${color.bold('destructive and policy events')} (${count(d.total)})\n`);
-    if (d.listed.length === 0) {
-      out.write(color.dim('(none)') + '\n');
-      return;
-    }
-    const table = newTable(['time (UTC)', 'event', 'principal', 'key', 'region', 'source IP', 'error'], color);
-    for (const e of d.listed) {
-      const cells = [formatEventTime(e.time ?? ''), e.event, e.principal, e.key, e.region, e.sourceIp, e.error ?? ''].map(fit);
-      const paint = e.error ? color.red : color.yellow;
-      table.push(cells.map((c) => paint(c)));
-    }
-    out.write(table.toString() + '\n');
-    if (d.omitted > 0) {
-      out.write(color.yellow(`only the earliest ${count(d.listed.length)} are listed; ${count(d.omitted)} more (kmstrail filter --event <name> shows them all)`) + '\n');
-    }
-  },
-  json(out: Output, doc: SummaryDocument) {
-    out.write(stableJson(doc, 2) + '\n');
-  },
-} satisfies Record<string, (out: Output, doc: SummaryDocument, color: ChalkInstance) => void>;
+  const d = doc.destructiveOrPolicy;
+  out.write(`\n${color.bold('destructive and policy events')} (${count(d.total)})\n`);
+  if (d.listed.length === 0) {
+    out.write(color.dim('(none)') + '\n');
+    return;
+  }
+  const table = newTable(['time (UTC)', 'event', 'principal', 'key', 'region', 'source IP', 'error'], color);
+  for (const e of d.listed) {
+    const cells = [formatEventTime(e.time ?? ''), e.event, e.principal, e.key, e.region, e.sourceIp, e.error ?? ''].map(fit);
+    const paint = e.error ? color.red : color.yellow;
+    table.push(cells.map((c) => paint(c)));
+  }
+  out.write(table.toString() + '\n');
+  if (d.omitted > 0) {
+    out.write(color.yellow(`only the earliest ${count(d.listed.length)} are listed; ${count(d.omitted)} more (kmstrail filter --event <name> shows them all)`) + '\n');
+  }
+}
+
+export interface SummarySettings {
+  /** Rows in each top table. */
+  top: number;
+}
+
+/** Counts every record as it comes; prints the document at the end. */
+function summarySink(print: (out: Output, doc: SummaryDocument, color: ChalkInstance) => void) {
+  return ({ out, color }: FormatContext, { top }: SummarySettings): RecordSink => {
+    const summary = new SummaryAggregator();
+    return {
+      write: (record) => summary.add(record.record),
+      end(totals) {
+        const result = summary.result(top);
+        const tables = [result.eventNames, result.principals, result.keys, result.sourceIps, result.regions, result.errorCodes];
+        print(out, { ...result, input: totals, top }, color);
+        if (!tables.some((t) => t.capped)) return;
+        return { warnings: [`warning: more than ${result.caps.distinctValues.toLocaleString('en-US')} distinct values in a table: later new values are counted as (other)`] };
+      },
+    };
+  };
+}
+
+export const SUMMARY_FORMATS = defineFormats<SummarySettings>()({
+  table: summarySink(printTable),
+  json: summarySink((out, doc) => out.write(stableJson(doc, 2) + '\n')),
+});
 
 export type SummaryFormat = keyof typeof SUMMARY_FORMATS;

@@ -7,7 +7,7 @@ import { DESTRUCTIVE_OR_POLICY_EVENTS } from '../cloudtrail/events.js';
 import { errorCode, text } from '../cloudtrail/record.js';
 import type { Column } from './columns.js';
 import type { Output } from './output.js';
-import type { RecordSink } from './record-sink.js';
+import type { RecordSink } from './sink.js';
 import { wrappedTable } from './wrapped-table.js';
 
 

@@ -1,9 +1,10 @@
 /** Printing a timeline: table (the human view), json (one array) or jsonl (one entry per line). */
 import type { ChalkInstance } from 'chalk';
 import { formatEventTime } from '../cloudtrail/event-time.js';
-import type { TimelineEntry } from './aggregators/timeline.js';
+import { Timeline, type TimelineEntry } from './aggregators/timeline.js';
 import type { Output } from './output.js';
 import { DESTRUCTIVE_OR_POLICY_EVENTS } from '../cloudtrail/events.js';
+import { defineFormats, type FormatContext, type RecordSink } from './sink.js';
 import { remainingWidth, wrappedTable } from './wrapped-table.js';
 
 /** Fixed keys in a fixed order, null when absent, so scripts can rely on the shape. */
@@ -22,7 +23,8 @@ export function timelineEntryJson(e: TimelineEntry): string {
   });
 }
 
-export const TIMELINE_FORMATS = {
+/** The timeline's printers, one per format: entries in time order to text. */
+export const TIMELINE_PRINTERS = {
   table(out: Output, entries: readonly TimelineEntry[], color: ChalkInstance, terminalColumns?: number) {
     const table = wrappedTable(
       out,
@@ -51,5 +53,27 @@ export const TIMELINE_FORMATS = {
     for (const e of entries) out.write(timelineEntryJson(e) + '\n');
   },
 } satisfies Record<string, (out: Output, entries: readonly TimelineEntry[], color: ChalkInstance, terminalColumns?: number) => void>;
+
+type TimelinePrinter = (typeof TIMELINE_PRINTERS)[keyof typeof TIMELINE_PRINTERS];
+
+/** Collects the events as short lines; prints them in time order at the end. */
+function timelineSink(print: TimelinePrinter) {
+  return ({ out, color, columns }: FormatContext): RecordSink => {
+    const timeline = new Timeline();
+    return {
+      write: (record) => timeline.add(record.record),
+      end() {
+        print(out, timeline.entries(), color, columns);
+        return { stats: [`timeline: ${timeline.size} events, ${timeline.duplicates} duplicate records dropped`] };
+      },
+    };
+  };
+}
+
+export const TIMELINE_FORMATS = defineFormats<unknown>()({
+  table: timelineSink(TIMELINE_PRINTERS.table),
+  jsonl: timelineSink(TIMELINE_PRINTERS.jsonl),
+  json: timelineSink(TIMELINE_PRINTERS.json),
+});
 
 export type TimelineFormat = keyof typeof TIMELINE_FORMATS;

@@ -11,7 +11,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { S3Client as S3ClientType } from '@aws-sdk/client-s3';
 import { compileTextPatterns } from '../util/text-pattern.js';
-import { isTrailFileName } from './expand-paths.js';
+import { isTrailFileName } from './trail-file-name.js';
 import type { SourceProblem, TrailInput } from './trail-input.js';
 
 export interface S3Location {

@@ -38,17 +38,3 @@ export function compileTextPatterns(patterns: readonly string[]): TextMatcher {
   if (globs.length === 0) return literal;
   return (value) => literal(value) || globs.some((g) => g.test(value));
 }
-
-/** Splits repeated and comma-separated option values: `--event A,B --event C` → [A, B, C]. */
-export function splitList(values: readonly string[] | undefined): string[] {
-  if (!values) return [];
-  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
-}
-
-/**
- * Like splitList, but an option given with nothing in it is an error, not "no filter": a shell's
- * `--key "$UNSET"` must not silently select everything. Returns the empty option's values.
- */
-export function emptyOption(values: readonly string[] | undefined): boolean {
-  return values !== undefined && values.length > 0 && splitList(values).length === 0;
-}

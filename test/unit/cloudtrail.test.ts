@@ -5,7 +5,7 @@ import { displayKey, keyReferences, parseKeyReference, sameKey } from '../../src
 import { principalAccount, principalNames, shortPrincipal } from '../../src/cloudtrail/principal.js';
 import { errorCode, readOnlyFlag, type JsonObject } from '../../src/cloudtrail/record.js';
 import { COLUMNS, selectColumns } from '../../src/sinks/columns.js';
-import type { TrailRecord } from '../../src/reader/trail-reader.js';
+import type { TrailRecord } from '../../src/reader/trail-record.js';
 import { derive, fixtureFiles, loadRecords, pick, K, P, UG, DDB, TS, ZM, SM, KEY_1234, KEY_0987, ARN_1234, ARN_0987, MRK } from './fixtures.js';
 
 describe('parseKeyReference', () => {

@@ -4,7 +4,8 @@
  */
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { addFilterOptions, filterSpecFromOptions, type RawFilterOptions } from '../../src/cli/filter-options.js';
+import { FILTER_OPTIONS, filterSpecFromOptions, type RawFilterOptions } from '../../src/cli/options/filter-options.js';
+import { addOptions } from '../../src/cli/options/option-table.js';
 import { UsageError } from '../../src/cli/messages.js';
 import { KMS_SOURCE } from '../../src/cloudtrail/events.js';
 
@@ -26,7 +27,7 @@ function usageError(options: RawFilterOptions): UsageError {
 
 /** Parses argv with the real commander declarations, then builds the spec. */
 function specFromArgv(...argv: string[]) {
-  const command = addFilterOptions(new Command()).exitOverride();
+  const command = addOptions(new Command(), FILTER_OPTIONS).exitOverride();
   command.parse(['node', 'kmstrail', ...argv]);
   return filterSpecFromOptions(command.opts<RawFilterOptions>(), NOW);
 }

@@ -20,12 +20,15 @@ import { isDeepStrictEqual } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { filterSpecFromOptions, type RawFilterOptions } from '../../src/cli/filter-options.js';
+import { filterSpecFromOptions, type RawFilterOptions } from '../../src/cli/options/filter-options.js';
 import type { JsonObject } from '../../src/cloudtrail/record.js';
 import { buildRecordFilter } from '../../src/filters/record-filter.js';
 import { readTrailWithStreamJson } from '../../src/reader/stream-json-reader.js';
 import { RECORDS_ELEMENT, type ResumePoint } from '../../src/reader/record-splitter.js';
-import { readTrail, type InputFault, type ReadOptions, type TrailRecord } from '../../src/reader/trail-reader.js';
+import type { ReadOptions } from '../../src/reader/read-options.js';
+import type { TrailPartOptions } from '../../src/reader/trail-part.js';
+import { readTrail } from '../../src/reader/trail-reader.js';
+import type { InputFault, TrailRecord } from '../../src/reader/trail-record.js';
 import type { TrailInput } from '../../src/sources/trail-input.js';
 
 const LABEL = 'AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/generated.json';
@@ -823,7 +826,7 @@ async function checkPrefilter(spec: TrailSpec, plan: ChunkPlan, choice: FilterCh
   const trail = buildTrail(spec);
   const filter = filterFor(choice);
   const all = trail.records.map((r) => r.value as JsonObject);
-  const run = await runReader(readTrail, inputOf(trail.bytes, plan), filter.prefilterField);
+  const run = await runReader(readTrail, inputOf(trail.bytes, plan), filter.hot);
   const context = `${JSON.stringify(choice)}; ${showTrail(trail, plan)}`;
   expect(run.thrown, context).toBeUndefined();
   expect(run.faults.filter((f) => f.reason !== 'empty input'), context).toEqual([]);
@@ -1257,7 +1260,7 @@ describe('chunk boundaries in the worst places', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// A file read in two parts (src/cli/parallel/split-file.ts): the first part up to a guessed record
+// A file read in two parts (src/pipeline/split-file.ts): the first part up to a guessed record
 // start, the second from there by a splitter resumed in the middle of the Records array.
 // ---------------------------------------------------------------------------------------------
 
@@ -1266,9 +1269,9 @@ describe('a file read in two parts gives what reading it whole gives', () => {
     records: TrailRecord[];
     faults: InputFault[];
   }
-  const readPart = async (input: TrailInput, options: Partial<ReadOptions>): Promise<PartRun> => {
+  const readPart = async (input: TrailInput, part: TrailPartOptions): Promise<PartRun> => {
     const run: PartRun = { records: [], faults: [] };
-    for await (const batch of readTrail(input, { ...options, onFault: (fault) => run.faults.push(fault) })) run.records.push(...batch);
+    for await (const batch of readTrail(input, { onFault: (fault) => run.faults.push(fault) }, part)) run.records.push(...batch);
     return run;
   };
   const place = (r: TrailRecord) => ({ offset: r.offset, line: r.line, raw: r.raw, multiline: r.multiline });
@@ -1326,9 +1329,9 @@ describe('a file read in two parts gives what reading it whole gives', () => {
 });
 
 describe('a file handed back at a record: the rest read from there gives what reading whole gives', () => {
-  const readAll = async (input: TrailInput, options: Partial<ReadOptions>) => {
+  const readAll = async (input: TrailInput, part: TrailPartOptions) => {
     const run = { records: [] as TrailRecord[], faults: [] as InputFault[] };
-    for await (const batch of readTrail(input, { ...options, onFault: (fault) => run.faults.push(fault) })) run.records.push(...batch);
+    for await (const batch of readTrail(input, { onFault: (fault) => run.faults.push(fault) }, part)) run.records.push(...batch);
     return run;
   };
   const place = (r: TrailRecord) => ({ offset: r.offset, line: r.line, raw: r.raw, multiline: r.multiline });

@@ -3,7 +3,7 @@
  * buildRecordFilter → matches(record), on real CloudTrail records from test/fixtures/records/.
  */
 import { describe, expect, it } from 'vitest';
-import { filterSpecFromOptions, type RawFilterOptions } from '../../src/cli/filter-options.js';
+import { filterSpecFromOptions, type RawFilterOptions } from '../../src/cli/options/filter-options.js';
 import type { JsonObject } from '../../src/cloudtrail/record.js';
 import { buildRecordFilter } from '../../src/filters/record-filter.js';
 import type { HotFields } from '../../src/reader/record-splitter.js';

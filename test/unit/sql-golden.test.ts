@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { filterSpecFromOptions, type RawFilterOptions } from '../../src/cli/filter-options.js';
+import { filterSpecFromOptions, type RawFilterOptions } from '../../src/cli/options/filter-options.js';
 import { athenaQuery } from '../../src/sql/athena.js';
 import { lakeQuery } from '../../src/sql/lake.js';
 import { FIXTURES } from '../helpers/run-cli.js';

@@ -8,9 +8,9 @@ import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/cloudtrail/record.js';
 import { eventDetails, Timeline, timelineEntry, type TimelineEntry } from '../../src/sinks/aggregators/timeline.js';
-import { HIT_FORMATS } from '../../src/sinks/hit-format.js';
+import { HIT_PRINTERS } from '../../src/sinks/hit-format.js';
 import { Output } from '../../src/sinks/output.js';
-import { TIMELINE_FORMATS } from '../../src/sinks/timeline-format.js';
+import { TIMELINE_PRINTERS } from '../../src/sinks/timeline-format.js';
 import { wrapText } from '../../src/sinks/wrapped-table.js';
 import { derive, loadRecords, pick, shuffled, K, P, DDB, KEY_1234 } from './fixtures.js';
 
@@ -180,21 +180,21 @@ describe('printers', () => {
     '"eventID":"3c4226b0-1e81-48a8-a333-7fa5f3cbd118"}';
 
   it('timeline jsonl and json: fixed keys, null when absent', async () => {
-    expect(await printed((out) => TIMELINE_FORMATS.jsonl(out, entries(), plain))).toBe(`${line}\n`);
-    expect(await printed((out) => TIMELINE_FORMATS.json(out, entries(), plain))).toBe(`[\n${line}\n]\n`);
-    expect(await printed((out) => TIMELINE_FORMATS.json(out, [], plain))).toBe('[]\n');
+    expect(await printed((out) => TIMELINE_PRINTERS.jsonl(out, entries(), plain))).toBe(`${line}\n`);
+    expect(await printed((out) => TIMELINE_PRINTERS.json(out, entries(), plain))).toBe(`[\n${line}\n]\n`);
+    expect(await printed((out) => TIMELINE_PRINTERS.json(out, [], plain))).toBe('[]\n');
   });
 
   it('timeline table: the columns, and log values made terminal-safe', async () => {
     const hostile = derive(pick(K, { eventName: 'DisableKey' }), {
       userIdentity: { type: 'IAMUser', userName: 'evil\u001b[2J\u202e', arn: 'arn:aws:iam::111122223333:user/evil' },
     });
-    const text = await printed((out) => TIMELINE_FORMATS.table(out, collect([hostile]).entries(), plain));
+    const text = await printed((out) => TIMELINE_PRINTERS.table(out, collect([hostile]).entries(), plain));
     expect(text).toContain('time (UTC)');
     expect(text).toContain('outcome');
     expect(text).toContain('evil\\x1b[2J\\u202e');
     expect(text).not.toContain('\u001b');
-    expect(await printed((out) => TIMELINE_FORMATS.table(out, [], plain))).toBe('(no matching events)\n');
+    expect(await printed((out) => TIMELINE_PRINTERS.table(out, [], plain))).toBe('(no matching events)\n');
   });
 
   it('hit table ends with the counts; json is one array', async () => {
@@ -208,14 +208,14 @@ describe('printers', () => {
       reason: 'p disabled key k',
     };
     const table = await printed((out) => {
-      const sink = HIT_FORMATS.table(out, plain);
+      const sink = HIT_PRINTERS.table(out, plain);
       sink.write(hit);
       sink.end();
     });
     expect(table).toContain('2014-11-04 00:52:43Z');
     expect(table.endsWith('1 hit: 0 high, 1 medium, 0 low\n')).toBe(true);
     const json = await printed((out) => {
-      const sink = HIT_FORMATS.json(out, plain);
+      const sink = HIT_PRINTERS.json(out, plain);
       sink.write(hit);
       sink.write({ ...hit, rule: 'KMS-001' });
       sink.end();
@@ -225,7 +225,7 @@ describe('printers', () => {
       ['KMS-001', null],
     ]);
     const none = await printed((out) => {
-      const sink = HIT_FORMATS.table(out, plain);
+      const sink = HIT_PRINTERS.table(out, plain);
       sink.end();
     });
     expect(none).toBe('(no hits)\n');

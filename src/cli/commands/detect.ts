@@ -1,37 +1,24 @@
 /** `kmstrail detect`: run the built-in detection rules over the records, print hits as they are found. */
-import { Command } from 'commander';
 import { parseDuration } from '../../cloudtrail/event-time.js';
 import { buildRecordFilter } from '../../filters/record-filter.js';
-import { splitList } from '../../util/text-pattern.js';
-import { RULES, selectRules } from '../../rules/catalog.js';
-import { DetectionEngine, REORDER_WINDOW } from '../../rules/engine.js';
-import { DEFAULT_SETTINGS, parseSeverity, severityRank, type RuleSettings, type Severity } from '../../rules/rule.js';
 import { formatDuration } from '../../rules/activity-rules.js';
-import { HIT_FORMATS, printRules, type HitFormat } from '../../sinks/hit-format.js';
+import { RULES, selectRules } from '../../rules/catalog.js';
+import { REORDER_WINDOW } from '../../rules/engine.js';
+import { DEFAULT_SETTINGS, parseSeverity, severityRank, type Hit, type Severity } from '../../rules/rule.js';
+import { DETECT_FORMATS, printRules } from '../../sinks/hit-format.js';
 import { Output } from '../../sinks/output.js';
-import { withAliasKeys } from '../alias-keys.js';
-import { addFilterOptions, filterSpecFromOptions, type RawFilterOptions } from '../filter-options.js';
+import { defineCommand, PATHS_HELP } from '../command.js';
 import { finish } from '../finish.js';
-import { addFormatOptions, formatFromOptions, type RawFormatOptions } from '../format-option.js';
-import { forEachMatch, statsLines } from '../matching-records.js';
 import { EXIT_HITS, Messages, UsageError } from '../messages.js';
-import { progressFor } from '../progress.js';
-import { addRunOptions, positiveInteger, runSettingsFromOptions, type RawRunOptions } from '../run-options.js';
+import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
+import { listOf, option, positiveInteger, stringValue } from '../options/option-table.js';
+import { formatOptions } from '../options/output-options.js';
+import { RUN_OPTIONS } from '../options/run-options.js';
+import { completeFilter, readInto, statsLines } from '../read-run.js';
 
-const FORMATS = Object.keys(HIT_FORMATS) as HitFormat[];
+const RULE_OPTIONS = 'Rule options:';
 
-interface RawDetectOptions {
-  rule?: string[];
-  minSeverity?: string;
-  failOn?: string;
-  listRules?: boolean;
-  burstThreshold?: string;
-  burstWindow?: string;
-}
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-const EXAMPLES = `
+const HELP = `
 Examples:
   kmstrail detect AWSLogs/
   kmstrail detect --list-rules
@@ -60,92 +47,79 @@ once if they arrive within ${(DEFAULT_SETTINGS.stateLimit / 2).toLocaleString('e
 With no path, or with -, records are read from standard input.
 `;
 
-function severityOption(option: string, value: string | undefined): Severity | undefined {
-  if (value === undefined) return undefined;
-  const severity = parseSeverity(value);
-  if (!severity) throw new UsageError(`option ${option}: '${value}' is not one of high, medium, low`);
-  return severity;
+function severityOption(flag: string, help: string) {
+  return option({
+    flags: `${flag} <level>`,
+    help,
+    group: RULE_OPTIONS,
+    parse: (raw): Severity | undefined => {
+      const value = stringValue(raw);
+      if (value === undefined) return undefined;
+      const severity = parseSeverity(value);
+      if (!severity) throw new UsageError(`option ${flag}: '${value}' is not one of high, medium, low`);
+      return severity;
+    },
+  });
 }
 
-export function settingsFromOptions(raw: RawDetectOptions): RuleSettings {
-  let burstWindowMs = DEFAULT_SETTINGS.burstWindowMs;
-  if (raw.burstWindow !== undefined) {
-    const ms = parseDuration(raw.burstWindow);
-    if (ms === undefined || ms <= 0) {
-      throw new UsageError(`option --burst-window: '${raw.burstWindow}' is not a time span (use 90s, 5m, 1h)`);
-    }
-    burstWindowMs = ms;
-  }
-  return {
-    ...DEFAULT_SETTINGS,
-    burstThreshold: raw.burstThreshold !== undefined ? positiveInteger('--burst-threshold', raw.burstThreshold) : DEFAULT_SETTINGS.burstThreshold,
-    burstWindowMs,
-  };
-}
-
-export function detectCommand(): Command {
-  const command = new Command('detect')
-    .description('run built-in detection rules for risky KMS activity and print their hits')
-    .argument('[paths...]', 'trail files, directories (walked for .json, .json.gz, .jsonl), s3://bucket/prefix, or - for stdin');
-  command
-    .option('-r, --rule <id>', 'run only these rules; comma list (repeatable)', collect)
-    .option('--min-severity <level>', 'run only rules of this severity or above: high, medium, low')
-    .option('--fail-on <level>', 'exit with code 3 when a hit at or above this severity is found')
-    .option('--list-rules', 'print the rules (those chosen by --rule/--min-severity) and exit')
-    .option('--burst-threshold <n>', `KMS-013: failed calls from one principal that make a burst (default ${DEFAULT_SETTINGS.burstThreshold})`)
-    .option('--burst-window <span>', `KMS-013: within this time span, e.g. 90s, 5m, 1h (default ${formatDuration(DEFAULT_SETTINGS.burstWindowMs)})`);
-  addFilterOptions(command);
-  addFormatOptions(command, FORMATS);
-  addRunOptions(command, { limit: false });
-  command.addHelpText('after', EXAMPLES);
-  command.action(async (paths: string[], raw: RawDetectOptions & RawFilterOptions & RawFormatOptions & RawRunOptions) => {
-    const minSeverity = severityOption('--min-severity', raw.minSeverity);
-    const failOn = severityOption('--fail-on', raw.failOn);
-    const rules = selectRules(splitList(raw.rule), minSeverity);
+export const DETECT = defineCommand({
+  name: 'detect',
+  description: 'run built-in detection rules for risky KMS activity and print their hits',
+  paths: PATHS_HELP,
+  help: HELP,
+  options: {
+    rule: option({
+      flags: '-r, --rule <id>',
+      help: 'run only these rules; comma list (repeatable)',
+      group: RULE_OPTIONS,
+      repeatable: true,
+      parse: (raw) => listOf('--rule', raw),
+    }),
+    minSeverity: severityOption('--min-severity', 'run only rules of this severity or above: high, medium, low'),
+    failOn: severityOption('--fail-on', 'exit with code 3 when a hit at or above this severity is found'),
+    listRules: option({ flags: '--list-rules', help: 'print the rules (those chosen by --rule/--min-severity) and exit', group: RULE_OPTIONS, parse: (raw) => raw === true }),
+    burstThreshold: option({
+      flags: '--burst-threshold <n>',
+      help: `KMS-013: failed calls from one principal that make a burst (default ${DEFAULT_SETTINGS.burstThreshold})`,
+      group: RULE_OPTIONS,
+      parse: (raw) => (stringValue(raw) === undefined ? DEFAULT_SETTINGS.burstThreshold : positiveInteger('--burst-threshold', raw as string)),
+    }),
+    burstWindow: option({
+      flags: '--burst-window <span>',
+      help: `KMS-013: within this time span, e.g. 90s, 5m, 1h (default ${formatDuration(DEFAULT_SETTINGS.burstWindowMs)})`,
+      group: RULE_OPTIONS,
+      parse: (raw) => {
+        const value = stringValue(raw);
+        if (value === undefined) return DEFAULT_SETTINGS.burstWindowMs;
+        const ms = parseDuration(value);
+        if (ms === undefined || ms <= 0) throw new UsageError(`option --burst-window: '${value}' is not a time span (use 90s, 5m, 1h)`);
+        return ms;
+      },
+    }),
+    ...FILTER_OPTIONS,
+    ...formatOptions(DETECT_FORMATS, 'jsonl'),
+    ...RUN_OPTIONS,
+  },
+  async run(paths, o) {
+    const rules = selectRules(o.rule, o.minSeverity);
     if (!Array.isArray(rules)) {
       throw new UsageError(`option --rule: unknown rule '${rules.unknown}' (known: ${RULES.map((r) => r.id).join(', ')})`);
     }
-    const settings = settingsFromOptions(raw);
-    const { format, color } = formatFromOptions(raw, process.stdout, FORMATS);
+    const settings = { ...DEFAULT_SETTINGS, burstThreshold: o.burstThreshold, burstWindowMs: o.burstWindow };
     const messages = new Messages();
     const out = new Output(process.stdout);
-    if (raw.listRules) {
-      printRules(out, rules, settings, format, color, process.stdout.columns);
+    if (o.listRules) {
+      printRules(out, rules, settings, o.format, o.color, process.stdout.columns);
       return finish(out, messages, []);
     }
     if (rules.length === 0) throw new UsageError('no rule is left to run: --rule and --min-severity exclude each other here');
-    const spec = filterSpecFromOptions(raw);
-    const run = runSettingsFromOptions(raw);
-    const filter = await withAliasKeys(paths, buildRecordFilter(spec), run);
-
-    const sink = HIT_FORMATS[format](out, color, process.stdout.columns);
+    const filter = await completeFilter(paths, buildRecordFilter(filterSpecOf(o)), o, messages);
     let failing = false;
-    const engine = new DetectionEngine(rules, settings, (hit) => {
-      if (failOn && severityRank(hit.severity) >= severityRank(failOn)) failing = true;
-      sink.write(hit);
-    });
-    const progress = progressFor(run, messages);
-    const stats = await forEachMatch(
-      paths,
-      filter,
-      run,
-      messages,
-      out,
-      (record) => engine.feed(record.record, record),
-      progress.hooks,
-    );
-    engine.end();
-    progress.stop();
-    if (!out.stopped) sink.end();
-    const e = engine.stats;
-    const summary = run.stats
-      ? [
-          ...statsLines(stats, messages),
-          `detect: ${rules.length} rules, ${e.events.toLocaleString('en-US')} KMS events judged, ` +
-            `${e.duplicates.toLocaleString('en-US')} duplicate records dropped, ${e.hits.toLocaleString('en-US')} hits`,
-        ]
-      : [];
-    await finish(out, messages, summary, failing ? EXIT_HITS : undefined);
-  });
-  return command;
-}
+    const onHit = (hit: Hit) => {
+      if (o.failOn && severityRank(hit.severity) >= severityRank(o.failOn)) failing = true;
+    };
+    const sink = DETECT_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, { rules, settings, onHit });
+    const result = await readInto(paths, filter, sink, o, messages, out);
+    await finish(out, messages, o.stats ? statsLines(result) : [], failing ? EXIT_HITS : undefined);
+  },
+});

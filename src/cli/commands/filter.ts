@@ -1,21 +1,18 @@
 /** `kmstrail filter`: print the records that match. Wires sources → reader → filter → a formatter. */
-import { Command } from 'commander';
 import { buildRecordFilter } from '../../filters/record-filter.js';
-import { RECORD_FORMATS } from '../../sinks/formats.js';
 import { Output } from '../../sinks/output.js';
-import { addFilterOptions, filterSpecFromOptions, type RawFilterOptions } from '../filter-options.js';
-import { forEachMatch, statsLines } from '../matching-records.js';
-import { Messages } from '../messages.js';
-import { addOutputOptions, outputSettingsFromOptions, type RawOutputOptions } from '../output-options.js';
-import { progressFor } from '../progress.js';
-import { addRunOptions, runSettingsFromOptions, type RawRunOptions } from '../run-options.js';
-import { withAliasKeys } from '../alias-keys.js';
+import { RECORD_FORMATS } from '../../sinks/record-formats.js';
+import { sortedByTime } from '../../sinks/sort-records.js';
+import { defineCommand, PATHS_HELP } from '../command.js';
 import { finish } from '../finish.js';
-import { UsageError } from '../messages.js';
-import { sortByEventTime } from '../../sinks/sort-records.js';
-import type { TrailRecord } from '../../reader/trail-reader.js';
+import { Messages, UsageError } from '../messages.js';
+import { option, stringValue } from '../options/option-table.js';
+import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
+import { FIELDS_OPTION, formatOptions } from '../options/output-options.js';
+import { LIMIT_OPTION, RUN_OPTIONS } from '../options/run-options.js';
+import { completeFilter, readInto, statsLines } from '../read-run.js';
 
-const EXAMPLES = `
+const HELP = `
 Examples:
   kmstrail filter --event CreateKey samples/
   kmstrail filter --event ScheduleKeyDeletion,DisableKey AWSLogs/      who is destroying keys?
@@ -28,35 +25,37 @@ Examples:
 With no path, or with -, records are read from standard input.
 `;
 
-export function filterCommand(): Command {
-  const command = new Command('filter')
-    .description('print the CloudTrail records that match every given option (default: only KMS events)')
-    .argument('[paths...]', 'trail files, directories (walked for .json, .json.gz, .jsonl), s3://bucket/prefix, or - for stdin');
-  addFilterOptions(command);
-  addOutputOptions(command);
-  addRunOptions(command, { limit: true });
-  command.option('--sort <order>', 'time: print matches in eventTime order (holds the matches in memory); default: input order');
-  command.addHelpText('after', EXAMPLES);
-  command.action(async (paths: string[], raw: RawFilterOptions & RawOutputOptions & RawRunOptions & { sort?: string }) => {
-    if (raw.sort !== undefined && raw.sort !== 'time') {
-      throw new UsageError(`option --sort: '${raw.sort}' is not a sort order (only: time)`);
-    }
-    const spec = filterSpecFromOptions(raw);
-    const output = outputSettingsFromOptions(raw, process.stdout);
-    const run = runSettingsFromOptions(raw);
-    const filter = await withAliasKeys(paths, buildRecordFilter(spec), run);
-
+export const FILTER = defineCommand({
+  name: 'filter',
+  description: 'print the CloudTrail records that match every given option (default: only KMS events)',
+  paths: PATHS_HELP,
+  help: HELP,
+  options: {
+    ...FILTER_OPTIONS,
+    ...formatOptions(RECORD_FORMATS, 'jsonl'),
+    ...FIELDS_OPTION,
+    sort: option({
+      flags: '--sort <order>',
+      help: 'time: print matches in eventTime order (with --limit N, the earliest N); default: input order',
+      group: 'Output options:',
+      parse: (raw) => {
+        const value = stringValue(raw);
+        if (value !== undefined && value !== 'time') throw new UsageError(`option --sort: '${value}' is not a sort order (only: time)`);
+        return value;
+      },
+    }),
+    ...LIMIT_OPTION,
+    ...RUN_OPTIONS,
+  },
+  async run(paths, o) {
     const messages = new Messages();
+    const filter = await completeFilter(paths, buildRecordFilter(filterSpecOf(o)), o, messages);
     const out = new Output(process.stdout);
-    const sink = RECORD_FORMATS[output.format](out, output);
-    const progress = progressFor(run, messages);
-    const held: TrailRecord[] = [];
-    const onMatch = raw.sort === 'time' ? (record: TrailRecord) => held.push(record) : (record: TrailRecord) => sink.write(record);
-    const stats = await forEachMatch(paths, filter, run, messages, out, onMatch, progress.hooks);
-    progress.stop();
-    if (raw.sort === 'time') for (const record of sortByEventTime(held)) sink.write(record);
-    if (!out.stopped) sink.end();
-    await finish(out, messages, run.stats ? statsLines(stats, messages) : []);
-  });
-  return command;
-}
+    const format = RECORD_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, { columns: o.fields });
+    // Sorted, --limit keeps the earliest N of all matches: the pipeline must then read everything.
+    const sorted = o.sort === 'time';
+    const sink = sorted ? sortedByTime(format, o.limit) : format;
+    const result = await readInto(paths, filter, sink, sorted ? { ...o, limit: undefined } : o, messages, out);
+    await finish(out, messages, o.stats ? statsLines(result) : []);
+  },
+});

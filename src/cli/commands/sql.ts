@@ -3,25 +3,22 @@
  * same filter options select locally. Reads no records: the flags become a FilterSpec, the spec a
  * query (src/sql/).
  */
-import { Command } from 'commander';
+import { Output } from '../../sinks/output.js';
 import { athenaQuery } from '../../sql/athena.js';
 import { SqlLimitation } from '../../sql/conditions.js';
 import { duckdbQuery } from '../../sql/duckdb.js';
 import { edsId, LAKE_QUERY_LIMIT, lakeQuery } from '../../sql/lake.js';
-import { addFilterOptions, filterSpecFromOptions, type RawFilterOptions } from '../filter-options.js';
+import { defineCommand } from '../command.js';
+import { finish } from '../finish.js';
 import { Messages, UsageError } from '../messages.js';
+import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
+import { option, stringValue } from '../options/option-table.js';
 
 const ENGINES = ['athena', 'lake', 'duckdb'] as const;
 type Engine = (typeof ENGINES)[number];
 const DEFAULT_TABLE = 'cloudtrail_logs';
 const DEFAULT_PARTITION = 'timestamp';
 
-interface RawSqlOptions {
-  engine?: string;
-  table?: string;
-  partitionProjection?: string | boolean;
-  eds?: string;
-}
 
 const HELP = `
 Engines:
@@ -54,6 +51,8 @@ Examples:
   kmstrail sql --engine duckdb --event CreateKey,ScheduleKeyDeletion 'AWSLogs/**/*.json.gz' | duckdb
 `;
 
+const SQL_OPTIONS = 'SQL options:';
+
 function engineOf(value: string | undefined): Engine {
   if (value === undefined) throw new UsageError(`option --engine: required (${ENGINES.join(', ')})`);
   const engine = ENGINES.find((e) => e === value.toLowerCase());
@@ -66,48 +65,62 @@ function onlyFor(engine: Engine, wanted: Engine, given: boolean, option: string)
   if (given && engine !== wanted) throw new UsageError(`option ${option}: only for --engine ${wanted}`);
 }
 
-export function sqlCommand(): Command {
-  const command = new Command('sql')
-    .description('print a SQL query (Athena, CloudTrail Lake or DuckDB) selecting the records these filter options select')
-    .argument('[paths...]', 'duckdb: trail files or DuckDB globs to read (.json, .json.gz)');
-  addFilterOptions(command);
-  command.optionsGroup('SQL options:');
-  command.option('--engine <engine>', `where the query runs: ${ENGINES.join(', ')} (required)`);
-  command.option('--table <name>', `athena: table or database.table (default: ${DEFAULT_TABLE})`);
-  command.option('--partition-projection [column]', `athena: the table's yyyy/MM/dd delivery-day partition column (default: ${DEFAULT_PARTITION})`);
-  command.option('--eds <id>', 'lake: event data store ID or ARN (required for lake)');
-  command.addHelpText('after', HELP);
-  command.action((paths: string[], raw: RawFilterOptions & RawSqlOptions) => {
-    const engine = engineOf(raw.engine);
-    onlyFor(engine, 'athena', raw.table !== undefined, '--table');
-    onlyFor(engine, 'athena', raw.partitionProjection !== undefined, '--partition-projection');
-    onlyFor(engine, 'lake', raw.eds !== undefined, '--eds');
+export const SQL = defineCommand({
+  name: 'sql',
+  description: 'print a SQL query (Athena, CloudTrail Lake or DuckDB) selecting the records these filter options select',
+  paths: 'duckdb: trail files or DuckDB globs to read (.json, .json.gz)',
+  help: HELP,
+  options: {
+    ...FILTER_OPTIONS,
+    engine: option({
+      flags: '--engine <engine>',
+      help: `where the query runs: ${ENGINES.join(', ')} (required)`,
+      group: SQL_OPTIONS,
+      parse: (raw) => engineOf(stringValue(raw)),
+    }),
+    table: option({ flags: '--table <name>', help: `athena: table or database.table (default: ${DEFAULT_TABLE})`, group: SQL_OPTIONS, parse: stringValue }),
+    partitionProjection: option({
+      flags: '--partition-projection [column]',
+      help: `athena: the table's yyyy/MM/dd delivery-day partition column (default: ${DEFAULT_PARTITION})`,
+      group: SQL_OPTIONS,
+      parse: (raw) => raw as string | boolean | undefined,
+    }),
+    eds: option({ flags: '--eds <id>', help: 'lake: event data store ID or ARN (required for lake)', group: SQL_OPTIONS, parse: stringValue }),
+  },
+  async run(paths, o) {
+    const engine = o.engine;
+    onlyFor(engine, 'athena', o.table !== undefined, '--table');
+    onlyFor(engine, 'athena', o.partitionProjection !== undefined, '--partition-projection');
+    onlyFor(engine, 'lake', o.eds !== undefined, '--eds');
     if (engine !== 'duckdb' && paths.length > 0) throw new UsageError(`paths are read only by --engine duckdb; ${engine} reads its own table`);
     if (engine === 'duckdb' && paths.length === 0) throw new UsageError('--engine duckdb: name the trail files to read');
     if (engine === 'duckdb' && paths.includes('-')) throw new UsageError('--engine duckdb: DuckDB reads files, not standard input');
-    if (engine === 'lake' && raw.eds === undefined) throw new UsageError('option --eds: required for --engine lake');
-    if (raw.eds !== undefined && edsId(raw.eds) === undefined) {
-      throw new UsageError(`option --eds: '${raw.eds}' is not an event data store ID or ARN`);
+    if (engine === 'lake' && o.eds === undefined) throw new UsageError('option --eds: required for --engine lake');
+    if (o.eds !== undefined && edsId(o.eds) === undefined) {
+      throw new UsageError(`option --eds: '${o.eds}' is not an event data store ID or ARN`);
     }
-    const table = raw.table ?? DEFAULT_TABLE;
+    const table = o.table ?? DEFAULT_TABLE;
     if (table.split('.').some((part) => part === '')) throw new UsageError(`option --table: '${table}' is not a table name`);
-    if (raw.partitionProjection === '') throw new UsageError('option --partition-projection: empty column name');
-    const partition = typeof raw.partitionProjection === 'string' ? raw.partitionProjection : raw.partitionProjection ? DEFAULT_PARTITION : undefined;
+    if (o.partitionProjection === '') throw new UsageError('option --partition-projection: empty column name');
+    const partition = typeof o.partitionProjection === 'string' ? o.partitionProjection : o.partitionProjection ? DEFAULT_PARTITION : undefined;
 
-    const spec = filterSpecFromOptions(raw);
+    const spec = filterSpecOf(o);
     let query: string;
     try {
       if (engine === 'athena') query = athenaQuery(spec, { table, partitionColumn: partition });
-      else if (engine === 'lake') query = lakeQuery(spec, { eds: raw.eds ?? '' });
+      else if (engine === 'lake') query = lakeQuery(spec, { eds: o.eds ?? '' });
       else query = duckdbQuery(spec, { paths });
     } catch (error) {
       if (error instanceof SqlLimitation) throw new UsageError(error.message);
       throw error;
     }
-    process.stdout.write(query);
+    // Through Output like every command: a full disk is reported and fails the run.
+    const messages = new Messages();
+    const out = new Output(process.stdout);
+    out.write(query);
     if (engine === 'lake' && query.length > LAKE_QUERY_LIMIT) {
-      new Messages().line(`warning: the query is ${query.length} characters; CloudTrail Lake accepts at most ${LAKE_QUERY_LIMIT}`);
+      messages.line(`warning: the query is ${query.length} characters; CloudTrail Lake accepts at most ${LAKE_QUERY_LIMIT}`);
     }
-  });
-  return command;
-}
+    await finish(out, messages, []);
+  },
+});

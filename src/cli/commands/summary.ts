@@ -1,21 +1,17 @@
 /** `kmstrail summary`: one screen that answers "what happened here?", counted as records stream by. */
-import { Command } from 'commander';
 import { buildRecordFilter } from '../../filters/record-filter.js';
-import { SummaryAggregator } from '../../sinks/aggregators/summary.js';
 import { Output } from '../../sinks/output.js';
-import { SUMMARY_FORMATS, type SummaryFormat } from '../../sinks/summary-format.js';
-import { withAliasKeys } from '../alias-keys.js';
-import { addFilterOptions, filterSpecFromOptions, type RawFilterOptions } from '../filter-options.js';
+import { SUMMARY_FORMATS } from '../../sinks/summary-format.js';
+import { defineCommand, PATHS_HELP } from '../command.js';
 import { finish } from '../finish.js';
-import { forEachMatch, statsLines } from '../matching-records.js';
 import { Messages } from '../messages.js';
-import { addFormatOptions, formatFromOptions, type RawFormatOptions } from '../format-option.js';
-import { progressFor } from '../progress.js';
-import { addRunOptions, positiveInteger, runSettingsFromOptions, type RawRunOptions } from '../run-options.js';
+import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
+import { option, positiveInteger, stringValue } from '../options/option-table.js';
+import { formatOptions } from '../options/output-options.js';
+import { RUN_OPTIONS } from '../options/run-options.js';
+import { completeFilter, readInto, statsLines } from '../read-run.js';
 
-const FORMATS = Object.keys(SUMMARY_FORMATS) as SummaryFormat[];
-
-const EXAMPLES = `
+const HELP = `
 Examples:
   kmstrail summary AWSLogs/
   kmstrail summary --since 24h --top 5 logs/
@@ -34,34 +30,28 @@ Default format: table on a terminal, json when piped. With no path, or with -, r
 from standard input.
 `;
 
-export function summaryCommand(): Command {
-  const command = new Command('summary')
-    .description('counts of what happened: top events, principals, keys, source IPs, regions, errors; destructive events listed')
-    .argument('[paths...]', 'trail files, directories (walked for .json, .json.gz, .jsonl), s3://bucket/prefix, or - for stdin');
-  addFilterOptions(command);
-  addFormatOptions(command, FORMATS, 'json').option('--top <n>', 'rows in each top table (default 10)');
-  addRunOptions(command, { limit: false });
-  command.addHelpText('after', EXAMPLES);
-  command.action(async (paths: string[], raw: RawFilterOptions & RawRunOptions & RawFormatOptions & { top?: string }) => {
-    const spec = filterSpecFromOptions(raw);
-    const { format, color } = formatFromOptions(raw, process.stdout, FORMATS, 'json');
-    const top = raw.top !== undefined ? positiveInteger('--top', raw.top) : 10;
-    const run = runSettingsFromOptions(raw);
-    const filter = await withAliasKeys(paths, buildRecordFilter(spec), run);
-
+export const SUMMARY = defineCommand({
+  name: 'summary',
+  description: 'counts of what happened: top events, principals, keys, source IPs, regions, errors; destructive events listed',
+  paths: PATHS_HELP,
+  help: HELP,
+  options: {
+    ...FILTER_OPTIONS,
+    ...formatOptions(SUMMARY_FORMATS, 'json'),
+    top: option({
+      flags: '--top <n>',
+      help: 'rows in each top table (default 10)',
+      group: 'Output options:',
+      parse: (raw) => (stringValue(raw) === undefined ? 10 : positiveInteger('--top', raw as string)),
+    }),
+    ...RUN_OPTIONS,
+  },
+  async run(paths, o) {
     const messages = new Messages();
+    const filter = await completeFilter(paths, buildRecordFilter(filterSpecOf(o)), o, messages);
     const out = new Output(process.stdout);
-    const summary = new SummaryAggregator();
-    const progress = progressFor(run, messages);
-    const stats = await forEachMatch(paths, filter, run, messages, out, (record) => summary.add(record.record), progress.hooks);
-    progress.stop();
-    const result = summary.result(top);
-    const capped = [result.eventNames, result.principals, result.keys, result.sourceIps, result.regions, result.errorCodes].some((t) => t.capped);
-    if (capped) messages.line(`warning: more than ${result.caps.distinctValues.toLocaleString('en-US')} distinct values in a table: later new values are counted as (other)`);
-    if (!out.stopped) {
-      SUMMARY_FORMATS[format](out, { ...result, input: { files: stats.files, recordsRead: stats.records }, top }, color);
-    }
-    await finish(out, messages, run.stats ? statsLines(stats, messages) : []);
-  });
-  return command;
-}
+    const sink = SUMMARY_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, { top: o.top });
+    const result = await readInto(paths, filter, sink, o, messages, out);
+    await finish(out, messages, o.stats ? statsLines(result) : []);
+  },
+});

@@ -1,21 +1,16 @@
 /** `kmstrail timeline`: the story of one key or one principal, in eventTime order across all inputs. */
-import { Command } from 'commander';
 import { buildRecordFilter } from '../../filters/record-filter.js';
-import { Timeline } from '../../sinks/aggregators/timeline.js';
 import { Output } from '../../sinks/output.js';
-import { TIMELINE_FORMATS, type TimelineFormat } from '../../sinks/timeline-format.js';
-import { withAliasKeys } from '../alias-keys.js';
-import { addFilterOptions, filterSpecFromOptions, type RawFilterOptions } from '../filter-options.js';
+import { TIMELINE_FORMATS } from '../../sinks/timeline-format.js';
+import { defineCommand, PATHS_HELP } from '../command.js';
 import { finish } from '../finish.js';
-import { addFormatOptions, formatFromOptions, type RawFormatOptions } from '../format-option.js';
-import { forEachMatch, statsLines } from '../matching-records.js';
 import { Messages, UsageError } from '../messages.js';
-import { progressFor } from '../progress.js';
-import { addRunOptions, runSettingsFromOptions, type RawRunOptions } from '../run-options.js';
+import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
+import { formatOptions } from '../options/output-options.js';
+import { RUN_OPTIONS } from '../options/run-options.js';
+import { completeFilter, readInto, statsLines } from '../read-run.js';
 
-const FORMATS = Object.keys(TIMELINE_FORMATS) as TimelineFormat[];
-
-const EXAMPLES = `
+const HELP = `
 Examples:
   kmstrail timeline --key 1234abcd-12ab-34cd-56ef-1234567890ab AWSLogs/
   kmstrail timeline --key arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab --since 30d logs/
@@ -37,34 +32,22 @@ mapping (CreateAlias, UpdateAlias, or a record naming both); on standard input, 
 With no path, or with -, records are read from standard input.
 `;
 
-export function timelineCommand(): Command {
-  const command = new Command('timeline')
-    .description('the events of one key (--key) or one principal (--user), one line each, in time order')
-    .argument('[paths...]', 'trail files, directories (walked for .json, .json.gz, .jsonl), s3://bucket/prefix, or - for stdin');
-  addFilterOptions(command);
-  addFormatOptions(command, FORMATS);
-  addRunOptions(command, { limit: false });
-  command.addHelpText('after', EXAMPLES);
-  command.action(async (paths: string[], raw: RawFilterOptions & RawFormatOptions & RawRunOptions) => {
-    const spec = filterSpecFromOptions(raw);
+export const TIMELINE = defineCommand({
+  name: 'timeline',
+  description: 'the events of one key (--key) or one principal (--user), one line each, in time order',
+  paths: PATHS_HELP,
+  help: HELP,
+  options: { ...FILTER_OPTIONS, ...formatOptions(TIMELINE_FORMATS, 'jsonl'), ...RUN_OPTIONS },
+  async run(paths, o) {
+    const spec = filterSpecOf(o);
     if (spec.keys.length + spec.users.length !== 1) {
       throw new UsageError('timeline follows one key or one principal: give exactly one --key or one --user value');
     }
-    const { format, color } = formatFromOptions(raw, process.stdout, FORMATS);
-    const run = runSettingsFromOptions(raw);
-    const filter = await withAliasKeys(paths, buildRecordFilter(spec), run);
-
     const messages = new Messages();
+    const filter = await completeFilter(paths, buildRecordFilter(spec), o, messages);
     const out = new Output(process.stdout);
-    const timeline = new Timeline();
-    const progress = progressFor(run, messages);
-    const stats = await forEachMatch(paths, filter, run, messages, out, (record) => timeline.add(record.record), progress.hooks);
-    progress.stop();
-    if (!out.stopped) TIMELINE_FORMATS[format](out, timeline.entries(), color, process.stdout.columns);
-    const summary = run.stats
-      ? [...statsLines(stats, messages), `timeline: ${timeline.size} events, ${timeline.duplicates} duplicate records dropped`]
-      : [];
-    await finish(out, messages, summary);
-  });
-  return command;
-}
+    const sink = TIMELINE_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, undefined);
+    const result = await readInto(paths, filter, sink, o, messages, out);
+    await finish(out, messages, o.stats ? statsLines(result) : []);
+  },
+});

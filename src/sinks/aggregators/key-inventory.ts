@@ -11,6 +11,7 @@
  * seen, because the mapping may arrive after the uses.
  */
 import { parseEventTime } from '../../cloudtrail/event-time.js';
+import { aliasEvidence as evidenceOfRecord } from '../../cloudtrail/aliases.js';
 import { keyReferences, type KeyReference } from '../../cloudtrail/key-reference.js';
 import { principalAccount } from '../../cloudtrail/principal.js';
 import { errorCode, path, text, type JsonObject } from '../../cloudtrail/record.js';
@@ -156,8 +157,6 @@ const STATE_EVENTS = new Map<string, string | null>([
   ['DeleteExpiredKeyMaterial', 'PendingImport'],
 ]);
 
-const ALIAS_CHANGES = new Set(['CreateAlias', 'UpdateAlias', 'DeleteAlias']);
-
 const replaceIfLater = <T>(current: Marked<T> | undefined, next: Marked<T>): Marked<T> =>
   current === undefined || compareStamps(next.stamp, current.stamp) > 0 ? next : current;
 
@@ -280,7 +279,7 @@ export class KeyInventory {
     // The key an event acts on is the first it names: keyId/targetKeyId, else the created or resource key.
     const primary = entries[0];
     if (ok && primary) this.apply(primary, event, record, stamp, by);
-    if (aliases.length > 0) this.mapAliases(aliases, keys, event, ok, stamp);
+    if (aliases.length > 0) this.mapAliases(record, aliases, keys, stamp);
   }
 
   private apply(entry: KeyEntry, event: string, record: JsonObject, stamp: Stamp, by: string): void {
@@ -312,23 +311,25 @@ export class KeyInventory {
     }
   }
 
-  private mapAliases(aliases: AliasName[], keys: KeyName[], event: string, ok: boolean, stamp: Stamp): void {
-    const target = keys[0] ? idOf(keys[0], keys[0].keyId) : undefined;
-    for (const a of aliases) {
-      const entry = this.alias(a);
-      if (!entry) continue;
-      if (ALIAS_CHANGES.has(event)) {
-        // A failed CreateAlias names a key the alias never pointed to.
-        if (!ok || entry.changes.length >= ALIAS_CHANGES_CAP) continue;
-        if (event === 'DeleteAlias') {
-          // The key a DeleteAlias names (in resources) is the one the alias pointed to until then.
+  /** What the record says about its aliases (the one rule: src/cloudtrail/aliases.ts), against time. */
+  private mapAliases(record: JsonObject, aliases: AliasName[], keys: KeyName[], stamp: Stamp): void {
+    for (const evidence of evidenceOfRecord(record)) {
+      // This inventory names keys and aliases by account and region too (see `named`).
+      const key = evidence.key && keys.find((k) => k.keyId === evidence.key?.keyId);
+      const target = key ? idOf(key, key.keyId) : undefined;
+      for (const a of aliases) {
+        if (a.name !== evidence.alias.alias) continue;
+        const entry = this.alias(a);
+        if (!entry) continue;
+        if (evidence.change === undefined) {
           if (target) this.observe(entry, target, stamp);
-          entry.changes.push({ stamp, target: null });
-        } else if (target) {
-          entry.changes.push({ stamp, target });
+          continue;
         }
-      } else if (keys.length === 1 && target) {
-        this.observe(entry, target, stamp);
+        if (entry.changes.length >= ALIAS_CHANGES_CAP) continue;
+        // The key a DeleteAlias names is the one the alias pointed to until then.
+        if (evidence.change === 'delete' && target) this.observe(entry, target, stamp);
+        if (evidence.change === 'delete') entry.changes.push({ stamp, target: null });
+        else if (target) entry.changes.push({ stamp, target });
       }
     }
   }

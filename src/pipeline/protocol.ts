@@ -1,7 +1,7 @@
-/** Messages between the main thread and the read workers (src/cli/parallel/read-worker.ts). */
-import type { FilterSpec } from '../../filters/filter-spec.js';
-import type { ResumePoint } from '../../reader/record-splitter.js';
-import type { InputFault } from '../../reader/trail-reader.js';
+/** Messages between the main thread and the read workers (read-worker.ts). */
+import type { FilterSpec } from '../filters/filter-spec.js';
+import type { ResumePoint } from '../reader/record-splitter.js';
+import type { InputFault, TrailRecord } from '../reader/trail-record.js';
 
 export interface WorkerSetup {
   spec: FilterSpec;
@@ -54,3 +54,18 @@ export type WorkerReport =
   | { type: 'handback'; id: number; point: ResumePoint }
   | { type: 'done'; id: number }
   | { type: 'crash'; id: number; message: string };
+
+/** A record read in a worker: parsed again only if something asks for the object. */
+export function lazyRecord(text: string, file: string, offset: number, line: number): TrailRecord {
+  let parsed: TrailRecord['record'] | undefined;
+  return {
+    get record() {
+      parsed ??= JSON.parse(text) as TrailRecord['record'];
+      return parsed;
+    },
+    raw: text,
+    file,
+    offset,
+    line,
+  };
+}

@@ -10,12 +10,16 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import type { FilterSpec } from '../../filters/filter-spec.js';
-import type { ResumePoint } from '../../reader/record-splitter.js';
-import type { InputFault, SplitPoint, TrailRecord } from '../../reader/trail-reader.js';
-import { Wakeup } from '../../util/wakeup.js';
-import { lazyRecord } from './parallel-reader.js';
-import { TAIL_ACCEPTED, TAIL_GAVE_UP, TAIL_HELD, TAIL_OPEN, TAIL_STATE, type ReadRequest, type WorkerReport, type WorkerSetup } from './protocol.js';
+import type { FilterSpec } from '../filters/filter-spec.js';
+import type { ResumePoint } from '../reader/record-splitter.js';
+import type { SplitPoint } from '../reader/trail-part.js';
+import type { InputFault, TrailRecord } from '../reader/trail-record.js';
+import { filePartInput } from '../sources/local-files.js';
+import type { TrailInput } from '../sources/trail-input.js';
+import { Wakeup } from '../util/wakeup.js';
+import { lazyRecord, TAIL_ACCEPTED, TAIL_GAVE_UP, TAIL_HELD, TAIL_OPEN, TAIL_STATE, type ReadRequest, type WorkerReport, type WorkerSetup } from './protocol.js';
+import type { MatchBatch, ReadContext, ReadStrategy } from './read-strategy.js';
+import { readHere } from './sequential.js';
 
 /** Below this, starting a worker costs more than scanning half the file saves. */
 export const SPLIT_MIN_BYTES = 64 << 20;
@@ -110,6 +114,9 @@ export type TailEvent =
   /** The worker stopped before a huge record: read on from there (lines already absolute). */
   | { handback: ResumePoint };
 
+/** How a split file was read in the end, for --stats. */
+export type SplitOutcome = 'taken' | 'declined: the guessed start was not between two records' | 'declined: the worker gave up (dense matches)' | 'declined: the worker failed';
+
 /** The second part of a split file, read by a worker from `offset`. */
 export class FileTail implements SplitPoint {
   private readonly worker: Worker;
@@ -151,6 +158,13 @@ export class FileTail implements SplitPoint {
     });
     const request: ReadRequest = { id: 0, path, from: offset };
     this.worker.postMessage(request);
+  }
+
+  get outcome(): SplitOutcome {
+    if (this.accepted) return 'taken';
+    if (this.failed) return 'declined: the worker failed';
+    if (Atomics.load(this.shared, TAIL_STATE) === TAIL_GAVE_UP) return 'declined: the worker gave up (dense matches)';
+    return 'declined: the guessed start was not between two records';
   }
 
   /** False once the worker gave up or was turned down: this thread then reads on alone. */
@@ -203,5 +217,54 @@ export class FileTail implements SplitPoint {
 
   async cancel(): Promise<void> {
     await this.worker.terminate();
+  }
+}
+
+/**
+ * Each big plain file in two parts on two threads; every other input on this thread. Chosen when
+ * there is one input, or inputs that cannot be shared out (stdin, S3), with --jobs above 1. Not
+ * when every record matches: then printing or counting them all on this thread is the bottleneck,
+ * not reading.
+ */
+export const splitFile: ReadStrategy = {
+  name: 'split-file',
+  async *matches(inputs, context) {
+    for (;;) {
+      if (context.stopped) return;
+      const next = await inputs.next();
+      if (next.done) return;
+      const input = next.value;
+      const splitAt = input.path !== undefined && input.size !== undefined ? planSplit(input.path, input.size) : undefined;
+      if (splitAt === undefined) yield* readHere(input, context);
+      else yield* readSplit(input, input.path as string, splitAt, context);
+    }
+  },
+};
+
+async function* readSplit(input: TrailInput, path: string, splitAt: number, context: ReadContext): AsyncGenerator<MatchBatch> {
+  const tail = new FileTail(input.label, splitAt, context.filter.spec);
+  try {
+    yield* readHere(filePartInput(path, 0, () => tail.helping, input.label, input.size), context, { splitAt: tail });
+    context.note(`split-file: ${input.label} split at byte ${splitAt}, ${tail.outcome}`);
+    // The worker's part, when it took over: already filtered there.
+    let counted = splitAt;
+    for await (const event of tail.results()) {
+      if ('fault' in event) {
+        context.fault(event.fault);
+      } else if ('handback' in event) {
+        const point = event.handback;
+        // Its work is done: its memory should not sit beside the huge record's copies.
+        await tail.cancel();
+        const rest = filePartInput(path, point.offset, () => false, input.label, input.size);
+        yield* readHere(rest, context, { resume: { point, inputOffset: point.offset } }, Math.max(counted, point.offset));
+        return;
+      } else {
+        context.progress(event.seen, Math.max(0, event.bytes - counted), input.label, event.bytes, input.size);
+        counted = Math.max(counted, event.bytes);
+        yield { records: event.records, huge: false };
+      }
+    }
+  } finally {
+    await tail.cancel();
   }
 }

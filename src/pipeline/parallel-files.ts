@@ -5,18 +5,13 @@
  * only be started a few places ahead of the oldest unfinished one, which bounds what waits.
  */
 import { Worker } from 'node:worker_threads';
-import type { RecordFilter } from '../../filters/record-filter.js';
-import type { ResumePoint } from '../../reader/record-splitter.js';
-import { readTrail, type InputFault, type TrailRecord } from '../../reader/trail-reader.js';
-import type { TrailInput } from '../../sources/trail-input.js';
-import type { MatchedRecord, ReadRequest, WorkerReport, WorkerSetup } from './protocol.js';
-import { Wakeup } from '../../util/wakeup.js';
-
-export interface ParallelCallbacks {
-  onFault(fault: InputFault): void;
-  /** Records seen and decoded bytes read, as they come in (any file). */
-  onProgress(records: number, bytes: number, file: string): void;
-}
+import type { ResumePoint } from '../reader/record-splitter.js';
+import type { InputFault, TrailRecord } from '../reader/trail-record.js';
+import type { TrailInput } from '../sources/trail-input.js';
+import { Wakeup } from '../util/wakeup.js';
+import { lazyRecord, type MatchedRecord, type ReadRequest, type WorkerReport, type WorkerSetup } from './protocol.js';
+import type { MatchBatch, ReadContext, ReadStrategy } from './read-strategy.js';
+import { readHere } from './sequential.js';
 
 const PER_WORKER = 2;
 /** Inputs found by the walk but not yet handed to a worker. */
@@ -34,27 +29,14 @@ interface FileSlot {
   seen: number;
 }
 
-/** A record read in a worker: parsed again only if something asks for the object. */
-export function lazyRecord(text: string, file: string, offset: number, line: number): TrailRecord {
-  let parsed: TrailRecord['record'] | undefined;
-  return {
-    get record() {
-      parsed ??= JSON.parse(text) as TrailRecord['record'];
-      return parsed;
-    },
-    raw: text,
-    file,
-    offset,
-    line,
-  };
-}
+/** Many local files on `--jobs` worker threads, output kept in input order. */
+export const parallelFiles: ReadStrategy = {
+  name: 'parallel-files',
+  matches: readInParallel,
+};
 
-export async function* readInParallel(
-  inputs: AsyncIterator<TrailInput>,
-  filter: RecordFilter,
-  jobs: number,
-  callbacks: ParallelCallbacks,
-): AsyncGenerator<TrailRecord[]> {
+async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadContext): AsyncGenerator<MatchBatch> {
+  const { filter, jobs } = context;
   const spec = filter.spec;
   const workerUrl = new URL('./read-worker.js', import.meta.url);
   const slots = new Map<number, FileSlot>();
@@ -73,7 +55,7 @@ export async function* readInParallel(
     if (!slot || !assigned.has(worker)) return;
     if (report.type === 'matches') {
       if (report.records.length > 0) slot.events.push({ records: report.records });
-      callbacks.onProgress(report.seen, report.bytes - slot.bytes, slot.label);
+      context.progress(report.seen, report.bytes - slot.bytes, slot.label);
       slot.bytes = report.bytes;
       slot.seen += report.seen;
     } else if (report.type === 'fault') {
@@ -124,7 +106,7 @@ export async function* readInParallel(
     assigned.clear();
     for (const [id, slot] of slots) {
       if (id === head) continue;
-      callbacks.onProgress(-slot.seen, -slot.bytes, slot.label);
+      context.progress(-slot.seen, -slot.bytes, slot.label);
       Object.assign(slot, { events: [], done: false, bytes: 0, seen: 0 });
       again.push(id);
     }
@@ -188,12 +170,12 @@ export async function* readInParallel(
         const batch: TrailRecord[] = [];
         for (const event of events) {
           if ('fault' in event) {
-            if (batch.length > 0) yield batch.splice(0);
-            callbacks.onFault(event.fault);
+            if (batch.length > 0) yield { records: batch.splice(0), huge: false };
+            context.fault(event.fault);
           } else if ('handback' in event) {
-            if (batch.length > 0) yield batch.splice(0);
+            if (batch.length > 0) yield { records: batch.splice(0), huge: false };
             await endWorkers();
-            yield* readRest(slot, event.handback, filter, callbacks);
+            yield* readHere(slot.input, context, { resume: { point: event.handback, inputOffset: 0 } }, slot.bytes);
             // Its worker is gone: nothing more will come for it.
             slot.done = true;
             startWorkers();
@@ -201,7 +183,7 @@ export async function* readInParallel(
             for (const [text, offset, line] of event.records) batch.push(lazyRecord(text, slot.label, offset, line));
           }
         }
-        if (batch.length > 0) yield batch;
+        if (batch.length > 0) yield { records: batch, huge: false };
         continue;
       }
       if (slot && slot.done) {
@@ -214,31 +196,5 @@ export async function* readInParallel(
     }
   } finally {
     await Promise.all(all.map((w) => w.terminate()));
-  }
-}
-
-/**
- * The rest of a file whose worker met a huge record: read here, from that record on, so its
- * copies are made once, in this thread, and not also sent across.
- */
-async function* readRest(slot: FileSlot, point: ResumePoint, filter: RecordFilter, callbacks: ParallelCallbacks): AsyncGenerator<TrailRecord[]> {
-  const reader = readTrail(slot.input, {
-    resume: { point, inputOffset: 0 },
-    prefilter: filter.acceptsAll ? undefined : filter.prefilterField,
-    prefilterFields: filter.prefilterFields,
-    onFault: callbacks.onFault,
-    onProgress: (records, bytes) => {
-      // The worker already counted the bytes it scanned past the record.
-      callbacks.onProgress(records, Math.max(0, bytes - slot.bytes), slot.label);
-      slot.bytes = Math.max(slot.bytes, bytes);
-    },
-  });
-  for await (const batch of reader) {
-    // Filtered in place, not copied: the consumer empties the array it was given once done with a
-    // huge record, and no other array may still hold it.
-    let kept = 0;
-    for (const record of batch) if (filter.matches(record.record)) batch[kept++] = record;
-    batch.length = kept;
-    if (kept > 0) yield batch;
   }
 }

@@ -1,16 +1,10 @@
 /**
- * The one interface between the filter stage and the output stage: records go in one at a time,
- * `end` finishes (prints the table's last rows, closes the JSON array). A sink writes to an
- * Output and never sees flags.
+ * Records as JSON text for jsonl and json output: `recordText` (the reader's own bytes, or
+ * JSON.stringify), written so that a record of many megabytes is never copied whole once more.
  */
 import { randomUUID } from 'node:crypto';
-import type { TrailRecord } from '../reader/trail-reader.js';
+import { recordText, type TrailRecord } from '../reader/trail-record.js';
 import { textPieces, type Output } from './output.js';
-
-export interface RecordSink {
-  write(record: TrailRecord): void;
-  end(): void;
-}
 
 /** A re-serialised record whose source text is at least this long is written by `hugeRecordJson`. */
 const HUGE_RECORD = 1 << 20;
@@ -22,30 +16,17 @@ const HUGE_STRING = 1 << 16;
  */
 const STREAMED_SLICE = 1 << 14;
 
-/** A record as one line of JSON: its own bytes when it had them on one line, else re-serialised. */
-export function recordJson(record: TrailRecord): string {
-  if (record.raw !== undefined) return record.raw;
-  try {
-    return JSON.stringify(record.record);
-  } catch (error) {
-    // JSON.stringify recurses: a record nested thousands deep overflows the stack. Its source text
-    // is valid JSON whose newlines can only be whitespace between tokens, so dropping them is safe.
-    if (record.multiline !== undefined) return record.multiline.replace(/[\r\n]+/g, ' ');
-    throw error;
-  }
-}
-
-/** Writes `recordJson(record)`; a huge pretty-printed record goes out in pieces, never whole. */
+/** Writes `recordText(record)`; a huge pretty-printed record goes out in pieces, never whole. */
 export function writeRecordJson(out: Output, record: TrailRecord): void {
   if (record.raw === undefined && record.multiline !== undefined && record.multiline.length >= HUGE_RECORD) {
     out.writePieces(hugeRecordJson(record));
   } else {
-    out.write(recordJson(record));
+    out.write(recordText(record));
   }
 }
 
 /**
- * `recordJson` of a huge record, made as the output takes it. JSON.stringify would return the whole
+ * `recordText` of a huge record, made as the output takes it. JSON.stringify would return the whole
  * line as one more copy of the record, and as a rope, which writing copies once again. So its long
  * strings are stringified as placeholders, and streamed in their place a slice at a time: the same
  * characters JSON.stringify writes, as long as no slice splits a surrogate pair (a lone half is
@@ -60,8 +41,8 @@ function* hugeRecordJson(record: TrailRecord): Generator<string> {
       typeof value === 'string' && value.length >= HUGE_STRING ? tag + (long.push(value) - 1) : value,
     );
   } catch {
-    // Nested too deep for JSON.stringify: recordJson has the answer for that.
-    yield* textPieces(recordJson(record));
+    // Nested too deep for JSON.stringify: recordText has the answer for that.
+    yield* textPieces(recordText(record));
     return;
   }
   const opening = JSON.stringify(tag).slice(0, -1);

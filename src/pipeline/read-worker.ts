@@ -6,13 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { buildRecordFilter } from '../../filters/record-filter.js';
-import { RECORDS_ELEMENT, type ResumePoint } from '../../reader/record-splitter.js';
-import { readTrail } from '../../reader/trail-reader.js';
-import { recordJson } from '../../sinks/record-sink.js';
-import { fileInput, filePartInput } from '../../sources/expand-paths.js';
-import { collectGarbage } from '../../util/collect-garbage.js';
-import type { TrailInput } from '../../sources/trail-input.js';
+import { buildRecordFilter } from '../filters/record-filter.js';
+import { RECORDS_ELEMENT, type ResumePoint } from '../reader/record-splitter.js';
+import { readTrail } from '../reader/trail-reader.js';
+import { recordText } from '../reader/trail-record.js';
+import { fileInput, filePartInput } from '../sources/local-files.js';
+import { collectGarbage } from '../util/collect-garbage.js';
+import type { TrailInput } from '../sources/trail-input.js';
 import {
   TAIL_GAVE_UP,
   TAIL_HELD,
@@ -73,27 +73,31 @@ async function read({ id, path, size, from }: ReadRequest): Promise<void> {
   let sentChars = 0;
   try {
     const input = from === undefined ? wholeFileInput(path, size) : filePartInput(path, from);
-    const reader = readTrail(input, {
-      prefilter: filter.acceptsAll ? undefined : filter.prefilterField,
-      prefilterFields: filter.prefilterFields,
-      resume: from === undefined ? undefined : { point: { offset: from, line: 1, ...RECORDS_ELEMENT }, inputOffset: from },
-      handBack: (point) => {
-        // Sent after the records before it, which the reader has yet to yield.
-        handback = point;
-        return true;
+    const reader = readTrail(
+      input,
+      {
+        prefilter: filter.acceptsAll ? undefined : filter.hot,
+        onFault: (fault) => send({ type: 'fault', id, fault }),
+        onProgress: (progress) => {
+          seen += progress.records;
+          bytes = progress.bytes;
+        },
       },
-      onFault: (fault) => send({ type: 'fault', id, fault }),
-      onProgress: (records, total) => {
-        seen += records;
-        bytes = total;
+      {
+        resume: from === undefined ? undefined : { point: { offset: from, line: 1, ...RECORDS_ELEMENT }, inputOffset: from },
+        handBack: (point) => {
+          // Sent after the records before it, which the reader has yet to yield.
+          handback = point;
+          return true;
+        },
       },
-    });
+    );
     for await (const batch of reader) {
       const records: MatchedRecord[] = [];
       let chars = 0;
       for (const record of batch) {
         if (!filter.matches(record.record)) continue;
-        const text = recordJson(record);
+        const text = recordText(record);
         chars += text.length;
         records.push([text, record.offset, record.line]);
       }

@@ -1,0 +1,60 @@
+/**
+ * How results are printed: `--format` (one per command, from that command's registry of formats),
+ * colour, and `--fields` for filter's table and csv.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import { COLUMNS, DEFAULT_COLUMNS, selectColumns, type Column } from '../../sinks/columns.js';
+import { UsageError } from '../messages.js';
+import { option, splitList, type OptionSpec } from './option-table.js';
+
+const OUTPUT = 'Output options:';
+
+/** Colour only for a terminal, never under NO_COLOR or --no-color. */
+export function colorFor(stream: { isTTY?: boolean }, wanted: boolean | undefined, env = process.env): ChalkInstance {
+  const on = wanted !== false && stream.isTTY === true && !env.NO_COLOR;
+  return new Chalk({ level: on ? 1 : 0 });
+}
+
+/**
+ * `--format` and `--no-color` for a command whose formats are the keys of `formats`: a table on a
+ * terminal, `whenPiped` otherwise, so the rule and its errors are the same everywhere.
+ */
+export function formatOptions<F extends string>(formats: Record<F, unknown>, whenPiped: F) {
+  const names = Object.keys(formats) as F[];
+  return {
+    format: option({
+      flags: '-f, --format <format>',
+      help: `output format: ${names.join(', ')} (default: table on a terminal, ${whenPiped} when piped)`,
+      group: OUTPUT,
+      parse: (raw, { stdout }): F => {
+        const given = typeof raw === 'string' ? raw : undefined;
+        const format = (given ?? (stdout.isTTY ? 'table' : whenPiped)).toLowerCase();
+        if (!(names as string[]).includes(format)) throw new UsageError(`option --format: '${given}' is not one of ${names.join(', ')}`);
+        return format as F;
+      },
+    }),
+    color: option({
+      flags: '--no-color',
+      help: 'no colours (also off when NO_COLOR is set or stdout is not a terminal)',
+      group: OUTPUT,
+      parse: (raw, { stdout }) => colorFor(stdout, raw === false ? false : undefined),
+    }),
+  };
+}
+
+export const FIELDS_OPTION: { fields: OptionSpec<Column[]> } = {
+  fields: option({
+    flags: '--fields <columns>',
+    help: `columns for table and csv, comma list of: ${COLUMNS.map((c) => c.id).join(', ')}`,
+    group: OUTPUT,
+    repeatable: true,
+    parse: (raw) => {
+      const ids = Array.isArray(raw) ? splitList(raw) : DEFAULT_COLUMNS;
+      const columns = selectColumns(ids);
+      if (!Array.isArray(columns)) {
+        throw new UsageError(`option --fields: unknown column '${columns.unknown}' (known: ${COLUMNS.map((c) => c.id).join(', ')})`);
+      }
+      return columns;
+    },
+  }),
+};

@@ -1,0 +1,73 @@
+/**
+ * Flags about the run itself rather than what to keep or how to print: shared by every command
+ * that reads. They become the pipeline's settings (src/pipeline/run-pipeline.ts).
+ */
+import { availableParallelism } from 'node:os';
+import { UsageError } from '../messages.js';
+import { option, positiveInteger, stringValue, type OptionValues } from './option-table.js';
+
+const RUN = 'Run options:';
+const S3 = 'S3 options (for s3://bucket/prefix paths):';
+
+function endpointUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new UsageError(`option --endpoint-url: '${value}' is not an http(s) URL`);
+  }
+  return value;
+}
+
+/** `--limit`, for the commands where stopping after N records means something (filter). */
+export const LIMIT_OPTION = {
+  limit: option({
+    flags: '-n, --limit <n>',
+    help: 'stop after n matching records (and stop reading)',
+    group: RUN,
+    parse: (raw) => (stringValue(raw) === undefined ? undefined : positiveInteger('--limit', raw as string)),
+  }),
+};
+
+export const RUN_OPTIONS = {
+  jobs: option({
+    flags: '-j, --jobs <n>',
+    help: `threads that read: several files at once, or a big plain file in two parts (default: the number of cores, ${availableParallelism()} here)`,
+    group: RUN,
+    parse: (raw) => (stringValue(raw) === undefined ? availableParallelism() : positiveInteger('--jobs', raw as string)),
+  }),
+  profile: option({
+    flags: '--profile <name>',
+    help: 'AWS profile for s3:// paths (default: the standard credential chain)',
+    group: S3,
+    parse: stringValue,
+  }),
+  endpointUrl: option({
+    flags: '--endpoint-url <url>',
+    help: 'S3-compatible endpoint for s3:// paths (path-style requests)',
+    group: S3,
+    parse: (raw) => endpointUrl(stringValue(raw)),
+  }),
+  reader: option({
+    flags: '--reader <name>',
+    help: 'record reader: fast (default) or stream-json (slower, independent; to cross-check results)',
+    group: RUN,
+    parse: (raw): 'fast' | 'stream-json' => {
+      const value = stringValue(raw);
+      if (value === undefined || value === 'fast') return 'fast';
+      if (value === 'stream-json') return 'stream-json';
+      throw new UsageError(`option --reader: '${value}' is not a reader (fast, stream-json)`);
+    },
+  }),
+  strict: option({ flags: '--strict', help: 'stop at the first malformed record or unreadable input', group: RUN, parse: (raw) => raw === true }),
+  quiet: option({ flags: '-q, --quiet', help: 'no progress bar', group: RUN, parse: (raw) => raw === true }),
+  stats: option({
+    flags: '--stats',
+    help: 'print files, bytes, records read and matched, skips, the read strategy and time to stderr at the end',
+    group: RUN,
+    parse: (raw) => raw === true,
+  }),
+};
+
+export type RunValues = OptionValues<typeof RUN_OPTIONS> & Partial<OptionValues<typeof LIMIT_OPTION>>;

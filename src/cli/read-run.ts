@@ -1,0 +1,74 @@
+/**
+ * What every reading command does around its pipeline: run options to pipeline settings, faults
+ * and problems to stderr, the progress bar, the sink's warnings, the --stats lines.
+ */
+import type { RecordFilter } from '../filters/record-filter.js';
+import { withAliasKeys } from '../pipeline/alias-pass.js';
+import { runPipeline, type PipelineResult, type PipelineSettings, type RunStats } from '../pipeline/run-pipeline.js';
+import type { Output } from '../sinks/output.js';
+import type { RecordSink } from '../sinks/sink.js';
+import type { Messages } from './messages.js';
+import type { RunValues } from './options/run-options.js';
+import { progressFor } from './progress.js';
+
+export function pipelineSettings(run: RunValues, messages: Messages, out?: Output): PipelineSettings {
+  return {
+    jobs: run.jobs,
+    strict: run.strict,
+    limit: run.limit,
+    reader: run.reader,
+    s3: { profile: run.profile, endpointUrl: run.endpointUrl },
+    output: out,
+    report: { fault: (fault) => messages.fault(fault), problem: (problem) => messages.source(problem) },
+  };
+}
+
+/** The filter with what a first pass over the inputs adds to it (the keys `--key alias/x` names). */
+export function completeFilter(paths: readonly string[], filter: RecordFilter, run: RunValues, messages: Messages): Promise<RecordFilter> {
+  return withAliasKeys(paths, filter, pipelineSettings(run, messages));
+}
+
+/** Runs the pipeline into `sink`, with the progress bar, then prints the sink's warnings. */
+export async function readInto(
+  paths: readonly string[],
+  filter: RecordFilter,
+  sink: RecordSink,
+  run: RunValues,
+  messages: Messages,
+  out: Output,
+): Promise<PipelineResult> {
+  const settings = pipelineSettings(run, messages, out);
+  const progress = progressFor(run, messages);
+  const result = await runPipeline(paths, filter, sink, { ...settings, report: { ...settings.report, progress: progress.update } });
+  progress.stop();
+  for (const warning of result.sink.warnings ?? []) messages.line(warning);
+  return result;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(2)} GiB`;
+  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+
+const STRATEGIES: Record<RunStats['strategy'], string> = {
+  sequential: 'sequential: one thread',
+  'parallel-files': 'parallel-files: files shared out over worker threads',
+  'split-file': 'split-file: this thread, and a plain file of 64 MiB or more in two parts on two threads',
+};
+
+/** The --stats lines: totals, then how the inputs were read, then what the sink adds. */
+export function statsLines({ stats, sink }: PipelineResult): string[] {
+  const seconds = (Date.now() - stats.startedAt) / 1000;
+  const skipped = [...stats.skipped.entries()];
+  const skippedTotal = skipped.reduce((sum, [, n]) => sum + n, 0);
+  const why = skipped.map(([reason, n]) => `${reason}: ${n}`).join(', ');
+  return [
+    `stats: ${stats.files} file${stats.files === 1 ? '' : 's'}, ${formatBytes(stats.bytes)}, ` +
+      `${stats.records.toLocaleString('en-US')} records read, ${stats.matched.toLocaleString('en-US')} matched, ` +
+      `${skippedTotal} skipped${skippedTotal ? ` (${why})` : ''}, ${seconds.toFixed(2)} s`,
+    `stats: read ${STRATEGIES[stats.strategy]}${stats.notes.map((note) => `; ${note}`).join('')}`,
+    ...(sink.stats ?? []),
+  ];
+}

@@ -1,0 +1,62 @@
+/**
+ * `--key alias/foo` should also find the records that name the aliased key by ID or ARN. The
+ * mapping is in the logs themselves (src/cloudtrail/aliases.ts says where), and may come after the
+ * records it explains, so a first pass over the same inputs learns it before the real pass. The
+ * first pass reads the same inputs as the real one: the same pruning of S3 and local trees, so it
+ * never fetches what the real pass will not read. Standard input cannot be read twice: there, an
+ * alias matches only records that name the alias.
+ */
+import { aliasEvidence } from '../cloudtrail/aliases.js';
+import { KMS_SOURCE } from '../cloudtrail/events.js';
+import type { KeyReference } from '../cloudtrail/key-reference.js';
+import type { FilterSpec } from '../filters/filter-spec.js';
+import { buildRecordFilter, type RecordFilter } from '../filters/record-filter.js';
+import type { RecordSink } from '../sinks/sink.js';
+import { pruningOf, runPipeline, type PipelineSettings } from './run-pipeline.js';
+
+/** Can these inputs be read twice? Not standard input. */
+export function readableTwice(paths: readonly string[]): boolean {
+  return paths.length > 0 && !paths.includes('-');
+}
+
+/** The filter, with the keys its aliases name in these inputs added to `--key`. */
+export async function withAliasKeys(paths: readonly string[], filter: RecordFilter, settings: PipelineSettings): Promise<RecordFilter> {
+  const aliases = filter.spec.keys.filter((ref) => ref.alias !== undefined);
+  if (aliases.length === 0 || !readableTwice(paths)) return filter;
+  // KMS records naming a wanted alias, any time, any principal: the mapping may be told by anyone,
+  // and before the window. The inputs are pruned as the real pass prunes them (same window,
+  // accounts and regions), which is what keeps an S3 run from fetching folders it will not read.
+  const spec: FilterSpec = {
+    ...filter.spec,
+    events: [],
+    users: [],
+    regions: [],
+    accounts: [],
+    sourceIps: [],
+    errors: undefined,
+    errorCodes: [],
+    readOnly: undefined,
+    since: undefined,
+    until: undefined,
+    sources: [KMS_SOURCE],
+    keys: aliases,
+  };
+  const found = new Map<string, KeyReference>();
+  const learn: RecordSink = {
+    write(match) {
+      for (const { key } of aliasEvidence(match.record)) if (key?.keyId) found.set(key.keyId, { given: key.keyId, keyId: key.keyId });
+    },
+    end() {},
+  };
+  // Problems are reported by the real pass; this one stays silent.
+  await runPipeline(paths, buildRecordFilter(spec), learn, {
+    ...settings,
+    strict: false,
+    limit: undefined,
+    output: undefined,
+    report: { fault() {}, problem() {} },
+    pruning: settings.pruning ?? pruningOf(filter.spec),
+  });
+  if (found.size === 0) return filter;
+  return buildRecordFilter({ ...filter.spec, keys: [...filter.spec.keys, ...found.values()] });
+}

@@ -1,0 +1,196 @@
+/**
+ * The one loop every command runs: paths → inputs → a read strategy's matching records → the sink.
+ * It owns what is the same whatever the command and however the inputs are read: --limit,
+ * back-pressure from the output, --strict, garbage collection after huge records, progress and the
+ * counts of --stats. Commands only build a filter and a sink and hand them over.
+ */
+import type { FilterSpec } from '../filters/filter-spec.js';
+import type { RecordFilter } from '../filters/record-filter.js';
+import type { TrailReader } from '../reader/read-options.js';
+import type { InputFault, SkipReason } from '../reader/trail-record.js';
+import { readTrail } from '../reader/trail-reader.js';
+import type { RecordSink, SinkReport } from '../sinks/sink.js';
+import { expandPaths, isLocalPath } from '../sources/expand-paths.js';
+import type { InputPruning } from '../sources/pruning.js';
+import type { SourceProblem, TrailInput } from '../sources/trail-input.js';
+import { collectGarbage } from '../util/collect-garbage.js';
+import { parallelFiles } from './parallel-files.js';
+import type { ReadContext, ReadStrategy, StrategyName } from './read-strategy.js';
+import { sequential } from './sequential.js';
+import { splitFile } from './split-file.js';
+
+export interface RunStats {
+  files: number;
+  /** Decoded (uncompressed) bytes read. */
+  bytes: number;
+  /** Records seen, including those the pre-check rejected unparsed. */
+  records: number;
+  matched: number;
+  /** Records and inputs not read, by why (warnings are not counted). */
+  skipped: Map<SkipReason, number>;
+  startedAt: number;
+  strategy: StrategyName;
+  /** What the strategy did that is worth telling (a split file taken or declined). */
+  notes: string[];
+}
+
+/** Where the run tells what happens as it happens: faults, problems with paths, progress. */
+export interface RunReport {
+  fault(fault: InputFault): void;
+  problem(problem: SourceProblem): void;
+  progress?(stats: RunStats, file: string, fileBytes?: number, fileSize?: number): void;
+}
+
+/** The output the sink writes to, as far as the loop cares: wait for it, stop when it stopped. */
+export interface BackPressure {
+  ready(): Promise<void>;
+  readonly stopped: boolean;
+}
+
+export interface PipelineSettings {
+  /** Threads that may read (several files at once, or one big file in two parts). */
+  jobs: number;
+  /** Stop at the first fault of any input; nothing after it is emitted. */
+  strict: boolean;
+  /** Stop after this many matches, and stop reading. */
+  limit?: number;
+  reader: 'fast' | 'stream-json';
+  s3: { profile?: string; endpointUrl?: string };
+  output?: BackPressure;
+  report: RunReport;
+  /** Which day, account and region folders of AWSLogs trees may hold wanted records (default: the filter's). */
+  pruning?: InputPruning;
+}
+
+/** The folders the filter's window, accounts and regions allow, for pruning AWSLogs trees. */
+export function pruningOf(spec: FilterSpec): InputPruning {
+  return { since: spec.since, until: spec.until, accounts: spec.accounts, regions: spec.regions };
+}
+
+export interface PipelineResult {
+  stats: RunStats;
+  /** What the sink had to say at its end (warnings, lines for --stats). */
+  sink: SinkReport;
+}
+
+/**
+ * The strategy for these inputs. Several local files share out over the workers; otherwise one big
+ * plain file may be read in two parts. --strict and the stream-json reader stay on this thread:
+ * nothing after a fault may be read, and the cross-checking reader must stay independent.
+ */
+function chooseStrategy(paths: readonly string[], peeked: number, filter: RecordFilter, settings: PipelineSettings): ReadStrategy {
+  const shareable = settings.jobs > 1 && !settings.strict && settings.reader === 'fast';
+  if (shareable && peeked >= 2 && paths.length > 0 && paths.every(isLocalPath)) return parallelFiles;
+  if (shareable && !filter.acceptsAll) return splitFile;
+  return sequential;
+}
+
+export async function runPipeline(
+  paths: readonly string[],
+  filter: RecordFilter,
+  sink: RecordSink,
+  settings: PipelineSettings,
+): Promise<PipelineResult> {
+  const { report, output } = settings;
+  const stats: RunStats = {
+    files: 0,
+    bytes: 0,
+    records: 0,
+    matched: 0,
+    skipped: new Map(),
+    startedAt: Date.now(),
+    strategy: 'sequential',
+    notes: [],
+  };
+  const skip = (reason: SkipReason) => stats.skipped.set(reason, (stats.skipped.get(reason) ?? 0) + 1);
+  /** --strict saw a fault: the batch in hand is the last. */
+  let faulted = false;
+
+  const walked = expandPaths(
+    paths,
+    (problem) => {
+      if (!problem.warning) {
+        skip('unreadable input');
+        if (settings.strict) faulted = true;
+      }
+      report.problem(problem);
+    },
+    {
+      s3: { ...settings.s3, prefetch: Math.max(2, settings.jobs * 2) },
+      pruning: settings.pruning ?? pruningOf(filter.spec),
+    },
+  );
+  const inputs = countingInputs(walked, stats);
+  // Two inputs are looked at before choosing: one alone is never shared out.
+  const peeked: TrailInput[] = [];
+  for (let k = 0; k < 2; k++) {
+    const next = await inputs.next();
+    if (next.done) break;
+    peeked.push(next.value);
+  }
+  const strategy = chooseStrategy(paths, peeked.length, filter, settings);
+  stats.strategy = strategy.name;
+  // The stream-json reader is loaded only when asked for.
+  const read: TrailReader = settings.reader === 'stream-json' ? (await import('../reader/stream-json-reader.js')).readTrailWithStreamJson : readTrail;
+
+  const context: ReadContext = {
+    filter,
+    read,
+    jobs: settings.jobs,
+    strict: settings.strict,
+    fault(fault) {
+      if (!fault.warning) {
+        skip(fault.reason);
+        if (settings.strict) faulted = true;
+      }
+      report.fault(fault);
+    },
+    progress(records, bytes, file, fileBytes, fileSize) {
+      stats.records += records;
+      stats.bytes += bytes;
+      report.progress?.(stats, file, fileBytes, fileSize);
+    },
+    note: (what) => stats.notes.push(what),
+    get stopped() {
+      return faulted;
+    },
+  };
+
+  const limit = settings.limit ?? Infinity;
+  for await (const batch of strategy.matches(withPeeked(peeked, inputs), context)) {
+    let full = false;
+    for (const record of batch.records) {
+      stats.matched++;
+      sink.write(record);
+      if (stats.matched >= limit) {
+        full = true;
+        break;
+      }
+    }
+    if (output) await output.ready();
+    if (batch.huge) {
+      // Done with a record of many megabytes: its copies go now, not when the heap has grown on
+      // top of them. Emptied first, as this frame still holds the batch.
+      batch.records.length = 0;
+      collectGarbage();
+    }
+    if (full || output?.stopped || faulted) break;
+  }
+  return { stats, sink: (await sink.end({ files: stats.files, recordsRead: stats.records })) ?? {} };
+}
+
+async function* countingInputs(inputs: AsyncIterable<TrailInput>, stats: RunStats): AsyncGenerator<TrailInput> {
+  for await (const input of inputs) {
+    stats.files++;
+    yield input;
+  }
+}
+
+async function* withPeeked(peeked: TrailInput[], rest: AsyncIterator<TrailInput>): AsyncGenerator<TrailInput> {
+  yield* peeked;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) return;
+    yield next.value;
+  }
+}

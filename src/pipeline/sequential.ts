@@ -1,0 +1,41 @@
+/**
+ * The plainest strategy: every input in turn, on this thread. Used for standard input, S3, a
+ * single small file, --jobs 1, --strict (nothing after the first fault may be read) and the
+ * stream-json reader; the other strategies fall back to `readHere` for what they cannot share out.
+ */
+import { readTrail } from '../reader/trail-reader.js';
+import type { TrailPartOptions } from '../reader/trail-part.js';
+import type { TrailInput } from '../sources/trail-input.js';
+import { matchBatch, type MatchBatch, type ReadContext, type ReadStrategy } from './read-strategy.js';
+
+/**
+ * One input (or part of one: `part`, for the split and hand-back paths) read on this thread, its
+ * matching records yielded batch by batch. `counted`: bytes of this file already reported to the
+ * progress by whoever read before (a part resumed in the middle reports absolute positions).
+ */
+export async function* readHere(input: TrailInput, context: ReadContext, part?: TrailPartOptions, counted = 0): AsyncGenerator<MatchBatch> {
+  let bytesSoFar = counted;
+  const options = {
+    prefilter: context.filter.acceptsAll ? undefined : context.filter.hot,
+    stopOnFault: context.strict,
+    onFault: context.fault,
+    onProgress: ({ records, bytes, gzipped }: { records: number; bytes: number; gzipped: boolean }) => {
+      context.progress(records, Math.max(0, bytes - bytesSoFar), input.label, bytes, gzipped ? undefined : input.size);
+      bytesSoFar = Math.max(bytesSoFar, bytes);
+    },
+  };
+  const reader = part ? readTrail(input, options, part) : context.read(input, options);
+  for await (const batch of reader) yield matchBatch(batch, context.filter);
+}
+
+export const sequential: ReadStrategy = {
+  name: 'sequential',
+  async *matches(inputs, context) {
+    for (;;) {
+      if (context.stopped) return;
+      const next = await inputs.next();
+      if (next.done) return;
+      yield* readHere(next.value, context);
+    }
+  },
+};

@@ -1,0 +1,55 @@
+/**
+ * What the reader hands on: one CloudTrail record and where it came from, or a fault saying why
+ * something was not read. The interface between the reader and every stage after it.
+ */
+import type { JsonObject } from '../cloudtrail/record.js';
+
+export interface TrailRecord {
+  record: JsonObject;
+  /** The record's JSON text exactly as in the input, when it sat on one line; else undefined. */
+  raw: string | undefined;
+  /** The record's JSON text when it spanned lines (pretty-printed), kept for `recordText`. */
+  multiline?: string;
+  file: string;
+  offset: number;
+  line: number;
+  /** At least HUGE_RECORD_BYTES: whoever is done with its batch should collect garbage. */
+  huge?: true;
+}
+
+/** A record this big is a rare outlier (a huge key policy): it gets memory care of its own. */
+export const HUGE_RECORD_BYTES = 4 << 20;
+
+/** Why a record or an input was not (fully) read. Counted in --stats. */
+export type SkipReason =
+  | 'malformed JSON'
+  | 'not an object'
+  | 'not a CloudTrail record'
+  | 'unreadable input'
+  | 'truncated or corrupt input'
+  | 'empty input'
+  | 'invalid UTF-8';
+
+export interface InputFault {
+  file: string;
+  message: string;
+  offset?: number;
+  line?: number;
+  column?: number;
+  reason: SkipReason;
+  /** A warning keeps the record (or the run) and does not fail the exit code. */
+  warning?: boolean;
+}
+
+/** A record as one line of JSON: its own bytes when it had them on one line, else re-serialised. */
+export function recordText(record: TrailRecord): string {
+  if (record.raw !== undefined) return record.raw;
+  try {
+    return JSON.stringify(record.record);
+  } catch (error) {
+    // JSON.stringify recurses: a record nested thousands deep overflows the stack. Its source text
+    // is valid JSON whose newlines can only be whitespace between tokens, so dropping them is safe.
+    if (record.multiline !== undefined) return record.multiline.replace(/[\r\n]+/g, ' ');
+    throw error;
+  }
+}

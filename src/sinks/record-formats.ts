@@ -1,0 +1,21 @@
+/** `filter`'s output formats, by name: add one here and `--format` accepts it. */
+import type { Column } from './columns.js';
+import { csvSink } from './csv-sink.js';
+import { jsonSink } from './json-sink.js';
+import { jsonlSink } from './jsonl-sink.js';
+import { defineFormats } from './sink.js';
+import { tableSink } from './table-sink.js';
+
+export interface RecordFormatSettings {
+  /** Columns of table and csv. */
+  columns: readonly Column[];
+}
+
+export const RECORD_FORMATS = defineFormats<RecordFormatSettings>()({
+  table: ({ out, color }, { columns }) => tableSink(out, columns, color),
+  jsonl: ({ out }) => jsonlSink(out),
+  json: ({ out }) => jsonSink(out),
+  csv: ({ out }, { columns }) => csvSink(out, columns),
+});
+
+export type RecordFormat = keyof typeof RECORD_FORMATS;

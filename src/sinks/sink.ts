@@ -1,0 +1,49 @@
+/**
+ * The one interface between the pipeline and everything that takes records: formatters that print
+ * them, aggregators that count them (summary, keys, timeline), the detection engine, `--sort`. The
+ * pipeline writes each matching record, then ends the sink once, with the totals of the run. A
+ * sink writes to an Output and never sees flags; each command's formats come from one registry
+ * of factories (`Formats`), all returning a RecordSink.
+ */
+import type { ChalkInstance } from 'chalk';
+import type { TrailRecord } from '../reader/trail-record.js';
+import type { Output } from './output.js';
+
+/** What a sink may want to print about the run as a whole (summary's header). */
+export interface InputTotals {
+  files: number;
+  recordsRead: number;
+}
+
+/** What a sink has to say when it ends, for the command to print on stderr. */
+export interface SinkReport {
+  /** One line each, e.g. a cap that was reached. */
+  warnings?: string[];
+  /** Lines added to --stats. */
+  stats?: string[];
+}
+
+export interface RecordSink {
+  write(record: TrailRecord): void;
+  /** After the last record: print what was held or counted, close what was opened. */
+  end(totals: InputTotals): SinkReport | void | Promise<SinkReport | void>;
+}
+
+/** What every format factory is given: where to write and how the terminal looks. */
+export interface FormatContext {
+  out: Output;
+  color: ChalkInstance;
+  /** The terminal's width, when stdout is one. */
+  columns?: number;
+}
+
+/** One output format: builds the sink for a run. */
+export type FormatFactory<Settings> = (context: FormatContext, settings: Settings) => RecordSink;
+
+/** A command's output formats, by name: `--format` accepts exactly these keys. */
+export type Formats<Settings, Name extends string = string> = Record<Name, FormatFactory<Settings>>;
+
+/** Declares a command's formats: `defineFormats<Settings>()({ table: ..., json: ... })` keeps the names typed. */
+export function defineFormats<Settings>() {
+  return <Name extends string>(formats: Formats<Settings, Name>): Formats<Settings, Name> => formats;
+}

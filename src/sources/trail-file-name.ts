@@ -1,0 +1,11 @@
+/**
+ * Which file names a directory walk or an S3 listing takes for trail files, and which it passes
+ * over (CloudTrail digest files).
+ */
+const TRAIL_FILE = /\.(json|jsonl|json\.gz|jsonl\.gz)$/i;
+const DIGEST = /CloudTrail-Digest/;
+
+/** Is this a file the directory walk reads? */
+export function isTrailFileName(path: string): boolean {
+  return TRAIL_FILE.test(path) && !DIGEST.test(path);
+}
