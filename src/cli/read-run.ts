@@ -55,7 +55,7 @@ function formatBytes(bytes: number): string {
 const STRATEGIES: Record<RunStats['strategy'], string> = {
   sequential: 'sequential: one thread',
   'parallel-files': 'parallel-files: files shared out over worker threads',
-  'split-file': 'split-file: this thread, and a plain file of 64 MiB or more in two parts on two threads',
+  'split-file': 'split-file: this thread, and plain files of 64 MiB or more in two parts on two threads',
 };
 
 /** The --stats lines: totals, then how the inputs were read, then what the sink adds. */

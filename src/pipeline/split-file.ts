@@ -86,19 +86,26 @@ export function findRecordStart(window: Buffer, key: Buffer): number | undefined
   return undefined;
 }
 
-/** Where to split a plain trail file of `size` bytes, or undefined to read it whole here. */
-export function planSplit(path: string, size: number): number | undefined {
+/**
+ * Where to split a plain trail file of `size` bytes, or undefined to read it whole here;
+ * `declined` hears why a file big enough to split is not (for --stats).
+ */
+export function planSplit(path: string, size: number, declined: (why: string) => void = () => {}): number | undefined {
   if (size < SPLIT_MIN_BYTES) return undefined;
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
     const head = Buffer.alloc(HEAD_BYTES);
     const key = firstRecordKey(head.subarray(0, readSync(fd, head, 0, HEAD_BYTES, 0)));
-    if (!key) return undefined;
+    if (!key) {
+      declined('not split: it does not start as {"Records":[{"... (gzip, or another shape)');
+      return undefined;
+    }
     const from = Math.floor(size / 2) + HEAD_START_BYTES / 2;
     const window = Buffer.alloc(WINDOW_BYTES);
     const read = readSync(fd, window, 0, WINDOW_BYTES, from);
     const at = findRecordStart(window.subarray(0, read), key);
+    if (at === undefined) declined(`not split: no record start found between bytes ${from} and ${from + read}`);
     return at === undefined ? undefined : from + at;
   } catch {
     // Unreadable here means unreadable for the normal read too, which will say so.
@@ -234,7 +241,8 @@ export const splitFile: ReadStrategy = {
       const next = await inputs.next();
       if (next.done) return;
       const input = next.value;
-      const splitAt = input.path !== undefined && input.size !== undefined ? planSplit(input.path, input.size) : undefined;
+      const declined = (why: string) => context.note(`${input.label} ${why}`);
+      const splitAt = input.path !== undefined && input.size !== undefined ? planSplit(input.path, input.size, declined) : undefined;
       if (splitAt === undefined) yield* readHere(input, context);
       else yield* readSplit(input, input.path as string, splitAt, context);
     }
@@ -243,9 +251,10 @@ export const splitFile: ReadStrategy = {
 
 async function* readSplit(input: TrailInput, path: string, splitAt: number, context: ReadContext): AsyncGenerator<MatchBatch> {
   const tail = new FileTail(input.label, splitAt, context.filter.spec);
+  let outcome = 'not reached (reading stopped before it)';
   try {
     yield* readHere(filePartInput(path, 0, () => tail.helping, input.label, input.size), context, { splitAt: tail });
-    context.note(`split-file: ${input.label} split at byte ${splitAt}, ${tail.outcome}`);
+    outcome = tail.outcome;
     // The worker's part, when it took over: already filtered there.
     let counted = splitAt;
     for await (const event of tail.results()) {
@@ -253,6 +262,7 @@ async function* readSplit(input: TrailInput, path: string, splitAt: number, cont
         context.fault(event.fault);
       } else if ('handback' in event) {
         const point = event.handback;
+        outcome += `, the rest handed back at byte ${point.offset} (a huge record)`;
         // Its work is done: its memory should not sit beside the huge record's copies.
         await tail.cancel();
         const rest = filePartInput(path, point.offset, () => false, input.label, input.size);
@@ -265,6 +275,7 @@ async function* readSplit(input: TrailInput, path: string, splitAt: number, cont
       }
     }
   } finally {
+    context.note(`${input.label} split at byte ${splitAt}: ${outcome}`);
     await tail.cancel();
   }
 }

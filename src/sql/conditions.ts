@@ -286,10 +286,13 @@ const lines = (conditions: readonly string[]) => (conditions.length > 0 ? `\nWHE
 export function buildQuery(spec: FilterSpec, d: Dialect, source: QuerySource): string {
   const aliases = spec.keys.filter((k) => k.alias !== undefined);
   const where = [...(source.inputs ?? []), ...conditions(spec, d, aliases.length > 0)];
-  if (aliases.length === 0) return `SELECT ${source.select}\nFROM ${source.from}${lines(where)}\n`;
+  // Rows in time order, ties by eventID: the same answer in the same order on every run, as
+  // kmstrail timeline would list them (filter prints in input order, which SQL cannot know).
+  const order = `\nORDER BY ${required(d, 'eventTime')}, ${required(d, 'eventID')}`;
+  if (aliases.length === 0) return `SELECT ${source.select}\nFROM ${source.from}${lines(where)}${order}\n`;
   // filter's first pass: KMS records naming one of the aliases (that test is inside aliasedKeyIds).
   const pass = [...(source.inputs ?? []), ...conditions(emptyFilterSpec(), d, false)];
   const indent = (text: string) => text.replaceAll('\n', '\n  ');
   const subquery = indent(`SELECT flatten(array_agg(${aliasedKeyIds(d, aliases)})) AS ${ALIASED_KEYS}\nFROM ${source.from}${lines(pass)}`);
-  return `SELECT e.${source.select}\nFROM ${source.from} AS e\nINNER JOIN (\n  ${subquery}\n) AS aliased ON true${lines(where)}\n`;
+  return `SELECT e.${source.select}\nFROM ${source.from} AS e\nINNER JOIN (\n  ${subquery}\n) AS aliased ON true${lines(where)}${order}\n`;
 }

@@ -393,6 +393,9 @@ describe('--strict', () => {
     expect(result.code).toBe(1);
     expect(stderrLines(result.stderr)).toHaveLength(1);
     expect(result.stderr.startsWith(`kmstrail: ${path}:4:`)).toBe(true);
+    // Regression guard: --strict said "record skipped", as if the run had gone on past the fault.
+    expect(result.stderr).toMatch(/; stopped here \(--strict\) \(byte \d+\)\n$/);
+    expect(result.stderr).not.toContain('skipped');
     expect(jsonLines(result.stdout)).toEqual(EXPECTED.slice(0, 2));
   });
 

@@ -73,6 +73,29 @@ describe('s3:// input', () => {
     for (const list of lists.filter((r) => !dayLists.includes(r))) expect(list).toMatch(/max-keys=1/);
   });
 
+  // Regression guard: the alias first pass listed and fetched the whole bucket (31 GETs, 7 outside
+  // the window, against 12 and 0 without the alias).
+  it('--key alias/x with a window: the alias pass fetches only the window, as the real pass does', async () => {
+    const window = ['--since', '2024-03-02T00:00:00Z', '--until', '2024-03-03T00:00:00Z'];
+    const all = jsonLines((await runCli(['filter', '-f', 'jsonl', tree])).stdout) as Array<{ requestParameters?: { keyId?: string } }>;
+    const alias = all.map((r) => r.requestParameters?.keyId).find((k) => k?.startsWith('alias/'));
+    expect(alias).toBeDefined();
+    const remote = ['--endpoint-url', server.endpoint, 's3://trails/'];
+    const fetched = async (options: string[]) => {
+      server.resetRequests();
+      const run = await runCli(['filter', '-f', 'jsonl', ...options, ...window, ...remote], { env: credentials });
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe('');
+      return server.requests.map((r) => decodeURIComponent(r)).filter((r) => r.startsWith('GET /trails/AWSLogs/'));
+    };
+    const withAlias = await fetched(['--key', alias as string]);
+    const withoutAlias = await fetched(['--event', 'Decrypt']);
+    expect(withoutAlias.length).toBeGreaterThan(0);
+    for (const get of withAlias) expect(get).toMatch(/\/2024\/03\/0[23]\//);
+    // Two passes over the same objects, never one object more.
+    expect(new Set(withAlias)).toEqual(new Set(withoutAlias));
+  });
+
   it('--region prunes to that region folder', async () => {
     server.resetRequests();
     const remote = await runCli(

@@ -29,7 +29,8 @@ beforeAll(() => {
   const lines = readFileSync(trail, 'utf8').replace(/\},\{"eventVersion"/g, '},\n  {"eventVersion"');
   writeFileSync(truncated, lines.slice(0, Math.floor(lines.length * 0.9)));
   // Records of 3 MB (over three read chunks) in each part, and one of 6 MB in the second part: the
-  // worker hands the rest of the file back to the main thread there.
+  // worker hands the rest of the file back to the main thread there. None near the middle, where
+  // the split point is looked for (a record spanning that window would leave the file unsplit).
   withHuge = join(dir, 'with-huge.json');
   let text = readFileSync(trail, 'utf8');
   const policy = (mb: number, fill: string) =>
@@ -40,7 +41,7 @@ beforeAll(() => {
       eventID: `big-${mb}-${fill.length}`,
       requestParameters: { policy: fill.repeat((mb << 20) / fill.length) },
     });
-  for (const [share, record] of [[0.85, policy(6, 'x')], [0.7, policy(3, 'é"\\')], [0.05, policy(3, 'a\n€')]] as const) {
+  for (const [share, record] of [[0.85, policy(6, 'x')], [0.78, policy(3, 'é"\\')], [0.05, policy(3, 'a\n€')]] as const) {
     const at = text.indexOf('},{"eventVersion"', Math.floor(text.length * share)) + 2;
     text = `${text.slice(0, at)}${record},${text.slice(at)}`;
   }
@@ -57,19 +58,24 @@ async function bothWays(args: string[]) {
 }
 
 const statsCounts = (stderr: string) => /stats: (.*) records read, (.*) matched, (.*) skipped/.exec(stderr)?.slice(1);
+/** What --stats says of the split: proof of which path a test exercised. */
+const splitOutcome = (stderr: string) => /stats: read split-file: .*split at byte \d+: (.*)$/m.exec(stderr)?.[1];
 
 describe('a big file read in two parts', () => {
   it('filter --event CreateKey: byte for byte what --jobs 1 prints, and what jq selects', async () => {
     const { one, two } = await bothWays(['filter', '--event', 'CreateKey', '--stats', trail]);
     expect(one.code).toBe(0);
     expect(statsCounts(two.stderr)).toEqual(statsCounts(one.stderr));
+    expect(splitOutcome(two.stderr)).toBe('taken');
+    expect(one.stderr).toMatch(/stats: read sequential: one thread\n/);
     const lines = two.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown);
     expect(lines.length).toBeGreaterThan(100);
     expect(lines).toEqual(jq('.Records[] | select(.eventName=="CreateKey")', { file: trail }));
   });
 
   it('a filter most records pass (--event "*"): the worker gives up, the output is the same', async () => {
-    const { two } = await bothWays(['filter', '--all-sources', '--event', '*', '-f', 'jsonl', trail]);
+    const { two } = await bothWays(['filter', '--all-sources', '--event', '*', '-f', 'jsonl', '--stats', trail]);
+    expect(splitOutcome(two.stderr)).toBe('declined: the worker gave up (dense matches)');
     const ids = two.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { eventID: string }).eventID);
     expect(ids).toEqual(jq('.Records[].eventID', { file: trail }));
   });
@@ -84,13 +90,15 @@ describe('a big file read in two parts', () => {
   });
 
   it('a guess that lands inside a record is refused: the same output as --jobs 1 and jq', async () => {
-    const { two } = await bothWays(['filter', '--event', 'CreateKey', '-f', 'jsonl', decoys]);
+    const { two } = await bothWays(['filter', '--event', 'CreateKey', '-f', 'jsonl', '--stats', decoys]);
+    expect(splitOutcome(two.stderr)).toBe('declined: the guessed start was not between two records');
     const ids = two.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { eventID: string }).eventID);
     expect(ids).toEqual(jq('.Records[] | select(.eventName=="CreateKey") | .eventID', { file: decoys }));
   });
 
   it('big records in both parts, a huge one in the second: the same output (the main thread reads on from the huge one)', async () => {
-    const { two } = await bothWays(['filter', '--event', 'CreateKey,PutKeyPolicy', '-f', 'jsonl', withHuge]);
+    const { two } = await bothWays(['filter', '--event', 'CreateKey,PutKeyPolicy', '-f', 'jsonl', '--stats', withHuge]);
+    expect(splitOutcome(two.stderr)).toMatch(/^taken, the rest handed back at byte \d+ \(a huge record\)$/);
     const ids = two.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { eventID: string }).eventID);
     expect(ids).toEqual(jq('.Records[] | select(.eventName=="CreateKey" or .eventName=="PutKeyPolicy") | .eventID', { file: withHuge }));
     expect(ids.filter((id) => id.startsWith('big-')).sort()).toEqual(['big-3-3', 'big-3-3', 'big-6-1'].sort());
@@ -102,6 +110,7 @@ describe('a big file read in two parts', () => {
   ])('a truncated file, %s: the same records, then the same one-line fault with its line and byte, exit 1', async (_name, flags) => {
     const { one, two } = await bothWays(['filter', ...flags, '-f', 'jsonl', '--stats', truncated]);
     expect(one.code).toBe(1);
+    expect(splitOutcome(two.stderr)).toMatch(/^(taken|declined: the worker gave up \(dense matches\))$/);
     const fault = (stderr: string) => stderr.split('\n').filter((l) => !l.includes('stats:') && l !== '');
     expect(fault(two.stderr)).toEqual(fault(one.stderr));
     expect(fault(two.stderr)).toHaveLength(1);

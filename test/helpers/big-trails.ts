@@ -1,5 +1,5 @@
 /**
- * Trail files big enough to be split across two cores (src/cli/parallel/split-file.ts reads files
+ * Trail files big enough to be split across two cores (src/pipeline/split-file.ts reads files
  * of 64 MiB and more in two parts), written straight to disk.
  */
 import { spawnSync } from 'node:child_process';

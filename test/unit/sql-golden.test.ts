@@ -32,7 +32,9 @@ const SETS: Record<string, RawFilterOptions> = {
 
 function golden(name: string, actual: string): void {
   const file = join(DIR, `${name}.sql`);
-  if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, actual);
+  if (process.env.UPDATE_GOLDEN) writeFileSync(file, actual);
+  // A missing golden file fails: written silently, it would make this test check nothing.
+  expect(existsSync(file), `${file} is missing (UPDATE_GOLDEN=1 writes it; then review it)`).toBe(true);
   expect(actual).toBe(readFileSync(file, 'utf8'));
 }
 
