@@ -2,15 +2,15 @@
  * s3:// input against a loopback S3 server that misbehaves on cue (test/helpers/s3-fault-proxy.ts):
  * throttling, resets before and during a body, a stalled body, errors that never go away, an object
  * replaced mid-read, and a folder of more than 1,000 objects. The oracles are the same files read
- * from local disk (kmstrail) or by jq, and the ids generated here.
+ * from local disk (kmstrail) or parsed with JSON.parse, and the ids generated here.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { jq } from '../helpers/e2e.js';
 import { jsonLines, runCli, SHARED } from '../helpers/run-cli.js';
 import { ACCESS_KEY, SECRET_KEY, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
@@ -48,18 +48,32 @@ function rangeStartOf(range: string | undefined): number {
   return Number(m[1]);
 }
 
+const generate = promisify(execFile);
+
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'kmstrail-s3faults-'));
   tree = join(work, 'tree');
-  execFileSync(process.execPath, [join(SHARED, 'bench/gen-trail.mjs'), '--mb', '1', '--tree', tree, '--per-file', '100', '--gap-ms', '120000', '--seed', '11'], {
-    stdio: 'ignore',
-  });
   bigFile = join(work, 'big.json');
-  // Above the 16 MiB up to which objects are downloaded whole: this one is streamed.
-  execFileSync(process.execPath, [join(SHARED, 'bench/gen-trail.mjs'), '--mb', '17', '--out', bigFile, '--seed', '3'], { stdio: 'ignore' });
-  bigIds = jq('.Records[].eventID', { file: bigFile }) as string[];
-
+  const gen = join(SHARED, 'bench/gen-trail.mjs');
+  // Setup overlaps: trails are generated while the server starts, the 1,010 small objects are
+  // stored while the rest is prepared.
+  const generated = Promise.all([
+    generate(process.execPath, [gen, '--mb', '1', '--tree', tree, '--per-file', '100', '--gap-ms', '120000', '--seed', '11']),
+    // Above the 16 MiB up to which objects are downloaded whole: this one is streamed.
+    generate(process.execPath, [gen, '--mb', '17', '--out', bigFile, '--seed', '3']),
+  ]);
   server = await startS3Server();
+  const many = Array.from({ length: MANY }, (_, i) => {
+    const id = `many-${String(i).padStart(4, '0')}`;
+    const record = { eventVersion: '1.08', eventSource: 'kms.amazonaws.com', eventName: 'Decrypt', eventID: id, eventTime: '2024-03-01T12:00:00Z', awsRegion: 'us-east-1' };
+    return { key: `${MANY_FOLDER}123456789012_CloudTrail_us-east-1_20240301T1200Z_${id}.json.gz`, body: gzipSync(JSON.stringify({ Records: [record] })) };
+  });
+  const seeded = server.putObjects(many);
+  await generated;
+
+  const big = readFileSync(bigFile);
+  bigIds = (JSON.parse(big.toString('utf8')) as { Records: Array<{ eventID: string }> }).Records.map((r) => r.eventID);
+  const local = runCli(['filter', '--all-sources', '-f', 'jsonl', tree]);
   const uploaded = await server.upload(tree, 'tree/');
   treeKeys = execFileSync('find', [tree, '-type', 'f'], { encoding: 'utf8' })
     .trim()
@@ -67,16 +81,12 @@ beforeAll(async () => {
     .map((file) => `tree/${relative(tree, file)}`)
     .sort();
   expect(treeKeys).toHaveLength(uploaded);
-  const many = Array.from({ length: MANY }, (_, i) => {
-    const id = `many-${String(i).padStart(4, '0')}`;
-    const record = { eventVersion: '1.08', eventSource: 'kms.amazonaws.com', eventName: 'Decrypt', eventID: id, eventTime: '2024-03-01T12:00:00Z', awsRegion: 'us-east-1' };
-    return { key: `${MANY_FOLDER}123456789012_CloudTrail_us-east-1_20240301T1200Z_${id}.json.gz`, body: gzipSync(JSON.stringify({ Records: [record] })) };
-  });
-  await server.putObjects([...many, { key: BIG_KEY, body: readFileSync(bigFile) }]);
+  await server.putObjects([{ key: BIG_KEY, body: big }]);
+  await seeded;
 
-  const local = await runCli(['filter', '--all-sources', '-f', 'jsonl', tree]);
-  expect(local.code).toBe(0);
-  treeIds = eventIds(local.stdout);
+  const oracle = await local;
+  expect(oracle.code).toBe(0);
+  treeIds = eventIds(oracle.stdout);
   expect(treeIds).toHaveLength(1000);
 });
 
@@ -114,7 +124,7 @@ describe('transient S3 faults are retried and lose nothing', () => {
     const [a, b] = treeKeys;
     const cut = server.proxy.inject({ key: a }, { kind: 'reset', afterBytes: 6_000 }, 1);
     const stall = server.proxy.inject({ key: b }, { kind: 'stall', afterBytes: 4_000 }, 1);
-    const run = await remote('s3://trails/tree/', { KMSTRAIL_S3_IDLE_TIMEOUT_MS: '500' });
+    const run = await remote('s3://trails/tree/', { KMSTRAIL_S3_IDLE_TIMEOUT_MS: '1000' });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const ids = eventIds(run.stdout);
