@@ -8,9 +8,10 @@
  * Accounts and regions are discovered with `StartAfter` hops (one small listing per value), which
  * works on S3 and on S3-compatible stores whose delimiter listings are incomplete.
  */
-import { PassThrough, type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { S3Client as S3ClientType } from '@aws-sdk/client-s3';
 import { compileTextPatterns } from '../util/text-pattern.js';
+import { describeS3Error, requestRetryStrategy, resumableObject, S3_ATTEMPTS, type FetchObject } from './s3-retry.js';
 import { isTrailFileName } from './trail-file-name.js';
 import type { SourceProblem, TrailInput } from './trail-input.js';
 
@@ -65,16 +66,12 @@ function sdk(): Promise<typeof import('@aws-sdk/client-s3')> {
   return clientModule;
 }
 
-function describeS3Error(error: unknown): string {
-  const e = error as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const name = e.name ?? e.Code ?? 'error';
-  const status = e.$metadata?.httpStatusCode;
-  if (name === 'NoSuchBucket') return 'no such bucket';
-  if (name === 'NoSuchKey' || status === 404) return 'no such object (NoSuchKey)';
-  if (name === 'AccessDenied' || status === 403) return `access denied (${name})`;
-  if (name === 'CredentialsProviderError') return 'no AWS credentials found (set AWS_PROFILE, use --profile, or aws sso login)';
-  return `${name}: ${e.message ?? 'request failed'}`;
-}
+/**
+ * A connection that sends nothing for this long is given up (and the request or the rest of the
+ * body asked for again): without it a stalled download would hang the run.
+ * `KMSTRAIL_S3_IDLE_TIMEOUT_MS` (internal, for tests; read once) replaces it.
+ */
+const IDLE_TIMEOUT_MS = Number(process.env.KMSTRAIL_S3_IDLE_TIMEOUT_MS) || 30_000;
 
 export class S3Source {
   private client: Promise<S3ClientType> | undefined;
@@ -88,6 +85,10 @@ export class S3Source {
           region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
           // The bucket's own region is found by following S3's redirect, not taken from --region.
           followRegionRedirects: true,
+          // Requests are retried by the SDK with our strategy; bodies by resumableObject (s3-retry.ts).
+          maxAttempts: S3_ATTEMPTS,
+          retryStrategy: requestRetryStrategy(),
+          requestHandler: { connectionTimeout: 10_000, socketTimeout: IDLE_TIMEOUT_MS },
           ...(this.settings.profile ? { profile: this.settings.profile } : {}),
           ...(this.settings.endpointUrl ? { endpoint: this.settings.endpointUrl, forcePathStyle: true } : {}),
         }),
@@ -212,41 +213,42 @@ export class S3Source {
     if (found === 0) onProblem({ label: url, message: 'no trail files under this prefix (.json, .json.gz, .jsonl)' });
   }
 
-  private async body(bucket: string, key: string): Promise<Readable> {
-    const { GetObjectCommand } = await sdk();
-    const client = await this.s3();
-    try {
-      const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      if (!response.Body) throw new Error('empty response');
-      return response.Body as Readable;
-    } catch (error) {
-      throw new Error(describeS3Error(error));
-    }
+  /** GetObject, whole or from a byte on, as `resumableObject` asks for it. */
+  private fetcher(bucket: string, key: string): FetchObject {
+    return async (from, signal) => {
+      const { GetObjectCommand } = await sdk();
+      const client = await this.s3();
+      const range = from ? { Range: `bytes=${from.start}-`, ...(from.ifMatch ? { IfMatch: from.ifMatch } : {}) } : {};
+      return client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...range }), { abortSignal: signal });
+    };
   }
 
   /**
    * One object. A trail-sized object is downloaded whole, starting now, so several are in flight
    * while one is read; a large one is streamed when the reader gets to it.
+   *
+   * Both resume a broken body where it stopped (resumableObject). What the reader sees when an
+   * object still fails: a whole download fails before any of its bytes are handed over, so none of
+   * its records are emitted, only the message; a streamed one has handed over what arrived before
+   * the failure, so its records up to there are emitted, then the message (as for a truncated
+   * local file).
    */
   private objectInput(bucket: string, key: string, size: number | undefined): TrailInput {
     const label = `s3://${bucket}/${key}`;
+    const fetch = this.fetcher(bucket, key);
     const open = () => {
-      const out = new PassThrough({ highWaterMark: 1 << 20 });
-      this.body(bucket, key).then(
-        (body) => {
-          body.on('error', (error) => out.destroy(error));
-          body.pipe(out);
-        },
-        (error: Error) => out.destroy(error),
-      );
+      const stopped = new AbortController();
+      const out = Readable.from(resumableObject(fetch, stopped.signal), { objectMode: false, highWaterMark: 1 << 20 });
+      // Stopping early (--limit, a closed pipe) ends the download at once.
+      out.once('close', () => stopped.abort());
       return out;
     };
     if (size === undefined || size > SMALL_OBJECT) return { label, size, open };
-    const download = this.body(bucket, key).then(async (body) => {
+    const download = (async () => {
       const parts: Buffer[] = [];
-      for await (const part of body) parts.push(part as Buffer);
+      for await (const part of resumableObject(fetch, new AbortController().signal)) parts.push(part);
       return Buffer.concat(parts);
-    });
+    })();
     // Handled when the reader gets here; until then an early failure is not "unhandled".
     download.catch(() => {});
     return { label, size, open, readWhole: () => download };

@@ -1,15 +1,15 @@
 /**
  * A real S3-compatible server on 127.0.0.1 for the S3 tests: s3rver in a child process, behind a
- * small counting proxy so tests can see which requests kmstrail made (and prove the pruning).
+ * small counting proxy so tests can see which requests kmstrail made (and prove the pruning), and
+ * can script faults (see s3-fault-proxy.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { startFaultProxy, type FaultProxy } from './s3-fault-proxy.js';
 
 export const BUCKET = 'trails';
 /** s3rver's built-in credentials. */
@@ -21,7 +21,11 @@ export interface S3TestServer {
   /** Requests seen since the last `resetRequests`, as `METHOD path?query`. */
   requests: string[];
   resetRequests(): void;
+  /** The proxy kmstrail talks to: script faults with `inject`, see parsed requests in `seen`. */
+  proxy: FaultProxy;
   upload(localDir: string, keyPrefix?: string): Promise<number>;
+  /** Stores objects straight in the server (not through the proxy), `parallel` at a time. */
+  putObjects(objects: Iterable<{ key: string; body: Buffer | string }>, parallel?: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -36,27 +40,16 @@ export async function startS3Server(): Promise<S3TestServer> {
     child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}`)));
   });
 
-  const requests: string[] = [];
-  const proxy: Server = createServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`);
-    const upstream = request(
-      { host: '127.0.0.1', port: backendPort, method: req.method, path: req.url, headers: req.headers },
-      (response) => {
-        res.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const proxy = await startFaultProxy(backendPort);
+  const endpoint = proxy.endpoint;
 
   const client = new S3Client({
     region: 'us-east-1',
     endpoint: `http://127.0.0.1:${backendPort}`,
     forcePathStyle: true,
     credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+    // No CRC32 of every body in JavaScript: seeding a thousand objects stays quick.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
   });
 
   const walk = (dir: string): string[] =>
@@ -67,9 +60,11 @@ export async function startS3Server(): Promise<S3TestServer> {
 
   return {
     endpoint,
-    requests,
+    requests: proxy.requests,
+    proxy,
     resetRequests: () => {
-      requests.length = 0;
+      proxy.requests.length = 0;
+      proxy.seen.length = 0;
     },
     async upload(localDir: string, keyPrefix = '') {
       const files = walk(localDir);
@@ -79,9 +74,21 @@ export async function startS3Server(): Promise<S3TestServer> {
       }
       return files.length;
     },
+    async putObjects(objects, parallel = 64) {
+      const queue = [...objects];
+      let next = 0;
+      const worker = async () => {
+        while (next < queue.length) {
+          const { key, body } = queue[next++];
+          await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker));
+      return queue.length;
+    },
     async close() {
       client.destroy();
-      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      await proxy.close();
       child.send('close');
       await new Promise((resolve) => child.once('exit', resolve));
       rmSync(directory, { recursive: true, force: true });
