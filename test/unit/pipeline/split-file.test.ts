@@ -7,11 +7,11 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRecordStart, firstRecordKey, planSplit, SPLIT_MIN_BYTES } from '../../src/pipeline/split-file.js';
-import { readTrail } from '../../src/reader/trail-reader.js';
-import { filePartInput } from '../../src/sources/local-files.js';
-import { generateTrail, writeDecoyTrail } from '../helpers/big-trails.js';
-import { makeTempDir, removeDir } from '../helpers/e2e.js';
+import { findRecordStart, firstRecordKey, planSplit, SPLIT_MIN_BYTES } from '../../../src/pipeline/split-file.js';
+import { readTrail } from '../../../src/reader/trail-reader.js';
+import { filePartInput } from '../../../src/sources/local-files.js';
+import { generateTrail, writeDecoyTrail } from '../../helpers/big-trails.js';
+import { makeTempDir, removeDir } from '../../helpers/e2e.js';
 
 const key = (text: string) => firstRecordKey(Buffer.from(text))?.toString();
 const start = (text: string) => findRecordStart(Buffer.from(text), Buffer.from('eventVersion'));

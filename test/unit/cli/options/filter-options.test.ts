@@ -4,10 +4,10 @@
  */
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { FILTER_OPTIONS, filterSpecFromOptions, type RawFilterOptions } from '../../src/cli/options/filter-options.js';
-import { addOptions } from '../../src/cli/options/option-table.js';
-import { UsageError } from '../../src/cli/messages.js';
-import { KMS_SOURCE } from '../../src/cloudtrail/events.js';
+import { FILTER_OPTIONS, filterSpecFromOptions, type RawFilterOptions } from '../../../../src/cli/options/filter-options.js';
+import { addOptions } from '../../../../src/cli/options/option-table.js';
+import { UsageError } from '../../../../src/cli/messages.js';
+import { KMS_SOURCE } from '../../../../src/cloudtrail/events.js';
 
 const NOW = Date.UTC(2024, 2, 1, 12, 0, 0); // 2024-03-01T12:00:00Z
 const MINUTE = 60_000;

@@ -20,20 +20,20 @@ import { isDeepStrictEqual } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { filterSpecFromOptions, type RawFilterOptions } from '../../src/cli/options/filter-options.js';
-import type { JsonObject } from '../../src/cloudtrail/record.js';
-import { buildRecordFilter } from '../../src/filters/record-filter.js';
-import { readTrailWithStreamJson } from '../../src/reader/stream-json-reader.js';
-import { RECORDS_ELEMENT, type ResumePoint } from '../../src/reader/record-splitter.js';
-import type { ReadOptions } from '../../src/reader/read-options.js';
-import type { TrailPartOptions } from '../../src/reader/trail-part.js';
-import { readTrail } from '../../src/reader/trail-reader.js';
-import type { InputFault, TrailRecord } from '../../src/reader/trail-record.js';
-import type { TrailInput } from '../../src/sources/trail-input.js';
+import { filterSpecFromOptions, type RawFilterOptions } from '../../../src/cli/options/filter-options.js';
+import type { JsonObject } from '../../../src/cloudtrail/record.js';
+import { buildRecordFilter } from '../../../src/filters/record-filter.js';
+import { readTrailWithStreamJson } from '../../../src/reader/stream-json-reader.js';
+import { RECORDS_ELEMENT, type ResumePoint } from '../../../src/reader/record-splitter.js';
+import type { ReadOptions } from '../../../src/reader/read-options.js';
+import type { TrailPartOptions } from '../../../src/reader/trail-part.js';
+import { readTrail } from '../../../src/reader/trail-reader.js';
+import type { InputFault, TrailRecord } from '../../../src/reader/trail-record.js';
+import type { TrailInput } from '../../../src/sources/trail-input.js';
 
 const LABEL = 'AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/generated.json';
 const NOW = Date.UTC(2025, 0, 1);
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 // ---------------------------------------------------------------------------------------------
 // A JSON model that can be rendered in many textual forms.

@@ -3,11 +3,11 @@
  * buildRecordFilter → matches(record), on real CloudTrail records from test/fixtures/records/.
  */
 import { describe, expect, it } from 'vitest';
-import { filterSpecFromOptions, type RawFilterOptions } from '../../src/cli/options/filter-options.js';
-import type { JsonObject } from '../../src/cloudtrail/record.js';
-import { buildRecordFilter } from '../../src/filters/record-filter.js';
-import type { HotFields } from '../../src/reader/record-splitter.js';
-import { derive, fixtureFiles, loadRecords, pick, K, P, UG, DDB, TS, ZM, KEY_1234, KEY_0987, MRK, ARN_1234 as KEY_1234_ARN } from './fixtures.js';
+import { filterSpecFromOptions, type RawFilterOptions } from '../../../src/cli/options/filter-options.js';
+import type { JsonObject } from '../../../src/cloudtrail/record.js';
+import { buildRecordFilter } from '../../../src/filters/record-filter.js';
+import type { HotFields } from '../../../src/reader/record-splitter.js';
+import { derive, fixtureFiles, loadRecords, pick, K, P, UG, DDB, TS, ZM, KEY_1234, KEY_0987, MRK, ARN_1234 as KEY_1234_ARN } from '../fixtures.js';
 
 /** A fixed "now" for relative times: 2025-01-01T00:00:00Z. */
 const NOW = Date.UTC(2025, 0, 1);

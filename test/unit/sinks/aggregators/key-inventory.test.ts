@@ -4,12 +4,12 @@
  * crafted records for each state transition, alias resolution and out-of-order input.
  */
 import { describe, expect, it } from 'vitest';
-import { parseKeyReference, type KeyReference } from '../../src/cloudtrail/key-reference.js';
-import type { JsonObject } from '../../src/cloudtrail/record.js';
-import { KeyInventory, parseAwsDate, selectKeys, type InventoryResult, type KeyRow } from '../../src/sinks/aggregators/key-inventory.js';
-import { stableJson } from '../../src/sinks/aggregators/stable-json.js';
-import { loadRecords, shuffled } from './fixtures.js';
-import { HAVE_SANS, sansKmsRecords } from './sans-records.js';
+import { parseKeyReference, type KeyReference } from '../../../../src/cloudtrail/key-reference.js';
+import type { JsonObject } from '../../../../src/cloudtrail/record.js';
+import { KeyInventory, parseAwsDate, selectKeys, type InventoryResult, type KeyRow } from '../../../../src/sinks/aggregators/key-inventory.js';
+import { stableJson } from '../../../../src/sinks/aggregators/stable-json.js';
+import { loadRecords, shuffled } from '../../fixtures.js';
+import { HAVE_SANS, sansKmsRecords } from '../../sans-records.js';
 
 const ACCOUNT = '111122223333';
 const REGION = 'us-west-2';

@@ -4,9 +4,9 @@
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileTextPatterns } from '../../src/util/text-pattern.js';
-import { JS_WHITESPACE } from '../../src/sql/conditions.js';
-import { LIKE_ESCAPE, likePattern, sqlIdentifier, sqlQualifiedName, sqlString } from '../../src/sql/quote.js';
+import { compileTextPatterns } from '../../../src/util/text-pattern.js';
+import { JS_WHITESPACE } from '../../../src/sql/conditions.js';
+import { LIKE_ESCAPE, likePattern, sqlIdentifier, sqlQualifiedName, sqlString } from '../../../src/sql/quote.js';
 
 let db: DuckDBInstance;
 let connection: DuckDBConnection;

@@ -7,10 +7,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { filterSpecFromOptions, type RawFilterOptions } from '../../src/cli/options/filter-options.js';
-import { athenaQuery } from '../../src/sql/athena.js';
-import { lakeQuery } from '../../src/sql/lake.js';
-import { FIXTURES } from '../helpers/run-cli.js';
+import { filterSpecFromOptions, type RawFilterOptions } from '../../../src/cli/options/filter-options.js';
+import { athenaQuery } from '../../../src/sql/athena.js';
+import { lakeQuery } from '../../../src/sql/lake.js';
+import { FIXTURES } from '../../helpers/run-cli.js';
 
 const NOW = Date.UTC(2024, 2, 8, 12);
 const DIR = join(FIXTURES, 'sql');

@@ -17,7 +17,7 @@ import {
   RETRY_CAP_MS,
   type FetchObject,
   type ObjectResponse,
-} from '../../src/sources/s3-retry.js';
+} from '../../../src/sources/s3-retry.js';
 
 describe('backoffDelay', () => {
   it('full jitter under base * 2^(retry-1), capped', () => {

@@ -3,10 +3,10 @@
  * counts made here by plain grouping, and on crafted records for the caps and the ordering rules.
  */
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../src/cloudtrail/record.js';
-import { SummaryAggregator, type SummaryResult, type TopTable } from '../../src/sinks/aggregators/summary.js';
-import { derive, loadRecords, pick, shuffled } from './fixtures.js';
-import { HAVE_SANS, sansKmsRecords } from './sans-records.js';
+import type { JsonObject } from '../../../../src/cloudtrail/record.js';
+import { SummaryAggregator, type SummaryResult, type TopTable } from '../../../../src/sinks/aggregators/summary.js';
+import { derive, loadRecords, pick, shuffled } from '../../fixtures.js';
+import { HAVE_SANS, sansKmsRecords } from '../../sans-records.js';
 
 /** Written out rather than imported: the test states which events the summary lists. */
 const DESTRUCTIVE = ['ScheduleKeyDeletion', 'DisableKey', 'PutKeyPolicy', 'CreateGrant', 'DeleteImportedKeyMaterial', 'DisableKeyRotation'];

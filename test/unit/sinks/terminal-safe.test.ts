@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../src/cloudtrail/record.js';
-import { shortPrincipal } from '../../src/cloudtrail/principal.js';
-import { csvCell, terminalSafe } from '../../src/sinks/terminal-safe.js';
+import type { JsonObject } from '../../../src/cloudtrail/record.js';
+import { shortPrincipal } from '../../../src/cloudtrail/principal.js';
+import { csvCell, terminalSafe } from '../../../src/sinks/terminal-safe.js';
 
 const ESC = '\u001b';
 const BEL = '\u0007';
@@ -65,7 +65,7 @@ describe('terminalSafe', () => {
   });
 
   it('the hostile record of test/fixtures/bad/ansi-injection.json comes out inert', () => {
-    const file = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'bad', 'ansi-injection.json');
+    const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'bad', 'ansi-injection.json');
     const [record] = (JSON.parse(readFileSync(file, 'utf8')) as { Records: JsonObject[] }).Records;
     const userAgent = String(record.userAgent);
     expect(userAgent).toMatch(RAW_CONTROL); // the fixture really is hostile

@@ -6,13 +6,13 @@
 import { Writable } from 'node:stream';
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../src/cloudtrail/record.js';
-import { eventDetails, Timeline, timelineEntry, type TimelineEntry } from '../../src/sinks/aggregators/timeline.js';
-import { HIT_PRINTERS } from '../../src/sinks/hit-format.js';
-import { Output } from '../../src/sinks/output.js';
-import { TIMELINE_PRINTERS } from '../../src/sinks/timeline-format.js';
-import { wrapText } from '../../src/sinks/wrapped-table.js';
-import { derive, loadRecords, pick, shuffled, K, P, DDB, KEY_1234 } from './fixtures.js';
+import type { JsonObject } from '../../../../src/cloudtrail/record.js';
+import { eventDetails, Timeline, timelineEntry, type TimelineEntry } from '../../../../src/sinks/aggregators/timeline.js';
+import { HIT_PRINTERS } from '../../../../src/sinks/hit-format.js';
+import { Output } from '../../../../src/sinks/output.js';
+import { TIMELINE_PRINTERS } from '../../../../src/sinks/timeline-format.js';
+import { wrapText } from '../../../../src/sinks/wrapped-table.js';
+import { derive, loadRecords, pick, shuffled, K, P, DDB, KEY_1234 } from '../../fixtures.js';
 
 /** Records of kms-docs that name key 1234abcd anywhere (an independent, textual test). */
 const key1234Records = () => loadRecords(K).filter((r) => JSON.stringify(r).includes(KEY_1234));
