@@ -1,0 +1,202 @@
+/**
+ * The calls that hand out temporary credentials, and what one of them says about the credentials it
+ * issued. A role session's records carry only its access key (ASIA…); the STS call whose
+ * `responseElements.credentials.accessKeyId` is that key says who asked for it. Following those
+ * calls back, key by key, leads from a session to the identity behind it (origins.ts).
+ *
+ * Only STS calls are counted as issuers. Other services hand out credentials too, but not in a way
+ * a trail can follow: IAM Identity Center's `sso:GetRoleCredentials` is logged without its response
+ * (the credentials are redacted), so its key never appears; Identity Center sessions are recognised
+ * by their `AWSReservedSSO_*` role instead (origins.ts). Cognito's `GetCredentialsForIdentity` is left
+ * out until a real record shows its shape. Adding an issuer is one entry in ISSUING_CALLS.
+ */
+import { parseEventTime } from './event-time.js';
+import { errorCode, isObject, path, text, type JsonObject } from './record.js';
+
+export const STS_SOURCE = 'sts.amazonaws.com';
+
+/** The STS calls whose response holds new credentials. AssumeRoot (2024) issues a member account's root session. */
+export const STS_ISSUING_EVENTS: ReadonlySet<string> = new Set([
+  'AssumeRole',
+  'AssumeRoleWithSAML',
+  'AssumeRoleWithWebIdentity',
+  'GetSessionToken',
+  'GetFederationToken',
+  'AssumeRoot',
+]);
+
+/** Issuing calls by event source. */
+export const ISSUING_CALLS: ReadonlyMap<string, ReadonlySet<string>> = new Map([[STS_SOURCE, STS_ISSUING_EVENTS]]);
+
+const ISSUING_NAMES: ReadonlySet<string> = new Set([...ISSUING_CALLS.values()].flatMap((names) => [...names]));
+
+/**
+ * Whether a record with these hot fields can be an issuing call, decided before it is parsed. A
+ * missing field cannot rule a record out (the splitter may not have seen it); a present one can.
+ * Only `issuanceOf` on the parsed record says whether it did issue something.
+ */
+export function isIssuingCall(eventSource: string | undefined, eventName: string | undefined): boolean {
+  if (eventSource === undefined) return eventName === undefined || ISSUING_NAMES.has(eventName);
+  const names = ISSUING_CALLS.get(eventSource);
+  return names !== undefined && (eventName === undefined || names.has(eventName));
+}
+
+/**
+ * The same test one hot field at a time, in the form of the reader's `prefilter` option (false: this
+ * record cannot be an issuing call, skip it unparsed). Use with ISSUING_PREFILTER_FIELDS.
+ */
+export function mayBeIssuingCall(field: 'eventName' | 'eventSource' | 'eventTime', value: string): boolean {
+  if (field === 'eventSource') return ISSUING_CALLS.has(value);
+  if (field === 'eventName') return ISSUING_NAMES.has(value);
+  return true;
+}
+
+export const ISSUING_PREFILTER_FIELDS: ReadonlyArray<'eventName' | 'eventSource'> = ['eventSource', 'eventName'];
+
+/** What a successful issuing call says about the credentials it handed out. */
+export interface Issuance {
+  /** The temporary access key it issued (ASIA…): the key the session's own records carry. */
+  accessKeyId: string;
+  /** The call that issued it: AssumeRole, AssumeRoleWithSAML, GetSessionToken, … */
+  via: string;
+  eventID?: string;
+  eventTime?: string;
+  /**
+   * Who made the call: its `userIdentity`, cut down to the fields that name a principal (the shape
+   * `principalNames` and `shortPrincipal` read), so the index keeps no more than it needs.
+   */
+  caller: JsonObject;
+  /** The role asked for (AssumeRole*), or undefined. */
+  roleArn?: string;
+  /** roleSessionName, or the federated user's name (GetFederationToken). */
+  sessionName?: string;
+  /** The ARN the credentials act as: `assumedRoleUser.arn` or `federatedUser.arn`. */
+  issuedArn?: string;
+  /** Set on this call, or carried from the caller's session (it cannot change along a chain). */
+  sourceIdentity?: string;
+  /** The SAML subject or the web identity token's `sub`. */
+  subject?: string;
+  /** The SAML provider ARN or the OpenID Connect provider. */
+  provider?: string;
+  /** When the credentials expire, in ms since the epoch, when the response says. */
+  expiresAt?: number;
+  /** The account the call was recorded in. */
+  account?: string;
+  /** The caller used console credentials (`sessionCredentialFromConsole`). */
+  callerFromConsole?: true;
+}
+
+/** The issuance a record describes, or undefined when it issued nothing (another event, or a failed call). */
+export function issuanceOf(record: JsonObject): Issuance | undefined {
+  const source = text(record, 'eventSource');
+  const via = text(record, 'eventName');
+  if (source === undefined || via === undefined || !ISSUING_CALLS.get(source)?.has(via)) return undefined;
+  if (errorCode(record) !== undefined) return undefined;
+  const response = record.responseElements;
+  const accessKeyId = text(response, 'credentials', 'accessKeyId');
+  if (!accessKeyId) return undefined;
+  const request = record.requestParameters;
+  const issuance: Issuance = { accessKeyId, via, caller: callerIdentity(record.userIdentity) };
+  const eventID = text(record, 'eventID');
+  if (eventID !== undefined) issuance.eventID = eventID;
+  const eventTime = text(record, 'eventTime');
+  if (eventTime !== undefined) issuance.eventTime = eventTime;
+  const roleArn = text(request, 'roleArn');
+  if (roleArn) issuance.roleArn = roleArn;
+  const sessionName = text(request, 'roleSessionName') ?? text(request, 'name');
+  if (sessionName) issuance.sessionName = sessionName;
+  const issuedArn = text(response, 'assumedRoleUser', 'arn') ?? text(response, 'federatedUser', 'arn');
+  if (issuedArn) issuance.issuedArn = issuedArn;
+  const sourceIdentity =
+    text(response, 'sourceIdentity') ??
+    text(request, 'sourceIdentity') ??
+    text(record.userIdentity, 'sessionContext', 'sourceIdentity');
+  if (sourceIdentity) issuance.sourceIdentity = sourceIdentity;
+  const subject = text(response, 'subject') ?? text(response, 'subjectFromWebIdentityToken');
+  if (subject) issuance.subject = subject;
+  const provider = text(request, 'principalArn') ?? text(response, 'provider') ?? text(request, 'providerId');
+  if (provider) issuance.provider = provider;
+  const expiresAt = parseCredentialExpiration(path(response, 'credentials', 'expiration'));
+  if (expiresAt !== undefined) issuance.expiresAt = expiresAt;
+  const account = text(record, 'recipientAccountId');
+  if (account) issuance.account = account;
+  if (fromConsole(record)) issuance.callerFromConsole = true;
+  return issuance;
+}
+
+/** The record was made with credentials of a console sign-in (a top-level field since 2022). */
+export function fromConsole(record: JsonObject): boolean {
+  const flag = record.sessionCredentialFromConsole;
+  return flag === true || flag === 'true';
+}
+
+const IDENTITY_FIELDS = [
+  'type',
+  'principalId',
+  'arn',
+  'accountId',
+  'accessKeyId',
+  'userName',
+  'invokedBy',
+  'identityProvider',
+  'assumed_role',
+  'session_name',
+] as const;
+const ISSUER_FIELDS = ['type', 'principalId', 'arn', 'accountId', 'userName'] as const;
+
+/**
+ * A `userIdentity` cut down to what names the principal: no attributes, no web-identity data. Keeps
+ * the session issuer, source identity and Identity Center `onBehalfOf`, which do name someone.
+ */
+export function callerIdentity(identity: unknown): JsonObject {
+  const kept: JsonObject = {};
+  if (!isObject(identity)) return kept;
+  for (const field of IDENTITY_FIELDS) {
+    const value = identity[field];
+    if (typeof value === 'string') kept[field] = value;
+  }
+  const context = identity.sessionContext;
+  if (isObject(context)) {
+    const issuer = context.sessionIssuer;
+    const keptContext: JsonObject = {};
+    if (isObject(issuer)) {
+      const keptIssuer: JsonObject = {};
+      for (const field of ISSUER_FIELDS) if (typeof issuer[field] === 'string') keptIssuer[field] = issuer[field];
+      keptContext.sessionIssuer = keptIssuer;
+    }
+    if (typeof context.sourceIdentity === 'string') keptContext.sourceIdentity = context.sourceIdentity;
+    kept.sessionContext = keptContext;
+  }
+  const onBehalfOf = identity.onBehalfOf;
+  if (isObject(onBehalfOf)) {
+    const keptOnBehalfOf: JsonObject = {};
+    if (typeof onBehalfOf.userId === 'string') keptOnBehalfOf.userId = onBehalfOf.userId;
+    if (typeof onBehalfOf.identityStoreArn === 'string') keptOnBehalfOf.identityStoreArn = onBehalfOf.identityStoreArn;
+    kept.onBehalfOf = keptOnBehalfOf;
+  }
+  return kept;
+}
+
+const MONTHS: Record<string, number> = { jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11 };
+// "Jul 10, 2023, 12:09:47 PM" as delivery files write it (UTC); older records drop the second comma.
+const US_TIME = /^([A-Za-z]{3})[a-z]*\.? (\d{1,2}), (\d{4}),? (\d{1,2}):(\d{2}):(\d{2}) ?([AP]M)$/i;
+
+/**
+ * `credentials.expiration` in ms since the epoch: the US-style text CloudTrail writes, an ISO time
+ * (exports), or epoch milliseconds/seconds (some tools). Undefined when it is none of them.
+ */
+export function parseCredentialExpiration(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value < 1e11 ? value * 1000 : value;
+  if (typeof value !== 'string') return undefined;
+  const m = US_TIME.exec(value.trim());
+  if (!m) return parseEventTime(value);
+  const month = MONTHS[m[1].toLowerCase()];
+  const day = Number(m[2]);
+  const hour12 = Number(m[4]);
+  if (month === undefined || hour12 < 1 || hour12 > 12) return undefined;
+  const hour = (hour12 % 12) + (m[7].toUpperCase() === 'PM' ? 12 : 0);
+  const ms = Date.UTC(Number(m[3]), month, day, hour, Number(m[5]), Number(m[6]));
+  const date = new Date(ms);
+  if (date.getUTCMonth() !== month || date.getUTCDate() !== day) return undefined;
+  return ms;
+}

@@ -1,0 +1,321 @@
+/**
+ * The origin of a record: the long-term identity its credentials lead back to, and the chain of
+ * issued credentials in between. A role session's record names the role and the session, not who
+ * assumed it; its access key was issued by an STS call (issuance.ts), whose caller may itself be a
+ * session, and so on back to an IAM user's access key, root, a SAML or web-identity user, an
+ * Identity Center user, or an AWS service.
+ *
+ * What each principal resolves to when no issuing call leads further:
+ * - IAMUser, Root: themselves, whatever key they used: an AKIA key is their own (via `access-key`),
+ *   an ASIA key one of their sign-in sessions (via `console` when the record says
+ *   `sessionCredentialFromConsole`, else `session`: a console or GetSessionToken session whose
+ *   issuing call is not in the logs). The record names the user, so nothing is guessed.
+ * - AWSService (or no type but `invokedBy`): the service, e.g. `lambda.amazonaws.com`.
+ * - SAMLUser, WebIdentityUser (callers of AssumeRoleWithSAML/WithWebIdentity): the subject, with the
+ *   provider beside it. A SAML call for an `AWSReservedSSO_*` role or through an `AWSSSO_*` provider
+ *   is IAM Identity Center signing its user in: identity-center-user.
+ * - An `AWSReservedSSO_*` role session with no issuing call: identity-center-user named by the session
+ *   name. Only Identity Center can assume those roles and it names the session after its user, so the
+ *   name is AWS's word, not the caller's choice. `onBehalfOf.userId` is kept when present.
+ * - IdentityCenterUser (calls made on behalf of one): `onBehalfOf.userId`, or its user name.
+ * - FederatedUser with no issuing call: the IAM user or root in its `sessionIssuer`: the record itself
+ *   says who called GetFederationToken. (So there is no "federated-user" origin: a federated user is
+ *   a session of that IAM user, its name one the caller chose; the name is a link of the chain.)
+ * - Any other role session whose issuing call is missing (including console switch-role sessions,
+ *   whose session name is usually, but not provably, the user's name): unresolved, keeping the last
+ *   known link. So are AWSAccount callers (the cross-account caller is in the other account's
+ *   logs), records without a principal, chains that loop and chains longer than MAX_CHAIN_LINKS.
+ */
+import type { Issuance } from './issuance.js';
+import { fromConsole } from './issuance.js';
+import { principalAccount, principalNames, sessionName, shortPrincipal } from './principal.js';
+import { isObject, text, type JsonObject } from './record.js';
+
+export type OriginKind =
+  | 'iam-user'
+  | 'root'
+  | 'saml-user'
+  | 'web-identity-user'
+  | 'identity-center-user'
+  | 'aws-service'
+  | 'unresolved';
+
+export type UnresolvedReason =
+  /** A temporary key no inspected issuing call issued. */
+  | 'missing-issuer'
+  /** The caller is another account, named by account only; its own logs know who. */
+  | 'other-account'
+  | 'cycle'
+  | 'too-long'
+  | 'no-principal'
+  /** A principal of a type this module does not know. */
+  | 'unknown-principal';
+
+/** One principal of a chain, and how it got its credentials. */
+export interface Link {
+  /** The principal's ARN; for a SAML or web-identity user its subject; for a service its name. */
+  principal: string;
+  /** Short, for tables: user name, role name, service, subject. */
+  label: string;
+  /** `userIdentity.type` (IAMUser, AssumedRole, …); '' when the record gives none. */
+  type: string;
+  /**
+   * How this principal got the credentials it used: the issuing call's event name (AssumeRole, …),
+   * or, with no call, `access-key`, `console`, `session` (IAM users and root), `identity-center`
+   * (an Identity Center role session), `GetFederationToken` (a federated user whose call is not in
+   * the logs). Undefined when nothing says.
+   */
+  via?: string;
+  /** The issuing call, when it is in the inspected logs. */
+  eventID?: string;
+  eventTime?: string;
+  accessKeyId?: string;
+  /** The principal's `userIdentity` (trimmed for callers of issuing calls), for names. */
+  identity: JsonObject;
+}
+
+export interface Origin {
+  kind: OriginKind;
+  /** The long-term identity: chain[0].principal (for unresolved, the last known link's). */
+  identity: string;
+  /** Short, for tables: chain[0].label, or `?` when unresolved. */
+  label: string;
+  /** From the long-term identity (or last known link) down to the record's own principal. */
+  chain: Link[];
+  /** The session's source identity: set once along a chain and carried to every later session. */
+  sourceIdentity?: string;
+  /** The account of the long-term identity (or of the last known link), when it has one. */
+  account?: string;
+  /** The SAML or OpenID Connect provider of a federated origin. */
+  provider?: string;
+  reason?: UnresolvedReason;
+}
+
+/** Who issued a key: a SessionIndex, or anything else that knows. */
+export interface IssuanceLookup {
+  issuance(accessKeyId: string): Issuance | undefined;
+}
+
+/** More hops than any real role chain has; past this a chain is reported unresolved. */
+export const MAX_CHAIN_LINKS = 32;
+
+export function originOf(record: JsonObject, index: IssuanceLookup): Origin {
+  const own = record.userIdentity;
+  if (!isObject(own) || Object.keys(own).length === 0) return { kind: 'unresolved', identity: '', label: '?', chain: [], reason: 'no-principal' };
+  const links: Link[] = []; // from the record's principal back
+  const seen = new Set<string>();
+  let current: JsonObject = own;
+  let console = fromConsole(record);
+  let issued: Issuance | undefined; // the call `current` made, one link further down
+  let sourceIdentity = text(own, 'sessionContext', 'sourceIdentity');
+  for (;;) {
+    const link = linkOf(current);
+    const key = link.accessKeyId;
+    const issuance = key ? index.issuance(key) : undefined;
+    if (!issuance) return resolveEnd(link, links, issued, console, sourceIdentity);
+    if (seen.has(issuance.accessKeyId)) return unresolved([...links, link], 'cycle', sourceIdentity);
+    seen.add(issuance.accessKeyId);
+    link.via = issuance.via;
+    if (issuance.eventID !== undefined) link.eventID = issuance.eventID;
+    if (issuance.eventTime !== undefined) link.eventTime = issuance.eventTime;
+    links.push(link);
+    sourceIdentity ??= issuance.sourceIdentity;
+    if (links.length >= MAX_CHAIN_LINKS) return unresolved(links, 'too-long', sourceIdentity);
+    issued = issuance;
+    current = issuance.caller;
+    console = issuance.callerFromConsole === true;
+  }
+}
+
+/** The end of the walk: `link` is the furthest principal reached, and no inspected call issued its key. */
+function resolveEnd(link: Link, links: Link[], issued: Issuance | undefined, console: boolean, sourceIdentity: string | undefined): Origin {
+  const identity = link.identity;
+  const type = link.type || (text(identity, 'invokedBy') ? 'AWSService' : '');
+  switch (type) {
+    case 'IAMUser':
+    case 'Root': {
+      const via = keyVia(link.accessKeyId, console);
+      if (via) link.via = via;
+      return resolved(type === 'Root' ? 'root' : 'iam-user', [...links, link], sourceIdentity);
+    }
+    case 'AWSService':
+      return resolved('aws-service', [...links, link], sourceIdentity);
+    case 'SAMLUser':
+      return resolved(isIdentityCenterIssuance(issued) ? 'identity-center-user' : 'saml-user', [...links, link], sourceIdentity, federationProvider(issued, identity));
+    case 'WebIdentityUser':
+      return resolved('web-identity-user', [...links, link], sourceIdentity, federationProvider(issued, identity));
+    case 'IdentityCenterUser':
+      return resolved('identity-center-user', [...links, link], sourceIdentity);
+    case 'AssumedRole': {
+      if (!isIdentityCenterRole(identity)) return unresolved([...links, link], 'missing-issuer', sourceIdentity);
+      const user = identityCenterUser(identity);
+      if (!user) return unresolved([...links, link], 'missing-issuer', sourceIdentity);
+      link.via = 'identity-center';
+      return resolved('identity-center-user', [...links, link, linkOf(user)], sourceIdentity);
+    }
+    case 'FederatedUser': {
+      const issuer = isObject(identity.sessionContext) ? identity.sessionContext.sessionIssuer : undefined;
+      const issuerType = text(issuer, 'type');
+      if (!isObject(issuer) || (issuerType !== 'IAMUser' && issuerType !== 'Root')) {
+        return unresolved([...links, link], 'missing-issuer', sourceIdentity);
+      }
+      link.via = 'GetFederationToken';
+      const caller: JsonObject = {};
+      for (const field of ['type', 'principalId', 'arn', 'accountId', 'userName']) if (typeof issuer[field] === 'string') caller[field] = issuer[field];
+      return resolved(issuerType === 'Root' ? 'root' : 'iam-user', [...links, link, linkOf(caller)], sourceIdentity);
+    }
+    case 'AWSAccount':
+      return unresolved([...links, link], 'other-account', sourceIdentity);
+    default:
+      return unresolved([...links, link], 'unknown-principal', sourceIdentity);
+  }
+}
+
+function keyVia(accessKeyId: string | undefined, console: boolean): string | undefined {
+  if (!accessKeyId) return undefined;
+  if (accessKeyId.startsWith('AKIA')) return 'access-key';
+  if (accessKeyId.startsWith('ASIA')) return console ? 'console' : 'session';
+  return undefined;
+}
+
+function resolved(kind: OriginKind, backward: Link[], sourceIdentity?: string, provider?: string): Origin {
+  const chain = backward.reverse();
+  const top = chain[0];
+  const origin: Origin = { kind, identity: top.principal, label: top.label, chain };
+  if (sourceIdentity) origin.sourceIdentity = sourceIdentity;
+  const account = kind === 'aws-service' ? undefined : principalAccount({ userIdentity: top.identity });
+  if (account) origin.account = account;
+  if (provider) origin.provider = provider;
+  return origin;
+}
+
+function unresolved(backward: Link[], reason: UnresolvedReason, sourceIdentity?: string): Origin {
+  const chain = backward.reverse();
+  const top = chain[0];
+  const origin: Origin = { kind: 'unresolved', identity: top?.principal ?? '', label: '?', chain, reason };
+  if (sourceIdentity) origin.sourceIdentity = sourceIdentity;
+  const account = top ? principalAccount({ userIdentity: top.identity }) : undefined;
+  if (account) origin.account = account;
+  return origin;
+}
+
+/** The link a `userIdentity` makes, before anything says how it got its credentials. */
+export function linkOf(identity: JsonObject): Link {
+  const type = text(identity, 'type') ?? '';
+  const principal = principalText(identity, type);
+  const link: Link = { principal, label: linkLabel(identity, type) || principal, type, identity };
+  const key = text(identity, 'accessKeyId');
+  if (key) link.accessKeyId = key;
+  return link;
+}
+
+function principalText(identity: JsonObject, type: string): string {
+  switch (type) {
+    case 'AWSService':
+      return text(identity, 'invokedBy') ?? '';
+    case 'SAMLUser':
+    case 'WebIdentityUser':
+      return text(identity, 'userName') || (text(identity, 'principalId') ?? '');
+    case 'IdentityCenterUser':
+      return text(identity, 'userName') || (text(identity, 'onBehalfOf', 'userId') ?? '');
+    default:
+      return (
+        text(identity, 'arn') ||
+        text(identity, 'userName') ||
+        text(identity, 'invokedBy') ||
+        text(identity, 'principalId') ||
+        (text(identity, 'accountId') ?? '')
+      );
+  }
+}
+
+function linkLabel(identity: JsonObject, type: string): string {
+  switch (type) {
+    case 'AssumedRole':
+      return roleName(identity) ?? shortPrincipal({ userIdentity: identity });
+    case 'IdentityCenterUser':
+      return text(identity, 'userName') || (text(identity, 'onBehalfOf', 'userId') ?? '');
+    case 'AWSAccount': {
+      const account = text(identity, 'accountId');
+      return account ? `account ${account}` : (text(identity, 'principalId') ?? '');
+    }
+    default:
+      return shortPrincipal({ userIdentity: identity });
+  }
+}
+
+/** The role of a role session: its issuer's name, else the role in its ARN. */
+function roleName(identity: JsonObject): string | undefined {
+  const issuer = text(identity, 'sessionContext', 'sessionIssuer', 'userName');
+  if (issuer) return issuer;
+  const arn = text(identity, 'arn');
+  const m = arn ? /:assumed-role\/([^/]+)\//.exec(arn) : null;
+  return m ? m[1] : text(identity, 'assumed_role');
+}
+
+const SSO_ROLE = /(?:^|\/)AWSReservedSSO_/;
+
+/** A session of a role that IAM Identity Center made for a permission set. */
+function isIdentityCenterRole(identity: JsonObject): boolean {
+  const issuerArn = text(identity, 'sessionContext', 'sessionIssuer', 'arn');
+  if (issuerArn && (issuerArn.includes(':role/aws-reserved/sso.amazonaws.com/') || SSO_ROLE.test(issuerArn.split(':').pop() ?? ''))) return true;
+  const issuerName = text(identity, 'sessionContext', 'sessionIssuer', 'userName');
+  if (issuerName && SSO_ROLE.test(issuerName)) return true;
+  const arn = text(identity, 'arn');
+  return arn !== undefined && /:assumed-role\/AWSReservedSSO_[^/]*\//.test(arn);
+}
+
+function isIdentityCenterIssuance(issued: Issuance | undefined): boolean {
+  if (!issued) return false;
+  if (issued.provider && /:saml-provider\/AWSSSO_/.test(issued.provider)) return true;
+  return issued.roleArn !== undefined && (issued.roleArn.includes(':role/aws-reserved/sso.amazonaws.com/') || /\/AWSReservedSSO_/.test(issued.roleArn));
+}
+
+/** The Identity Center user behind one of its role sessions: the session name, as Identity Center sets it. */
+function identityCenterUser(identity: JsonObject): JsonObject | undefined {
+  const name = sessionName(identity);
+  const onBehalfOf = identity.onBehalfOf;
+  if (!name && !isObject(onBehalfOf)) return undefined;
+  const user: JsonObject = { type: 'IdentityCenterUser' };
+  if (name) user.userName = name;
+  if (isObject(onBehalfOf)) user.onBehalfOf = onBehalfOf;
+  return user;
+}
+
+function federationProvider(issued: Issuance | undefined, identity: JsonObject): string | undefined {
+  return issued?.provider ?? text(identity, 'identityProvider');
+}
+
+/**
+ * Every name the origin and each link of its chain go by, for `--origin`: the same forms as
+ * `--user` (ARNs, user, role and session names, principal and access key IDs, services, `root`),
+ * plus the origin's subject, source identity and provider.
+ */
+export function originNames(origin: Origin): string[] {
+  const names = new Set<string>();
+  const add = (value: string | undefined) => {
+    if (value) names.add(value);
+  };
+  add(origin.identity);
+  add(origin.sourceIdentity);
+  add(origin.provider);
+  for (const link of origin.chain) {
+    add(link.principal);
+    for (const name of principalNames({ userIdentity: link.identity })) names.add(name);
+  }
+  return [...names];
+}
+
+/**
+ * The chain for a table: `alice → Admin → BreakGlass`, `? → Admin` when the start is unknown. A link
+ * that repeats the one before (a user's GetSessionToken session) says how: `alice → alice (GetSessionToken)`.
+ */
+export function renderChain(origin: Origin, arrow = ' → '): string {
+  const parts: string[] = origin.kind === 'unresolved' ? ['?'] : [];
+  let previous: string | undefined;
+  for (const link of origin.chain) {
+    parts.push(link.label === previous && link.via ? `${link.label} (${link.via})` : link.label);
+    previous = link.label;
+  }
+  return parts.join(arrow);
+}
