@@ -68,10 +68,11 @@ export interface Issuance {
   caller: JsonObject;
   /** The role asked for (AssumeRole*), or undefined. */
   roleArn?: string;
-  /** roleSessionName, or the federated user's name (GetFederationToken). */
+  /**
+   * roleSessionName, or the federated user's name (GetFederationToken). With roleArn it names the
+   * session (`assumedRoleUser.arn` is not kept: the session's own records carry it).
+   */
   sessionName?: string;
-  /** The ARN the credentials act as: `assumedRoleUser.arn` or `federatedUser.arn`. */
-  issuedArn?: string;
   /** Set on this call, or carried from the caller's session (it cannot change along a chain). */
   sourceIdentity?: string;
   /** The SAML subject or the web identity token's `sub`. */
@@ -88,40 +89,36 @@ export interface Issuance {
 
 /** The issuance a record describes, or undefined when it issued nothing (another event, or a failed call). */
 export function issuanceOf(record: JsonObject): Issuance | undefined {
-  const source = text(record, 'eventSource');
-  const via = text(record, 'eventName');
-  if (source === undefined || via === undefined || !ISSUING_CALLS.get(source)?.has(via)) return undefined;
-  if (errorCode(record) !== undefined) return undefined;
+  // Most records are not issuing calls: decide that on two plain reads before anything else.
+  const source = record.eventSource;
+  const via = record.eventName;
+  if (typeof source !== 'string' || typeof via !== 'string') return undefined;
+  const names = ISSUING_CALLS.get(source);
+  if (names === undefined || !names.has(via) || errorCode(record) !== undefined) return undefined;
   const response = record.responseElements;
   const accessKeyId = text(response, 'credentials', 'accessKeyId');
   if (!accessKeyId) return undefined;
   const request = record.requestParameters;
-  const issuance: Issuance = { accessKeyId, via, caller: callerIdentity(record.userIdentity) };
-  const eventID = text(record, 'eventID');
-  if (eventID !== undefined) issuance.eventID = eventID;
-  const eventTime = text(record, 'eventTime');
-  if (eventTime !== undefined) issuance.eventTime = eventTime;
-  const roleArn = text(request, 'roleArn');
-  if (roleArn) issuance.roleArn = roleArn;
-  const sessionName = text(request, 'roleSessionName') ?? text(request, 'name');
-  if (sessionName) issuance.sessionName = sessionName;
-  const issuedArn = text(response, 'assumedRoleUser', 'arn') ?? text(response, 'federatedUser', 'arn');
-  if (issuedArn) issuance.issuedArn = issuedArn;
-  const sourceIdentity =
-    text(response, 'sourceIdentity') ??
-    text(request, 'sourceIdentity') ??
-    text(record.userIdentity, 'sessionContext', 'sourceIdentity');
-  if (sourceIdentity) issuance.sourceIdentity = sourceIdentity;
-  const subject = text(response, 'subject') ?? text(response, 'subjectFromWebIdentityToken');
-  if (subject) issuance.subject = subject;
-  const provider = text(request, 'principalArn') ?? text(response, 'provider') ?? text(request, 'providerId');
-  if (provider) issuance.provider = provider;
-  const expiresAt = parseCredentialExpiration(path(response, 'credentials', 'expiration'));
-  if (expiresAt !== undefined) issuance.expiresAt = expiresAt;
-  const account = text(record, 'recipientAccountId');
-  if (account) issuance.account = account;
-  if (fromConsole(record)) issuance.callerFromConsole = true;
-  return issuance;
+  // One literal with every field, so each issuance has the same compact shape in the index.
+  return {
+    accessKeyId,
+    via,
+    eventID: text(record, 'eventID'),
+    eventTime: text(record, 'eventTime'),
+    caller: callerIdentity(record.userIdentity),
+    roleArn: text(request, 'roleArn') || undefined,
+    sessionName: text(request, 'roleSessionName') || text(request, 'name') || undefined,
+    sourceIdentity:
+      text(response, 'sourceIdentity') ||
+      text(request, 'sourceIdentity') ||
+      text(record.userIdentity, 'sessionContext', 'sourceIdentity') ||
+      undefined,
+    subject: text(response, 'subject') || text(response, 'subjectFromWebIdentityToken') || undefined,
+    provider: text(request, 'principalArn') || text(response, 'provider') || text(request, 'providerId') || undefined,
+    expiresAt: parseCredentialExpiration(path(response, 'credentials', 'expiration')),
+    account: text(record, 'recipientAccountId') || undefined,
+    callerFromConsole: fromConsole(record) ? true : undefined,
+  };
 }
 
 /** The record was made with credentials of a console sign-in (a top-level field since 2022). */
@@ -130,51 +127,40 @@ export function fromConsole(record: JsonObject): boolean {
   return flag === true || flag === 'true';
 }
 
-const IDENTITY_FIELDS = [
-  'type',
-  'principalId',
-  'arn',
-  'accountId',
-  'accessKeyId',
-  'userName',
-  'invokedBy',
-  'identityProvider',
-  'assumed_role',
-  'session_name',
-] as const;
-const ISSUER_FIELDS = ['type', 'principalId', 'arn', 'accountId', 'userName'] as const;
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /**
  * A `userIdentity` cut down to what names the principal: no attributes, no web-identity data. Keeps
  * the session issuer, source identity and Identity Center `onBehalfOf`, which do name someone.
+ * Absent fields are undefined (one shape for all: it keeps the index compact).
  */
 export function callerIdentity(identity: unknown): JsonObject {
-  const kept: JsonObject = {};
-  if (!isObject(identity)) return kept;
-  for (const field of IDENTITY_FIELDS) {
-    const value = identity[field];
-    if (typeof value === 'string') kept[field] = value;
-  }
+  if (!isObject(identity)) return {};
   const context = identity.sessionContext;
-  if (isObject(context)) {
-    const issuer = context.sessionIssuer;
-    const keptContext: JsonObject = {};
-    if (isObject(issuer)) {
-      const keptIssuer: JsonObject = {};
-      for (const field of ISSUER_FIELDS) if (typeof issuer[field] === 'string') keptIssuer[field] = issuer[field];
-      keptContext.sessionIssuer = keptIssuer;
-    }
-    if (typeof context.sourceIdentity === 'string') keptContext.sourceIdentity = context.sourceIdentity;
-    kept.sessionContext = keptContext;
-  }
+  const issuer = isObject(context) ? context.sessionIssuer : undefined;
   const onBehalfOf = identity.onBehalfOf;
-  if (isObject(onBehalfOf)) {
-    const keptOnBehalfOf: JsonObject = {};
-    if (typeof onBehalfOf.userId === 'string') keptOnBehalfOf.userId = onBehalfOf.userId;
-    if (typeof onBehalfOf.identityStoreArn === 'string') keptOnBehalfOf.identityStoreArn = onBehalfOf.identityStoreArn;
-    kept.onBehalfOf = keptOnBehalfOf;
-  }
-  return kept;
+  return {
+    type: str(identity.type),
+    principalId: str(identity.principalId),
+    arn: str(identity.arn),
+    accountId: str(identity.accountId),
+    accessKeyId: str(identity.accessKeyId),
+    userName: str(identity.userName),
+    invokedBy: str(identity.invokedBy),
+    identityProvider: str(identity.identityProvider),
+    // the zip export's names for the role and session
+    assumed_role: str(identity.assumed_role),
+    session_name: str(identity.session_name),
+    sessionContext: isObject(context)
+      ? {
+          sessionIssuer: isObject(issuer)
+            ? { type: str(issuer.type), principalId: str(issuer.principalId), arn: str(issuer.arn), accountId: str(issuer.accountId), userName: str(issuer.userName) }
+            : undefined,
+          sourceIdentity: str(context.sourceIdentity),
+        }
+      : undefined,
+    onBehalfOf: isObject(onBehalfOf) ? { userId: str(onBehalfOf.userId), identityStoreArn: str(onBehalfOf.identityStoreArn) } : undefined,
+  };
 }
 
 const MONTHS: Record<string, number> = { jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11 };

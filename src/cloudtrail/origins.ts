@@ -101,9 +101,9 @@ export const MAX_CHAIN_LINKS = 32;
 
 export function originOf(record: JsonObject, index: IssuanceLookup): Origin {
   const own = record.userIdentity;
-  if (!isObject(own) || Object.keys(own).length === 0) return { kind: 'unresolved', identity: '', label: '?', chain: [], reason: 'no-principal' };
+  if (!isObject(own) || isEmpty(own)) return { kind: 'unresolved', identity: '', label: '?', chain: [], reason: 'no-principal' };
   const links: Link[] = []; // from the record's principal back
-  const seen = new Set<string>();
+  let seen: Set<string> | undefined; // keys walked, against cycles
   let current: JsonObject = own;
   let console = fromConsole(record);
   let issued: Issuance | undefined; // the call `current` made, one link further down
@@ -113,6 +113,7 @@ export function originOf(record: JsonObject, index: IssuanceLookup): Origin {
     const key = link.accessKeyId;
     const issuance = key ? index.issuance(key) : undefined;
     if (!issuance) return resolveEnd(link, links, issued, console, sourceIdentity);
+    seen ??= new Set();
     if (seen.has(issuance.accessKeyId)) return unresolved([...links, link], 'cycle', sourceIdentity);
     seen.add(issuance.accessKeyId);
     link.via = issuance.via;
@@ -125,6 +126,11 @@ export function originOf(record: JsonObject, index: IssuanceLookup): Origin {
     current = issuance.caller;
     console = issuance.callerFromConsole === true;
   }
+}
+
+function isEmpty(object: JsonObject): boolean {
+  for (const _ in object) return false;
+  return true;
 }
 
 /** The end of the walk: `link` is the furthest principal reached, and no inspected call issued its key. */
