@@ -53,6 +53,23 @@ export function mayBeIssuingCall(field: 'eventName' | 'eventSource' | 'eventTime
 
 export const ISSUING_PREFILTER_FIELDS: ReadonlyArray<'eventName' | 'eventSource'> = ['eventSource', 'eventName'];
 
+const HOUR_MS = 3_600_000;
+
+/** The longest issued credentials live: GetSessionToken and GetFederationToken for an IAM user, 129,600 s. */
+export const MAX_CREDENTIAL_LIFETIME_MS = 36 * HOUR_MS;
+
+/**
+ * How long before a record the issuing calls of its chain can lie, for a first pass that must read
+ * earlier than `--since`. A record's own key was issued at most 36 h before it. Each link further
+ * back can add its caller's lifetime: the longest chain is a GetSessionToken session (36 h) that
+ * assumed a role (12 h at most) and then chained `roleHops - 1` more roles (1 h each, the cap on
+ * role chaining). Federation-token sessions cannot call STS, so they start no chain.
+ */
+export function issuanceLookbackMs(roleHops = 1): number {
+  if (roleHops <= 0) return MAX_CREDENTIAL_LIFETIME_MS;
+  return MAX_CREDENTIAL_LIFETIME_MS + 12 * HOUR_MS + (roleHops - 1) * HOUR_MS;
+}
+
 /** What a successful issuing call says about the credentials it handed out. */
 export interface Issuance {
   /** The temporary access key it issued (ASIA…): the key the session's own records carry. */

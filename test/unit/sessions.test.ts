@@ -13,6 +13,8 @@ import {
   issuanceOf,
   mayBeIssuingCall,
   parseCredentialExpiration,
+  issuanceLookbackMs,
+  MAX_CREDENTIAL_LIFETIME_MS,
   type Issuance,
 } from '../../src/cloudtrail/issuance.js';
 import { MAX_CHAIN_LINKS, originNames, originOf, renderChain, type Origin } from '../../src/cloudtrail/origins.js';
@@ -190,6 +192,16 @@ describe('parseCredentialExpiration', () => {
     expect(parseCredentialExpiration('Mar 1, 2024, 13:00:00 PM')).toBeUndefined();
     expect(parseCredentialExpiration('')).toBeUndefined();
     expect(parseCredentialExpiration(null)).toBeUndefined();
+  });
+});
+
+describe('issuanceLookbackMs', () => {
+  const HOUR = 3_600_000;
+  it("36 h for a record's own key; a whole chain reaches back by its callers' lifetimes", () => {
+    expect(MAX_CREDENTIAL_LIFETIME_MS).toBe(129_600_000);
+    expect(issuanceLookbackMs(0)).toBe(36 * HOUR);
+    expect(issuanceLookbackMs()).toBe(48 * HOUR);
+    expect(issuanceLookbackMs(3)).toBe(50 * HOUR);
   });
 });
 
