@@ -4,11 +4,12 @@
  * `responseElements.credentials.accessKeyId` is that key says who asked for it. Following those
  * calls back, key by key, leads from a session to the identity behind it (origins.ts).
  *
- * Only STS calls are counted as issuers. Other services hand out credentials too, but not in a way
- * a trail can follow: IAM Identity Center's `sso:GetRoleCredentials` is logged without its response
- * (the credentials are redacted), so its key never appears; Identity Center sessions are recognised
- * by their `AWSReservedSSO_*` role instead (origins.ts). Cognito's `GetCredentialsForIdentity` is left
- * out until a real record shows its shape. Adding an issuer is one entry in ISSUING_CALLS.
+ * Only STS calls are counted as issuers: they are the ones whose records carry the issued key.
+ * IAM Identity Center's `sso:GetRoleCredentials` hands out role credentials too, but its records do
+ * not carry them (credentials are not logged outside STS responses), so Identity Center sessions are
+ * recognised by their `AWSReservedSSO_*` role instead (origins.ts). Cognito's
+ * `GetCredentialsForIdentity` is left out until a real record shows whether it carries the key.
+ * Adding an issuer is one entry in ISSUING_CALLS.
  */
 import { parseEventTime } from './event-time.js';
 import { errorCode, isObject, path, text, type JsonObject } from './record.js';
@@ -171,7 +172,13 @@ export function callerIdentity(identity: unknown): JsonObject {
     sessionContext: isObject(context)
       ? {
           sessionIssuer: isObject(issuer)
-            ? { type: str(issuer.type), principalId: str(issuer.principalId), arn: str(issuer.arn), accountId: str(issuer.accountId), userName: str(issuer.userName) }
+            ? {
+                type: str(issuer.type),
+                principalId: str(issuer.principalId),
+                arn: str(issuer.arn),
+                accountId: str(issuer.accountId),
+                userName: str(issuer.userName),
+              }
             : undefined,
           sourceIdentity: str(context.sourceIdentity),
         }

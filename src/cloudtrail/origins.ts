@@ -105,14 +105,14 @@ export function originOf(record: JsonObject, index: IssuanceLookup): Origin {
   const links: Link[] = []; // from the record's principal back
   let seen: Set<string> | undefined; // keys walked, against cycles
   let current: JsonObject = own;
-  let console = fromConsole(record);
+  let consoleSession = fromConsole(record);
   let issued: Issuance | undefined; // the call `current` made, one link further down
   let sourceIdentity = text(own, 'sessionContext', 'sourceIdentity');
   for (;;) {
     const link = linkOf(current);
     const key = link.accessKeyId;
     const issuance = key ? index.issuance(key) : undefined;
-    if (!issuance) return resolveEnd(link, links, issued, console, sourceIdentity);
+    if (!issuance) return resolveEnd(link, links, issued, consoleSession, sourceIdentity);
     seen ??= new Set();
     if (seen.has(issuance.accessKeyId)) return unresolved([...links, link], 'cycle', sourceIdentity);
     seen.add(issuance.accessKeyId);
@@ -120,11 +120,11 @@ export function originOf(record: JsonObject, index: IssuanceLookup): Origin {
     if (issuance.eventID !== undefined) link.eventID = issuance.eventID;
     if (issuance.eventTime !== undefined) link.eventTime = issuance.eventTime;
     links.push(link);
-    sourceIdentity ??= issuance.sourceIdentity;
+    sourceIdentity ||= issuance.sourceIdentity;
     if (links.length >= MAX_CHAIN_LINKS) return unresolved(links, 'too-long', sourceIdentity);
     issued = issuance;
     current = issuance.caller;
-    console = issuance.callerFromConsole === true;
+    consoleSession = issuance.callerFromConsole === true;
   }
 }
 
@@ -134,20 +134,31 @@ function isEmpty(object: JsonObject): boolean {
 }
 
 /** The end of the walk: `link` is the furthest principal reached, and no inspected call issued its key. */
-function resolveEnd(link: Link, links: Link[], issued: Issuance | undefined, console: boolean, sourceIdentity: string | undefined): Origin {
+function resolveEnd(
+  link: Link,
+  links: Link[],
+  issued: Issuance | undefined,
+  consoleSession: boolean,
+  sourceIdentity: string | undefined,
+): Origin {
   const identity = link.identity;
   const type = link.type || (text(identity, 'invokedBy') ? 'AWSService' : '');
   switch (type) {
     case 'IAMUser':
     case 'Root': {
-      const via = keyVia(link.accessKeyId, console);
+      const via = keyVia(link.accessKeyId, consoleSession);
       if (via) link.via = via;
       return resolved(type === 'Root' ? 'root' : 'iam-user', [...links, link], sourceIdentity);
     }
     case 'AWSService':
       return resolved('aws-service', [...links, link], sourceIdentity);
     case 'SAMLUser':
-      return resolved(isIdentityCenterIssuance(issued) ? 'identity-center-user' : 'saml-user', [...links, link], sourceIdentity, federationProvider(issued, identity));
+      return resolved(
+        isIdentityCenterIssuance(issued) ? 'identity-center-user' : 'saml-user',
+        [...links, link],
+        sourceIdentity,
+        federationProvider(issued, identity),
+      );
     case 'WebIdentityUser':
       return resolved('web-identity-user', [...links, link], sourceIdentity, federationProvider(issued, identity));
     case 'IdentityCenterUser':
@@ -167,7 +178,9 @@ function resolveEnd(link: Link, links: Link[], issued: Issuance | undefined, con
       }
       link.via = 'GetFederationToken';
       const caller: JsonObject = {};
-      for (const field of ['type', 'principalId', 'arn', 'accountId', 'userName']) if (typeof issuer[field] === 'string') caller[field] = issuer[field];
+      for (const field of ['type', 'principalId', 'arn', 'accountId', 'userName']) {
+        if (typeof issuer[field] === 'string') caller[field] = issuer[field];
+      }
       return resolved(issuerType === 'Root' ? 'root' : 'iam-user', [...links, link, linkOf(caller)], sourceIdentity);
     }
     case 'AWSAccount':
@@ -177,10 +190,10 @@ function resolveEnd(link: Link, links: Link[], issued: Issuance | undefined, con
   }
 }
 
-function keyVia(accessKeyId: string | undefined, console: boolean): string | undefined {
+function keyVia(accessKeyId: string | undefined, consoleSession: boolean): string | undefined {
   if (!accessKeyId) return undefined;
   if (accessKeyId.startsWith('AKIA')) return 'access-key';
-  if (accessKeyId.startsWith('ASIA')) return console ? 'console' : 'session';
+  if (accessKeyId.startsWith('ASIA')) return consoleSession ? 'console' : 'session';
   return undefined;
 }
 
@@ -260,11 +273,12 @@ function roleName(identity: JsonObject): string | undefined {
 }
 
 const SSO_ROLE = /(?:^|\/)AWSReservedSSO_/;
+const SSO_ROLE_PATH = ':role/aws-reserved/sso.amazonaws.com/';
 
 /** A session of a role that IAM Identity Center made for a permission set. */
 function isIdentityCenterRole(identity: JsonObject): boolean {
   const issuerArn = text(identity, 'sessionContext', 'sessionIssuer', 'arn');
-  if (issuerArn && (issuerArn.includes(':role/aws-reserved/sso.amazonaws.com/') || SSO_ROLE.test(issuerArn.split(':').pop() ?? ''))) return true;
+  if (issuerArn && (issuerArn.includes(SSO_ROLE_PATH) || SSO_ROLE.test(issuerArn.split(':').pop() ?? ''))) return true;
   const issuerName = text(identity, 'sessionContext', 'sessionIssuer', 'userName');
   if (issuerName && SSO_ROLE.test(issuerName)) return true;
   const arn = text(identity, 'arn');
@@ -274,7 +288,7 @@ function isIdentityCenterRole(identity: JsonObject): boolean {
 function isIdentityCenterIssuance(issued: Issuance | undefined): boolean {
   if (!issued) return false;
   if (issued.provider && /:saml-provider\/AWSSSO_/.test(issued.provider)) return true;
-  return issued.roleArn !== undefined && (issued.roleArn.includes(':role/aws-reserved/sso.amazonaws.com/') || /\/AWSReservedSSO_/.test(issued.roleArn));
+  return issued.roleArn !== undefined && (issued.roleArn.includes(SSO_ROLE_PATH) || /\/AWSReservedSSO_/.test(issued.roleArn));
 }
 
 /** The Identity Center user behind one of its role sessions: the session name, as Identity Center sets it. */

@@ -48,9 +48,10 @@ function byEventID(records: readonly JsonObject[], eventID: string): JsonObject 
   return found[0];
 }
 
-/** The eventID of the record that issued this key, found in the data itself. */
+/** The record that issued this key, found in the data itself (not through the code under test). */
 function issuerOf(records: readonly JsonObject[], accessKeyId: string): JsonObject {
-  const found = records.filter((r) => (r.responseElements as JsonObject | null)?.credentials && ((r.responseElements as JsonObject).credentials as JsonObject).accessKeyId === accessKeyId);
+  const issued = (r: JsonObject) => ((r.responseElements as JsonObject | null)?.credentials as JsonObject | undefined)?.accessKeyId;
+  const found = records.filter((r) => issued(r) === accessKeyId);
   expect(found).toHaveLength(1);
   return found[0];
 }
@@ -161,7 +162,13 @@ describe('issuanceOf', () => {
     const chained = byEventID(load('role-chains.json'), 'b2break0-0000-4000-8000-000000000012');
     const caller = issuanceOf(chained)!.caller;
     expect(caller.sessionContext).toEqual({
-      sessionIssuer: { type: 'Role', principalId: 'AROAADMINQQQQQQQQQQQQ', arn: 'arn:aws:iam::111122223333:role/Admin', accountId: '111122223333', userName: 'Admin' },
+      sessionIssuer: {
+        type: 'Role',
+        principalId: 'AROAADMINQQQQQQQQQQQQ',
+        arn: 'arn:aws:iam::111122223333:role/Admin',
+        accountId: '111122223333',
+        userName: 'Admin',
+      },
       sourceIdentity: 'bob@corp.example',
     });
   });
@@ -326,7 +333,11 @@ describe('federation and services (fixtures)', () => {
     expect(dana.kind).toBe('iam-user');
     expect(dana.identity).toBe('arn:aws:iam::111122223333:user/federation-broker');
     expect(renderChain(dana)).toBe('federation-broker → dana');
-    expect(dana.chain[1]).toMatchObject({ via: 'GetFederationToken', eventID: records[0].eventID, principal: 'arn:aws:sts::111122223333:federated-user/dana' });
+    expect(dana.chain[1]).toMatchObject({
+      via: 'GetFederationToken',
+      eventID: records[0].eventID,
+      principal: 'arn:aws:sts::111122223333:federated-user/dana',
+    });
     // erin's GetFederationToken is not in the logs, but her record names the IAM user that called it
     const erin = originOf(records[2], index);
     expect(erin.kind).toBe('iam-user');
