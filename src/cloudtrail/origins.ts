@@ -17,6 +17,10 @@
  * - An `AWSReservedSSO_*` role session with no issuing call: identity-center-user named by the session
  *   name. Only Identity Center can assume those roles and it names the session after its user, so the
  *   name is AWS's word, not the caller's choice. `onBehalfOf.userId` is kept when present.
+ * - Any other role session with no issuing call but an `onBehalfOf` (an application's identity-enhanced
+ *   session, trusted identity propagation): identity-center-user `onBehalfOf.userId`. When the
+ *   application's AssumeRole is in the logs the chain follows it instead (to the application), and
+ *   the user ID stays among the record's names for `--origin`.
  * - IdentityCenterUser (calls made on behalf of one): `onBehalfOf.userId`, or its user name.
  * - FederatedUser with no issuing call: the IAM user or root in its `sessionIssuer`: the record itself
  *   says who called GetFederationToken. (So there is no "federated-user" origin: a federated user is
@@ -164,8 +168,8 @@ function resolveEnd(
     case 'IdentityCenterUser':
       return resolved('identity-center-user', [...links, link], sourceIdentity);
     case 'AssumedRole': {
-      if (!isIdentityCenterRole(identity)) return unresolved([...links, link], 'missing-issuer', sourceIdentity);
-      const user = identityCenterUser(identity);
+      const sso = isIdentityCenterRole(identity);
+      const user = sso || isObject(identity.onBehalfOf) ? identityCenterUser(identity, sso) : undefined;
       if (!user) return unresolved([...links, link], 'missing-issuer', sourceIdentity);
       link.via = 'identity-center';
       return resolved('identity-center-user', [...links, link, linkOf(user)], sourceIdentity);
@@ -291,11 +295,15 @@ function isIdentityCenterIssuance(issued: Issuance | undefined): boolean {
   return issued.roleArn !== undefined && (issued.roleArn.includes(SSO_ROLE_PATH) || /\/AWSReservedSSO_/.test(issued.roleArn));
 }
 
-/** The Identity Center user behind one of its role sessions: the session name, as Identity Center sets it. */
-function identityCenterUser(identity: JsonObject): JsonObject | undefined {
-  const name = sessionName(identity);
+/**
+ * The Identity Center user behind a role session: for a permission-set session, the session name
+ * (Identity Center sets it to the user's name); for any session, `onBehalfOf` when AWS adds it
+ * (identity-enhanced sessions). An application's own session name says nothing about the user.
+ */
+function identityCenterUser(identity: JsonObject, permissionSet: boolean): JsonObject | undefined {
+  const name = permissionSet ? sessionName(identity) : undefined;
   const onBehalfOf = identity.onBehalfOf;
-  if (!name && !isObject(onBehalfOf)) return undefined;
+  if (!name && !(isObject(onBehalfOf) && text(onBehalfOf, 'userId'))) return undefined;
   const user: JsonObject = { type: 'IdentityCenterUser' };
   if (name) user.userName = name;
   if (isObject(onBehalfOf)) user.onBehalfOf = onBehalfOf;

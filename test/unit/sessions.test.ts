@@ -397,6 +397,22 @@ describe('IAM Identity Center', () => {
     expect(originNames(origin)).toContain('544894e8-80c1-707f-60e3-3ba6510dfac1');
   });
 
+  it("an application's session on behalf of a user: the user, unless the application's own AssumeRole is in the logs", () => {
+    const record = records[4];
+    const origin = originOf(record, index);
+    expect(origin.kind).toBe('identity-center-user');
+    expect(origin.identity).toBe('544894e8-80c1-707f-60e3-3ba6510dfac1');
+    expect(renderChain(origin)).toBe('544894e8-80c1-707f-60e3-3ba6510dfac1 → QueryEditorApp');
+    // the session name is the application's, not the user's
+    expect(originNames(origin)).toContain('app-session-7');
+    expect(origin.chain[0].principal).not.toContain('app-session-7');
+    const withCall = new SessionIndex();
+    withCall.add({ accessKeyId: keyOf(record), via: 'AssumeRole', eventID: 'app-call', caller: { type: 'AWSService', invokedBy: 'qbusiness.amazonaws.com' } });
+    const followed = originOf(record, withCall);
+    expect(followed).toMatchObject({ kind: 'aws-service', identity: 'qbusiness.amazonaws.com' });
+    expect(originNames(followed)).toContain('544894e8-80c1-707f-60e3-3ba6510dfac1');
+  });
+
   it('real records: panther-analysis console sessions and a Stratus session with a mangled ARN', () => {
     const panther = loadRecords('panther-labs__panther-analysis.json').filter((r) =>
       String((r.userIdentity as JsonObject | undefined)?.arn ?? '').includes('AWSReservedSSO_'),
