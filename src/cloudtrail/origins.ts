@@ -33,7 +33,7 @@
 import type { Issuance } from './issuance.js';
 import { fromConsole } from './issuance.js';
 import { principalAccount, principalNames, sessionName, shortPrincipal } from './principal.js';
-import { isObject, text, type JsonObject } from './record.js';
+import { isObject, type JsonObject } from './record.js';
 
 export type OriginKind =
   | 'iam-user'
@@ -111,18 +111,21 @@ export function originOf(record: JsonObject, index: IssuanceLookup): Origin {
   let current: JsonObject = own;
   let consoleSession = fromConsole(record);
   let issued: Issuance | undefined; // the call `current` made, one link further down
-  let sourceIdentity = text(own, 'sessionContext', 'sourceIdentity');
+  let sourceIdentity = contextField(own, 'sourceIdentity');
   for (;;) {
     const link = linkOf(current);
     const key = link.accessKeyId;
     const issuance = key ? index.issuance(key) : undefined;
     if (!issuance) return resolveEnd(link, links, issued, consoleSession, sourceIdentity);
     seen ??= new Set();
-    if (seen.has(issuance.accessKeyId)) return unresolved([...links, link], 'cycle', sourceIdentity);
+    if (seen.has(issuance.accessKeyId)) {
+      links.push(link);
+      return unresolved(links, 'cycle', sourceIdentity);
+    }
     seen.add(issuance.accessKeyId);
     link.via = issuance.via;
-    if (issuance.eventID !== undefined) link.eventID = issuance.eventID;
-    if (issuance.eventTime !== undefined) link.eventTime = issuance.eventTime;
+    link.eventID = issuance.eventID;
+    link.eventTime = issuance.eventTime;
     links.push(link);
     sourceIdentity ||= issuance.sourceIdentity;
     if (links.length >= MAX_CHAIN_LINKS) return unresolved(links, 'too-long', sourceIdentity);
@@ -132,12 +135,38 @@ export function originOf(record: JsonObject, index: IssuanceLookup): Origin {
   }
 }
 
+// Plain one-level reads for the code every record goes through: `text` walks a path given as rest
+// arguments, an array per call, and this runs a dozen times per record.
+function field(object: JsonObject, key: string): string | undefined {
+  const value = object[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function contextField(identity: JsonObject, key: string): string | undefined {
+  const context = identity.sessionContext;
+  return isObject(context) ? field(context, key) : undefined;
+}
+
+function issuerField(identity: JsonObject, key: string): string | undefined {
+  const context = identity.sessionContext;
+  const issuer = isObject(context) ? context.sessionIssuer : undefined;
+  return isObject(issuer) ? field(issuer, key) : undefined;
+}
+
+function onBehalfOfUser(identity: JsonObject): string | undefined {
+  const onBehalfOf = identity.onBehalfOf;
+  return isObject(onBehalfOf) ? field(onBehalfOf, 'userId') : undefined;
+}
+
 function isEmpty(object: JsonObject): boolean {
   for (const _ in object) return false;
   return true;
 }
 
-/** The end of the walk: `link` is the furthest principal reached, and no inspected call issued its key. */
+/**
+ * The end of the walk: `link` is the furthest principal reached, and no inspected call issued its
+ * key. `links` holds the links walked so far, from the record's principal back.
+ */
 function resolveEnd(
   link: Link,
   links: Link[],
@@ -145,52 +174,55 @@ function resolveEnd(
   consoleSession: boolean,
   sourceIdentity: string | undefined,
 ): Origin {
+  links.push(link);
   const identity = link.identity;
-  const type = link.type || (text(identity, 'invokedBy') ? 'AWSService' : '');
+  const type = link.type || (field(identity, 'invokedBy') ? 'AWSService' : '');
   switch (type) {
     case 'IAMUser':
     case 'Root': {
       const via = keyVia(link.accessKeyId, consoleSession);
       if (via) link.via = via;
-      return resolved(type === 'Root' ? 'root' : 'iam-user', [...links, link], sourceIdentity);
+      return resolved(type === 'Root' ? 'root' : 'iam-user', links, sourceIdentity);
     }
     case 'AWSService':
-      return resolved('aws-service', [...links, link], sourceIdentity);
+      return resolved('aws-service', links, sourceIdentity);
     case 'SAMLUser':
       return resolved(
         isIdentityCenterIssuance(issued) ? 'identity-center-user' : 'saml-user',
-        [...links, link],
+        links,
         sourceIdentity,
         federationProvider(issued, identity),
       );
     case 'WebIdentityUser':
-      return resolved('web-identity-user', [...links, link], sourceIdentity, federationProvider(issued, identity));
+      return resolved('web-identity-user', links, sourceIdentity, federationProvider(issued, identity));
     case 'IdentityCenterUser':
-      return resolved('identity-center-user', [...links, link], sourceIdentity);
+      return resolved('identity-center-user', links, sourceIdentity);
     case 'AssumedRole': {
       const sso = isIdentityCenterRole(identity);
       const user = sso || isObject(identity.onBehalfOf) ? identityCenterUser(identity, sso) : undefined;
-      if (!user) return unresolved([...links, link], 'missing-issuer', sourceIdentity);
+      if (!user) return unresolved(links, 'missing-issuer', sourceIdentity);
       link.via = 'identity-center';
-      return resolved('identity-center-user', [...links, link, linkOf(user)], sourceIdentity);
+      links.push(linkOf(user));
+      return resolved('identity-center-user', links, sourceIdentity);
     }
     case 'FederatedUser': {
       const issuer = isObject(identity.sessionContext) ? identity.sessionContext.sessionIssuer : undefined;
-      const issuerType = text(issuer, 'type');
+      const issuerType = issuerField(identity, 'type');
       if (!isObject(issuer) || (issuerType !== 'IAMUser' && issuerType !== 'Root')) {
-        return unresolved([...links, link], 'missing-issuer', sourceIdentity);
+        return unresolved(links, 'missing-issuer', sourceIdentity);
       }
       link.via = 'GetFederationToken';
       const caller: JsonObject = {};
-      for (const field of ['type', 'principalId', 'arn', 'accountId', 'userName']) {
-        if (typeof issuer[field] === 'string') caller[field] = issuer[field];
+      for (const name of ['type', 'principalId', 'arn', 'accountId', 'userName']) {
+        if (typeof issuer[name] === 'string') caller[name] = issuer[name];
       }
-      return resolved(issuerType === 'Root' ? 'root' : 'iam-user', [...links, link, linkOf(caller)], sourceIdentity);
+      links.push(linkOf(caller));
+      return resolved(issuerType === 'Root' ? 'root' : 'iam-user', links, sourceIdentity);
     }
     case 'AWSAccount':
-      return unresolved([...links, link], 'other-account', sourceIdentity);
+      return unresolved(links, 'other-account', sourceIdentity);
     default:
-      return unresolved([...links, link], 'unknown-principal', sourceIdentity);
+      return unresolved(links, 'unknown-principal', sourceIdentity);
   }
 }
 
@@ -224,30 +256,37 @@ function unresolved(backward: Link[], reason: UnresolvedReason, sourceIdentity?:
 
 /** The link a `userIdentity` makes, before anything says how it got its credentials. */
 export function linkOf(identity: JsonObject): Link {
-  const type = text(identity, 'type') ?? '';
+  const type = field(identity, 'type') ?? '';
   const principal = principalText(identity, type);
-  const link: Link = { principal, label: linkLabel(identity, type) || principal, type, identity };
-  const key = text(identity, 'accessKeyId');
-  if (key) link.accessKeyId = key;
-  return link;
+  // every field in the literal: one shape for all links, and this order in JSON
+  return {
+    principal,
+    label: linkLabel(identity, type) || principal,
+    type,
+    via: undefined,
+    eventID: undefined,
+    eventTime: undefined,
+    accessKeyId: field(identity, 'accessKeyId') || undefined,
+    identity,
+  };
 }
 
 function principalText(identity: JsonObject, type: string): string {
   switch (type) {
     case 'AWSService':
-      return text(identity, 'invokedBy') ?? '';
+      return field(identity, 'invokedBy') ?? '';
     case 'SAMLUser':
     case 'WebIdentityUser':
-      return text(identity, 'userName') || (text(identity, 'principalId') ?? '');
+      return field(identity, 'userName') || (field(identity, 'principalId') ?? '');
     case 'IdentityCenterUser':
-      return text(identity, 'userName') || (text(identity, 'onBehalfOf', 'userId') ?? '');
+      return field(identity, 'userName') || (onBehalfOfUser(identity) ?? '');
     default:
       return (
-        text(identity, 'arn') ||
-        text(identity, 'userName') ||
-        text(identity, 'invokedBy') ||
-        text(identity, 'principalId') ||
-        (text(identity, 'accountId') ?? '')
+        field(identity, 'arn') ||
+        field(identity, 'userName') ||
+        field(identity, 'invokedBy') ||
+        field(identity, 'principalId') ||
+        (field(identity, 'accountId') ?? '')
       );
   }
 }
@@ -257,10 +296,10 @@ function linkLabel(identity: JsonObject, type: string): string {
     case 'AssumedRole':
       return roleName(identity) ?? shortPrincipal({ userIdentity: identity });
     case 'IdentityCenterUser':
-      return text(identity, 'userName') || (text(identity, 'onBehalfOf', 'userId') ?? '');
+      return field(identity, 'userName') || (onBehalfOfUser(identity) ?? '');
     case 'AWSAccount': {
-      const account = text(identity, 'accountId');
-      return account ? `account ${account}` : (text(identity, 'principalId') ?? '');
+      const account = field(identity, 'accountId');
+      return account ? `account ${account}` : (field(identity, 'principalId') ?? '');
     }
     default:
       return shortPrincipal({ userIdentity: identity });
@@ -269,11 +308,11 @@ function linkLabel(identity: JsonObject, type: string): string {
 
 /** The role of a role session: its issuer's name, else the role in its ARN. */
 function roleName(identity: JsonObject): string | undefined {
-  const issuer = text(identity, 'sessionContext', 'sessionIssuer', 'userName');
+  const issuer = issuerField(identity, 'userName');
   if (issuer) return issuer;
-  const arn = text(identity, 'arn');
+  const arn = field(identity, 'arn');
   const m = arn ? /:assumed-role\/([^/]+)\//.exec(arn) : null;
-  return m ? m[1] : text(identity, 'assumed_role');
+  return m ? m[1] : field(identity, 'assumed_role');
 }
 
 const SSO_ROLE = /(?:^|\/)AWSReservedSSO_/;
@@ -281,11 +320,11 @@ const SSO_ROLE_PATH = ':role/aws-reserved/sso.amazonaws.com/';
 
 /** A session of a role that IAM Identity Center made for a permission set. */
 function isIdentityCenterRole(identity: JsonObject): boolean {
-  const issuerArn = text(identity, 'sessionContext', 'sessionIssuer', 'arn');
+  const issuerArn = issuerField(identity, 'arn');
   if (issuerArn && (issuerArn.includes(SSO_ROLE_PATH) || SSO_ROLE.test(issuerArn.split(':').pop() ?? ''))) return true;
-  const issuerName = text(identity, 'sessionContext', 'sessionIssuer', 'userName');
+  const issuerName = issuerField(identity, 'userName');
   if (issuerName && SSO_ROLE.test(issuerName)) return true;
-  const arn = text(identity, 'arn');
+  const arn = field(identity, 'arn');
   return arn !== undefined && /:assumed-role\/AWSReservedSSO_[^/]*\//.test(arn);
 }
 
@@ -303,7 +342,7 @@ function isIdentityCenterIssuance(issued: Issuance | undefined): boolean {
 function identityCenterUser(identity: JsonObject, permissionSet: boolean): JsonObject | undefined {
   const name = permissionSet ? sessionName(identity) : undefined;
   const onBehalfOf = identity.onBehalfOf;
-  if (!name && !(isObject(onBehalfOf) && text(onBehalfOf, 'userId'))) return undefined;
+  if (!name && !(isObject(onBehalfOf) && field(onBehalfOf, 'userId'))) return undefined;
   const user: JsonObject = { type: 'IdentityCenterUser' };
   if (name) user.userName = name;
   if (isObject(onBehalfOf)) user.onBehalfOf = onBehalfOf;
@@ -311,7 +350,7 @@ function identityCenterUser(identity: JsonObject, permissionSet: boolean): JsonO
 }
 
 function federationProvider(issued: Issuance | undefined, identity: JsonObject): string | undefined {
-  return issued?.provider ?? text(identity, 'identityProvider');
+  return issued?.provider ?? field(identity, 'identityProvider');
 }
 
 /**
