@@ -30,8 +30,7 @@
  *   known link. So are AWSAccount callers (the cross-account caller is in the other account's
  *   logs), records without a principal, chains that loop and chains longer than MAX_CHAIN_LINKS.
  */
-import type { Issuance } from './issuance.js';
-import { fromConsole } from './issuance.js';
+import { fromConsole, type Issuance } from './issuance.js';
 import { principalAccount, principalNames, sessionName, shortPrincipal } from './principal.js';
 import { isObject, type JsonObject } from './record.js';
 
@@ -103,6 +102,10 @@ export interface IssuanceLookup {
 /** More hops than any real role chain has; past this a chain is reported unresolved. */
 export const MAX_CHAIN_LINKS = 32;
 
+/**
+ * Where the record's credentials came from, following each temporary key to the call that issued
+ * it in `index` (filled by a first pass, so file order does not matter).
+ */
 export function originOf(record: JsonObject, index: IssuanceLookup): Origin {
   const own = record.userIdentity;
   if (!isObject(own) || isEmpty(own)) return { kind: 'unresolved', identity: '', label: '?', chain: [], reason: 'no-principal' };
