@@ -1,0 +1,391 @@
+/**
+ * The origin of a record: the long-term identity its credentials lead back to, and the chain of
+ * issued credentials in between. A role session's record names the role and the session, not who
+ * assumed it; its access key was issued by an STS call (issuance.ts), whose caller may itself be a
+ * session, and so on back to an IAM user's access key, root, a SAML or web-identity user, an
+ * Identity Center user, or an AWS service.
+ *
+ * What each principal resolves to when no issuing call leads further:
+ * - IAMUser, Root: themselves, whatever key they used: an AKIA key is their own (via `access-key`),
+ *   an ASIA key one of their sign-in sessions (via `console` when the record says
+ *   `sessionCredentialFromConsole`, else `session`: a console or GetSessionToken session whose
+ *   issuing call is not in the logs). The record names the user, so nothing is guessed.
+ * - AWSService (or no type but `invokedBy`): the service, e.g. `lambda.amazonaws.com`.
+ * - SAMLUser, WebIdentityUser (callers of AssumeRoleWithSAML/WithWebIdentity): the subject, with the
+ *   provider beside it. A SAML call for an `AWSReservedSSO_*` role or through an `AWSSSO_*` provider
+ *   is IAM Identity Center signing its user in: identity-center-user.
+ * - An `AWSReservedSSO_*` role session with no issuing call: identity-center-user named by the session
+ *   name. Only Identity Center can assume those roles and it names the session after its user, so the
+ *   name is AWS's word, not the caller's choice. `onBehalfOf.userId` is kept when present.
+ * - Any other role session with no issuing call but an `onBehalfOf` (an application's identity-enhanced
+ *   session, trusted identity propagation): identity-center-user `onBehalfOf.userId`. When the
+ *   application's AssumeRole is in the logs the chain follows it instead (to the application), and
+ *   the user ID stays among the record's names for `--origin`.
+ * - IdentityCenterUser (calls made on behalf of one): `onBehalfOf.userId`, or its user name.
+ * - FederatedUser with no issuing call: the IAM user or root in its `sessionIssuer`: the record itself
+ *   says who called GetFederationToken. (So there is no "federated-user" origin: a federated user is
+ *   a session of that IAM user, its name one the caller chose; the name is a link of the chain.)
+ * - Any other role session whose issuing call is missing (including console switch-role sessions,
+ *   whose session name is usually, but not provably, the user's name): unresolved, keeping the last
+ *   known link. So are AWSAccount callers (the cross-account caller is in the other account's
+ *   logs), records without a principal, chains that loop and chains longer than MAX_CHAIN_LINKS.
+ */
+import { fromConsole, type Issuance } from './issuance.js';
+import { principalAccount, principalNames, sessionName, shortPrincipal } from './principal.js';
+import { isObject, type JsonObject } from './record.js';
+
+export type OriginKind =
+  | 'iam-user'
+  | 'root'
+  | 'saml-user'
+  | 'web-identity-user'
+  | 'identity-center-user'
+  | 'aws-service'
+  | 'unresolved';
+
+export type UnresolvedReason =
+  /** A temporary key no inspected issuing call issued. */
+  | 'missing-issuer'
+  /** The caller is another account, named by account only; its own logs know who. */
+  | 'other-account'
+  | 'cycle'
+  | 'too-long'
+  | 'no-principal'
+  /** A principal of a type this module does not know. */
+  | 'unknown-principal';
+
+/** One principal of a chain, and how it got its credentials. */
+export interface Link {
+  /** The principal's ARN; for a SAML or web-identity user its subject; for a service its name. */
+  principal: string;
+  /** Short, for tables: user name, role name, service, subject. */
+  label: string;
+  /** `userIdentity.type` (IAMUser, AssumedRole, …); '' when the record gives none. */
+  type: string;
+  /**
+   * How this principal got the credentials it used: the issuing call's event name (AssumeRole, …),
+   * or, with no call, `access-key`, `console`, `session` (IAM users and root), `identity-center`
+   * (an Identity Center role session), `GetFederationToken` (a federated user whose call is not in
+   * the logs). Undefined when nothing says.
+   */
+  via?: string;
+  /** The issuing call, when it is in the inspected logs. */
+  eventID?: string;
+  eventTime?: string;
+  accessKeyId?: string;
+  /** The principal's `userIdentity` (trimmed for callers of issuing calls), for names. */
+  identity: JsonObject;
+}
+
+export interface Origin {
+  kind: OriginKind;
+  /** The long-term identity: chain[0].principal (for unresolved, the last known link's). */
+  identity: string;
+  /** Short, for tables: chain[0].label, or `?` when unresolved. */
+  label: string;
+  /** From the long-term identity (or last known link) down to the record's own principal. */
+  chain: Link[];
+  /** The session's source identity: set once along a chain and carried to every later session. */
+  sourceIdentity?: string;
+  /** The account of the long-term identity (or of the last known link), when it has one. */
+  account?: string;
+  /** The SAML or OpenID Connect provider of a federated origin. */
+  provider?: string;
+  reason?: UnresolvedReason;
+}
+
+/** Who issued a key: a SessionIndex, or anything else that knows. */
+export interface IssuanceLookup {
+  issuance(accessKeyId: string): Issuance | undefined;
+}
+
+/** More hops than any real role chain has; past this a chain is reported unresolved. */
+export const MAX_CHAIN_LINKS = 32;
+
+/**
+ * Where the record's credentials came from, following each temporary key to the call that issued
+ * it in `index` (filled by a first pass, so file order does not matter).
+ */
+export function originOf(record: JsonObject, index: IssuanceLookup): Origin {
+  const own = record.userIdentity;
+  if (!isObject(own) || isEmpty(own)) return { kind: 'unresolved', identity: '', label: '?', chain: [], reason: 'no-principal' };
+  const links: Link[] = []; // from the record's principal back
+  let seen: Set<string> | undefined; // keys walked, against cycles
+  let current: JsonObject = own;
+  let consoleSession = fromConsole(record);
+  let issued: Issuance | undefined; // the call `current` made, one link further down
+  let sourceIdentity = contextField(own, 'sourceIdentity');
+  for (;;) {
+    const link = linkOf(current);
+    const key = link.accessKeyId;
+    const issuance = key ? index.issuance(key) : undefined;
+    if (!issuance) return resolveEnd(link, links, issued, consoleSession, sourceIdentity);
+    seen ??= new Set();
+    if (seen.has(issuance.accessKeyId)) {
+      links.push(link);
+      return unresolved(links, 'cycle', sourceIdentity);
+    }
+    seen.add(issuance.accessKeyId);
+    link.via = issuance.via;
+    link.eventID = issuance.eventID;
+    link.eventTime = issuance.eventTime;
+    links.push(link);
+    sourceIdentity ||= issuance.sourceIdentity;
+    if (links.length >= MAX_CHAIN_LINKS) return unresolved(links, 'too-long', sourceIdentity);
+    issued = issuance;
+    current = issuance.caller;
+    consoleSession = issuance.callerFromConsole === true;
+  }
+}
+
+// Plain one-level reads for the code every record goes through: `text` walks a path given as rest
+// arguments, an array per call, and this runs a dozen times per record.
+function field(object: JsonObject, key: string): string | undefined {
+  const value = object[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function contextField(identity: JsonObject, key: string): string | undefined {
+  const context = identity.sessionContext;
+  return isObject(context) ? field(context, key) : undefined;
+}
+
+function issuerField(identity: JsonObject, key: string): string | undefined {
+  const context = identity.sessionContext;
+  const issuer = isObject(context) ? context.sessionIssuer : undefined;
+  return isObject(issuer) ? field(issuer, key) : undefined;
+}
+
+function onBehalfOfUser(identity: JsonObject): string | undefined {
+  const onBehalfOf = identity.onBehalfOf;
+  return isObject(onBehalfOf) ? field(onBehalfOf, 'userId') : undefined;
+}
+
+function isEmpty(object: JsonObject): boolean {
+  for (const _ in object) return false;
+  return true;
+}
+
+/**
+ * The end of the walk: `link` is the furthest principal reached, and no inspected call issued its
+ * key. `links` holds the links walked so far, from the record's principal back.
+ */
+function resolveEnd(
+  link: Link,
+  links: Link[],
+  issued: Issuance | undefined,
+  consoleSession: boolean,
+  sourceIdentity: string | undefined,
+): Origin {
+  links.push(link);
+  const identity = link.identity;
+  const type = link.type || (field(identity, 'invokedBy') ? 'AWSService' : '');
+  switch (type) {
+    case 'IAMUser':
+    case 'Root': {
+      const via = keyVia(link.accessKeyId, consoleSession);
+      if (via) link.via = via;
+      return resolved(type === 'Root' ? 'root' : 'iam-user', links, sourceIdentity);
+    }
+    case 'AWSService':
+      return resolved('aws-service', links, sourceIdentity);
+    case 'SAMLUser':
+      return resolved(
+        isIdentityCenterIssuance(issued) ? 'identity-center-user' : 'saml-user',
+        links,
+        sourceIdentity,
+        federationProvider(issued, identity),
+      );
+    case 'WebIdentityUser':
+      return resolved('web-identity-user', links, sourceIdentity, federationProvider(issued, identity));
+    case 'IdentityCenterUser':
+      return resolved('identity-center-user', links, sourceIdentity);
+    case 'AssumedRole': {
+      const sso = isIdentityCenterRole(identity);
+      const user = sso || isObject(identity.onBehalfOf) ? identityCenterUser(identity, sso) : undefined;
+      if (!user) return unresolved(links, 'missing-issuer', sourceIdentity);
+      link.via = 'identity-center';
+      links.push(linkOf(user));
+      return resolved('identity-center-user', links, sourceIdentity);
+    }
+    case 'FederatedUser': {
+      const issuer = isObject(identity.sessionContext) ? identity.sessionContext.sessionIssuer : undefined;
+      const issuerType = issuerField(identity, 'type');
+      if (!isObject(issuer) || (issuerType !== 'IAMUser' && issuerType !== 'Root')) {
+        return unresolved(links, 'missing-issuer', sourceIdentity);
+      }
+      link.via = 'GetFederationToken';
+      const caller: JsonObject = {};
+      for (const name of ['type', 'principalId', 'arn', 'accountId', 'userName']) {
+        if (typeof issuer[name] === 'string') caller[name] = issuer[name];
+      }
+      links.push(linkOf(caller));
+      return resolved(issuerType === 'Root' ? 'root' : 'iam-user', links, sourceIdentity);
+    }
+    case 'AWSAccount':
+      return unresolved(links, 'other-account', sourceIdentity);
+    default:
+      return unresolved(links, 'unknown-principal', sourceIdentity);
+  }
+}
+
+function keyVia(accessKeyId: string | undefined, consoleSession: boolean): string | undefined {
+  if (!accessKeyId) return undefined;
+  if (accessKeyId.startsWith('AKIA')) return 'access-key';
+  if (accessKeyId.startsWith('ASIA')) return consoleSession ? 'console' : 'session';
+  return undefined;
+}
+
+function resolved(kind: OriginKind, backward: Link[], sourceIdentity?: string, provider?: string): Origin {
+  const chain = backward.reverse();
+  const top = chain[0];
+  const origin: Origin = { kind, identity: top.principal, label: top.label, chain };
+  if (sourceIdentity) origin.sourceIdentity = sourceIdentity;
+  const account = kind === 'aws-service' ? undefined : principalAccount({ userIdentity: top.identity });
+  if (account) origin.account = account;
+  if (provider) origin.provider = provider;
+  return origin;
+}
+
+function unresolved(backward: Link[], reason: UnresolvedReason, sourceIdentity?: string): Origin {
+  const chain = backward.reverse();
+  const top = chain[0];
+  const origin: Origin = { kind: 'unresolved', identity: top?.principal ?? '', label: '?', chain, reason };
+  if (sourceIdentity) origin.sourceIdentity = sourceIdentity;
+  const account = top ? principalAccount({ userIdentity: top.identity }) : undefined;
+  if (account) origin.account = account;
+  return origin;
+}
+
+/** The link a `userIdentity` makes, before anything says how it got its credentials. */
+export function linkOf(identity: JsonObject): Link {
+  const type = field(identity, 'type') ?? '';
+  const principal = principalText(identity, type);
+  // every field in the literal: one shape for all links, and this order in JSON
+  return {
+    principal,
+    label: linkLabel(identity, type) || principal,
+    type,
+    via: undefined,
+    eventID: undefined,
+    eventTime: undefined,
+    accessKeyId: field(identity, 'accessKeyId') || undefined,
+    identity,
+  };
+}
+
+function principalText(identity: JsonObject, type: string): string {
+  switch (type) {
+    case 'AWSService':
+      return field(identity, 'invokedBy') ?? '';
+    case 'SAMLUser':
+    case 'WebIdentityUser':
+      return field(identity, 'userName') || (field(identity, 'principalId') ?? '');
+    case 'IdentityCenterUser':
+      return field(identity, 'userName') || (onBehalfOfUser(identity) ?? '');
+    default:
+      return (
+        field(identity, 'arn') ||
+        field(identity, 'userName') ||
+        field(identity, 'invokedBy') ||
+        field(identity, 'principalId') ||
+        (field(identity, 'accountId') ?? '')
+      );
+  }
+}
+
+function linkLabel(identity: JsonObject, type: string): string {
+  switch (type) {
+    case 'AssumedRole':
+      return roleName(identity) ?? shortPrincipal({ userIdentity: identity });
+    case 'IdentityCenterUser':
+      return field(identity, 'userName') || (onBehalfOfUser(identity) ?? '');
+    case 'AWSAccount': {
+      const account = field(identity, 'accountId');
+      return account ? `account ${account}` : (field(identity, 'principalId') ?? '');
+    }
+    default:
+      return shortPrincipal({ userIdentity: identity });
+  }
+}
+
+/** The role of a role session: its issuer's name, else the role in its ARN. */
+function roleName(identity: JsonObject): string | undefined {
+  const issuer = issuerField(identity, 'userName');
+  if (issuer) return issuer;
+  const arn = field(identity, 'arn');
+  const m = arn ? /:assumed-role\/([^/]+)\//.exec(arn) : null;
+  return m ? m[1] : field(identity, 'assumed_role');
+}
+
+const SSO_ROLE = /(?:^|\/)AWSReservedSSO_/;
+const SSO_ROLE_PATH = ':role/aws-reserved/sso.amazonaws.com/';
+
+/** A session of a role that IAM Identity Center made for a permission set. */
+function isIdentityCenterRole(identity: JsonObject): boolean {
+  const issuerArn = issuerField(identity, 'arn');
+  if (issuerArn && (issuerArn.includes(SSO_ROLE_PATH) || SSO_ROLE.test(issuerArn.split(':').pop() ?? ''))) return true;
+  const issuerName = issuerField(identity, 'userName');
+  if (issuerName && SSO_ROLE.test(issuerName)) return true;
+  const arn = field(identity, 'arn');
+  return arn !== undefined && /:assumed-role\/AWSReservedSSO_[^/]*\//.test(arn);
+}
+
+function isIdentityCenterIssuance(issued: Issuance | undefined): boolean {
+  if (!issued) return false;
+  if (issued.provider && /:saml-provider\/AWSSSO_/.test(issued.provider)) return true;
+  return issued.roleArn !== undefined && (issued.roleArn.includes(SSO_ROLE_PATH) || /\/AWSReservedSSO_/.test(issued.roleArn));
+}
+
+/**
+ * The Identity Center user behind a role session: for a permission-set session, the session name
+ * (Identity Center sets it to the user's name); for any session, `onBehalfOf` when AWS adds it
+ * (identity-enhanced sessions). An application's own session name says nothing about the user.
+ */
+function identityCenterUser(identity: JsonObject, permissionSet: boolean): JsonObject | undefined {
+  const name = permissionSet ? sessionName(identity) : undefined;
+  const onBehalfOf = identity.onBehalfOf;
+  if (!name && !(isObject(onBehalfOf) && field(onBehalfOf, 'userId'))) return undefined;
+  const user: JsonObject = { type: 'IdentityCenterUser' };
+  if (name) user.userName = name;
+  if (isObject(onBehalfOf)) user.onBehalfOf = onBehalfOf;
+  return user;
+}
+
+function federationProvider(issued: Issuance | undefined, identity: JsonObject): string | undefined {
+  return issued?.provider ?? field(identity, 'identityProvider');
+}
+
+/**
+ * Every name the origin and each link of its chain go by, for `--origin`: the same forms as
+ * `--user` (ARNs, user, role and session names, principal and access key IDs, services, `root`),
+ * plus the origin's subject, source identity and provider.
+ */
+export function originNames(origin: Origin): string[] {
+  const names = new Set<string>();
+  const add = (value: string | undefined) => {
+    if (value) names.add(value);
+  };
+  add(origin.identity);
+  add(origin.sourceIdentity);
+  add(origin.provider);
+  for (const link of origin.chain) {
+    add(link.principal);
+    for (const name of principalNames({ userIdentity: link.identity })) names.add(name);
+  }
+  return [...names];
+}
+
+/**
+ * The chain for a table: `alice → Admin → BreakGlass`, `? → Admin` when the start is unknown. A link
+ * that repeats the one before (a user's GetSessionToken session) says how: `alice → alice (GetSessionToken)`.
+ */
+export function renderChain(origin: Origin, arrow = ' → '): string {
+  const parts: string[] = origin.kind === 'unresolved' ? ['?'] : [];
+  let previous: string | undefined;
+  for (const link of origin.chain) {
+    parts.push(link.label === previous && link.via ? `${link.label} (${link.via})` : link.label);
+    previous = link.label;
+  }
+  return parts.join(arrow);
+}
