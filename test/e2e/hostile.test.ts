@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTrail } from '../helpers/big-trails.js';
 import { jq } from '../helpers/e2e.js';
-import { BIN, ROOT, jsonLines, runCli } from '../helpers/run-cli.js';
+import { BIN, FIXTURES, ROOT, jsonLines, runCli } from '../helpers/run-cli.js';
 
 let dir: string;
 const kms = { eventSource: 'kms.amazonaws.com', eventTime: '2024-03-01T00:00:00Z' };
@@ -94,7 +94,7 @@ describe('hostile inputs', () => {
   it('a 50 MB record among good files: every file fully read, in order, one core or two', async () => {
     const good = join(dir, 'good.json');
     if (!existsSync(good)) generateTrail(good, 8, 5);
-    const docs = 'test/fixtures/records/kms-docs.json';
+    const docs = join(FIXTURES, 'records', 'kms-docs.json');
     const names = (file: string) => (file === hugeTrail() ? ['PutKeyPolicy', 'Decrypt'] : (jq('.Records[].eventName', { file }) as string[]));
     // With two jobs the worker that meets the huge record hands the rest of its file back, and
     // the files read meanwhile by other workers are read again after it.

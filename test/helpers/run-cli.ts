@@ -1,8 +1,13 @@
 /**
  * Runs the real, built binary the way a user does (node bin/kmstrail.js ...), with stdout not a
- * terminal, and returns what it printed and how it exited.
+ * terminal, and returns what it printed and how it exited. Each run starts in a fresh, empty
+ * temporary directory (removed after it), so that no case sees what another left, or depends on
+ * the repository as its working directory, unless it asks for one with `cwd`.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,9 +29,13 @@ export interface CliOptions {
 }
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
+  const fresh = options.cwd === undefined ? mkdtempSync(join(tmpdir(), 'kmstrail-run-')) : undefined;
+  const cleanUp = () => {
+    if (fresh) rmSync(fresh, { recursive: true, force: true });
+  };
+  return new Promise<CliResult>((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd ?? ROOT,
+      cwd: options.cwd ?? fresh,
       env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -41,7 +50,7 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     child.stdin.on('error', () => {});
     if (options.input !== undefined) child.stdin.end(options.input);
     else child.stdin.end();
-  });
+  }).finally(cleanUp);
 }
 
 /** Parses JSON-lines output into values (throws on a bad line, which is a failure in itself). */

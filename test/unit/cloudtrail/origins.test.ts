@@ -16,15 +16,15 @@ import {
   issuanceLookbackMs,
   MAX_CREDENTIAL_LIFETIME_MS,
   type Issuance,
-} from '../../src/cloudtrail/issuance.js';
-import { MAX_CHAIN_LINKS, originNames, originOf, renderChain, type Origin } from '../../src/cloudtrail/origins.js';
-import type { JsonObject } from '../../src/cloudtrail/record.js';
-import { SessionIndex } from '../../src/cloudtrail/session-index.js';
-import { readTrail } from '../../src/reader/trail-reader.js';
-import { fileInput } from '../../src/sources/expand-paths.js';
-import { compileTextPatterns } from '../../src/util/text-pattern.js';
-import { FIXTURES, SHARED } from '../helpers/run-cli.js';
-import { loadRecords } from './fixtures.js';
+} from '../../../src/cloudtrail/issuance.js';
+import { MAX_CHAIN_LINKS, originNames, originOf, renderChain, type Origin } from '../../../src/cloudtrail/origins.js';
+import type { JsonObject } from '../../../src/cloudtrail/record.js';
+import { SessionIndex } from '../../../src/cloudtrail/session-index.js';
+import { readTrail } from '../../../src/reader/trail-reader.js';
+import { fileInput } from '../../../src/sources/local-files.js';
+import { compileTextPatterns } from '../../../src/util/text-pattern.js';
+import { FIXTURES, SHARED } from '../../helpers/run-cli.js';
+import { loadRecords } from '../fixtures.js';
 
 const SESSIONS = join(FIXTURES, 'sessions');
 const INVICTUS = join(SHARED, 'samples', 'trees', 'invictus-ir');
@@ -94,7 +94,7 @@ describe('isIssuingCall and mayBeIssuingCall (hot fields only)', () => {
     let parsed = 0;
     for (const file of files) {
       const input = fileInput(join(INVICTUS, file), undefined);
-      const options = { prefilter: mayBeIssuingCall, prefilterFields: ISSUING_PREFILTER_FIELDS, onFault: () => expect.unreachable() };
+      const options = { prefilter: { fields: ISSUING_PREFILTER_FIELDS, accept: mayBeIssuingCall }, onFault: () => expect.unreachable() };
       for await (const batch of readTrail(input, options)) {
         for (const { record } of batch) {
           parsed++;

@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isIssuingCall } from '../../src/cloudtrail/issuance.js';
-import { originOf, type Origin } from '../../src/cloudtrail/origins.js';
-import type { JsonObject } from '../../src/cloudtrail/record.js';
-import { SessionIndex } from '../../src/cloudtrail/session-index.js';
-import { SHARED } from '../helpers/run-cli.js';
+import { isIssuingCall } from '../../../src/cloudtrail/issuance.js';
+import { originOf, type Origin } from '../../../src/cloudtrail/origins.js';
+import type { JsonObject } from '../../../src/cloudtrail/record.js';
+import { SessionIndex } from '../../../src/cloudtrail/session-index.js';
+import { SHARED } from '../../helpers/run-cli.js';
 
 const GENERATOR = join(SHARED, 'bench', 'gen-trail.mjs');
-const REFERENCE = fileURLToPath(new URL('../helpers/origin-reference.mjs', import.meta.url));
+const REFERENCE = fileURLToPath(new URL('../../helpers/origin-reference.mjs', import.meta.url));
 
 /** The reference's line for one record, from an Origin. */
 function line(record: JsonObject, origin: Origin): string {
