@@ -33,7 +33,9 @@ const CHANGES: Record<string, AliasChange> = { CreateAlias: 'set', UpdateAlias: 
 /** What this record says about which keys its aliases name: one entry per alias it names. */
 export function aliasEvidence(record: JsonObject): AliasEvidence[] {
   const refs = keyReferences(record);
-  const aliases = refs.filter((ref) => ref.alias !== undefined);
+  // An alias named twice (its name in the request, its ARN in the resources) is one alias.
+  const named = new Map(refs.filter((ref) => ref.alias !== undefined).map((ref) => [`${ref.alias}|${ref.region}|${ref.account}`, ref]));
+  const aliases = [...named.values()];
   if (aliases.length === 0) return [];
   const eventName = typeof record.eventName === 'string' ? record.eventName : '';
   const change = CHANGES[eventName] as AliasChange | undefined;
