@@ -17,6 +17,7 @@ export function pipelineSettings(run: RunValues, messages: Messages, out?: Outpu
     strict: run.strict,
     limit: run.limit,
     reader: run.reader,
+    keepDuplicates: run.keepDuplicates,
     s3: { profile: run.profile, endpointUrl: run.endpointUrl },
     output: out,
     report: { fault: (fault) => messages.fault(fault), problem: (problem) => messages.source(problem) },
@@ -41,7 +42,7 @@ export async function readInto(
   const progress = progressFor(run, messages);
   const result = await runPipeline(paths, filter, sink, { ...settings, report: { ...settings.report, progress: progress.update } });
   progress.stop();
-  for (const warning of result.sink.warnings ?? []) messages.line(warning);
+  for (const warning of [...result.warnings, ...(result.sink.warnings ?? [])]) messages.line(warning);
   return result;
 }
 
@@ -67,6 +68,7 @@ export function statsLines({ stats, sink }: PipelineResult): string[] {
   return [
     `stats: ${stats.files} file${stats.files === 1 ? '' : 's'}, ${formatBytes(stats.bytes)}, ` +
       `${stats.records.toLocaleString('en-US')} records read, ${stats.matched.toLocaleString('en-US')} matched, ` +
+      `${stats.duplicates.toLocaleString('en-US')} duplicates dropped, ` +
       `${skippedTotal} skipped${skippedTotal ? ` (${why})` : ''}, ${seconds.toFixed(2)} s`,
     `stats: read ${STRATEGIES[stats.strategy]}${stats.notes.map((note) => `; ${note}`).join('')}`,
     ...(sink.stats ?? []),

@@ -180,7 +180,7 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
             slot.done = true;
             startWorkers();
           } else {
-            for (const [text, offset, line] of event.records) batch.push(lazyRecord(text, slot.label, offset, line));
+            for (const matched of event.records) batch.push(lazyRecord(matched, slot.label));
           }
         }
         if (batch.length > 0) yield { records: batch, huge: false };

@@ -43,8 +43,8 @@ export interface ReadRequest {
   from?: number;
 }
 
-/** A matching record as JSON text, with its place: [text, offset, line]. */
-export type MatchedRecord = [string, number, number];
+/** A matching record as JSON text, with its place and its fingerprint hash: [text, offset, line, fingerprint]. */
+export type MatchedRecord = [string, number, number, [number, number] | null];
 
 /** Worker → main. */
 export type WorkerReport =
@@ -56,7 +56,7 @@ export type WorkerReport =
   | { type: 'crash'; id: number; message: string };
 
 /** A record read in a worker: parsed again only if something asks for the object. */
-export function lazyRecord(text: string, file: string, offset: number, line: number): TrailRecord {
+export function lazyRecord([text, offset, line, fingerprint]: MatchedRecord, file: string, lineShift = 0): TrailRecord {
   let parsed: TrailRecord['record'] | undefined;
   return {
     get record() {
@@ -66,6 +66,7 @@ export function lazyRecord(text: string, file: string, offset: number, line: num
     raw: text,
     file,
     offset,
-    line,
+    line: line + lineShift,
+    fingerprint,
   };
 }

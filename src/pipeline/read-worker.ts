@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { eventFingerprintHash } from '../cloudtrail/fingerprint.js';
 import { buildRecordFilter } from '../filters/record-filter.js';
 import { RECORDS_ELEMENT, type ResumePoint } from '../reader/record-splitter.js';
 import { readTrail } from '../reader/trail-reader.js';
@@ -99,7 +100,8 @@ async function read({ id, path, size, from }: ReadRequest): Promise<void> {
         if (!filter.matches(record.record)) continue;
         const text = recordText(record);
         chars += text.length;
-        records.push([text, record.offset, record.line]);
+        // Worked out here, where the record is parsed: the main thread recognises copies by it.
+        records.push([text, record.offset, record.line, eventFingerprintHash(record.record) ?? null]);
       }
       if (shared && chars > 0) Atomics.add(shared, TAIL_HELD, chars);
       send({ type: 'matches', id, records, seen, bytes });

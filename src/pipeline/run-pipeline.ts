@@ -14,6 +14,7 @@ import { expandPaths, isLocalPath } from '../sources/expand-paths.js';
 import type { InputPruning } from '../sources/pruning.js';
 import type { SourceProblem, TrailInput } from '../sources/trail-input.js';
 import { collectGarbage } from '../util/collect-garbage.js';
+import { CopyFilter } from './copies.js';
 import { parallelFiles } from './parallel-files.js';
 import type { ReadContext, ReadStrategy, StrategyName } from './read-strategy.js';
 import { sequential } from './sequential.js';
@@ -26,6 +27,8 @@ export interface RunStats {
   /** Records seen, including those the pre-check rejected unparsed. */
   records: number;
   matched: number;
+  /** Matching records dropped as copies of one taken before (see copies.ts). */
+  duplicates: number;
   /** Records and inputs not read, by why (warnings are not counted). */
   skipped: Map<SkipReason, number>;
   startedAt: number;
@@ -55,6 +58,10 @@ export interface PipelineSettings {
   /** Stop after this many matches, and stop reading. */
   limit?: number;
   reader: 'fast' | 'stream-json';
+  /** Keep copies of one event (by default every copy after the first is dropped). */
+  keepDuplicates?: boolean;
+  /** Distinct records the copy filter remembers (tests lower it). */
+  copiesRemembered?: number;
   s3: { profile?: string; endpointUrl?: string };
   output?: BackPressure;
   report: RunReport;
@@ -71,6 +78,8 @@ export interface PipelineResult {
   stats: RunStats;
   /** What the sink had to say at its end (warnings, lines for --stats). */
   sink: SinkReport;
+  /** What the run itself has to warn about (a cap reached). */
+  warnings: string[];
 }
 
 /**
@@ -97,6 +106,7 @@ export async function runPipeline(
     bytes: 0,
     records: 0,
     matched: 0,
+    duplicates: 0,
     skipped: new Map(),
     startedAt: Date.now(),
     strategy: 'sequential',
@@ -157,9 +167,11 @@ export async function runPipeline(
   };
 
   const limit = settings.limit ?? Infinity;
+  const copies = settings.keepDuplicates ? undefined : new CopyFilter(settings.copiesRemembered);
   for await (const batch of strategy.matches(withPeeked(peeked, inputs), context)) {
     let full = false;
     for (const record of batch.records) {
+      if (copies?.isCopy(record)) continue;
       stats.matched++;
       sink.write(record);
       if (stats.matched >= limit) {
@@ -176,7 +188,16 @@ export async function runPipeline(
     }
     if (full || output?.stopped || faulted) break;
   }
-  return { stats, sink: (await sink.end({ files: stats.files, recordsRead: stats.records })) ?? {} };
+  stats.duplicates = copies?.dropped ?? 0;
+  const warnings: string[] = [];
+  if (copies?.fullAt) {
+    const { cap, fullAt } = copies;
+    warnings.push(
+      `warning: more than ${cap.toLocaleString('en-US')} distinct records: copies of records from ${fullAt.file}:${fullAt.line} on are no longer recognised and may be counted twice`,
+    );
+  }
+  const totals = { files: stats.files, recordsRead: stats.records, duplicates: stats.duplicates };
+  return { stats, sink: (await sink.end(totals)) ?? {}, warnings };
 }
 
 async function* countingInputs(inputs: AsyncIterable<TrailInput>, stats: RunStats): AsyncGenerator<TrailInput> {

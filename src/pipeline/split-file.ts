@@ -202,9 +202,9 @@ export class FileTail implements SplitPoint {
       }
       if (report.type === 'matches') {
         let chars = 0;
-        const records = report.records.map(([text, offset, line]) => {
-          chars += text.length;
-          return lazyRecord(text, this.path, offset, line + this.lineShift);
+        const records = report.records.map((matched) => {
+          chars += matched[0].length;
+          return lazyRecord(matched, this.path, this.lineShift);
         });
         yield { records, seen: report.seen, bytes: report.bytes };
         if (chars > 0) {

@@ -15,6 +15,12 @@ export interface TrailRecord {
   line: number;
   /** At least HUGE_RECORD_BYTES: whoever is done with its batch should collect garbage. */
   huge?: true;
+  /**
+   * The event's fingerprint hash (src/cloudtrail/fingerprint.ts), when the thread that parsed the
+   * record computed it (a worker does, so the main thread need not parse it again); null when the
+   * record has no eventID.
+   */
+  fingerprint?: [hi: number, lo: number] | null;
 }
 
 /** A record this big is a rare outlier (a huge key policy): it gets memory care of its own. */

@@ -4,15 +4,13 @@
  * events pass through a reorder buffer, a min-heap on eventTime of at most `reorderWindow` compact
  * events: the earliest leaves when it is full. That is exact whenever no record arrives more than
  * `reorderWindow` KMS events after a later one, and bounded in memory whatever the input.
- * Duplicates of one event (the same delivery file stored twice) are dropped first, so they
- * neither repeat hits nor count twice in a burst.
+ * Copies of one event (the same delivery file stored twice) never get here: the pipeline drops
+ * them for every command (unless --keep-duplicates asks for them).
  */
 import { isoEventTime } from '../cloudtrail/event-time.js';
-import { eventFingerprint } from '../cloudtrail/fingerprint.js';
 import { text, type JsonObject } from '../cloudtrail/record.js';
 import { KMS_SOURCE } from '../cloudtrail/events.js';
 import { Heap } from '../util/heap.js';
-import { BoundedSet } from './bounded.js';
 import { kmsEvent, type KmsEvent } from './event.js';
 import type { Check, Hit, Rule, RuleSettings } from './rule.js';
 
@@ -29,18 +27,15 @@ const before = (a: Queued, b: Queued) => a.time < b.time || (a.time === b.time &
 export interface EngineStats {
   /** KMS records given to the rules. */
   events: number;
-  /** Records dropped as copies of an event already seen. */
-  duplicates: number;
   /** Records from other event sources (with --all-sources), which no rule looks at. */
   ignored: number;
   hits: number;
 }
 
 export class DetectionEngine {
-  readonly stats: EngineStats = { events: 0, duplicates: 0, ignored: 0, hits: 0 };
+  readonly stats: EngineStats = { events: 0, ignored: 0, hits: 0 };
   private readonly checks: Array<[Rule, Check]>;
   private readonly heap = new Heap<Queued>(before);
-  private readonly seen: BoundedSet<string>;
   private seq = 0;
 
   constructor(
@@ -50,17 +45,11 @@ export class DetectionEngine {
     private readonly reorderWindow: number = REORDER_WINDOW,
   ) {
     this.checks = rules.map((rule) => [rule, rule.create(settings)]);
-    this.seen = new BoundedSet(settings.stateLimit);
   }
 
   feed(record: JsonObject, origin?: { file: string; line: number }): void {
     if (text(record, 'eventSource') !== KMS_SOURCE) {
       this.stats.ignored++;
-      return;
-    }
-    const fingerprint = eventFingerprint(record);
-    if (fingerprint !== undefined && !this.seen.add(fingerprint)) {
-      this.stats.duplicates++;
       return;
     }
     this.stats.events++;

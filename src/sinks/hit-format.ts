@@ -104,8 +104,7 @@ function detectionSink(printer: (typeof HIT_PRINTERS)[keyof typeof HIT_PRINTERS]
         const e = engine.stats;
         return {
           stats: [
-            `detect: ${rules.length} rules, ${e.events.toLocaleString('en-US')} KMS events judged, ` +
-              `${e.duplicates.toLocaleString('en-US')} duplicate records dropped, ${e.hits.toLocaleString('en-US')} hits`,
+            `detect: ${rules.length} rules, ${e.events.toLocaleString('en-US')} KMS events judged, ${e.hits.toLocaleString('en-US')} hits`,
           ],
         };
       },

@@ -13,6 +13,8 @@ import type { Output } from './output.js';
 export interface InputTotals {
   files: number;
   recordsRead: number;
+  /** Matching records dropped as copies of an event taken before (0 with --keep-duplicates). */
+  duplicates: number;
 }
 
 /** What a sink has to say when it ends, for the command to print on stderr. */

@@ -43,7 +43,7 @@ const TOP_TABLES: Array<[TopField, string, string]> = [
   ['errorCodes', 'error codes', 'error code'],
 ];
 
-function printTop(out: Output, title: string, header: string, t: TopTable, cap: number, color: ChalkInstance): void {
+function printTop(out: Output, title: string, header: string, t: TopTable, matched: number, cap: number, color: ChalkInstance): void {
   const shown = t.rows.length < t.distinct ? `, top ${t.rows.length}` : '';
   out.write(`\n${color.bold(title)} (${count(t.distinct)} distinct${shown})\n`);
   if (t.rows.length === 0) {
@@ -51,7 +51,8 @@ function printTop(out: Output, title: string, header: string, t: TopTable, cap: 
     return;
   }
   const table = newTable([header, 'count', 'share'], color, [1, 2]);
-  for (const row of t.rows) table.push([fit(row.value), count(row.count), percent(row.share)]);
+  // From the counts, not from `share` (already rounded to 4 decimals): rounded once, 27/38 is 71.1%.
+  for (const row of t.rows) table.push([fit(row.value), count(row.count), percent(row.count / matched)]);
   out.write(table.toString() + '\n');
   if (t.capped) {
     out.write(color.yellow(`cap reached: only the first ${count(cap)} distinct values are counted; ${count(t.other)} records with later new values are counted as (other)`) + '\n');
@@ -60,7 +61,10 @@ function printTop(out: Output, title: string, header: string, t: TopTable, cap: 
 
 function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance): void {
   const matched = doc.records;
-  out.write(`${color.bold('files')} ${count(doc.input.files)}   ${color.bold('records read')} ${count(doc.input.recordsRead)}   ${color.bold('matched')} ${count(matched)}\n`);
+  out.write(
+    `${color.bold('files')} ${count(doc.input.files)}   ${color.bold('records read')} ${count(doc.input.recordsRead)}   ` +
+      `${color.bold('matched')} ${count(matched)}   ${color.bold('duplicates dropped')} ${count(doc.input.duplicates)}\n`,
+  );
   if (matched === 0) {
     out.write(color.dim('(no matching records)') + '\n');
     return;
@@ -75,7 +79,7 @@ function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance): vo
       `   ${color.bold('errors')} ${share(doc.errors)}\n`,
   );
   for (const [field, title, header] of TOP_TABLES) {
-    printTop(out, title, header, doc[field], doc.caps.distinctValues, color);
+    printTop(out, title, header, doc[field], matched, doc.caps.distinctValues, color);
   }
 
   const d = doc.destructiveOrPolicy;

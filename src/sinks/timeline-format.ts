@@ -64,7 +64,7 @@ function timelineSink(print: TimelinePrinter) {
       write: (record) => timeline.add(record.record),
       end() {
         print(out, timeline.entries(), color, columns);
-        return { stats: [`timeline: ${timeline.size} events, ${timeline.duplicates} duplicate records dropped`] };
+        return { stats: [`timeline: ${timeline.size} events`] };
       },
     };
   };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jq, JQ_ALIAS_SELECTION, KMS_DOCS, makeTempDir, RECORDS, removeDir, type Json } from '../helpers/e2e.js';
+import { jq, JQ_FIRST_COPIES, JQ_ALIAS_SELECTION, KMS_DOCS, makeTempDir, RECORDS, removeDir, type Json } from '../helpers/e2e.js';
 import { runCli, SHARED } from '../helpers/run-cli.js';
 
 const GENERATOR = join(SHARED, 'bench/gen-trail.mjs');
@@ -164,22 +164,24 @@ describe('real records (fixtures/records/)', () => {
     .filter((f) => f.endsWith('.json'))
     .sort();
 
-  it.each(files)('%s: --all-sources equals jq .Records[]', async (file) => {
+  it.each(files)('%s: --all-sources equals jq .Records[] with copies of one event dropped; --keep-duplicates equals .Records[]', async (file) => {
     const path = join(RECORDS, file);
-    const expected = jq('.Records[]', { file: path });
+    const expected = jq(`${JQ_FIRST_COPIES} .Records | firstcopies`, { file: path });
     expect(expected.length).toBeGreaterThan(0);
     expectSameRecords(await tool(['--all-sources', path]), expected);
+    expectSameRecords(await tool(['--all-sources', '--keep-duplicates', path]), jq('.Records[]', { file: path }));
   });
 
-  it('all of them in one call: the concatenation, in argument order', async () => {
+  it('all of them in one call: the concatenation, in argument order, copies dropped across files', async () => {
     const paths = files.map((f) => join(RECORDS, f)).reverse();
-    const expected = paths.flatMap((p) => jq('.Records[]', { file: p }));
+    const expected = jq(`${JQ_FIRST_COPIES} [inputs | .Records[]] | firstcopies`, { files: paths }, ['-n']);
     expectSameRecords(await tool(['--all-sources', ...paths]), expected);
+    expectSameRecords(await tool(['--all-sources', '--keep-duplicates', ...paths]), paths.flatMap((p) => jq('.Records[]', { file: p })));
   });
 
   it('default selection (KMS only) equals jq select(kms) over all of them', async () => {
     const paths = files.map((f) => join(RECORDS, f));
-    const expected = paths.flatMap((p) => jq('.Records[] | select(.eventSource == "kms.amazonaws.com")', { file: p })) as Json[];
+    const expected = jq(`${JQ_FIRST_COPIES} [inputs | .Records[]] | firstcopies | select(.eventSource == "kms.amazonaws.com")`, { files: paths }, ['-n']) as Json[];
     expectSameRecords(await tool(paths), expected);
   });
 });

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BAD, jq, KMS_DOCS, makeTempDir, removeDir, tableRows, TREE, type Json } from '../helpers/e2e.js';
+import { BAD, jq, JQ_FIRST_COPIES, KMS_DOCS, makeTempDir, removeDir, tableRows, TREE, type Json } from '../helpers/e2e.js';
 import { jsonLines, runCli, SHARED } from '../helpers/run-cli.js';
 
 const SANS = join(SHARED, 'samples', 'trees', 'SANS-504-S3-ransomware-lab');
@@ -16,10 +16,18 @@ const DESTRUCTIVE = '["ScheduleKeyDeletion","DisableKey","PutKeyPolicy","CreateG
 const KEY_1234 = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const KEY_0987 = '0987dcba-09fe-87dc-65ba-ab0987654321';
 
+/**
+ * jq with `records`: every record of the input's documents (one file, or files back to back),
+ * copies of one event dropped as kmstrail drops them by default (JQ_FIRST_COPIES, written apart).
+ */
+function jqRecords(program: string, input: { file: string } | { bytes: Buffer }): unknown[] {
+  return jq(`${JQ_FIRST_COPIES} def records: [inputs | .Records[]] | firstcopies; ${program}`, input, ['-n']);
+}
+
 /** jq: [{value, count}] of a field over the KMS records, by count then value, the first n. */
 function jqRanking(input: { file: string } | { bytes: Buffer }, field: string, n = 10): Array<{ value: string; count: number }> {
-  return jq(
-    `[.Records[] | ${KMS} | ${field} | strings | select(. != "")] | group_by(.) | map({value: .[0], count: length}) | sort_by(-.count, .value) | .[:${n}]`,
+  return jqRecords(
+    `[records | ${KMS} | ${field} | strings | select(. != "")] | group_by(.) | map({value: .[0], count: length}) | sort_by(-.count, .value) | .[:${n}]`,
     input,
   )[0] as Array<{ value: string; count: number }>;
 }
@@ -50,12 +58,15 @@ describe('summary', () => {
   it('counts, time span, top tables and destructive events of kms-docs match jq', async () => {
     const doc = await runJson(['summary', '--format', 'json', KMS_DOCS]);
     const file = { file: KMS_DOCS };
-    const total = (jq(`[.Records[] | ${KMS}] | length`, file)[0] as number);
-    expect(total).toBe(67);
-    expect(doc.input).toEqual({ files: 1, recordsRead: 69 });
+    const total = (jqRecords(`[records | ${KMS}] | length`, file)[0] as number);
+    const withCopies = jq(`[.Records[] | ${KMS}] | length`, file)[0] as number;
+    expect(withCopies).toBe(67);
+    // The AWS guide shows one GenerateDataKey twice: the copy is dropped, and said.
+    expect(total).toBe(65);
+    expect(doc.input).toEqual({ files: 1, recordsRead: 69, duplicates: withCopies - total });
     expect(doc.records).toBe(total);
     expect(doc.top).toBe(10);
-    const [first, last] = jq(`[.Records[] | ${KMS} | .eventTime] | min, max`, file);
+    const [first, last] = jqRecords(`[records | ${KMS} | .eventTime] | min, max`, file);
     expect(doc.timeSpan).toEqual({ first, last, unreadable: 0 });
 
     const table = (name: string) => (doc[name] as Json).rows;
@@ -64,16 +75,16 @@ describe('summary', () => {
     expect(table('sourceIps')).toEqual(withShares(jqRanking(file, '.sourceIPAddress'), total));
     expect(table('regions')).toEqual(withShares(jqRanking(file, '.awsRegion'), total));
     expect(table('errorCodes')).toEqual(withShares(jqRanking(file, '.errorCode'), total));
-    expect((doc.eventNames as Json).distinct).toBe(jq(`[.Records[] | ${KMS} | .eventName] | unique | length`, file)[0]);
+    expect((doc.eventNames as Json).distinct).toBe(jqRecords(`[records | ${KMS} | .eventName] | unique | length`, file)[0]);
 
     expect(doc.readOnly).toEqual({
-      readOnly: jq(`[.Records[] | ${KMS} | select(.readOnly == true)] | length`, file)[0],
-      mutating: jq(`[.Records[] | ${KMS} | select(.readOnly == false)] | length`, file)[0],
+      readOnly: jqRecords(`[records | ${KMS} | select(.readOnly == true)] | length`, file)[0],
+      mutating: jqRecords(`[records | ${KMS} | select(.readOnly == false)] | length`, file)[0],
       unknown: 0,
     });
-    expect(doc.errors).toBe(jq(`[.Records[] | ${KMS} | select(.errorCode)] | length`, file)[0]);
+    expect(doc.errors).toBe(jqRecords(`[records | ${KMS} | select(.errorCode)] | length`, file)[0]);
 
-    const destructive = jq(`[.Records[] | ${KMS} | select(.eventName as $n | ${DESTRUCTIVE} | index($n)) | [.eventTime, .eventName, .eventID]] | sort`, file)[0] as string[][];
+    const destructive = jqRecords(`[records | ${KMS} | select(.eventName as $n | ${DESTRUCTIVE} | index($n)) | [.eventTime, .eventName, .eventID]] | sort`, file)[0] as string[][];
     const d = doc.destructiveOrPolicy as { total: number; omitted: number; listed: Json[] };
     expect(d.total).toBe(destructive.length);
     expect(d.omitted).toBe(0);
@@ -84,7 +95,7 @@ describe('summary', () => {
     const docs = await runJson(['summary', KMS_DOCS]);
     const tree = await runJson(['summary', TREE]);
     const sequential = await runJson(['summary', '--jobs', '1', TREE]);
-    expect(tree.input).toEqual({ files: 4, recordsRead: 69 });
+    expect(tree.input).toEqual({ files: 4, recordsRead: 69, duplicates: 2 });
     expect(sequential).toEqual(tree);
     expect({ ...tree, input: null }).toEqual({ ...docs, input: null });
   });
@@ -92,18 +103,21 @@ describe('summary', () => {
   it('filter options choose the records summarised', async () => {
     const file = { file: KMS_DOCS };
     const decrypt = await runJson(['summary', '--event', 'Decrypt', '--format', 'json', KMS_DOCS]);
-    expect(decrypt.records).toBe(jq(`[.Records[] | ${KMS} | select(.eventName == "Decrypt")] | length`, file)[0]);
+    expect(decrypt.records).toBe(jqRecords(`[records | ${KMS} | select(.eventName == "Decrypt")] | length`, file)[0]);
     expect((decrypt.principals as Json).rows).toEqual(
       withShares(
-        jq(
-          `[.Records[] | select(.eventName == "Decrypt") | (.userIdentity.arn // .userIdentity.invokedBy)] | group_by(.) | map({value: .[0], count: length}) | sort_by(-.count, .value)`,
+        jqRecords(
+          `[records | select(.eventName == "Decrypt") | (.userIdentity.arn // .userIdentity.invokedBy)] | group_by(.) | map({value: .[0], count: length}) | sort_by(-.count, .value)`,
           file,
         )[0] as Array<{ value: string; count: number }>,
         decrypt.records as number,
       ),
     );
     const all = await runJson(['summary', '--all-sources', '--format', 'json', KMS_DOCS]);
-    expect(all.records).toBe(69);
+    expect(all.records).toBe(jqRecords('[records] | length', file)[0]);
+    const kept = await runJson(['summary', '--all-sources', '--keep-duplicates', '--format', 'json', KMS_DOCS]);
+    expect(kept.records).toBe(69);
+    expect((kept.input as Json).duplicates).toBe(0);
   });
 
   it('--top n', async () => {
@@ -124,10 +138,11 @@ describe('summary', () => {
   it('table: the header line and the top tables', async () => {
     const result = await runCli(['summary', '--format', 'table', KMS_DOCS]);
     expect(result.code).toBe(0);
-    expect(result.stdout.split('\n')[0]).toBe('files 1   records read 69   matched 67');
+    expect(result.stdout.split('\n')[0]).toBe('files 1   records read 69   matched 65   duplicates dropped 2');
     const rows = tableRows(result.stdout);
-    expect(rows).toContainEqual(['Decrypt', '7', '10.4%']);
-    expect(rows).toContainEqual(['us-west-2', '33', '49.3%']);
+    // 7 and 33 of the 65 records, rounded once (10.77%, 50.77%).
+    expect(rows).toContainEqual(['Decrypt', '7', '10.8%']);
+    expect(rows).toContainEqual(['us-west-2', '33', '50.8%']);
     expect(rows).toContainEqual(['2022-09-01 20:06:16Z', 'PutKeyPolicy', 'arn:aws:iam::111122223333:user/Alice', KEY_1234, 'us-west-2', '192.0.2.0', '']);
   });
 
@@ -170,7 +185,7 @@ describe('keys', () => {
   const file = { file: KMS_DOCS };
   /** jq: the KMS records whose text holds the key's ARN (true of every kms-docs record naming a key). */
   const naming = (region: string, account: string, keyId: string) =>
-    jq(`[.Records[] | ${KMS} | select(tostring | contains("${region}:${account}:key/${keyId}"))]`, file)[0] as Json[];
+    jqRecords(`[records | ${KMS} | select(tostring | contains("${region}:${account}:key/${keyId}"))]`, file)[0] as Json[];
 
   it('one row per key ARN, sorted, each with the events jq finds for it', async () => {
     const doc = await runJson(['keys', '--format', 'json', KMS_DOCS]);
@@ -193,14 +208,14 @@ describe('keys', () => {
       const times = records.map((x) => String(x.eventTime)).sort();
       expect([r.firstSeen, r.lastSeen]).toEqual([times[0], times.at(-1)]);
     }
-    expect(doc.input).toEqual({ files: 1, recordsRead: 69 });
+    expect(doc.input).toEqual({ files: 1, recordsRead: 69, duplicates: 2 });
   });
 
   it('0987dcba: creator and state as the CreateKey and ScheduleKeyDeletion records say', async () => {
     const doc = await runJson(['keys', '--key', KEY_0987, '--format', 'json', KMS_DOCS]);
     const [row] = doc.keys as Json[];
-    const created = jq(`.Records[] | select(.eventName == "CreateKey" and .responseElements.keyMetadata.keyId == "${KEY_0987}") | {at: .eventTime, by: .userIdentity.arn}`, file)[0];
-    const scheduled = jq(`.Records[] | select(.eventName == "ScheduleKeyDeletion" and (.requestParameters.keyId | contains("${KEY_0987}"))) | {at: .eventTime, by: .userIdentity.arn, date: .responseElements.deletionDate}`, file)[0] as Json;
+    const created = jqRecords(`records | select(.eventName == "CreateKey" and .responseElements.keyMetadata.keyId == "${KEY_0987}") | {at: .eventTime, by: .userIdentity.arn}`, file)[0];
+    const scheduled = jqRecords(`records | select(.eventName == "ScheduleKeyDeletion" and (.requestParameters.keyId | contains("${KEY_0987}"))) | {at: .eventTime, by: .userIdentity.arn, date: .responseElements.deletionDate}`, file)[0] as Json;
     expect(scheduled.date).toBe('Nov 2, 2021, 11:25:25 PM');
     expect(row.created).toEqual(created);
     expect(row.state).toEqual({ value: 'PendingDeletion', at: scheduled.at, by: scheduled.by, event: 'ScheduleKeyDeletion', deletionDate: '2021-11-02T23:25:25Z' });
@@ -303,11 +318,13 @@ describe.skipIf(!existsSync(SANS))('the SANS 504 lab trail', () => {
     const perFile = jq('.Records | length', { bytes }) as number[];
     expect(perFile).toHaveLength(fileCount);
     const read = perFile.reduce((a, b) => a + b, 0);
-    const kms = (jq(`[.Records[] | ${KMS}] | length`, { bytes }) as number[]).reduce((a, b) => a + b, 0);
-    expect(doc.input).toEqual({ files: fileCount, recordsRead: read });
+    const kms = jqRecords(`[records | ${KMS}] | length`, { bytes })[0] as number;
+    const withCopies = (jq(`[.Records[] | ${KMS}] | length`, { bytes }) as number[]).reduce((a, b) => a + b, 0);
+    expect(withCopies).toBe(6_235);
+    expect(doc.input).toEqual({ files: fileCount, recordsRead: read, duplicates: withCopies - kms });
     expect(doc.records).toBe(kms);
-    expect(kms).toBe(6_235);
-    const names = jq(`[.Records[] | ${KMS} | .eventName]`, { bytes }).flat() as string[];
+    expect(kms).toBeLessThan(withCopies);
+    const names = jqRecords(`[records | ${KMS} | .eventName]`, { bytes })[0] as string[];
     const counts = new Map<string, number>();
     for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
     const expected = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([value, count]) => ({ value, count, share: share(count, kms) }));
@@ -316,7 +333,7 @@ describe.skipIf(!existsSync(SANS))('the SANS 504 lab trail', () => {
 
   it('keys: the CloudTrail key, its alias and its use, as jq counts them', async () => {
     const doc = await runJson(['keys', '--format', 'json', SANS]);
-    const records = jq(`.Records[] | ${KMS} | select(tostring | contains("${ARN}")) | {n: .eventName, t: .eventTime, p: (.userIdentity.arn // .userIdentity.invokedBy)}`, { bytes }) as Array<{ n: string; t: string; p: string }>;
+    const records = jqRecords(`records | ${KMS} | select(tostring | contains("${ARN}")) | {n: .eventName, t: .eventTime, p: (.userIdentity.arn // .userIdentity.invokedBy)}`, { bytes }) as Array<{ n: string; t: string; p: string }>;
     const ops: Json = {};
     for (const r of records) ops[r.n] = ((ops[r.n] as number) ?? 0) + 1;
     const times = records.map((r) => r.t).sort();
@@ -335,5 +352,23 @@ describe.skipIf(!existsSync(SANS))('the SANS 504 lab trail', () => {
     });
     const byAlias = await runCli(['keys', '--key', 'alias/cloudwatchkms', '--format', 'jsonl', SANS]);
     expect(jsonLines(byAlias.stdout)).toEqual(doc.keys);
+  });
+});
+
+describe('summary shares', () => {
+  // Regression guard: shares were rounded to 4 decimals, then again for the table: 27/38 showed 71.0%.
+  it('are rounded once: 27 of 38 records is 71.1%', async () => {
+    const dir = makeTempDir();
+    try {
+      const record = (i: number, eventName: string) => ({ eventSource: 'kms.amazonaws.com', eventName, eventID: `id-${i}`, eventTime: '2024-03-01T00:00:00Z' });
+      const records = Array.from({ length: 38 }, (_, i) => record(i, i < 27 ? 'Decrypt' : 'Encrypt'));
+      const path = join(dir, 'shares.json');
+      writeFileSync(path, JSON.stringify({ Records: records }));
+      const result = await runCli(['summary', '--format', 'table', path]);
+      expect(tableRows(result.stdout)).toContainEqual(['Decrypt', '27', '71.1%']);
+      expect(tableRows(result.stdout)).toContainEqual(['Encrypt', '11', '28.9%']);
+    } finally {
+      removeDir(dir);
+    }
   });
 });

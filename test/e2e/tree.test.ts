@@ -42,6 +42,8 @@ const ALL_RECORDS = RECORDS_BY_FILE.flatMap((f) => f.records);
 const EXPECTED_MD = readFileSync(join(TREE, 'EXPECTED.md'), 'utf8');
 const totals = /Total: (\d+) records, (\d+) CreateKey/.exec(EXPECTED_MD);
 
+// The tree holds the records of kms-docs.json, which shows one event twice: kept here, where the
+// point is the walk (every record of every file, in order).
 describe('directory tree', () => {
   it('the fixture is what EXPECTED.md describes', () => {
     expect(totals).not.toBeNull();
@@ -53,7 +55,7 @@ describe('directory tree', () => {
   });
 
   it('finds every record of every delivery file, in sorted path order', async () => {
-    const result = await runCli(['filter', '--all-sources', '--format', 'jsonl', AWSLOGS]);
+    const result = await runCli(['filter', '--all-sources', '--keep-duplicates', '--format', 'jsonl', AWSLOGS]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const out = jsonLines(result.stdout);
@@ -62,7 +64,7 @@ describe('directory tree', () => {
   });
 
   it('reads each file as a whole block, files in sorted path order (eu-west-1 first)', async () => {
-    const result = await runCli(['filter', '--all-sources', '--format', 'csv', '--fields', 'file,event-id', AWSLOGS]);
+    const result = await runCli(['filter', '--all-sources', '--keep-duplicates', '--format', 'csv', '--fields', 'file,event-id', AWSLOGS]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const rows = parseCsv(result.stdout).slice(1);
@@ -74,7 +76,7 @@ describe('directory tree', () => {
   });
 
   it('skips the digest file and notes.txt', async () => {
-    const result = await runCli(['filter', '--all-sources', '--format', 'csv', '--fields', 'file', TREE]);
+    const result = await runCli(['filter', '--all-sources', '--keep-duplicates', '--format', 'csv', '--fields', 'file', TREE]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const files = new Set(parseCsv(result.stdout).slice(1).map((r) => r[0]));
@@ -85,7 +87,7 @@ describe('directory tree', () => {
   });
 
   it('--event CreateKey finds the CreateKey records of the whole tree', async () => {
-    const result = await runCli(['filter', '--event', 'CreateKey', '--format', 'jsonl', AWSLOGS]);
+    const result = await runCli(['filter', '--event', 'CreateKey', '--keep-duplicates', '--format', 'jsonl', AWSLOGS]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const expected = ALL_RECORDS.filter((r) => r.eventSource === 'kms.amazonaws.com' && r.eventName === 'CreateKey');
@@ -94,22 +96,22 @@ describe('directory tree', () => {
   });
 
   it('default source (KMS only) drops the EC2 records', async () => {
-    const result = await runCli(['filter', '--format', 'jsonl', AWSLOGS]);
+    const result = await runCli(['filter', '--keep-duplicates', '--format', 'jsonl', AWSLOGS]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(jsonLines(result.stdout)).toEqual(ALL_RECORDS.filter((r) => r.eventSource === 'kms.amazonaws.com'));
   });
 
   it('a relative path with a trailing slash works the same', async () => {
-    const result = await runCli(['filter', '--all-sources', '--format', 'jsonl', `${relative(TREE, AWSLOGS)}/`], { cwd: TREE });
+    const result = await runCli(['filter', '--all-sources', '--keep-duplicates', '--format', 'jsonl', `${relative(TREE, AWSLOGS)}/`], { cwd: TREE });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(jsonLines(result.stdout)).toEqual(ALL_RECORDS);
   });
 
   it('gives the same output with one job and with several', async () => {
-    const one = await runCli(['filter', '--all-sources', '--format', 'jsonl', '--jobs', '1', AWSLOGS]);
-    const three = await runCli(['filter', '--all-sources', '--format', 'jsonl', '--jobs', '3', AWSLOGS]);
+    const one = await runCli(['filter', '--all-sources', '--keep-duplicates', '--format', 'jsonl', '--jobs', '1', AWSLOGS]);
+    const three = await runCli(['filter', '--all-sources', '--keep-duplicates', '--format', 'jsonl', '--jobs', '3', AWSLOGS]);
     expect(one.code).toBe(0);
     expect(three.code).toBe(0);
     expect(jsonLines(one.stdout)).toEqual(ALL_RECORDS);

@@ -12,10 +12,27 @@ export type Json = { [key: string]: unknown };
 
 const BIG = 512 * 1024 * 1024;
 
-/** Runs `jq -c <filter>` over a file or given bytes and returns its output lines, parsed. */
-export function jq(filter: string, input: { file: string } | { bytes: Buffer | string }, args: string[] = []): unknown[] {
+/**
+ * jq: `firstcopies` streams the elements of an array with copies of one event dropped, as kmstrail
+ * does by default: the first record of each (eventID, eventTime, eventName, errorCode,
+ * recipientAccountId), non-strings counting as empty; a record without an eventID is never a copy.
+ * Written here in jq, apart from src/cloudtrail/fingerprint.ts, so it can catch a wrong rule.
+ * (unique_by keeps the first of each group: group_by is a stable sort.)
+ */
+export const JQ_FIRST_COPIES = `def firstcopies: [to_entries[] | {i: .key, r: .value, k: (.value |
+    if (.eventID | type) == "string" and .eventID != ""
+    then [.eventID, .eventTime, .eventName, .errorCode, .recipientAccountId] | map(if type == "string" then . else "" end) | tojson
+    else null end)}]
+  | (map(select(.k == null)) + (map(select(.k != null)) | unique_by(.k))) | sort_by(.i) | .[].r;`;
+
+/**
+ * Runs `jq -c <filter>` over a file, several files (read with `inputs`: pass `-n`), or given
+ * bytes, and returns its output lines, parsed.
+ */
+export function jq(filter: string, input: { file: string } | { files: string[] } | { bytes: Buffer | string }, args: string[] = []): unknown[] {
   const argv = ['-c', ...args, filter];
   if ('file' in input) argv.push(input.file);
+  if ('files' in input) argv.push(...input.files);
   const result = spawnSync('jq', argv, {
     input: 'bytes' in input ? input.bytes : undefined,
     maxBuffer: BIG,
@@ -145,7 +162,7 @@ export const JQ_KEY_ID_OF = `if test("^arn:[a-z-]+:kms:[^:]*:[^:]*:key/") then s
  * plus those naming a key the alias was seen pointing to (a successful CreateAlias/UpdateAlias
  * target, or the one key of a record that names the alias), as the README documents.
  */
-export const JQ_ALIAS_SELECTION = `
+export const JQ_ALIAS_SELECTION = `${JQ_FIRST_COPIES}
 def refs: ${JQ_KEY_REFS};
 def ids: refs | map(${JQ_KEY_ID_OF}) | map(select(. != null));
 def names_alias: refs | map(sub("^arn:[a-z-]+:kms:[^:]*:[^:]*:"; "")) | index($alias) != null;
@@ -154,4 +171,4 @@ def kms: .eventSource == "kms.amazonaws.com";
 | ([$named[] | if (.eventName == "CreateAlias" or .eventName == "UpdateAlias")
       then (if (.errorCode // "") == "" then [.requestParameters.targetKeyId | strings | ${JQ_KEY_ID_OF}] else [] end)
       else (ids | unique | if length == 1 then . else [] end) end] | add // [] | map(select(. != null)) | unique) as $keys
-| .Records[] | select(kms) | select(names_alias or ((ids - (ids - $keys)) | length > 0))`;
+| .Records | firstcopies | select(kms) | select(names_alias or ((ids - (ids - $keys)) | length > 0))`;

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JsonObject } from '../../src/cloudtrail/record.js';
+import { CopyFilter } from '../../src/pipeline/copies.js';
 
 export const RECORDS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'records');
 
@@ -105,3 +106,9 @@ export const KEY_0987 = '0987dcba-09fe-87dc-65ba-ab0987654321';
 export const ARN_1234 = `arn:aws:kms:us-west-2:111122223333:key/${KEY_1234}`;
 export const ARN_0987 = `arn:aws:kms:us-west-2:111122223333:key/${KEY_0987}`;
 export const MRK = 'mrk-1234abcd12ab34cd56ef1234567890ab';
+
+/** The records as the pipeline hands them to every sink: copies of one event dropped (src/pipeline/copies.ts). */
+export function withoutCopies(records: readonly JsonObject[]): JsonObject[] {
+  const copies = new CopyFilter();
+  return records.filter((record) => !copies.isCopy({ record, raw: undefined, file: 'fixture', offset: 0, line: 1 }));
+}

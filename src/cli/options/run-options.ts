@@ -60,6 +60,12 @@ export const RUN_OPTIONS = {
       throw new UsageError(`option --reader: '${value}' is not a reader (fast, stream-json)`);
     },
   }),
+  keepDuplicates: option({
+    flags: '--keep-duplicates',
+    help: 'keep copies of one event (same eventID, time, name, outcome and recipient account); by default each is taken once',
+    group: RUN,
+    parse: (raw) => raw === true,
+  }),
   strict: option({ flags: '--strict', help: 'stop at the first malformed record or unreadable input', group: RUN, parse: (raw) => raw === true }),
   quiet: option({ flags: '-q, --quiet', help: 'no progress bar', group: RUN, parse: (raw) => raw === true }),
   stats: option({

@@ -5,7 +5,6 @@
  * the records: the set is already narrowed to one key or principal by the filter.
  */
 import { isoEventTime, parseEventTime } from '../../cloudtrail/event-time.js';
-import { eventFingerprint } from '../../cloudtrail/fingerprint.js';
 import { displayKey } from '../../cloudtrail/key-reference.js';
 import { policyDigest, readKeyPolicy } from '../../cloudtrail/key-policy.js';
 import { shortPrincipal } from '../../cloudtrail/principal.js';
@@ -112,20 +111,9 @@ export function timelineEntry(record: JsonObject): TimelineEntry {
 
 /** Collects entries in any order; `entries()` gives them by eventTime, then arrival (unreadable times last). */
 export class Timeline {
-  /** Records dropped as copies of an event already collected. */
-  duplicates = 0;
   private readonly items: Array<{ ms: number | undefined; seq: number; entry: TimelineEntry }> = [];
-  private readonly seen = new Set<string>();
 
   add(record: JsonObject): void {
-    const fingerprint = eventFingerprint(record);
-    if (fingerprint !== undefined) {
-      if (this.seen.has(fingerprint)) {
-        this.duplicates++;
-        return;
-      }
-      this.seen.add(fingerprint);
-    }
     this.items.push({ ms: parseEventTime(record.eventTime), seq: this.items.length, entry: timelineEntry(record) });
   }
 
