@@ -8,7 +8,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
 import { SigmaRuleError } from './field-test.js';
 import { describeLogsource, fitsCloudTrail, ruleFromDocument, type SigmaCorrelationRule, type SigmaRule } from './sigma-rule.js';
 
@@ -57,7 +57,8 @@ const docLabel = (doc: unknown, n: number, total: number): string => {
 function parseDocuments(text: string, file: string): Parsed {
   const rules: SigmaRule[] = [];
   const problems: SigmaProblem[] = [];
-  const stream = parseAllDocuments(text, { prettyErrors: false });
+  const lines = new LineCounter();
+  const stream = parseAllDocuments(text, { prettyErrors: false, lineCounter: lines });
   const docs = Array.isArray(stream) ? stream : [];
   let global: unknown;
   let previous: unknown;
@@ -65,7 +66,8 @@ function parseDocuments(text: string, file: string): Parsed {
     const n = i + 1;
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
-      const at = e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
+      const pos = lines.linePos(e.pos[0]);
+      const at = ` at line ${pos.line}, column ${pos.col}`;
       problems.push({ file, message: `YAML${docs.length > 1 ? ` document ${n}` : ''}${at}: ${e.message.split('\n')[0]}` });
       return;
     }
