@@ -47,6 +47,8 @@ export interface KmsEvent {
   grantee?: string;
   grantOperations: string[];
   expirationModel?: string;
+  /** Decrypt: the encryption context as text, and its key names (what kind of thing was opened). */
+  decryptContext?: { kind: string; text: string };
   file?: string;
   line?: number;
 }
@@ -72,6 +74,23 @@ function keyFacts(record: JsonObject): Pick<KmsEvent, 'keyId' | 'key' | 'keyAcco
   }
   keyAccount ??= text(record, 'recipientAccountId');
   return { keyId, key: arn?.given ?? byId?.given ?? keyId ?? '', keyAccount };
+}
+
+/**
+ * A Decrypt's encryption context as `key=value` pairs in key order. An S3 object's context is cut
+ * to its bucket: reading many SSE-KMS objects of one bucket is one thing opened, not many.
+ */
+function decryptContext(params: JsonObject): KmsEvent['decryptContext'] {
+  const context = params.encryptionContext;
+  if (!isObject(context)) return undefined;
+  const keys = Object.keys(context).sort();
+  if (keys.length === 0) return undefined;
+  const pairs = keys.map((k) => {
+    let v = context[k];
+    if (k === 'aws:s3:arn' && typeof v === 'string') v = v.replace(/^(arn:[^:]+:s3:::[^/]+)\/.*$/, '$1');
+    return `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`;
+  });
+  return { kind: keys.join(','), text: pairs.join(' ') };
 }
 
 function policyFindings(value: unknown): PolicyFindings | undefined {
@@ -110,6 +129,7 @@ export function kmsEvent(record: JsonObject, origin?: { file: string; line: numb
     grantee: text(params, 'granteePrincipal'),
     grantOperations: Array.isArray(params.operations) ? params.operations.filter((o): o is string => typeof o === 'string') : [],
     expirationModel: text(params, 'expirationModel'),
+    decryptContext: eventName === 'Decrypt' ? decryptContext(params) : undefined,
     file: origin?.file,
     line: origin?.line,
   };

@@ -32,8 +32,8 @@ export interface RuleSettings {
 export const DEFAULT_SETTINGS: RuleSettings = {
   burstThreshold: 10,
   burstWindowMs: 5 * 60_000,
-  decryptSpreeThreshold: 20,
-  decryptSpreeWindowMs: 5 * 60_000,
+  decryptSpreeThreshold: 15,
+  decryptSpreeWindowMs: 60_000,
   stateLimit: 100_000,
 };
 
