@@ -103,6 +103,59 @@ interface Target {
 
 const wholeRecord: Target = { some: (record, test) => someLeaf(record, test) };
 
+/**
+ * The longest run of plain characters every match of `source` must contain, or undefined when it
+ * cannot tell (alternation, or nothing certain). Rules write searches like `.+:assumed-role/aws:.+`,
+ * which V8 runs in time quadratic in the text; a substring check first rejects nearly all texts.
+ */
+export function requiredLiteral(source: string): string | undefined {
+  let best = '';
+  let run = '';
+  const end = () => {
+    if (run.length > best.length) best = run;
+    run = '';
+  };
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    let literal: string | undefined;
+    if (c === '\\') {
+      const next = source[i + 1];
+      if (next === undefined) return undefined;
+      i++;
+      // Escaped punctuation is itself; \d, \w, \b and friends are classes or assertions.
+      if (/[^A-Za-z0-9]/.test(next)) literal = next;
+    } else if (c === '|') {
+      if (depth === 0) return undefined;
+    } else if (c === '(') {
+      depth++;
+    } else if (c === ')') {
+      depth--;
+    } else if (c === '[') {
+      // Skip the class: it stands for one unknown character.
+      i++;
+      if (source[i] === '^') i++;
+      if (source[i] === ']') i++;
+      while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
+    } else if (c === '{') {
+      // A counted repetition: its digits are not text.
+      while (i < source.length && source[i] !== '}') i++;
+    } else if (!'.^$*+?}'.includes(c)) {
+      literal = c;
+    }
+    const quantifier = source[i + 1];
+    if (literal !== undefined && depth === 0 && quantifier !== '?' && quantifier !== '*' && quantifier !== '{') {
+      run += literal;
+      // A `+` repeats it: it is there, but what follows need not be next to it.
+      if (quantifier === '+') end();
+    } else {
+      end();
+    }
+  }
+  end();
+  return best.length >= 3 ? best : undefined;
+}
+
 function regexFor(source: string, modifiers: readonly string[], key: string): RegExp {
   let flags = '';
   let body = source;
@@ -188,7 +241,8 @@ export function compileFieldTest(key: string, value: unknown): CompiledTest {
     const tests = values.map((v) => {
       if (typeof v !== 'string') throw new SigmaRuleError(`'${key}': a regular expression is ${describe(v)}`);
       const re = regexFor(v, modifiers, key);
-      const textTest = (t: string) => re.test(t);
+      const needed = re.flags.includes('i') ? undefined : requiredLiteral(re.source);
+      const textTest = needed ? (t: string) => t.includes(needed) && re.test(t) : (t: string) => re.test(t);
       return (r: JsonObject) => target.some(r, textTest);
     });
     return hot(combine(tests, all));

@@ -13,7 +13,6 @@
  * Memory is bounded: the reorder buffer, `stateLimit` fingerprints, and per correlation at most
  * `stateLimit` groups and the window bounds of correlation.ts.
  */
-import { isoEventTime, parseEventTime } from '../../cloudtrail/event-time.js';
 import { eventFingerprint } from '../../cloudtrail/fingerprint.js';
 import type { JsonObject } from '../../cloudtrail/record.js';
 import { formatDuration } from '../activity-rules.js';
@@ -91,9 +90,9 @@ function groupText(path: FieldPath, record: JsonObject): string | undefined {
   return texts.length === 1 ? texts[0] : texts.join(',');
 }
 
-function summarize(record: JsonObject, place?: { file: string; line: number }): EventSummary {
+function summarize(record: JsonObject, place?: { file: string; line: number }): { time: number | undefined; summary: EventSummary } {
   const e = kmsEvent(record, place);
-  return {
+  const summary: EventSummary = {
     eventTime: e.eventTime,
     eventName: e.eventName,
     eventId: e.eventId,
@@ -105,9 +104,19 @@ function summarize(record: JsonObject, place?: { file: string; line: number }): 
     file: e.file,
     line: e.line,
   };
+  return { time: e.time, summary };
 }
 
-const isoMs = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+let lastIsoMs = NaN;
+let lastIso = '';
+/** ISO 8601 for a time in ms; consecutive hits mostly share their second, so the last one is kept. */
+function isoMs(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIsoMs = ms;
+    lastIso = new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+  }
+  return lastIso;
+}
 
 export class SigmaEngine {
   readonly stats: SigmaEngineStats = { records: 0, evaluations: 0, matched: 0, duplicates: 0, untimed: 0, late: 0, evicted: 0, hits: 0 };
@@ -211,20 +220,22 @@ export class SigmaEngine {
       return;
     }
     this.stats.matched++;
-    const summary = summarize(record, place);
-    const time = parseEventTime(record.eventTime);
+    const { time, summary } = summarize(record, place);
     const entry: Entry = { time: time ?? 0, seq: this.seq++ };
-    const masks = new Map<CorrelationState, number>();
+    let masks: Map<CorrelationState, number> | undefined;
     for (const d of matched) {
-      if (d.reports) (entry.hits ??= []).push(this.detectionHit(d.rule, summary, record));
-      for (const { corr, bit } of d.feeds) masks.set(corr, (masks.get(corr) ?? 0) | (1 << bit));
+      if (d.reports) (entry.hits ??= []).push(this.detectionHit(d.rule, summary, record, time));
+      for (const { corr, bit } of d.feeds) {
+        masks ??= new Map();
+        masks.set(corr, (masks.get(corr) ?? 0) | (1 << bit));
+      }
     }
     if (time === undefined) {
-      if (masks.size > 0) this.stats.untimed++;
+      if (masks) this.stats.untimed++;
       for (const hit of entry.hits ?? []) this.report(hit);
       return;
     }
-    for (const [corr, mask] of masks) {
+    for (const [corr, mask] of masks ?? []) {
       // Aliases may read the group from other fields per base rule: one input per distinct group.
       const byKey = new Map<string, { group: Record<string, string>; mask: number; value?: string }>();
       for (let bit = 0; bit < corr.rule.rules.length; bit++) {
@@ -357,7 +368,7 @@ export class SigmaEngine {
     }
   }
 
-  private detectionHit(rule: SigmaDetectionRule, s: EventSummary, record: JsonObject): Hit {
+  private detectionHit(rule: SigmaDetectionRule, s: EventSummary, record: JsonObject, time: number | undefined): Hit {
     const source = typeof record.eventSource === 'string' ? record.eventSource.replace(/\.amazonaws\.com$/, '') : undefined;
     const code = typeof record.errorCode === 'string' && record.errorCode !== '' ? ` (failed: ${record.errorCode})` : '';
     const on = s.key ? ` on key ${s.key}` : '';
@@ -365,7 +376,7 @@ export class SigmaEngine {
       rule: rule.ruleId,
       severity: rule.level,
       title: rule.title,
-      time: isoEventTime(s.eventTime),
+      time: time === undefined ? s.eventTime : isoMs(time),
       eventName: s.eventName,
       eventId: s.eventId,
       principal: s.principal,

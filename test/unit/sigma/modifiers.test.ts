@@ -1,5 +1,7 @@
 /** Each value modifier, with a record that must match and one that must not. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { requiredLiteral } from '../../../src/rules/sigma/field-test.js';
 import { matches, problemsOf, ruleText } from './sigma-helpers.js';
 
 const m = (detection: string, fields: Record<string, unknown>) => matches(detection, fields);
@@ -153,5 +155,33 @@ describe('refused modifiers', () => {
     expect(problemsOf(ruleText(`sel:\n    a|expand: '%Admins%'\ncondition: sel`))[0]).toMatch(/placeholders \(expand\) are not supported/);
     expect(problemsOf(ruleText(`sel:\n    a|contains|endswith: x\ncondition: sel`))[0]).toMatch(/exclude each other/);
     expect(problemsOf(ruleText(`sel:\n    a|re|contains: x\ncondition: sel`))[0]).toMatch(/'contains' does not go with 're'/);
+  });
+});
+
+describe('the substring check before a regular expression', () => {
+  it('finds the literal every match must hold, or none', () => {
+    expect(requiredLiteral('.+:assumed-role\\/aws:.+')).toBe(':assumed-role/aws:');
+    expect(requiredLiteral('^abc(def)?xyz+q')).toBe('abc');
+    expect(requiredLiteral('ab|cdef')).toBeUndefined();
+    expect(requiredLiteral('colou?r')).toBe('colo');
+    expect(requiredLiteral('ab?c')).toBeUndefined();
+    expect(requiredLiteral('[abc]defg\\d+hij')).toBe('defg');
+    expect(requiredLiteral('x{2}yyyy')).toBe('yyyy');
+  });
+  it('never rejects a text the expression matches', () => {
+    const pieces = ['a', 'b', 'ab', '.', '.+', '.*', '?', '+', '\\.', '\\/', '[ab]', '(a|b)', '(ab)?', 'b{1,2}', '\\d', ':'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 8 }), fc.stringMatching(/^[ab.:/1]{0,12}$/), (parts, text) => {
+        let re: RegExp;
+        try {
+          re = new RegExp(parts.join(''));
+        } catch {
+          return;
+        }
+        const literal = requiredLiteral(re.source);
+        if (re.test(text) && literal !== undefined) expect(text.includes(literal), `${re.source} on ${text}`).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
