@@ -153,12 +153,13 @@ export class SigmaEngine {
       active.push(r);
     };
     rules.forEach(visit);
-    // A rule reports its own matches when it was given, unless a given correlation uses it without `generate`.
+    // A rule reports its own matches when it was given, unless a correlation uses it without `generate`.
     const silenced = new Set<SigmaRule>();
     for (const r of active) {
       if (r.kind === 'correlation' && given.has(r) && !r.generate) r.rules.forEach((b) => silenced.add(b));
     }
-    const reports = (r: SigmaRule) => given.has(r) && !silenced.has(r);
+    // Base rules meant only for a correlation (`standalone` false) stay silent even if it was not chosen.
+    const reports = (r: SigmaRule) => given.has(r) && r.standalone && !silenced.has(r);
 
     const detState = new Map<SigmaRule, DetectionState>();
     const corrState = new Map<SigmaRule, CorrelationState>();

@@ -187,6 +187,9 @@ describe('chains, aliases, generate', () => {
     const recs = [ev('GetSecretValue', 0), ev('GetSecretValue', 1)];
     expect(hitsOf(rules('false'), recs).map((h) => h.title)).toEqual(['Correlated']);
     expect(hitsOf(rules('true'), recs).map((h) => h.title)).toEqual(['denied', 'denied', 'Correlated']);
+    // A base rule chosen without its correlation (say by --min-severity) still does not report alone.
+    const baseOnly = rulesOf(rules('false')).filter((r) => r.kind === 'detection');
+    expect(run(baseOnly, recs)).toEqual([]);
   });
 });
 
