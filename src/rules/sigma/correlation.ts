@@ -25,8 +25,6 @@
  * that many), and `maxRecords` eventIDs per hit. Events older than a group's open window (records
  * later than the reorder buffer could wait for) are dropped and counted.
  */
-import type { Severity } from '../rule.js';
-
 export const MAX_WINDOW_EVENTS = 10_000;
 export const MAX_DISTINCT_VALUES = 10_000;
 
@@ -73,8 +71,6 @@ export interface CorrelationSpec {
   ruleCount: number;
   timespanMs: number;
   condition: Partial<Record<'gt' | 'gte' | 'lt' | 'lte' | 'eq', number>>;
-  title: string;
-  level: Severity;
 }
 
 export function conditionHolds(c: CorrelationSpec['condition'], m: number): boolean {

@@ -12,7 +12,7 @@
 import type { JsonObject } from '../../cloudtrail/record.js';
 import { parseCondition, splitAggregation, ConditionError, type ConditionNode, type LegacyAggregation } from './condition.js';
 import { compileFieldTest, SigmaRuleError, type RecordTest } from './field-test.js';
-import { allOf, anyOf, HOT_FIELDS, type Constraint, type HotField } from './hot-constraint.js';
+import { allOf, anyOf, type Constraint, type HotField } from './hot-constraint.js';
 
 export interface CompiledDetection {
   matches: RecordTest;
@@ -160,4 +160,3 @@ export function compileDetection(detection: unknown): CompiledDetection {
   return { matches: root.test, hot: root.hot, aggregation, timeframe: timeframe as string | undefined };
 }
 
-export { HOT_FIELDS };

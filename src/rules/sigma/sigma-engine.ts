@@ -336,8 +336,6 @@ export class SigmaEngine {
         ruleCount: rule.rules.length,
         timespanMs: rule.timespanMs,
         condition: rule.condition,
-        title: rule.title,
-        level: rule.level,
       },
       (result) => {
         if (state.reports) this.report(this.correlationHit(rule, result));

@@ -59,6 +59,9 @@ export interface SigmaCorrelationRule extends RuleFacts {
 
 export type SigmaRule = SigmaDetectionRule | SigmaCorrelationRule;
 
+/** Rules one correlation may name: each is a bit of a 31-bit mask per event. */
+export const MAX_CORRELATED_RULES = 30;
+
 const SPAN = /^(\d+)([smhd])$/;
 const SPAN_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -166,6 +169,7 @@ export function ruleFromDocument(doc: unknown, file: string, document: number): 
     }
     const ruleRefs = stringList(corr.rules, 'correlation rules');
     if (ruleRefs.length === 0) throw new SigmaRuleError('correlation names no rules');
+    if (ruleRefs.length > MAX_CORRELATED_RULES) throw new SigmaRuleError(`correlation names more than ${MAX_CORRELATED_RULES} rules`);
     const temporal = type === 'temporal' || type === 'temporal_ordered';
     let condition: CountCondition;
     let field: string | undefined;
