@@ -207,6 +207,7 @@ export function compileFieldTest(key: string, value: unknown): CompiledTest {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     throw new SigmaRuleError(`'${key}': the value is a map; a field takes a value or a list of values`);
   }
+  if (values.length === 0) throw new SigmaRuleError(`'${key}': an empty list of values`);
   if (has('expand')) throw new SigmaRuleError(`'${key}': placeholders (expand) are not supported`);
   for (const sub of ['i', 'm', 's']) {
     if (has(sub) && !has('re')) throw new SigmaRuleError(`'${key}': '${sub}' only goes with 're'`);

@@ -200,11 +200,12 @@ export class SigmaEngine {
 
   /**
    * False only when no rule could match a record whose top-level `field` has this value (the
-   * reader then need not parse it). Case-insensitive like the rules themselves.
+   * reader then need not parse it). Case-insensitive like the rules themselves; a field it does
+   * not judge (eventTime, or one some rule leaves open) is always accepted. Bound: it can be handed
+   * to the reader as `ReadOptions.prefilter` as it is, with `hotFields` as `prefilterFields`.
    */
-  acceptsHot(field: HotField, value: string): boolean {
-    return admits(this.hot[field], value);
-  }
+  readonly acceptsHot = (field: string, value: string): boolean =>
+    field === 'eventName' || field === 'eventSource' ? admits(this.hot[field], value) : true;
 
   feed(record: JsonObject, place?: { file: string; line: number }): void {
     this.stats.records++;

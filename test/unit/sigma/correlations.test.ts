@@ -228,6 +228,19 @@ describe('order and bounds', () => {
     expect(hits.map((h) => [h.count, h.records?.length])).toEqual([[30, 5]]);
   });
 
+  it('detection hits come out in time order whatever the file order', () => {
+    const plain = rulesOf(base('plain', 'GetSecretValue').replace('title: plain', 'title: plain\nid: plain'));
+    const recs = [ev('GetSecretValue', 30), ev('GetSecretValue', 10), ev('GetSecretValue', 20)];
+    expect(run(plain, recs).map((h) => h.time)).toEqual([at(10), at(20), at(30)]);
+  });
+
+  it('a record without a readable time is reported at once and not correlated', () => {
+    const untimed = { ...ev('GetSecretValue', 0), eventTime: 'yesterday' };
+    const generated = rulesOf(`${base('denied', 'GetSecretValue')}---\n${correlation('event_count', ['denied'], '    condition: {gte: 2}\n    generate: true\n')}`);
+    const hits = run(generated, [untimed, ev('GetSecretValue', 1)]);
+    expect(hits.map((h) => [h.title, h.time])).toEqual([['denied', 'yesterday'], ['denied', at(1)]]);
+  });
+
   it('copies of one record (same fingerprint) count once', () => {
     const one = ev('GetSecretValue', 0);
     expect(hitsOf(rules, [one, { ...one }, { ...one }])).toEqual([]);

@@ -155,6 +155,7 @@ describe('refused modifiers', () => {
     expect(problemsOf(ruleText(`sel:\n    a|expand: '%Admins%'\ncondition: sel`))[0]).toMatch(/placeholders \(expand\) are not supported/);
     expect(problemsOf(ruleText(`sel:\n    a|contains|endswith: x\ncondition: sel`))[0]).toMatch(/exclude each other/);
     expect(problemsOf(ruleText(`sel:\n    a|re|contains: x\ncondition: sel`))[0]).toMatch(/'contains' does not go with 're'/);
+    expect(problemsOf(ruleText(`sel:\n    a|contains|all: []\ncondition: sel`))[0]).toMatch(/an empty list of values/);
   });
 });
 
