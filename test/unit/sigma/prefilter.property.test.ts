@@ -85,6 +85,10 @@ describe('hot-field prefilter', () => {
     expect(engine.acceptsHot('eventName', 'DeleteTrail')).toBe(true);
     expect(engine.acceptsHot('eventName', 'ListKeys')).toBe(false);
     expect(engine.acceptsHot('eventSource', 's3.amazonaws.com')).toBe(true);
+    expect(engine.acceptsHot('eventTime', '2024-03-01T00:00:00Z')).toBe(true);
+    // Bound, so the reader can take it as it is.
+    const { acceptsHot } = engine;
+    expect(acceptsHot('eventName', 'ListKeys')).toBe(false);
     const withOpenRule = new SigmaEngine([...rules, ...parseSigmaText(text('{userIdentity.type: Root}'), 'p.yml').rules], { onHit: () => {} });
     expect(withOpenRule.hotFields).toEqual([]);
     expect(withOpenRule.acceptsHot('eventName', 'ListKeys')).toBe(true);
