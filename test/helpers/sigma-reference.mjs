@@ -204,9 +204,14 @@ const SPAN = { s: 1000, m: 60000, h: 3600000, d: 86400000 };
 
 /** The rules of the given files: detection rules and Sigma 1 count rules. */
 export function referenceRules(files) {
+  return files.flatMap((file) => referenceRulesFromText(readFileSync(file, 'utf8'), file));
+}
+
+/** The rules of one file's text. */
+export function referenceRulesFromText(text, file) {
   const rules = [];
-  for (const file of files) {
-    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+  {
+    for (const doc of parseAllDocuments(text)) {
       const rule = doc.toJS();
       if (!rule || rule.correlation) throw new Error('reference: v2 correlations not covered');
       const ls = rule.logsource ?? {};
