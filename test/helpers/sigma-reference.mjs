@@ -7,8 +7,10 @@
  * src/rules/sigma/correlation.ts. It covers what the SigmaHQ CloudTrail rules in ../shared/sigma
  * use: equality, lists, contains / startswith / endswith / all / re / fieldref / cased, null,
  * '*', lists of maps, keywords, dotted paths through arrays, and/or/not/parentheses/1 of/all of,
- * and Sigma 1's `| count() [by f] > N` with timeframe (event and distinct-value counts).
- * Anything else makes it throw, so a test cannot silently compare against a guess.
+ * and Sigma 1's `| count() [by f] > N` with timeframe (event and distinct-value counts); and, for
+ * the correlation property tests, v2 correlations (all four types, group-by, any gt/gte/lt/lte/eq)
+ * on rules of the same text, without aliases or chains. Anything else makes it throw, so a test
+ * cannot silently compare against a guess.
  *
  * The semantics it implements are the engine's documented decisions: a field stands for every
  * scalar under it; numbers and booleans compare as text; `null` means no value but null; keywords
@@ -207,53 +209,89 @@ export function referenceRules(files) {
   return files.flatMap((file) => referenceRulesFromText(readFileSync(file, 'utf8'), file));
 }
 
-/** The rules of one file's text. */
+/** The rules of one file's text: detection rules, v2 correlations on rules of the same text, Sigma 1 counts. */
 export function referenceRulesFromText(text, file) {
+  const docs = parseAllDocuments(text).map((d) => d.toJS()).filter(Boolean);
   const rules = [];
-  {
-    for (const doc of parseAllDocuments(text)) {
-      const rule = doc.toJS();
-      if (!rule || rule.correlation) throw new Error('reference: v2 correlations not covered');
-      const ls = rule.logsource ?? {};
-      const fits = (ls.product ?? 'aws').toLowerCase() === 'aws' && (ls.service ?? 'cloudtrail').toLowerCase() === 'cloudtrail' && !ls.category;
-      if (!fits) continue;
-      const { condition, timeframe, ...rest } = rule.detection;
-      const searches = Object.fromEntries(Object.entries(rest).map(([n, body]) => [n, searchTest(body)]));
-      const text = Array.isArray(condition) ? condition.join(' or ') : condition;
-      const [expression, aggregation] = text.split('|').map((s) => s.trim());
-      if (aggregation && /^near/.test(aggregation)) continue; // not supported by the engine either
-      const out = { id: rule.id, title: rule.title, file, matches: conditionTest(expression, searches) };
-      if (aggregation) {
-        const m = /^count\(\s*(\S*?)\s*\)(?:\s+by\s+(\S+))?\s*(>=|>|<=|<|==|=)\s*(\d+)$/.exec(aggregation);
-        if (!m) throw new Error(`reference: aggregation ${aggregation} not covered`);
-        const span = /^(\d+)([smhd])$/.exec(timeframe);
-        out.count = { field: m[1] || undefined, by: m[2], op: m[3], n: Number(m[4]), spanMs: Number(span[1]) * SPAN[span[2]] };
-      }
-      rules.push(out);
+  const byRef = new Map();
+  for (const rule of docs) {
+    if (rule.correlation) continue;
+    const ls = rule.logsource ?? {};
+    const fits = (ls.product ?? 'aws').toLowerCase() === 'aws' && (ls.service ?? 'cloudtrail').toLowerCase() === 'cloudtrail' && !ls.category;
+    if (!fits) continue;
+    const { condition, timeframe, ...rest } = rule.detection;
+    const searches = Object.fromEntries(Object.entries(rest).map(([n, body]) => [n, searchTest(body)]));
+    const conditionText = Array.isArray(condition) ? condition.join(' or ') : condition;
+    const [expression, aggregation] = conditionText.split('|').map((s) => s.trim());
+    if (aggregation && /^near/.test(aggregation)) continue; // not supported by the engine either
+    const detection = { kind: 'detection', id: rule.id ?? rule.name, title: rule.title, file, matches: conditionTest(expression, searches), silent: false };
+    if (!aggregation) {
+      rules.push(detection);
+      for (const ref of [rule.id, rule.name]) if (ref !== undefined) byRef.set(ref, detection);
+      continue;
     }
+    const m = /^count\(\s*(\S*?)\s*\)(?:\s+by\s+(\S+))?\s*(>=|>|<=|<|==|=)\s*(\d+)$/.exec(aggregation);
+    if (!m) throw new Error(`reference: aggregation ${aggregation} not covered`);
+    const span = /^(\d+)([smhd])$/.exec(timeframe);
+    const op = { '>': 'gt', '>=': 'gte', '<': 'lt', '<=': 'lte', '=': 'eq', '==': 'eq' }[m[3]];
+    rules.push({
+      kind: 'correlation', id: rule.id, title: rule.title, file, type: m[1] ? 'value_count' : 'event_count',
+      bases: [{ ...detection, silent: true }], groupBy: m[2] ? [m[2]] : [], field: m[1] || undefined,
+      cond: { [op]: Number(m[4]) }, spanMs: Number(span[1]) * SPAN[span[2]],
+    });
+  }
+  for (const rule of docs) {
+    if (!rule.correlation) continue;
+    const c = rule.correlation;
+    if (c.aliases) throw new Error('reference: aliases not covered');
+    const bases = c.rules.map((ref) => {
+      const base = byRef.get(ref);
+      if (!base) throw new Error(`reference: rule ${ref} not in the same text (chains not covered)`);
+      if (!c.generate) base.silent = true;
+      return base;
+    });
+    const { field, ...cond } = c.condition ?? { gte: bases.length };
+    const span = /^(\d+)([smhd])$/.exec(c.timespan);
+    rules.push({
+      kind: 'correlation', id: rule.id ?? rule.name, title: rule.title, file, type: c.type, bases,
+      groupBy: c['group-by'] ?? [], field, cond, spanMs: Number(span[1]) * SPAN[span[2]],
+    });
   }
   return rules;
 }
 
-const holds = (op, a, b) => (op === '>' ? a > b : op === '>=' ? a >= b : op === '<' ? a < b : op === '<=' ? a <= b : a === b);
+const holds = (c, m) =>
+  (c.gt === undefined || m > c.gt) && (c.gte === undefined || m >= c.gte) && (c.lt === undefined || m < c.lt) &&
+  (c.lte === undefined || m <= c.lte) && (c.eq === undefined || m === c.eq);
 
 function groupValue(p, field) {
   const texts = p.under.get(field) ?? [];
   return texts.length === 0 ? undefined : texts.join(',');
 }
 
+/** What a correlation's condition measures over the events of one window. */
+function measure(rule, events) {
+  if (rule.type === 'event_count') return events.length;
+  if (rule.type === 'value_count') return new Set(events.map((e) => e.value)).size;
+  if (rule.type === 'temporal') return new Set(events.flatMap((e) => e.rules)).size;
+  let step = 0;
+  for (const e of events) if (step < rule.bases.length && e.rules.includes(step)) step++;
+  return step;
+}
+
 /**
  * Runs the rules over all records (in the order given) and returns, per rule id, its hits: for a
- * detection rule the eventIDs it matched, for a count rule one entry per hit listing its records.
+ * detection rule the eventIDs it matched, for a correlation one entry per hit listing its records.
  */
 export function referenceHits(rules, records) {
   const seen = new Set();
   const hits = Object.fromEntries(rules.map((r) => [r.id, []]));
-  const matches = Object.fromEntries(rules.map((r) => [r.id, []]));
+  const inputs = new Map(rules.map((r) => [r, []]));
+  const detections = [...new Set(rules.flatMap((r) => (r.kind === 'detection' ? [r] : r.bases)))];
   let arrival = 0;
   for (const record of records) {
     const p = prepare(record);
-    const matched = rules.filter((r) => r.matches(p));
+    const matched = detections.filter((r) => r.matches(p));
     if (matched.length === 0) continue;
     const fp = [record.eventID, record.eventTime, record.eventName, record.errorCode || '', record.recipientAccountId].map((v) => (typeof v === 'string' ? v : '')).join('|');
     if (typeof record.eventID === 'string' && record.eventID !== '') {
@@ -261,20 +299,25 @@ export function referenceHits(rules, records) {
       seen.add(fp);
     }
     arrival++;
-    for (const r of matched) {
-      if (!r.count) hits[r.id].push(record.eventID);
-      else {
-        const group = r.count.by ? groupValue(p, r.count.by) : '';
-        const value = r.count.field ? groupValue(p, r.count.field) : undefined;
-        if (group === undefined || (r.count.field && value === undefined)) continue;
-        matches[r.id].push({ time: Date.parse(record.eventTime), arrival, group, value, id: record.eventID });
+    for (const r of rules) {
+      if (r.kind === 'detection') {
+        if (!r.silent && matched.includes(r)) hits[r.id].push(record.eventID);
+        continue;
       }
+      const which = r.bases.flatMap((b, i) => (matched.includes(b) ? [i] : []));
+      if (which.length === 0) continue;
+      const time = Date.parse(record.eventTime);
+      if (Number.isNaN(time)) continue;
+      const group = r.groupBy.map((g) => groupValue(p, g));
+      const value = r.field ? groupValue(p, r.field) : undefined;
+      if (group.includes(undefined) || (r.field && value === undefined)) continue;
+      inputs.get(r).push({ time, arrival, group: JSON.stringify(group), value, rules: which, id: record.eventID });
     }
   }
   for (const r of rules) {
-    if (!r.count) continue;
+    if (r.kind !== 'correlation') continue;
     const byGroup = new Map();
-    for (const m of matches[r.id]) {
+    for (const m of inputs.get(r)) {
       if (!byGroup.has(m.group)) byGroup.set(m.group, []);
       byGroup.get(m.group).push(m);
     }
@@ -283,15 +326,15 @@ export function referenceHits(rules, records) {
       let start = 0;
       while (start < events.length) {
         let end = start;
-        while (end + 1 < events.length && events[end + 1].time <= events[start].time + r.count.spanMs) end++;
+        while (end + 1 < events.length && events[end + 1].time <= events[start].time + r.spanMs) end++;
         const windowEvents = events.slice(start, end + 1);
-        const measure = r.count.field ? new Set(windowEvents.map((e) => e.value)).size : windowEvents.length;
-        if (holds(r.count.op, measure, r.count.n)) {
+        if (holds(r.cond, measure(r, windowEvents))) {
           hits[r.id].push(windowEvents.map((e) => e.id));
           start = end + 1;
         } else start++;
       }
     }
   }
+  for (const r of rules) if (r.kind === 'detection' && r.silent) delete hits[r.id];
   return hits;
 }
