@@ -55,7 +55,8 @@ export interface KmsEvent {
 
 const KMS_KEY_ARN = /^arn:[a-z-]+:kms:[^:]*:(\d{12}):key\//;
 
-function keyFacts(record: JsonObject): Pick<KmsEvent, 'keyId' | 'key' | 'keyAccount'> {
+/** The key a record is about: its identity for state, the name to show, and the owning account. */
+export function keyFacts(record: JsonObject): Pick<KmsEvent, 'keyId' | 'key' | 'keyAccount'> {
   const refs = keyReferences(record);
   const byId = refs.find((r) => r.keyId);
   const keyId = byId?.keyId ?? refs.find((r) => r.alias)?.alias;
@@ -101,13 +102,18 @@ function policyFindings(value: unknown): PolicyFindings | undefined {
   return { open, accounts: allowedAccounts(reading.statements) };
 }
 
+/** Who made the call, for reasons and hits: the principal's ARN, else its short name. */
+export function principalOf(record: JsonObject): string {
+  return text(record, 'userIdentity', 'arn') || shortPrincipal(record) || 'unknown principal';
+}
+
 export function kmsEvent(record: JsonObject, origin?: { file: string; line: number }): KmsEvent {
   const identity = isObject(record.userIdentity) ? record.userIdentity : {};
   const params = isObject(record.requestParameters) ? record.requestParameters : {};
   const arn = text(identity, 'arn');
   const issuer = text(identity, 'sessionContext', 'sessionIssuer', 'arn');
   const ids = [arn, issuer, text(identity, 'principalId')];
-  const principal = arn || shortPrincipal(record) || 'unknown principal';
+  const principal = principalOf(record);
   const eventName = text(record, 'eventName') ?? '';
   const pending = params.pendingWindowInDays;
   return {

@@ -14,11 +14,13 @@
  * `stateLimit` groups and the window bounds of correlation.ts.
  */
 import { eventFingerprint } from '../../cloudtrail/fingerprint.js';
-import type { JsonObject } from '../../cloudtrail/record.js';
+import { parseEventTime } from '../../cloudtrail/event-time.js';
+import { principalAccount } from '../../cloudtrail/principal.js';
+import { text, type JsonObject } from '../../cloudtrail/record.js';
 import { formatDuration } from '../activity-rules.js';
 import { BoundedSet } from '../bounded.js';
 import { REORDER_WINDOW } from '../engine.js';
-import { kmsEvent } from '../event.js';
+import { keyFacts, principalOf } from '../event.js';
 import { DEFAULT_SETTINGS, type Hit } from '../rule.js';
 import { CorrelationWindows, type CorrelationEvent, type EventSummary, type WindowResult } from './correlation.js';
 import { fieldPath, leafTexts, type FieldPath } from './field-path.js';
@@ -90,22 +92,25 @@ function groupText(path: FieldPath, record: JsonObject): string | undefined {
   return texts.length === 1 ? texts[0] : texts.join(',');
 }
 
+/** What a hit shows of a record: the same facts the KMS rules report (principal, key, accounts). */
 function summarize(record: JsonObject, place?: { file: string; line: number }): { time: number | undefined; summary: EventSummary } {
-  const e = kmsEvent(record, place);
+  const { key, keyAccount } = keyFacts(record);
   const summary: EventSummary = {
-    eventTime: e.eventTime,
-    eventName: e.eventName,
-    eventId: e.eventId,
-    principal: e.principal,
-    principalAccount: e.principalAccount,
-    key: e.key || undefined,
-    keyAccount: e.keyAccount,
-    region: e.region,
-    file: e.file,
-    line: e.line,
+    eventTime: text(record, 'eventTime') ?? '',
+    eventName: text(record, 'eventName') ?? '',
+    eventId: text(record, 'eventID'),
+    principal: principalOf(record),
+    principalAccount: principalAccount(record),
+    key: key || undefined,
+    keyAccount,
+    region: text(record, 'awsRegion'),
+    file: place?.file,
+    line: place?.line,
   };
-  return { time: e.time, summary };
+  return { time: parseEventTime(record.eventTime), summary };
 }
+
+const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 let lastIsoMs = NaN;
 let lastIso = '';
@@ -376,7 +381,8 @@ export class SigmaEngine {
       rule: rule.ruleId,
       severity: rule.level,
       title: rule.title,
-      time: time === undefined ? s.eventTime : isoMs(time),
+      // Delivery files already write the canonical form: no need to format it again.
+      time: time === undefined ? s.eventTime : CANONICAL_TIME.test(s.eventTime) ? s.eventTime : isoMs(time),
       eventName: s.eventName,
       eventId: s.eventId,
       principal: s.principal,
