@@ -101,6 +101,7 @@ function parseDocuments(text: string, file: string): Parsed {
       problems.push({ file, message: `${label ? `${label}: ` : ''}${error.message}` });
     }
   });
+  if (rules.length === 0 && problems.length === 0) problems.push({ file, message: 'holds no Sigma rule' });
   return { rules, problems };
 }
 

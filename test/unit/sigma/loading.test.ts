@@ -46,6 +46,9 @@ describe('problems', () => {
     expect(p(ruleText(detection, 'level: severe\n'))).toEqual(["rule 'Test rule': level 'severe' is not one of informational, low, medium, high, critical"]);
     expect(p(`${good('One', 'same')}---\n${good('Two', 'same')}`)).toEqual(["rule 'Two': id or name 'same' is already used by x.yml"]);
     expect(p('title: F\nfilter: {rules: [a]}\nlogsource: {product: aws}')).toEqual(["rule 'F': Sigma filters (filter:) are not supported"]);
+    expect(p('')).toEqual(['holds no Sigma rule']);
+    expect(p('# only a comment\n---\n')).toEqual(['holds no Sigma rule']);
+    expect(p('- a\n- b\n')).toEqual(['is not a map']);
     expect(p(ruleText(`sel:\n    eventName: A\nsel2:\n    eventName: B\ncondition: sel | near sel2`))[0]).toMatch(/'near' aggregation is not supported/);
     expect(p(ruleText(`sel:\n    eventName: A\ncondition: sel | sum(x) > 5\ntimeframe: 5m`))[0]).toMatch(/aggregation 'sum\(x\) > 5' is not supported/);
     expect(p(ruleText(`sel:\n    eventName: A\ncondition: sel | count() > 5`))[0]).toMatch(/needs a timeframe/);
