@@ -89,11 +89,10 @@ function scalarText(value: unknown, key: string): string {
 }
 
 /** Joins per-value tests: OR, or AND with `all`. */
-function combine(tests: TextTestOnRecord[], all: boolean): RecordTest {
+function combine(tests: RecordTest[], all: boolean): RecordTest {
   if (tests.length === 1) return tests[0];
   return all ? (r) => tests.every((t) => t(r)) : (r) => tests.some((t) => t(r));
 }
-type TextTestOnRecord = RecordTest;
 
 /** How a field's text is reached: one field, or (keywords) every scalar of the record. */
 interface Target {
