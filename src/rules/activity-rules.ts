@@ -27,6 +27,23 @@ function burstReason(principal: string, failures: Failure[], windowMs: number): 
   return `${principal} had ${failures.length} failed KMS calls within ${formatDuration(windowMs)} (${first} to ${last}): ${codes.join(', ')}`;
 }
 
+interface Spree {
+  /** Distinct contexts decrypted within the window, each with the time it was last decrypted. */
+  contexts: Map<string, number>;
+  /** After a hit: quiet until this time (pushed on while the spree goes on), so one spree is one hit. */
+  quietUntil?: number;
+}
+
+function spreeReason(identity: string, kind: string, contexts: Map<string, number>, windowMs: number): string {
+  const times = [...contexts.values()];
+  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+  const shown = [...contexts.keys()].slice(0, 3).join('; ');
+  return (
+    `${identity} decrypted ${contexts.size} distinct encryption contexts (${kind}) within ${formatDuration(windowMs)} ` +
+    `(${iso(Math.min(...times))} to ${iso(Math.max(...times))}): ${shown}${contexts.size > 3 ? '; ...' : ''}`
+  );
+}
+
 export const ACTIVITY_RULES: Rule[] = [
   {
     id: 'KMS-013',
@@ -93,5 +110,46 @@ export const ACTIVITY_RULES: Rule[] = [
       const on = e.key ? ` on ${keyName(e)}` : '';
       return `root user of account ${e.principalAccount ?? 'unknown'} called ${e.eventName}${on}${failed(e)}`;
     }),
+  },
+  {
+    id: 'KMS-016',
+    severity: 'high',
+    title: 'Decrypt spree over many encryption contexts',
+    description:
+      'One principal (a role counts with all its sessions) made successful Decrypt calls with at least ' +
+      '--decrypt-spree-threshold distinct encryption contexts of one kind (the same context keys: Secrets Manager ' +
+      'secrets, SSM parameters, ...) within --decrypt-spree-window: harvesting secrets or parameters in bulk. ' +
+      "An S3 object's context counts as its bucket, so reading many SSE-KMS objects is not a spree; AWS services " +
+      'acting for themselves are left out. One hit per spree: quiet until the principal stops for a window.',
+    defaults: (s) =>
+      `--decrypt-spree-threshold ${s.decryptSpreeThreshold}, --decrypt-spree-window ${formatDuration(s.decryptSpreeWindowMs)}; ` +
+      `remembers up to ${s.stateLimit.toLocaleString('en-US')} principal/context-kind pairs, least recently seen dropped first`,
+    create(settings) {
+      const sprees = new BoundedMap<string, Spree>(settings.stateLimit);
+      const windowMs = settings.decryptSpreeWindowMs;
+      return (e) => {
+        if (e.eventName !== 'Decrypt' || e.errorCode || e.time === undefined || !e.decryptContext) return undefined;
+        if (e.principalType === 'AWSService') return undefined;
+        const key = `${e.identity}\u0000${e.decryptContext.kind}`;
+        const spree = sprees.get(key) ?? { contexts: new Map<string, number>() };
+        sprees.set(key, spree);
+        if (spree.quietUntil !== undefined) {
+          if (e.time <= spree.quietUntil) {
+            spree.quietUntil = e.time + windowMs;
+            return undefined;
+          }
+          spree.quietUntil = undefined;
+        }
+        // Memory per principal stays below the threshold: a hit empties it.
+        spree.contexts.set(e.decryptContext.text, Math.max(spree.contexts.get(e.decryptContext.text) ?? 0, e.time));
+        const newest = Math.max(...spree.contexts.values());
+        for (const [context, time] of spree.contexts) if (time < newest - windowMs) spree.contexts.delete(context);
+        if (spree.contexts.size < settings.decryptSpreeThreshold) return undefined;
+        const reason = spreeReason(e.identity, e.decryptContext.kind, spree.contexts, windowMs);
+        spree.contexts = new Map();
+        spree.quietUntil = e.time + windowMs;
+        return reason;
+      };
+    },
   },
 ];

@@ -47,13 +47,16 @@ export interface KmsEvent {
   grantee?: string;
   grantOperations: string[];
   expirationModel?: string;
+  /** Decrypt: the encryption context as text, and its key names (what kind of thing was opened). */
+  decryptContext?: { kind: string; text: string };
   file?: string;
   line?: number;
 }
 
 const KMS_KEY_ARN = /^arn:[a-z-]+:kms:[^:]*:(\d{12}):key\//;
 
-function keyFacts(record: JsonObject): Pick<KmsEvent, 'keyId' | 'key' | 'keyAccount'> {
+/** The key a record is about: its identity for state, the name to show, and the owning account. */
+export function keyFacts(record: JsonObject): Pick<KmsEvent, 'keyId' | 'key' | 'keyAccount'> {
   const refs = keyReferences(record);
   const byId = refs.find((r) => r.keyId);
   const keyId = byId?.keyId ?? refs.find((r) => r.alias)?.alias;
@@ -74,6 +77,23 @@ function keyFacts(record: JsonObject): Pick<KmsEvent, 'keyId' | 'key' | 'keyAcco
   return { keyId, key: arn?.given ?? byId?.given ?? keyId ?? '', keyAccount };
 }
 
+/**
+ * A Decrypt's encryption context as `key=value` pairs in key order. An S3 object's context is cut
+ * to its bucket: reading many SSE-KMS objects of one bucket is one thing opened, not many.
+ */
+function decryptContext(params: JsonObject): KmsEvent['decryptContext'] {
+  const context = params.encryptionContext;
+  if (!isObject(context)) return undefined;
+  const keys = Object.keys(context).sort();
+  if (keys.length === 0) return undefined;
+  const pairs = keys.map((k) => {
+    let v = context[k];
+    if (k === 'aws:s3:arn' && typeof v === 'string') v = v.replace(/^(arn:[^:]+:s3:::[^/]+)\/.*$/, '$1');
+    return `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`;
+  });
+  return { kind: keys.join(','), text: pairs.join(' ') };
+}
+
 function policyFindings(value: unknown): PolicyFindings | undefined {
   const reading = readKeyPolicy(value);
   if (!reading) return undefined;
@@ -82,13 +102,18 @@ function policyFindings(value: unknown): PolicyFindings | undefined {
   return { open, accounts: allowedAccounts(reading.statements) };
 }
 
+/** Who made the call, for reasons and hits: the principal's ARN, else its short name. */
+export function principalOf(record: JsonObject): string {
+  return text(record, 'userIdentity', 'arn') || shortPrincipal(record) || 'unknown principal';
+}
+
 export function kmsEvent(record: JsonObject, origin?: { file: string; line: number }): KmsEvent {
   const identity = isObject(record.userIdentity) ? record.userIdentity : {};
   const params = isObject(record.requestParameters) ? record.requestParameters : {};
   const arn = text(identity, 'arn');
   const issuer = text(identity, 'sessionContext', 'sessionIssuer', 'arn');
   const ids = [arn, issuer, text(identity, 'principalId')];
-  const principal = arn || shortPrincipal(record) || 'unknown principal';
+  const principal = principalOf(record);
   const eventName = text(record, 'eventName') ?? '';
   const pending = params.pendingWindowInDays;
   return {
@@ -110,6 +135,7 @@ export function kmsEvent(record: JsonObject, origin?: { file: string; line: numb
     grantee: text(params, 'granteePrincipal'),
     grantOperations: Array.isArray(params.operations) ? params.operations.filter((o): o is string => typeof o === 'string') : [],
     expirationModel: text(params, 'expirationModel'),
+    decryptContext: eventName === 'Decrypt' ? decryptContext(params) : undefined,
     file: origin?.file,
     line: origin?.line,
   };

@@ -1,10 +1,14 @@
 /** What a detection rule is, what it reports, and the settings a run gives it. */
 import type { KmsEvent } from './event.js';
 
-export const SEVERITIES = ['low', 'medium', 'high'] as const;
+/**
+ * Sigma's five levels, least to most severe. The built-in rules use low, medium and high; Sigma
+ * rules bring informational and critical too, and --min-severity / --fail-on compare on this scale.
+ */
+export const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-/** Orders severities: low 0, medium 1, high 2. */
+/** Orders severities: informational 0, low 1, medium 2, high 3, critical 4. */
 export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
 
 export function parseSeverity(value: string): Severity | undefined {
@@ -17,11 +21,21 @@ export interface RuleSettings {
   burstThreshold: number;
   /** ...within this many milliseconds. */
   burstWindowMs: number;
+  /** KMS-016: this many distinct encryption contexts decrypted by one principal... */
+  decryptSpreeThreshold: number;
+  /** ...within this many milliseconds. */
+  decryptSpreeWindowMs: number;
   /** Entries kept per stateful rule (principals, key/principal pairs); the oldest are dropped beyond it. */
   stateLimit: number;
 }
 
-export const DEFAULT_SETTINGS: RuleSettings = { burstThreshold: 10, burstWindowMs: 5 * 60_000, stateLimit: 100_000 };
+export const DEFAULT_SETTINGS: RuleSettings = {
+  burstThreshold: 10,
+  burstWindowMs: 5 * 60_000,
+  decryptSpreeThreshold: 15,
+  decryptSpreeWindowMs: 60_000,
+  stateLimit: 100_000,
+};
 
 /** Looks at one event (in time order) and returns the one-line reason when it is a hit. */
 export type Check = (event: KmsEvent) => string | undefined;
@@ -53,6 +67,21 @@ export interface Hit {
   reason: string;
   file?: string;
   line?: number;
+  /** Where the rule comes from; absent means built-in. */
+  source?: 'builtin' | 'sigma';
+  /** Sigma: the rule's tags (ATT&CK techniques and tactics such as `attack.t1078`). */
+  tags?: string[];
+  /** Sigma: the rule file. */
+  ruleFile?: string;
+  /** Sigma correlations: the group-by fields and the values this hit is for. */
+  group?: Record<string, string>;
+  /** Sigma correlations: what the condition measured (events, distinct values or rules). */
+  count?: number;
+  /** Sigma correlations: eventIDs of the records that made the hit (the first ones, capped). */
+  records?: string[];
+  /** Sigma correlations: times of the first and last record of the window (ISO 8601). */
+  firstTime?: string;
+  lastTime?: string;
 }
 
 /** A rule that needs no memory between events. */

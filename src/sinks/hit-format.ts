@@ -36,7 +36,7 @@ export function hitJson(h: Hit): string {
 }
 
 function painter(color: ChalkInstance, severity: Severity): ((s: string) => string) | undefined {
-  return severity === 'high' ? color.red : severity === 'medium' ? color.yellow : undefined;
+  return severity === 'critical' || severity === 'high' ? color.red : severity === 'medium' ? color.yellow : undefined;
 }
 
 /** Hit printers, one per format: hits as they are found to text. */
@@ -53,7 +53,7 @@ export const HIT_PRINTERS = {
       ],
       color,
     );
-    const counts: Record<Severity, number> = { high: 0, medium: 0, low: 0 };
+    const counts: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, informational: 0 };
     return {
       write(h) {
         counts[h.severity]++;

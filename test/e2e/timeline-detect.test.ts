@@ -279,9 +279,9 @@ describe('kmstrail detect', () => {
   it('--list-rules, filtered by --min-severity, in jsonl, json and table', async () => {
     const all = await runCli(['detect', '--list-rules', '--format', 'jsonl']);
     expect(all.code).toBe(0);
-    expect((jsonLines(all.stdout) as Json[]).map((r) => r.id)).toEqual(Array.from({ length: 15 }, (_, i) => `KMS-${String(i + 1).padStart(3, '0')}`));
+    expect((jsonLines(all.stdout) as Json[]).map((r) => r.id)).toEqual(Array.from({ length: 16 }, (_, i) => `KMS-${String(i + 1).padStart(3, '0')}`));
     const high = await runCli(['detect', '--list-rules', '--min-severity', 'high', '--format', 'json']);
-    expect((JSON.parse(high.stdout) as Json[]).map((r) => r.id)).toEqual(['KMS-001', 'KMS-004', 'KMS-006', 'KMS-011', 'KMS-015']);
+    expect((JSON.parse(high.stdout) as Json[]).map((r) => r.id)).toEqual(['KMS-001', 'KMS-004', 'KMS-006', 'KMS-011', 'KMS-015', 'KMS-016']);
     const table = await runCli(['detect', '--list-rules', '--rule', 'KMS-013', '--format', 'table']);
     expect(tableRows(table.stdout)[1].slice(0, 3)).toEqual(['KMS-013', 'medium', 'Burst of failed KMS']);
     const burst = await runCli(['detect', '--list-rules', '--rule', 'KMS-013', '--burst-threshold', '5', '--format', 'jsonl']);

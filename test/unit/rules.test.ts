@@ -17,6 +17,9 @@ import { kmsEvent } from '../../src/rules/event.js';
 import { DEFAULT_SETTINGS, parseSeverity, type Hit, type Rule, type RuleSettings } from '../../src/rules/rule.js';
 import { SHARED } from '../helpers/run-cli.js';
 import { derive, loadRecords, pick, withoutCopies, K, P, DDB, KEY_1234, ARN_1234 } from './fixtures.js';
+import { sansKmsRecords } from './sans-records.js';
+
+const sansKmsRecordsOf = (eventName: string) => sansKmsRecords().filter((r) => r.eventName === eventName);
 
 const ALICE = 'arn:aws:iam::111122223333:user/Alice';
 const OTHER = '444455556666';
@@ -93,6 +96,20 @@ function foreignDecrypt(eventID: string, errorCode?: string): JsonObject {
   });
   return errorCode ? failed(record, errorCode) : record;
 }
+
+/** The invictus-ir trail's Decrypt records (Stratus Red Team reading 20 secrets and 42 SSM parameters, twice). */
+function invictusDecrypts(): JsonObject[] {
+  const dir = join(SHARED, 'samples/trees/invictus-ir');
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => (JSON.parse(readFileSync(join(dir, name), 'utf8')) as { Records: JsonObject[] }).Records)
+    .filter((r) => r.eventName === 'Decrypt');
+}
+
+const BERT = 'arn:aws:iam::123837392027:user/bert-jan';
+const secret = (name: string, version: string) =>
+  `SecretARN=arn:aws:secretsmanager:us-east-1:123837392027:secret:stratus-red-team-retrieve-secret-${name} SecretVersionId=${version}`;
+const parameter = (n: number) => `PARAMETER_ARN=arn:aws:ssm:us-east-1:123837392027:parameter/credentials/stratus-red-team/credentials-${n}`;
 
 // ------------------------------------------------------------------ positive and negative cases per rule
 
@@ -386,6 +403,51 @@ const CASES: Record<string, RuleCase[]> = {
     },
     { name: 'negative: every real KMS guide record', records: () => loadRecords(K), reasons: [] },
   ],
+  'KMS-016': [
+    {
+      name: 'real invictus-ir sprees: 20 secrets, 42 SSM parameters, then both again ten minutes later',
+      records: invictusDecrypts,
+      reasons: [
+        `${BERT} decrypted 15 distinct encryption contexts (SecretARN,SecretVersionId) within 1m (2023-07-10T11:57:50Z to 2023-07-10T11:57:50Z): ` +
+          `${secret('14-ZgthLn', 'B2617553-D7AD-4E0A-B780-1FEE2DE64093')}; ${secret('4-xehWok', '52ACC30B-B6C6-45FC-B128-9F914178C51B')}; ` +
+          `${secret('0-xehWok', 'DC8C88D2-85A2-468D-A615-7AE3B7688D7F')}; ...`,
+        `${BERT} decrypted 15 distinct encryption contexts (PARAMETER_ARN) within 1m (2023-07-10T11:58:10Z to 2023-07-10T11:58:12Z): ` +
+          `${parameter(40)}; ${parameter(22)}; ${parameter(30)}; ...`,
+        `${BERT} decrypted 15 distinct encryption contexts (PARAMETER_ARN) within 1m (2023-07-10T12:07:55Z to 2023-07-10T12:07:57Z): ` +
+          `${parameter(32)}; ${parameter(17)}; ${parameter(36)}; ...`,
+        `${BERT} decrypted 15 distinct encryption contexts (SecretARN,SecretVersionId) within 1m (2023-07-10T12:07:57Z to 2023-07-10T12:07:57Z): ` +
+          `${secret('7-nFvpuv', 'EFADA32A-134C-40A6-880A-6C1421FFD45F')}; ${secret('13-nFvpuv', '77D1F684-1D98-4499-B105-05294E4B3115')}; ` +
+          `${secret('4-xehWok', '52ACC30B-B6C6-45FC-B128-9F914178C51B')}; ...`,
+      ],
+    },
+    {
+      name: 'the same with --decrypt-spree-threshold 30: only the parameter sprees (42 each)',
+      records: invictusDecrypts,
+      settings: { decryptSpreeThreshold: 30 },
+      reasons: [
+        `${BERT} decrypted 30 distinct encryption contexts (PARAMETER_ARN) within 1m (2023-07-10T11:58:10Z to 2023-07-10T11:58:16Z): ` +
+          `${parameter(40)}; ${parameter(22)}; ${parameter(30)}; ...`,
+        `${BERT} decrypted 30 distinct encryption contexts (PARAMETER_ARN) within 1m (2023-07-10T12:07:55Z to 2023-07-10T12:08:02Z): ` +
+          `${parameter(32)}; ${parameter(17)}; ${parameter(36)}; ...`,
+      ],
+    },
+    {
+      name: 'negative: the secrets alone with --decrypt-spree-threshold 21 (there are 20 secrets)',
+      records: () => invictusDecrypts().filter((r) => JSON.stringify(r.requestParameters).includes('SecretARN')),
+      settings: { decryptSpreeThreshold: 21 },
+      reasons: [],
+    },
+    {
+      name: 'negative: the same calls failed',
+      records: () => invictusDecrypts().map((r) => failed(r, 'AccessDeniedException')),
+      reasons: [],
+    },
+    {
+      name: "negative: real SANS bulk reads of CloudTrail log objects (1,132 Decrypts, one bucket's objects)",
+      records: () => sansKmsRecordsOf('Decrypt'),
+      reasons: [],
+    },
+  ],
 };
 
 describe('each rule on its cases', () => {
@@ -409,7 +471,7 @@ describe('each rule on its cases', () => {
 });
 
 describe('the rule catalog', () => {
-  it('15 rules with stable IDs, severities and titles', () => {
+  it('16 rules with stable IDs, severities and titles', () => {
     expect(RULES.map((r) => [r.id, r.severity, r.title])).toEqual([
       ['KMS-001', 'high', 'Key scheduled for deletion'],
       ['KMS-002', 'low', 'Key deletion cancelled'],
@@ -426,22 +488,24 @@ describe('the rule catalog', () => {
       ['KMS-013', 'medium', 'Burst of failed KMS calls'],
       ['KMS-014', 'medium', 'Cross-account key use'],
       ['KMS-015', 'high', 'Root account KMS call'],
+      ['KMS-016', 'high', 'Decrypt spree over many encryption contexts'],
     ]);
     for (const r of RULES) expect(r.description.length).toBeGreaterThan(20);
   });
 
   it('selects by ID (any case, comma lists split by the caller) and by minimum severity', () => {
     expect((selectRules(['kms-003', 'KMS-001'], undefined) as Rule[]).map((r) => r.id)).toEqual(['KMS-001', 'KMS-003']);
-    expect((selectRules([], 'high') as Rule[]).map((r) => r.id)).toEqual(['KMS-001', 'KMS-004', 'KMS-006', 'KMS-011', 'KMS-015']);
+    expect((selectRules([], 'high') as Rule[]).map((r) => r.id)).toEqual(['KMS-001', 'KMS-004', 'KMS-006', 'KMS-011', 'KMS-015', 'KMS-016']);
     expect((selectRules(['KMS-002', 'KMS-001'], 'medium') as Rule[]).map((r) => r.id)).toEqual(['KMS-001']);
-    expect(selectRules([], 'low')).toHaveLength(15);
+    expect(selectRules([], 'low')).toHaveLength(16);
     expect(selectRules(['KMS-001', 'KMS-99'], undefined)).toEqual({ unknown: 'KMS-99' });
   });
 
   it('parses severities', () => {
     expect(parseSeverity('HIGH')).toBe('high');
     expect(parseSeverity(' low ')).toBe('low');
-    expect(parseSeverity('critical')).toBeUndefined();
+    expect(parseSeverity('critical')).toBe('critical');
+    expect(parseSeverity('severe')).toBeUndefined();
   });
 });
 

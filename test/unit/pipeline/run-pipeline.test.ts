@@ -85,7 +85,7 @@ describe('what the loop owns', () => {
       const got = await run([DOCS, DELIVERY], { sources: [] }, { jobs, limit: 7 });
       expect(got.ids).toHaveLength(7);
       expect(got.stats.matched).toBe(7);
-      expect(got.ends).toEqual([{ files: got.stats.files, recordsRead: got.stats.records }]);
+      expect(got.ends).toEqual([{ files: got.stats.files, recordsRead: got.stats.records, duplicates: got.stats.duplicates }]);
     }
   });
 

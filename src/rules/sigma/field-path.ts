@@ -1,0 +1,133 @@
+/**
+ * Sigma field names on a JSON record. What a field name reaches:
+ *
+ * - `a.b.c` walks nested objects. Through an array it goes into every element
+ *   (`requestParameters.containerDefinitions.command` reaches the commands of every container).
+ *   A key that itself holds dots is found too: at each level every dotted prefix of the rest of
+ *   the name is tried as one key (`{"a.b": {"c": 1}}` answers `a.b.c`), and all that are found count.
+ * - What the name reaches are its *terminal values*; an array there stands for its elements.
+ * - A test compares text against the *scalar leaves* of the terminal values: strings as they
+ *   are, numbers as JavaScript writes them, booleans as `true` / `false`; an object or array
+ *   stands for every scalar inside it, however deep (so `requestParameters|contains: Suspended`
+ *   looks at every value in requestParameters, never at key names). JSON null is no text.
+ * - `field: null` holds when the field has no value other than null (absent, null, or an empty
+ *   array). `field|exists: true` holds when the name reaches anything at all, null included (as
+ *   the specification says: presence, not value).
+ */
+import { isObject, type JsonObject } from '../../cloudtrail/record.js';
+
+export type TextTest = (text: string) => boolean;
+
+/** Whether some scalar leaf of `value` passes `test`. */
+export function someLeaf(value: unknown, test: TextTest): boolean {
+  switch (typeof value) {
+    case 'string':
+      return test(value);
+    case 'number':
+      return test(String(value));
+    case 'boolean':
+      return test(value ? 'true' : 'false');
+    case 'object':
+      if (value === null) return false;
+      if (Array.isArray(value)) {
+        for (const item of value) if (someLeaf(item, test)) return true;
+        return false;
+      }
+      for (const key in value as JsonObject) if (someLeaf((value as JsonObject)[key], test)) return true;
+      return false;
+    default:
+      return false;
+  }
+}
+
+/** Every scalar leaf of `value` as text, in document order. */
+export function leafTexts(value: unknown, out: string[] = []): string[] {
+  someLeaf(value, (t) => {
+    out.push(t);
+    return false;
+  });
+  return out;
+}
+
+export interface FieldPath {
+  readonly name: string;
+  /** The terminal values (arrays not yet opened). */
+  terminals(record: JsonObject): unknown[];
+  /** Whether some scalar leaf of the field passes `test` (the hot path: no allocation). */
+  some(record: JsonObject, test: TextTest): boolean;
+  /** Whether the name reaches anything (null included). */
+  present(record: JsonObject): boolean;
+  /** Whether the field has no value other than null. */
+  isNull(record: JsonObject): boolean;
+}
+
+function collect(value: unknown, segments: readonly string[], joined: readonly string[][], at: number, out: unknown[]): void {
+  if (at === segments.length) {
+    out.push(value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) collect(item, segments, joined, at, out);
+    return;
+  }
+  if (!isObject(value)) return;
+  const keys = joined[at];
+  for (let end = 0; end < keys.length; end++) {
+    const next = value[keys[end]];
+    if (next !== undefined) collect(next, segments, joined, at + 1 + end, out);
+  }
+}
+
+function nullOnly(value: unknown): boolean {
+  if (value === null) return true;
+  if (Array.isArray(value)) return value.every(nullOnly);
+  return false;
+}
+
+export function fieldPath(name: string): FieldPath {
+  const segments = name.split('.');
+  // joined[i][k] = segments i..i+k joined with dots: the keys tried at depth i.
+  const joined = segments.map((_, i) => segments.slice(i).map((__, k) => segments.slice(i, i + k + 1).join('.')));
+  const terminals = (record: JsonObject): unknown[] => {
+    const out: unknown[] = [];
+    collect(record, segments, joined, 0, out);
+    return out;
+  };
+  const isNull = (record: JsonObject) => terminals(record).every(nullOnly);
+  const present = (record: JsonObject) => terminals(record).length > 0;
+  if (segments.length === 1) {
+    const key = name;
+    return {
+      name,
+      terminals,
+      some: (record, test) => someLeaf(record[key], test),
+      present: (record) => record[key] !== undefined,
+      isNull: (record) => {
+        const v = record[key];
+        return v === undefined || nullOnly(v);
+      },
+    };
+  }
+  return {
+    name,
+    terminals,
+    // Plain nesting first (the usual shape); an array on the way, or a dotted key that could also
+    // answer, sends it the long way.
+    some(record, test) {
+      let value: unknown = record;
+      for (let i = 0; i < segments.length; i++) {
+        if (Array.isArray(value)) return terminals(record).some((t) => someLeaf(t, test));
+        if (!isObject(value)) return false;
+        const keys = joined[i];
+        for (let k = 1; k < keys.length; k++) {
+          if (value[keys[k]] !== undefined) return terminals(record).some((t) => someLeaf(t, test));
+        }
+        value = value[segments[i]];
+        if (value === undefined) return false;
+      }
+      return someLeaf(value, test);
+    },
+    present,
+    isNull,
+  };
+}

@@ -1,0 +1,279 @@
+/**
+ * Loading Sigma rules: files and directories (walked recursively for .yml / .yaml, in name
+ * order), every YAML document of a file (a correlation may sit beside its base rules), Sigma 1's
+ * `action: global` / `reset` / `repeat` documents, and references between rules across files.
+ *
+ * Nothing here stops at a bad rule: each problem is one line naming the file, the rest still load.
+ * Rules whose logsource is not CloudTrail are listed apart, so the caller can say how many.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { SigmaRuleError } from './field-test.js';
+import { describeLogsource, fitsCloudTrail, ruleFromDocument, type SigmaCorrelationRule, type SigmaRule } from './sigma-rule.js';
+
+export interface SigmaProblem {
+  file: string;
+  message: string;
+}
+
+export interface NotApplicableRule {
+  file: string;
+  title: string;
+  logsource: string;
+}
+
+export interface SigmaRuleSet {
+  /** Every rule that runs, base rules of correlations included (see `standalone`). */
+  rules: SigmaRule[];
+  problems: SigmaProblem[];
+  notApplicable: NotApplicableRule[];
+}
+
+interface Parsed {
+  rules: SigmaRule[];
+  problems: SigmaProblem[];
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Maps merged key by key, the later document winning (Sigma 1's `action: global`). */
+function merge(base: unknown, over: unknown): unknown {
+  if (!isMap(base) || !isMap(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in base ? merge(base[k], v) : v;
+  return out;
+}
+
+const docLabel = (doc: unknown, n: number, total: number): string => {
+  const title = isMap(doc) && typeof doc.title === 'string' ? `rule '${doc.title}'` : '';
+  const where = total > 1 ? `document ${n}` : '';
+  return [where, title].filter(Boolean).join(', ');
+};
+
+/** The rules of one file's text, with no references resolved yet. */
+function parseDocuments(text: string, file: string): Parsed {
+  const rules: SigmaRule[] = [];
+  const problems: SigmaProblem[] = [];
+  const lines = new LineCounter();
+  const stream = parseAllDocuments(text, { prettyErrors: false, lineCounter: lines });
+  const docs = Array.isArray(stream) ? stream : [];
+  let global: unknown;
+  let previous: unknown;
+  docs.forEach((doc, i) => {
+    const n = i + 1;
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0];
+      const pos = lines.linePos(e.pos[0]);
+      const at = ` at line ${pos.line}, column ${pos.col}`;
+      problems.push({ file, message: `YAML${docs.length > 1 ? ` document ${n}` : ''}${at}: ${e.message.split('\n')[0]}` });
+      return;
+    }
+    let value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) return;
+    if (isMap(value) && 'action' in value) {
+      const { action, ...rest } = value;
+      if (action === 'global') {
+        global = rest;
+        return;
+      }
+      if (action === 'reset') {
+        global = undefined;
+        return;
+      }
+      if (action === 'repeat') {
+        value = merge(previous, rest);
+      } else {
+        problems.push({ file, message: `${docLabel(value, n, docs.length) || `document ${n}`}: action '${String(action)}' is not global, reset or repeat` });
+        return;
+      }
+    } else if (global !== undefined) {
+      value = merge(global, value);
+    }
+    previous = value;
+    try {
+      rules.push(...ruleFromDocument(value, file, n));
+    } catch (error) {
+      if (!(error instanceof SigmaRuleError)) throw error;
+      const label = docLabel(value, n, docs.length);
+      problems.push({ file, message: `${label ? `${label}: ` : ''}${error.message}` });
+    }
+  });
+  if (rules.length === 0 && problems.length === 0) problems.push({ file, message: 'holds no Sigma rule' });
+  return { rules, problems };
+}
+
+/**
+ * References, applicability and standalone reporting, over all files at once. A correlation
+ * whose base rule is missing or broken is a problem; one whose base rule is not CloudTrail is
+ * not applicable like it.
+ */
+function resolve(parsed: Parsed): SigmaRuleSet {
+  const problems = [...parsed.problems];
+  const notApplicable: NotApplicableRule[] = [];
+  const byRef = new Map<string, SigmaRule>();
+  const accepted: SigmaRule[] = [];
+  for (const rule of parsed.rules) {
+    const refs = [rule.id, rule.name].filter((r): r is string => r !== undefined);
+    const clash = refs.map((r) => byRef.get(r)).find((r) => r !== undefined);
+    if (clash) {
+      problems.push({ file: rule.file, message: `rule '${rule.title}': id or name '${clash.id === rule.id ? rule.id : rule.name}' is already used by ${clash.file}` });
+      continue;
+    }
+    for (const r of refs) byRef.set(r, rule);
+    accepted.push(rule);
+  }
+
+  // Applicability and references, depth first (correlations may chain).
+  const verdict = new Map<SigmaRule, { ok: true } | { ok: false; problem?: string; logsource?: string }>();
+  const judge = (rule: SigmaRule, trail: SigmaRule[]): { ok: true } | { ok: false; problem?: string; logsource?: string } => {
+    const known = verdict.get(rule);
+    if (known) return known;
+    if (trail.includes(rule)) return { ok: false, problem: `correlation '${rule.title}' refers to itself through its rules` };
+    let result: { ok: true } | { ok: false; problem?: string; logsource?: string } = { ok: true };
+    if (rule.kind === 'detection') {
+      if (!fitsCloudTrail(rule.logsource)) result = { ok: false, logsource: describeLogsource(rule.logsource) };
+    } else {
+      if (!rule.legacy) {
+        rule.rules = [];
+        for (const ref of rule.ruleRefs) {
+          const target = byRef.get(ref);
+          if (!target) {
+            result = { ok: false, problem: `correlation '${rule.title}' refers to rule '${ref}', which is not loaded` };
+            break;
+          }
+          rule.rules.push(target);
+        }
+      }
+      if (result.ok) {
+        for (const base of rule.rules) {
+          const inner = judge(base, [...trail, rule]);
+          if (!inner.ok) {
+            result = inner.problem
+              ? { ok: false, problem: inner.problem }
+              : { ok: false, logsource: inner.logsource };
+            break;
+          }
+        }
+      }
+    }
+    verdict.set(rule, result);
+    return result;
+  };
+  const rules: SigmaRule[] = [];
+  for (const rule of accepted) {
+    const v = judge(rule, []);
+    if (v.ok) rules.push(rule);
+    else if (v.problem) problems.push({ file: rule.file, message: v.problem });
+    else notApplicable.push({ file: rule.file, title: rule.title, logsource: v.logsource ?? '(none)' });
+  }
+  // Base rules report by themselves only when no correlation uses them, or one says `generate`.
+  const used = new Set<SigmaRule>();
+  const generated = new Set<SigmaRule>();
+  for (const rule of rules) {
+    if (rule.kind !== 'correlation') continue;
+    for (const base of rule.rules) {
+      used.add(base);
+      if (rule.generate) generated.add(base);
+    }
+  }
+  for (const rule of rules) rule.standalone = !used.has(rule) || generated.has(rule);
+  const checked = validateChains(rules, problems);
+  return { rules: checked, problems, notApplicable };
+}
+
+/**
+ * A correlation fed by another must group by fields the inner one groups by, and the inner one
+ * must be able to say "hit" the moment its count is reached (gt/gte only), so the outer one sees
+ * it in time order.
+ */
+function validateChains(rules: SigmaRule[], problems: SigmaProblem[]): SigmaRule[] {
+  const bad = new Set<SigmaRule>();
+  for (const rule of rules) {
+    if (rule.kind !== 'correlation') continue;
+    for (const base of rule.rules) {
+      if (base.kind !== 'correlation') continue;
+      const why = chainProblem(rule, base);
+      if (why) {
+        problems.push({ file: rule.file, message: `correlation '${rule.title}': ${why}` });
+        bad.add(rule);
+      }
+    }
+  }
+  // Drop the broken ones and whatever depends on them.
+  let changed = bad.size > 0;
+  while (changed) {
+    changed = false;
+    for (const rule of rules) {
+      if (bad.has(rule) || rule.kind !== 'correlation') continue;
+      if (rule.rules.some((r) => bad.has(r))) {
+        bad.add(rule);
+        problems.push({ file: rule.file, message: `correlation '${rule.title}' refers to a correlation that cannot run` });
+        changed = true;
+      }
+    }
+  }
+  return rules.filter((r) => !bad.has(r));
+}
+
+function chainProblem(outer: SigmaCorrelationRule, inner: SigmaCorrelationRule): string | undefined {
+  const c = inner.condition;
+  if (c.lt !== undefined || c.lte !== undefined || c.eq !== undefined || (c.gt === undefined && c.gte === undefined)) {
+    return `the correlation '${inner.title}' it uses must have a gt or gte condition only`;
+  }
+  const fields = [...outer.groupBy, ...(outer.field ? [outer.field] : [])];
+  for (const f of fields) {
+    const mapped = inner.name ? outer.aliases[f]?.[inner.name] ?? f : f;
+    if (!inner.groupBy.includes(mapped)) return `it groups by '${f}', which the correlation '${inner.title}' does not group by`;
+  }
+  return undefined;
+}
+
+/** Parses one file's text (pure: no file access); references resolve within the text. */
+export function parseSigmaText(text: string, file: string): SigmaRuleSet {
+  return resolve(parseDocuments(text, file));
+}
+
+async function walk(path: string, out: string[], problems: SigmaProblem[]): Promise<void> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    problems.push({ file: path, message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+    return;
+  }
+  if (!info.isDirectory()) {
+    out.push(path);
+    return;
+  }
+  const names = (await readdir(path)).sort();
+  for (const name of names) {
+    const child = join(path, name);
+    const childInfo = await stat(child).catch(() => undefined);
+    if (childInfo?.isDirectory()) await walk(child, out, problems);
+    else if (/\.ya?ml$/i.test(name)) out.push(child);
+  }
+}
+
+/** Loads rule files and directories; a file named directly is read whatever its extension. */
+export async function loadSigmaRules(paths: readonly string[]): Promise<SigmaRuleSet> {
+  const problems: SigmaProblem[] = [];
+  const files: string[] = [];
+  for (const p of paths) await walk(p, files, problems);
+  const rules: SigmaRule[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      problems.push({ file, message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+      continue;
+    }
+    const parsed = parseDocuments(text, file);
+    rules.push(...parsed.rules);
+    problems.push(...parsed.problems);
+  }
+  return resolve({ rules, problems });
+}

@@ -1,0 +1,117 @@
+/**
+ * Loading Sigma rule files: problems as one line per file, logsources that are not CloudTrail,
+ * multi-document files, action: global, references between files, directory walking.
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadSigmaRules, parseSigmaText } from '../../../src/rules/sigma/load-rules.js';
+import { fitsCloudTrail } from '../../../src/rules/sigma/sigma-rule.js';
+import { record, ruleText, run } from './sigma-helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kmstrail-sigma-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const detection = `sel:\n    eventName: DeleteTrail\ncondition: sel`;
+const good = (title: string, id: string) => ruleText(detection).replace('title: Test rule', `title: ${title}`).replace('id: test-rule', `id: ${id}`);
+
+describe('problems', () => {
+  it('a bad rule is one line naming the file; the others still load', async () => {
+    mkdirSync(join(dir, 'mixed/sub'), { recursive: true });
+    writeFileSync(join(dir, 'mixed/b_good.yml'), good('Good B', 'b'));
+    writeFileSync(join(dir, 'mixed/a_bad_yaml.yml'), 'title: x\ndetection: [unclosed\n');
+    writeFileSync(join(dir, 'mixed/sub/c_bad_modifier.yaml'), ruleText(`sel:\n    eventName|sometimes: x\ncondition: sel`));
+    writeFileSync(join(dir, 'mixed/sub/d_good.yaml'), good('Good D', 'd'));
+    writeFileSync(join(dir, 'mixed/notes.txt'), 'not a rule');
+    const set = await loadSigmaRules([join(dir, 'mixed'), join(dir, 'missing.yml')]);
+    expect(set.rules.map((r) => r.title)).toEqual(['Good B', 'Good D']);
+    expect(set.problems.map((p) => p.file)).toEqual([
+      join(dir, 'missing.yml'),
+      join(dir, 'mixed/a_bad_yaml.yml'),
+      join(dir, 'mixed/sub/c_bad_modifier.yaml'),
+    ]);
+    expect(set.problems[0].message).toBe('cannot read: ENOENT');
+    expect(set.problems[1].message).toMatch(/^YAML at line \d+, column \d+: /);
+    expect(set.problems[2].message).toBe("rule 'Test rule': detection: sel: unknown modifier 'sometimes' in 'eventName|sometimes'");
+    for (const p of set.problems) expect(p.message).not.toContain('\n');
+  });
+
+  it('missing parts, bad levels, duplicate ids, unsupported features', () => {
+    const p = (text: string) => parseSigmaText(text, 'x.yml').problems.map((q) => q.message);
+    expect(p('logsource: {product: aws}\ndetection: {sel: {a: 1}, condition: sel}')).toEqual(['has no title']);
+    expect(p('title: T\ndetection: {sel: {a: 1}, condition: sel}')).toEqual(["rule 'T': has no logsource map"]);
+    expect(p('title: T\nlogsource: {product: aws}\n')).toEqual(["rule 'T': has no detection"]);
+    expect(p('title: T\nlogsource: {product: aws}\ndetection: {sel: {a: 1}}')).toEqual(["rule 'T': detection has no condition"]);
+    expect(p(ruleText(detection, 'level: severe\n'))).toEqual(["rule 'Test rule': level 'severe' is not one of informational, low, medium, high, critical"]);
+    expect(p(`${good('One', 'same')}---\n${good('Two', 'same')}`)).toEqual(["rule 'Two': id or name 'same' is already used by x.yml"]);
+    expect(p('title: F\nfilter: {rules: [a]}\nlogsource: {product: aws}')).toEqual(["rule 'F': Sigma filters (filter:) are not supported"]);
+    expect(p('')).toEqual(['holds no Sigma rule']);
+    expect(p('# only a comment\n---\n')).toEqual(['holds no Sigma rule']);
+    expect(p('- a\n- b\n')).toEqual(['is not a map']);
+    expect(p(ruleText(`sel:\n    eventName: A\nsel2:\n    eventName: B\ncondition: sel | near sel2`))[0]).toMatch(/'near' aggregation is not supported/);
+    expect(p(ruleText(`sel:\n    eventName: A\ncondition: sel | sum(x) > 5\ntimeframe: 5m`))[0]).toMatch(/aggregation 'sum\(x\) > 5' is not supported/);
+    expect(p(ruleText(`sel:\n    eventName: A\ncondition: sel | count() > 5`))[0]).toMatch(/needs a timeframe/);
+  });
+});
+
+describe('logsource', () => {
+  it('CloudTrail: product aws and service cloudtrail, either alone, no category', () => {
+    expect(fitsCloudTrail({ product: 'aws', service: 'cloudtrail' })).toBe(true);
+    expect(fitsCloudTrail({ product: 'AWS' })).toBe(true);
+    expect(fitsCloudTrail({ service: 'cloudtrail' })).toBe(true);
+    expect(fitsCloudTrail({ product: 'aws', service: 's3' })).toBe(false);
+    expect(fitsCloudTrail({ product: 'windows', service: 'security' })).toBe(false);
+    expect(fitsCloudTrail({ product: 'aws', category: 'firewall' })).toBe(false);
+    expect(fitsCloudTrail({})).toBe(false);
+  });
+
+  it('rules for other logs are listed apart, with their logsource; correlations on them too', () => {
+    const windows = `title: Whoami\nlogsource:\n    product: windows\n    category: process_creation\ndetection:\n    sel:\n        Image|endswith: '\\whoami.exe'\n    condition: sel\n`;
+    const corr = `title: Many whoami\ncorrelation:\n    type: event_count\n    rules: [whoami]\n    group-by: [User]\n    timespan: 1h\n    condition: {gte: 3}\n`;
+    const set = parseSigmaText(`${windows.replace('title: Whoami', 'title: Whoami\nname: whoami')}---\n${corr}---\n${good('Trail', 't')}`, 'w.yml');
+    expect(set.problems).toEqual([]);
+    expect(set.rules.map((r) => r.title)).toEqual(['Trail']);
+    expect(set.notApplicable).toEqual([
+      { file: 'w.yml', title: 'Whoami', logsource: 'product: windows, category: process_creation' },
+      { file: 'w.yml', title: 'Many whoami', logsource: 'product: windows, category: process_creation' },
+    ]);
+  });
+});
+
+describe('documents', () => {
+  it('action: global is merged into each document until reset; repeat reuses the previous one', () => {
+    const text = [
+      'action: global\ntitle: Shared\nlogsource:\n    product: aws\nlevel: high\ndetection:\n    condition: sel',
+      'id: one\ndetection:\n    sel:\n        eventName: DeleteTrail',
+      'action: repeat\nid: two\ndetection:\n    sel:\n        eventName: StopLogging',
+      'action: reset',
+      'id: three\ntitle: Alone\nlogsource:\n    product: aws\ndetection:\n    sel:\n        eventName: UpdateTrail\n    condition: sel',
+    ].join('\n---\n');
+    const set = parseSigmaText(text, 'g.yml');
+    expect(set.problems).toEqual([]);
+    expect(set.rules.map((r) => [r.ruleId, r.title, r.level])).toEqual([
+      ['one', 'Shared', 'high'],
+      ['two', 'Shared', 'high'],
+      ['three', 'Alone', 'medium'],
+    ]);
+    const hits = run(set.rules, [record({ eventName: 'StopLogging' }), record({ eventName: 'UpdateTrail' })]);
+    expect(hits.map((h) => h.rule)).toEqual(['two', 'three']);
+  });
+
+  it('correlations find their rules by id or name across files', async () => {
+    mkdirSync(join(dir, 'split'), { recursive: true });
+    writeFileSync(join(dir, 'split/base.yml'), good('Base', '5638f7c0-ac70-491d-8465-2a65075e0d86'));
+    writeFileSync(
+      join(dir, 'split/corr.yml'),
+      'title: Many\ncorrelation:\n    type: event_count\n    rules: [5638f7c0-ac70-491d-8465-2a65075e0d86]\n    group-by: [userIdentity.arn]\n    timespan: 1h\n    condition: {gte: 2}\n',
+    );
+    writeFileSync(
+      join(dir, 'split/dangling.yml'),
+      'title: Dangling\ncorrelation:\n    type: temporal\n    rules: [nowhere]\n    timespan: 1h\n',
+    );
+    const set = await loadSigmaRules([join(dir, 'split')]);
+    expect(set.problems).toEqual([{ file: join(dir, 'split/dangling.yml'), message: "correlation 'Dangling' refers to rule 'nowhere', which is not loaded" }]);
+    expect(set.rules.map((r) => [r.title, r.standalone])).toEqual([['Base', false], ['Many', true]]);
+  });
+});

@@ -1,0 +1,49 @@
+/** `null`, `''`, `'*'` and `exists` on absent, null, empty and present fields. */
+import { describe, expect, it } from 'vitest';
+import { matches } from './sigma-helpers.js';
+
+const isNull = `sel:\n    errorCode: null\ncondition: sel`;
+const isEmpty = `sel:\n    errorCode: ''\ncondition: sel`;
+const anyText = `sel:\n    errorCode|contains: '*'\ncondition: sel`;
+const star = `sel:\n    errorCode: '*'\ncondition: sel`;
+const exists = `sel:\n    errorCode|exists: true\ncondition: sel`;
+
+describe('null, empty and present', () => {
+  const cases: Array<[string, Record<string, unknown>, boolean[]]> = [
+    // field state            null   ''     contains * (any)  '*'    exists
+    ['absent', {}, [true, false, false, false, false]],
+    ['null', { errorCode: null }, [true, false, false, false, true]],
+    ['empty string', { errorCode: '' }, [false, true, true, true, true]],
+    ['text', { errorCode: 'AccessDenied' }, [false, false, true, true, true]],
+    ['empty array', { errorCode: [] }, [true, false, false, false, true]],
+    ['array of null', { errorCode: [null] }, [true, false, false, false, true]],
+    ['number', { errorCode: 0 }, [false, false, true, true, true]],
+    ['empty object', { errorCode: {} }, [false, false, false, false, true]],
+  ];
+  for (const [name, fields, expected] of cases) {
+    it(`${name}`, () => {
+      const actual = [isNull, isEmpty, anyText, star, exists].map((d) => matches(d, fields));
+      expect(actual).toEqual(expected);
+    });
+  }
+
+  it('a list with null is "null or ..."', () => {
+    const d = `sel:\n    errorCode:\n        - null\n        - Success\ncondition: sel`;
+    expect(matches(d, {})).toBe(true);
+    expect(matches(d, { errorCode: 'success' })).toBe(true);
+    expect(matches(d, { errorCode: 'AccessDenied' })).toBe(false);
+  });
+
+  it('"not null" is written as a negated selection', () => {
+    const d = `sel:\n    eventName: ListUsers\nfilter:\n    errorCode: null\ncondition: sel and not filter`;
+    expect(matches(d, { eventName: 'ListUsers', errorCode: 'AccessDenied' })).toBe(true);
+    expect(matches(d, { eventName: 'ListUsers' })).toBe(false);
+  });
+
+  it('numbers and booleans in rules compare as text', () => {
+    expect(matches(`sel:\n    responseElements.publiclyAccessible: 'true'\ncondition: sel`, { responseElements: { publiclyAccessible: true } })).toBe(true);
+    expect(matches(`sel:\n    responseElements.publiclyAccessible: true\ncondition: sel`, { responseElements: { publiclyAccessible: 'TRUE' } })).toBe(true);
+    expect(matches(`sel:\n    requestParameters.port: 22\ncondition: sel`, { requestParameters: { port: '22' } })).toBe(true);
+    expect(matches(`sel:\n    requestParameters.port: 22\ncondition: sel`, { requestParameters: { port: 220 } })).toBe(false);
+  });
+});
