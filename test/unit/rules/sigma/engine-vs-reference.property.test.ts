@@ -6,10 +6,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../../src/cloudtrail/record.js';
-import { parseSigmaText } from '../../../src/rules/sigma/load-rules.js';
-import { SigmaEngine } from '../../../src/rules/sigma/sigma-engine.js';
-import { referenceHits, referenceRulesFromText } from '../../helpers/sigma-reference.mjs';
+import type { JsonObject } from '../../../../src/cloudtrail/record.js';
+import { parseSigmaText } from '../../../../src/rules/sigma/load-rules.js';
+import { SigmaEngine } from '../../../../src/rules/sigma/sigma-engine.js';
+import { referenceHits, referenceRulesFromText } from '../../../helpers/sigma-reference.mjs';
 
 const letters = fc.stringMatching(/^[aAbB ]{0,3}$/);
 const sigmaValue = fc.oneof(

@@ -1,10 +1,10 @@
 /** Small helpers for the Sigma tests: a rule from a detection written inline, and running it. */
 import { expect } from 'vitest';
-import type { JsonObject } from '../../../src/cloudtrail/record.js';
-import type { Hit } from '../../../src/rules/rule.js';
-import { parseSigmaText } from '../../../src/rules/sigma/load-rules.js';
-import { SigmaEngine, type SigmaEngineOptions } from '../../../src/rules/sigma/sigma-engine.js';
-import type { SigmaRule } from '../../../src/rules/sigma/sigma-rule.js';
+import type { JsonObject } from '../../../../src/cloudtrail/record.js';
+import type { Hit } from '../../../../src/rules/rule.js';
+import { parseSigmaText } from '../../../../src/rules/sigma/load-rules.js';
+import { SigmaEngine, type SigmaEngineOptions } from '../../../../src/rules/sigma/sigma-engine.js';
+import type { SigmaRule } from '../../../../src/rules/sigma/sigma-rule.js';
 
 /** A whole rule file around `detection` (YAML text, indented by the caller's own lines). */
 export function ruleText(detection: string, extra = ''): string {

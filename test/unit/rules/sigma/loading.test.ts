@@ -6,8 +6,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSigmaRules, parseSigmaText } from '../../../src/rules/sigma/load-rules.js';
-import { fitsCloudTrail } from '../../../src/rules/sigma/sigma-rule.js';
+import { loadSigmaRules, parseSigmaText } from '../../../../src/rules/sigma/load-rules.js';
+import { fitsCloudTrail } from '../../../../src/rules/sigma/sigma-rule.js';
 import { record, ruleText, run } from './sigma-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kmstrail-sigma-'));

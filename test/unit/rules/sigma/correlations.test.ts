@@ -3,8 +3,8 @@
  * `| count()`, chains, aliases, generate, out-of-order input and the bounds.
  */
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../../src/cloudtrail/record.js';
-import { parseSigmaText } from '../../../src/rules/sigma/load-rules.js';
+import type { JsonObject } from '../../../../src/cloudtrail/record.js';
+import { parseSigmaText } from '../../../../src/rules/sigma/load-rules.js';
 import { record, rulesOf, run } from './sigma-helpers.js';
 
 const T0 = Date.parse('2024-03-01T10:00:00Z');

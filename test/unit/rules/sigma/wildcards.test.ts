@@ -1,6 +1,6 @@
 /** Wildcards `*` and `?`, backslash escapes as the specification lists them, and case. */
 import { describe, expect, it } from 'vitest';
-import { parseSigmaString, STAR, ONE } from '../../../src/rules/sigma/sigma-string.js';
+import { parseSigmaString, STAR, ONE } from '../../../../src/rules/sigma/sigma-string.js';
 import { matches } from './sigma-helpers.js';
 
 const m = (value: string, field: string) => matches(`sel:\n    userAgent: '${value}'\ncondition: sel`, { userAgent: field });

@@ -6,10 +6,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../../src/cloudtrail/record.js';
-import { parseSigmaText } from '../../../src/rules/sigma/load-rules.js';
-import { SigmaEngine } from '../../../src/rules/sigma/sigma-engine.js';
-import type { SigmaDetectionRule } from '../../../src/rules/sigma/sigma-rule.js';
+import type { JsonObject } from '../../../../src/cloudtrail/record.js';
+import { parseSigmaText } from '../../../../src/rules/sigma/load-rules.js';
+import { SigmaEngine } from '../../../../src/rules/sigma/sigma-engine.js';
+import type { SigmaDetectionRule } from '../../../../src/rules/sigma/sigma-rule.js';
 
 // Few letters and both cases, so that rules and records often meet.
 const word = fc.stringMatching(/^[abAB]{0,3}$/);

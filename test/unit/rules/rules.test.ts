@@ -8,16 +8,16 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { allowedAccounts, openStatements, policyDigest, readKeyPolicy } from '../../src/cloudtrail/key-policy.js';
-import type { JsonObject } from '../../src/cloudtrail/record.js';
-import { BoundedMap, BoundedSet } from '../../src/rules/bounded.js';
-import { RULES, selectRules } from '../../src/rules/catalog.js';
-import { DetectionEngine } from '../../src/rules/engine.js';
-import { kmsEvent } from '../../src/rules/event.js';
-import { DEFAULT_SETTINGS, parseSeverity, type Hit, type Rule, type RuleSettings } from '../../src/rules/rule.js';
-import { SHARED } from '../helpers/run-cli.js';
-import { derive, loadRecords, pick, withoutCopies, K, P, DDB, KEY_1234, ARN_1234 } from './fixtures.js';
-import { sansKmsRecords } from './sans-records.js';
+import { allowedAccounts, openStatements, policyDigest, readKeyPolicy } from '../../../src/cloudtrail/key-policy.js';
+import type { JsonObject } from '../../../src/cloudtrail/record.js';
+import { BoundedMap, BoundedSet } from '../../../src/rules/bounded.js';
+import { RULES, selectRules } from '../../../src/rules/catalog.js';
+import { DetectionEngine } from '../../../src/rules/engine.js';
+import { kmsEvent } from '../../../src/rules/event.js';
+import { DEFAULT_SETTINGS, parseSeverity, type Hit, type Rule, type RuleSettings } from '../../../src/rules/rule.js';
+import { SHARED } from '../../helpers/run-cli.js';
+import { derive, loadRecords, pick, withoutCopies, K, P, DDB, KEY_1234, ARN_1234 } from '../fixtures.js';
+import { sansKmsRecords } from '../sans-records.js';
 
 const sansKmsRecordsOf = (eventName: string) => sansKmsRecords().filter((r) => r.eventName === eventName);
 

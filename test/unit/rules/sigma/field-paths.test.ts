@@ -1,6 +1,6 @@
 /** Dotted field names: nesting, arrays on the way, keys that hold dots, and containers as values. */
 import { describe, expect, it } from 'vitest';
-import { fieldPath } from '../../../src/rules/sigma/field-path.js';
+import { fieldPath } from '../../../../src/rules/sigma/field-path.js';
 import { matches } from './sigma-helpers.js';
 
 describe('dotted paths', () => {

@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../../src/cloudtrail/record.js';
-import { loadSigmaRules, type SigmaRuleSet } from '../../../src/rules/sigma/load-rules.js';
-import { SigmaEngine } from '../../../src/rules/sigma/sigma-engine.js';
+import type { JsonObject } from '../../../../src/cloudtrail/record.js';
+import { loadSigmaRules, type SigmaRuleSet } from '../../../../src/rules/sigma/load-rules.js';
+import { SigmaEngine } from '../../../../src/rules/sigma/sigma-engine.js';
 // A plain .mjs evaluator with a .d.mts beside it, kept apart from src/ on purpose.
-import { referenceHits, referenceRules } from '../../helpers/sigma-reference.mjs';
-import { FIXTURES, SHARED } from '../../helpers/run-cli.js';
-import { withoutCopies } from '../fixtures.js';
+import { referenceHits, referenceRules } from '../../../helpers/sigma-reference.mjs';
+import { FIXTURES, SHARED } from '../../../helpers/run-cli.js';
+import { withoutCopies } from '../../fixtures.js';
 
 const SIGMA = join(SHARED, 'sigma');
 const TREES = join(SHARED, 'samples/trees');

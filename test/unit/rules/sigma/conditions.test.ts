@@ -1,6 +1,6 @@
 /** Each condition form: and, or, not, parentheses, 1/all/any/N of, them, lists of conditions, errors. */
 import { describe, expect, it } from 'vitest';
-import { parseCondition } from '../../../src/rules/sigma/condition.js';
+import { parseCondition } from '../../../../src/rules/sigma/condition.js';
 import { matches, problemsOf, ruleText } from './sigma-helpers.js';
 
 const searches = `a:\n    eventName: A\nb:\n    eventSource: b.amazonaws.com\nc:\n    userAgent: C\n_hidden:\n    awsRegion: us-east-1\n`;

@@ -1,7 +1,7 @@
 /** Each value modifier, with a record that must match and one that must not. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { requiredLiteral } from '../../../src/rules/sigma/field-test.js';
+import { requiredLiteral } from '../../../../src/rules/sigma/field-test.js';
 import { matches, problemsOf, ruleText } from './sigma-helpers.js';
 
 const m = (detection: string, fields: Record<string, unknown>) => matches(detection, fields);

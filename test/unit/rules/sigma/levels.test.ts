@@ -1,6 +1,6 @@
 /** Sigma levels on the five-level severity scale, and what a hit carries of its rule. */
 import { describe, expect, it } from 'vitest';
-import { parseSeverity, severityRank, SEVERITIES } from '../../../src/rules/rule.js';
+import { parseSeverity, severityRank, SEVERITIES } from '../../../../src/rules/rule.js';
 import { record, rulesOf, ruleText, run } from './sigma-helpers.js';
 
 describe('levels', () => {
