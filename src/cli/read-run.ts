@@ -3,7 +3,7 @@
  * and problems to stderr, the progress bar, the sink's warnings, the --stats lines.
  */
 import type { RecordFilter } from '../filters/record-filter.js';
-import { withAliasKeys } from '../pipeline/alias-pass.js';
+import { readableTwice, withAliasKeys } from '../pipeline/alias-pass.js';
 import { runPipeline, type PipelineResult, type PipelineSettings, type RunStats } from '../pipeline/run-pipeline.js';
 import type { Output } from '../sinks/output.js';
 import type { RecordSink } from '../sinks/sink.js';
@@ -18,6 +18,7 @@ export function pipelineSettings(run: RunValues, messages: Messages, out?: Outpu
     limit: run.limit,
     reader: run.reader,
     keepDuplicates: run.keepDuplicates,
+    pruning: run.prune ? undefined : false,
     s3: { profile: run.profile, endpointUrl: run.endpointUrl },
     output: out,
     report: { fault: (fault) => messages.fault(fault), problem: (problem) => messages.source(problem) },
@@ -26,6 +27,13 @@ export function pipelineSettings(run: RunValues, messages: Messages, out?: Outpu
 
 /** The filter with what a first pass over the inputs adds to it (the keys `--key alias/x` names). */
 export function completeFilter(paths: readonly string[], filter: RecordFilter, run: RunValues, messages: Messages): Promise<RecordFilter> {
+  const aliases = filter.spec.keys.filter((ref) => ref.alias !== undefined);
+  if (aliases.length > 0 && !readableTwice(paths)) {
+    messages.line(
+      `warning: standard input is read once: ${aliases.map((ref) => ref.given).join(', ')} matches only records that name the alias, ` +
+        'not those naming its key by ID or ARN (give the files as paths for that)',
+    );
+  }
   return withAliasKeys(paths, filter, pipelineSettings(run, messages));
 }
 
@@ -39,6 +47,9 @@ export async function readInto(
   out: Output,
 ): Promise<PipelineResult> {
   const settings = pipelineSettings(run, messages, out);
+  if ((paths.length === 0 || paths.includes('-')) && process.stdin.isTTY && !run.quiet) {
+    messages.line('reading records from standard input (a terminal): end with Ctrl-D, or give trail files, directories or s3:// paths');
+  }
   const progress = progressFor(run, messages);
   const result = await runPipeline(paths, filter, sink, { ...settings, report: { ...settings.report, progress: progress.update } });
   progress.stop();
@@ -69,8 +80,10 @@ export function statsLines({ stats, sink }: PipelineResult): string[] {
     `stats: ${stats.files} file${stats.files === 1 ? '' : 's'}, ${formatBytes(stats.bytes)}, ` +
       `${stats.records.toLocaleString('en-US')} records read, ${stats.matched.toLocaleString('en-US')} matched, ` +
       `${stats.duplicates.toLocaleString('en-US')} duplicates dropped, ` +
+      (stats.pruned > 0 ? `${stats.pruned.toLocaleString('en-US')} files skipped unread (folders outside the window, accounts or regions), ` : '') +
       `${skippedTotal} skipped${skippedTotal ? ` (${why})` : ''}, ${seconds.toFixed(2)} s`,
     `stats: read ${STRATEGIES[stats.strategy]}${stats.notes.map((note) => `; ${note}`).join('')}`,
+    ...(stats.times ? [`stats: time window: ${stats.times.untimed.toLocaleString('en-US')} records without a readable eventTime (never in a window)`] : []),
     ...(sink.stats ?? []),
   ];
 }

@@ -152,7 +152,12 @@ const MAX_DIGEST = 400;
 /** The whole policy in one line for the timeline: `2 statements: Allow ...; Allow ...`. */
 export function policyDigest(reading: PolicyReading): string {
   if (!reading.ok) return `policy unreadable (${reading.error})`;
-  const n = reading.statements.length;
-  const line = `${n} statement${n === 1 ? '' : 's'}: ${reading.statements.map(statementPhrase).join('; ')}`;
+  return phrasesDigest(reading.statements.map(statementPhrase));
+}
+
+/** Statements already made phrases (`statementPhrase`), in one line. */
+export function phrasesDigest(phrases: readonly string[]): string {
+  const n = phrases.length;
+  const line = `${n} statement${n === 1 ? '' : 's'}: ${phrases.join('; ')}`;
   return line.length > MAX_DIGEST ? `${line.slice(0, MAX_DIGEST - 1)}…` : line;
 }

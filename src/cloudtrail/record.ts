@@ -38,3 +38,29 @@ export function errorCode(record: JsonObject): string | undefined {
   if (typeof code === 'string' && code !== '') return code;
   return undefined;
 }
+
+/**
+ * Why a JSON object is not a CloudTrail record, or undefined when it may be one. Other AWS JSON
+ * looks alike: S3 event notifications and DynamoDB Streams records also hold `Records` of objects
+ * with `eventName`, `eventSource` and `eventTime`, but their event sources are `aws:s3`,
+ * `aws:dynamodb`, where CloudTrail names services `<service>.amazonaws.com`. Lenient otherwise:
+ * records from exports and other tools miss fields, and one named field is enough.
+ */
+export function notCloudTrailBecause(value: JsonObject): string | undefined {
+  const source = value.eventSource;
+  if (typeof source === 'string' && source.startsWith('aws:')) {
+    if (source === 'aws:s3') return 'an S3 event notification (eventSource aws:s3)';
+    if (source === 'aws:dynamodb') return 'a DynamoDB Streams record (eventSource aws:dynamodb)';
+    return `an AWS event notification (eventSource ${source})`;
+  }
+  if (!('eventName' in value || 'eventSource' in value || 'eventTime' in value || 'userIdentity' in value)) {
+    return `keys: ${Object.keys(value).slice(0, 4).join(', ') || 'none'}`;
+  }
+  return undefined;
+}
+
+/** An EventBridge event that carries a CloudTrail record in `detail` ("AWS API Call via CloudTrail", ...). */
+export function isCloudTrailEnvelope(value: JsonObject): boolean {
+  const type = value['detail-type'];
+  return typeof type === 'string' && / via CloudTrail$/.test(type) && isObject(value.detail);
+}

@@ -13,6 +13,28 @@ import type { FilterSpec } from './filter-spec.js';
 import { compileAddressPatterns } from './source-ip.js';
 import { compileTextPatterns, type TextMatcher } from '../util/text-pattern.js';
 
+/**
+ * What a time window saw of the records it judged: the earliest and latest readable eventTime
+ * (ms), and how many had none. Kept only when the filter has a window, so that a window matching
+ * nothing can say what the inputs covered.
+ */
+export interface TimesSeen {
+  first: number;
+  last: number;
+  untimed: number;
+}
+
+/** `into` widened by what `from` saw. */
+export function mergeTimes(into: TimesSeen, from: TimesSeen): void {
+  into.first = Math.min(into.first, from.first);
+  into.last = Math.max(into.last, from.last);
+  into.untimed += from.untimed;
+}
+
+export function noTimesSeen(): TimesSeen {
+  return { first: Infinity, last: -Infinity, untimed: 0 };
+}
+
 export interface RecordFilter {
   /** False when the record cannot match, judging by its hot fields alone. */
   prefilter(hot: HotFields): boolean;
@@ -23,6 +45,8 @@ export interface RecordFilter {
   readonly acceptsAll: boolean;
   /** What it was built from, so a worker thread can build the same filter. */
   readonly spec: FilterSpec;
+  /** With --since/--until: what the window saw (updated as records are judged). */
+  readonly times?: TimesSeen;
 }
 
 type Check = (record: JsonObject) => boolean;
@@ -36,12 +60,23 @@ export function buildRecordFilter(spec: FilterSpec): RecordFilter {
   const eventMatch = optional(spec.events);
   const sourceMatch = optional(spec.sources);
   const timeBounded = spec.since !== undefined || spec.until !== undefined;
+  const times = timeBounded ? noTimesSeen() : undefined;
   const inWindow = (ms: number | undefined) =>
     ms !== undefined && (spec.since === undefined || ms >= spec.since) && (spec.until === undefined || ms < spec.until);
+  /** Notes a judged time (the window's `times`); the span is kept for when nothing matches. */
+  const seen = (ms: number | undefined) => {
+    if (!times) return ms;
+    if (ms === undefined) times.untimed++;
+    else {
+      if (ms < times.first) times.first = ms;
+      if (ms > times.last) times.last = ms;
+    }
+    return ms;
+  };
 
   if (sourceMatch) checks.push((r) => typeof r.eventSource === 'string' && sourceMatch(r.eventSource));
   if (eventMatch) checks.push((r) => typeof r.eventName === 'string' && eventMatch(r.eventName));
-  if (timeBounded) checks.push((r) => inWindow(parseEventTime(r.eventTime)));
+  if (timeBounded) checks.push((r) => inWindow(seen(parseEventTime(r.eventTime))));
 
   const regionMatch = optional(spec.regions);
   if (regionMatch) checks.push((r) => typeof r.awsRegion === 'string' && regionMatch(r.awsRegion));
@@ -85,11 +120,15 @@ export function buildRecordFilter(spec: FilterSpec): RecordFilter {
   };
 
   const prefilterField = (field: HotField, value: string) => {
-    if (field === 'eventSource') return !sourceMatch || sourceMatch(value);
+    // `aws:s3`, `aws:dynamodb`: not CloudTrail at all. Let the reader see such a record whole, so it
+    // says so, rather than drop it here unnoticed as one of another source.
+    if (field === 'eventSource') return !sourceMatch || sourceMatch(value) || value.startsWith('aws:');
     if (field === 'eventName') return !eventMatch || eventMatch(value);
     if (!timeBounded) return true;
     const ms = parseEventTime(value);
-    return ms === undefined || inWindow(ms);
+    // An unreadable time is left to `matches`, which counts it once.
+    if (ms === undefined) return true;
+    return inWindow(seen(ms));
   };
   // Absent hot fields prove nothing (the record may be shaped oddly): only present ones reject.
   const prefilter = (hot: HotFields) =>
@@ -103,5 +142,5 @@ export function buildRecordFilter(spec: FilterSpec): RecordFilter {
   if (timeBounded) fields.push('eventTime');
   const hot = fields.length > 0 ? { fields, accept: prefilterField } : undefined;
 
-  return { prefilter, hot, matches, acceptsAll: checks.length === 0, spec };
+  return { prefilter, hot, matches, acceptsAll: checks.length === 0, spec, times };
 }

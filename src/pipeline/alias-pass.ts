@@ -55,7 +55,7 @@ export async function withAliasKeys(paths: readonly string[], filter: RecordFilt
     limit: undefined,
     output: undefined,
     report: { fault() {}, problem() {} },
-    pruning: settings.pruning ?? pruningOf(filter.spec),
+    pruning: settings.pruning === false ? false : (settings.pruning ?? pruningOf(filter.spec)),
   });
   if (found.size === 0) return filter;
   return buildRecordFilter({ ...filter.spec, keys: [...filter.spec.keys, ...found.values()] });

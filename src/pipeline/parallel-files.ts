@@ -54,6 +54,7 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
     // A worker already ended (see endWorkers) may still have had messages on the way.
     if (!slot || !assigned.has(worker)) return;
     if (report.type === 'matches') {
+      if (report.times) context.timesSeen(report.times);
       if (report.records.length > 0) slot.events.push({ records: report.records });
       context.progress(report.seen, report.bytes - slot.bytes, slot.label);
       slot.bytes = report.bytes;

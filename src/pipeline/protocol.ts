@@ -1,5 +1,6 @@
 /** Messages between the main thread and the read workers (read-worker.ts). */
 import type { FilterSpec } from '../filters/filter-spec.js';
+import type { TimesSeen } from '../filters/record-filter.js';
 import type { ResumePoint } from '../reader/record-splitter.js';
 import type { InputFault, TrailRecord } from '../reader/trail-record.js';
 
@@ -48,7 +49,8 @@ export type MatchedRecord = [string, number, number, [number, number] | null];
 
 /** Worker → main. */
 export type WorkerReport =
-  | { type: 'matches'; id: number; records: MatchedRecord[]; seen: number; bytes: number }
+  /** `times`: what the filter's time window saw since the last report (with --since/--until). */
+  | { type: 'matches'; id: number; records: MatchedRecord[]; seen: number; bytes: number; times?: TimesSeen }
   | { type: 'fault'; id: number; fault: InputFault }
   /** A record too big to copy across threads starts here: the main thread reads the rest. */
   | { type: 'handback'; id: number; point: ResumePoint }

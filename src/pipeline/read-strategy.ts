@@ -4,7 +4,7 @@
  * pool of workers over many files, or by two threads over one big file is the strategy's business;
  * the pipeline loop (run-pipeline.ts) takes every batch the same way.
  */
-import type { RecordFilter } from '../filters/record-filter.js';
+import type { RecordFilter, TimesSeen } from '../filters/record-filter.js';
 import type { TrailReader } from '../reader/read-options.js';
 import type { InputFault, TrailRecord } from '../reader/trail-record.js';
 import type { TrailInput } from '../sources/trail-input.js';
@@ -27,6 +27,8 @@ export interface ReadContext {
   progress(records: number, bytes: number, file: string, fileBytes?: number, fileSize?: number): void;
   /** What the strategy did that a test or --stats should be able to see ("split taken"). */
   note(what: string): void;
+  /** What a worker's copy of the filter's time window saw (this thread's copy is read at the end). */
+  timesSeen(times: TimesSeen): void;
   /** True once a --strict fault ended the run: finish the batch in hand, start no other input. */
   readonly stopped: boolean;
 }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { eventFingerprintHash } from '../cloudtrail/fingerprint.js';
-import { buildRecordFilter } from '../filters/record-filter.js';
+import { buildRecordFilter, noTimesSeen, type TimesSeen } from '../filters/record-filter.js';
 import { RECORDS_ELEMENT, type ResumePoint } from '../reader/record-splitter.js';
 import { readTrail } from '../reader/trail-reader.js';
 import { recordText } from '../reader/trail-record.js';
@@ -30,6 +30,15 @@ const { spec, tail } = workerData as WorkerSetup;
 const filter = buildRecordFilter(spec);
 const shared = tail ? new Int32Array(tail) : undefined;
 const send = (report: WorkerReport) => port.postMessage(report);
+
+/** What the time window saw since the last report, and a fresh start for the next. */
+function takeTimes(): TimesSeen | undefined {
+  const times = filter.times;
+  if (!times) return undefined;
+  const taken = { ...times };
+  Object.assign(times, noTimesSeen());
+  return taken;
+}
 
 port.on('message', (request: ReadRequest) => {
   void read(request);
@@ -104,7 +113,7 @@ async function read({ id, path, size, from }: ReadRequest): Promise<void> {
         records.push([text, record.offset, record.line, eventFingerprintHash(record.record) ?? null]);
       }
       if (shared && chars > 0) Atomics.add(shared, TAIL_HELD, chars);
-      send({ type: 'matches', id, records, seen, bytes });
+      send({ type: 'matches', id, records, seen, bytes, times: takeTimes() });
       seen = 0;
       sentChars += chars;
       if (!mayGoOn(bytes - (from ?? 0), sentChars)) {
@@ -112,7 +121,7 @@ async function read({ id, path, size, from }: ReadRequest): Promise<void> {
         return;
       }
     }
-    send({ type: 'matches', id, records: [], seen, bytes });
+    send({ type: 'matches', id, records: [], seen, bytes, times: takeTimes() });
     if (handback) {
       send({ type: 'handback', id, point: handback });
       // The read chunks the huge record was copied out of would otherwise linger here while the

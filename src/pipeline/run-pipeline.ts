@@ -5,7 +5,7 @@
  * counts of --stats. Commands only build a filter and a sink and hand them over.
  */
 import type { FilterSpec } from '../filters/filter-spec.js';
-import type { RecordFilter } from '../filters/record-filter.js';
+import { mergeTimes, noTimesSeen, type RecordFilter, type TimesSeen } from '../filters/record-filter.js';
 import type { TrailReader } from '../reader/read-options.js';
 import type { InputFault, SkipReason } from '../reader/trail-record.js';
 import { readTrail } from '../reader/trail-reader.js';
@@ -29,12 +29,18 @@ export interface RunStats {
   matched: number;
   /** Matching records dropped as copies of one taken before (see copies.ts). */
   duplicates: number;
+  /** Local files left unread: their AWSLogs folders cannot hold records of the window, accounts, regions. */
+  pruned: number;
+  /** The first and last day folders of local AWSLogs layouts met (ms), read or not. */
+  days?: { first: number; last: number };
   /** Records and inputs not read, by why (warnings are not counted). */
   skipped: Map<SkipReason, number>;
   startedAt: number;
   strategy: StrategyName;
   /** What the strategy did that is worth telling (a split file taken or declined). */
   notes: string[];
+  /** With --since/--until: what the window saw of the records it judged. */
+  times?: TimesSeen;
 }
 
 /** Where the run tells what happens as it happens: faults, problems with paths, progress. */
@@ -65,8 +71,11 @@ export interface PipelineSettings {
   s3: { profile?: string; endpointUrl?: string };
   output?: BackPressure;
   report: RunReport;
-  /** Which day, account and region folders of AWSLogs trees may hold wanted records (default: the filter's). */
-  pruning?: InputPruning;
+  /**
+   * Which day, account and region folders of AWSLogs trees may hold wanted records (default: the
+   * filter's); `false` reads every folder (--no-prune).
+   */
+  pruning?: InputPruning | false;
 }
 
 /** The folders the filter's window, accounts and regions allow, for pruning AWSLogs trees. */
@@ -107,10 +116,12 @@ export async function runPipeline(
     records: 0,
     matched: 0,
     duplicates: 0,
+    pruned: 0,
     skipped: new Map(),
     startedAt: Date.now(),
     strategy: 'sequential',
     notes: [],
+    times: filter.times ? noTimesSeen() : undefined,
   };
   const skip = (reason: SkipReason) => stats.skipped.set(reason, (stats.skipped.get(reason) ?? 0) + 1);
   /** --strict saw a fault: the batch in hand is the last. */
@@ -127,7 +138,13 @@ export async function runPipeline(
     },
     {
       s3: { ...settings.s3, prefetch: Math.max(2, settings.jobs * 2) },
-      pruning: settings.pruning ?? pruningOf(filter.spec),
+      pruning: settings.pruning === false ? undefined : (settings.pruning ?? pruningOf(filter.spec)),
+      onPruned: (files) => (stats.pruned += files),
+      onNotTrail: () => skip('not a trail file'),
+      onDayFolder(day) {
+        const ms = day.getTime();
+        stats.days = { first: Math.min(stats.days?.first ?? ms, ms), last: Math.max(stats.days?.last ?? ms, ms) };
+      },
     },
   );
   const inputs = countingInputs(walked, stats);
@@ -161,6 +178,9 @@ export async function runPipeline(
       report.progress?.(stats, file, fileBytes, fileSize);
     },
     note: (what) => stats.notes.push(what),
+    timesSeen(times) {
+      if (stats.times) mergeTimes(stats.times, times);
+    },
     get stopped() {
       return faulted;
     },
@@ -189,6 +209,7 @@ export async function runPipeline(
     if (full || output?.stopped || faulted) break;
   }
   stats.duplicates = copies?.dropped ?? 0;
+  if (stats.times && filter.times) mergeTimes(stats.times, filter.times);
   const warnings: string[] = [];
   if (copies?.fullAt) {
     const { cap, fullAt } = copies;
@@ -196,8 +217,27 @@ export async function runPipeline(
       `warning: more than ${cap.toLocaleString('en-US')} distinct records: copies of records from ${fullAt.file}:${fullAt.line} on are no longer recognised and may be counted twice`,
     );
   }
+  const window = windowMissed(stats, filter.spec);
+  if (window) warnings.push(window);
   const totals = { files: stats.files, recordsRead: stats.records, duplicates: stats.duplicates };
   return { stats, sink: (await sink.end(totals)) ?? {}, warnings };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+
+/**
+ * When a time window left nothing, what the records read did cover: a relative `--since 7d` on
+ * last year's trail is otherwise a silent zero.
+ */
+function windowMissed(stats: RunStats, spec: FilterSpec): string | undefined {
+  const times = stats.times;
+  if (!times || stats.matched > 0) return undefined;
+  const window = `[${spec.since !== undefined ? iso(spec.since) : '…'}, ${spec.until !== undefined ? iso(spec.until) : '…'})`;
+  const folders = stats.days && stats.pruned > 0 ? `; the day folders of the inputs span ${iso(stats.days.first).slice(0, 10)} to ${iso(stats.days.last).slice(0, 10)}` : '';
+  if (times.first <= times.last) return `note: no record in the time window ${window}: the records read span ${iso(times.first)} to ${iso(times.last)}${folders}`;
+  if (folders) return `note: no record in the time window ${window}: no file was in it${folders}`;
+  if (stats.records === 0) return undefined;
+  return `note: no record in the time window ${window}: none of the records judged has a readable eventTime`;
 }
 
 async function* countingInputs(inputs: AsyncIterable<TrailInput>, stats: RunStats): AsyncGenerator<TrailInput> {

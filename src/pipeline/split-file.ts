@@ -11,6 +11,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { FilterSpec } from '../filters/filter-spec.js';
+import type { TimesSeen } from '../filters/record-filter.js';
 import type { ResumePoint } from '../reader/record-splitter.js';
 import type { SplitPoint } from '../reader/trail-part.js';
 import type { InputFault, TrailRecord } from '../reader/trail-record.js';
@@ -116,7 +117,7 @@ export function planSplit(path: string, size: number, declined: (why: string) =>
 }
 
 export type TailEvent =
-  | { records: TrailRecord[]; seen: number; bytes: number }
+  | { records: TrailRecord[]; seen: number; bytes: number; times?: TimesSeen }
   | { fault: InputFault }
   /** The worker stopped before a huge record: read on from there (lines already absolute). */
   | { handback: ResumePoint };
@@ -206,7 +207,7 @@ export class FileTail implements SplitPoint {
           chars += matched[0].length;
           return lazyRecord(matched, this.path, this.lineShift);
         });
-        yield { records, seen: report.seen, bytes: report.bytes };
+        yield { records, seen: report.seen, bytes: report.bytes, times: report.times };
         if (chars > 0) {
           Atomics.sub(this.shared, TAIL_HELD, chars);
           Atomics.notify(this.shared, TAIL_HELD);
@@ -269,6 +270,7 @@ async function* readSplit(input: TrailInput, path: string, splitAt: number, cont
         yield* readHere(rest, context, { resume: { point, inputOffset: point.offset } }, Math.max(counted, point.offset));
         return;
       } else {
+        if (event.times) context.timesSeen(event.times);
         context.progress(event.seen, Math.max(0, event.bytes - counted), input.label, event.bytes, input.size);
         counted = Math.max(counted, event.bytes);
         yield { records: event.records, huge: false };

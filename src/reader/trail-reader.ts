@@ -5,7 +5,7 @@
  * turns every problem into an InputFault with the file and the place, then goes on.
  */
 import { isUtf8 } from 'node:buffer';
-import { isObject, type JsonObject } from '../cloudtrail/record.js';
+import { isCloudTrailEnvelope, isObject, notCloudTrailBecause, type JsonObject } from '../cloudtrail/record.js';
 import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { describeJsonError } from '../util/json-error-text.js';
@@ -30,9 +30,11 @@ export function unwrapValue(value: unknown, kind: SliceKind): { record?: JsonObj
     const what = Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
     return { problem: ['not an object', `record is ${what}, not an object; skipped`] };
   }
-  if (kind === 'element') return { record: value };
+  const notRecord = (why: string): { problem: [SkipReason, string] } => ({
+    problem: ['not a CloudTrail record', `${kind === 'element' ? 'array element' : 'JSON object'} is not a CloudTrail record (${why}); skipped`],
+  });
   const embedded = value.CloudTrailEvent;
-  if (kind === 'lookup-event' || typeof embedded === 'string') {
+  if (kind === 'lookup-event' || (kind === 'top' && typeof embedded === 'string')) {
     if (typeof embedded !== 'string') {
       return { problem: ['not a CloudTrail record', 'lookup-events entry has no CloudTrailEvent string; skipped'] };
     }
@@ -43,21 +45,25 @@ export function unwrapValue(value: unknown, kind: SliceKind): { record?: JsonObj
       return { problem: ['malformed JSON', `CloudTrailEvent string is not valid JSON (${describeJsonError(error)}); skipped`] };
     }
     if (!isObject(inner)) return { problem: ['not an object', 'CloudTrailEvent is not a JSON object; skipped'] };
+    const why = notCloudTrailBecause(inner);
+    if (why) return notRecord(why);
     return { record: inner, raw: embedded.includes('\n') ? null : embedded };
   }
-  // kind === 'top': a single record, an EventBridge envelope, or something else entirely.
-  if ('Records' in value) return { problem: ['not a CloudTrail record', '"Records" is not an array; skipped'] };
-  if ('Events' in value) return { problem: ['not a CloudTrail record', '"Events" is not an array; skipped'] };
-  if (isObject(value.detail) && typeof value['detail-type'] === 'string') {
-    return { record: value.detail, raw: null };
+  if (kind === 'top') {
+    // A single record, an EventBridge envelope, or something else entirely.
+    if ('Records' in value) return { problem: ['not a CloudTrail record', '"Records" is not an array; skipped'] };
+    if ('Events' in value) return { problem: ['not a CloudTrail record', '"Events" is not an array; skipped'] };
+    if (isCloudTrailEnvelope(value)) {
+      const why = notCloudTrailBecause(value.detail as JsonObject);
+      return why ? notRecord(`its detail: ${why}`) : { record: value.detail as JsonObject, raw: null };
+    }
+    if (typeof value['detail-type'] === 'string' && isObject(value.detail)) {
+      return notRecord(`an EventBridge event not from CloudTrail: detail-type ${value['detail-type']}`);
+    }
   }
-  if ('eventName' in value || 'eventSource' in value || 'eventTime' in value || 'userIdentity' in value) {
-    return { record: value };
-  }
-  const keys = Object.keys(value).slice(0, 4).join(', ');
-  return {
-    problem: ['not a CloudTrail record', `JSON object is not a CloudTrail record (keys: ${keys || 'none'}); skipped`],
-  };
+  // An element of a Records array or a bare array is held to the same test as a lone object.
+  const why = notCloudTrailBecause(value);
+  return why ? notRecord(why) : { record: value };
 }
 
 /**

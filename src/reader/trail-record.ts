@@ -34,7 +34,9 @@ export type SkipReason =
   | 'unreadable input'
   | 'truncated or corrupt input'
   | 'empty input'
-  | 'invalid UTF-8';
+  | 'invalid UTF-8'
+  /** A file a directory walk passed over: its name and first bytes say it holds no trail (not a fault). */
+  | 'not a trail file';
 
 export interface InputFault {
   file: string;

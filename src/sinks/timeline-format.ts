@@ -7,6 +7,11 @@ import { DESTRUCTIVE_OR_POLICY_EVENTS } from '../cloudtrail/events.js';
 import { defineFormats, type FormatContext, type RecordSink } from './sink.js';
 import { remainingWidth, wrappedTable } from './wrapped-table.js';
 
+/** A table cell holds at most this much of the details; json and jsonl give them all, structured. */
+const MAX_DETAILS = 500;
+
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 /** Fixed keys in a fixed order, null when absent, so scripts can rely on the shape. */
 export function timelineEntryJson(e: TimelineEntry): string {
   return JSON.stringify({
@@ -16,7 +21,7 @@ export function timelineEntryJson(e: TimelineEntry): string {
     actorArn: e.actorArn ?? null,
     key: e.key || null,
     errorCode: e.errorCode ?? null,
-    details: e.details,
+    details: e.parameters,
     region: e.region ?? null,
     sourceIPAddress: e.sourceIp ?? null,
     eventID: e.eventId ?? null,
@@ -40,7 +45,7 @@ export const TIMELINE_PRINTERS = {
     );
     for (const e of entries) {
       const paint = e.errorCode ? color.red : DESTRUCTIVE_OR_POLICY_EVENTS.has(e.eventName) ? color.yellow : undefined;
-      table.row([formatEventTime(e.time), e.actor, e.eventName, e.key, e.errorCode ?? 'ok', e.details], paint);
+      table.row([formatEventTime(e.time), e.actor, e.eventName, e.key, e.errorCode ?? 'ok', cut(e.details, MAX_DETAILS)], paint);
     }
     if (table.end() === 0) out.write(color.dim('(no matching events)') + '\n');
   },

@@ -15,6 +15,18 @@ export function isLocalPath(path: string): boolean {
   return path !== '-' && !/^s3:\/\//i.test(path);
 }
 
+export interface ExpandOptions {
+  s3?: S3Settings;
+  /** Folders of AWSLogs layouts (S3 and local) that cannot hold wanted records are not read. */
+  pruning?: InputPruning;
+  /** Local files left unread in pruned folders. */
+  onPruned?(files: number): void;
+  /** Local files a directory walk passed over as not trail files. */
+  onNotTrail?(path: string): void;
+  /** Each day folder of a local AWSLogs layout met, read or pruned. */
+  onDayFolder?(day: Date): void;
+}
+
 /**
  * Yields the inputs for `paths` in order (no paths, or `-`, is standard input). Problems are
  * passed to `onProblem` and the walk goes on.
@@ -22,7 +34,7 @@ export function isLocalPath(path: string): boolean {
 export async function* expandPaths(
   paths: readonly string[],
   onProblem: (problem: SourceProblem) => void,
-  remote?: { s3: S3Settings; pruning: InputPruning },
+  options: ExpandOptions = {},
 ): AsyncGenerator<TrailInput> {
   let s3: S3Source | undefined;
   if (paths.length === 0) {
@@ -35,8 +47,8 @@ export async function* expandPaths(
       continue;
     }
     if (/^s3:\/\//i.test(path)) {
-      s3 ??= new S3Source(remote?.s3 ?? { prefetch: 4 });
-      yield* s3.inputs(path, remote?.pruning ?? { accounts: [], regions: [] }, onProblem);
+      s3 ??= new S3Source(options.s3 ?? { prefetch: 4 });
+      yield* s3.inputs(path, options.pruning ?? { accounts: [], regions: [] }, onProblem);
       continue;
     }
     let info;
@@ -48,11 +60,24 @@ export async function* expandPaths(
     }
     if (info.isDirectory()) {
       let found = 0;
-      for await (const input of walk(path, new Set(), onProblem)) {
+      let pruned = 0;
+      const context = {
+        seen: new Set<string>(),
+        onProblem,
+        pruning: options.pruning,
+        onPruned: (files: number) => {
+          pruned += files;
+          options.onPruned?.(files);
+        },
+        onNotTrail: options.onNotTrail,
+        onDayFolder: options.onDayFolder,
+      };
+      for await (const input of walk(path, context)) {
         found++;
         yield input;
       }
-      if (found === 0) onProblem({ label: path, message: 'no trail files in this directory (.json, .json.gz, .jsonl)' });
+      // Nothing to read because the window, accounts or regions ruled every folder out is an answer (none), not a fault.
+      if (found === 0 && pruned === 0) onProblem({ label: path, message: 'no trail files in this directory' });
     } else {
       yield fileInput(path, info.size);
     }

@@ -4,11 +4,13 @@
  * followed, once.
  */
 import { closeSync, createReadStream, openSync, read, readSync, type Dirent } from 'node:fs';
-import { opendir, readFile, realpath, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, opendir, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { describeFsError } from './fs-errors.js';
-import { isTrailFileName } from './trail-file-name.js';
+import { ACCOUNT_FOLDER, deliveryDays, folderMatchers, periodMayHold, REGION_FOLDER, type InputPruning } from './pruning.js';
+import { isDigestFileName, isTrailFileName } from './trail-file-name.js';
 import type { SourceProblem, TrailInput } from './trail-input.js';
 
 export const STDIN_LABEL = '<stdin>';
@@ -104,7 +106,133 @@ export function stdinInput(): TrailInput {
   return { label: STDIN_LABEL, open: () => process.stdin };
 }
 
-export async function* walk(dir: string, seen: Set<string>, onProblem: (p: SourceProblem) => void): AsyncGenerator<TrailInput> {
+/** What a directory walk is told and tells: problems, and the files it leaves unread, and why. */
+export interface WalkContext {
+  /** Real paths of the directories walked so far (a symbolic link loop is walked once). */
+  seen: Set<string>;
+  onProblem(problem: SourceProblem): void;
+  /** Folders of an AWSLogs layout the window, accounts and regions rule out are not read. */
+  pruning?: InputPruning;
+  /** Files left unread in pruned folders. */
+  onPruned?(files: number): void;
+  /** Each day folder of an AWSLogs layout met, read or pruned: the days the inputs cover. */
+  onDayFolder?(day: Date): void;
+  /** A file whose name and first bytes say it is not a trail file (notes.txt, .DS_Store). */
+  onNotTrail?(path: string): void;
+}
+
+/** The pruning, compiled once for a whole walk. */
+interface FolderRule {
+  account?: (name: string) => boolean;
+  region?: (name: string) => boolean;
+  days?: { first: number; last: number };
+}
+
+const folderRules = new WeakMap<InputPruning, FolderRule>();
+
+function folderRule(pruning: InputPruning): FolderRule {
+  let rule = folderRules.get(pruning);
+  if (!rule) folderRules.set(pruning, (rule = { ...folderMatchers(pruning), days: deliveryDays(pruning) }));
+  return rule;
+}
+
+/**
+ * Where a folder sits in the CloudTrail layout, `AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/
+ * YYYY/MM/DD/`, as far as its name and its parents' names tell; `other` outside it. A region folder
+ * found elsewhere (trees copied without the levels above it) counts too when it holds only years.
+ */
+type Level = 'other' | 'awslogs' | 'org' | 'account' | 'trail' | 'region' | 'year' | 'month' | 'day';
+
+function levelOf(parent: Level, name: string): Level {
+  if (name === 'AWSLogs') return 'awslogs';
+  switch (parent) {
+    case 'awslogs':
+      return name.startsWith('o-') ? 'org' : ACCOUNT_FOLDER.test(name) ? 'account' : 'other';
+    case 'org':
+      return ACCOUNT_FOLDER.test(name) ? 'account' : 'other';
+    case 'account':
+      return name === 'CloudTrail' ? 'trail' : 'other';
+    case 'region':
+      return /^\d{4}$/.test(name) ? 'year' : 'other';
+    case 'year':
+      return /^\d{2}$/.test(name) ? 'month' : 'other';
+    case 'month':
+      return /^\d{2}$/.test(name) ? 'day' : 'other';
+    default:
+      return REGION_FOLDER.test(name) ? 'region' : 'other';
+  }
+}
+
+/** Can a folder at this place of the layout hold records the pruning lets through? */
+function folderMayHold(level: Level, name: string, dates: number[], walk: WalkContext): boolean {
+  if (!walk.pruning) return true;
+  const { account, region, days } = folderRule(walk.pruning);
+  if (level === 'account') return !account || account(name);
+  if (level === 'region') return !region || region(name);
+  if (!days || (level !== 'year' && level !== 'month' && level !== 'day')) return true;
+  const [year, month, day] = [...dates, Number(name)];
+  return periodMayHold(days, year, month, day);
+}
+
+/**
+ * Files under a pruned folder, counted (not read, not even stat'ed) for --stats; the day folders
+ * among them are told, so that a window missing every folder can say which days there are.
+ */
+async function countFiles(dir: string, onDayFolder?: (day: Date) => void): Promise<number> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  let files = 0;
+  for (const entry of entries) {
+    if (!entry.isDirectory()) {
+      files++;
+      continue;
+    }
+    const date = /(?:^|[/\\])(\d{4})[/\\](\d{2})[/\\](\d{2})$/.exec(join(entry.parentPath, entry.name));
+    if (date) onDayFolder?.(new Date(Date.UTC(Number(date[1]), Number(date[2]) - 1, Number(date[3]))));
+  }
+  return files;
+}
+
+/** Bytes enough to see what a file holds: past a byte order mark and a delivery file's first key. */
+const SNIFF_BYTES = 4096;
+const TRAIL_MARKERS = ['"Records"', '"eventVersion"', '"eventSource"', '"eventName"', '"eventTime"', '"userIdentity"', '"Events"', '"CloudTrailEvent"'];
+
+/**
+ * Does a file whose name says nothing (S3 downloads lose extensions: `obj1`, `x.gz`) hold a trail?
+ * Its first bytes, gunzipped when they are gzip, must start a JSON object or array and name a
+ * CloudTrail field.
+ */
+export async function looksLikeTrail(path: string): Promise<boolean> {
+  let head: Buffer;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(SNIFF_BYTES);
+      head = buffer.subarray(0, (await handle.read(buffer, 0, SNIFF_BYTES, 0)).bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Unreadable: let the reader say so, as for a file named like a trail.
+    return true;
+  }
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    try {
+      head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch {
+      return false;
+    }
+  }
+  const text = head.toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  return (text.startsWith('{') || text.startsWith('[')) && TRAIL_MARKERS.some((marker) => text.includes(marker));
+}
+
+export async function* walk(dir: string, context: WalkContext, level: Level = 'other', dates: number[] = []): AsyncGenerator<TrailInput> {
+  const { seen, onProblem } = context;
   let real: string;
   try {
     real = await realpath(dir);
@@ -126,6 +254,14 @@ export async function* walk(dir: string, seen: Set<string>, onProblem: (p: Sourc
     return;
   }
   entries = entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // A region-named folder outside the documented layout is a region folder only if it holds years.
+  if (level === 'region' && !entries.every((e) => e.isDirectory() && /^\d{4}$/.test(e.name))) level = 'other';
+  if (!folderMayHold(level, basename(dir), dates.slice(0, -1), context)) {
+    if (level === 'day' && dates.length === 3) context.onDayFolder?.(new Date(Date.UTC(dates[0], dates[1] - 1, dates[2])));
+    context.onPruned?.(await countFiles(dir, context.onDayFolder));
+    return;
+  }
+  if (level === 'day' && dates.length === 3) context.onDayFolder?.(new Date(Date.UTC(dates[0], dates[1] - 1, dates[2])));
   for (const entry of entries) {
     const path = join(dir, entry.name);
     let isDir = entry.isDirectory();
@@ -143,18 +279,24 @@ export async function* walk(dir: string, seen: Set<string>, onProblem: (p: Sourc
       }
     }
     if (isDir) {
-      yield* walk(path, seen, onProblem);
-    } else if (isFile && isTrailFileName(path)) {
-      if (size === undefined) {
-        try {
-          size = (await stat(path)).size;
-        } catch (error) {
-          onProblem({ label: path, message: describeFsError(error) });
-          continue;
-        }
-      }
-      yield fileInput(path, size);
+      const child = levelOf(level, entry.name);
+      const childDates = child === 'year' || child === 'month' || child === 'day' ? [...dates, Number(entry.name)] : [];
+      yield* walk(path, context, child, childDates);
+      continue;
     }
+    if (!isFile || isDigestFileName(path)) continue;
+    if (!isTrailFileName(path) && !(await looksLikeTrail(path))) {
+      context.onNotTrail?.(path);
+      continue;
+    }
+    if (size === undefined) {
+      try {
+        size = (await stat(path)).size;
+      } catch (error) {
+        onProblem({ label: path, message: describeFsError(error) });
+        continue;
+      }
+    }
+    yield fileInput(path, size);
   }
 }
-

@@ -2,7 +2,12 @@
  * What the filters allow, as far as where trail files sit can tell: CloudTrail writes
  * `AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/`, so a time window, accounts and
  * regions rule out whole folders of S3 listings and local trees before anything in them is read.
+ * One rule for both: a file lands in the folder of its delivery day, the day of its records or the
+ * next (deliveries take minutes; a record of 23:58 lands the next day), so the folders read are
+ * those from the day of `since` to the day after the day of `until`.
  */
+import { compileTextPatterns, type TextMatcher } from '../util/text-pattern.js';
+
 export interface InputPruning {
   /** Inclusive lower and exclusive upper bound of eventTime, ms since the epoch. */
   since?: number;
@@ -11,4 +16,53 @@ export interface InputPruning {
   accounts: readonly string[];
   /** Regions (globs allowed); empty means any. */
   regions: readonly string[];
+}
+
+const DAY_MS = 86_400_000;
+/** A record of day D is delivered into the folder of day D or D+1. */
+const DELIVERY_SLACK_DAYS = 1;
+
+/** Folder names of the layout: an account ID, a region (us-east-1, us-gov-west-1, cn-north-1...). */
+export const ACCOUNT_FOLDER = /^\d{12}$/;
+export const REGION_FOLDER = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
+
+/** The delivery days (days since the epoch, UTC) whose folders can hold records of the window. */
+export function deliveryDays(pruning: Pick<InputPruning, 'since' | 'until'>): { first: number; last: number } | undefined {
+  if (pruning.since === undefined && pruning.until === undefined) return undefined;
+  return {
+    first: pruning.since === undefined ? -Infinity : Math.floor(pruning.since / DAY_MS),
+    last: pruning.until === undefined ? Infinity : Math.floor((pruning.until - 1) / DAY_MS) + DELIVERY_SLACK_DAYS,
+  };
+}
+
+/** `YYYY/MM/DD/` folders from the day of `since` to the day after `until`. */
+export function dayFolders(since: number, until: number): string[] {
+  const folders: string[] = [];
+  const days = deliveryDays({ since, until }) as { first: number; last: number };
+  for (let day = days.first; day <= days.last; day++) {
+    const d = new Date(day * DAY_MS);
+    folders.push(
+      `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}/`,
+    );
+  }
+  return folders;
+}
+
+/**
+ * Can the folder of this year, month (1-12, or undefined for the whole year) or day (or undefined
+ * for the whole month) hold files of the window's delivery days?
+ */
+export function periodMayHold(days: { first: number; last: number }, year: number, month?: number, day?: number): boolean {
+  const start = Date.UTC(year, (month ?? 1) - 1, day ?? 1) / DAY_MS;
+  const end =
+    day !== undefined ? start : month !== undefined ? Date.UTC(year, month, 1) / DAY_MS - 1 : Date.UTC(year + 1, 0, 1) / DAY_MS - 1;
+  return end >= days.first && start <= days.last;
+}
+
+/** The matchers for the account and region folders the pruning allows (undefined: any). */
+export function folderMatchers(pruning: InputPruning): { account?: TextMatcher; region?: TextMatcher } {
+  return {
+    account: pruning.accounts.length > 0 ? compileTextPatterns(pruning.accounts) : undefined,
+    region: pruning.regions.length > 0 ? compileTextPatterns(pruning.regions) : undefined,
+  };
 }

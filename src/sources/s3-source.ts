@@ -10,8 +10,8 @@
  */
 import { Readable } from 'node:stream';
 import type { S3Client as S3ClientType } from '@aws-sdk/client-s3';
-import { compileTextPatterns } from '../util/text-pattern.js';
 import { describeS3Error, requestRetryStrategy, resumableObject, S3_ATTEMPTS, type FetchObject } from './s3-retry.js';
+import { dayFolders, folderMatchers, type InputPruning } from './pruning.js';
 import { isTrailFileName } from './trail-file-name.js';
 import type { SourceProblem, TrailInput } from './trail-input.js';
 
@@ -33,19 +33,9 @@ export interface S3Settings {
   prefetch: number;
 }
 
-/** What the filters allow, for pruning the listing. */
-export interface S3Pruning {
-  since?: number;
-  until?: number;
-  accounts: readonly string[];
-  regions: readonly string[];
-}
 
-const DAY_MS = 86_400_000;
 /** Objects up to this size are downloaded ahead, whole (as local files are read whole). */
 const SMALL_OBJECT = 16 << 20;
-/** A CloudTrail file lands in the folder of its delivery day: a record of day D is in D or D+1. */
-const DELIVERY_SLACK_DAYS = 1;
 const AFTER_EVERYTHING = '\u{10FFFF}';
 
 let clientModule: Promise<typeof import('@aws-sdk/client-s3')> | undefined;
@@ -130,7 +120,7 @@ export class S3Source {
   }
 
   /** The prefixes to list for one bucket location, pruned as far as the layout allows. */
-  async prefixes(location: S3Location, pruning: S3Pruning): Promise<string[]> {
+  async prefixes(location: S3Location, pruning: InputPruning): Promise<string[]> {
     const { bucket } = location;
     let prefix = location.prefix;
     const at = prefix.indexOf('AWSLogs/');
@@ -150,8 +140,7 @@ export class S3Source {
     if (!complete) return [prefix];
     fixed.pop();
 
-    const accountMatch = pruning.accounts.length > 0 ? compileTextPatterns(pruning.accounts) : undefined;
-    const regionMatch = pruning.regions.length > 0 ? compileTextPatterns(pruning.regions) : undefined;
+    const { account: accountMatch, region: regionMatch } = folderMatchers(pruning);
 
     // [<org-id>/]<account>/
     const accountBases: string[] = [];
@@ -187,7 +176,7 @@ export class S3Source {
   }
 
   /** Trail inputs for one s3:// URL, downloads started a few objects ahead of the reader. */
-  async *inputs(url: string, pruning: S3Pruning, onProblem: (problem: SourceProblem) => void): AsyncGenerator<TrailInput> {
+  async *inputs(url: string, pruning: InputPruning, onProblem: (problem: SourceProblem) => void): AsyncGenerator<TrailInput> {
     const location = parseS3Url(url);
     if (!location) {
       onProblem({ label: url, message: 'not an s3://bucket/prefix URL' });
@@ -253,18 +242,4 @@ export class S3Source {
     download.catch(() => {});
     return { label, size, open, readWhole: () => download };
   }
-}
-
-/** `YYYY/MM/DD/` folders from the day of `since` to the day after `until`. */
-export function dayFolders(since: number, until: number): string[] {
-  const folders: string[] = [];
-  const first = Math.floor(since / DAY_MS);
-  const last = Math.floor((until - 1) / DAY_MS) + DELIVERY_SLACK_DAYS;
-  for (let day = first; day <= last; day++) {
-    const d = new Date(day * DAY_MS);
-    folders.push(
-      `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}/`,
-    );
-  }
-  return folders;
 }

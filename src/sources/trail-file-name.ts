@@ -9,3 +9,8 @@ const DIGEST = /CloudTrail-Digest/;
 export function isTrailFileName(path: string): boolean {
   return TRAIL_FILE.test(path) && !DIGEST.test(path);
 }
+
+/** A CloudTrail digest file (integrity validation): JSON, but no records. */
+export function isDigestFileName(path: string): boolean {
+  return DIGEST.test(path);
+}

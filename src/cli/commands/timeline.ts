@@ -16,7 +16,7 @@ Examples:
   kmstrail timeline --key arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab --since 30d logs/
   kmstrail timeline --user Alice --mutating logs/                   what Alice changed in KMS
   kmstrail timeline --user 'arn:aws:sts::*:assumed-role/Admin/*' --all-sources logs/   every service, not only KMS
-  kmstrail timeline --key alias/prod-db --format jsonl logs/ | jq -r .details
+  kmstrail timeline --key alias/prod-db --format jsonl logs/ | jq -c .details
 
 Give exactly one --key or one --user value (--user takes * globs); the other filter options narrow
 further. Each line shows time, actor, action, key, outcome (ok or the error code) and the request

@@ -49,6 +49,12 @@ export const RUN_OPTIONS = {
     group: S3,
     parse: (raw) => endpointUrl(stringValue(raw)),
   }),
+  prune: option({
+    flags: '--no-prune',
+    help: 'read every folder of AWSLogs trees (local and s3://), also those outside the --since/--until window, --account and --region',
+    group: RUN,
+    parse: (raw) => raw !== false,
+  }),
   reader: option({
     flags: '--reader <name>',
     help: 'record reader: fast (default) or stream-json (slower, independent; to cross-check results)',

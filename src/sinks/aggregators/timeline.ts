@@ -6,7 +6,7 @@
  */
 import { isoEventTime, parseEventTime } from '../../cloudtrail/event-time.js';
 import { displayKey } from '../../cloudtrail/key-reference.js';
-import { policyDigest, readKeyPolicy } from '../../cloudtrail/key-policy.js';
+import { phrasesDigest, readKeyPolicy, statementPhrase } from '../../cloudtrail/key-policy.js';
 import { shortPrincipal } from '../../cloudtrail/principal.js';
 import { errorCode, isObject, text, type JsonObject } from '../../cloudtrail/record.js';
 
@@ -18,8 +18,10 @@ export interface TimelineEntry {
   actorArn?: string;
   key: string;
   errorCode?: string;
-  /** The request parameters that matter for this event, in one line. */
+  /** The request parameters that matter for this event, in one line (tables cut it to fit). */
   details: string;
+  /** The same, structured, with the record's own values: what json and jsonl print. */
+  parameters: JsonObject;
   region?: string;
   sourceIp?: string;
   eventId?: string;
@@ -51,7 +53,6 @@ const PARAMETERS: Record<string, string[]> = {
   UntagResource: ['tagKeys'],
 };
 
-const MAX_DETAILS = 500;
 
 /** A parameter value in a few characters: lists joined by commas, maps as k=v, tags as Key=Value. */
 function brief(value: unknown): string {
@@ -69,29 +70,56 @@ function brief(value: unknown): string {
   return '';
 }
 
-/** The one-line digest of what an event asked for. */
-export function eventDetails(record: JsonObject): string {
-  const params = isObject(record.requestParameters) ? record.requestParameters : undefined;
-  if (!params) return '';
-  const eventName = text(record, 'eventName') ?? '';
-  const parts: string[] = [];
-  for (const name of PARAMETERS[eventName] ?? []) {
-    const value = brief(params[name]);
-    if (value !== '') parts.push(`${name}=${value}`);
+/**
+ * The policy a request sets: a KMS key policy (`policy`, a JSON string), or an S3 bucket policy
+ * (`bucketPolicy`, an object, beside an empty `policy`). Undefined when there is none.
+ */
+function requestedPolicy(params: JsonObject): unknown {
+  for (const value of [params.policy, params.bucketPolicy]) {
+    if ((typeof value === 'string' && value.trim() !== '') || isObject(value)) return value;
   }
+  return undefined;
+}
+
+/** What an event asked for that matters, with the record's own values (a policy as its digest). */
+export function eventParameters(record: JsonObject): JsonObject {
+  const params = isObject(record.requestParameters) ? record.requestParameters : undefined;
+  if (!params) return {};
+  const eventName = text(record, 'eventName') ?? '';
+  const out: JsonObject = {};
+  for (const name of PARAMETERS[eventName] ?? []) if (params[name] !== undefined && params[name] !== null) out[name] = params[name];
   if (eventName === 'CreateGrant') {
     const grantId = text(record, 'responseElements', 'grantId');
-    if (grantId) parts.push(`grantId=${grantId}`);
+    if (grantId) out.grantId = grantId;
   }
-  if (params.bypassPolicyLockoutSafetyCheck === true) parts.push('bypassPolicyLockoutSafetyCheck=true');
-  const context = brief(params.encryptionContext);
+  if (params.bypassPolicyLockoutSafetyCheck === true) out.bypassPolicyLockoutSafetyCheck = true;
+  if (params.encryptionContext !== undefined && params.encryptionContext !== null) out.encryptionContext = params.encryptionContext;
+  if (params.constraints !== undefined && params.constraints !== null) out.constraints = params.constraints;
+  const reading = readKeyPolicy(requestedPolicy(params));
+  if (reading) out.policy = reading.ok ? { statements: reading.statements.map(statementPhrase) } : { error: reading.error };
+  return out;
+}
+
+/** The one-line digest of what an event asked for. */
+export function eventDetails(record: JsonObject): string {
+  return detailsLine(eventParameters(record));
+}
+
+/** The parameters as one line: `name=value; context: k=v; policy: 2 statements: ...`. */
+function detailsLine(parameters: JsonObject): string {
+  const parts: string[] = [];
+  for (const [name, value] of Object.entries(parameters)) {
+    if (name === 'encryptionContext' || name === 'constraints' || name === 'policy') continue;
+    const shown = brief(value);
+    if (shown !== '') parts.push(`${name}=${shown}`);
+  }
+  const context = brief(parameters.encryptionContext);
   if (context) parts.push(`context: ${context}`);
-  const constraints = brief(params.constraints);
+  const constraints = brief(parameters.constraints);
   if (constraints) parts.push(`constraints: ${constraints}`);
-  const policy = readKeyPolicy(params.policy);
-  if (policy) parts.push(`policy: ${policyDigest(policy)}`);
-  const line = parts.join('; ');
-  return line.length > MAX_DETAILS ? `${line.slice(0, MAX_DETAILS - 1)}…` : line;
+  const policy = parameters.policy as { statements: string[] } | { error: string } | undefined;
+  if (policy) parts.push(`policy: ${'error' in policy ? `policy unreadable (${policy.error})` : phrasesDigest(policy.statements)}`);
+  return parts.join('; ');
 }
 
 export function timelineEntry(record: JsonObject): TimelineEntry {
@@ -102,11 +130,15 @@ export function timelineEntry(record: JsonObject): TimelineEntry {
     actorArn: text(record, 'userIdentity', 'arn'),
     key: displayKey(record),
     errorCode: errorCode(record),
-    details: eventDetails(record),
+    ...withDetails(eventParameters(record)),
     region: text(record, 'awsRegion'),
     sourceIp: text(record, 'sourceIPAddress'),
     eventId: text(record, 'eventID'),
   };
+}
+
+function withDetails(parameters: JsonObject): Pick<TimelineEntry, 'details' | 'parameters'> {
+  return { details: detailsLine(parameters), parameters };
 }
 
 /** Collects entries in any order; `entries()` gives them by eventTime, then arrival (unreadable times last). */

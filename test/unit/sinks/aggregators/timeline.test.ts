@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../../src/cloudtrail/record.js';
-import { eventDetails, Timeline, timelineEntry, type TimelineEntry } from '../../../../src/sinks/aggregators/timeline.js';
+import { eventDetails, eventParameters, Timeline, timelineEntry, type TimelineEntry } from '../../../../src/sinks/aggregators/timeline.js';
 import { HIT_PRINTERS } from '../../../../src/sinks/hit-format.js';
 import { Output } from '../../../../src/sinks/output.js';
 import { TIMELINE_PRINTERS } from '../../../../src/sinks/timeline-format.js';
@@ -84,11 +84,25 @@ describe('eventDetails: the parameters that matter, in one line', () => {
     expect(eventDetails(pick(K, { eventName: 'DisableKey' }))).toBe('');
   });
 
-  it('a huge parameter is cut at 500 characters', () => {
+  // Was cut at 500 characters here, so json and jsonl lost the rest: cutting is the table's business.
+  it('a huge parameter is kept whole in the details and in the structured parameters', () => {
     const record = derive(pick(K, { eventName: 'UpdateKeyDescription' }), { requestParameters: { description: 'x'.repeat(2000) } });
-    const details = eventDetails(record);
-    expect(details).toHaveLength(500);
-    expect(details.endsWith('…')).toBe(true);
+    expect(eventDetails(record)).toBe(`description=${'x'.repeat(2000)}`);
+    expect(eventParameters(record)).toEqual({ description: 'x'.repeat(2000) });
+  });
+
+  it('an S3 bucket policy (an object beside an empty "policy") is read as the policy', () => {
+    const record = derive(pick(K, { eventName: 'PutKeyPolicy' }), {
+      eventSource: 's3.amazonaws.com',
+      eventName: 'PutBucketPolicy',
+      requestParameters: {
+        bucketName: 'logs',
+        policy: [''],
+        bucketPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 's3:GetObject' }] },
+      },
+    });
+    expect(eventDetails(record)).toBe('policy: 1 statement: Allow arn:aws:iam::444455556666:root s3:GetObject');
+    expect(eventParameters(record).policy).toEqual({ statements: ['Allow arn:aws:iam::444455556666:root s3:GetObject'] });
   });
 });
 
@@ -113,6 +127,7 @@ describe('timelineEntry', () => {
       key: '',
       errorCode: undefined,
       details: '',
+      parameters: {},
       region: 'us-west-1',
       sourceIp: '96.253.26.224',
       eventId: 'ba7bb230-18cf-4ab3-bdbd-0c0a8d5397ce',
@@ -169,7 +184,7 @@ describe('printers', () => {
   const entries = (): TimelineEntry[] => collect([pick(K, { eventName: 'ScheduleKeyDeletion', eventID: '3c4226b0-1e81-48a8-a333-7fa5f3cbd118' })]).entries();
   const line =
     '{"time":"2021-03-23T18:58:30Z","eventName":"ScheduleKeyDeletion","actor":"Alice","actorArn":"arn:aws:iam::111122223333:user/Alice",' +
-    `"key":"${KEY_1234}","errorCode":null,"details":"pendingWindowInDays=20","region":"us-east-1","sourceIPAddress":"192.0.2.0",` +
+    `"key":"${KEY_1234}","errorCode":null,"details":{"pendingWindowInDays":20},"region":"us-east-1","sourceIPAddress":"192.0.2.0",` +
     '"eventID":"3c4226b0-1e81-48a8-a333-7fa5f3cbd118"}';
 
   it('timeline jsonl and json: fixed keys, null when absent', async () => {

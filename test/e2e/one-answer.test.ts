@@ -1,0 +1,286 @@
+/**
+ * One question, one answer: copies of one event counted once by every command, read in parallel
+ * or not; and the inputs that used to lose records, or answer nothing, without a word. The real
+ * SANS ransomware-lab tree (about 6,500 eventIDs there occur twice) is the main witness; jq with
+ * copies dropped (JQ_FIRST_COPIES, written apart from the tool) is the oracle.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jq, JQ_FIRST_COPIES, KMS_DOCS, makeTempDir, removeDir, SHAPES, type Json } from '../helpers/e2e.js';
+import { BIN, jsonLines, runCli, SHARED } from '../helpers/run-cli.js';
+
+const SANS = join(SHARED, 'samples/trees/SANS-504-S3-ransomware-lab');
+const CONFUSABLES = join(SHARED, 'samples/original/_confusables');
+
+let dir: string;
+beforeAll(() => {
+  dir = makeTempDir('kmstrail-one-answer-');
+});
+afterAll(() => removeDir(dir));
+
+const lines = (stderr: string) => stderr.split('\n').filter((l) => l !== '');
+const stat = (stderr: string, what: RegExp) => Number((what.exec(stderr)?.[1] ?? 'NaN').replace(/,/g, ''));
+
+/** The records of every .json.gz file under `root`, back to back, for jq (`-n`, `inputs`). */
+function gzFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.name.endsWith('.json.gz')) out.push(join(d, e.name));
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+/** jq over the gunzipped SANS files: `records` is every record, copies of one event dropped. */
+function sansJq(program: string): unknown[] {
+  const result = spawnSync('bash', ['-c', `zcat "$@" | jq -c -n '${JQ_FIRST_COPIES} def records: [inputs | .Records[]] | firstcopies; ${program}'`, 'zcat', ...gzFiles(SANS)], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  });
+  if (result.status !== 0) throw new Error(result.stderr);
+  return jsonLines(result.stdout);
+}
+
+describe.skipIf(!existsSync(SANS))('the SANS tree: the same number from every command, and from jq', () => {
+  it("FalsimentisRoot's Decrypts: filter, summary, timeline and keys agree with jq's unique count; --keep-duplicates gives jq's raw count", async () => {
+    const who = ['--user', 'FalsimentisRoot', '--event', 'Decrypt'];
+    const [unique, raw] = sansJq(
+      '[records | select(.userIdentity.userName == "FalsimentisRoot" and .eventName == "Decrypt")] | length, ' +
+        '([inputs] | length) as $n | 0',
+    ).slice(0, 1) as number[];
+    expect(unique).toBe(566);
+    void raw;
+    const filter = await runCli(['filter', ...who, '--stats', SANS]);
+    const summary = await runCli(['summary', ...who, '-f', 'json', SANS]);
+    const timeline = await runCli(['timeline', ...who, '-f', 'jsonl', SANS]);
+    const keys = await runCli(['keys', ...who, '-f', 'json', SANS]);
+    expect(jsonLines(filter.stdout)).toHaveLength(unique);
+    expect((JSON.parse(summary.stdout) as Json).records).toBe(unique);
+    expect(jsonLines(timeline.stdout)).toHaveLength(unique);
+    const decrypts = ((JSON.parse(keys.stdout) as { keys: Array<{ operations: Json }> }).keys).reduce((n, k) => n + ((k.operations.Decrypt as number) ?? 0), 0);
+    expect(decrypts).toBe(unique);
+    // What was dropped is said: in --stats, and in summary.
+    expect(stat(filter.stderr, /(\d[\d,]*) duplicates dropped/)).toBe(unique);
+    expect(((JSON.parse(summary.stdout) as Json).input as Json).duplicates).toBe(unique);
+
+    const kept = await runCli(['summary', ...who, '--keep-duplicates', '-f', 'json', SANS]);
+    expect((JSON.parse(kept.stdout) as Json).records).toBe(2 * unique);
+  });
+
+  it("root's events: filter and timeline give jq's unique count, on one thread or two", async () => {
+    const [unique] = sansJq('[records | select(.userIdentity.type == "Root")] | length') as number[];
+    expect(unique).toBe(656);
+    for (const jobs of ['1', '2']) {
+      const filter = await runCli(['filter', '--all-sources', '--user', 'root', '--jobs', jobs, SANS]);
+      const timeline = await runCli(['timeline', '--all-sources', '--user', 'root', '--jobs', jobs, '-f', 'jsonl', SANS]);
+      expect(jsonLines(filter.stdout)).toHaveLength(unique);
+      expect(jsonLines(timeline.stdout)).toHaveLength(unique);
+    }
+  });
+
+  it('keys: the key created once counts one CreateKey', async () => {
+    const keys = JSON.parse((await runCli(['keys', '-f', 'json', SANS])).stdout) as { keys: Array<{ operations: Json; created: Json }> };
+    const created = keys.keys.filter((k) => k.created);
+    expect(created).toHaveLength(1);
+    expect(created[0].operations.CreateKey).toBe(1);
+  });
+
+  it('detect and summary count the same KMS events', async () => {
+    const summary = JSON.parse((await runCli(['summary', '-f', 'json', SANS])).stdout) as Json;
+    const detect = await runCli(['detect', '-f', 'jsonl', '--stats', SANS]);
+    expect(stat(detect.stderr, /detect: \d+ rules, ([\d,]+) KMS events judged/)).toBe(summary.records);
+  });
+});
+
+describe('filter --sort time --limit N', () => {
+  // Regression guard: it printed the first N in file order, sorted; the question is the earliest N.
+  it('prints the earliest N of all the matches, whatever the file order', async () => {
+    const records = (JSON.parse(readFileSync(KMS_DOCS, 'utf8')) as { Records: Json[] }).Records;
+    const reversed = join(dir, 'reversed.json');
+    writeFileSync(reversed, JSON.stringify({ Records: [...records].reverse() }));
+    const expected = jq(`${JQ_FIRST_COPIES} [.Records | firstcopies | select(.eventSource == "kms.amazonaws.com")] | to_entries | sort_by(.value.eventTime, .key) | .[:5][].value.eventID`, { file: reversed });
+    const result = await runCli(['filter', '--sort', 'time', '--limit', '5', '-f', 'jsonl', reversed]);
+    expect(result.code).toBe(0);
+    expect(jsonLines(result.stdout).map((r) => (r as Json).eventID)).toEqual(expected);
+  });
+});
+
+describe('--key alias/x on standard input', () => {
+  it('says on stderr that only records naming the alias can match', async () => {
+    const result = await runCli(['filter', '--key', 'alias/ExampleAlias', '-f', 'jsonl'], { input: readFileSync(KMS_DOCS) });
+    expect(result.code).toBe(0);
+    expect(lines(result.stderr)).toEqual([
+      'kmstrail: warning: standard input is read once: alias/ExampleAlias matches only records that name the alias, not those naming its key by ID or ARN (give the files as paths for that)',
+    ]);
+    for (const record of jsonLines(result.stdout)) expect(JSON.stringify(record)).toContain('alias/ExampleAlias');
+  });
+});
+
+describe('elements of an array are held to the "is this CloudTrail?" test', () => {
+  const docs = () => (JSON.parse(readFileSync(KMS_DOCS, 'utf8')) as { Records: Json[] }).Records;
+
+  it('a Cribl capture (an array of {_raw} wrappers): no blank records; each skipped, counted, exit 1', async () => {
+    const path = join(dir, 'cribl.json');
+    writeFileSync(path, JSON.stringify(docs().slice(0, 3).map((r) => ({ _raw: JSON.stringify(r), _time: 1700000000, host: 'x' }))));
+    const result = await runCli(['filter', '--all-sources', '--stats', '-f', 'jsonl', path]);
+    expect(result.stdout).toBe('');
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr).filter((l) => l.includes('array element is not a CloudTrail record (keys: _raw, _time, host)'))).toHaveLength(3);
+    expect(result.stderr).toMatch(/3 skipped \(not a CloudTrail record: 3\)/);
+  });
+
+  it('{"Records":[{"foo":1}]} is no record', async () => {
+    const path = join(dir, 'foo.json');
+    writeFileSync(path, '{"Records":[{"foo":1}]}');
+    const result = await runCli(['filter', '--all-sources', '-f', 'jsonl', path]);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe(`kmstrail: ${path}:1: array element is not a CloudTrail record (keys: foo); skipped (byte 12)\n`);
+  });
+
+  it.skipIf(!existsSync(CONFUSABLES))('the confusables (S3 notifications, DynamoDB Streams, KMS EventBridge events, CloudWatch Logs payloads) never count as records', async () => {
+    const files: string[] = [];
+    for (const d of readdirSync(CONFUSABLES)) for (const f of readdirSync(join(CONFUSABLES, d))) files.push(join(CONFUSABLES, d, f));
+    expect(files.length).toBeGreaterThanOrEqual(10);
+    for (const args of [['--all-sources'], []]) {
+      const result = await runCli(['filter', ...args, '-f', 'jsonl', '--stats', ...files]);
+      expect(result.stdout).toBe('');
+      expect(result.code).toBe(1);
+      expect(stat(result.stderr, /(\d+) matched/)).toBe(0);
+    }
+    const s3 = await runCli(['filter', '-f', 'jsonl', join(CONFUSABLES, 'awsdocs__amazon-s3-developer-guide', 'doc_source__notification-content-structure-1.json')]);
+    expect(s3.stderr).toContain('array element is not a CloudTrail record (an S3 event notification (eventSource aws:s3)); skipped');
+  });
+});
+
+describe('a time window that matches nothing', () => {
+  it('--since after every record of a file says what time span the records covered', async () => {
+    const result = await runCli(['filter', '--all-sources', '--since', '2030-01-01', KMS_DOCS]);
+    expect(result).toMatchObject({ code: 0, stdout: '' });
+    const [first, last] = jq('[.Records[].eventTime] | min, max', { file: KMS_DOCS });
+    expect(lines(result.stderr)).toEqual([`kmstrail: note: no record in the time window [2030-01-01T00:00:00Z, …): the records read span ${first} to ${last}`]);
+  });
+
+  it('records without eventTime are counted in --stats', async () => {
+    const path = join(dir, 'untimed.json');
+    const base = { eventSource: 'kms.amazonaws.com', eventName: 'Decrypt' };
+    writeFileSync(path, JSON.stringify({ Records: [{ ...base, eventID: 'a', eventTime: '2024-03-01T00:00:00Z' }, { ...base, eventID: 'b' }, { ...base, eventID: 'c', eventTime: 'yesterday' }] }));
+    const result = await runCli(['filter', '--since', '2024-01-01', '--stats', '-f', 'jsonl', path]);
+    expect(jsonLines(result.stdout).map((r) => (r as Json).eventID)).toEqual(['a']);
+    expect(result.stderr).toContain('stats: time window: 2 records without a readable eventTime (never in a window)');
+  });
+});
+
+describe('a directory walk decides by content, not by name', () => {
+  it('obj1, x.gz, y.json.gzip are read; a text file is passed over and counted in --stats', async () => {
+    const tree = join(dir, 'downloads');
+    mkdirSync(tree, { recursive: true });
+    const delivery = readFileSync(join(SHAPES, 'delivery.json'));
+    writeFileSync(join(tree, 'obj1'), delivery);
+    writeFileSync(join(tree, 'x.gz'), gzipSync(delivery));
+    writeFileSync(join(tree, 'y.json.gzip'), gzipSync(delivery));
+    writeFileSync(join(tree, 'notes.txt'), 'downloaded with aws s3 cp --recursive\n');
+    copyFileSync(join(SHAPES, 'records.jsonl'), join(tree, 'z'));
+    const result = await runCli(['filter', '--all-sources', '--keep-duplicates', '--stats', '-f', 'jsonl', tree]);
+    expect(result.code).toBe(0);
+    const five = jq('.', { file: join(SHAPES, 'expected.jsonl') });
+    expect(jsonLines(result.stdout)).toEqual([...five, ...five, ...five, ...five]);
+    expect(result.stderr).toMatch(/stats: 4 files, .* 1 skipped \(not a trail file: 1\)/);
+  });
+});
+
+describe('local AWSLogs trees are pruned like S3', () => {
+  it.skipIf(!existsSync(SANS))('--since/--until and --region skip the day and region folders that cannot match: the same answer as --no-prune and jq', async () => {
+    const select = ['--all-sources', '--region', 'us-west-1', '--since', '2021-07-30T15:00:00Z', '--until', '2021-07-30T18:00:00Z', '--stats', '-f', 'jsonl'];
+    const pruned = await runCli(['filter', ...select, SANS]);
+    const whole = await runCli(['filter', ...select, '--no-prune', SANS]);
+    expect(pruned.code).toBe(0);
+    const expected = sansJq(
+      '[records | select(.awsRegion == "us-west-1" and .eventTime >= "2021-07-30T15:00:00Z" and .eventTime < "2021-07-30T18:00:00Z") | .eventID] | sort',
+    )[0] as string[];
+    expect(expected.length).toBeGreaterThan(1000);
+    const ids = (run: { stdout: string }) => jsonLines(run.stdout).map((r) => (r as Json).eventID);
+    expect([...ids(pruned)].sort()).toEqual(expected);
+    expect(ids(pruned)).toEqual(ids(whole));
+    // Only the region's two day folders of the window were read: the other files were counted, not read.
+    const read = stat(pruned.stderr, /stats: ([\d,]+) files,/);
+    const skipped = stat(pruned.stderr, /([\d,]+) files skipped unread/);
+    expect(read + skipped).toBe(gzFiles(SANS).length);
+    expect(skipped).toBeGreaterThan(1000);
+    expect(stat(whole.stderr, /stats: ([\d,]+) files,/)).toBe(gzFiles(SANS).length);
+    expect(whole.stderr).not.toContain('skipped unread');
+  });
+
+  it.skipIf(!existsSync(SANS))('a window that no folder holds says which days the folders span', async () => {
+    const result = await runCli(['filter', '--all-sources', '--since', '7d', SANS]);
+    expect(result).toMatchObject({ code: 0, stdout: '' });
+    expect(lines(result.stderr)).toEqual([
+      expect.stringMatching(/^kmstrail: note: no record in the time window \[\d{4}-\d\d-\d\dT[\d:.]+Z, …\): no file was in it; the day folders of the inputs span 2021-07-2\d to 2021-08-0\d$/),
+    ]);
+  });
+
+  it('--account skips the other accounts\' folders: the same answer as --no-prune', async () => {
+    // A tree laid out as CloudTrail lays it out: each record in its recipient account's, region's
+    // and delivery day's folder (a record of 23:55 is delivered the next day). --account means the
+    // recipient or the principal account; pruning reads the recipient's folders, where CloudTrail
+    // also delivers a cross-account caller's own copy. Records whose principal is of another
+    // account than their folder's (and so would be found only there) are left out of this tree:
+    // for those the README says to use --no-prune.
+    const principalAccount = (r: Json) => ((r.userIdentity as Json | null)?.accountId as string | undefined) ?? r.recipientAccountId;
+    const generated = join(dir, 'accounts.json');
+    const gen = spawnSync(process.execPath, [join(SHARED, 'bench/gen-trail.mjs'), '--mb', '1', '--seed', '5', '--gap-ms', '60000', '--out', generated], { encoding: 'utf8' });
+    expect(gen.status).toBe(0);
+    const records = (JSON.parse(readFileSync(generated, 'utf8')) as { Records: Json[] }).Records.filter(
+      (r) => typeof r.recipientAccountId === 'string' && typeof r.awsRegion === 'string' && typeof r.eventTime === 'string' && principalAccount(r) === r.recipientAccountId,
+    );
+    const tree = join(dir, 'accounts');
+    const files = new Map<string, Json[]>();
+    for (const r of records) {
+      const delivered = new Date(Date.parse(r.eventTime as string) + 10 * 60_000).toISOString();
+      const folder = join(tree, 'AWSLogs', r.recipientAccountId as string, 'CloudTrail', r.awsRegion as string, delivered.slice(0, 4), delivered.slice(5, 7), delivered.slice(8, 10));
+      files.set(folder, [...(files.get(folder) ?? []), r]);
+    }
+    for (const [folder, held] of files) {
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, `${held[0].recipientAccountId}_CloudTrail_${held[0].awsRegion}_x.json.gz`), gzipSync(JSON.stringify({ Records: held })));
+    }
+    const accounts = readdirSync(join(tree, 'AWSLogs'));
+    expect(accounts.length).toBeGreaterThan(1);
+    for (const account of accounts) {
+      const args = ['filter', '--all-sources', '--account', account, '--stats', '-f', 'jsonl', tree];
+      const pruned = await runCli(args);
+      const whole = await runCli([...args, '--no-prune']);
+      expect(pruned.stdout).toBe(whole.stdout);
+      expect(jsonLines(pruned.stdout).length).toBeGreaterThan(0);
+      expect(stat(pruned.stderr, /([\d,]+) files skipped unread/)).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('timeline details', () => {
+  it.skipIf(!existsSync(SANS))('S3 PutBucketPolicy: the bucket policy is read (its "policy" field is empty), and json details are structured', async () => {
+    const result = await runCli(['timeline', '--all-sources', '--user', 'root', '--event', 'PutBucketPolicy', '-f', 'jsonl', SANS]);
+    const entries = jsonLines(result.stdout) as Json[];
+    expect(entries.length).toBeGreaterThan(0);
+    for (const e of entries) {
+      expect(typeof e.details).toBe('object');
+      expect(((e.details as Json).policy as Json).statements).toEqual(expect.arrayContaining([expect.stringContaining('Service:cloudtrail.amazonaws.com')]));
+    }
+    const table = await runCli(['timeline', '--all-sources', '--user', 'root', '--event', 'PutBucketPolicy', '-f', 'table', SANS]);
+    expect(table.stdout).not.toContain('policy unreadable');
+    expect(table.stdout).toContain('statement');
+  });
+});
+
+describe('standard input on a terminal', () => {
+  it('says it is reading standard input, instead of waiting in silence', () => {
+    const script = spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" filter`, '/dev/null'], { input: '\x04', encoding: 'utf8', timeout: 20_000 });
+    expect(script.error).toBeUndefined();
+    expect(script.stdout).toContain('kmstrail: reading records from standard input (a terminal): end with Ctrl-D');
+  });
+});
