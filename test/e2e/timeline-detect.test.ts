@@ -83,7 +83,7 @@ describe('kmstrail timeline', () => {
       actorArn: ALICE,
       key: KEY_1234,
       errorCode: null,
-      details: 'pendingWindowInDays=20',
+      details: { pendingWindowInDays: 20 },
       region: 'us-east-1',
       sourceIPAddress: '192.0.2.0',
       eventID: '3c4226b0-1e81-48a8-a333-7fa5f3cbd118',
@@ -132,10 +132,10 @@ describe('kmstrail timeline', () => {
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual(jsonLines(jsonl.stdout));
     expect((JSON.parse(json.stdout) as Json[]).map((l) => [l.time, l.eventName, l.details])).toEqual([
-      ['2020-07-27T21:53:17Z', 'CancelKeyDeletion', ''],
-      ['2021-03-23T18:58:30Z', 'ScheduleKeyDeletion', 'pendingWindowInDays=20'],
-      ['2021-10-26T23:25:25Z', 'ScheduleKeyDeletion', 'pendingWindowInDays=30'],
-      ['2021-10-28T17:59:05Z', 'ScheduleKeyDeletion', 'pendingWindowInDays=30'],
+      ['2020-07-27T21:53:17Z', 'CancelKeyDeletion', {}],
+      ['2021-03-23T18:58:30Z', 'ScheduleKeyDeletion', { pendingWindowInDays: 20 }],
+      ['2021-10-26T23:25:25Z', 'ScheduleKeyDeletion', { pendingWindowInDays: 30 }],
+      ['2021-10-28T17:59:05Z', 'ScheduleKeyDeletion', { pendingWindowInDays: 30 }],
     ]);
     const table = await runCli([...args, '--format', 'table']);
     const rows = tableRows(table.stdout);
