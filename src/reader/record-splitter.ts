@@ -15,6 +15,7 @@
  *
  * It imports no I/O: bytes in through `push`, slices out through `SplitterSink`.
  */
+import { firstSyntaxError } from './json-error.js';
 
 /**
  * The first byte of a record and what surrounds it: enough for a new splitter to read on from
@@ -52,6 +53,11 @@ export interface SlicePlace {
   line: number;
   /** True when the slice holds no newline, so its text is already one JSON line. */
   singleLine: boolean;
+  /**
+   * Newlines counted in it. Those inside strings go by uncounted (valid JSON has none there); a
+   * sink that finds the slice invalid tells the difference with `addLines`.
+   */
+  lines: number;
 }
 
 export interface SplitterSink {
@@ -81,6 +87,20 @@ export interface SplitterSink {
    */
   handBack?(point: ResumePoint): boolean;
   handBackBytes?: number;
+}
+
+/** An element read whole, not yet handed on (see `RecordSplitter.held`). */
+interface Held {
+  bytes: Buffer;
+  place: SlicePlace;
+  kind: SliceKind;
+  /** Ruled out by `accept`: told as `rejected`, no bytes. */
+  rejected: boolean;
+  object: boolean;
+  /** `bytes` is a view into the current chunk (copied before the chunk is let go). */
+  view: boolean;
+  /** `bytes` is the splitter's spill memory (copied before another capture may spill). */
+  spilled: boolean;
 }
 
 /** A record of a trail file's Records array: `{"Records": [ <here>`. */
@@ -183,6 +203,8 @@ export class RecordSplitter {
   /** Depth at which record keys live (the record object's own level), or -1 when not in a record. */
   private recordDepth = -1;
   private keyExpected = false;
+  /** A broken record's bytes were read again by a nested `push`, which also read the rest of the chunk. */
+  private replayed = false;
   private pendingKey = HOT_NONE;
   private hotOk = true;
   /** The current top-level value turned out to be a wrapper (a Records/Events array was found). */
@@ -210,6 +232,26 @@ export class RecordSplitter {
   /** Current 1-based line. Newlines only occur between tokens, where bytes are looked at one by one. */
   private line = 1;
   private captureLine = 1;
+  /**
+   * Elements of a streamed array read whole but not yet handed on. A record is known good only
+   * once what follows it fits: a separator and then another object (or the array's end). A stray
+   * '}' inside a record closes it early, and only the ':' met a few bytes later tells: so the last
+   * object is held until then (with at most one non-object element after it).
+   */
+  private held: Held[] = [];
+  /** The current capture is an object (a record candidate), not a string, number or array. */
+  private captureIsObject = false;
+  /** After a broken record: skipping bytes to the next record start (`{"<first key>"` after ',' or '['). */
+  private resyncing = false;
+  /**
+   * The last bytes seen while resyncing, in case a record start is cut by a chunk boundary: the
+   * search goes on from `resyncCarryFrom`; the bytes before it are only the context a record start
+   * is told by (the ',' or '[' before its '{').
+   */
+  private resyncCarry: Buffer | undefined;
+  private resyncCarryFrom = 0;
+  /** The first key of the array's first record (`"eventVersion"` in trail files): how a record start is told. */
+  private firstKey: Buffer | undefined;
 
   /** Bit per hot key whose values `sink.accept` judges. */
   private readonly judged: number;
@@ -225,6 +267,11 @@ export class RecordSplitter {
   /** Bytes consumed so far. */
   get offset(): number {
     return this.base;
+  }
+
+  /** Newlines found inside the strings of a broken slice: places after it count them too. */
+  addLines(n: number): void {
+    this.line += n;
   }
 
   /**
@@ -325,11 +372,25 @@ export class RecordSplitter {
       this.base += chunk.length;
       return;
     }
+    if (this.resyncing && this.resyncCarry) {
+      // A record start may begin in the last bytes before this chunk (cut by one boundary or by
+      // several): those bytes and this chunk are read as one piece, from where the carry began.
+      const carry = this.resyncCarry;
+      this.resyncCarry = undefined;
+      this.line -= countNewlines(carry, this.resyncCarryFrom, carry.length);
+      this.base -= carry.length;
+      chunk = Buffer.concat([carry, chunk]);
+    }
     // A slice still open from the previous chunk continues from this chunk's first byte.
     this.captureLocal = this.capturing ? 0 : -1;
-    let i = 0;
+    let i = this.resyncing && this.resyncCarryFrom > 0 ? this.resyncCarryFrom : 0;
+    this.resyncCarryFrom = 0;
     const n = chunk.length;
     while (i < n) {
+      if (this.resyncing) {
+        i = this.skipToRecordStart(chunk, i);
+        continue;
+      }
       if (this.skipToNewline) {
         const nl = chunk.indexOf(NEWLINE, i);
         if (nl < 0) {
@@ -362,7 +423,7 @@ export class RecordSplitter {
         continue;
       }
       // The commonest tokens inside a record, handled without the general dispatch.
-      if (b === COLON) {
+      if (b === COLON && this.depth !== this.arrayDepth) {
         i++;
         continue;
       }
@@ -376,6 +437,10 @@ export class RecordSplitter {
       i = this.structural(chunk, i, b);
       if (this.dead) break;
     }
+    if (this.replayed) {
+      this.replayed = false;
+      return;
+    }
     if (this.inString && this.keyExpected && this.depth === this.recordDepth && !this.dead) {
       // A key cut by the chunk boundary: keep its start, so "Records" is still recognised.
       const local = this.stringStart - this.base;
@@ -383,6 +448,14 @@ export class RecordSplitter {
       if (local >= 0) this.keyCarry = Buffer.from(piece);
       else if (this.keyCarry) this.keyCarry = Buffer.concat([this.keyCarry, piece]);
       if (this.keyCarry && this.keyCarry.length > MAX_CARRIED_KEY) this.keyCarry = undefined;
+    }
+    // Held elements may be views into this chunk, which the source may reuse: copy them (rare:
+    // a record is mostly handed on at the next record's start, in the same chunk).
+    for (const h of this.held) {
+      if (h.view) {
+        h.bytes = Buffer.from(h.bytes);
+        h.view = false;
+      }
     }
     if (this.capturing && !this.dead && !this.bytesDropped) {
       // Keep the part of this chunk that belongs to the unfinished slice: a copy (usually of a few
@@ -427,8 +500,26 @@ export class RecordSplitter {
 
   end(): void {
     if (this.dead) return;
+    // Complete elements before the end are handed on, whatever comes (or does not) after them.
+    this.flushHeld();
+    // Looking for the next record after a broken one, and none came: that fault was told.
+    if (this.resyncing) return;
+    if (this.arrayDepth >= 0 && this.capturing && this.captureIsObject) {
+      // A record still open at the end: a truncated file, unless the record broke earlier (a quote
+      // lost, so that a string ran to the end): then that is the fault, and reading goes on after it.
+      const captured = this.capturedThrough(EMPTY, 0);
+      if (captured && firstSyntaxErrorIn(captured)) {
+        this.brokenRecord(EMPTY, -1, QUOTE);
+        this.replayed = false;
+        this.end();
+        return;
+      }
+    }
     const at = this.base;
     if (this.inString) {
+      // Lines inside strings are not counted as they go by (a string holds none in valid JSON).
+      const captured = this.capturedThrough(EMPTY, 0);
+      if (captured) this.line += countNewlines(captured, Math.max(0, this.stringStart - this.captureStart), captured.length);
       this.fail(`unexpected end of data inside a string that began at byte ${this.stringStart - 1}`, at, true);
     } else if (this.inScalar) {
       // A bare scalar at the very end is complete.
@@ -525,7 +616,7 @@ export class RecordSplitter {
       this.sink.rejected?.();
       return;
     }
-    const place = { offset: this.captureStart, line: this.captureLine, singleLine: this.captureLine === this.line };
+    const place = { offset: this.captureStart, line: this.captureLine, singleLine: this.captureLine === this.line, lines: this.line - this.captureLine };
     this.sink.slice(bytes, place, kind);
     this.releaseSlice();
   }
@@ -553,6 +644,7 @@ export class RecordSplitter {
         return i + 1;
       }
       if (b === RBRACKET) {
+        this.flushHeld();
         if (this.elementExpected && this.trailingComma >= 0) {
           this.fail('trailing comma after the last record', this.trailingComma, false);
         }
@@ -565,18 +657,30 @@ export class RecordSplitter {
         else this.keyExpected = false;
         return i + 1;
       }
-      if (this.separatorExpected) {
-        this.fail(`expected ',' or ']' after a record, found ${describeByte(b)}`, this.base + i, false);
-      }
+      if (this.separatorExpected || b === RBRACE || b === COLON) return this.brokenArray(chunk, i, b);
       this.trailingComma = -1;
       this.elementExpected = false;
       this.separatorExpected = true;
-      this.beginCapture(i, this.arrayKind);
       if (b === LBRACE) {
+        // The next record: whatever was held is followed as it should be.
+        this.flushHeld();
+        this.beginCapture(i, this.arrayKind);
+        this.captureIsObject = true;
         this.depth = depth + 1;
         this.startRecordKeys(depth + 1);
         return i + 1;
       }
+      // Not an object: a record held waits until this element is seen followed by a separator.
+      if (this.held.some((h) => !h.object)) this.flushHeld();
+      for (const h of this.held) {
+        if (h.spilled) {
+          h.bytes = Buffer.from(h.bytes);
+          h.spilled = false;
+          this.releaseSlice();
+        }
+      }
+      this.beginCapture(i, this.arrayKind);
+      this.captureIsObject = false;
       this.recordDepth = -1;
       this.hotOk = false;
       if (b === LBRACKET) {
@@ -586,11 +690,6 @@ export class RecordSplitter {
       if (b === QUOTE) {
         this.inString = true;
         this.stringStart = this.base + i + 1;
-        return i + 1;
-      }
-      if (b === RBRACE) {
-        this.capturing = false;
-        this.fail(`unexpected '}' in the records array`, this.base + i, true);
         return i + 1;
       }
       this.inScalar = true;
@@ -606,6 +705,7 @@ export class RecordSplitter {
         return i + 1;
       case LBRACE:
       case LBRACKET:
+        if (depth === this.recordDepth && this.keyExpected && this.arrayDepth >= 0) return this.brokenRecord(chunk, i, b);
         if (depth === this.recordDepth) this.pendingKey = HOT_NONE;
         if (depth === 1 && this.wrapperPending !== HOT_NONE && b === LBRACKET) {
           // `{"Records": [` — stream the elements; the wrapper itself is never kept.
@@ -631,6 +731,8 @@ export class RecordSplitter {
         return i + 1;
       case RBRACE:
       case RBRACKET:
+        // A record ('{') closed by ']': broken.
+        if (this.arrayDepth >= 0 && depth - 1 === this.arrayDepth && this.capturing && this.captureIsObject && b === RBRACKET) return this.brokenRecord(chunk, i, b);
         this.depth = depth - 1;
         if (this.depth === 0) {
           this.finishTop(chunk, i + 1);
@@ -649,6 +751,7 @@ export class RecordSplitter {
         return i + 1;
       default: {
         // A number, true, false or null inside a container: nothing to track but its end.
+        if (FREE_BYTE[b] === 0 && this.arrayDepth >= 0 && depth > this.arrayDepth && this.capturing) return this.brokenRecord(chunk, i, b);
         if (depth === this.recordDepth) this.pendingKey = HOT_NONE;
         if (depth === 1) this.wrapperPending = HOT_NONE;
         return endOfBareValue(chunk, i + 1);
@@ -708,9 +811,195 @@ export class RecordSplitter {
 
   private finishElement(chunk: Buffer, end: number): void {
     if (!this.capturing) return;
+    const view = !this.rejecting && !this.spilling && this.captureParts.length === 0;
+    const spilled = !this.rejecting && this.spilling;
     const bytes = this.endCapture(chunk, end);
-    this.emit(bytes, this.captureKind);
+    const place = { offset: this.captureStart, line: this.captureLine, singleLine: this.captureLine === this.line, lines: this.line - this.captureLine };
+    if (this.captureIsObject && !this.firstKey && !this.rejecting) this.firstKey = firstKeyOf(bytes);
+    this.held.push({ bytes, place, kind: this.captureKind, rejected: this.rejecting, object: this.captureIsObject, view, spilled });
+    this.rejecting = false;
     this.recordDepth = -1;
+  }
+
+  /**
+   * Hands on the records held back (see `held`) now: for a reader that stops between two records
+   * because another thread reads on from the next (a split file), the next record's start is
+   * what proves the last one whole.
+   */
+  handOnHeld(): void {
+    this.flushHeld();
+  }
+
+  /** Hands on the elements held: what followed them was as it should be. */
+  private flushHeld(): void {
+    if (this.held.length === 0) return;
+    const held = this.held;
+    this.held = [];
+    for (const h of held) {
+      if (h.rejected) this.sink.rejected?.();
+      else this.sink.slice(h.bytes, h.place, h.kind);
+      if (h.spilled) this.releaseSlice();
+    }
+  }
+
+  private discardHeld(): void {
+    for (const h of this.held) if (h.spilled) this.releaseSlice();
+    this.held = [];
+  }
+
+  /**
+   * After an element of a streamed array, something other than ',' or ']' (or a '}' or ':' where an
+   * element belongs): the JSON is broken here. One fault; what the break spoils is skipped, and
+   * reading goes on at the next record start.
+   */
+  private brokenArray(chunk: Buffer, i: number, b: number): number {
+    const at = this.base + i;
+    const lastIsRecord = this.held.length === 1 && this.held[0].object;
+    if (lastIsRecord && b === LBRACE) {
+      // Two records with no comma between them: both whole; read on with the second.
+      this.flushHeld();
+      this.fail(`expected ',' between two records, found '{' (both records read)`, at, false);
+      this.separatorExpected = false;
+      this.elementExpected = true;
+      return this.structural(chunk, i, b);
+    }
+    if (lastIsRecord && b === RBRACE && this.separatorExpected) {
+      // A record closed, then one '}' too many: the record itself is whole.
+      this.flushHeld();
+      this.fail(`unexpected '}' after a record; read on from the next record`, at, false);
+      return this.resyncFrom(i + 1);
+    }
+    // The record held (or the element being read) ended too early: a stray '}' closed it, or a
+    // comma or a bracket is missing. It, and what follows up to the next record, is not read.
+    const start = this.held.length > 0 ? this.held[0].place.offset : at;
+    this.discardHeld();
+    this.fail(`a record that began at byte ${start} is malformed (unexpected ${describeByte(b)}); read on from the next record`, at, false);
+    return this.resyncFrom(i);
+  }
+
+  /**
+   * Inside a record of a streamed array, at chunk index `i`, the bytes stopped making sense: a '{'
+   * where a key belongs (the record's '}' is missing), or a byte no JSON holds outside a string.
+   * The damage may have begun earlier: a quote lost or added is only noticed once string and
+   * structure have traded places. So the fault is told at the record's first syntax error (found
+   * by JSON.parse in the bytes captured), and reading goes on from the next record start after
+   * that error, which may lie in bytes already scanned: those are read again.
+   */
+  private brokenRecord(chunk: Buffer, i: number, b: number): number {
+    const start = this.captureStart;
+    const detected = this.base + i;
+    const captured = this.capturedThrough(chunk, i + 1);
+    let errorAt = detected;
+    let why = b === LBRACE || b === LBRACKET ? `found ${describeByte(b)} where a key belongs` : `unexpected ${describeByte(b)}`;
+    if (captured) {
+      const first = firstSyntaxErrorIn(captured);
+      if (first && start + first.byteOffset <= detected) {
+        errorAt = start + first.byteOffset;
+        why = first.message;
+      }
+    }
+    const lineAt = captured ? this.captureLine + countNewlines(captured, 0, errorAt - start) : this.line;
+    this.sink.fault(`a record that began at byte ${start} is malformed (${why}); read on from the next record`, errorAt, lineAt, false);
+    this.capturing = false;
+    this.captureParts = [];
+    this.releaseSlice();
+    this.rejecting = false;
+    this.resyncFrom(i);
+    if (!captured) return i;
+    // The next record start after the error: in the bytes captured, or in the rest of this chunk.
+    const joined = Buffer.concat([captured, chunk.subarray(i + 1)]);
+    const next = this.recordStartIn(joined, errorAt - start, joined.length);
+    if (next >= 0) {
+      this.resyncing = false;
+      this.base = start + next;
+      this.line = this.captureLine + countNewlines(joined, 0, next);
+      this.push(joined.subarray(next));
+      this.replayed = true;
+      return chunk.length;
+    }
+    // Lines inside strings went by uncounted (valid JSON has none): count them all again.
+    this.line = this.captureLine + countNewlines(joined, 0, joined.length);
+    this.carryForResync(joined, errorAt - start);
+    return chunk.length;
+  }
+
+  /** The bytes of the slice being captured, from its start up to chunk index `end`; undefined when not kept. */
+  private capturedThrough(chunk: Buffer, end: number): Buffer | undefined {
+    if (!this.capturing || this.bytesDropped) return undefined;
+    const here = chunk.subarray(this.captureLocal < 0 ? 0 : this.captureLocal, end);
+    if (this.spilling) {
+      const spill = this.spill as ArrayBuffer;
+      return Buffer.concat([Buffer.from(spill, 0, spill.byteLength), here]);
+    }
+    return Buffer.concat([...this.captureParts, here]);
+  }
+
+  /** Back to the records array's level, looking for the next record start from chunk index `i`. */
+  private resyncFrom(i: number): number {
+    this.resyncing = true;
+    this.resyncCarry = undefined;
+    this.resyncCarryFrom = 0;
+    this.depth = this.arrayDepth;
+    this.recordDepth = -1;
+    this.inString = false;
+    this.inScalar = false;
+    this.escapeNext = false;
+    this.capturing = false;
+    this.captureParts = [];
+    this.elementExpected = true;
+    this.separatorExpected = false;
+    this.trailingComma = -1;
+    this.keyExpected = false;
+    this.pendingKey = HOT_NONE;
+    this.keyCarry = undefined;
+    return i;
+  }
+
+  /**
+   * Skips from `i` to the next record start in this chunk and reads on from there; at the chunk's
+   * end, keeps its last bytes in case a record start is cut by the boundary.
+   */
+  private skipToRecordStart(chunk: Buffer, i: number): number {
+    const at = this.recordStartIn(chunk, i, chunk.length);
+    if (at >= 0) {
+      this.line += countNewlines(chunk, i, at);
+      this.resyncing = false;
+      return at;
+    }
+    this.line += countNewlines(chunk, i, chunk.length);
+    this.carryForResync(chunk, i);
+    return chunk.length;
+  }
+
+  /** Keeps the end of `bytes` (searched from `from` on) for the next chunk, with some context before it. */
+  private carryForResync(bytes: Buffer, from: number): void {
+    const searchFrom = Math.max(from, bytes.length - 128);
+    const contextFrom = Math.max(0, searchFrom - 64);
+    this.resyncCarry = Buffer.from(bytes.subarray(contextFrom));
+    this.resyncCarryFrom = searchFrom - contextFrom;
+  }
+
+  /**
+   * The index of the first record start in `bytes` at or after `from` whose '{' lies before
+   * `before`: a '{' preceded by ',' or '[' (whitespace aside) and followed by a key records start
+   * with (the array's first record's own first key, or a top-level CloudTrail key). A '"' right
+   * after '{' can only open a key, so this is never inside a string; objects nested in a record
+   * (resources, tags) start with other keys. -1 when there is none.
+   */
+  private recordStartIn(bytes: Buffer, from: number, before: number): number {
+    for (let brace = bytes.indexOf(LBRACE, from); brace >= 0 && brace < before; brace = bytes.indexOf(LBRACE, brace + 1)) {
+      let k = brace - 1;
+      while (k >= 0 && isSpace(bytes[k])) k--;
+      if (k >= 0 && bytes[k] !== COMMA && bytes[k] !== LBRACKET) continue;
+      let q = brace + 1;
+      while (q < bytes.length && isSpace(bytes[q])) q++;
+      if (bytes[q] !== QUOTE) continue;
+      const close = bytes.indexOf(QUOTE, q + 1);
+      if (close < 0 || close - q > 40) continue;
+      const key = bytes.toString('latin1', q + 1, close);
+      if (RECORD_FIRST_KEYS.has(key) || (this.firstKey !== undefined && this.firstKey.equals(bytes.subarray(q + 1, close)))) return brace;
+    }
+    return -1;
   }
 
   /**
@@ -799,6 +1088,8 @@ export class RecordSplitter {
         continue;
       }
       if (b === LBRACE || b === LBRACKET) {
+        // A '{' where a key belongs: the record was never closed (its '}' is missing).
+        if (this.keyExpected) return this.brokenRecord(chunk, i, b);
         this.pendingKey = HOT_NONE;
         this.depth++;
         i = this.skipNested(chunk, i + 1);
@@ -814,7 +1105,9 @@ export class RecordSplitter {
         i++;
         continue;
       }
-      // A number, true, false or null: nothing to track but its end.
+      // A number, true, false or null: nothing to track but its end. Anything else (or a value
+      // where a key belongs) means the record is broken.
+      if (this.keyExpected || FREE_BYTE[b] === 0) return this.brokenRecord(chunk, i, b);
       this.pendingKey = HOT_NONE;
       i = endOfBareValue(chunk, i + 1);
     }
@@ -867,6 +1160,10 @@ export class RecordSplitter {
           return i + 1;
         }
       } else if (b === NEWLINE) this.line++;
+      else if (FREE_BYTE[b] === 0 && this.arrayDepth >= 0 && this.capturing) {
+        this.depth = d;
+        return this.brokenRecord(chunk, i, b);
+      }
       i++;
     }
     this.depth = d;
@@ -1054,13 +1351,51 @@ export class RecordSplitter {
   }
 }
 
-/** Where a number, true, false or null inside a container ends: at the next delimiter, or `n`. */
+/**
+ * Top-level keys of CloudTrail records: a '{' followed by one of them, after ',' or '[', is taken
+ * for a record start when reading on past a broken record (keys of nested objects differ).
+ */
+const RECORD_FIRST_KEYS = new Set([
+  'eventVersion', 'userIdentity', 'eventTime', 'eventSource', 'eventName', 'awsRegion', 'sourceIPAddress', 'userAgent',
+  'eventID', 'eventType', 'recipientAccountId', 'requestID', 'readOnly', 'eventCategory', 'managementEvent',
+]);
+
+/** The first key of an object's bytes, when it is written plainly (no escape). */
+function firstKeyOf(bytes: Buffer): Buffer | undefined {
+  const open = bytes.indexOf(QUOTE);
+  if (open < 0) return undefined;
+  const close = bytes.indexOf(QUOTE, open + 1);
+  if (close <= open + 1 || bytes.subarray(open + 1, close).includes(BACKSLASH)) return undefined;
+  return Buffer.from(bytes.subarray(open + 1, close));
+}
+
+function countNewlines(bytes: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let k = bytes.indexOf(NEWLINE, from); k >= 0 && k < to; k = bytes.indexOf(NEWLINE, k + 1)) n++;
+  return n;
+}
+
+/**
+ * Bytes JSON holds outside strings: structure, whitespace, and what numbers, true, false and null
+ * are made of. Any other byte there means string and structure were confused: the JSON is broken.
+ */
+const FREE_BYTE = new Uint8Array(256);
+for (const c of ' \t\r\n{}[],:"0123456789+-.eEtrufalsn') FREE_BYTE[c.charCodeAt(0)] = 1;
+
+/** The first syntax error of a JSON text cut anywhere: its byte offset and what is wrong there. */
+function firstSyntaxErrorIn(bytes: Buffer): { byteOffset: number; message: string } | undefined {
+  const text = bytes.toString('utf8');
+  const first = firstSyntaxError(text);
+  return first && { byteOffset: Buffer.byteLength(text.slice(0, first.offset)), message: first.message };
+}
+
+/** Where a number, true, false or null inside a container ends: at the next delimiter (or a byte no value holds), or `n`. */
 function endOfBareValue(chunk: Buffer, from: number): number {
   const n = chunk.length;
   let j = from;
   while (j < n) {
     const c = chunk[j];
-    if (c === COMMA || c === RBRACE || c === RBRACKET || c === QUOTE || c === COLON || c === LBRACE || c === LBRACKET || isSpace(c)) break;
+    if (c === COMMA || c === RBRACE || c === RBRACKET || c === QUOTE || c === COLON || c === LBRACE || c === LBRACKET || isSpace(c) || FREE_BYTE[c] === 0) break;
     j++;
   }
   return j;

@@ -1,40 +1,114 @@
 /**
  * The general reader, built on stream-json's token parser: slower than the record splitter, but an
- * independent implementation of the same shapes, so each reader keeps the other honest in the
- * differential tests (`--reader stream-json` selects it on the command line).
+ * independent implementation of the same shapes and the same recovery rules, so each reader keeps
+ * the other honest in the differential tests (`--reader stream-json` selects it on the command
+ * line).
  *
  * Same interface as `readTrail` (TrailReader): records in input order, faults to `onFault`,
- * progress to `onProgress`. It has no byte positions for records (the parser gives none), and a
- * syntax error ends the input. A prefilter is not needed for correctness and is not used: every
- * record is assembled anyway, and the filter judges it whole.
+ * progress to `onProgress`. The parser gives no positions, so records carry none; a syntax fault is
+ * placed by stream-json's verifier, which reads the same text alongside and names the offset and
+ * line of the first error. After a fault it reads on as the splitter does: in a records array, from
+ * the next record start; at the top level, after the broken value (or from the next line). A
+ * prefilter is not used: every record is assembled anyway, and the filter judges it whole.
  */
-import { Readable } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
 import Assembler from 'stream-json/assembler.js';
-import { parser } from 'stream-json/parser.js';
-import type { Token } from 'stream-json/parser.js';
+import { parser, type Token } from 'stream-json/parser.js';
+import { jsonVerifier } from 'stream-json/utils/verifier.js';
+import { none } from 'stream-chain/defs.js';
 import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
-import { unwrapValue } from './trail-reader.js';
 import type { ReadOptions } from './read-options.js';
 import type { SliceKind } from './record-splitter.js';
-import type { TrailRecord } from './trail-record.js';
-import { Wakeup } from '../util/wakeup.js';
+import { unwrapValue } from './trail-reader.js';
+import type { InputFault, TrailRecord } from './trail-record.js';
+import { type ValuePlace, ValuePlaces } from './value-places.js';
+
+type Feed = (chunk: unknown) => AsyncIterable<Token> | Token | undefined;
+
+/** A run of the parser and the verifier from `start` (an absolute byte) on; a fault ends it. */
+interface Segment {
+  parse: Feed;
+  verify: (chunk: unknown) => unknown;
+  /** Absolute byte and line where its real bytes begin. */
+  start: number;
+  line: number;
+  /** Synthetic text fed first: '[' when reading on inside a records array. */
+  prefix: string;
+  /** Characters fed so far, prefix included (the verifier's offsets count these). */
+  chars: number;
+  /** The last pieces fed: where a character offset lies in bytes. */
+  pieces: Array<{ charStart: number; byteStart: number; text: string }>;
+  /** After its synthetic array ends, one '}' closes the wrapper the array was in. */
+  wrapperOpen: boolean;
+  /** Where the values the tokens stand for lie in the bytes. */
+  places: ValuePlaces;
+}
+
+/** Tokens that begin a value (packed values come whole). */
+const VALUE_TOKENS = new Set(['startObject', 'startArray', 'stringValue', 'numberValue', 'nullValue', 'trueValue', 'falseValue']);
+
+/** Records start with these top-level keys (the splitter's rule: src/reader/record-splitter.ts). */
+const RECORD_KEYS = new Set([
+  'eventVersion', 'userIdentity', 'eventTime', 'eventSource', 'eventName', 'awsRegion', 'sourceIPAddress', 'userAgent',
+  'eventID', 'eventType', 'recipientAccountId', 'requestID', 'readOnly', 'eventCategory', 'managementEvent',
+]);
+
+const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/** Bytes up to the last complete UTF-8 character, and the incomplete rest. */
+function completeCharacters(bytes: Buffer): [Buffer, Buffer] {
+  let cut = bytes.length;
+  for (let back = 1; back <= 3 && back <= bytes.length; back++) {
+    const b = bytes[bytes.length - back];
+    if ((b & 0xc0) === 0x80) continue;
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    if (need > back) cut = bytes.length - back;
+    break;
+  }
+  return [bytes.subarray(0, cut), bytes.subarray(cut)];
+}
 
 export async function* readTrailWithStreamJson(input: TrailInput, options: ReadOptions): AsyncGenerator<TrailRecord[]> {
   const file = input.label;
   let delivered = 0;
-  const bytes = Readable.from(
-    (async function* () {
-      for await (const chunk of decodedChunks(input, () => {
-        gzipped = true;
-      })) {
-        delivered += chunk.length;
-        yield chunk;
-      }
-    })(),
-  );
-  const tokens = bytes.pipe(parser.asStream({ jsonStreaming: true, packValues: true, streamValues: false }));
-  bytes.on('error', (error) => tokens.destroy(error));
+  let gzipped = false;
+  let seen = 0;
+  let sawValue = false;
+  let batch: TrailRecord[] = [];
+  // Faults wait for the end of the piece that found them, each with the number of records found
+  // before it: records and faults go out in file order (the splitter's rule).
+  const told: Array<{ fault: InputFault; after: number }> = [];
+  const tell = (fault: InputFault) => {
+    told.push({ fault, after: batch.length });
+  };
+  function* drain(): Generator<TrailRecord[]> {
+    const records = batch;
+    batch = [];
+    let from = 0;
+    for (const { fault, after } of told.splice(0)) {
+      if (after > from) yield records.slice(from, after);
+      from = Math.max(from, after);
+      options.onFault(fault);
+    }
+    if (records.length > from) yield from === 0 ? records : records.slice(from);
+  }
+  /** Some bytes so far are not UTF-8; told once, at the first record holding such bytes. */
+  let badUtf8Seen = false;
+  let badUtf8Told = false;
+  const progress = () => {
+    options.onProgress?.({ records: seen, bytes: delivered, gzipped });
+    seen = 0;
+  };
+
+  // Raw bytes kept from `keptFrom`: recovery looks ahead from a fault's place, and a fault's place
+  // may lie in the piece before the current one (a token cut by the chunk boundary).
+  let kept: Buffer = Buffer.alloc(0);
+  let keptFrom = 0;
+  const byteAt = (at: number) => (at >= keptFrom && at < keptFrom + kept.length ? kept[at - keptFrom] : undefined);
+  /** Whether a value's bytes are not all UTF-8 (when they are no longer kept: taken to be so). */
+  const holdsBadUtf8 = (place: ValuePlace): boolean =>
+    place.end < 0 || place.start < keptFrom || place.end > keptFrom + kept.length || !isUtf8(kept.subarray(place.start - keptFrom, place.end - keptFrom));
 
   let depth = 0;
   /** Depth at which array elements are records (1: bare array, 2: a Records/Events array), or -1. */
@@ -43,36 +117,70 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   let lastTopKey: string | null = null;
   let asm: Assembler | null = null;
   let asmKind: SliceKind = 'top';
-  let sawValue = false;
-  let batch: TrailRecord[] = [];
-  /** Values seen since the last progress report, records or not (as the splitter counts them). */
-  let seen = 0;
-  let gzipped = false;
-  const progress = () => {
-    options.onProgress?.({ records: seen, bytes: delivered, gzipped });
-    seen = 0;
-  };
+  /** Elements read whole but not handed on yet: the splitter's rule (src/reader/record-splitter.ts). */
+  let held: Array<{ value: unknown; kind: SliceKind; object: boolean; place: ValuePlace | undefined }> = [];
+  /** An element was the last thing read in the array: ',' or ']' must come next. */
+  let afterElement = false;
 
-  const emit = (value: unknown, kind: SliceKind) => {
+  const placeOf = (place: ValuePlace | undefined) => (place ? { offset: place.start, line: place.line } : {});
+  const emit = (value: unknown, kind: SliceKind, place: ValuePlace | undefined) => {
     seen++;
+    if (badUtf8Seen && !badUtf8Told && place && holdsBadUtf8(place)) {
+      badUtf8Told = true;
+      tell({ file, message: 'invalid UTF-8 in a record; shown with U+FFFD replacement characters', reason: 'invalid UTF-8', warning: true, ...placeOf(place) });
+    }
     const { record, problem } = unwrapValue(value, kind);
     if (problem || !record) {
       const [reason, message] = problem ?? ['not an object', 'skipped'];
-      options.onFault({ file, message, reason });
+      tell({ file, message, reason, ...placeOf(place) });
       return;
     }
-    batch.push({ record, raw: undefined, file, offset: -1, line: -1 });
+    batch.push({ record, raw: undefined, file, offset: place?.start ?? -1, line: place?.line ?? -1 });
+  };
+  const flushHeld = () => {
+    for (const h of held.splice(0)) emit(h.value, h.kind, h.place);
+  };
+  const hold = (value: unknown, kind: SliceKind, object: boolean, place: ValuePlace | undefined) => {
+    held.push({ value, kind, object, place });
+    afterElement = true;
   };
 
+  const newSegment = (start: number, line: number, prefix: string, wrapperOpen: boolean): Segment => ({
+    places: new ValuePlaces(start, line, prefix === '['),
+    parse: parser({ jsonStreaming: true, packValues: true, streamValues: false }) as unknown as Feed,
+    verify: jsonVerifier({ jsonStreaming: true }) as (chunk: unknown) => unknown,
+    start,
+    line,
+    prefix,
+    chars: 0,
+    pieces: [],
+    wrapperOpen,
+  });
+  let seg = newSegment(0, 1, '', false);
+  const startSegment = (start: number, line: number, prefix: string, wrapperOpen: boolean) => {
+    seg = newSegment(start, line, prefix, wrapperOpen);
+    depth = 0;
+    asm = null;
+    afterElement = false;
+    lastTopKey = null;
+    if (prefix === '[') {
+      elementDepth = 1;
+    } else {
+      elementDepth = -1;
+    }
+  };
+
+  let asmPlace: ValuePlace | undefined;
   const onToken = (token: Token) => {
+    const place = depth <= 2 && VALUE_TOKENS.has(token.name) ? seg.places.take(depth) : undefined;
     if (asm) {
       asm.consume(token);
       if (asm.done) {
-        emit(asm.current, asmKind);
+        if (asmKind === 'top') emit(asm.current, 'top', asmPlace);
+        else hold(asm.current, asmKind, true, asmPlace);
         asm = null;
       }
     }
-    // Depth is tracked through assembled values too.
     switch (token.name) {
       case 'startObject':
       case 'startArray': {
@@ -85,6 +193,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
           } else {
             asm = new Assembler();
             asmKind = 'top';
+            asmPlace = place;
             asm.consume(token);
           }
         } else if (depth === 1 && elementDepth < 0 && token.name === 'startArray' && (lastTopKey === 'Records' || lastTopKey === 'Events')) {
@@ -93,9 +202,14 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
           elementKind = lastTopKey === 'Events' ? 'lookup-event' : 'element';
           asm = null;
         } else if (depth === elementDepth && !asm) {
+          if (token.name === 'startObject' || held.some((h) => !h.object)) flushHeld();
+          afterElement = false;
           asm = new Assembler();
           asmKind = elementKind;
+          asmPlace = place;
           asm.consume(token);
+          // An array element is no record: assembled all the same, told when done.
+          if (token.name === 'startArray') asmKind = elementKind;
         }
         depth++;
         break;
@@ -103,7 +217,11 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       case 'endObject':
       case 'endArray':
         depth--;
-        if (depth === elementDepth - 1) elementDepth = -1;
+        if (depth === elementDepth - 1) {
+          flushHeld();
+          afterElement = false;
+          elementDepth = -1;
+        }
         if (depth === 0) lastTopKey = null;
         break;
       case 'keyValue':
@@ -111,64 +229,250 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
         break;
       default:
         if (depth === elementDepth && !asm) {
-          // A scalar element: not a record, reported as such.
-          emit(token.name === 'numberValue' ? Number(token.value) : 'value' in token ? token.value : null, elementKind);
+          // A scalar element: not a record; told as such once it is seen followed as it should be.
+          if (held.some((h) => !h.object)) flushHeld();
+          hold(token.name === 'numberValue' ? Number(token.value) : 'value' in token ? token.value : null, elementKind, false, place);
         } else if (depth === 0) {
           sawValue = true;
-          options.onFault({ file, message: 'expected a JSON object or array', reason: 'malformed JSON' });
+          tell({ file, message: 'expected a JSON object or array', reason: 'malformed JSON', ...placeOf(place) });
         }
     }
   };
 
-  // Tokens are taken as the parser emits them ('data'), not by async iteration: when the parser
-  // fails, iteration would drop tokens it had already emitted, and with them complete records.
-  let failure: unknown;
-  let ended = false;
-  const wakeup = new Wakeup();
-  const notify = wakeup.notify;
-  tokens.on('data', (token: Token) => {
-    onToken(token);
-    if (batch.length >= 256) {
-      tokens.pause();
-      notify();
+  /** The absolute byte of a character offset of the current segment (the verifier's offsets). */
+  const byteOf = (chars: number): number => {
+    if (chars <= seg.prefix.length) return seg.start;
+    for (let k = seg.pieces.length - 1; k >= 0; k--) {
+      const piece = seg.pieces[k];
+      if (chars >= piece.charStart) return piece.byteStart + Buffer.byteLength(piece.text.slice(0, chars - piece.charStart));
     }
-  });
-  tokens.on('error', (error) => {
-    failure ??= error;
-    notify();
-  });
-  tokens.on('end', () => {
-    ended = true;
-    notify();
-  });
+    return seg.pieces[0]?.byteStart ?? seg.start;
+  };
 
-  try {
-    for (;;) {
-      if (batch.length > 0) {
-        const out = batch;
-        batch = [];
-        progress();
-        yield out;
-        if (tokens.isPaused()) tokens.resume();
+  /** The next record start at or after `from` in the bytes kept (the splitter's rule), or -1. */
+  const recordStartFrom = (from: number): number => {
+    for (let at = Math.max(from, keptFrom); at < keptFrom + kept.length; at++) {
+      if (byteAt(at) !== 0x7b) continue;
+      let k = at - 1;
+      while (k >= keptFrom && isSpace(byteAt(k) as number)) k--;
+      const before = byteAt(k);
+      if (before !== undefined && before !== 0x2c && before !== 0x5b) continue;
+      let q = at + 1;
+      while (q < keptFrom + kept.length && isSpace(byteAt(q) as number)) q++;
+      if (byteAt(q) !== 0x22) continue;
+      const close = kept.indexOf(0x22, q + 1 - keptFrom) + keptFrom;
+      if (close < keptFrom || close - q > 40) continue;
+      if (RECORD_KEYS.has(kept.toString('latin1', q + 1 - keptFrom, close - keptFrom))) return at;
+    }
+    return -1;
+  };
+
+  /** Where reading goes on after a fault at byte `at` outside a records array, or -1 (not in what is kept yet). */
+  const afterBrokenValue = (at: number, open: number): number => {
+    let d = open;
+    let inString = false;
+    for (let k = Math.max(at, keptFrom); k < keptFrom + kept.length; k++) {
+      const b = byteAt(k) as number;
+      if (inString) {
+        if (b === 0x5c) k++;
+        else if (b === 0x22) inString = false;
+        else if (b === 0x0a) return k + 1;
         continue;
       }
-      if (failure !== undefined) throw failure;
-      if (ended) break;
-      await wakeup.wait();
+      if (d === 0) {
+        if (b === 0x0a) return k + 1;
+        continue;
+      }
+      if (b === 0x22) inString = true;
+      else if (b === 0x7b || b === 0x5b) d++;
+      else if (b === 0x7d || b === 0x5d) {
+        d--;
+        if (d === 0) return k + 1;
+      }
+    }
+    return -1;
+  };
+
+  /**
+   * A fault at byte `at` (line `line`): told once, then reading goes on where the splitter would
+   * read on. Returns where the next segment starts and how, or undefined to wait for more bytes.
+   */
+  /** `record`: at the next record start from `from`; `at`: right at `from` (a record starts there); `value`: after the broken value. */
+  let pendingRecovery: { kind: 'record' | 'at' | 'value'; from: number; open: number; wrapper: boolean } | undefined;
+  /** The pending recovery is only past a wrapper's closing '}': read on right after it. */
+  let closesWrapper = false;
+  const fault = (at: number, line: number, message: string) => {
+    tell({ file, message: `${message}; read on from the next record`, offset: at, line, reason: 'malformed JSON' });
+  };
+  const onSyntaxError = (at: number, line: number, message: string) => {
+    if (seg.wrapperOpen && depth === 0 && byteAt(at) === 0x7d) {
+      // The '}' of the wrapper whose records array a synthetic '[' stood in for: no fault.
+      pendingRecovery = { kind: 'value', from: at + 1, open: 0, wrapper: false };
+      closesWrapper = true;
+      return;
+    }
+    const inArray = elementDepth >= 1 && depth >= elementDepth;
+    const wrapper = seg.wrapperOpen || elementDepth === 2;
+    if (inArray) {
+      const b = byteAt(at);
+      const lastIsRecord = held.length === 1 && held[0].object && afterElement && depth === elementDepth;
+      if (lastIsRecord && b === 0x7b) {
+        // Two records with no comma between: both whole; read on with the second, right here.
+        flushHeld();
+        fault(at, line, message);
+        pendingRecovery = { kind: 'at', from: at, open: 0, wrapper };
+      } else if (lastIsRecord && b === 0x7d) {
+        flushHeld();
+        fault(at, line, message);
+        pendingRecovery = { kind: 'record', from: at + 1, open: 0, wrapper };
+      } else {
+        held = [];
+        fault(at, line, message);
+        pendingRecovery = { kind: 'record', from: at, open: 0, wrapper };
+      }
+    } else {
+      if (asm && asmKind === 'top') sawValue = true;
+      tell({ file, message: `${message}; skipped`, offset: at, line, reason: 'malformed JSON' });
+      pendingRecovery = { kind: 'value', from: at, open: depth, wrapper: false };
+    }
+    asm = null;
+  };
+
+  /** Tries to start the next segment after a fault, with the bytes kept so far. */
+  const recover = (): Buffer | undefined => {
+    const r = pendingRecovery as NonNullable<typeof pendingRecovery>;
+    const at = closesWrapper || r.kind === 'at' ? r.from : r.kind === 'record' ? recordStartFrom(r.from) : afterBrokenValue(r.from, r.open);
+    closesWrapper = false;
+    if (at < 0) return undefined;
+    pendingRecovery = undefined;
+    const line = lineOf(at);
+    const inRecords = r.kind === 'record' || r.kind === 'at';
+    startSegment(at, line, inRecords ? '[' : '', inRecords && r.wrapper);
+    return kept.subarray(at - keptFrom);
+  };
+
+  // Lines: newlines counted in the bytes kept, from a known line at `keptFrom`.
+  let keptFromLine = 1;
+  const lineOf = (at: number): number => {
+    let n = keptFromLine;
+    for (let k = kept.indexOf(0x0a); k >= 0 && k + keptFrom < at; k = kept.indexOf(0x0a, k + 1)) n++;
+    return n;
+  };
+
+  /** Feeds text of the current segment; on a syntax error, recovers and feeds what follows. */
+  const feed = async (bytes: Buffer, byteStart: number) => {
+    let text = bytes.toString('utf8');
+    if (seg.chars === 0 && seg.prefix) text = seg.prefix + text;
+    const charStart = seg.chars;
+    seg.pieces.push({ charStart: charStart + (charStart === 0 ? seg.prefix.length : 0), byteStart, text: charStart === 0 && seg.prefix ? text.slice(seg.prefix.length) : text });
+    if (seg.pieces.length > 4) seg.pieces.shift();
+    let errorAt: number | undefined;
+    let errorLine = 0;
+    let errorMessage = '';
+    try {
+      seg.verify(text);
+    } catch (error) {
+      const e = error as { offset?: number; line?: number; message?: string };
+      errorAt = e.offset ?? charStart;
+      errorLine = e.line ?? 1;
+      errorMessage = describeVerifierError(e.message);
+    }
+    const good = errorAt === undefined ? text : text.slice(0, Math.max(0, errorAt - charStart));
+    seg.chars += text.length;
+    seg.places.feed(errorAt === undefined ? bytes : bytes.subarray(0, Math.max(0, byteOf(errorAt) - byteStart)));
+    if (good.length > 0) {
+      const tokens = seg.parse(good);
+      if (tokens && typeof (tokens as AsyncIterable<Token>)[Symbol.asyncIterator] === 'function') {
+        for await (const token of tokens as AsyncIterable<Token>) onToken(token);
+      }
+    }
+    if (errorAt !== undefined) {
+      onSyntaxError(byteOf(errorAt), seg.line + errorLine - 1, errorMessage || 'malformed JSON');
+      const rest = recover();
+      if (rest) await feedSegment(rest);
+    }
+  };
+  const feedSegment = (bytes: Buffer) => feed(bytes, seg.start);
+
+  startSegment(0, 1, '', false);
+  let carry: Buffer = Buffer.alloc(0);
+  let atFirstText = true;
+  try {
+    for await (const chunk of decodedChunks(input, () => {
+      gzipped = true;
+    })) {
+      delivered += chunk.length;
+      let [whole, rest] = completeCharacters(carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk);
+      // A UTF-8 byte order mark, as some editors write (JSON itself has none): not text to parse.
+      // Whole characters only reach here, so a split mark arrives in one piece, in the first text.
+      let bom = 0;
+      if (atFirstText && whole.length > 0) {
+        atFirstText = false;
+        if (whole[0] === 0xef && whole[1] === 0xbb && whole[2] === 0xbf) {
+          bom = 3;
+          whole = whole.subarray(3);
+          seg.start = 3;
+          seg.places = new ValuePlaces(3, 1, false);
+        }
+      }
+      carry = Buffer.from(rest);
+      if (!badUtf8Seen && !isUtf8(whole)) badUtf8Seen = true;
+      const byteStart = delivered - whole.length - rest.length;
+      // Keep the bytes of this piece and the one before it.
+      const previous = kept.subarray(Math.max(0, kept.length - 256 * 1024));
+      keptFromLine = lineOf(keptFrom + kept.length - previous.length);
+      keptFrom = keptFrom + kept.length - previous.length + bom;
+      kept = Buffer.concat([previous, whole]);
+      if (pendingRecovery) {
+        const next = recover();
+        if (next) await feedSegment(next);
+      } else {
+        await feed(whole, byteStart);
+      }
+      progress();
+      yield* drain();
     }
   } catch (error) {
+    if (!(error instanceof ReadFault)) throw error;
+    flushHeld();
     progress();
-    if (batch.length > 0) yield batch;
-    batch = [];
-    const message = error instanceof ReadFault ? error.message : `malformed JSON (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
-    options.onFault({ file, message: `${message} (after ${delivered} bytes of data)`, reason: 'truncated or corrupt input' });
+    yield* drain();
+    tell({ file, message: `${error.message} (after ${delivered} bytes of data)`, reason: 'truncated or corrupt input' });
+    yield* drain();
     return;
-  } finally {
-    // Stopping early (--limit, a closed pipe) must release the input.
-    tokens.destroy();
-    bytes.destroy();
   }
-  progress();
-  if (batch.length > 0) yield batch;
-  if (!sawValue) options.onFault({ file, message: delivered === 0 ? 'empty input' : 'no JSON value (only whitespace)', reason: 'empty input' });
+  // The end: complete elements first, then what the end says (a value or array left open, or a
+  // syntax error the verifier could only see once no more text could follow).
+  for (;;) {
+    flushHeld();
+    progress();
+    yield* drain();
+    if (pendingRecovery) break;
+    try {
+      seg.verify(none);
+    } catch (error) {
+      const e = error as { offset?: number; line?: number; message?: string };
+      if (e.offset !== undefined && e.offset < seg.chars) {
+        onSyntaxError(byteOf(e.offset), seg.line + (e.line ?? 1) - 1, describeVerifierError(e.message));
+        const rest = recover();
+        if (rest) {
+          await feedSegment(rest);
+          continue;
+        }
+      } else if (depth > 0 || asm) {
+        const at = delivered;
+        tell({ file, message: `unexpected end of data (truncated file?)`, offset: at, line: lineOf(at), reason: 'truncated or corrupt input' });
+      } else if (e.offset !== undefined) {
+        tell({ file, message: 'malformed JSON', offset: byteOf(e.offset), line: seg.line + (e.line ?? 1) - 1, reason: 'malformed JSON' });
+      }
+    }
+    break;
+  }
+  if (!sawValue) tell({ file, message: delivered === 0 ? 'empty input' : 'no JSON value (only whitespace)', reason: 'empty input' });
+  yield* drain();
+}
+
+/** The verifier's message without its place (told apart) and its own name. */
+function describeVerifierError(message: string | undefined): string {
+  return (message ?? 'malformed JSON').replace(/^ERROR at \d+ \(\d+, \d+\): /, '').replace(/^Verifier (cannot parse input|has expected)[: ]*/, '') || 'malformed JSON';
 }

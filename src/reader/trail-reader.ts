@@ -9,7 +9,7 @@ import { isCloudTrailEnvelope, isObject, notCloudTrailBecause, type JsonObject }
 import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { describeJsonError } from '../util/json-error-text.js';
-import { locateJsonError, type JsonErrorPlace } from './json-error.js';
+import { locateJsonError } from './json-error.js';
 import { RecordSplitter, type ResumePoint, type SliceKind, type SlicePlace } from './record-splitter.js';
 import type { ReadOptions } from './read-options.js';
 import type { TrailPartOptions } from './trail-part.js';
@@ -77,18 +77,25 @@ export async function* readTrail(input: TrailInput, options: ReadOptions, part: 
   let records = 0;
   let badUtf8Reported = false;
   let halted = false;
-  // Faults wait here until the chunk that found them is done: a few need an asynchronous look-up
-  // of their place, and messages must keep their order.
-  const queued: Array<Omit<InputFault, 'file'> | Promise<Omit<InputFault, 'file'>>> = [];
-  const report = (fault: Omit<InputFault, 'file'> | Promise<Omit<InputFault, 'file'>>) => {
+  // Faults wait until the chunk that found them is done, each with the number of records found
+  // before it: records and faults then go out in file order, however the chunks fell.
+  const queued: Array<{ fault: Omit<InputFault, 'file'>; after: number }> = [];
+  const report = (fault: Omit<InputFault, 'file'>) => {
     if (halted) return;
-    // A fault still being placed is a malformed record, never a warning.
-    if (options.stopOnFault && (fault instanceof Promise || !fault.warning)) halted = true;
-    queued.push(fault);
+    if (options.stopOnFault && !fault.warning) halted = true;
+    queued.push({ fault, after: batch.length });
   };
-  const flushFaults = async () => {
-    for (const fault of queued.splice(0)) deliver(fault instanceof Promise ? await fault : fault);
-  };
+  function* drain(): Generator<TrailRecord[]> {
+    const records = batch;
+    batch = [];
+    let from = 0;
+    for (const { fault, after } of queued.splice(0)) {
+      if (after > from) yield records.slice(from, after);
+      from = Math.max(from, after);
+      deliver(fault);
+    }
+    if (records.length > from) yield from === 0 ? records : records.slice(from);
+  }
   const deliver = (fault: Omit<InputFault, 'file'>) => {
     faults++;
     // With --strict the fault ends the run: the message must not say the reading went on past it.
@@ -138,15 +145,16 @@ export async function* readTrail(input: TrailInput, options: ReadOptions, part: 
       try {
         value = JSON.parse(textOf);
       } catch (error) {
-        const fault = (at: JsonErrorPlace): Omit<InputFault, 'file'> => ({
+        const at = locateJsonError(textOf, error);
+        const uncounted = countNewlines(textOf) - place.lines;
+        if (uncounted > 0) splitter.addLines(uncounted);
+        report({
           message: `${at.message}; record skipped`,
           offset: place.offset + at.byteOffset,
           line: place.line + at.lineDelta,
           column: at.lineDelta === 0 ? undefined : at.column,
           reason: 'malformed JSON',
         });
-        const at = locateJsonError(textOf, error);
-        report(at instanceof Promise ? at.then(fault) : fault(at));
         return;
       }
       const { record, raw, problem } = unwrapValue(value, kind);
@@ -204,41 +212,42 @@ export async function* readTrail(input: TrailInput, options: ReadOptions, part: 
         const head = split.offset - splitter.offset;
         splitter.push(chunk.subarray(0, head));
         handedOver = split.handOver(!isGzipped && splitter.betweenRecords, splitter.currentLine);
+        if (handedOver) splitter.handOnHeld();
         split = undefined;
         if (!handedOver) splitter.push(chunk.subarray(head));
       } else {
         splitter.push(chunk);
       }
-      if (queued.length > 0) await flushFaults();
       options.onProgress?.({ records, bytes: splitter.offset, gzipped: isGzipped });
       records = 0;
-      if (batch.length > 0) {
-        const out = batch;
-        batch = [];
-        yield out;
-      }
+      yield* drain();
       if (handedOver) return;
     }
   } catch (error) {
     if (!(error instanceof ReadFault)) throw error;
     // Keep what was read before the fault: flush the records already found, then report.
-    if (batch.length > 0) {
-      const out = batch;
-      batch = [];
-      yield out;
-    }
+    splitter.handOnHeld();
+    yield* drain();
     const reason: SkipReason = error.offset === 0 && !splitter.sawValue ? 'unreadable input' : 'truncated or corrupt input';
-    await flushFaults();
     report({ message: `${error.message} (after ${error.offset} bytes of data)`, reason });
-    await flushFaults();
+    yield* drain();
     return;
   }
+  // The records held back at the end are whole: out first, then what the end itself may say (a
+  // truncated file's fault comes after every complete record).
+  splitter.handOnHeld();
+  yield* drain();
   splitter.end();
-  await flushFaults();
   options.onProgress?.({ records, bytes: splitter.offset, gzipped: isGzipped });
-  if (batch.length > 0) yield batch;
+  yield* drain();
   if (!splitter.sawValue && faults === 0) {
     report({ message: splitter.offset === 0 ? 'empty input' : 'no JSON value (only whitespace)', reason: 'empty input' });
-    await flushFaults();
+    yield* drain();
   }
+}
+
+function countNewlines(text: string): number {
+  let n = 0;
+  for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) n++;
+  return n;
 }

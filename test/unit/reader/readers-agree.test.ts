@@ -1,0 +1,218 @@
+/**
+ * Differential tests: the record splitter (`readTrail`) and the stream-json reader are two
+ * independent readings of the same bytes, so on every broken input they must agree: the same
+ * records at the same places, the same faults (reason, byte offset, line) in the same order. Only
+ * the wording of a fault may differ (each says what its own parser saw).
+ *
+ * Two corpora: the hand-made broken files of test/fixtures/bad (and the good shapes beside them),
+ * each read whole and in small chunks; and generated `Records` arrays of real records with one
+ * corruption inside a record (a stray or missing brace, a missing comma, a byte deleted or
+ * inserted), where on top of agreeing the readers must keep every record the damage cannot reach.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../../src/cloudtrail/record.js';
+import type { ReadOptions } from '../../../src/reader/read-options.js';
+import { readTrailWithStreamJson } from '../../../src/reader/stream-json-reader.js';
+import { readTrail } from '../../../src/reader/trail-reader.js';
+import type { InputFault, TrailRecord } from '../../../src/reader/trail-record.js';
+import type { TrailInput } from '../../../src/sources/trail-input.js';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures');
+
+type Reader = (input: TrailInput, options: ReadOptions) => AsyncGenerator<TrailRecord[]>;
+
+interface Reading {
+  records: Array<{ record: JsonObject; offset: number; line: number }>;
+  faults: Array<Pick<InputFault, 'reason' | 'offset' | 'line' | 'warning'>>;
+  /** 'r' per record, 'f' per fault, in the order they came. */
+  order: string;
+}
+
+function inputOf(bytes: Buffer, chunk: number, label: string): TrailInput {
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += chunk) chunks.push(Buffer.from(bytes.subarray(at, at + chunk)));
+  return { label, open: () => Readable.from(chunks) };
+}
+
+async function read(reader: Reader, input: TrailInput): Promise<Reading> {
+  const reading: Reading = { records: [], faults: [], order: '' };
+  const options: ReadOptions = {
+    onFault: (fault) => {
+      const { reason, offset, line, warning } = fault;
+      reading.faults.push({ reason, offset, line, ...(warning ? { warning } : {}) });
+      reading.order += 'f';
+    },
+  };
+  for await (const batch of reader(input, options)) {
+    for (const r of batch) {
+      reading.records.push({ record: r.record, offset: r.offset, line: r.line });
+      reading.order += 'r';
+    }
+  }
+  return reading;
+}
+
+async function bothReadings(bytes: Buffer, chunk: number, label: string): Promise<[Reading, Reading]> {
+  return [await read(readTrail, inputOf(bytes, chunk, label)), await read(readTrailWithStreamJson, inputOf(bytes, chunk, label))];
+}
+
+const CHUNKINGS = [1 << 20, 1000, 61, 7];
+/** PROPERTY_SCALE=10 for a longer hunt. */
+const SCALE = Math.max(1, Number(process.env.PROPERTY_SCALE ?? 1) || 1);
+
+describe('both readers agree on every broken and every good fixture', () => {
+  const files = ['bad', 'shapes'].flatMap((dir) =>
+    readdirSync(join(FIXTURES, dir))
+      .filter((name) => !name.endsWith('.md'))
+      .map((name) => `${dir}/${name}`),
+  );
+
+  it('finds the corpus', () => {
+    expect(files.filter((f) => f.startsWith('bad/')).length).toBeGreaterThanOrEqual(19);
+  });
+
+  for (const file of files) {
+    it(file, async () => {
+      const bytes = readFileSync(join(FIXTURES, file));
+      for (const chunk of CHUNKINGS) {
+        const [splitter, streamJson] = await bothReadings(bytes, chunk, file);
+        const where = `${file} in chunks of ${chunk} bytes`;
+        expect(streamJson.faults, where).toEqual(splitter.faults);
+        expect(streamJson.records, where).toEqual(splitter.records);
+        expect(streamJson.order, where).toBe(splitter.order);
+      }
+    });
+  }
+
+  it('the broken records arrays lose only the broken record, and say so once', async () => {
+    // What each file's README row promises: the records kept, by eventName, and one fault.
+    const expected: Record<string, number> = {
+      'stray-brace.json': 4,
+      'missing-brace.json': 4,
+      'missing-comma-between.json': 5,
+      'extra-brace.json': 5,
+      'malformed-middle.json': 4,
+    };
+    for (const [name, records] of Object.entries(expected)) {
+      const reading = await read(readTrail, inputOf(readFileSync(join(FIXTURES, 'bad', name)), 1 << 20, name));
+      expect(reading.records.length, name).toBe(records);
+      expect(reading.faults.length, name).toBe(1);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Generated: real records in a Records array, one corruption inside one of them.
+// ---------------------------------------------------------------------------------------------
+
+/** Real records (AWS KMS Developer Guide examples, see test/fixtures/shapes/README.md). */
+const REAL: JsonObject[] = readFileSync(join(FIXTURES, 'shapes', 'expected.jsonl'), 'utf8')
+  .split('\n')
+  .filter((line) => line.trim())
+  .map((line) => JSON.parse(line) as JsonObject);
+
+type Corruption = 'stray-brace' | 'missing-brace' | 'missing-comma' | 'extra-brace' | 'delete-byte' | 'insert-byte';
+
+interface Damage {
+  records: JsonObject[];
+  pretty: boolean;
+  victim: number;
+  corruption: Corruption;
+  /** Where inside the victim, as a fraction of its length. */
+  at: number;
+  inserted: string;
+}
+
+const damageArb: fc.Arbitrary<Damage> = fc
+  .record({
+    picks: fc.array(fc.nat(REAL.length - 1), { minLength: 2, maxLength: 7 }),
+    pretty: fc.boolean(),
+    victimFraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+    corruption: fc.constantFrom<Corruption>('stray-brace', 'missing-brace', 'missing-comma', 'extra-brace', 'delete-byte', 'insert-byte'),
+    at: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+    inserted: fc.constantFrom('}', '{', ']', '[', ',', ':', '"', '\\', 'x', '\n'),
+  })
+  .map(({ picks, pretty, victimFraction, corruption, at, inserted }) => ({
+    // Each record its own eventID, so that a record lost or doubled cannot hide behind a twin.
+    records: picks.map((p, k) => ({ ...REAL[p], eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` })),
+    pretty,
+    victim: Math.floor(victimFraction * picks.length),
+    corruption,
+    at,
+    inserted,
+  }));
+
+/** The damaged file, and the byte range the victim record took before the damage. */
+function damagedTrail(d: Damage): { bytes: Buffer; text: string } {
+  const texts = d.records.map((r) => JSON.stringify(r, null, d.pretty ? 2 : undefined));
+  let victim = texts[d.victim];
+  const pos = 1 + Math.floor(d.at * (victim.length - 2));
+  let comma = true;
+  switch (d.corruption) {
+    case 'stray-brace': {
+      // A '}' right after a value inside the record: it closes the record early.
+      const after = victim.indexOf('",', pos);
+      const cut = after < 0 ? victim.length - 1 : after + 1;
+      victim = victim.slice(0, cut) + '}' + victim.slice(cut);
+      break;
+    }
+    case 'missing-brace':
+      victim = victim.slice(0, -1);
+      break;
+    case 'extra-brace':
+      victim += '}';
+      break;
+    case 'missing-comma':
+      comma = false;
+      break;
+    case 'delete-byte':
+      victim = victim.slice(0, pos) + victim.slice(pos + 1);
+      break;
+    case 'insert-byte':
+      victim = victim.slice(0, pos) + d.inserted + victim.slice(pos);
+      break;
+  }
+  texts[d.victim] = victim;
+  const sep = d.pretty ? '\n' : '';
+  let body = '';
+  texts.forEach((t, k) => {
+    if (k > 0) body += (k - 1 === d.victim && !comma ? '' : ',') + sep;
+    body += t;
+  });
+  const text = `{"Records":[${sep}${body}${sep}]}\n`;
+  return { bytes: Buffer.from(text), text };
+}
+
+describe('a Records array with one damaged record', () => {
+  it('both readers agree, one fault at most, and every record out of reach of the damage is kept', async () => {
+    await fc.assert(
+      fc.asyncProperty(damageArb, fc.constantFrom(1 << 20, 97, 13), fc.boolean(), async (damage, chunk, gzipped) => {
+        const { bytes, text } = damagedTrail(damage);
+        const stored = gzipped ? gzipSync(bytes) : bytes;
+        const [splitter, streamJson] = await bothReadings(stored, chunk, 'damaged.json');
+        const where = `${damage.corruption} in record ${damage.victim} of ${damage.records.length}: ${JSON.stringify(text)}`;
+        expect(streamJson.faults, where).toEqual(splitter.faults);
+        expect(streamJson.records, where).toEqual(splitter.records);
+        expect(splitter.faults.length, where).toBeLessThanOrEqual(1);
+        // Records before the damaged one, and from the second after it on, are out of its reach (a
+        // quote lost or added shifts what is string and what is not until the next record start).
+        const kept = new Set(splitter.records.map((r) => r.record.eventID));
+        damage.records.forEach((r, k) => {
+          if (k < damage.victim || k > damage.victim + 1) expect(kept.has(r.eventID), `${where}: record ${k} lost`).toBe(true);
+        });
+        // Whatever is kept is a record as written: the victim only if JSON.parse reads it the same.
+        for (const r of splitter.records) {
+          const k = damage.records.findIndex((x) => x.eventID === r.record.eventID);
+          if (k >= 0 && k !== damage.victim) expect(r.record, where).toEqual(damage.records[k]);
+        }
+      }),
+      { numRuns: 300 * SCALE },
+    );
+  }, 60_000 * SCALE);
+});
