@@ -108,6 +108,49 @@ const CASES: Record<string, BadCase> = {
       expect(byteOffset(line)).toBe(bytes.indexOf(before) + Buffer.byteLength(before));
     },
   },
+  // One fault inside the Records array: one line naming the line and byte, every other record kept.
+  'stray-brace.json': {
+    code: 1,
+    records: () => [EXPECTED[0], EXPECTED[1], EXPECTED[3], EXPECTED[4]],
+    lines: 1,
+    check: ([line], path) => {
+      // The extra '}' closes the 3rd record (line 4) early: its next ':' can be no array element.
+      expect(line.startsWith(`kmstrail: ${path}:4:`)).toBe(true);
+      const bytes = bytesOf('stray-brace.json');
+      expect(byteOffset(line)).toBe(bytes.indexOf('}}}},"eventTime"') + '}}}},"eventTime"'.length);
+    },
+  },
+  'missing-brace.json': {
+    code: 1,
+    records: () => [EXPECTED[0], EXPECTED[1], EXPECTED[3], EXPECTED[4]],
+    lines: 1,
+    check: ([line], path) => {
+      // The 4th record's '{' (line 5) comes where a key of the unclosed 3rd belongs.
+      expect(line.startsWith(`kmstrail: ${path}:5:`)).toBe(true);
+      const bytes = bytesOf('missing-brace.json');
+      expect(byteOffset(line)).toBe(bytes.indexOf('",\n{') + 3);
+    },
+  },
+  'missing-comma-between.json': {
+    code: 1,
+    records: () => EXPECTED,
+    lines: 1,
+    check: ([line], path) => {
+      expect(line.startsWith(`kmstrail: ${path}:4:`)).toBe(true);
+      const bytes = bytesOf('missing-comma-between.json');
+      expect(byteOffset(line)).toBe(bytes.indexOf('"}\n{') + 3);
+    },
+  },
+  'extra-brace.json': {
+    code: 1,
+    records: () => EXPECTED,
+    lines: 1,
+    check: ([line], path) => {
+      expect(line.startsWith(`kmstrail: ${path}:3:`)).toBe(true);
+      const bytes = bytesOf('extra-brace.json');
+      expect(byteOffset(line)).toBe(bytes.indexOf('"}},') + 2);
+    },
+  },
   'bom.json': { code: 0, records: () => EXPECTED, lines: 0 },
   'nul-bytes.json': {
     code: 1,
