@@ -1,5 +1,5 @@
 /** `--source-ip`: addresses and CIDR blocks, IPv4 and IPv6, matched with Node's own BlockList. */
-import { BlockList, isIP } from 'node:net';
+import { net } from '../util/lazy-builtins.js';
 
 export type AddressMatcher = (address: string) => boolean;
 
@@ -16,12 +16,12 @@ export function normaliseAddress(address: string): string {
 /** Builds a matcher, or returns the first value that is neither an IP address nor a CIDR block. */
 export function compileAddressPatterns(values: readonly string[]): AddressMatcher | { invalid: string } {
   // One list per family: BlockList treats IPv4 as ::ffff:a.b.c.d, so `::/0` would contain IPv4.
-  const v4 = new BlockList();
-  const v6 = new BlockList();
+  const v4 = new (net().BlockList)();
+  const v6 = new (net().BlockList)();
   for (const value of values) {
     const [rawAddress, prefix, extra] = value.split('/');
     const address = normaliseAddress(rawAddress);
-    const family = isIP(address);
+    const family = net().isIP(address);
     if (family === 0 || extra !== undefined) return { invalid: value };
     const list = family === 4 ? v4 : v6;
     const type = family === 4 ? 'ipv4' : 'ipv6';
@@ -35,7 +35,7 @@ export function compileAddressPatterns(values: readonly string[]): AddressMatche
   }
   return (raw: string) => {
     const address = normaliseAddress(raw);
-    const family = isIP(address);
+    const family = net().isIP(address);
     // sourceIPAddress is often a service name ("AWS Internal", "ec2.amazonaws.com"): never an IP match.
     if (family === 4) return v4.check(address, 'ipv4');
     if (family === 6) return v6.check(address, 'ipv6');

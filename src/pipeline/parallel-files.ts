@@ -4,20 +4,29 @@
  * free up; results of files that finish early wait until every file before them is out. A file may
  * only be started a few places ahead of the oldest unfinished one, which bounds what waits.
  */
-import { Worker } from 'node:worker_threads';
-import type { ResumePoint } from '../reader/record-splitter.js';
-import type { InputFault, TrailRecord } from '../reader/trail-record.js';
+import type { Worker } from 'node:worker_threads';
+import { workerThreads } from '../util/lazy-builtins.js';
+import type { TrailRecord } from '../reader/trail-record.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { Wakeup } from '../util/wakeup.js';
-import { lazyRecord, type MatchedRecord, type ReadRequest, type WorkerReport, type WorkerSetup } from './protocol.js';
+import { BATCH_FILE_MAX, lazyRecord, readWorkerUrl, type FileEvent, type FileResult, type ReadFilesRequest, type ReadRequest, type WorkerReport, type WorkerSetup } from './protocol.js';
 import type { MatchBatch, ReadContext, ReadStrategy } from './read-strategy.js';
+import { readFileBatch } from './file-batch.js';
 import { readHere } from './sequential.js';
 
+/** Requests each worker holds: one is read while the next waits, so a worker never idles. */
 const PER_WORKER = 2;
 /** Inputs found by the walk but not yet handed to a worker. */
-const WALK_AHEAD = 64;
+const WALK_AHEAD = 1024;
+/**
+ * Files of at most BATCH_FILE_MAX bytes (or of a size not known yet: the worker checks) go to a
+ * worker several in one request, as a tree's files are a few kilobytes each: up to BATCH_FILES of
+ * them, or BATCH_BYTES stored.
+ */
+const BATCH_FILES = 48;
+const BATCH_BYTES = 2 << 20;
 
-type SlotEvent = { records: MatchedRecord[] } | { fault: InputFault } | { handback: ResumePoint };
+type SlotEvent = FileEvent;
 
 interface FileSlot {
   input: TrailInput;
@@ -38,21 +47,56 @@ export const parallelFiles: ReadStrategy = {
 async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadContext): AsyncGenerator<MatchBatch> {
   const { filter, jobs } = context;
   const spec = filter.spec;
-  const workerUrl = new URL('./read-worker.js', import.meta.url);
+  const workerUrl = readWorkerUrl();
   const slots = new Map<number, FileSlot>();
   const all: Worker[] = [];
-  /** Files each worker holds; two each, so one file's read is in flight while another is scanned. */
-  const assigned = new Map<Worker, Set<number>>();
+  /** Requests each worker holds, by their first file's id, with the files in each. */
+  const assigned = new Map<Worker, Map<number, number[]>>();
   let head = 0;
   let nextId = 0;
   let exhausted = false;
   const wakeup = new Wakeup();
   const notify = wakeup.notify;
 
+  const fileResult = (result: FileResult) => {
+    const slot = slots.get(result.id);
+    if (!slot) return;
+    if (result.tooBig !== undefined) {
+      // Read alone, streamed: ahead of any new file, in order.
+      slot.input = { ...slot.input, size: result.tooBig };
+      again.push(result.id);
+      again.sort((a, b) => a - b);
+      return;
+    }
+    slot.events.push(...result.events);
+    context.progress(result.seen, result.bytes - slot.bytes, slot.label);
+    slot.bytes = result.bytes;
+    slot.seen += result.seen;
+    // A file whose huge record was handed back is done once this thread has read the rest.
+    if (result.done) slot.done = true;
+  };
   const onReport = (worker: Worker, report: WorkerReport) => {
-    const slot = slots.get(report.id);
     // A worker already ended (see endWorkers) may still have had messages on the way.
-    if (!slot || !assigned.has(worker)) return;
+    if (!assigned.has(worker)) return;
+    if (report.type === 'files' || report.type === 'files-crash') {
+      const files = assigned.get(worker)?.get(report.batch) ?? [];
+      assigned.get(worker)?.delete(report.batch);
+      if (report.type === 'files') {
+        if (report.times) context.timesSeen(report.times);
+        for (const result of report.results) fileResult(result);
+      } else {
+        for (const id of files) {
+          const slot = slots.get(id);
+          if (!slot || slot.done) continue;
+          slot.events.push({ fault: { file: slot.label, message: `internal error: ${report.message}`, reason: 'unreadable input' } });
+          slot.done = true;
+        }
+      }
+      notify();
+      return;
+    }
+    const slot = slots.get(report.id);
+    if (!slot) return;
     if (report.type === 'matches') {
       if (report.times) context.timesSeen(report.times);
       if (report.records.length > 0) slot.events.push({ records: report.records });
@@ -75,15 +119,18 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
 
   const spawn = () => {
     const setup: WorkerSetup = { spec };
-    const worker = new Worker(workerUrl, { workerData: setup });
+    const worker = new (workerThreads().Worker)(workerUrl, { workerData: setup });
     worker.on('message', (report: WorkerReport) => onReport(worker, report));
     worker.on('error', (error) => {
-      for (const id of assigned.get(worker) ?? []) onReport(worker, { type: 'crash', id, message: error.message });
+      for (const [key, ids] of assigned.get(worker) ?? []) {
+        if (ids.length === 1 && ids[0] === key && !batched.has(key)) onReport(worker, { type: 'crash', id: key, message: error.message });
+        else onReport(worker, { type: 'files-crash', batch: key, message: error.message });
+      }
       // A dead worker takes no more files.
       assigned.delete(worker);
     });
     all.push(worker);
-    assigned.set(worker, new Set());
+    assigned.set(worker, new Map());
   };
   const freeWorker = () => {
     let best: Worker | undefined;
@@ -92,8 +139,10 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
     }
     return best;
   };
+  // This thread reads too, whenever it has nothing to print (see readHereBatch): one worker fewer,
+  // so that no more threads want a core than there are cores.
   const startWorkers = () => {
-    for (let i = 0; i < jobs; i++) spawn();
+    for (let i = 0; i < Math.max(1, jobs - 1); i++) spawn();
   };
   /** Files to read again from their start, in order, before any new one. */
   const again: number[] = [];
@@ -139,24 +188,72 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
     }
   })();
 
+  /** Request keys (first file ids) sent as `files` requests. */
+  const batched = new Set<number>();
+  /** The next file to hand out: one to read again first, else the next walked; undefined for none yet. */
+  const nextFile = (): { id: number; input: TrailInput } | undefined => {
+    const again1 = again.shift();
+    const input = again1 === undefined ? undefined : slots.get(again1)?.input;
+    if (again1 !== undefined && input) return { id: again1, input };
+    const walkedInput = walked.shift();
+    if (!walkedInput) {
+      if (walkDone) exhausted = true;
+      return undefined;
+    }
+    walkRoom.notify();
+    const id = nextId++;
+    slots.set(id, { input: walkedInput, label: walkedInput.label, events: [], done: false, bytes: 0, seen: 0 });
+    return { id, input: walkedInput };
+  };
+  const isSmall = (input: TrailInput) => input.size === undefined || input.size <= BATCH_FILE_MAX;
+  /** Files handed out but not yet out of the slots: how far ahead of the output reading may run. */
+  const ahead = () => nextId - head;
+  const MAX_AHEAD = jobs * PER_WORKER * BATCH_FILES * 2;
+  /** Small files for one batch, from `first` on, while the next ones are small too. */
+  const batchFrom = (first: { id: number; input: TrailInput }): ReadFilesRequest['files'] => {
+    const files: ReadFilesRequest['files'] = [{ id: first.id, path: first.input.label, size: first.input.size }];
+    let stored = first.input.size ?? 0;
+    while (files.length < BATCH_FILES && stored < BATCH_BYTES) {
+      const peek = again.length > 0 ? slots.get(again[0])?.input : walked[0];
+      if (!peek || !isSmall(peek)) break;
+      const next = nextFile() as { id: number; input: TrailInput };
+      files.push({ id: next.id, path: next.input.label, size: next.input.size });
+      stored += next.input.size ?? 0;
+    }
+    return files;
+  };
+  /**
+   * With nothing to print, this thread reads a batch of small files itself rather than wait: on a
+   * tree, it is a reader as good as a worker. False when there is none to take.
+   */
+  const readHereBatch = async (): Promise<boolean> => {
+    if (walkError !== undefined) throw walkError;
+    if (again.length === 0 && (exhausted || ahead() >= MAX_AHEAD)) return false;
+    const peek = again.length > 0 ? slots.get(again[0])?.input : walked[0];
+    if (!peek || !isSmall(peek)) return false;
+    const first = nextFile();
+    if (!first) return false;
+    const results = await readFileBatch(batchFrom(first), filter);
+    for (const result of results) fileResult(result);
+    // Files of the batch after a hand-back were not read: they are read again like any other's.
+    return true;
+  };
   const fill = () => {
     if (walkError !== undefined) throw walkError;
-    while (freeWorker() && (again.length > 0 || (!exhausted && nextId - head < jobs * 4))) {
-      let id = again.shift();
-      let input = id === undefined ? undefined : slots.get(id)?.input;
-      if (id === undefined || !input) {
-        input = walked.shift();
-        if (!input) {
-          if (walkDone) exhausted = true;
-          break;
-        }
-        walkRoom.notify();
-        id = nextId++;
-        slots.set(id, { input, label: input.label, events: [], done: false, bytes: 0, seen: 0 });
-      }
+    while (freeWorker() && (again.length > 0 || (!exhausted && ahead() < MAX_AHEAD))) {
+      const first = nextFile();
+      if (!first) break;
       const worker = freeWorker() as Worker;
-      assigned.get(worker)?.add(id);
-      const request: ReadRequest = { id, path: input.label, size: input.size };
+      if (!isSmall(first.input)) {
+        assigned.get(worker)?.set(first.id, [first.id]);
+        const request: ReadRequest = { id: first.id, path: first.input.label, size: first.input.size };
+        worker.postMessage(request);
+        continue;
+      }
+      const files = batchFrom(first);
+      assigned.get(worker)?.set(first.id, files.map((f) => f.id));
+      batched.add(first.id);
+      const request: ReadFilesRequest = { type: 'files', batch: first.id, files };
       worker.postMessage(request);
     }
   };
@@ -193,6 +290,11 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
         continue;
       }
       if (!slot && exhausted) return;
+      if (await readHereBatch()) {
+        // Let the workers' answers in (they wait in the event loop) before reading on here.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
       await wakeup.wait();
     }
   } finally {

@@ -44,6 +44,35 @@ export interface ReadRequest {
   from?: number;
 }
 
+/** Files of at most this size are read in batches; a bigger one is read alone (and streamed). */
+export const BATCH_FILE_MAX = 1 << 20;
+
+/**
+ * Main → worker: read these small files, each whole, and answer once for all of them. A tree's
+ * files are mostly a few kilobytes: a message, a stream and a round of promises per file cost
+ * more than reading it.
+ */
+export interface ReadFilesRequest {
+  type: 'files';
+  /** How the answer names the request: its first file's id. */
+  batch: number;
+  files: Array<{ id: number; path: string; size?: number }>;
+}
+
+/** What one file of a `files` request gave, in file order. */
+export type FileEvent = { records: MatchedRecord[] } | { fault: InputFault } | { handback: ResumePoint };
+
+export interface FileResult {
+  id: number;
+  events: FileEvent[];
+  seen: number;
+  bytes: number;
+  /** False only when a huge record was handed back: the main thread reads the rest of the file. */
+  done: boolean;
+  /** The file was not read: it holds this many bytes, too many for a batch (ask for it alone). */
+  tooBig?: number;
+}
+
 /** A matching record as JSON text, with its place and its fingerprint hash: [text, offset, line, fingerprint]. */
 export type MatchedRecord = [string, number, number, [number, number] | null];
 
@@ -55,7 +84,10 @@ export type WorkerReport =
   /** A record too big to copy across threads starts here: the main thread reads the rest. */
   | { type: 'handback'; id: number; point: ResumePoint }
   | { type: 'done'; id: number }
-  | { type: 'crash'; id: number; message: string };
+  | { type: 'crash'; id: number; message: string }
+  /** The answer to a `files` request: the files read, in order (those after a hand-back are not). */
+  | { type: 'files'; batch: number; results: FileResult[]; times?: TimesSeen }
+  | { type: 'files-crash'; batch: number; message: string };
 
 /** A record read in a worker: parsed again only if something asks for the object. */
 export function lazyRecord([text, offset, line, fingerprint]: MatchedRecord, file: string, lineShift = 0): TrailRecord {
@@ -71,4 +103,12 @@ export function lazyRecord([text, offset, line, fingerprint]: MatchedRecord, fil
     line: line + lineShift,
     fingerprint,
   };
+}
+
+/** Set by the bundle (see package.json's `bundle` script), where the worker is its own file. */
+declare const KMSTRAIL_READ_WORKER: string | undefined;
+
+/** The read worker's module: beside this one in dist/, or the bundle's own worker file. */
+export function readWorkerUrl(): URL {
+  return new URL(typeof KMSTRAIL_READ_WORKER === 'string' ? KMSTRAIL_READ_WORKER : './read-worker.js', import.meta.url);
 }

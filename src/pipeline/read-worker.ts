@@ -4,25 +4,26 @@
  * only the matching records, as JSON text (structured cloning of parsed objects would cost more
  * than parsing them again where needed).
  */
-import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { eventFingerprintHash } from '../cloudtrail/fingerprint.js';
 import { buildRecordFilter, noTimesSeen, type TimesSeen } from '../filters/record-filter.js';
 import { RECORDS_ELEMENT, type ResumePoint } from '../reader/record-splitter.js';
 import { readTrail } from '../reader/trail-reader.js';
-import { recordText } from '../reader/trail-record.js';
 import { fileInput, filePartInput } from '../sources/local-files.js';
 import { collectGarbage } from '../util/collect-garbage.js';
-import type { TrailInput } from '../sources/trail-input.js';
+import { matchesOf, readFileBatch } from './file-batch.js';
 import {
-  TAIL_GAVE_UP,
-  TAIL_HELD,
   TAIL_DENSE_AFTER_BYTES,
   TAIL_DENSE_SHARE,
+  TAIL_GAVE_UP,
+  TAIL_HELD,
   TAIL_HELD_MAX_CHARS,
   TAIL_OPEN,
   TAIL_STATE,
-  type MatchedRecord, type ReadRequest, type WorkerReport, type WorkerSetup } from './protocol.js';
+  type ReadFilesRequest,
+  type ReadRequest,
+  type WorkerReport,
+  type WorkerSetup,
+} from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('read-worker must run as a worker thread');
@@ -40,9 +41,20 @@ function takeTimes(): TimesSeen | undefined {
   return taken;
 }
 
-port.on('message', (request: ReadRequest) => {
-  void read(request);
+port.on('message', (request: ReadRequest | ReadFilesRequest) => {
+  if ('type' in request) void readFiles(request);
+  else void read(request);
 });
+
+/** Small whole files (see file-batch.ts), answered in one message. */
+async function readFiles({ batch, files }: ReadFilesRequest): Promise<void> {
+  try {
+    const results = await readFileBatch(files, filter);
+    send({ type: 'files', batch, results, times: takeTimes() });
+  } catch (error) {
+    send({ type: 'files-crash', batch, message: error instanceof Error ? error.message : String(error) });
+  }
+}
 
 /**
  * For the second part of a split file, after sending matches: true to go on, false to give up.
@@ -66,15 +78,6 @@ function mayGoOn(scanned: number, sentChars: number): boolean {
   }
 }
 
-/**
- * A whole file; a small one is read with one blocking call. This thread has nothing else to do
- * meanwhile, and a tree's thousands of small files would each wait for the thread pool several
- * times (open, stat, read, close).
- */
-function wholeFileInput(path: string, size: number | undefined): TrailInput {
-  const input = fileInput(path, size);
-  return { ...input, readWhole: async () => readFileSync(path) };
-}
 
 async function read({ id, path, size, from }: ReadRequest): Promise<void> {
   let seen = 0;
@@ -82,7 +85,7 @@ async function read({ id, path, size, from }: ReadRequest): Promise<void> {
   let handback: ResumePoint | undefined;
   let sentChars = 0;
   try {
-    const input = from === undefined ? wholeFileInput(path, size) : filePartInput(path, from);
+    const input = from === undefined ? fileInput(path, size) : filePartInput(path, from);
     const reader = readTrail(
       input,
       {
@@ -103,15 +106,7 @@ async function read({ id, path, size, from }: ReadRequest): Promise<void> {
       },
     );
     for await (const batch of reader) {
-      const records: MatchedRecord[] = [];
-      let chars = 0;
-      for (const record of batch) {
-        if (!filter.matches(record.record)) continue;
-        const text = recordText(record);
-        chars += text.length;
-        // Worked out here, where the record is parsed: the main thread recognises copies by it.
-        records.push([text, record.offset, record.line, eventFingerprintHash(record.record) ?? null]);
-      }
+      const { records, chars } = matchesOf(batch, filter);
       if (shared && chars > 0) Atomics.add(shared, TAIL_HELD, chars);
       send({ type: 'matches', id, records, seen, bytes, times: takeTimes() });
       seen = 0;

@@ -9,7 +9,8 @@
  * order is the file's.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreads } from '../util/lazy-builtins.js';
 import type { FilterSpec } from '../filters/filter-spec.js';
 import type { TimesSeen } from '../filters/record-filter.js';
 import type { ResumePoint } from '../reader/record-splitter.js';
@@ -18,7 +19,7 @@ import type { InputFault, TrailRecord } from '../reader/trail-record.js';
 import { filePartInput } from '../sources/local-files.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { Wakeup } from '../util/wakeup.js';
-import { lazyRecord, TAIL_ACCEPTED, TAIL_GAVE_UP, TAIL_HELD, TAIL_OPEN, TAIL_STATE, type ReadRequest, type WorkerReport, type WorkerSetup } from './protocol.js';
+import { lazyRecord, readWorkerUrl, TAIL_ACCEPTED, TAIL_GAVE_UP, TAIL_HELD, TAIL_OPEN, TAIL_STATE, type ReadRequest, type WorkerReport, type WorkerSetup } from './protocol.js';
 import type { MatchBatch, ReadContext, ReadStrategy } from './read-strategy.js';
 import { readHere } from './sequential.js';
 
@@ -144,7 +145,7 @@ export class FileTail implements SplitPoint {
     spec: FilterSpec,
   ) {
     const setup: WorkerSetup = { spec, tail: this.tail };
-    this.worker = new Worker(new URL('./read-worker.js', import.meta.url), { workerData: setup });
+    this.worker = new (workerThreads().Worker)(readWorkerUrl(), { workerData: setup });
     this.worker.on('message', (report: WorkerReport) => {
       if (report.type === 'done' && Atomics.load(this.shared, TAIL_STATE) === TAIL_GAVE_UP) {
         // What it sent will never be printed: let it all go now, not at the split point.

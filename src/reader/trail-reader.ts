@@ -6,7 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { isCloudTrailEnvelope, isObject, notCloudTrailBecause, type JsonObject } from '../cloudtrail/record.js';
-import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
+import { decodedChunks, decodedWhole, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { describeJsonError } from '../util/json-error-text.js';
 import { locateJsonError } from './json-error.js';
@@ -15,6 +15,9 @@ import type { ReadOptions } from './read-options.js';
 import type { TrailPartOptions } from './trail-part.js';
 import { HUGE_RECORD_BYTES, type InputFault, type SkipReason, type TrailRecord } from './trail-record.js';
 import { collectGarbage } from '../util/collect-garbage.js';
+
+/** Inputs stored in at most this many bytes are read whole (see readTrailBytes). */
+const WHOLE_INPUT_MAX = 1 << 20;
 
 /** Counts faults per input so a file of garbage cannot flood the terminal. */
 const MAX_FAULTS_SHOWN_PER_INPUT = 20;
@@ -67,12 +70,10 @@ export function unwrapValue(value: unknown, kind: SliceKind): { record?: JsonObj
 }
 
 /**
- * Reads one input. Yields records in batches (one per chunk of input) to keep per-record overhead
- * low; faults go to `onFault`, and reading continues wherever the input allows. `part` is for the
- * pipeline's parallel strategies only (see trail-part.ts).
+ * The scan of one input, whatever drives it: the splitter and what it does with each slice
+ * (parse, unwrap, check), and the records and faults found, handed out in file order by `drain`.
  */
-export async function* readTrail(input: TrailInput, options: ReadOptions, part: TrailPartOptions = {}): AsyncGenerator<TrailRecord[]> {
-  const file = input.label;
+function trailScan(file: string, options: ReadOptions, part: TrailPartOptions) {
   let faults = 0;
   let records = 0;
   let badUtf8Reported = false;
@@ -187,6 +188,62 @@ export async function* readTrail(input: TrailInput, options: ReadOptions, part: 
     },
   });
 
+  return {
+    splitter,
+    drain,
+    report,
+    get halted() {
+      return halted;
+    },
+    get faults() {
+      return faults;
+    },
+    gzipped() {
+      isGzipped = true;
+    },
+    get isGzipped() {
+      return isGzipped;
+    },
+    /** Progress since the last call. */
+    progress() {
+      options.onProgress?.({ records, bytes: splitter.offset, gzipped: isGzipped });
+      records = 0;
+    },
+    /** The end of the input: complete elements out first, then what the end itself may say. */
+    *finish(): Generator<TrailRecord[]> {
+      // The records held back at the end are whole: out first, then what the end itself may say
+      // (a truncated file's fault comes after every complete record).
+      splitter.handOnHeld();
+      yield* drain();
+      splitter.end();
+      this.progress();
+      yield* drain();
+      if (!splitter.sawValue && faults === 0) {
+        report({ message: splitter.offset === 0 ? 'empty input' : 'no JSON value (only whitespace)', reason: 'empty input' });
+        yield* drain();
+      }
+    },
+  };
+}
+
+/**
+ * Reads one input. Yields records in batches (one per chunk of input) to keep per-record overhead
+ * low; faults go to `onFault`, and reading continues wherever the input allows. `part` is for the
+ * pipeline's parallel strategies only (see trail-part.ts).
+ */
+export async function* readTrail(input: TrailInput, options: ReadOptions, part: TrailPartOptions = {}): AsyncGenerator<TrailRecord[]> {
+  if (!part.resume && !part.splitAt && input.readWhole && (input.size ?? 0) <= WHOLE_INPUT_MAX) {
+    // A small input (most of a tree's files): one read, one gunzip, one scan, and no stream.
+    const stored = await input.readWhole(WHOLE_INPUT_MAX).catch(() => undefined);
+    const whole = stored && decodedWhole(stored);
+    if (whole) {
+      yield* readTrailBytes(input.label, whole.bytes, options, whole.gzipped, part);
+      return;
+    }
+    // Unreadable, or damaged gzip: the stream below reads what it can and says what went wrong.
+  }
+  const scan = trailScan(input.label, options, part);
+  const { splitter } = scan;
   let skip = 0;
   if (part.resume) {
     splitter.resume(part.resume.point);
@@ -196,10 +253,8 @@ export async function* readTrail(input: TrailInput, options: ReadOptions, part: 
   let handedOver = false;
 
   try {
-    for await (let chunk of decodedChunks(input, () => {
-      isGzipped = true;
-    })) {
-      if (halted) break;
+    for await (let chunk of decodedChunks(input, scan.gzipped)) {
+      if (scan.halted) break;
       if (skip > 0) {
         if (chunk.length <= skip) {
           skip -= chunk.length;
@@ -211,39 +266,42 @@ export async function* readTrail(input: TrailInput, options: ReadOptions, part: 
       if (split && splitter.offset + chunk.length >= split.offset) {
         const head = split.offset - splitter.offset;
         splitter.push(chunk.subarray(0, head));
-        handedOver = split.handOver(!isGzipped && splitter.betweenRecords, splitter.currentLine);
+        handedOver = split.handOver(!scan.isGzipped && splitter.betweenRecords, splitter.currentLine);
         if (handedOver) splitter.handOnHeld();
         split = undefined;
         if (!handedOver) splitter.push(chunk.subarray(head));
       } else {
         splitter.push(chunk);
       }
-      options.onProgress?.({ records, bytes: splitter.offset, gzipped: isGzipped });
-      records = 0;
-      yield* drain();
+      scan.progress();
+      yield* scan.drain();
       if (handedOver) return;
     }
   } catch (error) {
     if (!(error instanceof ReadFault)) throw error;
     // Keep what was read before the fault: flush the records already found, then report.
     splitter.handOnHeld();
-    yield* drain();
+    yield* scan.drain();
     const reason: SkipReason = error.offset === 0 && !splitter.sawValue ? 'unreadable input' : 'truncated or corrupt input';
-    report({ message: `${error.message} (after ${error.offset} bytes of data)`, reason });
-    yield* drain();
+    scan.report({ message: `${error.message} (after ${error.offset} bytes of data)`, reason });
+    yield* scan.drain();
     return;
   }
-  // The records held back at the end are whole: out first, then what the end itself may say (a
-  // truncated file's fault comes after every complete record).
-  splitter.handOnHeld();
-  yield* drain();
-  splitter.end();
-  options.onProgress?.({ records, bytes: splitter.offset, gzipped: isGzipped });
-  yield* drain();
-  if (!splitter.sawValue && faults === 0) {
-    report({ message: splitter.offset === 0 ? 'empty input' : 'no JSON value (only whitespace)', reason: 'empty input' });
-    yield* drain();
-  }
+  yield* scan.finish();
+}
+
+/**
+ * Reads one whole input already in memory (decoded), with no stream, promise or timer: how a
+ * worker reads a tree's many small files, where that machinery cost more than the reading.
+ * Records and faults as `readTrail` gives them; `part` may only hand a huge record back.
+ */
+export function* readTrailBytes(label: string, bytes: Buffer, options: ReadOptions, gzipped = false, part: Pick<TrailPartOptions, 'handBack'> = {}): Generator<TrailRecord[]> {
+  const scan = trailScan(label, options, part);
+  if (gzipped) scan.gzipped();
+  scan.splitter.push(bytes);
+  scan.progress();
+  yield* scan.drain();
+  yield* scan.finish();
 }
 
 function countNewlines(text: string): number {

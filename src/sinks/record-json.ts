@@ -2,7 +2,6 @@
  * Records as JSON text for jsonl and json output: `recordText` (the reader's own bytes, or
  * JSON.stringify), written so that a record of many megabytes is never copied whole once more.
  */
-import { randomUUID } from 'node:crypto';
 import { recordText, type TrailRecord } from '../reader/trail-record.js';
 import { textPieces, type Output } from './output.js';
 
@@ -33,7 +32,7 @@ export function writeRecordJson(out: Output, record: TrailRecord): void {
  * escaped). The placeholders hold a random tag, which no string in a log can know in advance.
  */
 function* hugeRecordJson(record: TrailRecord): Generator<string> {
-  const tag = `\u0000kmstrail:${randomUUID()}:`;
+  const tag = `\u0000kmstrail:${globalThis.crypto.randomUUID()}:`;
   const long: string[] = [];
   let skeleton: string;
   try {

@@ -42,8 +42,16 @@ const SMALL_FILE = 16 << 20;
 /** Yields decoded chunks; throws ReadFault when the bytes cannot be read or decompressed. */
 export async function* decodedChunks(input: TrailInput, onGzip: () => void = () => {}): AsyncGenerator<Buffer> {
   if (input.readWhole && (input.size === undefined || input.size <= SMALL_FILE)) {
-    yield* decodedSmallFile(input.readWhole, onGzip);
-    return;
+    let stored: Buffer | undefined;
+    try {
+      stored = await input.readWhole(SMALL_FILE);
+    } catch (error) {
+      throw new ReadFault(describeFsError(error), 0);
+    }
+    if (stored) {
+      yield* decodedSmallFile(stored, onGzip);
+      return;
+    }
   }
   let raw: Readable;
   try {
@@ -100,36 +108,34 @@ export async function* decodedChunks(input: TrailInput, onGzip: () => void = () 
  * A small file in one piece: far fewer round trips through the thread pool than a stream, which
  * matters for trees of thousands of small `.json.gz` files.
  */
-async function* decodedSmallFile(readWhole: () => Promise<Buffer>, onGzip: () => void): AsyncGenerator<Buffer> {
-  let stored: Buffer;
-  try {
-    stored = await readWhole();
-  } catch (error) {
-    throw new ReadFault(describeFsError(error), 0);
-  }
-  if (!isGzip(stored)) {
-    if (stored.length > 0) yield stored;
+async function* decodedSmallFile(stored: Buffer, onGzip: () => void): AsyncGenerator<Buffer> {
+  if (isGzip(stored)) onGzip();
+  const whole = decodedWhole(stored);
+  if (whole) {
+    if (whole.bytes.length > 0) yield whole.bytes;
     return;
-  }
-  onGzip();
-  // A small file that inflates to a big one (a 50 MB record compresses to 50 KB) is streamed: in one
-  // piece, all its bytes would stay in memory while its records are read and printed.
-  const expected = gunzippedSize(stored);
-  if (expected <= SMALL_FILE) {
-    let plain: Buffer | undefined;
-    try {
-      // Output buffers of the stated size: one piece, not many small ones joined at the end.
-      plain = gunzipSync(stored, { chunkSize: Math.max(64 << 10, expected + 1) });
-    } catch {
-      // Damaged: the streaming path delivers every byte before the damage, then reports it.
-    }
-    if (plain) {
-      if (plain.length > 0) yield plain;
-      return;
-    }
   }
   const none: AsyncIterator<Buffer> = { next: async () => ({ done: true, value: undefined }) };
   yield* gunzipped(stored, none, () => {}, 0);
+}
+
+/**
+ * A small stored file's bytes, gunzipped in one call when its first bytes say gzip; undefined when
+ * it must be streamed instead: damaged gzip (the stream delivers every byte before the damage, then
+ * reports it), or one that inflates past SMALL_FILE (a 50 MB record compresses to 50 KB, and in one
+ * piece all its bytes would stay in memory while its records are read and printed).
+ */
+export function decodedWhole(stored: Buffer): { bytes: Buffer; gzipped: boolean } | undefined {
+  if (!isGzip(stored)) return { bytes: stored, gzipped: false };
+  const expected = gunzippedSize(stored);
+  if (expected > SMALL_FILE) return undefined;
+  try {
+    // One output buffer of the stated size (and one byte, to see the end): one piece, not many
+    // small ones joined at the end, nor a big one mostly empty.
+    return { bytes: gunzipSync(stored, expected > 0 ? { chunkSize: Math.max(1024, expected + 1) } : {}), gzipped: true };
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -3,7 +3,7 @@
  * are listed by S3Source, a directory is walked for `.json`, `.json.gz` and `.jsonl` files
  * (CloudTrail digest files skipped), and a file named explicitly is read whatever its name.
  */
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { describeFsError } from './fs-errors.js';
 import { fileInput, stdinInput, walk } from './local-files.js';
 import type { InputPruning } from './pruning.js';
@@ -53,7 +53,7 @@ export async function* expandPaths(
     }
     let info;
     try {
-      info = await stat(path);
+      info = statSync(path);
     } catch (error) {
       onProblem({ label: path, message: describeFsError(error) });
       continue;

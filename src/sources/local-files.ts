@@ -3,8 +3,7 @@
  * and the recursive walk of a directory, in name order so runs are repeatable. Symbolic links are
  * followed, once.
  */
-import { closeSync, createReadStream, openSync, read, readSync, type Dirent } from 'node:fs';
-import { open, opendir, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { closeSync, createReadStream, fstatSync, openSync, read, readdirSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
@@ -17,14 +16,49 @@ export const STDIN_LABEL = '<stdin>';
 
 const CHUNK_BYTES = 1 << 20;
 
+/**
+ * A local file. A small one is read with one blocking call: a tree's thousands of small files
+ * would otherwise each wait for the thread pool four times (open, stat, read, close), and that
+ * wait, not the reading, was most of the time on a tree.
+ */
 export function fileInput(path: string, size: number | undefined): TrailInput {
   return {
     label: path,
     path,
     size,
     open: () => createReadStream(path, { highWaterMark: 1 << 20 }),
-    readWhole: () => readFile(path),
+    readWhole: async (maxBytes) => readSmallFile(path, maxBytes),
   };
+}
+
+/** Small files are read into this first (one read call, no fstat), then copied out at their size. */
+const SMALL_READ_BYTES = 256 << 10;
+let smallRead: Buffer | undefined;
+
+/**
+ * A file's bytes, read with blocking calls, or undefined when it holds more than `maxBytes`.
+ * Throws what the file system says (missing, unreadable).
+ */
+export function readSmallFile(path: string, maxBytes = Infinity): Buffer | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    // Most of a tree's files fit in one read: a short read of a regular file is its end.
+    smallRead ??= Buffer.allocUnsafe(SMALL_READ_BYTES);
+    const first = readSync(fd, smallRead, 0, SMALL_READ_BYTES, 0);
+    if (first < SMALL_READ_BYTES) return first > maxBytes ? undefined : Buffer.from(smallRead.subarray(0, first));
+    const size = fstatSync(fd).size;
+    if (size > maxBytes) return undefined;
+    const buffer = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buffer, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got === size ? buffer : buffer.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -178,10 +212,10 @@ function folderMayHold(level: Level, name: string, dates: number[], walk: WalkCo
  * Files under a pruned folder, counted (not read, not even stat'ed) for --stats; the day folders
  * among them are told, so that a window missing every folder can say which days there are.
  */
-async function countFiles(dir: string, onDayFolder?: (day: Date) => void): Promise<number> {
+function countFiles(dir: string, onDayFolder?: (day: Date) => void): number {
   let entries: Dirent[];
   try {
-    entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    entries = readdirSync(dir, { recursive: true, withFileTypes: true });
   } catch {
     return 0;
   }
@@ -206,15 +240,15 @@ const TRAIL_MARKERS = ['"Records"', '"eventVersion"', '"eventSource"', '"eventNa
  * Its first bytes, gunzipped when they are gzip, must start a JSON object or array and name a
  * CloudTrail field.
  */
-export async function looksLikeTrail(path: string): Promise<boolean> {
+export function looksLikeTrail(path: string): boolean {
   let head: Buffer;
   try {
-    const handle = await open(path, 'r');
+    const fd = openSync(path, 'r');
     try {
       const buffer = Buffer.alloc(SNIFF_BYTES);
-      head = buffer.subarray(0, (await handle.read(buffer, 0, SNIFF_BYTES, 0)).bytesRead);
+      head = buffer.subarray(0, readSync(fd, buffer, 0, SNIFF_BYTES, 0));
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   } catch {
     // Unreadable: let the reader say so, as for a file named like a trail.
@@ -231,11 +265,16 @@ export async function looksLikeTrail(path: string): Promise<boolean> {
   return (text.startsWith('{') || text.startsWith('[')) && TRAIL_MARKERS.some((marker) => text.includes(marker));
 }
 
+/**
+ * The walk uses blocking calls: each takes microseconds, where a call through the thread pool
+ * waits far longer, and a tree has thousands of files. A directory is listed at once; the caller
+ * reads files between two directories.
+ */
 export async function* walk(dir: string, context: WalkContext, level: Level = 'other', dates: number[] = []): AsyncGenerator<TrailInput> {
   const { seen, onProblem } = context;
   let real: string;
   try {
-    real = await realpath(dir);
+    real = realpathSync(dir);
   } catch (error) {
     onProblem({ label: dir, message: describeFsError(error) });
     return;
@@ -247,8 +286,7 @@ export async function* walk(dir: string, context: WalkContext, level: Level = 'o
   seen.add(real);
   let entries: Dirent[] = [];
   try {
-    const handle = await opendir(dir);
-    for await (const entry of handle) entries.push(entry);
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     onProblem({ label: dir, message: describeFsError(error) });
     return;
@@ -258,18 +296,19 @@ export async function* walk(dir: string, context: WalkContext, level: Level = 'o
   if (level === 'region' && !entries.every((e) => e.isDirectory() && /^\d{4}$/.test(e.name))) level = 'other';
   if (!folderMayHold(level, basename(dir), dates.slice(0, -1), context)) {
     if (level === 'day' && dates.length === 3) context.onDayFolder?.(new Date(Date.UTC(dates[0], dates[1] - 1, dates[2])));
-    context.onPruned?.(await countFiles(dir, context.onDayFolder));
+    context.onPruned?.(countFiles(dir, context.onDayFolder));
     return;
   }
   if (level === 'day' && dates.length === 3) context.onDayFolder?.(new Date(Date.UTC(dates[0], dates[1] - 1, dates[2])));
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
   for (const entry of entries) {
-    const path = join(dir, entry.name);
+    const path = prefix + entry.name;
     let isDir = entry.isDirectory();
     let isFile = entry.isFile();
     let size: number | undefined;
     if (entry.isSymbolicLink()) {
       try {
-        const target = await stat(path);
+        const target = statSync(path);
         isDir = target.isDirectory();
         isFile = target.isFile();
         size = target.size;
@@ -285,18 +324,11 @@ export async function* walk(dir: string, context: WalkContext, level: Level = 'o
       continue;
     }
     if (!isFile || isDigestFileName(path)) continue;
-    if (!isTrailFileName(path) && !(await looksLikeTrail(path))) {
+    if (!isTrailFileName(path) && !looksLikeTrail(path)) {
       context.onNotTrail?.(path);
       continue;
     }
-    if (size === undefined) {
-      try {
-        size = (await stat(path)).size;
-      } catch (error) {
-        onProblem({ label: path, message: describeFsError(error) });
-        continue;
-      }
-    }
+    // No stat here: a tree has thousands of files, and whoever reads one learns its size then.
     yield fileInput(path, size);
   }
 }

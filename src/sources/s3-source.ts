@@ -240,6 +240,6 @@ export class S3Source {
     })();
     // Handled when the reader gets here; until then an early failure is not "unhandled".
     download.catch(() => {});
-    return { label, size, open, readWhole: () => download };
+    return { label, size, open, readWhole: async (maxBytes = Infinity) => (size <= maxBytes ? download : undefined) };
   }
 }

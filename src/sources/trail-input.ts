@@ -13,8 +13,11 @@ export interface TrailInput {
   size?: number;
   /** Opens the stored bytes; gzip is undone later, by `decodedChunks`. */
   open(): Readable;
-  /** Reads all stored bytes at once: cheaper than a stream for the many small files of a trail tree. */
-  readWhole?(): Promise<Buffer>;
+  /**
+   * Reads all stored bytes at once: cheaper than a stream for the many small files of a trail
+   * tree. Undefined when they are more than `maxBytes` (the size may not be known beforehand).
+   */
+  readWhole?(maxBytes?: number): Promise<Buffer | undefined>;
 }
 
 /** A problem with a path itself (missing, unreadable, nothing to read), reported by the walker. */

@@ -4,8 +4,7 @@
  * record (and the read chunks it was copied out of) would sit beside the next one's, or beside the
  * ordinary heap growth of the rest of the run, and a constant memory bound would not hold.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { v8, vm } from './lazy-builtins.js';
 
 let gc: (() => void) | null | undefined;
 
@@ -14,8 +13,8 @@ export function collectGarbage(): void {
     try {
       // The documented way to reach gc() without a command-line flag: a context made after the
       // flag is set has it.
-      setFlagsFromString('--expose-gc');
-      gc = runInNewContext('gc') as () => void;
+      v8().setFlagsFromString('--expose-gc');
+      gc = vm().runInNewContext('gc') as () => void;
     } catch {
       gc = null;
     }

@@ -1,0 +1,79 @@
+/**
+ * Reading a batch of small whole files, the same way on a worker and on the main thread: blocking
+ * reads one after the other, no stream, no message per file. A file whose gzip is damaged, or
+ * too big to hold decoded, takes the streaming path (which gives every record before the damage);
+ * one too big for a batch is sent back unread; a huge record ends the batch, handed back.
+ */
+import { statSync } from 'node:fs';
+import { eventFingerprintHash } from '../cloudtrail/fingerprint.js';
+import type { RecordFilter } from '../filters/record-filter.js';
+import type { ResumePoint } from '../reader/record-splitter.js';
+import { readTrail, readTrailBytes } from '../reader/trail-reader.js';
+import { recordText, type InputFault, type TrailRecord } from '../reader/trail-record.js';
+import { decodedWhole } from '../sources/decoded-chunks.js';
+import { fileInput, readSmallFile } from '../sources/local-files.js';
+import { collectGarbage } from '../util/collect-garbage.js';
+import { BATCH_FILE_MAX, type FileEvent, type FileResult, type MatchedRecord, type ReadFilesRequest } from './protocol.js';
+
+/** The records of a batch the filter keeps, as text for the main thread. */
+export function matchesOf(batch: TrailRecord[], filter: RecordFilter): { records: MatchedRecord[]; chars: number } {
+  const records: MatchedRecord[] = [];
+  let chars = 0;
+  for (const record of batch) {
+    if (!filter.matches(record.record)) continue;
+    const text = recordText(record);
+    chars += text.length;
+    // Worked out where the record is parsed: the main thread recognises copies by it.
+    records.push([text, record.offset, record.line, eventFingerprintHash(record.record) ?? null]);
+  }
+  return { records, chars };
+}
+
+export async function readFileBatch(files: ReadFilesRequest['files'], filter: RecordFilter): Promise<FileResult[]> {
+  const results: FileResult[] = [];
+  for (const { id, path, size } of files) {
+    const events: FileEvent[] = [];
+    let seen = 0;
+    let bytes = 0;
+    let handback: ResumePoint | undefined;
+    const options = {
+      prefilter: filter.acceptsAll ? undefined : filter.hot,
+      onFault: (fault: InputFault) => events.push({ fault }),
+      onProgress: (progress: { records: number; bytes: number }) => {
+        seen += progress.records;
+        bytes = progress.bytes;
+      },
+    };
+    const part = {
+      handBack: (point: ResumePoint) => {
+        handback = point;
+        return true;
+      },
+    };
+    let stored: Buffer | undefined;
+    try {
+      stored = readSmallFile(path, BATCH_FILE_MAX);
+      if (!stored) {
+        results.push({ id, events, seen, bytes, done: false, tooBig: statSync(path).size });
+        continue;
+      }
+    } catch {
+      // Unreadable: the streaming path says so in the words it always uses.
+    }
+    const take = (found: TrailRecord[]) => {
+      const { records } = matchesOf(found, filter);
+      if (records.length > 0) events.push({ records });
+    };
+    const whole = stored && decodedWhole(stored);
+    if (whole) for (const found of readTrailBytes(path, whole.bytes, options, whole.gzipped, part)) take(found);
+    else for await (const found of readTrail(fileInput(path, size), options, part)) take(found);
+    if (handback) events.push({ handback });
+    results.push({ id, events, seen, bytes, done: !handback });
+    if (handback) {
+      // The main thread reads the rest of that file and the files after it again: stop here.
+      collectGarbage();
+      break;
+    }
+  }
+  return results;
+}
