@@ -21,9 +21,13 @@ import { parseArgs } from 'node:util';
 
 const MIB = 1024 * 1024;
 const RSS_LIMIT_MB = 200;
-const ALL_SCENARIOS = ['event-plain', 'event-gz', 'all-jsonl', 'big-rss', 'tree-jobs'];
+const ALL_SCENARIOS = ['startup', 'event-plain', 'event-gz', 'all-jsonl', 'big-rss', 'tree-jobs', 'small-files', 'sans-tree'];
+/** The real tree of many small files the tree goals are stated for (skipped when absent). */
+const SANS_TREE = fileURLToPath(new URL('../../shared/samples/trees/SANS-504-S3-ransomware-lab', import.meta.url));
+/** A small file for the start-up figure: the bundled real delivery file. */
+const SMALL_FILE = fileURLToPath(new URL('../samples/111111111111_CloudTrail_eu-central-1_20171211T1505Z_A6kvhMoVeCsc7v8U.json.gz', import.meta.url));
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-let KMSTRAIL = path.join(REPO, 'bin', 'kmstrail.js'); // --kmstrail overrides
+let KMSTRAIL = path.join(REPO, 'bin', 'kmstrail.cjs'); // --kmstrail overrides
 const STREAMJSON = fileURLToPath(new URL('./streamjson-baseline.mjs', import.meta.url));
 const JQ_CREATEKEY = '.Records[] | select(.eventName=="CreateKey")';
 
@@ -32,9 +36,10 @@ const USAGE = `usage: node bench/run.mjs [options]
   --mb N             size of the plain trail in MiB (default 256)
   --big-mb N         size of the big trail for the constant-memory check (default 0 = skip; e.g. 2048)
   --tree-mb N        uncompressed size of the AWSLogs tree of .json.gz files (default 512: large enough that start-up costs do not hide the parallel speed-up)
+  --small-files N    files in the tree of small files (20 records each; default 10000)
   --out DIR          where inputs, outputs and results.json go (default bench/out, gitignored)
   --gen PATH         gen-trail.mjs to use (default ../shared/bench/gen-trail.mjs next to the repo)
-  --kmstrail PATH    kmstrail entry point to benchmark (default bin/kmstrail.js), e.g. an older build
+  --kmstrail PATH    kmstrail entry point to benchmark (default bin/kmstrail.cjs), e.g. an older build
   --reuse            keep inputs already generated in DIR instead of generating them again
   --only a,b         run only these scenarios: ${ALL_SCENARIOS.join(', ')}
   --skip-streamjson  leave out the (slow) stream-json baseline
@@ -61,7 +66,7 @@ function parseOptions(argv) {
     parsed = parseArgs({
       args: argv,
       options: {
-        mb: { type: 'string' }, 'big-mb': { type: 'string' }, 'tree-mb': { type: 'string' },
+        mb: { type: 'string' }, 'big-mb': { type: 'string' }, 'tree-mb': { type: 'string' }, 'small-files': { type: 'string' },
         out: { type: 'string' }, gen: { type: 'string' }, kmstrail: { type: 'string' }, reuse: { type: 'boolean' },
         only: { type: 'string' }, 'skip-streamjson': { type: 'boolean' }, runs: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -76,6 +81,7 @@ function parseOptions(argv) {
     mb: numberOption(v, 'mb', 256, { min: 1 }),
     bigMb: numberOption(v, 'big-mb', 0),
     treeMb: numberOption(v, 'tree-mb', 512, { min: 1 }),
+    smallFiles: numberOption(v, 'small-files', 10000, { min: 1, integer: true }),
     runs: numberOption(v, 'runs', 1, { min: 1, integer: true }),
     // Default output lives next to this script so `npm run bench` works from any cwd.
     out: path.resolve(v.out ?? fileURLToPath(new URL('./out', import.meta.url))),
@@ -96,6 +102,10 @@ function selectScenarios(only, bigMb) {
     const unknown = wanted.filter((n) => !ALL_SCENARIOS.includes(n));
     if (unknown.length) fail(`unknown scenario(s) in --only: ${unknown.join(', ')} (known: ${ALL_SCENARIOS.join(', ')})`);
     names = ALL_SCENARIOS.filter((n) => wanted.includes(n)); // canonical order, so reports line up across runs
+  }
+  if (!fs.existsSync(SANS_TREE) && names.includes('sans-tree')) {
+    console.error(`bench: sans-tree skipped: ${SANS_TREE} not found`);
+    names = names.filter((n) => n !== 'sans-tree');
   }
   if (bigMb === 0 && names.includes('big-rss')) {
     if (only) console.error('bench: big-rss skipped because --big-mb is 0 (try --big-mb 2048)');
@@ -227,11 +237,15 @@ async function prepareInputs(opts) {
     big: path.join(opts.out, `trail-${opts.bigMb}.json`),
     // The size is in the name so that --reuse never picks up a tree made with another --tree-mb.
     tree: path.join(opts.out, `tree-${opts.treeMb}`),
+    smallFiles: path.join(opts.out, `small-files-${opts.smallFiles}`),
+    sans: SANS_TREE,
   };
   if (['event-plain', 'all-jsonl', 'big-rss'].some((s) => want.has(s))) await ensureInput(opts, inputs.plain, ['--mb', String(opts.mb)]);
   if (want.has('event-gz')) await ensureInput(opts, inputs.gz, ['--mb', String(opts.mb)]);
   if (want.has('big-rss')) await ensureInput(opts, inputs.big, ['--mb', String(opts.bigMb)]);
   if (want.has('tree-jobs')) await ensureInput(opts, inputs.tree, ['--mb', String(opts.treeMb)], '--tree');
+  // 20 records per file, about 1.1 KiB each: the MiB that make the number of files asked for.
+  if (want.has('small-files')) await ensureInput(opts, inputs.smallFiles, ['--mb', String(Math.ceil((opts.smallFiles * 20 * 1.1) / 1024)), '--per-file', '20'], '--tree');
   return inputs;
 }
 
@@ -292,7 +306,7 @@ const median = (xs) => {
 async function timeCommand(cmd, ctx, scenario) {
   const outFile = path.join(ctx.outputsDir, `${scenario.name}--${cmd.id}.jsonl`);
   const runs = [];
-  for (let i = 0; i < ctx.opts.runs; i++) {
+  for (let i = 0; i < (scenario.runs ?? ctx.opts.runs); i++) {
     const r = await runOnce(cmd, outFile, ctx.timeTool, ctx.opts.out);
     runs.push(r);
     if (r.error) break; // a failing command will fail again; don't spend N runs on it
@@ -360,14 +374,15 @@ async function compareOrdered(fileA, fileB) {
 
 // Same records, any order (a multi-file run with --jobs need not keep file order).
 // Hashes keep memory small however many records there are.
-async function compareMultiset(fileA, fileB) {
+// `unique`: each distinct record once (kmstrail drops copies of one event; jq does not).
+async function compareMultiset(fileA, fileB, unique = false) {
   const digests = async (file) => {
     const out = [];
     for await (const { n, text, raw } of canonicalLines(file)) {
       if (text === null) throw new Error(`not JSON: ${path.basename(file)} line ${n}: ${raw}`);
       out.push(createHash('sha1').update(text).digest('base64'));
     }
-    return out.sort();
+    return (unique ? [...new Set(out)] : out).sort();
   };
   try {
     const [a, b] = await Promise.all([digests(fileA), digests(fileB)]);
@@ -384,7 +399,7 @@ async function runCheck(check, results) {
   const b = results[check.b];
   const base = { a: a.label, b: b.label, mode: check.mode };
   if (a.error || b.error) return { ...base, status: 'SKIP', detail: `${a.error ? a.label : b.label} failed` };
-  const r = check.mode === 'ordered' ? await compareOrdered(a.output, b.output) : await compareMultiset(a.output, b.output);
+  const r = check.mode === 'ordered' ? await compareOrdered(a.output, b.output) : await compareMultiset(a.output, b.output, check.unique);
   return { ...base, status: r.identical ? 'PASS' : 'FAIL', records: r.records, detail: r.detail ?? (r.records === 0 ? 'both empty: nothing compared' : null) };
 }
 
@@ -397,7 +412,42 @@ async function runCheck(check, results) {
 //   limit null = informational ratio, no goal.
 function defineScenarios(opts, inputs) {
   const event = ['filter', '--event', 'CreateKey', '--format', 'jsonl'];
+  // The tree goals, as one scenario over any tree: the default run against zcat | jq and against
+  // decompression alone, --jobs 1 for the two-core gain.
+  const treeScenario = (input) => ({
+    input,
+    commands: [
+      kmstrail('kmstrail', 'kmstrail', ...event, input),
+      kmstrail('jobs1', 'kmstrail --jobs 1', ...event, '--jobs', '1', input),
+      shellCmd('zcat', 'find|zcat >/dev/null', `find ${shq(input)} -name '*.json.gz' -print0 | sort -z | xargs -0 zcat`, 'ignore'),
+      shellCmd('jq', 'find|zcat|jq', `find ${shq(input)} -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | jq -c ${shq(JQ_CREATEKEY)}`),
+    ],
+    goals: [
+      { cmd: 'kmstrail', base: 'jq', kind: 'speedup', limit: 2.5 },
+      { cmd: 'kmstrail', base: 'zcat', kind: 'time', limit: 1.6 },
+      { cmd: 'kmstrail', base: 'jobs1', kind: 'speedup', limit: 1.7 },
+      { cmd: 'kmstrail', base: null, kind: 'rss', limit: RSS_LIMIT_MB },
+    ],
+    // Copies of one event are dropped by kmstrail (the SANS tree holds many): jq's side too.
+    checks: [
+      { a: 'kmstrail', b: 'jq', mode: 'multiset', unique: true },
+      { a: 'jobs1', b: 'jq', mode: 'multiset', unique: true },
+    ],
+  });
   const defs = {
+    startup: () => ({
+      input: SMALL_FILE,
+      // Start-up is a few tens of milliseconds, so each command runs many times (median).
+      runs: Math.max(15, opts.runs),
+      commands: [
+        kmstrail('kmstrail', 'kmstrail (small file)', ...event, SMALL_FILE),
+        argvCmd('node', 'node -e 0', [process.execPath, '-e', '0'], 'ignore'),
+      ],
+      goals: [{ cmd: 'kmstrail', base: 'node', kind: 'time', limit: 1.6 }],
+      checks: [],
+    }),
+    'small-files': () => treeScenario(inputs.smallFiles),
+    'sans-tree': () => treeScenario(inputs.sans),
     'event-plain': () => ({
       input: inputs.plain,
       commands: [
@@ -406,7 +456,8 @@ function defineScenarios(opts, inputs) {
         ...(opts.skipStreamjson ? [] : [argvCmd('streamjson', 'stream-json', [process.execPath, STREAMJSON, inputs.plain])]),
       ],
       goals: [
-        { cmd: 'kmstrail', base: 'jq', kind: 'speedup', limit: 10 },
+        { cmd: 'kmstrail', base: 'jq', kind: 'speedup', limit: 15 },
+        { cmd: 'kmstrail', base: null, kind: 'rss', limit: RSS_LIMIT_MB },
         ...(opts.skipStreamjson ? [] : [{ cmd: 'kmstrail', base: 'streamjson', kind: 'speedup', limit: 25 }]),
       ],
       checks: [
@@ -423,8 +474,9 @@ function defineScenarios(opts, inputs) {
         shellCmd('jq', 'zcat | jq', `zcat ${shq(inputs.gz)} | jq -c ${shq(JQ_CREATEKEY)}`),
       ],
       goals: [
-        { cmd: 'kmstrail', base: 'zcat', kind: 'time', limit: 1.3 },
+        { cmd: 'kmstrail', base: 'zcat', kind: 'time', limit: 1.0 },
         { cmd: 'kmstrail', base: 'jq', kind: 'speedup', limit: null },
+        { cmd: 'kmstrail', base: null, kind: 'rss', limit: RSS_LIMIT_MB },
       ],
       checks: [{ a: 'kmstrail', b: 'jq', mode: 'ordered' }],
     }),
@@ -434,7 +486,10 @@ function defineScenarios(opts, inputs) {
         kmstrail('kmstrail', 'kmstrail', 'filter', '--all-sources', '--format', 'jsonl', inputs.plain),
         argvCmd('jq', 'jq', ['jq', '-c', '.Records[]', inputs.plain]),
       ],
-      goals: [{ cmd: 'kmstrail', base: 'jq', kind: 'speedup', limit: 4 }],
+      goals: [
+        { cmd: 'kmstrail', base: 'jq', kind: 'speedup', limit: 6 },
+        { cmd: 'kmstrail', base: null, kind: 'rss', limit: RSS_LIMIT_MB },
+      ],
       checks: [{ a: 'kmstrail', b: 'jq', mode: 'ordered' }],
     }),
     // Constant memory: peak RSS on the big trail should stay under the limit and close to the
@@ -461,8 +516,9 @@ function defineScenarios(opts, inputs) {
         shellCmd('jq', 'find|zcat|jq', `find ${shq(inputs.tree)} -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | jq -c ${shq(JQ_CREATEKEY)}`),
       ],
       goals: [
-        { cmd: 'jobs2', base: 'jobs1', kind: 'speedup', limit: 1.6 },
+        { cmd: 'jobs2', base: 'jobs1', kind: 'speedup', limit: 1.7 },
         { cmd: 'jobs1', base: 'jq', kind: 'speedup', limit: null },
+        { cmd: 'jobs2', base: null, kind: 'rss', limit: RSS_LIMIT_MB },
       ],
       checks: [
         { a: 'jobs1', b: 'jq', mode: 'multiset' },

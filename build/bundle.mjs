@@ -1,7 +1,7 @@
 /**
  * The CLI as shipped: two CommonJS bundles (the command line, and the read worker) and a V8 code
  * cache for the first. Start-up is most of a run over one small file; a hundred ES modules to
- * resolve and compile were most of start-up. `bin/kmstrail.js` runs the bundle with the cache.
+ * resolve and compile were most of start-up. `bin/kmstrail.cjs` runs the bundle with the cache.
  *
  * The cache is made by running one ordinary command over a bundled sample, so that the functions
  * a run compiles lazily are in it too. V8 rejects a cache made by another V8 or for other source,
@@ -33,7 +33,7 @@ await build({
   banner: { js: "const __kmstrailUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
-execFileSync(process.execPath, [`${root}bin/kmstrail.js`, 'filter', '--all-sources', '--format', 'jsonl', `${root}samples`], {
+execFileSync(process.execPath, [`${root}bin/kmstrail.cjs`, 'filter', '--all-sources', '--format', 'jsonl', `${root}samples`], {
   env: { ...process.env, KMSTRAIL_WRITE_CODE_CACHE: '1' },
   stdio: ['ignore', 'ignore', 'inherit'],
 });

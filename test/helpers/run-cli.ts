@@ -1,5 +1,5 @@
 /**
- * Runs the real, built binary the way a user does (node bin/kmstrail.js ...), with stdout not a
+ * Runs the real, built binary the way a user does (node bin/kmstrail.cjs ...), with stdout not a
  * terminal, and returns what it printed and how it exited. Each run starts in a fresh, empty
  * temporary directory (removed after it), so that no case sees what another left, or depends on
  * the repository as its working directory, unless it asks for one with `cwd`.
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = fileURLToPath(new URL('../../bin/kmstrail.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/kmstrail.cjs', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
 
