@@ -2,8 +2,12 @@
  * What every reading command does around its pipeline: run options to pipeline settings, faults
  * and problems to stderr, the progress bar, the sink's warnings, the --stats lines.
  */
-import type { RecordFilter } from '../filters/record-filter.js';
+import { originOf, type Origin } from '../cloudtrail/origins.js';
+import type { JsonObject } from '../cloudtrail/record.js';
+import { SessionIndex } from '../cloudtrail/session-index.js';
+import { buildRecordFilter, type RecordFilter } from '../filters/record-filter.js';
 import { readableTwice, withAliasKeys } from '../pipeline/alias-pass.js';
+import { learnIssuances } from '../pipeline/issuance-pass.js';
 import { runPipeline, type PipelineResult, type PipelineSettings, type RunStats } from '../pipeline/run-pipeline.js';
 import type { Output } from '../sinks/output.js';
 import type { RecordSink } from '../sinks/sink.js';
@@ -25,8 +29,26 @@ export function pipelineSettings(run: RunValues, messages: Messages, out?: Outpu
   };
 }
 
-/** The filter with what a first pass over the inputs adds to it (the keys `--key alias/x` names). */
-export function completeFilter(paths: readonly string[], filter: RecordFilter, run: RunValues, messages: Messages): Promise<RecordFilter> {
+/**
+ * The filter with what first passes over the inputs add to it: the keys `--key alias/x` names,
+ * and for --origin the issuing calls that lead sessions back to who started them.
+ */
+export async function completeFilter(paths: readonly string[], filter: RecordFilter, run: RunValues, messages: Messages): Promise<RecordFilter> {
+  return (await completeOrigins(paths, await withAliases(paths, filter, run, messages), run, messages, false)).filter;
+}
+
+/** The filter and, when the command shows origins (`shown`) or --origin asks, a resolver of origins. */
+export async function prepareFilter(
+  paths: readonly string[],
+  filter: RecordFilter,
+  run: RunValues,
+  messages: Messages,
+  shown: boolean,
+): Promise<{ filter: RecordFilter; originOf?: OriginResolver }> {
+  return completeOrigins(paths, await withAliases(paths, filter, run, messages), run, messages, shown);
+}
+
+function withAliases(paths: readonly string[], filter: RecordFilter, run: RunValues, messages: Messages): Promise<RecordFilter> {
   const aliases = filter.spec.keys.filter((ref) => ref.alias !== undefined);
   if (aliases.length > 0 && !readableTwice(paths)) {
     messages.line(
@@ -35,6 +57,41 @@ export function completeFilter(paths: readonly string[], filter: RecordFilter, r
     );
   }
   return withAliasKeys(paths, filter, pipelineSettings(run, messages));
+}
+
+/** Who is behind a record's session (see src/cloudtrail/origins.ts). */
+export type OriginResolver = (record: JsonObject) => Origin;
+
+/**
+ * The session origins a run needs: a first pass collects the issuing calls of the inputs, which go
+ * into the filter (for --origin, judged on any thread) and make the resolver sinks use. `shown`:
+ * the command prints origins even without --origin (trace, summary's origins table). Undefined
+ * when neither asks. On standard input there is no first pass: only identities the records name
+ * themselves (IAM users, root, services) resolve, and the run says so.
+ */
+async function completeOrigins(
+  paths: readonly string[],
+  filter: RecordFilter,
+  run: RunValues,
+  messages: Messages,
+  shown: boolean,
+): Promise<{ filter: RecordFilter; originOf?: OriginResolver }> {
+  const wanted = (filter.spec.origins ?? []).length > 0;
+  if (!wanted && !shown) return { filter };
+  const pass = await learnIssuances(paths, filter.spec, pipelineSettings(run, messages));
+  if (!pass) {
+    messages.line(
+      'warning: standard input is read once: origins cannot follow role sessions back to the calls that issued their keys ' +
+        '(only IAM users, root and AWS services resolve); give the files as paths for that',
+    );
+  }
+  if (pass?.warning) messages.line(pass.warning);
+  const index = pass?.index ?? new SessionIndex();
+  const issuances = index.issuances();
+  return {
+    filter: wanted ? buildRecordFilter({ ...filter.spec, issuances }) : filter,
+    originOf: (record) => originOf(record, index),
+  };
 }
 
 /** Runs the pipeline into `sink`, with the progress bar, then prints the sink's warnings. */

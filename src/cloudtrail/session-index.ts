@@ -34,6 +34,18 @@ export class SessionIndex {
 
   constructor(readonly maxKeys: number = DEFAULT_MAX_ISSUED_KEYS) {}
 
+  /** The index these issuances make (already capped where they were collected). */
+  static of(issuances: readonly Issuance[]): SessionIndex {
+    const index = new SessionIndex(Infinity);
+    for (const issuance of issuances) index.add(issuance);
+    return index;
+  }
+
+  /** Every issuance held: what rebuilds the same index on another thread. */
+  issuances(): Issuance[] {
+    return [...this.byKey.values()];
+  }
+
   /** Adds what an issuing call says. False when the cap refused a new key. */
   add(issuance: Issuance): boolean {
     const held = this.byKey.get(issuance.accessKeyId);

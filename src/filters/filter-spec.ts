@@ -3,6 +3,7 @@
  * a FilterSpec (src/cli/filter-options.ts); every command shares it.
  */
 import { KMS_SOURCE } from '../cloudtrail/events.js';
+import type { Issuance } from '../cloudtrail/issuance.js';
 import type { KeyReference } from '../cloudtrail/key-reference.js';
 
 export interface FilterSpec {
@@ -23,6 +24,16 @@ export interface FilterSpec {
   readOnly?: boolean;
   /** Event sources (OR); empty means every source. */
   sources: string[];
+  /**
+   * `--origin`: who is behind the record's session: its origin or any link of its chain (the same
+   * forms as `users`). Judged with `issuances`.
+   */
+  origins?: string[];
+  /**
+   * The issuing calls a first pass found in the inputs (src/pipeline/issuance-pass.ts): what a
+   * filter (on any thread) needs to follow sessions back. Undefined when none was made.
+   */
+  issuances?: Issuance[];
 }
 
 export function emptyFilterSpec(): FilterSpec {

@@ -7,7 +7,9 @@ import type { HotField, Prefilter } from '../reader/read-options.js';
 import type { HotFields } from '../reader/record-splitter.js';
 import { parseEventTime } from '../cloudtrail/event-time.js';
 import { keyReferences, sameKey } from '../cloudtrail/key-reference.js';
+import { originNames, originOf } from '../cloudtrail/origins.js';
 import { principalAccount, principalNames } from '../cloudtrail/principal.js';
+import { SessionIndex } from '../cloudtrail/session-index.js';
 import { errorCode, readOnlyFlag, text, type JsonObject } from '../cloudtrail/record.js';
 import type { FilterSpec } from './filter-spec.js';
 import { compileAddressPatterns } from './source-ip.js';
@@ -112,6 +114,16 @@ export function buildRecordFilter(spec: FilterSpec): RecordFilter {
 
   if (spec.keys.length > 0) {
     checks.push((r) => keyReferences(r).some((ref) => spec.keys.some((wanted) => sameKey(wanted, ref))));
+  }
+
+  // Last: following a session back is the dearest check, so only records every other check kept.
+  const originMatch = optional(spec.origins ?? []);
+  if (originMatch) {
+    // Without the first pass every role session would quietly match nothing: a command that takes
+    // --origin must make it (completeFilter in src/cli/read-run.ts).
+    if (!spec.issuances) throw new Error('--origin needs the issuing calls of a first pass over the inputs');
+    const index = SessionIndex.of(spec.issuances);
+    checks.push((r) => originNames(originOf(r, index)).some(originMatch));
   }
 
   const matches = (record: JsonObject) => {

@@ -2,10 +2,11 @@
 import { ACTIVITY_RULES } from './activity-rules.js';
 import { GRANT_RULES } from './grant-rules.js';
 import { KEY_STATE_RULES } from './key-state-rules.js';
+import { ORIGIN_RULES } from './origin-rules.js';
 import { POLICY_RULES } from './policy-rules.js';
 import { severityRank, type Rule, type Severity } from './rule.js';
 
-export const RULES: readonly Rule[] = [...KEY_STATE_RULES, ...POLICY_RULES, ...GRANT_RULES, ...ACTIVITY_RULES].sort((a, b) =>
+export const RULES: readonly Rule[] = [...KEY_STATE_RULES, ...POLICY_RULES, ...GRANT_RULES, ...ACTIVITY_RULES, ...ORIGIN_RULES].sort((a, b) =>
   a.id < b.id ? -1 : 1,
 );
 

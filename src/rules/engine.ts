@@ -11,7 +11,7 @@ import { isoEventTime } from '../cloudtrail/event-time.js';
 import { text, type JsonObject } from '../cloudtrail/record.js';
 import { KMS_SOURCE } from '../cloudtrail/events.js';
 import { Heap } from '../util/heap.js';
-import { kmsEvent, type KmsEvent } from './event.js';
+import { kmsEvent, originFacts, type KmsEvent } from './event.js';
 import type { Check, Hit, Rule, RuleSettings } from './rule.js';
 
 export const REORDER_WINDOW = 20_000;
@@ -38,6 +38,8 @@ export class DetectionEngine {
   private readonly heap = new Heap<Queued>(before);
   private seq = 0;
 
+  private readonly originOf: RuleSettings['originOf'];
+
   constructor(
     rules: readonly Rule[],
     settings: RuleSettings,
@@ -45,6 +47,7 @@ export class DetectionEngine {
     private readonly reorderWindow: number = REORDER_WINDOW,
   ) {
     this.checks = rules.map((rule) => [rule, rule.create(settings)]);
+    this.originOf = settings.originOf;
   }
 
   feed(record: JsonObject, origin?: { file: string; line: number }): void {
@@ -54,6 +57,7 @@ export class DetectionEngine {
     }
     this.stats.events++;
     const event = kmsEvent(record, origin);
+    if (this.originOf) event.origin = originFacts(this.originOf(record));
     // No readable time: nothing to order by, so it is judged where it stands.
     if (event.time === undefined) return this.judge(event);
     this.heap.push({ event, time: event.time, seq: this.seq++ });

@@ -7,7 +7,33 @@ import { parseEventTime } from '../cloudtrail/event-time.js';
 import { keyReferences } from '../cloudtrail/key-reference.js';
 import { allowedAccounts, openStatements, readKeyPolicy, statementPhrase } from '../cloudtrail/key-policy.js';
 import { principalAccount, shortPrincipal } from '../cloudtrail/principal.js';
+import { renderChain, type Origin } from '../cloudtrail/origins.js';
 import { errorCode, isObject, text, type JsonObject } from '../cloudtrail/record.js';
+
+/** The origin facts rules read, kept on the event (not the chain's identities, which can be long). */
+export interface OriginFacts {
+  kind: string;
+  /** The long-term identity (an ARN, a subject, a service). */
+  identity: string;
+  label: string;
+  account?: string;
+  /** `alice → Admin → BreakGlass`. */
+  chain: string;
+  /** Links between the identity and the record's own principal: 0 for the identity itself. */
+  hops: number;
+}
+
+/** The few facts of an origin the rules read. */
+export function originFacts(origin: Origin): OriginFacts {
+  return {
+    kind: origin.kind,
+    identity: origin.identity,
+    label: origin.label,
+    account: origin.account,
+    chain: renderChain(origin),
+    hops: Math.max(0, origin.chain.length - 1),
+  };
+}
 
 export interface PolicyFindings {
   /** Why the policy could not be read; the other fields are then empty. */
@@ -49,6 +75,8 @@ export interface KmsEvent {
   expirationModel?: string;
   /** Decrypt: the encryption context as text, and its key names (what kind of thing was opened). */
   decryptContext?: { kind: string; text: string };
+  /** Who is behind the session, when the run followed sessions back (see origin-rules.ts). */
+  origin?: OriginFacts;
   file?: string;
   line?: number;
 }

@@ -1,4 +1,6 @@
 /** What a detection rule is, what it reports, and the settings a run gives it. */
+import type { Origin } from '../cloudtrail/origins.js';
+import type { JsonObject } from '../cloudtrail/record.js';
 import type { KmsEvent } from './event.js';
 
 /**
@@ -25,8 +27,17 @@ export interface RuleSettings {
   decryptSpreeThreshold: number;
   /** ...within this many milliseconds. */
   decryptSpreeWindowMs: number;
+  /** KMS-018: this many distinct role sessions of one origin using one key... */
+  originSessionsThreshold: number;
+  /** ...within this many milliseconds. */
+  originSessionsWindowMs: number;
   /** Entries kept per stateful rule (principals, key/principal pairs); the oldest are dropped beyond it. */
   stateLimit: number;
+  /**
+   * Who is behind a record's session (src/cloudtrail/origins.ts), when the run followed sessions
+   * back; the origin rules (KMS-017, KMS-018) need it and stay quiet without it.
+   */
+  originOf?: (record: JsonObject) => Origin;
 }
 
 export const DEFAULT_SETTINGS: RuleSettings = {
@@ -34,6 +45,8 @@ export const DEFAULT_SETTINGS: RuleSettings = {
   burstWindowMs: 5 * 60_000,
   decryptSpreeThreshold: 15,
   decryptSpreeWindowMs: 60_000,
+  originSessionsThreshold: 5,
+  originSessionsWindowMs: 60 * 60_000,
   stateLimit: 100_000,
 };
 

@@ -29,7 +29,15 @@ export const COLUMNS: readonly Column[] = [
   { id: 'event-id', header: 'event ID', value: (r) => text(r, 'eventID') ?? '' },
   { id: 'error-message', header: 'error message', value: (r) => text(r, 'errorMessage') ?? '' },
   { id: 'file', header: 'file', value: (_r, origin) => origin.file },
+  // Who is behind the session: filled in by the command, which alone holds the issuing calls
+  // (src/cli/read-run.ts completeOrigins); see `withOrigins`.
+  { id: 'origin', header: 'origin', value: () => '' },
 ];
+
+/** The columns with `origin` made to say who is behind each record's session. */
+export function withOrigins(columns: readonly Column[], originLabel: (record: JsonObject) => string): Column[] {
+  return columns.map((c) => (c.id === 'origin' ? { ...c, value: (r: JsonObject) => originLabel(r) } : c));
+}
 
 export const DEFAULT_COLUMNS = ['time', 'event', 'principal', 'key', 'region', 'source-ip', 'error'];
 

@@ -3,7 +3,9 @@ import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { formatEventTime } from '../cloudtrail/event-time.js';
 import { stableJson } from './aggregators/stable-json.js';
-import { SummaryAggregator, type SummaryResult, type TopTable } from './aggregators/summary.js';
+import type { Origin } from '../cloudtrail/origins.js';
+import type { JsonObject } from '../cloudtrail/record.js';
+import { SummaryAggregator, type OriginTable, type SummaryResult, type TopTable } from './aggregators/summary.js';
 import type { Output } from './output.js';
 import { defineFormats, type FormatContext, type InputTotals, type RecordSink } from './sink.js';
 import { terminalSafe } from './terminal-safe.js';
@@ -59,6 +61,11 @@ function printTop(out: Output, title: string, header: string, t: TopTable, match
   }
 }
 
+/** Who is behind the principals' sessions: the identity, its kind, and how many records. */
+function printOrigins(out: Output, t: OriginTable, matched: number, cap: number, color: ChalkInstance): void {
+  printTop(out, 'origins (who is behind the sessions)', 'origin', { ...t, rows: t.rows.map((r) => ({ ...r, value: `${r.value} (${r.kind})` })) }, matched, cap, color);
+}
+
 function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance): void {
   const matched = doc.records;
   out.write(
@@ -80,6 +87,7 @@ function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance): vo
   );
   for (const [field, title, header] of TOP_TABLES) {
     printTop(out, title, header, doc[field], matched, doc.caps.distinctValues, color);
+    if (field === 'principals' && doc.origins) printOrigins(out, doc.origins, matched, doc.caps.distinctValues, color);
   }
 
   const d = doc.destructiveOrPolicy;
@@ -103,17 +111,19 @@ function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance): vo
 export interface SummarySettings {
   /** Rows in each top table. */
   top: number;
+  /** Who is behind a record's session: given, the summary counts origins too. */
+  originOf?: (record: JsonObject) => Origin;
 }
 
 /** Counts every record as it comes; prints the document at the end. */
 function summarySink(print: (out: Output, doc: SummaryDocument, color: ChalkInstance) => void) {
-  return ({ out, color }: FormatContext, { top }: SummarySettings): RecordSink => {
-    const summary = new SummaryAggregator();
+  return ({ out, color }: FormatContext, { top, originOf }: SummarySettings): RecordSink => {
+    const summary = new SummaryAggregator(undefined, undefined, originOf);
     return {
       write: (record) => summary.add(record.record),
       end(totals) {
         const result = summary.result(top);
-        const tables = [result.eventNames, result.principals, result.keys, result.sourceIps, result.regions, result.errorCodes];
+        const tables = [result.eventNames, result.principals, result.keys, result.sourceIps, result.regions, result.errorCodes, ...(result.origins ? [result.origins] : [])];
         print(out, { ...result, input: totals, top }, color);
         if (!tables.some((t) => t.capped)) return;
         return { warnings: [`warning: more than ${result.caps.distinctValues.toLocaleString('en-US')} distinct values in a table: later new values are counted as (other)`] };

@@ -4,7 +4,7 @@ import { buildRecordFilter } from '../../filters/record-filter.js';
 import { formatDuration } from '../../rules/activity-rules.js';
 import { RULES, selectRules } from '../../rules/catalog.js';
 import { REORDER_WINDOW } from '../../rules/engine.js';
-import { DEFAULT_SETTINGS, parseSeverity, severityRank, type Hit, type Severity } from '../../rules/rule.js';
+import { DEFAULT_SETTINGS, parseSeverity, severityRank, type Hit, type RuleSettings, type Severity } from '../../rules/rule.js';
 import { DETECT_FORMATS, printRules } from '../../sinks/hit-format.js';
 import { Output } from '../../sinks/output.js';
 import { defineCommand, PATHS_HELP } from '../command.js';
@@ -14,7 +14,8 @@ import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
 import { listOf, option, positiveInteger, stringValue } from '../options/option-table.js';
 import { formatOptions } from '../options/output-options.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
-import { completeFilter, readInto, statsLines } from '../read-run.js';
+import { prepareFilter, readInto, statsLines } from '../read-run.js';
+import { ORIGIN_RULES } from '../../rules/origin-rules.js';
 
 const RULE_OPTIONS = 'Rule options:';
 
@@ -96,6 +97,25 @@ export const DETECT = defineCommand({
         return ms;
       },
     }),
+    originSessionsThreshold: option({
+      flags: '--origin-sessions-threshold <n>',
+      help: `KMS-018: distinct role sessions of one identity on one key that make a spread (default ${DEFAULT_SETTINGS.originSessionsThreshold})`,
+      group: RULE_OPTIONS,
+      parse: (raw) =>
+        stringValue(raw) === undefined ? DEFAULT_SETTINGS.originSessionsThreshold : positiveInteger('--origin-sessions-threshold', raw as string),
+    }),
+    originSessionsWindow: option({
+      flags: '--origin-sessions-window <span>',
+      help: `KMS-018: within this time span, e.g. 30m, 1h (default ${formatDuration(DEFAULT_SETTINGS.originSessionsWindowMs)})`,
+      group: RULE_OPTIONS,
+      parse: (raw) => {
+        const value = stringValue(raw);
+        if (value === undefined) return DEFAULT_SETTINGS.originSessionsWindowMs;
+        const ms = parseDuration(value);
+        if (ms === undefined || ms <= 0) throw new UsageError(`option --origin-sessions-window: '${value}' is not a time span (use 30m, 1h)`);
+        return ms;
+      },
+    }),
     ...FILTER_OPTIONS,
     ...formatOptions(DETECT_FORMATS, 'jsonl'),
     ...RUN_OPTIONS,
@@ -105,7 +125,13 @@ export const DETECT = defineCommand({
     if (!Array.isArray(rules)) {
       throw new UsageError(`option --rule: unknown rule '${rules.unknown}' (known: ${RULES.map((r) => r.id).join(', ')})`);
     }
-    const settings = { ...DEFAULT_SETTINGS, burstThreshold: o.burstThreshold, burstWindowMs: o.burstWindow };
+    const settings: RuleSettings = {
+      ...DEFAULT_SETTINGS,
+      burstThreshold: o.burstThreshold,
+      burstWindowMs: o.burstWindow,
+      originSessionsThreshold: o.originSessionsThreshold,
+      originSessionsWindowMs: o.originSessionsWindow,
+    };
     const messages = new Messages();
     const out = new Output(process.stdout);
     if (o.listRules) {
@@ -113,7 +139,10 @@ export const DETECT = defineCommand({
       return finish(out, messages, []);
     }
     if (rules.length === 0) throw new UsageError('no rule is left to run: --rule and --min-severity exclude each other here');
-    const filter = await completeFilter(paths, buildRecordFilter(filterSpecOf(o)), o, messages);
+    // The origin rules follow sessions back: a first pass collects the issuing calls for them.
+    const followsOrigins = rules.some((r) => ORIGIN_RULES.includes(r));
+    const { filter, originOf } = await prepareFilter(paths, buildRecordFilter(filterSpecOf(o)), o, messages, followsOrigins);
+    if (followsOrigins) settings.originOf = originOf;
     let failing = false;
     const onHit = (hit: Hit) => {
       if (o.failOn && severityRank(hit.severity) >= severityRank(o.failOn)) failing = true;

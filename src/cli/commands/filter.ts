@@ -10,7 +10,9 @@ import { option, stringValue } from '../options/option-table.js';
 import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
 import { FIELDS_OPTION, formatOptions } from '../options/output-options.js';
 import { LIMIT_OPTION, RUN_OPTIONS } from '../options/run-options.js';
-import { completeFilter, readInto, statsLines } from '../read-run.js';
+import { prepareFilter, readInto, statsLines } from '../read-run.js';
+import { withOrigins } from '../../sinks/columns.js';
+import { originCell } from '../../sinks/trace-format.js';
 
 const HELP = `
 Examples:
@@ -20,6 +22,7 @@ Examples:
   kmstrail filter --errors --error-code AccessDenied* --format csv logs/ > denied.csv
   kmstrail filter --user 'arn:aws:sts::*:assumed-role/Admin/*' --mutating logs/
   kmstrail filter --source-ip 203.0.113.0/24 --all-sources logs/*.json.gz
+  kmstrail filter --origin alice --all-sources --fields time,event,principal,origin logs/   what alice's sessions did
   aws cloudtrail lookup-events --max-results 50 | kmstrail filter --all-sources -
 
 With no path, or with -, records are read from standard input.
@@ -49,9 +52,11 @@ export const FILTER = defineCommand({
   },
   async run(paths, o) {
     const messages = new Messages();
-    const filter = await completeFilter(paths, buildRecordFilter(filterSpecOf(o)), o, messages);
+    const showsOrigin = o.fields.some((c) => c.id === 'origin') && ['table', 'csv'].includes(o.format);
+    const { filter, originOf } = await prepareFilter(paths, buildRecordFilter(filterSpecOf(o)), o, messages, showsOrigin);
+    const columns = originOf ? withOrigins(o.fields, (r) => originCell(originOf(r))) : o.fields;
     const out = new Output(process.stdout);
-    const format = RECORD_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, { columns: o.fields });
+    const format = RECORD_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, { columns });
     // Sorted, --limit keeps the earliest N of all matches: the pipeline must then read everything.
     const sorted = o.sort === 'time';
     const sink = sorted ? sortedByTime(format, o.limit) : format;

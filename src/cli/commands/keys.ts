@@ -8,7 +8,7 @@ import { Messages } from '../messages.js';
 import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
 import { formatOptions } from '../options/output-options.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
-import { readInto, statsLines } from '../read-run.js';
+import { completeFilter, readInto, statsLines } from '../read-run.js';
 
 const HELP = `
 Examples:
@@ -40,8 +40,8 @@ export const KEYS = defineCommand({
     const spec = filterSpecOf(o);
     // --key chooses rows, not records: a key's state comes from events that may name it only by
     // ID while the user names it by alias (or the other way round).
-    const filter = buildRecordFilter({ ...spec, keys: [] });
     const messages = new Messages();
+    const filter = await completeFilter(paths, buildRecordFilter({ ...spec, keys: [] }), o, messages);
     const out = new Output(process.stdout);
     const sink = KEY_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, { selected: spec.keys });
     const result = await readInto(paths, filter, sink, o, messages, out);

@@ -105,6 +105,9 @@ export const SQL = defineCommand({
     const partition = typeof o.partitionProjection === 'string' ? o.partitionProjection : o.partitionProjection ? DEFAULT_PARTITION : undefined;
 
     const spec = filterSpecOf(o);
+    if ((spec.origins ?? []).length > 0) {
+      throw new UsageError('option --origin has no SQL form: following a session back joins each record to the STS call that issued its key (use kmstrail trace or filter --origin)');
+    }
     let query: string;
     try {
       if (engine === 'athena') query = athenaQuery(spec, { table, partitionColumn: partition });

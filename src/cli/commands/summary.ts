@@ -9,7 +9,7 @@ import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
 import { option, positiveInteger, stringValue } from '../options/option-table.js';
 import { formatOptions } from '../options/output-options.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
-import { completeFilter, readInto, statsLines } from '../read-run.js';
+import { prepareFilter, readInto, statsLines } from '../read-run.js';
 
 const HELP = `
 Examples:
@@ -44,13 +44,19 @@ export const SUMMARY = defineCommand({
       group: 'Output options:',
       parse: (raw) => (stringValue(raw) === undefined ? 10 : positiveInteger('--top', raw as string)),
     }),
+    origins: option({
+      flags: '--no-origins',
+      help: 'leave out the table of origins (who is behind the sessions), and the first pass over the inputs it takes',
+      group: 'Output options:',
+      parse: (raw) => raw !== false,
+    }),
     ...RUN_OPTIONS,
   },
   async run(paths, o) {
     const messages = new Messages();
-    const filter = await completeFilter(paths, buildRecordFilter(filterSpecOf(o)), o, messages);
+    const { filter, originOf } = await prepareFilter(paths, buildRecordFilter(filterSpecOf(o)), o, messages, o.origins);
     const out = new Output(process.stdout);
-    const sink = SUMMARY_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, { top: o.top });
+    const sink = SUMMARY_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, { top: o.top, originOf: o.origins ? originOf : undefined });
     const result = await readInto(paths, filter, sink, o, messages, out);
     await finish(out, messages, o.stats ? statsLines(result) : []);
   },

@@ -17,9 +17,11 @@ Examples:
   kmstrail timeline --user Alice --mutating logs/                   what Alice changed in KMS
   kmstrail timeline --user 'arn:aws:sts::*:assumed-role/Admin/*' --all-sources logs/   every service, not only KMS
   kmstrail timeline --key alias/prod-db --format jsonl logs/ | jq -c .details
+  kmstrail timeline --origin bert-jan --all-sources logs/            everything bert-jan's sessions did
 
-Give exactly one --key or one --user value (--user takes * globs); the other filter options narrow
-further. Each line shows time, actor, action, key, outcome (ok or the error code) and the request
+Give exactly one --key, --user or --origin value (--user and --origin take * globs; --origin
+follows role sessions back to who started them, see kmstrail trace --help); the other filter
+options narrow further. Each line shows time, actor, action, key, outcome (ok or the error code) and the request
 parameters that matter for the event (the deletion window, a grant's grantee and operations, a
 one-line digest of a new key policy, the encryption context, ...).
 
@@ -40,8 +42,8 @@ export const TIMELINE = defineCommand({
   options: { ...FILTER_OPTIONS, ...formatOptions(TIMELINE_FORMATS, 'jsonl'), ...RUN_OPTIONS },
   async run(paths, o) {
     const spec = filterSpecOf(o);
-    if (spec.keys.length + spec.users.length !== 1) {
-      throw new UsageError('timeline follows one key or one principal: give exactly one --key or one --user value');
+    if (spec.keys.length + spec.users.length + (spec.origins ?? []).length !== 1) {
+      throw new UsageError('timeline follows one key or one principal: give exactly one --key, --user or --origin value');
     }
     const messages = new Messages();
     const filter = await completeFilter(paths, buildRecordFilter(spec), o, messages);

@@ -38,6 +38,13 @@ export const FILTER_OPTIONS = {
     repeatable: true,
     parse: (raw) => listOf('--user', raw),
   }),
+  origin: option({
+    flags: '--origin <who>',
+    help: 'who is behind the session: the identity its credentials lead back to, or any role or session on the way (same forms as --user; * for any)',
+    group: GROUP,
+    repeatable: true,
+    parse: (raw) => listOf('--origin', raw),
+  }),
   key: option({
     flags: '-k, --key <key>',
     help: 'KMS key ID, key ARN, alias name (alias/x) or alias ARN (repeatable)',
@@ -147,6 +154,7 @@ export function filterSpecOf(v: FilterValues): FilterSpec {
     errorCodes: v.errorCode,
     readOnly: v.readOnly ? true : v.mutating ? false : undefined,
     sources: v.allSources ? [] : v.source.length > 0 ? v.source : [KMS_SOURCE],
+    origins: v.origin,
   };
 }
 

@@ -7,6 +7,7 @@ import { parseEventTime } from '../../cloudtrail/event-time.js';
 import { displayKey, keyReferences } from '../../cloudtrail/key-reference.js';
 import { errorCode, readOnlyFlag, text, type JsonObject } from '../../cloudtrail/record.js';
 import { DESTRUCTIVE_OR_POLICY_EVENTS } from '../../cloudtrail/events.js';
+import type { Origin, OriginKind } from '../../cloudtrail/origins.js';
 import { CappedCounter, DISTINCT_CAP } from './capped-counter.js';
 import { compareStamps, isoTime, principalLabel, stampOf, type Stamp } from './event-order.js';
 
@@ -27,6 +28,17 @@ export interface TopTable {
   capped: boolean;
   other: number;
   rows: TopRow[];
+}
+
+/** An origin's row: who is behind the sessions (see src/cloudtrail/origins.ts). */
+export interface OriginRow extends TopRow {
+  kind: OriginKind;
+  /** The long-term identity (an ARN, a subject, a service); for an unresolved origin, the last link known. */
+  identity: string;
+}
+
+export interface OriginTable extends Omit<TopTable, 'rows'> {
+  rows: OriginRow[];
 }
 
 export interface ListedEvent {
@@ -53,7 +65,17 @@ export interface SummaryResult {
   /** Records with an errorCode. */
   errors: number;
   destructiveOrPolicy: { total: number; listed: ListedEvent[]; omitted: number };
+  /** Who is behind the records' sessions; present when origins were followed. */
+  origins?: OriginTable;
   caps: { distinctValues: number; listedEvents: number };
+}
+
+/** One counter key per origin: kind, identity and short label, tab-separated (none holds a tab). */
+function originKey(origin: Origin): string {
+  const last = origin.chain[0];
+  const identity = origin.kind === 'unresolved' ? (last?.principal ?? '') : origin.identity;
+  const label = origin.kind === 'unresolved' ? `? → ${last?.label ?? '?'}` : origin.label;
+  return `${origin.kind}\t${identity}\t${label}`;
 }
 
 /** The keys a record names, once each: key IDs, or the alias when it names no key directly. */
@@ -74,11 +96,14 @@ export class SummaryAggregator {
   private errors = 0;
   private destructive = 0;
   private listed: Array<{ stamp: Stamp; event: ListedEvent }> = [];
+  private readonly origins: CappedCounter | undefined;
 
   constructor(
     private readonly cap: number = DISTINCT_CAP,
     private readonly listCap: number = LISTED_EVENTS_CAP,
+    private readonly originOf?: (record: JsonObject) => Origin,
   ) {
+    this.origins = originOf ? new CappedCounter(cap) : undefined;
     this.counters = {
       eventNames: new CappedCounter(cap),
       principals: new CappedCounter(cap),
@@ -112,6 +137,7 @@ export class SummaryAggregator {
       c.errorCodes.add(error);
       this.errors++;
     }
+    if (this.origins && this.originOf) this.origins.add(originKey(this.originOf(record)));
     const flag = readOnlyFlag(record);
     this.readOnly[flag === true ? 'readOnly' : flag === false ? 'mutating' : 'unknown']++;
 
@@ -166,7 +192,20 @@ export class SummaryAggregator {
         listed: this.listed.map((l) => l.event),
         omitted: this.destructive - this.listed.length,
       },
+      ...(this.origins ? { origins: this.originTable(this.origins, top) } : {}),
       caps: { distinctValues: this.cap, listedEvents: this.listCap },
+    };
+  }
+
+  private originTable(counter: CappedCounter, top: number): OriginTable {
+    return {
+      distinct: counter.distinct,
+      capped: counter.capped,
+      other: counter.other,
+      rows: counter.top(top).map(({ value, count }) => {
+        const [kind, identity, label] = value.split('\t');
+        return { value: label, kind: kind as OriginKind, identity, count, share: share(count, this.records) };
+      }),
     };
   }
 }
