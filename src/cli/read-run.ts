@@ -137,7 +137,7 @@ export function statsLines({ stats, sink }: PipelineResult): string[] {
     `stats: ${stats.files} file${stats.files === 1 ? '' : 's'}, ${formatBytes(stats.bytes)}, ` +
       `${stats.records.toLocaleString('en-US')} records read, ${stats.matched.toLocaleString('en-US')} matched, ` +
       `${stats.duplicates.toLocaleString('en-US')} duplicates dropped, ` +
-      (stats.pruned > 0 ? `${stats.pruned.toLocaleString('en-US')} files skipped unread (folders outside the window, accounts or regions), ` : '') +
+      (stats.pruned > 0 ? `${stats.pruned.toLocaleString('en-US')} file${stats.pruned === 1 ? '' : 's'} skipped unread (folders outside the window, accounts or regions), ` : '') +
       `${skippedTotal} skipped${skippedTotal ? ` (${why})` : ''}, ${seconds.toFixed(2)} s`,
     `stats: read ${STRATEGIES[stats.strategy]}${stats.notes.map((note) => `; ${note}`).join('')}`,
     ...(stats.times ? [`stats: time window: ${stats.times.untimed.toLocaleString('en-US')} records without a readable eventTime (never in a window)`] : []),

@@ -119,11 +119,17 @@ export function buildRecordFilter(spec: FilterSpec): RecordFilter {
   // Last: following a session back is the dearest check, so only records every other check kept.
   const originMatch = optional(spec.origins ?? []);
   if (originMatch) {
-    // Without the first pass every role session would quietly match nothing: a command that takes
-    // --origin must make it (completeFilter in src/cli/read-run.ts).
-    if (!spec.issuances) throw new Error('--origin needs the issuing calls of a first pass over the inputs');
-    const index = SessionIndex.of(spec.issuances);
-    checks.push((r) => originNames(originOf(r, index)).some(originMatch));
+    const issuances = spec.issuances;
+    if (issuances) {
+      const index = SessionIndex.of(issuances);
+      checks.push((r) => originNames(originOf(r, index)).some(originMatch));
+    } else {
+      // Without the first pass every role session would quietly match nothing: a command that
+      // takes --origin must make it (completeFilter in src/cli/read-run.ts) before reading.
+      checks.push(() => {
+        throw new Error('--origin needs the issuing calls of a first pass over the inputs');
+      });
+    }
   }
 
   const matches = (record: JsonObject) => {

@@ -462,7 +462,8 @@ describe('each rule on its cases', () => {
   }
 
   it('every rule has a positive and a negative case', () => {
-    for (const rule of RULES) {
+    // The origin rules need an index of issuing calls: their cases are in origin-rules.test.ts.
+    for (const rule of RULES.filter((r) => !['KMS-017', 'KMS-018'].includes(r.id))) {
       const cases = CASES[rule.id] ?? [];
       expect(cases.some((c) => c.reasons.length > 0), `${rule.id} positive`).toBe(true);
       expect(cases.some((c) => c.reasons.length === 0), `${rule.id} negative`).toBe(true);
@@ -471,7 +472,7 @@ describe('each rule on its cases', () => {
 });
 
 describe('the rule catalog', () => {
-  it('16 rules with stable IDs, severities and titles', () => {
+  it('18 rules with stable IDs, severities and titles', () => {
     expect(RULES.map((r) => [r.id, r.severity, r.title])).toEqual([
       ['KMS-001', 'high', 'Key scheduled for deletion'],
       ['KMS-002', 'low', 'Key deletion cancelled'],
@@ -489,6 +490,8 @@ describe('the rule catalog', () => {
       ['KMS-014', 'medium', 'Cross-account key use'],
       ['KMS-015', 'high', 'Root account KMS call'],
       ['KMS-016', 'high', 'Decrypt spree over many encryption contexts'],
+      ['KMS-017', 'medium', 'Key used by an identity from another account, through a role'],
+      ['KMS-018', 'low', 'One identity reaching a key through many role sessions'],
     ]);
     for (const r of RULES) expect(r.description.length).toBeGreaterThan(20);
   });
@@ -497,7 +500,7 @@ describe('the rule catalog', () => {
     expect((selectRules(['kms-003', 'KMS-001'], undefined) as Rule[]).map((r) => r.id)).toEqual(['KMS-001', 'KMS-003']);
     expect((selectRules([], 'high') as Rule[]).map((r) => r.id)).toEqual(['KMS-001', 'KMS-004', 'KMS-006', 'KMS-011', 'KMS-015', 'KMS-016']);
     expect((selectRules(['KMS-002', 'KMS-001'], 'medium') as Rule[]).map((r) => r.id)).toEqual(['KMS-001']);
-    expect(selectRules([], 'low')).toHaveLength(16);
+    expect(selectRules([], 'low')).toHaveLength(18);
     expect(selectRules(['KMS-001', 'KMS-99'], undefined)).toEqual({ unknown: 'KMS-99' });
   });
 

@@ -2,8 +2,13 @@
  * The counts behind `kmstrail summary`, on real records (kms-docs, the SANS lab trail) against
  * counts made here by plain grouping, and on crafted records for the caps and the ordering rules.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { originOf } from '../../../../src/cloudtrail/origins.js';
 import type { JsonObject } from '../../../../src/cloudtrail/record.js';
+import { SessionIndex } from '../../../../src/cloudtrail/session-index.js';
+import { FIXTURES } from '../../../helpers/run-cli.js';
 import { SummaryAggregator, type SummaryResult, type TopTable } from '../../../../src/sinks/aggregators/summary.js';
 import { derive, loadRecords, pick, shuffled } from '../../fixtures.js';
 import { HAVE_SANS, sansKmsRecords } from '../../sans-records.js';
@@ -190,5 +195,23 @@ describe.skipIf(!HAVE_SANS)('on the SANS 504 lab trail (6,235 KMS records)', () 
     expect(result.timeSpan).toEqual({ first: times[0], last: times.at(-1), unreadable: 0 });
     expect(result.destructiveOrPolicy.total).toBe(0);
     expect(summarise(shuffled(records, 11))).toEqual(result);
+  });
+});
+
+describe('the origins table', () => {
+  it('counts each record under the identity behind its session; unresolved ones under their last link', () => {
+    const load = (f: string) => (JSON.parse(readFileSync(join(FIXTURES, 'sessions', f), 'utf8')) as { Records: JsonObject[] }).Records;
+    const records = [...load('role-chains.json'), ...load('missing-issuer.json')];
+    const index = new SessionIndex();
+    for (const r of records) index.addRecord(r);
+    const summary = new SummaryAggregator(undefined, undefined, (r) => originOf(r, index));
+    for (const r of records) summary.add(r);
+    const rows = summary.result(10).origins!.rows;
+    // role-chains.json: alice's 3 calls (2 AssumeRole, 1 Decrypt) and her denied try; bob's 4 (README).
+    expect(rows.find((r) => r.value === 'alice')).toMatchObject({ kind: 'iam-user', count: 4, identity: 'arn:aws:iam::111122223333:user/alice' });
+    expect(rows.find((r) => r.value === 'bob')).toMatchObject({ kind: 'iam-user', count: 4 });
+    // missing-issuer.json: both records lead back to an Admin session whose AssumeRole is absent.
+    expect(rows.find((r) => r.kind === 'unresolved')).toMatchObject({ value: '? → Admin', count: 2 });
+    expect(rows.reduce((n, r) => n + r.count, 0)).toBe(records.length);
   });
 });
