@@ -2,6 +2,7 @@
  * KMS key references. A key is named by its ID (`1234abcd-...`, `mrk-...`), its ARN, an alias name
  * (`alias/app`) or an alias ARN, and a record may name it in several places at once.
  */
+import { compileTextPatterns, type TextMatcher } from '../util/text-pattern.js';
 import { isObject, type JsonObject } from './record.js';
 
 export interface KeyReference {
@@ -14,7 +15,43 @@ export interface KeyReference {
   /** Region and account, when the reference is an ARN. */
   region?: string;
   account?: string;
+  /**
+   * From the command line only: a `*`/`?` glob (lower case) over key IDs, key ARNs and alias names
+   * and ARNs, instead of one key (`--key '85b4ab0e*'`, or a bare ID prefix).
+   */
+  pattern?: string;
+  /** From the command line only: `--key '!x'`, records naming this key are left out. */
+  exclude?: true;
 }
+
+/**
+ * A key as the user gives it: `!` first to exclude; a glob, or the start of a key ID (at least 4
+ * hex digits, fewer than a whole ID), matches every key it fits; else one key or alias.
+ */
+export function parseWantedKey(value: string): KeyReference | undefined {
+  let given = value.trim();
+  const exclude = given.startsWith('!');
+  if (exclude) given = given.slice(1).trim();
+  const mark = <T extends KeyReference>(ref: T): T => (exclude ? { ...ref, exclude: true } : ref);
+  if (given === '') return undefined;
+  if (/[*?]/.test(given)) return mark({ given, pattern: given.toLowerCase() });
+  const prefix = /^(mrk-)?[0-9a-f]{4,}(-[0-9a-f]*)*$/i.exec(given);
+  if (prefix && !/^(mrk-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^mrk-[0-9a-f]{32}$/i.test(given)) {
+    return mark({ given, pattern: `${given.toLowerCase()}*` });
+  }
+  const ref = parseKeyReference(given);
+  return ref && mark(ref);
+}
+
+/** Does `wanted` (from the user; a glob or one key) name reference `r` (from a record)? */
+export function keyWanted(wanted: KeyReference, r: KeyReference): boolean {
+  if (wanted.pattern === undefined) return sameKey(wanted, r);
+  let match = patterns.get(wanted.pattern);
+  if (!match) patterns.set(wanted.pattern, (match = compileTextPatterns([wanted.pattern])));
+  return (r.keyId !== undefined && match(r.keyId)) || (r.alias !== undefined && match(r.alias)) || match(r.given);
+}
+
+const patterns = new Map<string, TextMatcher>();
 
 const KMS_ARN = /^arn:[a-z-]+:kms:([^:]*):([^:]*):(key|alias)\/(.+)$/;
 

@@ -6,14 +6,15 @@
 import type { HotField, Prefilter } from '../reader/read-options.js';
 import type { HotFields } from '../reader/record-splitter.js';
 import { parseEventTime } from '../cloudtrail/event-time.js';
-import { keyReferences, sameKey } from '../cloudtrail/key-reference.js';
+import { keyReferences, keyWanted } from '../cloudtrail/key-reference.js';
 import { originNames, originOf } from '../cloudtrail/origins.js';
 import { principalAccount, principalNames } from '../cloudtrail/principal.js';
 import { SessionIndex } from '../cloudtrail/session-index.js';
 import { errorCode, readOnlyFlag, text, type JsonObject } from '../cloudtrail/record.js';
 import type { FilterSpec } from './filter-spec.js';
 import { compileAddressPatterns } from './source-ip.js';
-import { compileTextPatterns, type TextMatcher } from '../util/text-pattern.js';
+import type { TextMatcher } from '../util/text-pattern.js';
+import { keepsValue, keepsValues, textValueFilter } from '../util/value-filter.js';
 
 /**
  * What a time window saw of the records it judged: the earliest and latest readable eventTime
@@ -53,14 +54,17 @@ export interface RecordFilter {
 
 type Check = (record: JsonObject) => boolean;
 
-function optional(patterns: string[]): TextMatcher | undefined {
-  return patterns.length > 0 ? compileTextPatterns(patterns) : undefined;
+/** Source IPs compiled as addresses and blocks (checked valid by the CLI already). */
+function addressMatcher(patterns: string[]): TextMatcher {
+  const match = compileAddressPatterns(patterns);
+  if (typeof match !== 'function') throw new Error(`invalid address ${match.invalid}`);
+  return match;
 }
 
 export function buildRecordFilter(spec: FilterSpec): RecordFilter {
   const checks: Check[] = [];
-  const eventMatch = optional(spec.events);
-  const sourceMatch = optional(spec.sources);
+  const eventMatch = textValueFilter(spec.events);
+  const sourceMatch = textValueFilter(spec.sources);
   const timeBounded = spec.since !== undefined || spec.until !== undefined;
   const times = timeBounded ? noTimesSeen() : undefined;
   const inWindow = (ms: number | undefined) =>
@@ -76,53 +80,45 @@ export function buildRecordFilter(spec: FilterSpec): RecordFilter {
     return ms;
   };
 
-  if (sourceMatch) checks.push((r) => typeof r.eventSource === 'string' && sourceMatch(r.eventSource));
-  if (eventMatch) checks.push((r) => typeof r.eventName === 'string' && eventMatch(r.eventName));
+  const textOf = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  if (sourceMatch) checks.push((r) => keepsValue(sourceMatch, textOf(r.eventSource)));
+  if (eventMatch) checks.push((r) => keepsValue(eventMatch, textOf(r.eventName)));
   if (timeBounded) checks.push((r) => inWindow(seen(parseEventTime(r.eventTime))));
 
-  const regionMatch = optional(spec.regions);
-  if (regionMatch) checks.push((r) => typeof r.awsRegion === 'string' && regionMatch(r.awsRegion));
+  const regionMatch = textValueFilter(spec.regions);
+  if (regionMatch) checks.push((r) => keepsValue(regionMatch, textOf(r.awsRegion)));
 
-  const accountMatch = optional(spec.accounts);
+  const accountMatch = textValueFilter(spec.accounts);
   if (accountMatch) {
-    checks.push((r) => {
-      const recipient = text(r, 'recipientAccountId');
-      if (recipient !== undefined && accountMatch(recipient)) return true;
-      const principal = principalAccount(r);
-      return principal !== undefined && accountMatch(principal);
-    });
+    // The recipient account or the principal's: either may be the one asked about.
+    checks.push((r) => keepsValues(accountMatch, [text(r, 'recipientAccountId'), principalAccount(r)].filter((a): a is string => a !== undefined)));
   }
 
-  if (spec.sourceIps.length > 0) {
-    const ipMatch = compileAddressPatterns(spec.sourceIps);
-    if (typeof ipMatch !== 'function') throw new Error(`invalid address ${ipMatch.invalid}`);
-    checks.push((r) => typeof r.sourceIPAddress === 'string' && ipMatch(r.sourceIPAddress));
-  }
+  const ipMatch = textValueFilter(spec.sourceIps, addressMatcher);
+  if (ipMatch) checks.push((r) => keepsValue(ipMatch, textOf(r.sourceIPAddress)));
 
   if (spec.errors === true) checks.push((r) => errorCode(r) !== undefined);
   if (spec.errors === false) checks.push((r) => errorCode(r) === undefined);
-  const codeMatch = optional(spec.errorCodes);
-  if (codeMatch) checks.push((r) => {
-    const code = errorCode(r);
-    return code !== undefined && codeMatch(code);
-  });
+  const codeMatch = textValueFilter(spec.errorCodes);
+  if (codeMatch) checks.push((r) => keepsValue(codeMatch, errorCode(r)));
 
   if (spec.readOnly !== undefined) checks.push((r) => readOnlyFlag(r) === spec.readOnly);
 
-  const userMatch = optional(spec.users);
-  if (userMatch) checks.push((r) => principalNames(r).some(userMatch));
+  const userMatch = textValueFilter(spec.users);
+  if (userMatch) checks.push((r) => keepsValues(userMatch, principalNames(r)));
 
-  if (spec.keys.length > 0) {
-    checks.push((r) => keyReferences(r).some((ref) => spec.keys.some((wanted) => sameKey(wanted, ref))));
-  }
+  const wantedKeys = spec.keys.filter((k) => !k.exclude);
+  const unwantedKeys = spec.keys.filter((k) => k.exclude);
+  if (wantedKeys.length > 0) checks.push((r) => keyReferences(r).some((ref) => wantedKeys.some((wanted) => keyWanted(wanted, ref))));
+  if (unwantedKeys.length > 0) checks.push((r) => !keyReferences(r).some((ref) => unwantedKeys.some((unwanted) => keyWanted(unwanted, ref))));
 
   // Last: following a session back is the dearest check, so only records every other check kept.
-  const originMatch = optional(spec.origins ?? []);
+  const originMatch = textValueFilter(spec.origins ?? []);
   if (originMatch) {
     const issuances = spec.issuances;
     if (issuances) {
       const index = SessionIndex.of(issuances);
-      checks.push((r) => originNames(originOf(r, index)).some(originMatch));
+      checks.push((r) => keepsValues(originMatch, originNames(originOf(r, index))));
     } else {
       // Without the first pass every role session would quietly match nothing: a command that
       // takes --origin must make it (completeFilter in src/cli/read-run.ts) before reading.
@@ -140,8 +136,8 @@ export function buildRecordFilter(spec: FilterSpec): RecordFilter {
   const prefilterField = (field: HotField, value: string) => {
     // `aws:s3`, `aws:dynamodb`: not CloudTrail at all. Let the reader see such a record whole, so it
     // says so, rather than drop it here unnoticed as one of another source.
-    if (field === 'eventSource') return !sourceMatch || sourceMatch(value) || value.startsWith('aws:');
-    if (field === 'eventName') return !eventMatch || eventMatch(value);
+    if (field === 'eventSource') return !sourceMatch || keepsValue(sourceMatch, value) || value.startsWith('aws:');
+    if (field === 'eventName') return !eventMatch || keepsValue(eventMatch, value);
     if (!timeBounded) return true;
     const ms = parseEventTime(value);
     // An unreadable time is left to `matches`, which counts it once.

@@ -8,7 +8,7 @@
  */
 import { aliasEvidence } from '../cloudtrail/aliases.js';
 import { KMS_SOURCE } from '../cloudtrail/events.js';
-import type { KeyReference } from '../cloudtrail/key-reference.js';
+import { sameKey, type KeyReference } from '../cloudtrail/key-reference.js';
 import type { FilterSpec } from '../filters/filter-spec.js';
 import { buildRecordFilter, type RecordFilter } from '../filters/record-filter.js';
 import type { RecordSink } from '../sinks/sink.js';
@@ -39,12 +39,21 @@ export async function withAliasKeys(paths: readonly string[], filter: RecordFilt
     since: undefined,
     until: undefined,
     sources: [KMS_SOURCE],
-    keys: aliases,
+    // The records naming the alias, whether it is wanted or left out (`!alias/x`).
+    keys: aliases.map(({ exclude: _, ...alias }) => alias),
   };
   const found = new Map<string, KeyReference>();
   const learn: RecordSink = {
     write(match) {
-      for (const { key } of aliasEvidence(match.record)) if (key?.keyId) found.set(key.keyId, { given: key.keyId, keyId: key.keyId });
+      for (const { alias, key } of aliasEvidence(match.record)) {
+        if (!key?.keyId) continue;
+        // The key is wanted, or left out, as its alias is.
+        for (const wanted of aliases) {
+          if (!sameKey({ ...wanted, exclude: undefined }, alias)) continue;
+          const id = `${wanted.exclude ? '!' : ''}${key.keyId}`;
+          found.set(id, wanted.exclude ? { given: key.keyId, keyId: key.keyId, exclude: true } : { given: key.keyId, keyId: key.keyId });
+        }
+      }
     },
     end() {},
   };

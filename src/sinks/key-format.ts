@@ -130,7 +130,7 @@ function inventorySink(print: (out: Output, doc: KeyDocument, options: KeyPrintO
       end(totals) {
         const result = inventory.result();
         const keys = selected.length > 0 ? selectKeys(result.keys, selected) : result.keys;
-        print(out, { ...result, keys, input: totals }, { detail: selected.length > 0, color });
+        print(out, { ...result, keys, input: totals }, { detail: selected.some((k) => !k.exclude && k.pattern === undefined), color });
         const warnings: string[] = [];
         const untracked = result.untracked.keyRecords + result.untracked.aliasRecords;
         if (untracked > 0) {

@@ -6,7 +6,8 @@
  * next (deliveries take minutes; a record of 23:58 lands the next day), so the folders read are
  * those from the day of `since` to the day after the day of `until`.
  */
-import { compileTextPatterns, type TextMatcher } from '../util/text-pattern.js';
+import type { TextMatcher } from '../util/text-pattern.js';
+import { keepsValue, textValueFilter } from '../util/value-filter.js';
 
 export interface InputPruning {
   /** Inclusive lower and exclusive upper bound of eventTime, ms since the epoch. */
@@ -61,8 +62,10 @@ export function periodMayHold(days: { first: number; last: number }, year: numbe
 
 /** The matchers for the account and region folders the pruning allows (undefined: any). */
 export function folderMatchers(pruning: InputPruning): { account?: TextMatcher; region?: TextMatcher } {
-  return {
-    account: pruning.accounts.length > 0 ? compileTextPatterns(pruning.accounts) : undefined,
-    region: pruning.regions.length > 0 ? compileTextPatterns(pruning.regions) : undefined,
+  // `!x` leaves a folder out; the others choose (see src/util/value-filter.ts).
+  const matcher = (values: readonly string[]): TextMatcher | undefined => {
+    const filter = textValueFilter(values);
+    return filter && ((name) => keepsValue(filter, name));
   };
+  return { account: matcher(pruning.accounts), region: matcher(pruning.regions) };
 }

@@ -12,6 +12,7 @@ import type { KeyReference } from '../cloudtrail/key-reference.js';
 import { emptyFilterSpec, type FilterSpec } from '../filters/filter-spec.js';
 import { normaliseAddress } from '../filters/source-ip.js';
 import { isGlob } from '../util/text-pattern.js';
+import { splitExclusions } from '../util/value-filter.js';
 import { LIKE_ESCAPE, likePattern, sqlString } from './quote.js';
 
 export interface Dialect {
@@ -205,13 +206,43 @@ function aliasedKeyIds(d: Dialect, aliases: readonly KeyReference[]): string {
 /** Column of the alias pass: every key ID the inputs show a wanted alias naming. */
 export const ALIASED_KEYS = 'aliased_keys';
 
+/** The alias a trimmed reference names (`alias/x`, from a name or an alias ARN), else NULL. */
+function aliasOf(t: string): string {
+  return `CASE WHEN ${t} LIKE 'alias/%' THEN ${t} WHEN ${t} LIKE 'arn:%:alias/%' THEN 'alias/' || ${extract(t, ALIAS_ARN, 3)} END`;
+}
+
+/** A glob or ID prefix (keyWanted in src/cloudtrail/key-reference.ts): the key ID, the alias or the text as written. */
+function keyPattern(pattern: string, t: string): string {
+  const like = (expr: string) => `lower(${expr}) LIKE ${str(likePattern(pattern))} ESCAPE ${str(LIKE_ESCAPE)}`;
+  return `coalesce(${or([like(keyIdOf(t)), like(aliasOf(t)), like(t)])}, false)`;
+}
+
 function keyCondition(keys: readonly KeyReference[], d: Dialect, learned: boolean): string {
   const region = required(d, 'awsRegion');
   const account = required(d, 'recipientAccountId');
-  const named = or(keys.map((k) => sameKey(k, 't', region, account)));
-  // Like filter, `--key alias/x` also takes the keys the alias was seen naming (src/cli/alias-keys.ts).
-  const predicate = learned ? `${named} OR ${d.contains(ALIASED_KEYS, keyIdOf('t'))}` : named;
-  return d.anyMatch(keyValues(d), 't', predicate);
+  const named = (wanted: readonly KeyReference[]) => or(wanted.map((k) => (k.pattern !== undefined ? keyPattern(k.pattern, 't') : sameKey(k, 't', region, account))));
+  const included = keys.filter((k) => !k.exclude);
+  const excluded = keys.filter((k) => k.exclude);
+  const parts: string[] = [];
+  if (included.length > 0) {
+    // Like filter, `--key alias/x` also takes the keys the alias was seen naming (src/cli/alias-keys.ts).
+    const predicate = learned ? `${named(included)} OR ${d.contains(ALIASED_KEYS, keyIdOf('t'))}` : named(included);
+    parts.push(d.anyMatch(keyValues(d), 't', predicate));
+  }
+  if (excluded.length > 0) parts.push(`NOT coalesce(${d.anyMatch(keyValues(d), 't', named(excluded))}, false)`);
+  return and(parts);
+}
+
+/**
+ * `!x` values leave rows out (src/util/value-filter.ts): the includes, and none of the excludes. A
+ * row without the value is never left out by it (NULL counts as no match).
+ */
+function withExclusions(values: readonly string[], match: (patterns: string[]) => string): string | undefined {
+  const { include, exclude } = splitExclusions(values);
+  const parts: string[] = [];
+  if (include.length > 0) parts.push(match(include));
+  if (exclude.length > 0) parts.push(`NOT coalesce(${match(exclude)}, false)`);
+  return parts.length > 0 ? and(parts) : undefined;
 }
 
 /** IPv4 as a number; NULL for anything else (service names, IPv6, 256.1.1.1). */
@@ -243,26 +274,26 @@ function sourceIpCondition(patterns: readonly string[], d: Dialect): string {
 
 function conditions(spec: FilterSpec, d: Dialect, learned: boolean): string[] {
   const out: string[] = [];
-  if (spec.sources.length > 0) out.push(matchText(required(d, 'eventSource'), spec.sources));
-  if (spec.events.length > 0) out.push(matchText(required(d, 'eventName'), spec.events));
+  const push = (condition: string | undefined) => {
+    if (condition !== undefined) out.push(condition);
+  };
+  push(withExclusions(spec.sources, (p) => matchText(required(d, 'eventSource'), p)));
+  push(withExclusions(spec.events, (p) => matchText(required(d, 'eventName'), p)));
   out.push(...d.timeWindow(spec.since, spec.until));
-  if (spec.regions.length > 0) out.push(matchText(required(d, 'awsRegion'), spec.regions));
-  if (spec.accounts.length > 0) {
-    out.push(`(${matchText(required(d, 'recipientAccountId'), spec.accounts)} OR ${matchText(principalAccount(d), spec.accounts)})`);
-  }
-  if (spec.sourceIps.length > 0) out.push(sourceIpCondition(spec.sourceIps, d));
+  push(withExclusions(spec.regions, (p) => matchText(required(d, 'awsRegion'), p)));
+  push(withExclusions(spec.accounts, (p) => `(${matchText(required(d, 'recipientAccountId'), p)} OR ${matchText(principalAccount(d), p)})`));
+  push(withExclusions(spec.sourceIps, (p) => sourceIpCondition(p, d)));
   const error = required(d, 'errorCode');
   if (spec.errors === true) out.push(`${error} <> ''`);
   if (spec.errors === false) out.push(`(${error} IS NULL OR ${error} = '')`);
-  if (spec.errorCodes.length > 0) {
-    const match = matchText(error, spec.errorCodes);
-    out.push(matchesEmpty(spec.errorCodes) ? `(${error} <> '' AND ${match})` : match);
-  }
+  push(withExclusions(spec.errorCodes, (p) => (matchesEmpty(p) ? `(${error} <> '' AND ${matchText(error, p)})` : matchText(error, p))));
   if (spec.readOnly !== undefined) out.push(d.readOnly(spec.readOnly));
-  if (spec.users.length > 0) {
-    const match = matchText('n', spec.users);
-    out.push(d.anyMatch(d.array(principalNames(d)), 'n', matchesEmpty(spec.users) ? `n <> '' AND ${match}` : match));
-  }
+  push(
+    withExclusions(spec.users, (p) => {
+      const match = matchText('n', p);
+      return d.anyMatch(d.array(principalNames(d)), 'n', matchesEmpty(p) ? `n <> '' AND ${match}` : match);
+    }),
+  );
   if (spec.keys.length > 0) out.push(keyCondition(spec.keys, d, learned));
   return out;
 }
@@ -284,6 +315,13 @@ const lines = (conditions: readonly string[]) => (conditions.length > 0 ? `\nWHE
  * was seen naming, joined to every row as one list.
  */
 export function buildQuery(spec: FilterSpec, d: Dialect, source: QuerySource): string {
+  const excludedAlias = spec.keys.find((k) => k.exclude && k.alias !== undefined);
+  if (excludedAlias) {
+    throw new SqlLimitation(
+      `option --key: '!${excludedAlias.given}' has no SQL form here (leaving out the keys an alias names takes kmstrail's first pass); ` +
+        'name the key by ID or ARN, or use kmstrail filter',
+    );
+  }
   const aliases = spec.keys.filter((k) => k.alias !== undefined);
   const where = [...(source.inputs ?? []), ...conditions(spec, d, aliases.length > 0)];
   // Rows in time order, ties by eventID: the same answer in the same order on every run, as

@@ -161,6 +161,11 @@ const COMBINATIONS: Array<[string, () => string[]]> = [
   ['mutating, no errors, one account, a window', () => ['--mutating', '--no-errors', '--account', '111122223333', '--since', '2020-01-01', '--until', '2024-03-01T00:30:00Z']],
   ['all sources, read-only, IP block', () => ['--all-sources', '--read-only', '--source-ip', '128.0.0.0/1']],
   ['two keys and an event glob', () => ['--key', `1234abcd-12ab-34cd-56ef-1234567890ab,${sample.keyArn}`, '--event', 'Gen*']],
+  // `!` exclusions, mixed with includes, and key globs and ID prefixes (the analyst's screen issue).
+  ['exclusions: an event, a principal, an IP block, an error code', () => ['--all-sources', '--event', '!GenerateDataKey*', '--user', '!*.amazonaws.com', '--source-ip', '!10.0.0.0/8', '--error-code', '!AccessDenied']],
+  ['includes and excludes together: regions, accounts, sources', () => ['--region', 'us-*,!us-east-1', '--account', '!444455556666', '--source', 'kms,s3,!s3']],
+  ['a key glob, an ID prefix, a key left out', () => ['--key', '1234abcd*,arn:*:key/mrk-*', '--key', `!${sample.keyArn}`]],
+  ['a key ID prefix alone', () => ['--key', '1234ab']],
 ];
 
 describe('duckdb selects what filter selects', () => {

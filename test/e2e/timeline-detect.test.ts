@@ -143,9 +143,9 @@ describe('kmstrail timeline', () => {
     expect(rows[1]).toEqual(['2020-07-27 21:53:17Z', 'Alice', 'CancelKeyDeletion', KEY_1234, 'ok', '']);
   });
 
-  it('needs exactly one --key or --user: usage error, exit 2', async () => {
+  it('needs exactly one --key, --user or --origin: usage error, exit 2', async () => {
     const message =
-      "kmstrail: timeline follows one key or one principal: give exactly one --key or one --user value (see 'kmstrail timeline --help')\n";
+      "kmstrail: timeline follows one key or one principal: give exactly one --key, --user or --origin value (see 'kmstrail timeline --help')\n";
     for (const args of [[], ['--key', KEY_1234, '--user', 'Alice'], ['--key', `${KEY_1234},alias/x`], ['--user', 'a', '--user', 'b']]) {
       const result = await runCli(['timeline', ...args, KMS_DOCS]);
       expect(result.code).toBe(2);
@@ -279,7 +279,7 @@ describe('kmstrail detect', () => {
   it('--list-rules, filtered by --min-severity, in jsonl, json and table', async () => {
     const all = await runCli(['detect', '--list-rules', '--format', 'jsonl']);
     expect(all.code).toBe(0);
-    expect((jsonLines(all.stdout) as Json[]).map((r) => r.id)).toEqual(Array.from({ length: 16 }, (_, i) => `KMS-${String(i + 1).padStart(3, '0')}`));
+    expect((jsonLines(all.stdout) as Json[]).map((r) => r.id)).toEqual(Array.from({ length: 18 }, (_, i) => `KMS-${String(i + 1).padStart(3, '0')}`));
     const high = await runCli(['detect', '--list-rules', '--min-severity', 'high', '--format', 'json']);
     expect((JSON.parse(high.stdout) as Json[]).map((r) => r.id)).toEqual(['KMS-001', 'KMS-004', 'KMS-006', 'KMS-011', 'KMS-015', 'KMS-016']);
     const table = await runCli(['detect', '--list-rules', '--rule', 'KMS-013', '--format', 'table']);

@@ -5,13 +5,13 @@
  */
 import { KMS_SOURCE } from '../../cloudtrail/events.js';
 import { parseTimeBound } from '../../cloudtrail/event-time.js';
-import { parseKeyReference, type KeyReference } from '../../cloudtrail/key-reference.js';
+import { parseWantedKey, type KeyReference } from '../../cloudtrail/key-reference.js';
 import type { FilterSpec } from '../../filters/filter-spec.js';
 import { compileAddressPatterns } from '../../filters/source-ip.js';
 import { UsageError } from '../messages.js';
 import { listOf, option, parseOptions, stringValue, switchValue, type OptionValues, type RawValue } from './option-table.js';
 
-const GROUP = 'Filter options (all must hold; a repeated option matches any of its values):';
+const GROUP = 'Filter options (all must hold; a repeated option matches any of its values; a leading ! leaves matching records out):';
 
 function timeBound(flag: string, raw: RawValue, now: number): number | undefined {
   const value = stringValue(raw);
@@ -47,13 +47,13 @@ export const FILTER_OPTIONS = {
   }),
   key: option({
     flags: '-k, --key <key>',
-    help: 'KMS key ID, key ARN, alias name (alias/x) or alias ARN (repeatable)',
+    help: 'KMS key ID, key ARN, alias name (alias/x) or alias ARN; * globs and ID prefixes (85b4ab0e) match every key they fit (repeatable)',
     group: GROUP,
     repeatable: true,
     parse: (raw): KeyReference[] =>
       listOf('--key', raw).map((value) => {
-        const ref = parseKeyReference(value);
-        if (!ref) throw new UsageError(`option --key: '${value}' is not a KMS key ID, key ARN, alias name or alias ARN`);
+        const ref = parseWantedKey(value);
+        if (!ref) throw new UsageError(`option --key: '${value}' is not a KMS key ID, ID prefix, key ARN, alias name or alias ARN (* globs allowed)`);
         return ref;
       }),
   }),
@@ -82,12 +82,13 @@ export const FILTER_OPTIONS = {
     group: GROUP,
     repeatable: true,
     parse: (raw) =>
-      listOf('--account', raw).map((account) => {
+      listOf('--account', raw).map((value) => {
+        const account = value.replace(/^!/, '');
         const glob = /[*?]/.test(account);
         if (glob ? !/^[0-9*?]+$/.test(account) : !/^\d{12}$/.test(account)) {
           throw new UsageError(`option --account: '${account}' is not an account ID (12 digits, * globs allowed)`);
         }
-        return account;
+        return value;
       }),
   }),
   sourceIp: option({
@@ -97,7 +98,7 @@ export const FILTER_OPTIONS = {
     repeatable: true,
     parse: (raw) => {
       const values = listOf('--source-ip', raw);
-      const addresses = compileAddressPatterns(values);
+      const addresses = compileAddressPatterns(values.map((v) => v.replace(/^!/, '')));
       if (typeof addresses !== 'function') throw new UsageError(`option --source-ip: '${addresses.invalid}' is not an IP address or CIDR block`);
       return values;
     },
@@ -123,7 +124,11 @@ export const FILTER_OPTIONS = {
     help: `event source (default ${KMS_SOURCE}); "s3" means s3.amazonaws.com (repeatable)`,
     group: GROUP,
     repeatable: true,
-    parse: (raw) => listOf('--source', raw).map((s) => (s.includes('.') || s.includes('*') ? s : `${s}.amazonaws.com`)),
+    parse: (raw) =>
+      listOf('--source', raw).map((value) => {
+        const s = value.replace(/^!/, '');
+        return (value.startsWith('!') ? '!' : '') + (s.includes('.') || s.includes('*') ? s : `${s}.amazonaws.com`);
+      }),
   }),
   allSources: option({ flags: '--all-sources', help: 'every event source, not only KMS', group: GROUP, parse: (raw) => raw === true }),
 };

@@ -12,7 +12,7 @@
  */
 import { parseEventTime } from '../../cloudtrail/event-time.js';
 import { aliasEvidence as evidenceOfRecord } from '../../cloudtrail/aliases.js';
-import { keyReferences, type KeyReference } from '../../cloudtrail/key-reference.js';
+import { keyReferences, keyWanted, type KeyReference } from '../../cloudtrail/key-reference.js';
 import { principalAccount } from '../../cloudtrail/principal.js';
 import { errorCode, path, text, type JsonObject } from '../../cloudtrail/record.js';
 import { CappedCounter, DISTINCT_CAP, type EntryBudget } from './capped-counter.js';
@@ -489,12 +489,15 @@ function compareRows(a: KeyRow, b: KeyRow): number {
 export function selectKeys(rows: readonly KeyRow[], wanted: readonly KeyReference[]): KeyRow[] {
   const sameScope = (w: KeyReference, r: KeyRow) =>
     (!w.account || !r.account || w.account === r.account) && (!w.region || !r.region || w.region === r.region);
-  return rows.filter((r) =>
-    wanted.some(
-      (w) =>
-        sameScope(w, r) &&
-        ((w.keyId !== undefined && r.keyId === w.keyId) || (w.alias !== undefined && r.aliases.some((a) => a.name === w.alias))),
-    ),
-  );
+  const names = (w: KeyReference, r: KeyRow) => {
+    // A glob or an ID prefix: any of the key's names (ID, ARN, aliases) it fits.
+    if (w.pattern !== undefined) {
+      return [r.keyId, r.arn, ...r.aliases.map((a) => a.name)].some((name) => name && keyWanted(w, { given: name }));
+    }
+    return sameScope(w, r) && ((w.keyId !== undefined && r.keyId === w.keyId) || (w.alias !== undefined && r.aliases.some((a) => a.name === w.alias)));
+  };
+  const included = wanted.filter((w) => !w.exclude);
+  const excluded = wanted.filter((w) => w.exclude);
+  return rows.filter((r) => (included.length === 0 || included.some((w) => names(w, r))) && !excluded.some((w) => names(w, r)));
 }
 

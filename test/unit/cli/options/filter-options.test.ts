@@ -192,6 +192,7 @@ describe('the built spec', () => {
       errors: undefined,
       errorCodes: [],
       readOnly: undefined,
+      origins: [],
       sources: [KMS_SOURCE],
     });
   });

@@ -42,12 +42,12 @@ function usageError(spec: CommandSpec<OptionTable>, argv: string[], context = PI
 describe('exact usage errors', () => {
   it.each([
     [FILTER, ['--since', 'yesterday'], "option --since: 'yesterday' is not a time (use ISO 8601 like 2024-03-01T10:00:00Z, or 90m, 24h, 7d)"],
-    [FILTER, ['--key', 'arn:aws:s3:::b'], "option --key: 'arn:aws:s3:::b' is not a KMS key ID, key ARN, alias name or alias ARN"],
+    [FILTER, ['--key', 'arn:aws:s3:::b'], "option --key: 'arn:aws:s3:::b' is not a KMS key ID, ID prefix, key ARN, alias name or alias ARN (* globs allowed)"],
     [FILTER, ['--key', ' , '], 'option --key: empty value'],
     [FILTER, ['--account', '12'], "option --account: '12' is not an account ID (12 digits, * globs allowed)"],
     [FILTER, ['--source-ip', '10.0.0.0/33'], "option --source-ip: '10.0.0.0/33' is not an IP address or CIDR block"],
     [FILTER, ['--format', 'xml'], "option --format: 'xml' is not one of table, jsonl, json, csv"],
-    [FILTER, ['--fields', 'time,nope'], "option --fields: unknown column 'nope' (known: time, event, principal, key, region, source-ip, error, account, principal-arn, source, user-agent, event-id, error-message, file)"],
+    [FILTER, ['--fields', 'time,nope'], "option --fields: unknown column 'nope' (known: time, event, principal, key, region, source-ip, error, account, principal-arn, source, user-agent, event-id, error-message, file, origin)"],
     [FILTER, ['--sort', 'name'], "option --sort: 'name' is not a sort order (only: time)"],
     [FILTER, ['--limit', '0'], "option --limit: '0' is not a positive whole number"],
     [FILTER, ['--jobs', 'two'], "option --jobs: 'two' is not a positive whole number"],
