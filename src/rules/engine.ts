@@ -75,6 +75,7 @@ export class DetectionEngine {
         severity: rule.severity,
         title: rule.title,
         time: isoEventTime(event.eventTime),
+        at: event.time,
         eventName: event.eventName,
         eventId: event.eventId,
         principal: event.principal,
@@ -85,6 +86,8 @@ export class DetectionEngine {
         reason,
         file: event.file,
         line: event.line,
+        source: 'builtin',
+        tags: rule.tags ?? [],
       });
     }
   }
