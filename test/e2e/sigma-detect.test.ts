@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeDir, STACK_FRAME, stderrLines, tableRows, type Json } from '../helpers/e2e.js';
 import { jsonLines, runCli, SHARED } from '../helpers/run-cli.js';
 // A plain .mjs evaluator with a .d.mts beside it, kept apart from src/ on purpose.
-import { referenceHits, referenceRules, type ReferenceRule } from '../helpers/sigma-reference.mjs';
+import { referenceHits, referenceRules, referenceRulesFromText, type ReferenceRule } from '../helpers/sigma-reference.mjs';
 import { filesUnder, recordsUnder, type TrailRecordObject } from '../helpers/trail-records.js';
 
 const SIGMA = join(SHARED, 'sigma');
@@ -27,6 +27,7 @@ const NEAR_RULE = join(SIGMA, 'unsupported/cloud/aws_lambda_function_created_or_
 let dir: string;
 let generated: string;
 let reference: ReferenceRule[];
+let parts: string;
 
 beforeAll(() => {
   dir = makeTempDir('kmstrail-sigma-e2e-');
@@ -34,6 +35,12 @@ beforeAll(() => {
   const gen = spawnSync(process.execPath, [GENERATOR, '--mb', '4', '--seed', '5', '--out', generated], { encoding: 'utf8' });
   if (gen.status !== 0) throw new Error(`gen-trail failed: ${gen.stderr}`);
   reference = referenceRules(RULE_FILES);
+  // The generated trail cut in four, the earliest records in the file read last.
+  parts = join(dir, 'parts');
+  mkdirSync(parts);
+  const records = recordsUnder(generated);
+  const quarter = Math.ceil(records.length / 4);
+  for (let i = 0; i < 4; i++) writeFileSync(join(parts, `${'dcba'[i]}.json`), JSON.stringify({ Records: records.slice(i * quarter, (i + 1) * quarter) }));
 });
 afterAll(() => removeDir(dir));
 
@@ -99,11 +106,6 @@ describe('all of ../shared/sigma through the binary, against the reference evalu
 
   it('files in any order: the generated trail cut in four, named against time order, read beside the built-in rules', async () => {
     const records = recordsUnder(generated);
-    const parts = join(dir, 'parts');
-    mkdirSync(parts);
-    const quarter = Math.ceil(records.length / 4);
-    // The earliest records in the file read last.
-    for (let i = 0; i < 4; i++) writeFileSync(join(parts, `${'dcba'[i]}.json`), JSON.stringify({ Records: records.slice(i * quarter, (i + 1) * quarter) }));
     const both = await runCli(['detect', '--sigma', SIGMA, '--format', 'jsonl', parts]);
     expect(otherLines(both.stderr)).toEqual([]);
     const hits = jsonLines(both.stdout) as Hit[];
@@ -117,6 +119,55 @@ describe('all of ../shared/sigma through the binary, against the reference evalu
     // One stream, in time order (correlations are told when their window closes, by its last event).
     const times = hits.filter((h) => h.records === null).map((h) => Date.parse(h.time as string));
     expect(times.every((t, i) => i === 0 || times[i - 1] <= t)).toBe(true);
+  });
+});
+
+/** Base rules and v2 correlations of all four types, grouped, over the generated trail's events. */
+const V2_RULES = `${['console_login: {eventSource: signin.amazonaws.com, eventName: ConsoleLogin}', 'secret_read: {eventName: GetSecretValue}', 'access_key_created: {eventName: CreateAccessKey}']
+  .map((line) => {
+    const [name, selection] = line.split(/: (.*)/);
+    return `title: ${name}\nname: ${name}\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n  sel: ${selection}\n  condition: sel\n`;
+  })
+  .join('---\n')}---
+title: Logins per principal
+id: corr-event-count
+level: high
+correlation: {type: event_count, rules: [console_login], group-by: [userIdentity.arn], timespan: 10m, condition: {gte: 4}}
+---
+title: Secrets read from many addresses
+id: corr-value-count
+correlation: {type: value_count, rules: [secret_read], group-by: [userIdentity.arn], timespan: 15m, condition: {gte: 3, field: sourceIPAddress}}
+---
+title: Login and secret read
+id: corr-temporal
+correlation: {type: temporal, rules: [console_login, secret_read], group-by: [userIdentity.accountId], timespan: 2m}
+---
+title: Login, secret read, then access key
+id: corr-ordered
+correlation: {type: temporal_ordered, rules: [console_login, secret_read, access_key_created], group-by: [userIdentity.accountId], timespan: 3m}
+---
+title: A few logins from one address
+id: corr-range
+correlation: {type: event_count, rules: [console_login], group-by: [sourceIPAddress], timespan: 30m, condition: {gte: 2, lte: 3}}
+`;
+
+describe('v2 correlations through the binary', () => {
+  it('event_count, value_count, temporal, temporal_ordered, with group-by and a range: the windows of the reference, in any file order', async () => {
+    const file = join(dir, 'v2.yml');
+    writeFileSync(file, V2_RULES);
+    const raw = referenceHits(referenceRulesFromText(V2_RULES, file), recordsUnder(generated));
+    const expected = Object.fromEntries(Object.entries(raw).map(([rule, hits]) => [rule, hits.map((h) => (h as string[]).slice(0, 100).join(',')).sort()]));
+    expect(Object.keys(expected).sort()).toEqual(['corr-event-count', 'corr-ordered', 'corr-range', 'corr-temporal', 'corr-value-count']);
+    for (const hits of Object.values(expected)) expect(hits.length).toBeGreaterThan(0);
+    for (const path of [generated, parts]) {
+      const result = await runCli(['detect', '--no-builtin', '--sigma', file, '--format', 'jsonl', path]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const got: Record<string, string[]> = {};
+      for (const h of jsonLines(result.stdout) as Hit[]) (got[h.rule] ??= []).push(h.records!.join(','));
+      for (const list of Object.values(got)) list.sort();
+      expect(got).toEqual(expected);
+    }
   });
 });
 
