@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { fileInput } from '../dist/sources/expand-paths.js';
+import { fileInput } from '../dist/sources/local-files.js';
 import { readTrail } from '../dist/reader/trail-reader.js';
 import { loadSigmaRules, SigmaEngine } from '../dist/rules/sigma/index.js';
 
@@ -25,12 +25,9 @@ let seen = 0;
 let evalMs = 0;
 const options = {
   onFault: (f) => console.error(`${f.file}: ${f.message}`),
-  onProgress: (records) => (seen += records),
+  onProgress: (progress) => (seen += progress.records),
 };
-if (engine.hotFields.length > 0) {
-  options.prefilter = (field, value) => engine.acceptsHot(field, value);
-  options.prefilterFields = engine.hotFields;
-}
+if (engine.hotFields.length > 0) options.prefilter = { fields: engine.hotFields, accept: engine.acceptsHot };
 const start = performance.now();
 for await (const batch of readTrail(fileInput(trail, statSync(trail).size), options)) {
   parsed += batch.length;

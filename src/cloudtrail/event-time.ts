@@ -5,9 +5,46 @@
 
 const EVENT_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The digits of `text` from `from` to `to` as a number, or -1 when one is not a digit. */
+function digits(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * `2024-03-01T10:00:00Z`, the form delivery files write, with every part in its ordinary range:
+ * its time without a regular expression or a Date (detection parses one per event). Undefined for
+ * anything else, which the general parser then decides.
+ */
+function canonicalTime(value: string): number | undefined {
+  if (value.length !== 20 || value[4] !== '-' || value[7] !== '-' || value[10] !== 'T' || value[13] !== ':' || value[16] !== ':' || value[19] !== 'Z') {
+    return undefined;
+  }
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 7);
+  const day = digits(value, 8, 10);
+  const hour = digits(value, 11, 13);
+  const minute = digits(value, 14, 16);
+  const second = digits(value, 17, 19);
+  // Date.UTC reads years below 100 as 19xx.
+  if (year < 100 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0)) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+
 /** Milliseconds since the epoch, or undefined when the text is not a recognisable time. */
 export function parseEventTime(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
+  const canonical = canonicalTime(value);
+  if (canonical !== undefined) return canonical;
   const m = EVENT_TIME.exec(value.trim());
   if (!m) return undefined;
   const fraction = m[3] ? m[3].slice(0, 4).padEnd(4, '0') : '';

@@ -104,6 +104,7 @@ export const ACTIVITY_RULES: Rule[] = [
     id: 'KMS-015',
     severity: 'high',
     title: 'Root account KMS call',
+    tags: ['attack.privilege-escalation', 'attack.t1078.004'],
     description: "The account's root user called KMS (failed or not). Root should not be used for day-to-day work.",
     create: stateless((e) => {
       if (e.principalType !== 'Root') return undefined;
@@ -115,6 +116,7 @@ export const ACTIVITY_RULES: Rule[] = [
     id: 'KMS-016',
     severity: 'high',
     title: 'Decrypt spree over many encryption contexts',
+    tags: ['attack.credential-access', 'attack.t1555.006'],
     description:
       'One principal (a role counts with all its sessions) made successful Decrypt calls with at least ' +
       '--decrypt-spree-threshold distinct encryption contexts of one kind (the same context keys: Secrets Manager ' +

@@ -79,6 +79,7 @@ export class DetectionEngine {
         severity: rule.severity,
         title: rule.title,
         time: isoEventTime(event.eventTime),
+        at: event.time,
         eventName: event.eventName,
         eventId: event.eventId,
         principal: event.principal,
@@ -89,6 +90,8 @@ export class DetectionEngine {
         reason,
         file: event.file,
         line: event.line,
+        source: 'builtin',
+        tags: rule.tags ?? [],
       });
     }
   }

@@ -15,6 +15,7 @@ export const KEY_STATE_RULES: Rule[] = [
     id: 'KMS-001',
     severity: 'high',
     title: 'Key scheduled for deletion',
+    tags: ['attack.impact', 'attack.t1485'],
     description: 'ScheduleKeyDeletion succeeded: after the waiting period the key and everything encrypted under it is lost.',
     create: onSuccess(
       'ScheduleKeyDeletion',
@@ -34,6 +35,7 @@ export const KEY_STATE_RULES: Rule[] = [
     id: 'KMS-003',
     severity: 'medium',
     title: 'Key disabled',
+    tags: ['attack.impact', 'attack.t1485'],
     description: 'DisableKey succeeded: nothing can be encrypted or decrypted under the key until it is enabled again.',
     create: onSuccess('DisableKey', (e) => `${e.principal} disabled ${keyName(e)}`),
   },
@@ -48,6 +50,7 @@ export const KEY_STATE_RULES: Rule[] = [
     id: 'KMS-011',
     severity: 'high',
     title: 'Imported key material deleted',
+    tags: ['attack.impact', 'attack.t1485'],
     description: 'DeleteImportedKeyMaterial succeeded: the key is unusable at once, until the same material is imported again.',
     create: onSuccess('DeleteImportedKeyMaterial', (e) => `${e.principal} deleted the imported key material of ${keyName(e)}`),
   },

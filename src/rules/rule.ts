@@ -19,7 +19,7 @@ export function parseSeverity(value: string): Severity | undefined {
 }
 
 export interface RuleSettings {
-  /** KMS-012: this many failed calls from one principal... */
+  /** KMS-013: this many failed calls from one principal... */
   burstThreshold: number;
   /** ...within this many milliseconds. */
   burstWindowMs: number;
@@ -59,6 +59,8 @@ export interface Rule {
   severity: Severity;
   title: string;
   description: string;
+  /** MITRE ATT&CK tactics and techniques, written as Sigma writes them (`attack.impact`, `attack.t1485`). */
+  tags?: readonly string[];
   /** The settings it reads, for --list-rules. */
   defaults?: (settings: RuleSettings) => string;
   /** A fresh checker for one run; stateful rules keep their state inside it. */
@@ -70,6 +72,8 @@ export interface Hit {
   severity: Severity;
   title: string;
   time: string;
+  /** `time` in ms since the epoch, when readable: hits of the built-in and Sigma engines are merged by it. */
+  at?: number;
   eventName: string;
   eventId?: string;
   principal: string;
@@ -82,8 +86,8 @@ export interface Hit {
   line?: number;
   /** Where the rule comes from; absent means built-in. */
   source?: 'builtin' | 'sigma';
-  /** Sigma: the rule's tags (ATT&CK techniques and tactics such as `attack.t1078`). */
-  tags?: string[];
+  /** The rule's tags (ATT&CK techniques and tactics such as `attack.t1078`). */
+  tags?: readonly string[];
   /** Sigma: the rule file. */
   ruleFile?: string;
   /** Sigma correlations: the group-by fields and the values this hit is for. */

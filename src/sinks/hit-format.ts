@@ -1,11 +1,17 @@
 /**
- * Printing detection hits as they are found (never held): table, json (one array, streamed) or
- * jsonl (one hit per line); and the rule list for --list-rules.
+ * Printing detection hits: table (grouped by rule, for people: printed at the end), jsonl (one hit
+ * per line, as they are found, for machines), json (one document: every hit, streamed, then the
+ * same groups as the table); and the rule list for --list-rules.
  */
 import type { ChalkInstance } from 'chalk';
 import { formatEventTime } from '../cloudtrail/event-time.js';
-import { DetectionEngine } from '../rules/engine.js';
+import { formatDuration } from '../rules/activity-rules.js';
+import type { RuleChoice } from '../rules/catalog.js';
+import { Detector } from '../rules/detector.js';
 import type { Hit, Rule, RuleSettings, Severity } from '../rules/rule.js';
+import { SEVERITIES } from '../rules/rule.js';
+import type { SigmaRule } from '../rules/sigma/sigma-rule.js';
+import { HitGroups, type HitGroup } from './aggregators/hit-groups.js';
 import type { Output } from './output.js';
 import { defineFormats, type FormatContext, type RecordSink } from './sink.js';
 import { remainingWidth, wrappedTable } from './wrapped-table.js';
@@ -15,12 +21,17 @@ export interface HitSink {
   end(): void;
 }
 
+/** Principals and keys shown per rule in the grouped table (and the json groups). */
+export const TOP_PER_RULE = 3;
+
 /** Fixed keys in a fixed order, null when absent, so scripts can rely on the shape. */
-export function hitJson(h: Hit): string {
-  return JSON.stringify({
+export function hitObject(h: Hit) {
+  return {
     rule: h.rule,
     severity: h.severity,
     title: h.title,
+    source: h.source ?? 'builtin',
+    tags: h.tags ?? [],
     time: h.time,
     eventName: h.eventName,
     eventID: h.eventId ?? null,
@@ -30,50 +41,122 @@ export function hitJson(h: Hit): string {
     keyAccount: h.keyAccount ?? null,
     region: h.region ?? null,
     reason: h.reason,
+    group: h.group ?? null,
+    count: h.count ?? null,
+    records: h.records ?? null,
+    firstTime: h.firstTime ?? null,
+    lastTime: h.lastTime ?? null,
+    ruleFile: h.ruleFile ?? null,
     file: h.file ?? null,
     line: h.line ?? null,
-  });
+  };
 }
+
+export const hitJson = (h: Hit): string => JSON.stringify(hitObject(h));
 
 function painter(color: ChalkInstance, severity: Severity): ((s: string) => string) | undefined {
   return severity === 'critical' || severity === 'high' ? color.red : severity === 'medium' ? color.yellow : undefined;
 }
 
-/** Hit printers, one per format: hits as they are found to text. */
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** `12 hits of 3 rules: 0 critical, 10 high, ...`: every level, always, so the line reads the same each time. */
+function totalsLine(groups: HitGroups): string {
+  const levels = [...SEVERITIES].reverse().map((s) => `${count(groups.bySeverity[s])} ${s}`);
+  return `${count(groups.hits)} hit${groups.hits === 1 ? '' : 's'} of ${count(groups.rules)} rule${groups.rules === 1 ? '' : 's'}: ${levels.join(', ')}`;
+}
+
+/**
+ * An IAM, STS or KMS ARN without its fixed `arn:aws:iam::` / `arn:aws:kms:` start, so the part
+ * that differs fits a table cell: `123456789012:user/alice`, `us-east-1:123456789012:key/1234...`.
+ */
+const shortArn = (value: string) => value.replace(/^arn:aws[a-z-]*:(?:(?:iam|sts)::|kms:)/, '');
+
+/** `12× alice`, most frequent first, and how many more there were. */
+function topLines(t: HitGroup['principals']): string[] {
+  const lines = t.top.map((row) => `${count(row.count)}× ${shortArn(row.value)}`);
+  const more = t.distinct - t.top.length;
+  if (more > 0) lines.push(`+${count(more)} more${t.capped ? ' (and more not counted)' : ''}`);
+  return lines;
+}
+
+function groupObject(g: HitGroup) {
+  return {
+    rule: g.rule,
+    title: g.title,
+    severity: g.severity,
+    source: g.source,
+    tags: g.tags,
+    hits: g.hits,
+    firstSeen: g.firstSeen,
+    lastSeen: g.lastSeen,
+    principals: g.principals,
+    keys: g.keys,
+  };
+}
+
+/** Hit printers, one per format. */
 export const HIT_PRINTERS = {
+  /** One row per rule, printed at the end: thousands of hits of one rule are one row. */
   table(out: Output, color: ChalkInstance, terminalColumns?: number): HitSink {
-    const table = wrappedTable(
-      out,
-      [
-        { header: 'time (UTC)' },
-        { header: 'severity' },
-        { header: 'rule' },
-        { header: 'title', wrap: 24 },
-        { header: 'reason', wrap: remainingWidth(terminalColumns, 75) },
-      ],
-      color,
-    );
-    const counts: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, informational: 0 };
+    const groups = new HitGroups();
     return {
-      write(h) {
-        counts[h.severity]++;
-        table.row([formatEventTime(h.time), h.severity, h.rule, h.title, h.reason], painter(color, h.severity));
-      },
+      write: (h) => groups.add(h),
       end() {
-        const n = table.end();
-        out.write(
-          n === 0
-            ? color.dim('(no hits)') + '\n'
-            : `${n} hit${n === 1 ? '' : 's'}: ${counts.high} high, ${counts.medium} medium, ${counts.low} low\n`,
+        if (groups.hits === 0) {
+          out.write(color.dim('(no hits)') + '\n');
+          return;
+        }
+        // severity, rule, hits and seen take about 95 columns with the borders; principals and keys
+        // share the rest, up to what a key ARN and its count need (when not on a terminal: that).
+        const side = Math.max(24, Math.min(68, Math.floor(((terminalColumns ?? Infinity) - 95) / 2)));
+        const table = wrappedTable(
+          out,
+          [
+            { header: 'severity' },
+            { header: 'rule', wrap: 36 },
+            { header: 'hits', align: 'right' },
+            { header: 'first / last (UTC)' },
+            { header: 'top principals', wrap: side },
+            { header: 'top keys', wrap: side },
+          ],
+          color,
         );
+        for (const g of groups.result(TOP_PER_RULE)) {
+          const seen = [g.firstSeen, g.lastSeen].filter((t): t is string => t !== null).map((t) => formatEventTime(t));
+          table.row(
+            [
+              g.severity,
+              [g.rule, g.title],
+              count(g.hits),
+              seen.length === 2 && seen[0] === seen[1] ? [seen[0]] : seen,
+              topLines(g.principals),
+              g.keys.distinct === 0 ? ['-'] : topLines(g.keys),
+            ],
+            painter(color, g.severity),
+          );
+        }
+        table.end();
+        out.write(`${totalsLine(groups)} (one line per hit: --format jsonl)\n`);
       },
     };
   },
+  /** `{"hits": [...], "rules": [...], "totals": {...}}`: the hits as found, then the groups. */
   json(out: Output): HitSink {
-    let count = 0;
+    const groups = new HitGroups();
     return {
-      write: (h) => out.write((count++ === 0 ? '[\n' : ',\n') + hitJson(h)),
-      end: () => out.write(count === 0 ? '[]\n' : '\n]\n'),
+      write(h) {
+        out.write((groups.hits === 0 ? '{"hits":[\n' : ',\n') + hitJson(h));
+        groups.add(h);
+      },
+      end() {
+        const rules = groups.result(TOP_PER_RULE).map(groupObject);
+        const totals = { hits: groups.hits, rules: groups.rules, bySeverity: groups.bySeverity };
+        out.write(
+          (groups.hits === 0 ? '{"hits":[' : '\n') +
+            `],\n"rules":${JSON.stringify(rules, null, 2)},\n"totals":${JSON.stringify(totals)}}\n`,
+        );
+      },
     };
   },
   jsonl(out: Output): HitSink {
@@ -82,31 +165,45 @@ export const HIT_PRINTERS = {
 } satisfies Record<string, (out: Output, color: ChalkInstance, terminalColumns?: number) => HitSink>;
 
 export interface DetectSettings {
-  rules: readonly Rule[];
+  rules: RuleChoice;
   settings: RuleSettings;
   /** Told of each hit before it is printed (`--fail-on` watches them). */
   onHit?(hit: Hit): void;
 }
 
-/** Feeds every record to the detection engine; prints its hits as they come, in time order. */
+/** What --stats says of a detection run. */
+function detectStats(detector: Detector): string[] {
+  const s = detector.stats;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const parts: string[] = [];
+  if (s.builtinRules > 0) parts.push(`${s.builtinRules} built-in rules judged ${n(s.kmsEvents)} KMS events`);
+  if (s.sigmaRules > 0) {
+    parts.push(`${s.sigmaRules} Sigma rules judged ${n(s.sigmaRecords)} records (${n(s.sigmaEvaluations)} rule evaluations after the event-name index)`);
+  }
+  const lines = [`detect: ${parts.join('; ')}; ${n(s.hits)} hits`];
+  if (s.late > 0 || s.evicted > 0) {
+    lines.push(
+      `detect: Sigma correlations: ${n(s.late)} events later than their window could wait for, ` +
+        `${n(s.evicted)} undecided windows dropped at the group limit`,
+    );
+  }
+  return lines;
+}
+
+/** Feeds every record to the built-in and Sigma rules; prints their hits in the chosen format. */
 function detectionSink(printer: (typeof HIT_PRINTERS)[keyof typeof HIT_PRINTERS]) {
   return ({ out, color, columns }: FormatContext, { rules, settings, onHit }: DetectSettings): RecordSink => {
     const hits = printer(out, color, columns);
-    const engine = new DetectionEngine(rules, settings, (hit) => {
+    const detector = new Detector(rules, settings, (hit) => {
       onHit?.(hit);
       hits.write(hit);
     });
     return {
-      write: (record) => engine.feed(record.record, record),
+      write: (record) => detector.feed(record.record, record),
       end() {
-        engine.end();
+        detector.end();
         hits.end();
-        const e = engine.stats;
-        return {
-          stats: [
-            `detect: ${rules.length} rules, ${e.events.toLocaleString('en-US')} KMS events judged, ${e.hits.toLocaleString('en-US')} hits`,
-          ],
-        };
+        return { stats: detectStats(detector) };
       },
     };
   };
@@ -120,23 +217,69 @@ export const DETECT_FORMATS = defineFormats<DetectSettings>()({
 
 export type HitFormat = keyof typeof DETECT_FORMATS;
 
-function ruleObject(r: Rule, settings: RuleSettings) {
-  return { id: r.id, severity: r.severity, title: r.title, description: r.description, defaults: r.defaults?.(settings) ?? null };
+/** A rule as --list-rules shows it: the same keys for built-in and Sigma rules. */
+interface ListedRule {
+  id: string;
+  severity: Severity;
+  title: string;
+  source: 'builtin' | 'sigma';
+  kind: string;
+  tags: readonly string[];
+  description: string;
+  defaults: string | null;
+  file: string | null;
 }
 
-/** --list-rules in the chosen format. */
+function builtinListed(r: Rule, settings: RuleSettings): ListedRule {
+  return {
+    id: r.id,
+    severity: r.severity,
+    title: r.title,
+    source: 'builtin',
+    kind: 'detection',
+    tags: r.tags ?? [],
+    description: r.description,
+    defaults: r.defaults?.(settings) ?? null,
+    file: null,
+  };
+}
+
+function sigmaListed(r: SigmaRule): ListedRule {
+  let kind = 'detection';
+  let defaults: string | null = null;
+  if (r.kind === 'correlation') {
+    kind = `correlation ${r.type}`;
+    const condition = Object.entries(r.condition).map(([k, v]) => `${k} ${v}`).join(', ');
+    const by = r.groupBy.length > 0 ? ` by ${r.groupBy.join(', ')}` : '';
+    defaults = `${condition}${r.field ? ` distinct ${r.field}` : ''} within ${formatDuration(r.timespanMs)}${by}; rules: ${r.rules.map((b) => `'${b.title}'`).join(', ')}`;
+  }
+  return {
+    id: r.ruleId,
+    severity: r.level,
+    title: r.title,
+    source: 'sigma',
+    kind,
+    tags: r.tags,
+    description: r.description ?? '',
+    defaults,
+    file: r.file,
+  };
+}
+
+/** --list-rules in the chosen format: the built-in rules, then the Sigma rules in load order. */
 export function printRules(
   out: Output,
-  rules: readonly Rule[],
+  choice: RuleChoice,
   settings: RuleSettings,
   format: HitFormat,
   color: ChalkInstance,
   terminalColumns?: number,
 ): void {
+  const rules = [...choice.builtin.map((r) => builtinListed(r, settings)), ...choice.sigma.map(sigmaListed)];
   if (format === 'jsonl') {
-    for (const r of rules) out.write(JSON.stringify(ruleObject(r, settings)) + '\n');
+    for (const r of rules) out.write(JSON.stringify(r) + '\n');
   } else if (format === 'json') {
-    out.write(JSON.stringify(rules.map((r) => ruleObject(r, settings)), null, 2) + '\n');
+    out.write(JSON.stringify(rules, null, 2) + '\n');
   } else {
     const table = wrappedTable(
       out,
@@ -144,8 +287,10 @@ export function printRules(
       color,
     );
     for (const r of rules) {
-      const defaults = r.defaults ? ` Defaults: ${r.defaults(settings)}.` : '';
-      table.row([r.id, r.severity, r.title, r.description + defaults], painter(color, r.severity));
+      const defaults = r.defaults ? ` ${r.source === 'sigma' ? 'Correlates' : 'Defaults'}: ${r.defaults}.` : '';
+      const tags = r.tags.length > 0 ? ` Tags: ${r.tags.join(', ')}.` : '';
+      const from = r.file ? ` (${r.file})` : '';
+      table.row([r.id, r.severity, r.title, `${r.description.trim()}${defaults}${tags}${from}`.trim()], painter(color, r.severity));
     }
     table.end();
   }

@@ -24,7 +24,11 @@ export interface TableColumn {
   header: string;
   /** Wrap the cell to lines of at most this many characters. */
   wrap?: number;
+  align?: 'left' | 'right';
 }
+
+/** A cell: one text, or lines of their own (each made safe, and wrapped or cut, apart). */
+export type TableCell = string | readonly string[];
 
 /**
  * Breaks at spaces, and inside words longer than a line (ARNs): cli-table3's own word wrap cuts
@@ -60,7 +64,7 @@ export function remainingWidth(columns: number | undefined, others: number): num
 
 export interface WrappedTable {
   /** One row; `paint` colours the whole row. */
-  row(cells: string[], paint?: (s: string) => string): void;
+  row(cells: readonly TableCell[], paint?: (s: string) => string): void;
   /** Prints what is left; returns the number of rows printed in all. */
   end(): number;
 }
@@ -73,6 +77,7 @@ export function wrappedTable(out: Output, columns: readonly TableColumn[], color
     const table = new (Table())({
       head: columns.map((c) => color.bold(c.header)),
       style: { head: [], border: [], compact: true },
+      colAligns: columns.map((c) => c.align ?? 'left'),
     });
     for (const row of rows) table.push(row);
     out.write(table.toString() + '\n');
@@ -82,10 +87,13 @@ export function wrappedTable(out: Output, columns: readonly TableColumn[], color
   return {
     row(cells, paint) {
       const shown = cells.map((cell, i) => {
-        const safe = terminalSafe(cell);
         const wrap = columns[i]?.wrap;
-        if (wrap !== undefined) return wrapText(safe, wrap);
-        return safe.length <= MAX_CELL ? safe : `${safe.slice(0, MAX_CELL - 1)}…`;
+        const fit = (line: string) => {
+          const safe = terminalSafe(line);
+          if (wrap !== undefined) return wrapText(safe, wrap);
+          return safe.length <= MAX_CELL ? safe : `${safe.slice(0, MAX_CELL - 1)}…`;
+        };
+        return typeof cell === 'string' ? fit(cell) : cell.map(fit).join('\n');
       });
       rows.push(paint ? shown.map((cell) => paint(cell)) : shown);
       if (rows.length >= ROWS_PER_BLOCK) flush();

@@ -209,6 +209,8 @@ describe('kmstrail detect', () => {
       rule: 'KMS-004',
       severity: 'high',
       title: 'Key policy allows any principal',
+      source: 'builtin',
+      tags: [],
       time: '2024-01-01T00:00:00Z',
       eventName: 'PutKeyPolicy',
       eventID: 'test-04',
@@ -218,6 +220,12 @@ describe('kmstrail detect', () => {
       keyAccount: null,
       region: 'us-west-2',
       reason: 'TestRole set the policy of an unnamed key with a policy open to any principal: Allow * kms:Decrypt',
+      group: null,
+      count: null,
+      records: null,
+      firstTime: null,
+      lastTime: null,
+      ruleFile: null,
       file: PANTHER,
       line: hits[9].line,
     });
@@ -290,25 +298,30 @@ describe('kmstrail detect', () => {
     );
   });
 
-  it('table: one row per hit and the counts', async () => {
+  it('table: one row per rule (hits, first and last seen, principals and keys), most severe first, and the counts', async () => {
     const result = await runCli(['detect', '--format', 'table', '--rule', 'KMS-001,KMS-002', KMS_DOCS]);
     expect(result.code).toBe(0);
-    const rows = tableRows(result.stdout).filter((r) => r[0] !== '');
-    expect(rows.map((r) => r.slice(0, 3))).toEqual([
-      ['time (UTC)', 'severity', 'rule'],
-      ['2020-07-27 21:53:17Z', 'low', 'KMS-002'],
-      ['2021-03-23 18:58:30Z', 'high', 'KMS-001'],
-      ['2021-10-26 23:25:25Z', 'high', 'KMS-001'],
-      ['2021-10-28 17:59:05Z', 'high', 'KMS-001'],
+    const deletions = jq('[.Records[] | select(.eventName == "ScheduleKeyDeletion" and .errorCode == null)] | sort_by(.eventTime)', { file: KMS_DOCS })[0] as Json[];
+    const cancels = jq('[.Records[] | select(.eventName == "CancelKeyDeletion" and .errorCode == null)]', { file: KMS_DOCS })[0] as Json[];
+    expect([deletions.length, cancels.length]).toEqual([3, 1]);
+    const shown = (t: unknown) => String(t).replace('T', ' ');
+    const rows = tableRows(result.stdout);
+    expect(rows[0]).toEqual(['severity', 'rule', 'hits', 'first / last (UTC)', 'top principals', 'top keys']);
+    const firstLines = rows.slice(1).filter((r) => r[0] !== '');
+    expect(firstLines.map((r) => r.slice(0, 4))).toEqual([
+      ['high', 'KMS-001', '3', shown(deletions[0].eventTime)],
+      ['low', 'KMS-002', '1', shown(cancels[0].eventTime)],
     ]);
-    expect(result.stdout.endsWith('4 hits: 3 high, 0 medium, 1 low\n')).toBe(true);
+    const deletionRows = rows.slice(1, rows.indexOf(firstLines[1]));
+    expect(deletionRows.map((r) => r[3]).filter(Boolean)).toEqual([shown(deletions[0].eventTime), shown(deletions[2].eventTime)]);
+    expect(result.stdout.endsWith('4 hits of 2 rules: 0 critical, 3 high, 0 medium, 1 low, 0 informational (one line per hit: --format jsonl)\n')).toBe(true);
   });
 
   it('usage errors name the option, exit 2', async () => {
     const cases: Array<[string[], string]> = [
       [['--rule', 'KMS-999'], "option --rule: unknown rule 'KMS-999'"],
-      [['--min-severity', 'urgent'], "option --min-severity: 'urgent' is not one of high, medium, low"],
-      [['--fail-on', 'x'], "option --fail-on: 'x' is not one of high, medium, low"],
+      [['--min-severity', 'urgent'], "option --min-severity: 'urgent' is not one of informational, low, medium, high, critical"],
+      [['--fail-on', 'x'], "option --fail-on: 'x' is not one of informational, low, medium, high, critical"],
       [['--burst-window', '5'], "option --burst-window: '5' is not a time span (use 90s, 5m, 1h)"],
       [['--burst-threshold', '0'], "option --burst-threshold: '0' is not a positive whole number"],
       [['--format', 'csv'], "option --format: 'csv' is not one of table, json, jsonl"],

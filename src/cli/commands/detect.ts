@@ -1,23 +1,29 @@
-/** `kmstrail detect`: run the built-in detection rules over the records, print hits as they are found. */
+/**
+ * `kmstrail detect`: run the built-in detection rules and any Sigma rules over the records, print
+ * their hits (grouped by rule in a table; one per line in jsonl).
+ */
 import { parseDuration } from '../../cloudtrail/event-time.js';
 import { buildRecordFilter } from '../../filters/record-filter.js';
 import { formatDuration } from '../../rules/activity-rules.js';
-import { RULES, selectRules } from '../../rules/catalog.js';
+import { chooseRules, RULES } from '../../rules/catalog.js';
+import { hotNeeds, narrowedFilter } from '../../rules/detector.js';
 import { REORDER_WINDOW } from '../../rules/engine.js';
-import { DEFAULT_SETTINGS, parseSeverity, severityRank, type Hit, type RuleSettings, type Severity } from '../../rules/rule.js';
+import { ORIGIN_RULES } from '../../rules/origin-rules.js';
+import { DEFAULT_SETTINGS, parseSeverity, SEVERITIES, severityRank, type Hit, type RuleSettings, type Severity } from '../../rules/rule.js';
+import { loadSigmaRules, type SigmaRuleSet } from '../../rules/sigma/index.js';
 import { DETECT_FORMATS, printRules } from '../../sinks/hit-format.js';
 import { Output } from '../../sinks/output.js';
 import { defineCommand, PATHS_HELP } from '../command.js';
 import { finish } from '../finish.js';
-import { EXIT_HITS, Messages, UsageError } from '../messages.js';
+import { EXIT_HITS, EXIT_INPUT_FAILED, Messages, UsageError } from '../messages.js';
 import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
-import { listOf, option, positiveInteger, stringValue } from '../options/option-table.js';
+import { listOf, option, positiveInteger, stringValue, type RawValue } from '../options/option-table.js';
 import { formatOptions } from '../options/output-options.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
 import { prepareFilter, readInto, statsLines } from '../read-run.js';
-import { ORIGIN_RULES } from '../../rules/origin-rules.js';
 
 const RULE_OPTIONS = 'Rule options:';
+const LEVELS = SEVERITIES.join(', ');
 
 const HELP = `
 Examples:
@@ -26,25 +32,39 @@ Examples:
   kmstrail detect --min-severity high --since 24h --fail-on high logs/ || alert     in cron or CI
   kmstrail detect --rule KMS-004,KMS-006 --format jsonl logs/ | jq -r .reason
   kmstrail detect --rule KMS-013 --burst-threshold 5 --burst-window 1m logs/
+  kmstrail detect --rule KMS-016 --decrypt-spree-threshold 30 --decrypt-spree-window 2m logs/
+  kmstrail detect --sigma sigma/rules/cloud/aws/cloudtrail/ AWSLogs/         SigmaHQ's rules beside the built-in ones
+  kmstrail detect --sigma my-rules/ --no-builtin --format jsonl logs/ | jq -r '[.rule, .title] | @tsv'
   kmstrail detect --account 111122223333 --format json logs/ > hits.json
 
-Each hit names the rule (a stable ID such as KMS-001), its severity (high, medium, low), the event
-and a one-line reason with the principal, the key and the evidence. Only KMS events are judged,
-and only those the filter options let through: a burst or "seen before" judgment counts nothing else.
-Rules that change a key (deletion, disabling, policies, grants, key material) fire only on calls
-that succeeded; the burst rule counts the failures.
+Each hit names the rule (a stable ID such as KMS-001, or a Sigma rule's id), its severity
+(informational < low < medium < high < critical; a Sigma rule's level is its severity, medium when
+it has none), the event, the principal, the key and a one-line reason. The table groups hits by
+rule (count, first and last seen, top principals and keys); --format jsonl gives one hit per line,
+json one document with every hit and the groups.
 
-Exit codes: 0 done; 1 some input could not be read; 2 usage; 3 with --fail-on, a hit at or above
-that level was found. 3 wins over 1: the hit is what a cron job or CI must not miss, and the
+The built-in rules judge KMS events only, and only those the filter options let through: a burst or
+"seen before" judgment counts nothing else. Rules that change a key (deletion, disabling, policies,
+grants, key material) fire only on calls that succeeded; the burst rule counts the failures.
+
+Sigma rules (--sigma, files or directories of .yml/.yaml, repeatable) judge every record the filter
+options let through: with --sigma, every event source is read unless --source says otherwise. Only
+rules whose logsource is CloudTrail apply (product aws, service cloudtrail or none, no category);
+--stats counts the others. A rule that does not load is named on stderr, one line each, and the
+other rules still run; the exit code is then 1. Correlations (event_count, value_count, temporal,
+temporal_ordered; Sigma 1's "| count() by x > N" with a timeframe) group and count in bounded memory.
+
+Exit codes: 0 done; 1 some input or Sigma rule could not be read; 2 usage; 3 with --fail-on, a hit at
+or above that level was found. 3 wins over 1: the hit is what a cron job or CI must not miss, and the
 input problems are still named on stderr.
 
 Hits come out in eventTime order as the reading goes: events pass through a buffer of the latest
-${REORDER_WINDOW.toLocaleString('en-US')} KMS events, so files may arrive in any order; a record that arrives later than that is
-judged where it lands (rules that remember, bursts and "seen before", may then miss or misjudge it).
-What rules remember is capped (${DEFAULT_SETTINGS.stateLimit.toLocaleString('en-US')} principals or key/principal pairs each, least recently
-seen dropped first), so memory stays bounded on a trail of any size. Copies of one event (same
-eventID, time, name, outcome and recipient account, e.g. a delivery file stored twice) are judged
-once if they arrive within ${(DEFAULT_SETTINGS.stateLimit / 2).toLocaleString('en-US')} KMS events of each other.
+${REORDER_WINDOW.toLocaleString('en-US')} events, so files may arrive in any order; a record that arrives later than that is
+judged where it lands (rules that remember, bursts, "seen before" and correlations, may then miss or
+misjudge it). What rules remember is capped (${DEFAULT_SETTINGS.stateLimit.toLocaleString('en-US')} principals, key/principal pairs or correlation
+groups each, least recently seen dropped first), so memory stays bounded on a trail of any size.
+Copies of one event (same eventID, time, name, outcome and recipient account, e.g. a delivery file
+stored twice) are judged once.
 With no path, or with -, records are read from standard input.
 `;
 
@@ -57,73 +77,121 @@ function severityOption(flag: string, help: string) {
       const value = stringValue(raw);
       if (value === undefined) return undefined;
       const severity = parseSeverity(value);
-      if (!severity) throw new UsageError(`option ${flag}: '${value}' is not one of high, medium, low`);
+      if (!severity) throw new UsageError(`option ${flag}: '${value}' is not one of ${LEVELS}`);
       return severity;
     },
   });
 }
 
+function thresholdOption(flag: string, help: string, fallback: number) {
+  return option({
+    flags: `${flag} <n>`,
+    help: `${help} (default ${fallback})`,
+    group: RULE_OPTIONS,
+    parse: (raw) => (stringValue(raw) === undefined ? fallback : positiveInteger(flag, raw as string)),
+  });
+}
+
+function windowOption(flag: string, help: string, fallbackMs: number) {
+  return option({
+    flags: `${flag} <span>`,
+    help: `${help}, e.g. 90s, 5m, 1h (default ${formatDuration(fallbackMs)})`,
+    group: RULE_OPTIONS,
+    parse: (raw) => {
+      const value = stringValue(raw);
+      if (value === undefined) return fallbackMs;
+      const ms = parseDuration(value);
+      if (ms === undefined || ms <= 0) throw new UsageError(`option ${flag}: '${value}' is not a time span (use 90s, 5m, 1h)`);
+      return ms;
+    },
+  });
+}
+
+/** Paths are not split at commas (a file name may hold one); an empty one is refused like any empty value. */
+function sigmaPaths(raw: RawValue): string[] {
+  const values = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
+  if (values.some((v) => v.trim() === '')) throw new UsageError('option --sigma: empty value');
+  return values;
+}
+
+/** --stats lines about the Sigma files: what loaded, what did not, what is not for CloudTrail. */
+function sigmaStats(set: SigmaRuleSet): string[] {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const correlations = set.rules.filter((r) => r.kind === 'correlation').length;
+  const plural = (x: number, what: string) => `${n(x)} ${what}${x === 1 ? '' : 's'}`;
+  const lines = [
+    `sigma: ${plural(set.rules.length, 'rule')} loaded from ${plural(set.files, 'file')} (${plural(correlations, 'correlation')}), ` +
+      `${plural(set.problems.length, 'problem')}, ${plural(set.notApplicable.length, 'rule')} not for CloudTrail`,
+  ];
+  if (set.notApplicable.length > 0) {
+    const byLogsource = new Map<string, number>();
+    for (const r of set.notApplicable) byLogsource.set(r.logsource, (byLogsource.get(r.logsource) ?? 0) + 1);
+    const shown = [...byLogsource].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([ls, k]) => `${ls} (${n(k)})`);
+    lines.push(`sigma: not for CloudTrail, not run: ${shown.slice(0, 10).join('; ')}${shown.length > 10 ? `; ${shown.length - 10} more logsources` : ''}`);
+  }
+  return lines;
+}
+
 export const DETECT = defineCommand({
   name: 'detect',
-  description: 'run built-in detection rules for risky KMS activity and print their hits',
+  description: 'run built-in detection rules for risky KMS activity, and Sigma rules, and print their hits',
   paths: PATHS_HELP,
   help: HELP,
   options: {
     rule: option({
       flags: '-r, --rule <id>',
-      help: 'run only these rules; comma list (repeatable)',
+      help: 'run only these rules (built-in IDs, Sigma ids or names); comma list (repeatable)',
       group: RULE_OPTIONS,
       repeatable: true,
       parse: (raw) => listOf('--rule', raw),
     }),
-    minSeverity: severityOption('--min-severity', 'run only rules of this severity or above: high, medium, low'),
+    sigma: option({
+      flags: '--sigma <path>',
+      help: 'Sigma rules too: a .yml/.yaml file or a directory of them (repeatable)',
+      group: RULE_OPTIONS,
+      repeatable: true,
+      parse: sigmaPaths,
+    }),
+    builtin: option({
+      flags: '--no-builtin',
+      help: 'leave out the built-in rules (run only the Sigma rules)',
+      group: RULE_OPTIONS,
+      parse: (raw) => raw !== false,
+    }),
+    minSeverity: severityOption('--min-severity', `run only rules of this severity or above: ${LEVELS}`),
     failOn: severityOption('--fail-on', 'exit with code 3 when a hit at or above this severity is found'),
-    listRules: option({ flags: '--list-rules', help: 'print the rules (those chosen by --rule/--min-severity) and exit', group: RULE_OPTIONS, parse: (raw) => raw === true }),
-    burstThreshold: option({
-      flags: '--burst-threshold <n>',
-      help: `KMS-013: failed calls from one principal that make a burst (default ${DEFAULT_SETTINGS.burstThreshold})`,
-      group: RULE_OPTIONS,
-      parse: (raw) => (stringValue(raw) === undefined ? DEFAULT_SETTINGS.burstThreshold : positiveInteger('--burst-threshold', raw as string)),
-    }),
-    burstWindow: option({
-      flags: '--burst-window <span>',
-      help: `KMS-013: within this time span, e.g. 90s, 5m, 1h (default ${formatDuration(DEFAULT_SETTINGS.burstWindowMs)})`,
-      group: RULE_OPTIONS,
-      parse: (raw) => {
-        const value = stringValue(raw);
-        if (value === undefined) return DEFAULT_SETTINGS.burstWindowMs;
-        const ms = parseDuration(value);
-        if (ms === undefined || ms <= 0) throw new UsageError(`option --burst-window: '${value}' is not a time span (use 90s, 5m, 1h)`);
-        return ms;
-      },
-    }),
-    originSessionsThreshold: option({
-      flags: '--origin-sessions-threshold <n>',
-      help: `KMS-018: distinct role sessions of one identity on one key that make a spread (default ${DEFAULT_SETTINGS.originSessionsThreshold})`,
-      group: RULE_OPTIONS,
-      parse: (raw) =>
-        stringValue(raw) === undefined ? DEFAULT_SETTINGS.originSessionsThreshold : positiveInteger('--origin-sessions-threshold', raw as string),
-    }),
-    originSessionsWindow: option({
-      flags: '--origin-sessions-window <span>',
-      help: `KMS-018: within this time span, e.g. 30m, 1h (default ${formatDuration(DEFAULT_SETTINGS.originSessionsWindowMs)})`,
-      group: RULE_OPTIONS,
-      parse: (raw) => {
-        const value = stringValue(raw);
-        if (value === undefined) return DEFAULT_SETTINGS.originSessionsWindowMs;
-        const ms = parseDuration(value);
-        if (ms === undefined || ms <= 0) throw new UsageError(`option --origin-sessions-window: '${value}' is not a time span (use 30m, 1h)`);
-        return ms;
-      },
-    }),
+    listRules: option({ flags: '--list-rules', help: 'print the rules (those chosen by --rule/--min-severity/--sigma) and exit', group: RULE_OPTIONS, parse: (raw) => raw === true }),
+    burstThreshold: thresholdOption('--burst-threshold', 'KMS-013: failed calls from one principal that make a burst', DEFAULT_SETTINGS.burstThreshold),
+    burstWindow: windowOption('--burst-window', 'KMS-013: within this time span', DEFAULT_SETTINGS.burstWindowMs),
+    decryptSpreeThreshold: thresholdOption(
+      '--decrypt-spree-threshold',
+      'KMS-016: distinct encryption contexts (secrets, parameters...) one principal decrypts that make a spree',
+      DEFAULT_SETTINGS.decryptSpreeThreshold,
+    ),
+    decryptSpreeWindow: windowOption('--decrypt-spree-window', 'KMS-016: within this time span', DEFAULT_SETTINGS.decryptSpreeWindowMs),
+    originSessionsThreshold: thresholdOption(
+      '--origin-sessions-threshold',
+      'KMS-018: distinct role sessions of one identity on one key that make a spread',
+      DEFAULT_SETTINGS.originSessionsThreshold,
+    ),
+    originSessionsWindow: windowOption('--origin-sessions-window', 'KMS-018: within this time span', DEFAULT_SETTINGS.originSessionsWindowMs),
     ...FILTER_OPTIONS,
     ...formatOptions(DETECT_FORMATS, 'jsonl'),
     ...RUN_OPTIONS,
   },
   async run(paths, o) {
-    const rules = selectRules(o.rule, o.minSeverity);
-    if (!Array.isArray(rules)) {
-      throw new UsageError(`option --rule: unknown rule '${rules.unknown}' (known: ${RULES.map((r) => r.id).join(', ')})`);
+    const messages = new Messages();
+    const out = new Output(process.stdout);
+    const sigma = o.sigma.length > 0 ? await loadSigmaRules(o.sigma) : undefined;
+    // Named one line each, before anything else is printed; the exit code says it at the end.
+    for (const problem of sigma?.problems ?? []) messages.source({ label: problem.file, message: problem.message });
+    const sigmaLines = sigma && o.stats ? sigmaStats(sigma) : [];
+
+    const rules = chooseRules({ ids: o.rule, minSeverity: o.minSeverity, builtin: o.builtin, sigma: sigma?.rules ?? [] });
+    if ('unknown' in rules) {
+      throw new UsageError(
+        `option --rule: unknown rule '${rules.unknown}' (known: ${RULES.map((r) => r.id).join(', ')}${sigma ? ', and the ids and names of the Sigma rules loaded' : ''})`,
+      );
     }
     const settings: RuleSettings = {
       ...DEFAULT_SETTINGS,
@@ -131,24 +199,36 @@ export const DETECT = defineCommand({
       burstWindowMs: o.burstWindow,
       originSessionsThreshold: o.originSessionsThreshold,
       originSessionsWindowMs: o.originSessionsWindow,
+      decryptSpreeThreshold: o.decryptSpreeThreshold,
+      decryptSpreeWindowMs: o.decryptSpreeWindow,
     };
-    const messages = new Messages();
-    const out = new Output(process.stdout);
     if (o.listRules) {
       printRules(out, rules, settings, o.format, o.color, process.stdout.columns);
-      return finish(out, messages, []);
+      return finish(out, messages, sigmaLines);
     }
-    if (rules.length === 0) throw new UsageError('no rule is left to run: --rule and --min-severity exclude each other here');
+    if (rules.builtin.length === 0 && rules.sigma.length === 0) {
+      if (!o.builtin && sigma && sigma.rules.length === 0) {
+        // Nothing loaded: the rule files are the bad input, as an unreadable trail would be.
+        messages.line(`no rule is left to run: the Sigma paths hold no rule that loads and applies to CloudTrail`);
+        return finish(out, messages, sigmaLines, EXIT_INPUT_FAILED);
+      }
+      if (!o.builtin && !sigma) throw new UsageError('no rule is left to run: --no-builtin needs --sigma');
+      throw new UsageError('no rule is left to run: --rule and --min-severity exclude each other here');
+    }
+
+    // Sigma rules are about every service: unless --source or --all-sources says, all are read.
+    const spec = filterSpecOf(rules.sigma.length > 0 && o.source.length === 0 ? { ...o, allSources: true } : o);
     // The origin rules follow sessions back: a first pass collects the issuing calls for them.
-    const followsOrigins = rules.some((r) => ORIGIN_RULES.includes(r));
-    const { filter, originOf } = await prepareFilter(paths, buildRecordFilter(filterSpecOf(o)), o, messages, followsOrigins);
-    if (followsOrigins) settings.originOf = originOf;
+    const followsOrigins = rules.builtin.some((r) => ORIGIN_RULES.includes(r));
+    const prepared = await prepareFilter(paths, buildRecordFilter(spec), o, messages, followsOrigins);
+    if (followsOrigins) settings.originOf = prepared.originOf;
+    const filter = narrowedFilter(prepared.filter, hotNeeds(rules));
     let failing = false;
     const onHit = (hit: Hit) => {
       if (o.failOn && severityRank(hit.severity) >= severityRank(o.failOn)) failing = true;
     };
     const sink = DETECT_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, { rules, settings, onHit });
     const result = await readInto(paths, filter, sink, o, messages, out);
-    await finish(out, messages, o.stats ? statsLines(result) : [], failing ? EXIT_HITS : undefined);
+    await finish(out, messages, o.stats ? [...statsLines(result), ...sigmaLines] : [], failing ? EXIT_HITS : undefined);
   },
 });

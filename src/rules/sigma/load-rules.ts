@@ -28,6 +28,8 @@ export interface SigmaRuleSet {
   rules: SigmaRule[];
   problems: SigmaProblem[];
   notApplicable: NotApplicableRule[];
+  /** The rule files read. */
+  files: number;
 }
 
 interface Parsed {
@@ -181,7 +183,7 @@ function resolve(parsed: Parsed): SigmaRuleSet {
   }
   for (const rule of rules) rule.standalone = !used.has(rule) || generated.has(rule);
   const checked = validateChains(rules, problems);
-  return { rules: checked, problems, notApplicable };
+  return { rules: checked, problems, notApplicable, files: 0 };
 }
 
 /**
@@ -233,7 +235,7 @@ function chainProblem(outer: SigmaCorrelationRule, inner: SigmaCorrelationRule):
 
 /** Parses one file's text (pure: no file access); references resolve within the text. */
 export function parseSigmaText(text: string, file: string): SigmaRuleSet {
-  return resolve(parseDocuments(text, file));
+  return { ...resolve(parseDocuments(text, file)), files: 1 };
 }
 
 async function walk(path: string, out: string[], problems: SigmaProblem[]): Promise<void> {
@@ -261,7 +263,13 @@ async function walk(path: string, out: string[], problems: SigmaProblem[]): Prom
 export async function loadSigmaRules(paths: readonly string[]): Promise<SigmaRuleSet> {
   const problems: SigmaProblem[] = [];
   const files: string[] = [];
-  for (const p of paths) await walk(p, files, problems);
+  for (const p of paths) {
+    const before = files.length;
+    const known = problems.length;
+    await walk(p, files, problems);
+    // A directory without rule files is more likely a wrong path than a choice to run nothing.
+    if (files.length === before && problems.length === known) problems.push({ file: p, message: 'holds no .yml or .yaml file' });
+  }
   const rules: SigmaRule[] = [];
   for (const file of files) {
     let text: string;
@@ -275,5 +283,5 @@ export async function loadSigmaRules(paths: readonly string[]): Promise<SigmaRul
     rules.push(...parsed.rules);
     problems.push(...parsed.problems);
   }
-  return resolve({ rules, problems });
+  return { ...resolve({ rules, problems }), files: files.length };
 }

@@ -99,7 +99,8 @@ function summarize(record: JsonObject, place?: { file: string; line: number }): 
     principal: principalOf(record),
     principalAccount: principalAccount(record),
     key: key || undefined,
-    keyAccount,
+    // keyFacts falls back on the recipient account, which says nothing when no key is named.
+    keyAccount: key ? keyAccount : undefined,
     region: text(record, 'awsRegion'),
     file: place?.file,
     line: place?.line,
@@ -118,6 +119,36 @@ function isoMs(ms: number): string {
     lastIso = new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
   }
   return lastIso;
+}
+
+/** The rules to run: those given, and, before each correlation, the rules it needs (bases first). */
+export function activeRules(rules: readonly SigmaRule[]): SigmaRule[] {
+  const active: SigmaRule[] = [];
+  const visit = (r: SigmaRule) => {
+    if (active.includes(r)) return;
+    if (r.kind === 'correlation') r.rules.forEach(visit);
+    active.push(r);
+  };
+  rules.forEach(visit);
+  return active;
+}
+
+/** What the hot fields must be for some of these detection rules to match: the OR over them. */
+function hotConstraints(detections: readonly SigmaDetectionRule[]): Record<HotField, Constraint> {
+  return {
+    eventName: anyOf(detections.map((d) => d.detection.hot.eventName)),
+    eventSource: anyOf(detections.map((d) => d.detection.hot.eventSource)),
+  };
+}
+
+/**
+ * The hot-field pre-check of `rules` (correlation bases included), without an engine: what a
+ * reader may rule out before the engine that will run them exists. The same judgment as an
+ * engine's `acceptsHot` and `hotFields`.
+ */
+export function sigmaHotCheck(rules: readonly SigmaRule[]): { fields: HotField[]; accepts(field: HotField, value: string): boolean } {
+  const hot = hotConstraints(activeRules(rules).filter((r): r is SigmaDetectionRule => r.kind === 'detection'));
+  return { fields: HOT_FIELDS.filter((f) => hot[f] !== undefined), accepts: (field, value) => admits(hot[field], value) };
 }
 
 export class SigmaEngine {
@@ -144,15 +175,8 @@ export class SigmaEngine {
     const stateLimit = options.stateLimit ?? DEFAULT_SETTINGS.stateLimit;
     this.maxRecords = options.maxHitRecords ?? 100;
 
-    // The rules to run: those given, and what their correlations need.
     const given = new Set(rules);
-    const active: SigmaRule[] = [];
-    const visit = (r: SigmaRule) => {
-      if (active.includes(r)) return;
-      if (r.kind === 'correlation') r.rules.forEach(visit);
-      active.push(r);
-    };
-    rules.forEach(visit);
+    const active = activeRules(rules);
     // A rule reports its own matches when it was given, unless a correlation uses it without `generate`.
     const silenced = new Set<SigmaRule>();
     for (const r of active) {
@@ -181,11 +205,7 @@ export class SigmaEngine {
       });
     }
 
-    // Hot-field constraints: the OR over every detection rule that runs.
-    this.hot = {
-      eventName: anyOf(this.detections.map((d) => d.rule.detection.hot.eventName)),
-      eventSource: anyOf(this.detections.map((d) => d.rule.detection.hot.eventSource)),
-    };
+    this.hot = hotConstraints(this.detections.map((d) => d.rule));
     this.hotFields = HOT_FIELDS.filter((f) => this.hot[f] !== undefined);
     for (const d of this.detections) {
       const { eventName, eventSource } = d.rule.detection.hot;
@@ -373,6 +393,7 @@ export class SigmaEngine {
       title: rule.title,
       // Delivery files already write the canonical form: no need to format it again.
       time: time === undefined ? s.eventTime : CANONICAL_TIME.test(s.eventTime) ? s.eventTime : isoMs(time),
+      at: time,
       eventName: s.eventName,
       eventId: s.eventId,
       principal: s.principal,
@@ -406,6 +427,7 @@ export class SigmaEngine {
       severity: rule.level,
       title: rule.title,
       time: isoMs(r.lastTime),
+      at: r.lastTime,
       eventName: s.eventName,
       eventId: s.eventId,
       principal: s.principal,

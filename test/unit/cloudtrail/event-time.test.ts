@@ -1,6 +1,7 @@
 /**
  * CloudTrail times in the shapes real exports write them.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatEventTime, parseEventTime, parseTimeBound } from '../../../src/cloudtrail/event-time.js';
 import { fixtureFiles, loadRecords } from '../fixtures.js';
@@ -48,6 +49,27 @@ describe('parseEventTime', () => {
   // Regression guard (found by this suite, fixed): impossible calendar dates are rolled over instead of rejected (Date.parse in V8 accepts day 30 of February): parseEventTime("2024-02-30T00:00:00Z")
   it('an impossible date is not a time', () => {
     expect(parseEventTime('2024-02-30T00:00:00Z')).toBeUndefined();
+  });
+
+  // The delivery-file form has a fast path of its own; the same time written with a space instead
+  // of the `T` takes the general one, so each is the other's oracle, rolled-over dates and all.
+  it('the delivery-file form agrees with the general parser, digit by digit', () => {
+    // Mostly near the edges of each range (day 0 and 32, hour 24, second 60), sometimes anything.
+    const two = (max: number) => fc.oneof(fc.integer({ min: 0, max }), fc.integer({ min: 0, max: 99 })).map((n) => String(n).padStart(2, '0'));
+    const year = fc.oneof(fc.integer({ min: 1896, max: 2104 }), fc.integer({ min: 0, max: 9999 })).map((n) => String(n).padStart(4, '0'));
+    const form = fc.tuple(year, two(13), two(32), two(24), two(60), two(60));
+    fc.assert(
+      fc.property(form, ([y, mo, d, h, mi, s]) => {
+        const canonical = `${y}-${mo}-${d}T${h}:${mi}:${s}Z`;
+        expect(parseEventTime(canonical)).toBe(parseEventTime(canonical.replace('T', ' ')));
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(parseEventTime('2024-02-29T23:59:59Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59));
+    expect(parseEventTime('2023-02-29T00:00:00Z')).toBeUndefined();
+    expect(parseEventTime('1900-02-29T00:00:00Z')).toBeUndefined();
+    expect(parseEventTime('2000-02-29T00:00:00Z')).toBe(Date.UTC(2000, 1, 29));
+    expect(parseEventTime('0099-01-01T00:00:00Z')).toBe(Date.parse('0099-01-01T00:00:00Z'));
   });
 
   it('every eventTime in the fixtures parses', () => {

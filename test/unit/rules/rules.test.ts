@@ -11,10 +11,11 @@ import { describe, expect, it } from 'vitest';
 import { allowedAccounts, openStatements, policyDigest, readKeyPolicy } from '../../../src/cloudtrail/key-policy.js';
 import type { JsonObject } from '../../../src/cloudtrail/record.js';
 import { BoundedMap, BoundedSet } from '../../../src/rules/bounded.js';
-import { RULES, selectRules } from '../../../src/rules/catalog.js';
+import { chooseRules, RULES, selectRules } from '../../../src/rules/catalog.js';
 import { DetectionEngine } from '../../../src/rules/engine.js';
 import { kmsEvent } from '../../../src/rules/event.js';
-import { DEFAULT_SETTINGS, parseSeverity, type Hit, type Rule, type RuleSettings } from '../../../src/rules/rule.js';
+import { DEFAULT_SETTINGS, parseSeverity, type Hit, type Rule, type RuleSettings, type Severity } from '../../../src/rules/rule.js';
+import { parseSigmaText } from '../../../src/rules/sigma/load-rules.js';
 import { SHARED } from '../../helpers/run-cli.js';
 import { derive, loadRecords, pick, withoutCopies, K, P, DDB, KEY_1234, ARN_1234 } from '../fixtures.js';
 import { sansKmsRecords } from '../sans-records.js';
@@ -504,6 +505,32 @@ describe('the rule catalog', () => {
     expect(selectRules(['KMS-001', 'KMS-99'], undefined)).toEqual({ unknown: 'KMS-99' });
   });
 
+  it('chooseRules: built-in and Sigma rules by ID or name (any case), by level, with or without the built-in ones', () => {
+    const set = parseSigmaText(
+      [
+        'title: Trail deleted\nid: 11111111-aaaa-4aaa-8aaa-111111111111\nlevel: critical\nlogsource:\n  product: aws\n  service: cloudtrail\n' +
+          'detection:\n  sel:\n    eventName: DeleteTrail\n  condition: sel',
+        'title: Console login\nname: console_login\nlevel: informational\nlogsource:\n  product: aws\n  service: cloudtrail\n' +
+          'detection:\n  sel:\n    eventName: ConsoleLogin\n  condition: sel',
+        'title: Many logins\nid: many-logins\nlevel: high\ncorrelation:\n  type: event_count\n  rules: [console_login]\n' +
+          '  group-by: [sourceIPAddress]\n  timespan: 5m\n  condition: {gte: 10}',
+      ].join('\n---\n'),
+      'rules.yml',
+    );
+    expect(set.problems).toEqual([]);
+    const wish = (ids: string[], minSeverity?: Severity, builtin = true) => chooseRules({ ids, minSeverity, builtin, sigma: set.rules });
+    const ids = (c: ReturnType<typeof wish>) => ('unknown' in c ? c : [...c.builtin.map((r) => r.id), ...c.sigma.map((r) => r.ruleId)]);
+    // The login rule feeds the correlation (no `generate`): it runs with it, and is not chosen by itself.
+    expect(ids(wish([]))).toEqual([...RULES.map((r) => r.id), '11111111-aaaa-4aaa-8aaa-111111111111', 'many-logins']);
+    expect(ids(wish([], 'critical'))).toEqual(['11111111-aaaa-4aaa-8aaa-111111111111']);
+    expect(ids(wish([], 'high', false))).toEqual(['11111111-aaaa-4aaa-8aaa-111111111111', 'many-logins']);
+    expect(ids(wish(['kms-001', '11111111-AAAA-4aaa-8aaa-111111111111']))).toEqual(['KMS-001', '11111111-aaaa-4aaa-8aaa-111111111111']);
+    // Named, a base rule runs by itself too.
+    expect(ids(wish(['CONSOLE_LOGIN']))).toEqual(['console_login']);
+    expect(ids(wish(['KMS-001'], undefined, false))).toEqual([]);
+    expect(wish(['KMS-001', 'Trail deleted'])).toEqual({ unknown: 'Trail deleted' });
+  });
+
   it('parses severities', () => {
     expect(parseSeverity('HIGH')).toBe('high');
     expect(parseSeverity(' low ')).toBe('low');
@@ -520,6 +547,7 @@ describe('the engine', () => {
         severity: 'high',
         title: 'Key scheduled for deletion',
         time: '2021-03-23T18:58:30Z',
+        at: Date.UTC(2021, 2, 23, 18, 58, 30),
         eventName: 'ScheduleKeyDeletion',
         eventId: '3c4226b0-1e81-48a8-a333-7fa5f3cbd118',
         principal: ALICE,
@@ -530,6 +558,8 @@ describe('the engine', () => {
         reason: `${ALICE} scheduled key ${ARN_1234} for deletion in 20 days`,
         file: 'test.json',
         line: 1,
+        source: 'builtin',
+        tags: ['attack.impact', 'attack.t1485'],
       },
     ]);
   });

@@ -35,6 +35,15 @@ describe('problems', () => {
     expect(set.problems[1].message).toMatch(/^YAML at line \d+, column \d+: /);
     expect(set.problems[2].message).toBe("rule 'Test rule': detection: sel: unknown modifier 'sometimes' in 'eventName|sometimes'");
     for (const p of set.problems) expect(p.message).not.toContain('\n');
+    expect(set.files).toBe(4);
+  });
+
+  it('a directory without rule files is a problem too (a wrong path, most likely)', async () => {
+    mkdirSync(join(dir, 'empty/sub'), { recursive: true });
+    writeFileSync(join(dir, 'empty/sub/readme.txt'), 'no rules here');
+    const set = await loadSigmaRules([join(dir, 'empty'), join(dir, 'mixed/b_good.yml')]);
+    expect(set.rules.map((r) => r.title)).toEqual(['Good B']);
+    expect(set.problems).toEqual([{ file: join(dir, 'empty'), message: 'holds no .yml or .yaml file' }]);
   });
 
   it('missing parts, bad levels, duplicate ids, unsupported features', () => {

@@ -5,10 +5,9 @@
  * every hit) with the independent evaluator in test/helpers/sigma-reference.mjs.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../../src/cloudtrail/record.js';
 import { loadSigmaRules, type SigmaRuleSet } from '../../../../src/rules/sigma/load-rules.js';
@@ -16,37 +15,11 @@ import { SigmaEngine } from '../../../../src/rules/sigma/sigma-engine.js';
 // A plain .mjs evaluator with a .d.mts beside it, kept apart from src/ on purpose.
 import { referenceHits, referenceRules } from '../../../helpers/sigma-reference.mjs';
 import { FIXTURES, SHARED } from '../../../helpers/run-cli.js';
+import { filesUnder, recordsUnder } from '../../../helpers/trail-records.js';
 import { withoutCopies } from '../../fixtures.js';
 
 const SIGMA = join(SHARED, 'sigma');
 const TREES = join(SHARED, 'samples/trees');
-
-function filesUnder(path: string): string[] {
-  if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path)
-    .sort()
-    .flatMap((name) => filesUnder(join(path, name)));
-}
-
-/** Every record of every file under `path`, in file order (delivery files, bare arrays, single records). */
-function recordsUnder(path: string): JsonObject[] {
-  const out: JsonObject[] = [];
-  for (const file of filesUnder(path)) {
-    if (!/\.json(\.gz)?$/.test(file)) continue;
-    let bytes = readFileSync(file);
-    if (file.endsWith('.gz')) bytes = gunzipSync(bytes);
-    let value: unknown;
-    try {
-      value = JSON.parse(bytes.toString('utf8'));
-    } catch {
-      // traildiscover.cloud has one file written as a JavaScript literal: not JSON, not records.
-      continue;
-    }
-    const list = Array.isArray(value) ? value : (value as { Records?: unknown[] }).Records ?? [value];
-    for (const r of list) if (typeof r === 'object' && r !== null && !Array.isArray(r)) out.push(r as JsonObject);
-  }
-  return out;
-}
 
 type HitsByRule = Record<string, string[]>;
 

@@ -8,7 +8,6 @@ import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../../src/cloudtrail/record.js';
 import { eventDetails, eventParameters, Timeline, timelineEntry, type TimelineEntry } from '../../../../src/sinks/aggregators/timeline.js';
-import { HIT_PRINTERS } from '../../../../src/sinks/hit-format.js';
 import { Output } from '../../../../src/sinks/output.js';
 import { TIMELINE_PRINTERS } from '../../../../src/sinks/timeline-format.js';
 import { wrapText } from '../../../../src/sinks/wrapped-table.js';
@@ -203,40 +202,6 @@ describe('printers', () => {
     expect(text).toContain('evil\\x1b[2J\\u202e');
     expect(text).not.toContain('\u001b');
     expect(await printed((out) => TIMELINE_PRINTERS.table(out, [], plain))).toBe('(no matching events)\n');
-  });
-
-  it('hit table ends with the counts; json is one array', async () => {
-    const hit = {
-      rule: 'KMS-003',
-      severity: 'medium' as const,
-      title: 'Key disabled',
-      time: '2014-11-04T00:52:43Z',
-      eventName: 'DisableKey',
-      principal: 'p',
-      reason: 'p disabled key k',
-    };
-    const table = await printed((out) => {
-      const sink = HIT_PRINTERS.table(out, plain);
-      sink.write(hit);
-      sink.end();
-    });
-    expect(table).toContain('2014-11-04 00:52:43Z');
-    expect(table.endsWith('1 hit: 0 high, 1 medium, 0 low\n')).toBe(true);
-    const json = await printed((out) => {
-      const sink = HIT_PRINTERS.json(out, plain);
-      sink.write(hit);
-      sink.write({ ...hit, rule: 'KMS-001' });
-      sink.end();
-    });
-    expect((JSON.parse(json) as Array<{ rule: string; key: null }>).map((h) => [h.rule, h.key])).toEqual([
-      ['KMS-003', null],
-      ['KMS-001', null],
-    ]);
-    const none = await printed((out) => {
-      const sink = HIT_PRINTERS.table(out, plain);
-      sink.end();
-    });
-    expect(none).toBe('(no hits)\n');
   });
 
   it('wrapText breaks at spaces and cuts words longer than a line into pieces', () => {
