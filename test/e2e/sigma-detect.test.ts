@@ -273,7 +273,7 @@ describe('--list-rules and the grouped table', () => {
     expect(otherLines(result.stderr)).toEqual([]);
     const listed = jsonLines(result.stdout) as Json[];
     const fileIds = RULE_FILES.filter((f) => f !== NEAR_RULE).map((f) => /^id: (\S+)$/m.exec(readFileSync(f, 'utf8'))![1]);
-    expect(listed.filter((r) => r.source === 'builtin').map((r) => r.id)).toEqual(Array.from({ length: 16 }, (_, i) => `KMS-${String(i + 1).padStart(3, '0')}`));
+    expect(listed.filter((r) => r.source === 'builtin').map((r) => r.id)).toEqual(Array.from({ length: 18 }, (_, i) => `KMS-${String(i + 1).padStart(3, '0')}`));
     expect(listed.filter((r) => r.source === 'sigma').map((r) => r.id)).toEqual(fileIds);
     expect(fileIds).toHaveLength(64);
   });
