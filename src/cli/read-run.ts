@@ -51,6 +51,8 @@ export async function readInto(
     messages.line('reading records from standard input (a terminal): end with Ctrl-D, or give trail files, directories or s3:// paths');
   }
   const progress = progressFor(run, messages);
+  // Results printed while reading (a table on the same terminal) start on a clean line.
+  if (process.stdout.isTTY) out.beforeWrite(progress.stop);
   const result = await runPipeline(paths, filter, sink, { ...settings, report: { ...settings.report, progress: progress.update } });
   progress.stop();
   for (const warning of [...result.warnings, ...(result.sink.warnings ?? [])]) messages.line(warning);
