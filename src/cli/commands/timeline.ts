@@ -1,12 +1,11 @@
 /** `kmstrail timeline`: the story of one key or one principal, in eventTime order across all inputs. */
 import { buildRecordFilter } from '../../filters/record-filter.js';
-import { Output } from '../../sinks/output.js';
 import { TIMELINE_FORMATS } from '../../sinks/timeline-format.js';
 import { defineCommand, PATHS_HELP } from '../command.js';
 import { finish } from '../finish.js';
 import { Messages, UsageError } from '../messages.js';
 import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
-import { formatOptions } from '../options/output-options.js';
+import { formatContext, formatOptions, SCREEN_OPTIONS } from '../options/output-options.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
 import { completeFilter, readInto, statsLines } from '../read-run.js';
 
@@ -17,6 +16,7 @@ Examples:
   kmstrail timeline --user Alice --mutating logs/                   what Alice changed in KMS
   kmstrail timeline --user 'arn:aws:sts::*:assumed-role/Admin/*' --all-sources logs/   every service, not only KMS
   kmstrail timeline --key alias/prod-db --format jsonl logs/ | jq -c .details
+  kmstrail timeline --user Alice --tz local logs/                     times on this computer's clock
 
 Give exactly one --key or one --user value (--user takes * globs); the other filter options narrow
 further. Each line shows time, actor, action, key, outcome (ok or the error code) and the request
@@ -37,7 +37,7 @@ export const TIMELINE = defineCommand({
   description: 'the events of one key (--key) or one principal (--user), one line each, in time order',
   paths: PATHS_HELP,
   help: HELP,
-  options: { ...FILTER_OPTIONS, ...formatOptions(TIMELINE_FORMATS, 'jsonl'), ...RUN_OPTIONS },
+  options: { ...FILTER_OPTIONS, ...formatOptions(TIMELINE_FORMATS, 'jsonl'), ...SCREEN_OPTIONS, ...RUN_OPTIONS },
   async run(paths, o) {
     const spec = filterSpecOf(o);
     if (spec.keys.length + spec.users.length !== 1) {
@@ -45,8 +45,9 @@ export const TIMELINE = defineCommand({
     }
     const messages = new Messages();
     const filter = await completeFilter(paths, buildRecordFilter(spec), o, messages);
-    const out = new Output(process.stdout);
-    const sink = TIMELINE_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, undefined);
+    const context = formatContext(o);
+    const out = context.out;
+    const sink = TIMELINE_FORMATS[o.format](context, { follows: spec.keys.length > 0 ? 'key' : 'user' });
     const result = await readInto(paths, filter, sink, o, messages, out);
     await finish(out, messages, o.stats ? statsLines(result) : []);
   },
