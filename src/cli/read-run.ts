@@ -2,6 +2,8 @@
  * What every reading command does around its pipeline: run options to pipeline settings, faults
  * and problems to stderr, the progress bar, the sink's warnings, the --stats lines.
  */
+import { eventNameAdvice } from '../cloudtrail/event-names.js';
+import type { FilterSpec } from '../filters/filter-spec.js';
 import type { RecordFilter } from '../filters/record-filter.js';
 import { readableTwice, withAliasKeys } from '../pipeline/alias-pass.js';
 import { runPipeline, type PipelineResult, type PipelineSettings, type RunStats } from '../pipeline/run-pipeline.js';
@@ -25,8 +27,39 @@ export function pipelineSettings(run: RunValues, messages: Messages, out?: Outpu
   };
 }
 
+const quoted = (names: readonly string[]) => names.join(' or ');
+
+/** One warning for each `--event` name that would quietly match nothing (a typo, another service's event). */
+export function warnAboutEventNames(spec: FilterSpec, messages: Messages): void {
+  for (const name of new Set(spec.events)) {
+    const advice = eventNameAdvice(name, spec.sources);
+    if (!advice) continue;
+    const what = spec.sources.length === 0 ? 'a known event name' : `an event name of ${quoted(spec.sources)}`;
+    switch (advice.kind) {
+      case 'did-you-mean':
+        messages.line(`warning: --event '${name}' is not ${what}: did you mean ${quoted(advice.suggestions)}?`);
+        break;
+      case 'unknown':
+        messages.line(`warning: --event '${name}' is not ${what}, so it matches nothing`);
+        break;
+      case 'other-source': {
+        const short = advice.belongsTo.map((source) => source.replace(/\.amazonaws\.com$/, ''));
+        messages.line(
+          `warning: --event '${name}' is ${quoted(advice.belongsTo)}'s, but only ${quoted(spec.sources)} events are read ` +
+            `(add --source ${short[0]}, or --all-sources)`,
+        );
+        break;
+      }
+      case 'versioned':
+        messages.line(`warning: --event '${name}': Lambda records it with its API version, as ${advice.dated} (--event '${name}*' matches both)`);
+        break;
+    }
+  }
+}
+
 /** The filter with what a first pass over the inputs adds to it (the keys `--key alias/x` names). */
 export function completeFilter(paths: readonly string[], filter: RecordFilter, run: RunValues, messages: Messages): Promise<RecordFilter> {
+  warnAboutEventNames(filter.spec, messages);
   const aliases = filter.spec.keys.filter((ref) => ref.alias !== undefined);
   if (aliases.length > 0 && !readableTwice(paths)) {
     messages.line(

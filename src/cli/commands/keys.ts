@@ -7,7 +7,7 @@ import { Messages } from '../messages.js';
 import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
 import { formatContext, formatOptions, SCREEN_OPTIONS } from '../options/output-options.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
-import { readInto, statsLines } from '../read-run.js';
+import { readInto, statsLines, warnAboutEventNames } from '../read-run.js';
 
 const HELP = `
 Examples:
@@ -41,6 +41,7 @@ export const KEYS = defineCommand({
     // ID while the user names it by alias (or the other way round).
     const filter = buildRecordFilter({ ...spec, keys: [] });
     const messages = new Messages();
+    warnAboutEventNames(spec, messages);
     const context = formatContext(o);
     const out = context.out;
     const sink = KEY_FORMATS[o.format](context, { selected: spec.keys });
