@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   timeline: async () => commanderCommand((await import('./commands/timeline.js')).TIMELINE),
   detect: async () => commanderCommand((await import('./commands/detect.js')).DETECT),
   sql: async () => commanderCommand((await import('./commands/sql.js')).SQL),
+  completion: async () => (await import('./commands/completion.js')).completionCommand(),
 };
 
 /** The program with every command, or only `only` when that names one (the usual case). */

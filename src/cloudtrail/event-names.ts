@@ -42,6 +42,16 @@ function known(): Map<string, SourceNames> {
   return table;
 }
 
+/** The event sources whose names are known. */
+export function knownSources(): string[] {
+  return [...known().keys()];
+}
+
+/** The event names of a source, as AWS spells them (none for a source not known). */
+export function eventNamesOf(source: string): string[] {
+  return [...(known().get(source)?.names.values() ?? [])];
+}
+
 /** The sources whose names are known, among those `--source` chose ([] = every source). */
 function chosen(sources: readonly string[]): { covered: string[]; others: boolean } {
   const all = [...known().keys()];

@@ -40,6 +40,7 @@ export const FILTER = defineCommand({
       flags: '--sort <order>',
       help: 'time: print matches in eventTime order (with --limit N, the earliest N); default: input order',
       group: 'Output options:',
+      values: () => ['time'],
       parse: (raw) => {
         const value = stringValue(raw);
         if (value !== undefined && value !== 'time') throw new UsageError(`option --sort: '${value}' is not a sort order (only: time)`);

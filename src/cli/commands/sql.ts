@@ -77,6 +77,7 @@ export const SQL = defineCommand({
       flags: '--engine <engine>',
       help: `where the query runs: ${ENGINES.join(', ')} (required)`,
       group: SQL_OPTIONS,
+      values: () => ENGINES,
       parse: (raw) => engineOf(stringValue(raw)),
     }),
     table: option({ flags: '--table <name>', help: `athena: table or database.table (default: ${DEFAULT_TABLE})`, group: SQL_OPTIONS, parse: stringValue }),

@@ -50,6 +50,7 @@ export const SUMMARY = defineCommand({
       flags: '--by <grouping>',
       help: 'principals counted as: session (each principal as named, default) or role (role sessions rolled up to their role)',
       group: 'Output options:',
+      values: () => ['session', 'role'],
       parse: (raw): PrincipalGrouping => {
         const value = stringValue(raw)?.toLowerCase();
         if (value === undefined || value === 'session') return 'session';

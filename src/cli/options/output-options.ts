@@ -29,6 +29,7 @@ export function formatOptions<F extends string>(formats: Record<F, unknown>, whe
       flags: '-f, --format <format>',
       help: `output format: ${names.join(', ')} (default: table on a terminal, ${whenPiped} when piped)`,
       group: OUTPUT,
+      values: () => names,
       parse: (raw, { stdout }): F => {
         const given = typeof raw === 'string' ? raw : undefined;
         const format = (given ?? (stdout.isTTY ? 'table' : whenPiped)).toLowerCase();
@@ -57,6 +58,7 @@ export const SCREEN_OPTIONS = {
     flags: '--tz <zone>',
     help: 'time zone of the times in tables and csv: UTC (default), local, or an IANA name such as Europe/Paris (JSON stays UTC)',
     group: OUTPUT,
+    values: () => ['UTC', 'local', ...Intl.supportedValuesOf('timeZone')],
     parse: (raw): TimeZone => {
       const value = stringValue(raw);
       if (value === undefined) return UTC;
@@ -79,6 +81,7 @@ export const FIELDS_OPTION: { fields: OptionSpec<Column[]> } = {
     flags: '--fields <columns>',
     help: `columns for table and csv, comma list of: ${COLUMNS.map((c) => c.id).join(', ')}`,
     group: OUTPUT,
+    values: () => COLUMNS.map((c) => c.id),
     repeatable: true,
     parse: (raw) => {
       const ids = Array.isArray(raw) ? splitList(raw) : DEFAULT_COLUMNS;
