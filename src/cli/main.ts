@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   detect: async () => commanderCommand((await import('./commands/detect.js')).DETECT),
   sql: async () => commanderCommand((await import('./commands/sql.js')).SQL),
   trace: async () => commanderCommand((await import('./commands/trace.js')).TRACE),
+  completion: async () => (await import('./commands/completion.js')).completionCommand(),
 };
 
 /** The program with every command, or only `only` when that names one (the usual case). */
@@ -53,9 +54,11 @@ Examples:
   return program;
 }
 
+/** One line: the error, commander's suggestion for a typo (`(did you mean --event?)`), where help is. */
 function usageLine(message: string, command: string): string {
-  const text = message.replace(/^error: /, '').split('\n')[0];
-  return `kmstrail: ${text} (see 'kmstrail${command ? ` ${command}` : ''} --help')\n`;
+  const [text, ...rest] = message.replace(/^error: /, '').split('\n');
+  const suggestion = rest.find((line) => /^\(Did you mean /.test(line))?.replace(/^\(Did/, ' (did') ?? '';
+  return `kmstrail: ${text}${suggestion} (see 'kmstrail${command ? ` ${command}` : ''} --help')\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {

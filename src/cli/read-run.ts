@@ -2,15 +2,18 @@
  * What every reading command does around its pipeline: run options to pipeline settings, faults
  * and problems to stderr, the progress bar, the sink's warnings, the --stats lines.
  */
+import { eventNameAdvice } from '../cloudtrail/event-names.js';
 import { originOf, type Origin } from '../cloudtrail/origins.js';
 import type { JsonObject } from '../cloudtrail/record.js';
 import { SessionIndex } from '../cloudtrail/session-index.js';
+import type { FilterSpec } from '../filters/filter-spec.js';
 import { buildRecordFilter, type RecordFilter } from '../filters/record-filter.js';
 import { readableTwice, withAliasKeys } from '../pipeline/alias-pass.js';
 import { learnIssuances } from '../pipeline/issuance-pass.js';
 import { runPipeline, type PipelineResult, type PipelineSettings, type RunStats } from '../pipeline/run-pipeline.js';
 import type { Output } from '../sinks/output.js';
 import type { RecordSink } from '../sinks/sink.js';
+import { splitExclusions } from '../util/value-filter.js';
 import type { Messages } from './messages.js';
 import type { RunValues } from './options/run-options.js';
 import { progressFor } from './progress.js';
@@ -27,6 +30,39 @@ export function pipelineSettings(run: RunValues, messages: Messages, out?: Outpu
     output: out,
     report: { fault: (fault) => messages.fault(fault), problem: (problem) => messages.source(problem) },
   };
+}
+
+const quoted = (names: readonly string[]) => names.join(' or ');
+
+/** One warning for each `--event` name that would quietly match nothing (a typo, another service's event). */
+export function warnAboutEventNames(spec: FilterSpec, messages: Messages): void {
+  // `!x` leaves x out: a typo there quietly leaves nothing out, so it is checked the same way.
+  const sources = splitExclusions(spec.sources).include;
+  for (const given of new Set(spec.events)) {
+    const name = given.startsWith('!') ? given.slice(1) : given;
+    const advice = eventNameAdvice(name, sources);
+    if (!advice) continue;
+    const what = sources.length === 0 ? 'a known event name' : `an event name of ${quoted(sources)}`;
+    switch (advice.kind) {
+      case 'did-you-mean':
+        messages.line(`warning: --event '${given}' is not ${what}: did you mean ${quoted(advice.suggestions)}?`);
+        break;
+      case 'unknown':
+        messages.line(`warning: --event '${given}' is not ${what}, so it matches nothing`);
+        break;
+      case 'other-source': {
+        const short = advice.belongsTo.map((source) => source.replace(/\.amazonaws\.com$/, ''));
+        messages.line(
+          `warning: --event '${given}' is ${quoted(advice.belongsTo)}'s, but only ${quoted(sources)} events are read ` +
+            `(add --source ${short[0]}, or --all-sources)`,
+        );
+        break;
+      }
+      case 'versioned':
+        messages.line(`warning: --event '${given}': Lambda records it with its API version, as ${advice.dated} (--event '${name}*' matches both)`);
+        break;
+    }
+  }
 }
 
 /**
@@ -49,6 +85,7 @@ export async function prepareFilter(
 }
 
 function withAliases(paths: readonly string[], filter: RecordFilter, run: RunValues, messages: Messages): Promise<RecordFilter> {
+  warnAboutEventNames(filter.spec, messages);
   const aliases = filter.spec.keys.filter((ref) => ref.alias !== undefined);
   if (aliases.length > 0 && !readableTwice(paths)) {
     messages.line(
@@ -108,6 +145,8 @@ export async function readInto(
     messages.line('reading records from standard input (a terminal): end with Ctrl-D, or give trail files, directories or s3:// paths');
   }
   const progress = progressFor(run, messages);
+  // Results printed while reading (a table on the same terminal) start on a clean line.
+  if (process.stdout.isTTY) out.beforeWrite(progress.stop);
   const result = await runPipeline(paths, filter, sink, { ...settings, report: { ...settings.report, progress: progress.update } });
   progress.stop();
   for (const warning of [...result.warnings, ...(result.sink.warnings ?? [])]) messages.line(warning);

@@ -2,6 +2,7 @@
  * CloudTrail times. Delivery files use `2024-03-01T10:00:00Z`, but exports and other tools write
  * `2024-01-01 00:00:00.000`, nanosecond fractions, or no zone at all (meaning UTC).
  */
+import { formatInstant, UTC, type TimeZone } from '../util/time-zone.js';
 
 const EVENT_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
@@ -80,16 +81,22 @@ export function parseTimeBound(value: string, now: number): number | undefined {
   return parseEventTime(text);
 }
 
-/** `2024-03-01 10:00:00Z` (UTC), for tables. Unparseable times are shown as they are. */
-export function formatEventTime(value: unknown): string {
+/**
+ * `2024-03-01 10:00:00Z` (UTC), or `2024-03-01 11:00:00+01:00` in another zone, for tables.
+ * Unparseable times are shown as they are.
+ */
+export function formatEventTime(value: unknown, zone: TimeZone = UTC): string {
   const ms = parseEventTime(value);
   if (ms === undefined) return typeof value === 'string' ? value : '';
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return formatInstant(ms, zone, ' ');
 }
 
-/** `2024-03-01T10:00:00Z` (milliseconds only when not zero), for JSON output; unparseable times as they are. */
-export function isoEventTime(value: unknown): string {
+/**
+ * `2024-03-01T10:00:00Z` (milliseconds only when not zero), or with the zone's offset, for JSON
+ * and csv; unparseable times as they are.
+ */
+export function isoEventTime(value: unknown, zone: TimeZone = UTC): string {
   const ms = parseEventTime(value);
   if (ms === undefined) return typeof value === 'string' ? value : '';
-  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+  return formatInstant(ms, zone);
 }

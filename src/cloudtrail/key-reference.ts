@@ -137,3 +137,8 @@ export function displayKey(record: JsonObject): string {
   if (first.keyId !== undefined && first.given.startsWith('arn:')) return first.keyId;
   return first.given;
 }
+
+/** The ARN of the first key a record names by ARN (request, response or resources), if any. */
+export function keyArnOf(record: JsonObject): string | undefined {
+  return keyReferences(record).find((r) => r.keyId !== undefined && r.given.startsWith('arn:'))?.given;
+}

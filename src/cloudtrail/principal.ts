@@ -55,6 +55,22 @@ export function principalNames(record: JsonObject): string[] {
   return names;
 }
 
+/**
+ * The IAM role of a role session, as the role's ARN: the session issuer's (which keeps the role's
+ * path), else made from the session's ARN (`arn:aws:sts::111122223333:assumed-role/Admin/alice`
+ * is a session of `arn:aws:iam::111122223333:role/Admin`). Undefined for any other principal.
+ */
+export function roleArn(record: JsonObject): string | undefined {
+  const identity = record.userIdentity;
+  if (!isObject(identity)) return undefined;
+  const issuer = isObject(identity.sessionContext) ? identity.sessionContext.sessionIssuer : undefined;
+  const arn = text(identity, 'arn');
+  const session = arn ? /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(arn) : null;
+  if (identity.type !== 'AssumedRole' && !session) return undefined;
+  if (isObject(issuer) && issuer.type === 'Role' && typeof issuer.arn === 'string' && issuer.arn !== '') return issuer.arn;
+  return session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : undefined;
+}
+
 /** A short, readable principal for tables: user name, role/session, service, or root. */
 export function shortPrincipal(record: JsonObject): string {
   const identity = record.userIdentity;

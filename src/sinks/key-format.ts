@@ -5,11 +5,12 @@
 import type { ChalkInstance } from 'chalk';
 import { formatEventTime } from '../cloudtrail/event-time.js';
 import type { KeyReference } from '../cloudtrail/key-reference.js';
+import { UTC, type TimeZone } from '../util/time-zone.js';
 import { KeyInventory, selectKeys, type InventoryResult, type KeyRow } from './aggregators/key-inventory.js';
 import { stableJson } from './aggregators/stable-json.js';
 import type { Output } from './output.js';
 import { defineFormats, type FormatContext, type InputTotals, type RecordSink } from './sink.js';
-import { fit, newTable } from './summary-format.js';
+import { wrappedTable, type Cell } from './wrapped-table.js';
 
 export interface KeyDocument extends InventoryResult {
   input: InputTotals;
@@ -19,14 +20,11 @@ export interface KeyPrintOptions {
   /** Every field of each key, one key per block (keys --key). */
   detail: boolean;
   color: ChalkInstance;
+  zone: TimeZone;
 }
 
-/** A cell of several lines, each made terminal-safe on its own (so the line breaks survive). */
-const lines = (...values: Array<string | undefined>): string =>
-  values.filter((v): v is string => v !== undefined && v !== '').map(fit).join('\n');
-
-const day = (iso: string | null): string => (iso ? formatEventTime(iso).slice(0, 10) : '');
-const time = (iso: string | null): string => (iso ? formatEventTime(iso) : 'unknown time');
+/** A cell of several lines, the empty ones left out. */
+const lines = (...values: Array<string | undefined>): string[] => values.filter((v): v is string => v !== undefined && v !== '');
 
 /** `user/Alice` for `arn:aws:iam::111122223333:user/Alice`: the account is in the key's row already. */
 function shortBy(principal: string): string {
@@ -36,23 +34,46 @@ function shortBy(principal: string): string {
 const aliasNames = (row: KeyRow): string[] => row.aliases.map((a) => (a.current ? a.name : `${a.name} (former)`));
 const principalCount = (row: KeyRow): string => `${row.principals.distinct}${row.principals.capped ? '+' : ''}`;
 
-function stateCell(row: KeyRow, color: ChalkInstance): string {
-  if (!row.state) return color.dim('unknown');
-  const text = lines(row.state.value, row.state.deletionDate ? `deletes ${day(row.state.deletionDate)}` : undefined);
-  return /^(PendingDeletion|PendingReplicaDeletion|Deleted|Disabled)$/.test(row.state.value) ? color.yellow(text) : text;
+/** Times of one zone: whole, or the day alone. */
+function clock(zone: TimeZone) {
+  return {
+    day: (iso: string | null): string => (iso ? formatEventTime(iso, zone).slice(0, 10) : ''),
+    time: (iso: string | null): string => (iso ? formatEventTime(iso, zone) : 'unknown time'),
+  };
 }
 
-function inventoryTable(out: Output, rows: readonly KeyRow[], color: ChalkInstance): void {
-  const table = newTable(
-    ['key', 'aliases', 'state', 'created', 'policy changed', 'rotation', 'grants +/-', 'seen', 'events', 'principals'],
+function stateCell(row: KeyRow, color: ChalkInstance, day: (iso: string | null) => string): Cell {
+  if (!row.state) return { text: 'unknown', paint: color.dim };
+  const text = lines(row.state.value, row.state.deletionDate ? `deletes ${day(row.state.deletionDate)}` : undefined);
+  return { text, paint: /^(PendingDeletion|PendingReplicaDeletion|Deleted|Disabled)$/.test(row.state.value) ? color.yellow : undefined };
+}
+
+function inventoryTable(out: Output, rows: readonly KeyRow[], color: ChalkInstance, zone: TimeZone): void {
+  const { day } = clock(zone);
+  // Dates are days in the chosen zone: their headers say which.
+  const zoned = (header: string) => [header, `(${zone.name})`];
+  const table = wrappedTable(
+    out,
+    [
+      // A key ID is what the row is about, and a key ID cut short is no key ID (36 characters).
+      { header: 'key', min: 36 },
+      { header: 'aliases', min: 12, drop: 1 },
+      { header: 'state', min: 12 },
+      { header: zoned('created'), min: 12, drop: 4 },
+      { header: zoned('policy changed'), min: 12, drop: 6 },
+      { header: zoned('rotation'), min: 8, drop: 7 },
+      { header: 'grants +/-', min: 6, drop: 8 },
+      { header: zoned('seen'), min: 10, drop: 3 },
+      { header: 'events', min: 6, drop: 2, align: 'right' },
+      { header: 'principals', min: 4, drop: 5, align: 'right' },
+    ],
     color,
-    [6, 8, 9],
   );
   for (const r of rows) {
-    table.push([
+    table.row([
       lines(r.keyId ?? '(key not in logs)', `${r.account ?? '?'} ${r.region ?? '?'}`),
       lines(...aliasNames(r)),
-      stateCell(r, color),
+      stateCell(r, color, day),
       r.created ? lines(day(r.created.at), shortBy(r.created.by)) : '',
       r.policyChanged ? lines(day(r.policyChanged.at), shortBy(r.policyChanged.by)) : '',
       r.rotation ? lines(r.rotation.enabled ? 'enabled' : 'disabled', day(r.rotation.at)) : '',
@@ -62,7 +83,7 @@ function inventoryTable(out: Output, rows: readonly KeyRow[], color: ChalkInstan
       principalCount(r),
     ]);
   }
-  out.write(table.toString() + '\n');
+  table.end();
 }
 
 /** Counts right-aligned in front of names, as `uniq -c` prints them. */
@@ -71,25 +92,26 @@ const counted = (rows: Array<[string, number]>): string[] => {
   return rows.map(([name, n]) => `${String(n).padStart(width)}  ${name}`);
 };
 
-function detailTable(out: Output, r: KeyRow, color: ChalkInstance): void {
-  const table = newTable(['field', 'value'], color);
+function detailTable(out: Output, r: KeyRow, color: ChalkInstance, zone: TimeZone): void {
+  const { time } = clock(zone);
+  const table = wrappedTable(out, [{ header: 'field' }, { header: `value (times: ${zone.name})`, wrap: 100 }], color);
   const event = (m: { at: string | null; by: string } | null) => (m ? `${time(m.at)} by ${m.by}` : '');
   const operations = Object.entries(r.operations).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  const fields: Array<[string, string]> = [
-    ['key ID', fit(r.keyId ?? '(key not in logs: an alias used without a mapping)')],
-    ['ARN', fit(r.arn ?? '')],
-    ['account', fit(r.account ?? '')],
-    ['region', fit(r.region ?? '')],
+  const fields: Array<[string, Cell]> = [
+    ['key ID', r.keyId ?? '(key not in logs: an alias used without a mapping)'],
+    ['ARN', r.arn ?? ''],
+    ['account', r.account ?? ''],
+    ['region', r.region ?? ''],
     ['aliases', lines(...aliasNames(r))],
-    ['state', r.state ? lines(`${r.state.value} since ${time(r.state.at)}`, `(${r.state.event} by ${r.state.by})`) : color.dim('unknown')],
-    ['deletion date', r.state?.deletionDate ? fit(formatEventTime(r.state.deletionDate)) : ''],
-    ['created', fit(event(r.created))],
-    ['policy changed', fit(event(r.policyChanged))],
-    ['rotation', r.rotation ? fit(`${r.rotation.enabled ? 'enabled' : 'disabled'} ${event(r.rotation)}`) : ''],
-    ['last rotation', r.lastRotation ? fit(formatEventTime(r.lastRotation)) : ''],
+    ['state', r.state ? lines(`${r.state.value} since ${time(r.state.at)}`, `(${r.state.event} by ${r.state.by})`) : { text: 'unknown', paint: color.dim }],
+    ['deletion date', r.state?.deletionDate ? formatEventTime(r.state.deletionDate, zone) : ''],
+    ['created', event(r.created)],
+    ['policy changed', event(r.policyChanged)],
+    ['rotation', r.rotation ? `${r.rotation.enabled ? 'enabled' : 'disabled'} ${event(r.rotation)}` : ''],
+    ['last rotation', r.lastRotation ? formatEventTime(r.lastRotation, zone) : ''],
     ['grants', `${r.grants.created} created, ${r.grants.retired} retired, ${r.grants.revoked} revoked`],
-    ['first seen', r.firstSeen ? formatEventTime(r.firstSeen) : ''],
-    ['last seen', r.lastSeen ? formatEventTime(r.lastSeen) : ''],
+    ['first seen', r.firstSeen ? formatEventTime(r.firstSeen, zone) : ''],
+    ['last seen', r.lastSeen ? formatEventTime(r.lastSeen, zone) : ''],
     ['events', `${r.events}${r.errors ? ` (${r.errors} failed)` : ''}`],
     ['operations', lines(...counted(operations))],
     [
@@ -100,19 +122,20 @@ function detailTable(out: Output, r: KeyRow, color: ChalkInstance): void {
       ),
     ],
   ];
-  for (const [name, value] of fields) if (value !== '') table.push([color.bold(name), value]);
-  out.write(table.toString() + '\n');
+  const isEmpty = (value: Cell) => value === '' || (Array.isArray(value) && value.length === 0);
+  for (const [name, value] of fields) if (!isEmpty(value)) table.row([{ text: name, paint: color.bold }, value]);
+  table.end();
 }
 
-function printTable(out: Output, doc: KeyDocument, { detail, color }: KeyPrintOptions): void {
+function printTable(out: Output, doc: KeyDocument, { detail, color, zone }: KeyPrintOptions): void {
   if (doc.keys.length === 0) {
     out.write(color.dim(detail ? '(no key matches --key)' : '(no keys in the matching records)') + '\n');
     return;
   }
-  if (!detail) return inventoryTable(out, doc.keys, color);
+  if (!detail) return inventoryTable(out, doc.keys, color, zone);
   doc.keys.forEach((row, i) => {
     if (i > 0) out.write('\n');
-    detailTable(out, row, color);
+    detailTable(out, row, color, zone);
   });
 }
 
@@ -123,14 +146,14 @@ export interface KeySettings {
 
 /** Builds the inventory from every record; prints the chosen keys at the end. */
 function inventorySink(print: (out: Output, doc: KeyDocument, options: KeyPrintOptions) => void) {
-  return ({ out, color }: FormatContext, { selected }: KeySettings): RecordSink => {
+  return ({ out, color, zone }: FormatContext, { selected }: KeySettings): RecordSink => {
     const inventory = new KeyInventory();
     return {
       write: (record) => inventory.add(record.record),
       end(totals) {
         const result = inventory.result();
         const keys = selected.length > 0 ? selectKeys(result.keys, selected) : result.keys;
-        print(out, { ...result, keys, input: totals }, { detail: selected.some((k) => !k.exclude && k.pattern === undefined), color });
+        print(out, { ...result, keys, input: totals }, { detail: selected.some((k) => !k.exclude && k.pattern === undefined), color, zone: zone ?? UTC });
         const warnings: string[] = [];
         const untracked = result.untracked.keyRecords + result.untracked.aliasRecords;
         if (untracked > 0) {

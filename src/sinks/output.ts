@@ -27,12 +27,21 @@ export class Output {
   private scratchBusy = false;
   private waiting: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Told before text goes to the stream: a progress line on the same terminal clears itself. */
+  private readonly beforeWrites: Array<() => void> = [];
   /** The reader of our output went away (EPIPE): stop producing, exit quietly. */
   closed = false;
   /** A write failed for another reason. */
   error: Error | undefined;
 
-  constructor(private readonly stream: Writable) {
+  /**
+   * `fit: false` (`--wide`): tables keep every column and every value whole, whatever the
+   * terminal's width.
+   */
+  constructor(
+    private readonly stream: Writable,
+    private readonly options: { fit?: boolean } = {},
+  ) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') this.closed = true;
       else this.error ??= error;
@@ -42,6 +51,20 @@ export class Output {
     });
     stream.on('drain', () => this.resume());
     stream.on('close', () => this.resume());
+  }
+
+  /**
+   * The width tables must fit: the terminal's, read when asked (a window may be resized), or
+   * undefined when the output is not a terminal or tables need not fit.
+   */
+  get width(): number | undefined {
+    const tty = this.stream as Writable & { isTTY?: boolean; columns?: number };
+    return this.options.fit !== false && tty.isTTY === true && (tty.columns ?? 0) > 0 ? tty.columns : undefined;
+  }
+
+  /** `listener` runs before each write to the stream (not on every buffered `write`). */
+  beforeWrite(listener: () => void): void {
+    this.beforeWrites.push(listener);
   }
 
   /** True once nothing more should be written. */
@@ -89,6 +112,7 @@ export class Output {
   private pump(): void {
     // A destroyed stream never drains: writing on would wait forever.
     while (this.queue.length > 0 && !this.waiting && !this.stopped && !this.stream.destroyed) {
+      for (const listener of this.beforeWrites) listener();
       const text = this.queue[0];
       if (typeof text === 'string') {
         this.queue.shift();

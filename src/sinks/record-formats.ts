@@ -12,10 +12,10 @@ export interface RecordFormatSettings {
 }
 
 export const RECORD_FORMATS = defineFormats<RecordFormatSettings>()({
-  table: ({ out, color }, { columns }) => tableSink(out, columns, color),
+  table: ({ out, color, zone }, { columns }) => tableSink(out, columns, color, zone),
   jsonl: ({ out }) => jsonlSink(out),
   json: ({ out }) => jsonSink(out),
-  csv: ({ out }, { columns }) => csvSink(out, columns),
+  csv: ({ out, zone }, { columns }) => csvSink(out, columns, zone),
 });
 
 export type RecordFormat = keyof typeof RECORD_FORMATS;

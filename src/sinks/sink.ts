@@ -7,6 +7,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import type { TrailRecord } from '../reader/trail-record.js';
+import type { TimeZone } from '../util/time-zone.js';
 import type { Output } from './output.js';
 
 /** What a sink may want to print about the run as a whole (summary's header). */
@@ -31,11 +32,14 @@ export interface RecordSink {
   end(totals: InputTotals): SinkReport | void | Promise<SinkReport | void>;
 }
 
-/** What every format factory is given: where to write and how the terminal looks. */
+/** What every format factory is given: where to write, colours, and the clock people read. */
 export interface FormatContext {
+  /** Tables fit `out.width`. */
   out: Output;
   color: ChalkInstance;
-  /** The terminal's width, when stdout is one. */
+  /** The zone of the times people read (tables, csv); UTC when absent. JSON is never changed. */
+  zone?: TimeZone;
+  /** The terminal's width, when stdout is one; detect's printer still reads it (tables fit `out.width`). */
   columns?: number;
 }
 

@@ -1,38 +1,23 @@
 /** Printing a summary: table (one screen for a human) or json (one document, stable layout). */
 import type { ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
 import { formatEventTime } from '../cloudtrail/event-time.js';
+import { UTC, type TimeZone } from '../util/time-zone.js';
 import { stableJson } from './aggregators/stable-json.js';
 import type { Origin } from '../cloudtrail/origins.js';
 import type { JsonObject } from '../cloudtrail/record.js';
-import { SummaryAggregator, type OriginTable, type SummaryResult, type TopTable } from './aggregators/summary.js';
+import { SummaryAggregator, type OriginTable, type PrincipalGrouping, type SummaryResult, type TopTable } from './aggregators/summary.js';
+import { columnOf, tableColumn } from './columns.js';
 import type { Output } from './output.js';
 import { defineFormats, type FormatContext, type InputTotals, type RecordSink } from './sink.js';
-import { terminalSafe } from './terminal-safe.js';
+import { wrappedTable, writeFields, writeProse, type TableColumn } from './wrapped-table.js';
 
 export interface SummaryDocument extends SummaryResult {
   input: InputTotals;
   top: number;
 }
 
-/** Wide enough for a role ARN; longer values are cut with an ellipsis. */
-const MAX_CELL = 80;
-
-export function fit(value: string): string {
-  const safe = terminalSafe(value);
-  return safe.length > MAX_CELL ? `${safe.slice(0, MAX_CELL - 1)}…` : safe;
-}
-
 export const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
 const count = (n: number): string => n.toLocaleString('en-US');
-
-export function newTable(headers: string[], color: ChalkInstance, rightAligned: number[] = []): Table.Table {
-  return new Table({
-    head: headers.map((h) => color.bold(h)),
-    style: { head: [], border: [], compact: true },
-    colAligns: headers.map((_, i) => (rightAligned.includes(i) ? 'right' : 'left')),
-  });
-}
 
 type TopField = 'eventNames' | 'principals' | 'keys' | 'sourceIps' | 'regions' | 'errorCodes';
 
@@ -45,48 +30,81 @@ const TOP_TABLES: Array<[TopField, string, string]> = [
   ['errorCodes', 'error codes', 'error code'],
 ];
 
-function printTop(out: Output, title: string, header: string, t: TopTable, matched: number, cap: number, color: ChalkInstance): void {
+/** Tables whose values are mostly ARNs, whose end says most. */
+const ARN_TABLES: ReadonlySet<TopField | 'origins'> = new Set(['principals']);
+
+function printTop(out: Output, field: TopField | 'origins', title: string, header: string, t: TopTable, matched: number, cap: number, color: ChalkInstance): void {
   const shown = t.rows.length < t.distinct ? `, top ${t.rows.length}` : '';
   out.write(`\n${color.bold(title)} (${count(t.distinct)} distinct${shown})\n`);
   if (t.rows.length === 0) {
     out.write(color.dim('(none)') + '\n');
     return;
   }
-  const table = newTable([header, 'count', 'share'], color, [1, 2]);
+  const table = wrappedTable(
+    out,
+    [
+      // The values are what the table is about: never left out, cut last.
+      { header, min: 24, cut: ARN_TABLES.has(field) ? 'start' : 'end' },
+      { header: 'count', align: 'right' },
+      { header: 'share', align: 'right' },
+    ],
+    color,
+  );
   // From the counts, not from `share` (already rounded to 4 decimals): rounded once, 27/38 is 71.1%.
-  for (const row of t.rows) table.push([fit(row.value), count(row.count), percent(row.count / matched)]);
-  out.write(table.toString() + '\n');
+  for (const row of t.rows) table.row([row.value, count(row.count), percent(row.count / matched)]);
+  table.end();
   if (t.capped) {
-    out.write(color.yellow(`cap reached: only the first ${count(cap)} distinct values are counted; ${count(t.other)} records with later new values are counted as (other)`) + '\n');
+    writeProse(out, `cap reached: only the first ${count(cap)} distinct values are counted; ${count(t.other)} records with later new values are counted as (other)`, color.yellow);
   }
 }
 
 /** Who is behind the principals' sessions: the identity, its kind, and how many records. */
 function printOrigins(out: Output, t: OriginTable, matched: number, cap: number, color: ChalkInstance): void {
-  printTop(out, 'origins (who is behind the sessions)', 'origin', { ...t, rows: t.rows.map((r) => ({ ...r, value: `${r.value} (${r.kind})` })) }, matched, cap, color);
+  const rows = t.rows.map((r) => ({ ...r, value: `${r.value} (${r.kind})` }));
+  printTop(out, 'origins', 'origins (who is behind the sessions)', 'origin', { ...t, rows }, matched, cap, color);
 }
 
-function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance): void {
+/** The destructive events list: filter's default columns, giving way on a narrow screen as they do there. */
+function listedColumns(zone: TimeZone): TableColumn[] {
+  const columns = ['time', 'event', 'principal', 'key', 'region', 'source-ip', 'error'].map((id) => tableColumn(columnOf(id), zone));
+  // Principals are listed by ARN here.
+  columns[2] = { ...columns[2], cut: 'start' };
+  return columns;
+}
+
+function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance, zone: TimeZone): void {
   const matched = doc.records;
-  out.write(
-    `${color.bold('files')} ${count(doc.input.files)}   ${color.bold('records read')} ${count(doc.input.recordsRead)}   ` +
-      `${color.bold('matched')} ${count(matched)}   ${color.bold('duplicates dropped')} ${count(doc.input.duplicates)}\n`,
+  writeFields(
+    out,
+    [
+      ['files', count(doc.input.files)],
+      ['records read', count(doc.input.recordsRead)],
+      ['matched', count(matched)],
+      ['duplicates dropped', count(doc.input.duplicates)],
+    ],
+    color,
   );
   if (matched === 0) {
     out.write(color.dim('(no matching records)') + '\n');
     return;
   }
   const { first, last, unreadable } = doc.timeSpan;
-  const span = first !== null && last !== null ? `${formatEventTime(first)} → ${formatEventTime(last)}` : 'unknown';
-  out.write(`${color.bold('time span')} ${span}${unreadable ? ` (${count(unreadable)} records without a readable eventTime)` : ''}\n`);
+  const span = first !== null && last !== null ? `${formatEventTime(first, zone)} → ${formatEventTime(last, zone)}` : 'unknown';
+  writeFields(out, [['time span', `${span}${unreadable ? ` (${count(unreadable)} records without a readable eventTime)` : ''}`]], color);
   const share = (n: number) => `${count(n)} (${percent(n / matched)})`;
-  out.write(
-    `${color.bold('read-only')} ${share(doc.readOnly.readOnly)}   ${color.bold('mutating')} ${share(doc.readOnly.mutating)}` +
-      (doc.readOnly.unknown ? `   ${color.bold('not marked')} ${share(doc.readOnly.unknown)}` : '') +
-      `   ${color.bold('errors')} ${share(doc.errors)}\n`,
+  writeFields(
+    out,
+    [
+      ['read-only', share(doc.readOnly.readOnly)],
+      ['mutating', share(doc.readOnly.mutating)],
+      ...(doc.readOnly.unknown ? [['not marked', share(doc.readOnly.unknown)] as const] : []),
+      ['errors', share(doc.errors)],
+    ],
+    color,
   );
   for (const [field, title, header] of TOP_TABLES) {
-    printTop(out, title, header, doc[field], matched, doc.caps.distinctValues, color);
+    const byRole = field === 'principals' && doc.principalsBy === 'role';
+    printTop(out, field, byRole ? 'principals, role sessions by role' : title, byRole ? 'principal or role' : header, doc[field], matched, doc.caps.distinctValues, color);
     if (field === 'principals' && doc.origins) printOrigins(out, doc.origins, matched, doc.caps.distinctValues, color);
   }
 
@@ -96,35 +114,35 @@ function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance): vo
     out.write(color.dim('(none)') + '\n');
     return;
   }
-  const table = newTable(['time (UTC)', 'event', 'principal', 'key', 'region', 'source IP', 'error'], color);
+  const table = wrappedTable(out, listedColumns(zone), color);
   for (const e of d.listed) {
-    const cells = [formatEventTime(e.time ?? ''), e.event, e.principal, e.key, e.region, e.sourceIp, e.error ?? ''].map(fit);
-    const paint = e.error ? color.red : color.yellow;
-    table.push(cells.map((c) => paint(c)));
+    table.row([formatEventTime(e.time ?? '', zone), e.event, e.principal, e.key, e.region, e.sourceIp, e.error ?? ''], e.error ? color.red : color.yellow);
   }
-  out.write(table.toString() + '\n');
+  table.end();
   if (d.omitted > 0) {
-    out.write(color.yellow(`only the earliest ${count(d.listed.length)} are listed; ${count(d.omitted)} more (kmstrail filter --event <name> shows them all)`) + '\n');
+    writeProse(out, `only the earliest ${count(d.listed.length)} are listed; ${count(d.omitted)} more (--top, or kmstrail filter --event <name>, shows more)`, color.yellow);
   }
 }
 
 export interface SummarySettings {
-  /** Rows in each top table. */
+  /** Rows in each top table, and destructive events listed. */
   top: number;
+  /** Principals as named, or role sessions rolled up to their role. */
+  principalsBy?: PrincipalGrouping;
   /** Who is behind a record's session: given, the summary counts origins too. */
   originOf?: (record: JsonObject) => Origin;
 }
 
 /** Counts every record as it comes; prints the document at the end. */
-function summarySink(print: (out: Output, doc: SummaryDocument, color: ChalkInstance) => void) {
-  return ({ out, color }: FormatContext, { top, originOf }: SummarySettings): RecordSink => {
-    const summary = new SummaryAggregator(undefined, undefined, originOf);
+function summarySink(print: (out: Output, doc: SummaryDocument, color: ChalkInstance, zone: TimeZone) => void) {
+  return ({ out, color, zone }: FormatContext, { top, principalsBy, originOf }: SummarySettings): RecordSink => {
+    const summary = new SummaryAggregator(undefined, top, principalsBy, originOf);
     return {
       write: (record) => summary.add(record.record),
       end(totals) {
         const result = summary.result(top);
         const tables = [result.eventNames, result.principals, result.keys, result.sourceIps, result.regions, result.errorCodes, ...(result.origins ? [result.origins] : [])];
-        print(out, { ...result, input: totals, top }, color);
+        print(out, { ...result, input: totals, top }, color, zone ?? UTC);
         if (!tables.some((t) => t.capped)) return;
         return { warnings: [`warning: more than ${result.caps.distinctValues.toLocaleString('en-US')} distinct values in a table: later new values are counted as (other)`] };
       },

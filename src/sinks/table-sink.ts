@@ -1,18 +1,23 @@
 /**
- * The human view of records: a table (see wrapped-table.ts: printed in blocks, cells made terminal
- * safe and cut to length). Errors are red; destructive and policy events are yellow.
+ * The human view of records: a table that fits the terminal (wrapped-table.ts). Errors are red;
+ * destructive and policy events are yellow.
  */
 import type { ChalkInstance } from 'chalk';
 import { DESTRUCTIVE_OR_POLICY_EVENTS } from '../cloudtrail/events.js';
 import { errorCode, text } from '../cloudtrail/record.js';
-import type { Column } from './columns.js';
+import type { TimeZone } from '../util/time-zone.js';
+import { tableColumn, tableTime, type Column } from './columns.js';
 import type { Output } from './output.js';
 import type { RecordSink } from './sink.js';
 import { wrappedTable } from './wrapped-table.js';
 
-
-export function tableSink(out: Output, columns: readonly Column[], color: ChalkInstance): RecordSink {
-  const table = wrappedTable(out, columns, color);
+export function tableSink(out: Output, columns: readonly Column[], color: ChalkInstance, zone?: TimeZone): RecordSink {
+  const table = wrappedTable(
+    out,
+    columns.map((c) => tableColumn(c, zone)),
+    color,
+  );
+  const time = tableTime(zone);
   return {
     write(record) {
       const r = record.record;
@@ -22,7 +27,7 @@ export function tableSink(out: Output, columns: readonly Column[], color: ChalkI
           ? color.yellow
           : undefined;
       table.row(
-        columns.map((c) => c.value(r, record)),
+        columns.map((c) => c.value(r, record, time)),
         paint,
       );
     },

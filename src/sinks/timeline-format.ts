@@ -1,11 +1,13 @@
 /** Printing a timeline: table (the human view), json (one array) or jsonl (one entry per line). */
 import type { ChalkInstance } from 'chalk';
 import { formatEventTime } from '../cloudtrail/event-time.js';
-import { Timeline, type TimelineEntry } from './aggregators/timeline.js';
-import type { Output } from './output.js';
 import { DESTRUCTIVE_OR_POLICY_EVENTS } from '../cloudtrail/events.js';
+import { UTC, type TimeZone } from '../util/time-zone.js';
+import { Timeline, type TimelineEntry } from './aggregators/timeline.js';
+import { zonedHeader } from './columns.js';
+import type { Output } from './output.js';
 import { defineFormats, type FormatContext, type RecordSink } from './sink.js';
-import { remainingWidth, wrappedTable } from './wrapped-table.js';
+import { wrappedTable } from './wrapped-table.js';
 
 /** A table cell holds at most this much of the details; json and jsonl give them all, structured. */
 const MAX_DETAILS = 500;
@@ -28,24 +30,33 @@ export function timelineEntryJson(e: TimelineEntry): string {
   });
 }
 
+export interface TimelineSettings {
+  /** What the timeline follows (`--key` or `--user`): the same on every line, so its column is the first to leave a narrow screen. */
+  follows?: 'key' | 'user';
+}
+
+export interface TimelineView extends TimelineSettings {
+  zone?: TimeZone;
+}
+
 /** The timeline's printers, one per format: entries in time order to text. */
 export const TIMELINE_PRINTERS = {
-  table(out: Output, entries: readonly TimelineEntry[], color: ChalkInstance, terminalColumns?: number) {
+  table(out: Output, entries: readonly TimelineEntry[], color: ChalkInstance, { zone = UTC, follows }: TimelineView = {}) {
     const table = wrappedTable(
       out,
       [
-        { header: 'time (UTC)' },
-        { header: 'actor', wrap: 28 },
-        { header: 'action' },
-        { header: 'key', wrap: 36 },
-        { header: 'outcome' },
-        { header: 'details', wrap: remainingWidth(terminalColumns, 160) },
+        { header: zonedHeader('time', zone), min: Number.MAX_SAFE_INTEGER },
+        { header: 'actor', wrap: 28, min: 12, drop: follows === 'user' ? 9 : 1 },
+        { header: 'action', wrap: true, min: 12 },
+        { header: 'key', wrap: 36, min: 13, drop: follows === 'key' ? 9 : 2 },
+        { header: 'outcome', min: 7, drop: 3 },
+        { header: 'details', wrap: 100, min: 20 },
       ],
       color,
     );
     for (const e of entries) {
       const paint = e.errorCode ? color.red : DESTRUCTIVE_OR_POLICY_EVENTS.has(e.eventName) ? color.yellow : undefined;
-      table.row([formatEventTime(e.time), e.actor, e.eventName, e.key, e.errorCode ?? 'ok', cut(e.details, MAX_DETAILS)], paint);
+      table.row([formatEventTime(e.time, zone), e.actor, e.eventName, e.key, e.errorCode ?? 'ok', cut(e.details, MAX_DETAILS)], paint);
     }
     if (table.end() === 0) out.write(color.dim('(no matching events)') + '\n');
   },
@@ -57,25 +68,25 @@ export const TIMELINE_PRINTERS = {
   jsonl(out: Output, entries: readonly TimelineEntry[]) {
     for (const e of entries) out.write(timelineEntryJson(e) + '\n');
   },
-} satisfies Record<string, (out: Output, entries: readonly TimelineEntry[], color: ChalkInstance, terminalColumns?: number) => void>;
+} satisfies Record<string, (out: Output, entries: readonly TimelineEntry[], color: ChalkInstance, view?: TimelineView) => void>;
 
 type TimelinePrinter = (typeof TIMELINE_PRINTERS)[keyof typeof TIMELINE_PRINTERS];
 
 /** Collects the events as short lines; prints them in time order at the end. */
 function timelineSink(print: TimelinePrinter) {
-  return ({ out, color, columns }: FormatContext): RecordSink => {
+  return ({ out, color, zone }: FormatContext, { follows }: TimelineSettings): RecordSink => {
     const timeline = new Timeline();
     return {
       write: (record) => timeline.add(record.record),
       end() {
-        print(out, timeline.entries(), color, columns);
+        print(out, timeline.entries(), color, { zone, follows });
         return { stats: [`timeline: ${timeline.size} events`] };
       },
     };
   };
 }
 
-export const TIMELINE_FORMATS = defineFormats<unknown>()({
+export const TIMELINE_FORMATS = defineFormats<TimelineSettings>()({
   table: timelineSink(TIMELINE_PRINTERS.table),
   jsonl: timelineSink(TIMELINE_PRINTERS.jsonl),
   json: timelineSink(TIMELINE_PRINTERS.json),

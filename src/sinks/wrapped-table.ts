@@ -1,60 +1,153 @@
 /**
- * A cli-table3 table whose long columns wrap (timeline details, detection reasons) rather than
- * run off the screen, printed in blocks so a long result starts showing at once. Every cell
- * passes through terminalSafe first: log values are attacker-controlled.
+ * The one way tables are printed (filter, summary, keys, timeline, detect): a box table that fits
+ * the terminal it is printed on, with one header for the whole output, started before the last row
+ * is known.
+ *
+ * The first rows (up to SAMPLE_ROWS) decide the column widths; later rows are printed as they come,
+ * in the same widths. On a terminal (`out.width`), the table fits the screen: columns declare how
+ * they give way (`TableColumn`): the widest values are cut with `…` or wrapped onto more lines, and
+ * when even that is not enough, the least needed columns are left out (named under the table).
+ * Elsewhere (a pipe, `--wide`), nothing is cut or left out: a value wider than its column wraps.
+ * Every cell passes through terminalSafe first: log values are attacker-controlled.
  */
 import type { ChalkInstance } from 'chalk';
-import { createRequire } from 'node:module';
-import type TableType from 'cli-table3';
+import { cutToWidth, displayWidth, sliceToWidth } from '../util/display-width.js';
 import type { Output } from './output.js';
 import { terminalSafe } from './terminal-safe.js';
 
-const ROWS_PER_BLOCK = 500;
+/** Rows read before the widths are decided: the first screenful and more, so a long result starts at once. */
+const SAMPLE_ROWS = 500;
+/** Widest a column grows unless it says otherwise (a role ARN fits). */
+const MAX_WIDTH = 80;
+/** Narrowest a wrapping column is made on a narrow screen unless it says otherwise. */
+const MIN_WRAP_WIDTH = 10;
 
-let tableClass: typeof TableType | undefined;
-/** cli-table3, loaded when the first table is printed: runs that print JSON never need it. */
-function Table(): typeof TableType {
-  tableClass ??= createRequire(import.meta.url)('cli-table3') as typeof TableType;
-  return tableClass;
-}
-/** Cells of columns that do not wrap are cut at this length (a key ARN fits). */
-const MAX_CELL = 80;
+export type Paint = (text: string) => string;
 
+/** How a column looks and how it gives way on a narrow screen. */
 export interface TableColumn {
-  header: string;
-  /** Wrap the cell to lines of at most this many characters. */
-  wrap?: number;
+  /** One line, or several (`['seen', '(UTC)']`). */
+  header: string | readonly string[];
+  /** Long values wrap onto more lines (a number: the widest the column grows); otherwise, on a terminal, they are cut with `…`. */
+  wrap?: boolean | number;
+  /**
+   * Narrowest width worth showing; a column of shorter values is never cut. Default: 10 for a
+   * wrapping column; a column that cuts and says nothing is cut only when nothing else is left.
+   */
+  min?: number;
+  /** Widest the column grows (default 80, or the wrap number). */
+  max?: number;
+  /** When the screen is too narrow for every column at its minimum, the highest `drop` leaves first; 0 or absent: never. */
+  drop?: number;
+  /** Where a cut value loses its text: at the end (default), or at the start for ARNs, whose end says most. */
+  cut?: 'end' | 'start';
   align?: 'left' | 'right';
 }
 
-/** A cell: one text, or lines of their own (each made safe, and wrapped or cut, apart). */
-export type TableCell = string | readonly string[];
+/** One cell: text, lines of text, or either with its own colour (which wins over the row's). */
+export type Cell = string | readonly string[] | { text: string | readonly string[]; paint?: Paint };
+
+const BORDER_PER_COLUMN = 3; // "│ " before the text and " " after it
+const overhead = (columns: number) => BORDER_PER_COLUMN * columns + 1;
+
+function widestOf(column: TableColumn): number {
+  return column.max ?? (typeof column.wrap === 'number' ? column.wrap : MAX_WIDTH);
+}
+
 
 /**
- * Breaks at spaces, and inside words longer than a line (ARNs): cli-table3's own word wrap cuts
- * those with an ellipsis, and an ARN cut short is an ARN lost.
+ * The width of each column on a screen `screen` columns wide (undefined: no screen, nothing is
+ * dropped), or undefined for a column left out. `natural` is the widest each column's header and
+ * values are; `empty` says which columns hold nothing in the rows seen (left out first).
  */
-export function wrapText(value: string, width: number): string {
+export function layoutColumns(
+  columns: readonly TableColumn[],
+  natural: readonly number[],
+  empty: readonly boolean[],
+  screen: number | undefined,
+): Array<number | undefined> {
+  const wanted = columns.map((c, i) => Math.max(1, Math.min(natural[i], widestOf(c))));
+  if (screen === undefined) return wanted;
+  const floor = columns.map((c, i) => Math.min(wanted[i], c.min ?? (c.wrap ? MIN_WRAP_WIDTH : Infinity)));
+  const shown = columns.map((_, i) => i);
+  const sum = (values: readonly number[]) => shown.reduce((total, i) => total + values[i], 0);
+  while (sum(floor) + overhead(shown.length) > screen) {
+    const droppable = shown.filter((i) => (columns[i].drop ?? 0) > 0);
+    if (droppable.length === 0) break;
+    // Empty columns first, then the highest `drop`, then the rightmost.
+    const rank = (i: number) => [empty[i] ? 1 : 0, columns[i].drop ?? 0, i];
+    const leaving = droppable.reduce((a, b) => {
+      const [ra, rb] = [rank(a), rank(b)];
+      for (let k = 0; k < ra.length; k++) if (ra[k] !== rb[k]) return ra[k] > rb[k] ? a : b;
+      return a;
+    });
+    shown.splice(shown.indexOf(leaving), 1);
+  }
+  const budget = screen - overhead(shown.length);
+  const widths = [...floor];
+  // Only columns that may not leave are left, and still too wide: the widest give way, down to one.
+  for (let excess = sum(widths) - budget; excess > 0; excess--) {
+    const widest = shown.reduce((a, b) => (widths[b] > widths[a] ? b : a));
+    if (widths[widest] <= 1) break;
+    widths[widest]--;
+  }
+  // The room left goes to the narrowest column still short of its values, a column at a time.
+  for (let spare = budget - sum(widths); spare > 0; spare--) {
+    const short = shown.filter((i) => widths[i] < wanted[i]);
+    if (short.length === 0) break;
+    widths[short.reduce((a, b) => (widths[b] < widths[a] ? b : a))]++;
+  }
+  return columns.map((_, i) => (shown.includes(i) ? widths[i] : undefined));
+}
+
+/** Where a word too long for a line may break: after these, or between a lower and an upper case letter. */
+const BREAK_AFTER = new Set(['/', ':', ',', '-', '.', '_', '=']);
+
+/** A word wider than `width` in lines of at most `width` columns, broken where it reads best. */
+function breakWord(word: string, width: number): string[] {
+  const pieces: string[] = [];
+  let rest = word;
+  while (displayWidth(rest) > width) {
+    const head = sliceToWidth(rest, width);
+    let at = head.length;
+    for (let i = head.length - 1; i >= Math.ceil(head.length / 2); i--) {
+      const before = rest[i - 1];
+      if (BREAK_AFTER.has(before) || (/[a-z0-9]/.test(before) && /[A-Z]/.test(rest[i]))) {
+        at = i;
+        break;
+      }
+    }
+    // A character wider than the whole column still has to go somewhere.
+    if (at === 0) at = String.fromCodePoint(rest.codePointAt(0) ?? 0).length;
+    pieces.push(rest.slice(0, at));
+    rest = rest.slice(at);
+  }
+  pieces.push(rest);
+  return pieces;
+}
+
+/**
+ * Lines of at most `width` columns, broken at spaces, and inside words longer than a line (ARNs)
+ * after `/`, `:` or `-` or between camel-case words where it can: an ARN cut short is an ARN lost.
+ */
+export function wrapText(value: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
-  for (let word of value.split(' ')) {
-    if (word.length > width) {
-      // Too long for any line: it starts its own, in pieces.
+  for (const word of value.split(' ')) {
+    if (displayWidth(word) > width) {
       if (line !== '') lines.push(line);
-      while (word.length > width) {
-        lines.push(word.slice(0, width));
-        word = word.slice(width);
-      }
-      line = word;
+      const pieces = breakWord(word, width);
+      lines.push(...pieces.slice(0, -1));
+      line = pieces[pieces.length - 1];
     } else if (line === '') line = word;
-    else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+    else if (displayWidth(line) + 1 + displayWidth(word) <= width) line += ` ${word}`;
     else {
       lines.push(line);
       line = word;
     }
   }
   lines.push(line);
-  return lines.join('\n');
+  return lines;
 }
 
 /** The width left for the last column on a terminal `columns` wide (220 when not a terminal), given what the others take. */
@@ -63,44 +156,132 @@ export function remainingWidth(columns: number | undefined, others: number): num
 }
 
 export interface WrappedTable {
-  /** One row; `paint` colours the whole row. */
-  row(cells: readonly TableCell[], paint?: (s: string) => string): void;
-  /** Prints what is left; returns the number of rows printed in all. */
+  /** One row; `paint` colours the whole row (a cell's own paint wins). */
+  row(cells: readonly Cell[], paint?: Paint): void;
+  /** Prints what is held and the bottom border; returns the number of rows printed in all. */
   end(): number;
 }
 
+interface HeldRow {
+  /** Per cell, its lines, terminal-safe. */
+  lines: string[][];
+  paints: Array<Paint | undefined>;
+}
+
+function held(cells: readonly Cell[], count: number, paint: Paint | undefined): HeldRow {
+  const lines: string[][] = [];
+  const paints: Array<Paint | undefined> = [];
+  for (let i = 0; i < count; i++) {
+    const cell = cells[i] ?? '';
+    const text = typeof cell === 'object' && !Array.isArray(cell) ? (cell as { text: string | readonly string[] }).text : (cell as string | readonly string[]);
+    lines.push((typeof text === 'string' ? [text] : [...text]).map(terminalSafe));
+    paints.push((typeof cell === 'object' && !Array.isArray(cell) ? (cell as { paint?: Paint }).paint : undefined) ?? paint);
+  }
+  return { lines, paints };
+}
+
 export function wrappedTable(out: Output, columns: readonly TableColumn[], color: ChalkInstance): WrappedTable {
-  let rows: string[][] = [];
+  let sample: HeldRow[] | undefined = [];
+  let widths: Array<number | undefined> = [];
+  let fitted = false;
   let printed = 0;
-  const flush = () => {
-    if (rows.length === 0) return;
-    const table = new (Table())({
-      head: columns.map((c) => color.bold(c.header)),
-      style: { head: [], border: [], compact: true },
-      colAligns: columns.map((c) => c.align ?? 'left'),
+
+  const border = (left: string, middle: string, right: string) =>
+    left + widths.flatMap((w) => (w === undefined ? [] : ['─'.repeat(w + 2)])).join(middle) + right + '\n';
+
+  /** A cell's lines in its column's width: cut on a fitted screen unless the column wraps. */
+  const shape = (lines: readonly string[], i: number, width: number): string[] =>
+    lines.flatMap((line) => {
+      if (displayWidth(line) <= width) return [line];
+      return fitted && !columns[i].wrap ? [cutToWidth(line, width, columns[i].cut)] : wrapText(line, width);
     });
-    for (const row of rows) table.push(row);
-    out.write(table.toString() + '\n');
-    printed += rows.length;
-    rows = [];
+
+  const print = (row: HeldRow, header = false) => {
+    const cells = row.lines.map((lines, i) => (widths[i] === undefined ? [] : shape(lines, i, widths[i]!)));
+    const height = Math.max(1, ...cells.map((c) => c.length));
+    let block = '';
+    for (let l = 0; l < height; l++) {
+      const parts: string[] = [];
+      cells.forEach((lines, i) => {
+        const width = widths[i];
+        if (width === undefined) return;
+        const line = lines[l] ?? '';
+        const pad = ' '.repeat(Math.max(0, width - displayWidth(line)));
+        // Only the text is painted: escape codes around padding would be noise.
+        const shown = line !== '' && row.paints[i] ? row.paints[i]!(line) : line;
+        parts.push(!header && columns[i].align === 'right' ? pad + shown : shown + pad);
+      });
+      block += `│ ${parts.join(' │ ')} │\n`;
+    }
+    out.write(block);
   };
+
+  /** Decides the widths from the rows held, prints the header and them. */
+  const start = () => {
+    const rows = sample ?? [];
+    sample = undefined;
+    const screen = out.width;
+    fitted = screen !== undefined;
+    const headers = columns.map((c) => (typeof c.header === 'string' ? [c.header] : [...c.header]));
+    const natural = columns.map((_, i) => Math.max(...headers[i].map(displayWidth), ...rows.flatMap((r) => r.lines[i].map(displayWidth))));
+    const empty = columns.map((_, i) => rows.every((r) => r.lines[i].every((line) => line === '')));
+    widths = layoutColumns(columns, natural, empty, screen);
+    out.write(border('┌', '┬', '┐'));
+    const cut = headers.map((lines, i) => (widths[i] === undefined ? [] : lines.map((line) => cutToWidth(line, widths[i]!))));
+    print({ lines: cut, paints: columns.map(() => color.bold) }, true);
+    out.write(border('├', '┼', '┤'));
+    for (const row of rows) print(row);
+  };
+
   return {
     row(cells, paint) {
-      const shown = cells.map((cell, i) => {
-        const wrap = columns[i]?.wrap;
-        const fit = (line: string) => {
-          const safe = terminalSafe(line);
-          if (wrap !== undefined) return wrapText(safe, wrap);
-          return safe.length <= MAX_CELL ? safe : `${safe.slice(0, MAX_CELL - 1)}…`;
-        };
-        return typeof cell === 'string' ? fit(cell) : cell.map(fit).join('\n');
-      });
-      rows.push(paint ? shown.map((cell) => paint(cell)) : shown);
-      if (rows.length >= ROWS_PER_BLOCK) flush();
+      const row = held(cells, columns.length, paint);
+      printed++;
+      if (sample === undefined) return print(row);
+      sample.push(row);
+      if (sample.length >= SAMPLE_ROWS) start();
     },
     end() {
-      flush();
+      if (printed === 0) return 0;
+      if (sample !== undefined) start();
+      out.write(border('└', '┴', '┘'));
+      const left = columns.filter((_, i) => widths[i] === undefined).map((c) => (typeof c.header === 'string' ? c.header : c.header[0]));
+      const screen = out.width;
+      if (left.length > 0 && screen !== undefined) {
+        const note = `not shown, to fit ${screen} columns: ${left.join(', ')} (--wide shows every column)`;
+        out.write(wrapText(note, screen).map((line) => color.dim(line) + '\n').join(''));
+      }
       return printed;
     },
   };
+}
+
+/** Prose on a screen: wrapped to the terminal's width when tables fit it, else one line. */
+export function writeProse(out: Output, text: string, paint: Paint = (line) => line): void {
+  const screen = out.width;
+  out.write((screen === undefined ? [text] : wrapText(text, screen)).map((line) => paint(line) + '\n').join(''));
+}
+
+/**
+ * Labelled values on one line, three spaces apart (`files 55   records read 2,900`), the labels
+ * bold; on a terminal too narrow for them all, a field that would overflow starts the next line.
+ */
+export function writeFields(out: Output, fields: ReadonlyArray<readonly [label: string, value: string]>, color: ChalkInstance): void {
+  const screen = out.width ?? Infinity;
+  let text = '';
+  let used = 0;
+  for (const [label, value] of fields) {
+    const width = displayWidth(`${label} ${value}`);
+    const shown = `${color.bold(label)} ${value}`;
+    if (used === 0) text += shown;
+    else if (used + 3 + width > screen) {
+      text += `\n${shown}`;
+      used = 0;
+    } else {
+      text += `   ${shown}`;
+      used += 3;
+    }
+    used += width;
+  }
+  out.write(text + '\n');
 }

@@ -1,12 +1,11 @@
 /** `kmstrail keys`: the KMS keys the logs show, one row each, rebuilt from the events that name them. */
 import { buildRecordFilter } from '../../filters/record-filter.js';
 import { KEY_FORMATS } from '../../sinks/key-format.js';
-import { Output } from '../../sinks/output.js';
 import { defineCommand, PATHS_HELP } from '../command.js';
 import { finish } from '../finish.js';
 import { Messages } from '../messages.js';
 import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
-import { formatOptions } from '../options/output-options.js';
+import { formatContext, formatOptions, SCREEN_OPTIONS } from '../options/output-options.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
 import { completeFilter, readInto, statsLines } from '../read-run.js';
 
@@ -35,15 +34,17 @@ export const KEYS = defineCommand({
   description: 'an inventory of the KMS keys in the logs: aliases, creator, state, policy, rotation, grants, use',
   paths: PATHS_HELP,
   help: HELP,
-  options: { ...FILTER_OPTIONS, ...formatOptions(KEY_FORMATS, 'json'), ...RUN_OPTIONS },
+  options: { ...FILTER_OPTIONS, ...formatOptions(KEY_FORMATS, 'json'), ...SCREEN_OPTIONS, ...RUN_OPTIONS },
   async run(paths, o) {
     const spec = filterSpecOf(o);
     // --key chooses rows, not records: a key's state comes from events that may name it only by
     // ID while the user names it by alias (or the other way round).
     const messages = new Messages();
+    // completeFilter also warns of --event names that match nothing.
     const filter = await completeFilter(paths, buildRecordFilter({ ...spec, keys: [] }), o, messages);
-    const out = new Output(process.stdout);
-    const sink = KEY_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, { selected: spec.keys });
+    const context = formatContext(o);
+    const out = context.out;
+    const sink = KEY_FORMATS[o.format](context, { selected: spec.keys });
     const result = await readInto(paths, filter, sink, o, messages, out);
     await finish(out, messages, o.stats ? statsLines(result) : []);
   },

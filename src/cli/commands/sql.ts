@@ -13,6 +13,7 @@ import { finish } from '../finish.js';
 import { Messages, UsageError } from '../messages.js';
 import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
 import { option, stringValue } from '../options/option-table.js';
+import { warnAboutEventNames } from '../read-run.js';
 
 const ENGINES = ['athena', 'lake', 'duckdb'] as const;
 type Engine = (typeof ENGINES)[number];
@@ -76,6 +77,7 @@ export const SQL = defineCommand({
       flags: '--engine <engine>',
       help: `where the query runs: ${ENGINES.join(', ')} (required)`,
       group: SQL_OPTIONS,
+      values: () => ENGINES,
       parse: (raw) => engineOf(stringValue(raw)),
     }),
     table: option({ flags: '--table <name>', help: `athena: table or database.table (default: ${DEFAULT_TABLE})`, group: SQL_OPTIONS, parse: stringValue }),
@@ -119,6 +121,7 @@ export const SQL = defineCommand({
     }
     // Through Output like every command: a full disk is reported and fails the run.
     const messages = new Messages();
+    warnAboutEventNames(spec, messages);
     const out = new Output(process.stdout);
     out.write(query);
     if (engine === 'lake' && query.length > LAKE_QUERY_LIMIT) {

@@ -1,13 +1,13 @@
 /** `kmstrail summary`: one screen that answers "what happened here?", counted as records stream by. */
 import { buildRecordFilter } from '../../filters/record-filter.js';
-import { Output } from '../../sinks/output.js';
+import type { PrincipalGrouping } from '../../sinks/aggregators/summary.js';
 import { SUMMARY_FORMATS } from '../../sinks/summary-format.js';
 import { defineCommand, PATHS_HELP } from '../command.js';
 import { finish } from '../finish.js';
-import { Messages } from '../messages.js';
+import { Messages, UsageError } from '../messages.js';
 import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
 import { option, positiveInteger, stringValue } from '../options/option-table.js';
-import { formatOptions } from '../options/output-options.js';
+import { formatContext, formatOptions, SCREEN_OPTIONS } from '../options/output-options.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
 import { prepareFilter, readInto, statsLines } from '../read-run.js';
 
@@ -16,16 +16,18 @@ Examples:
   kmstrail summary AWSLogs/
   kmstrail summary --since 24h --top 5 logs/
   kmstrail summary --key alias/prod-db logs/                   who uses this key, from where
+  kmstrail summary --by role logs/                             principals: each role once, its sessions together
   kmstrail summary --errors logs/                              what fails, and for whom
-  kmstrail summary --all-sources logs/                         every service, not only KMS
+  kmstrail summary --all-sources --tz Europe/Paris logs/       every service, times on Paris clocks
   kmstrail summary --format json logs/ | jq '.principals.rows[0]'
 
 Shows the files and records read, the time span, the top values (with counts and shares of the
 matched records) of event names, principals, keys, source IPs, regions and error codes, read-only
-against mutating calls, and each destructive or policy event (ScheduleKeyDeletion, DisableKey,
-PutKeyPolicy, CreateGrant, DeleteImportedKeyMaterial, DisableKeyRotation), the earliest 1,000 at most.
+against mutating calls, and the earliest --top destructive or policy events (ScheduleKeyDeletion,
+DisableKey, PutKeyPolicy, CreateGrant, DeleteImportedKeyMaterial, DisableKeyRotation).
 Memory stays bounded: each table counts at most 100,000 distinct values; later new values are
-counted as (other) and the output says so.
+counted as (other) and the output says so. In json, principals are full ARNs and keys carry their
+ARN when the records give it.
 Default format: table on a terminal, json when piped. With no path, or with -, records are read
 from standard input.
 `;
@@ -40,7 +42,7 @@ export const SUMMARY = defineCommand({
     ...formatOptions(SUMMARY_FORMATS, 'json'),
     top: option({
       flags: '--top <n>',
-      help: 'rows in each top table (default 10)',
+      help: 'rows in each top table, and destructive events listed (default 10)',
       group: 'Output options:',
       parse: (raw) => (stringValue(raw) === undefined ? 10 : positiveInteger('--top', raw as string)),
     }),
@@ -50,13 +52,27 @@ export const SUMMARY = defineCommand({
       group: 'Output options:',
       parse: (raw) => raw !== false,
     }),
+    by: option({
+      flags: '--by <grouping>',
+      help: 'principals counted as: session (each principal as named, default) or role (role sessions rolled up to their role)',
+      group: 'Output options:',
+      values: () => ['session', 'role'],
+      parse: (raw): PrincipalGrouping => {
+        const value = stringValue(raw)?.toLowerCase();
+        if (value === undefined || value === 'session') return 'session';
+        if (value === 'role') return 'role';
+        throw new UsageError(`option --by: '${stringValue(raw)}' is not one of session, role`);
+      },
+    }),
+    ...SCREEN_OPTIONS,
     ...RUN_OPTIONS,
   },
   async run(paths, o) {
     const messages = new Messages();
     const { filter, originOf } = await prepareFilter(paths, buildRecordFilter(filterSpecOf(o)), o, messages, o.origins);
-    const out = new Output(process.stdout);
-    const sink = SUMMARY_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, { top: o.top, originOf: o.origins ? originOf : undefined });
+    const context = formatContext(o);
+    const out = context.out;
+    const sink = SUMMARY_FORMATS[o.format](context, { top: o.top, principalsBy: o.by, originOf: o.origins ? originOf : undefined });
     const result = await readInto(paths, filter, sink, o, messages, out);
     await finish(out, messages, o.stats ? statsLines(result) : []);
   },

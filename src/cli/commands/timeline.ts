@@ -1,12 +1,11 @@
 /** `kmstrail timeline`: the story of one key or one principal, in eventTime order across all inputs. */
 import { buildRecordFilter } from '../../filters/record-filter.js';
-import { Output } from '../../sinks/output.js';
 import { TIMELINE_FORMATS } from '../../sinks/timeline-format.js';
 import { defineCommand, PATHS_HELP } from '../command.js';
 import { finish } from '../finish.js';
 import { Messages, UsageError } from '../messages.js';
 import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
-import { formatOptions } from '../options/output-options.js';
+import { formatContext, formatOptions, SCREEN_OPTIONS } from '../options/output-options.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
 import { completeFilter, readInto, statsLines } from '../read-run.js';
 
@@ -18,6 +17,7 @@ Examples:
   kmstrail timeline --user 'arn:aws:sts::*:assumed-role/Admin/*' --all-sources logs/   every service, not only KMS
   kmstrail timeline --key alias/prod-db --format jsonl logs/ | jq -c .details
   kmstrail timeline --origin bert-jan --all-sources logs/            everything bert-jan's sessions did
+  kmstrail timeline --user Alice --tz local logs/                     times on this computer's clock
 
 Give exactly one --key, --user or --origin value (--user and --origin take * globs; --origin
 follows role sessions back to who started them, see kmstrail trace --help); the other filter
@@ -39,7 +39,7 @@ export const TIMELINE = defineCommand({
   description: 'the events of one key (--key) or one principal (--user), one line each, in time order',
   paths: PATHS_HELP,
   help: HELP,
-  options: { ...FILTER_OPTIONS, ...formatOptions(TIMELINE_FORMATS, 'jsonl'), ...RUN_OPTIONS },
+  options: { ...FILTER_OPTIONS, ...formatOptions(TIMELINE_FORMATS, 'jsonl'), ...SCREEN_OPTIONS, ...RUN_OPTIONS },
   async run(paths, o) {
     const spec = filterSpecOf(o);
     if (spec.keys.length + spec.users.length + (spec.origins ?? []).length !== 1) {
@@ -47,8 +47,9 @@ export const TIMELINE = defineCommand({
     }
     const messages = new Messages();
     const filter = await completeFilter(paths, buildRecordFilter(spec), o, messages);
-    const out = new Output(process.stdout);
-    const sink = TIMELINE_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, undefined);
+    const context = formatContext(o);
+    const out = context.out;
+    const sink = TIMELINE_FORMATS[o.format](context, { follows: spec.keys.length > 0 ? 'key' : 'user' });
     const result = await readInto(paths, filter, sink, o, messages, out);
     await finish(out, messages, o.stats ? statsLines(result) : []);
   },

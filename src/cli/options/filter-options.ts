@@ -3,6 +3,7 @@
  * here: the stages receive the built spec. To add a filter: an entry below, a field in FilterSpec
  * (src/filters/filter-spec.ts) set in `filterSpecOf`, and its check in `buildRecordFilter`.
  */
+import { eventNamesOf, knownSources } from '../../cloudtrail/event-names.js';
 import { KMS_SOURCE } from '../../cloudtrail/events.js';
 import { parseTimeBound } from '../../cloudtrail/event-time.js';
 import { parseWantedKey, type KeyReference } from '../../cloudtrail/key-reference.js';
@@ -28,6 +29,7 @@ export const FILTER_OPTIONS = {
     flags: '-e, --event <name>',
     help: 'event name; comma list, * globs, any case (repeatable)',
     group: GROUP,
+    values: () => eventNamesOf(KMS_SOURCE),
     repeatable: true,
     parse: (raw) => listOf('--event', raw),
   }),
@@ -123,6 +125,7 @@ export const FILTER_OPTIONS = {
     flags: '--source <service>',
     help: `event source (default ${KMS_SOURCE}); "s3" means s3.amazonaws.com (repeatable)`,
     group: GROUP,
+    values: () => knownSources().map((s) => s.replace(/\.amazonaws\.com$/, '')),
     repeatable: true,
     parse: (raw) =>
       listOf('--source', raw).map((value) => {

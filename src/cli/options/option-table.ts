@@ -29,6 +29,8 @@ export interface OptionSpec<V> {
   repeatable?: boolean;
   /** A second flag for the same value, such as `--no-errors` beside `--errors`. */
   negation?: { flags: string; help: string };
+  /** The values a shell completes it with (`kmstrail completion`); a function, so that nothing is built until asked. */
+  values?: () => readonly string[];
   /** From what commander collected to the value the command uses; throws UsageError naming the flag. */
   parse(raw: RawValue, context: ParseContext): V;
 }

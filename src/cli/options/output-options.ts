@@ -1,11 +1,14 @@
 /**
  * How results are printed: `--format` (one per command, from that command's registry of formats),
- * colour, and `--fields` for filter's table and csv.
+ * colour, `--wide` and `--tz` for tables and csv, and `--fields` for filter's table and csv.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import { COLUMNS, DEFAULT_COLUMNS, selectColumns, type Column } from '../../sinks/columns.js';
+import { Output } from '../../sinks/output.js';
+import type { FormatContext } from '../../sinks/sink.js';
+import { timeZoneNamed, UTC, type TimeZone } from '../../util/time-zone.js';
 import { UsageError } from '../messages.js';
-import { option, splitList, type OptionSpec } from './option-table.js';
+import { option, splitList, stringValue, type OptionSpec } from './option-table.js';
 
 const OUTPUT = 'Output options:';
 
@@ -26,6 +29,7 @@ export function formatOptions<F extends string>(formats: Record<F, unknown>, whe
       flags: '-f, --format <format>',
       help: `output format: ${names.join(', ')} (default: table on a terminal, ${whenPiped} when piped)`,
       group: OUTPUT,
+      values: () => names,
       parse: (raw, { stdout }): F => {
         const given = typeof raw === 'string' ? raw : undefined;
         const format = (given ?? (stdout.isTTY ? 'table' : whenPiped)).toLowerCase();
@@ -42,11 +46,42 @@ export function formatOptions<F extends string>(formats: Record<F, unknown>, whe
   };
 }
 
+/** `--wide` and `--tz`: how tables and csv suit the person reading them. */
+export const SCREEN_OPTIONS = {
+  wide: option({
+    flags: '--wide',
+    help: 'tables keep every column and whole values instead of fitting the terminal',
+    group: OUTPUT,
+    parse: (raw) => raw === true,
+  }),
+  tz: option({
+    flags: '--tz <zone>',
+    help: 'time zone of the times in tables and csv: UTC (default), local, or an IANA name such as Europe/Paris (JSON stays UTC)',
+    group: OUTPUT,
+    values: () => ['UTC', 'local', ...Intl.supportedValuesOf('timeZone')],
+    parse: (raw): TimeZone => {
+      const value = stringValue(raw);
+      if (value === undefined) return UTC;
+      const zone = timeZoneNamed(value);
+      if (zone) return zone;
+      if (value.trim().toLowerCase() === 'local') throw new UsageError("option --tz: this system's time zone is not known (set TZ, e.g. TZ=Europe/Paris)");
+      throw new UsageError(`option --tz: '${value}' is not a time zone (use UTC, local, or an IANA name such as Europe/Paris)`);
+    },
+  }),
+};
+
+/** Where a command prints, and how: stdout, colours, the zone, tables fitting the terminal unless --wide. */
+export function formatContext(o: { color: ChalkInstance; wide?: boolean; tz?: TimeZone }): FormatContext {
+  const out = new Output(process.stdout, { fit: o.wide !== true });
+  return { out, color: o.color, zone: o.tz, columns: out.width };
+}
+
 export const FIELDS_OPTION: { fields: OptionSpec<Column[]> } = {
   fields: option({
     flags: '--fields <columns>',
     help: `columns for table and csv, comma list of: ${COLUMNS.map((c) => c.id).join(', ')}`,
     group: OUTPUT,
+    values: () => COLUMNS.map((c) => c.id),
     repeatable: true,
     parse: (raw) => {
       const ids = Array.isArray(raw) ? splitList(raw) : DEFAULT_COLUMNS;

@@ -59,6 +59,7 @@ export const RUN_OPTIONS = {
     flags: '--reader <name>',
     help: 'record reader: fast (default) or stream-json (slower, independent; to cross-check results)',
     group: RUN,
+    values: () => ['fast', 'stream-json'],
     parse: (raw): 'fast' | 'stream-json' => {
       const value = stringValue(raw);
       if (value === undefined || value === 'fast') return 'fast';

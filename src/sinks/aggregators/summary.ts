@@ -4,21 +4,27 @@
  * depend on the order the records arrived in.
  */
 import { parseEventTime } from '../../cloudtrail/event-time.js';
-import { displayKey, keyReferences } from '../../cloudtrail/key-reference.js';
+import { displayKey, keyArnOf, keyReferences } from '../../cloudtrail/key-reference.js';
+import { roleArn } from '../../cloudtrail/principal.js';
 import { errorCode, readOnlyFlag, text, type JsonObject } from '../../cloudtrail/record.js';
 import { DESTRUCTIVE_OR_POLICY_EVENTS } from '../../cloudtrail/events.js';
 import type { Origin, OriginKind } from '../../cloudtrail/origins.js';
 import { CappedCounter, DISTINCT_CAP } from './capped-counter.js';
 import { compareStamps, isoTime, principalLabel, stampOf, type Stamp } from './event-order.js';
 
-/** Destructive and policy events listed one by one; past this, the earliest are kept. */
+/** Destructive and policy events listed one by one unless told otherwise (`--top`); past this, the earliest are kept. */
 export const LISTED_EVENTS_CAP = 1_000;
+
+/** How principals are counted: each as it is (every role session apart), or role sessions as their role. */
+export type PrincipalGrouping = 'session' | 'role';
 
 export interface TopRow {
   value: string;
   count: number;
   /** count / records summarised, rounded to 4 decimals. */
   share: number;
+  /** Keys table: the key's ARN, when the records gave one (null when they did not, or gave several). */
+  arn?: string | null;
 }
 
 export interface TopTable {
@@ -46,6 +52,8 @@ export interface ListedEvent {
   event: string;
   principal: string;
   key: string;
+  /** The ARN of the key, when the record names it by ARN. */
+  keyArn: string | null;
   region: string;
   sourceIp: string;
   error: string | null;
@@ -57,6 +65,8 @@ export interface SummaryResult {
   timeSpan: { first: string | null; last: string | null; unreadable: number };
   eventNames: TopTable;
   principals: TopTable;
+  /** What a principals row is: a principal as named (role sessions apart), or a role with its sessions. */
+  principalsBy: PrincipalGrouping;
   keys: TopTable;
   sourceIps: TopTable;
   regions: TopTable;
@@ -78,12 +88,21 @@ function originKey(origin: Origin): string {
   return `${origin.kind}\t${identity}\t${label}`;
 }
 
-/** The keys a record names, once each: key IDs, or the alias when it names no key directly. */
-function keysNamed(record: JsonObject): string[] {
+/**
+ * The keys a record names, once each, with the ARN it names each by (if any): key IDs, or the
+ * alias when it names no key directly.
+ */
+function keysNamed(record: JsonObject): Map<string, string | undefined> {
   const refs = keyReferences(record);
-  const ids = new Set(refs.flatMap((r) => (r.keyId !== undefined ? [r.keyId] : [])));
-  if (ids.size > 0) return [...ids];
-  return [...new Set(refs.flatMap((r) => (r.alias !== undefined ? [r.alias] : [])))];
+  const keys = new Map<string, string | undefined>();
+  for (const r of refs) {
+    if (r.keyId === undefined) continue;
+    const arn = r.given.startsWith('arn:') ? r.given : undefined;
+    if (!keys.has(r.keyId) || (arn && !keys.get(r.keyId))) keys.set(r.keyId, arn);
+  }
+  if (keys.size > 0) return keys;
+  for (const r of refs) if (r.alias !== undefined) keys.set(r.alias, undefined);
+  return keys;
 }
 
 export class SummaryAggregator {
@@ -97,10 +116,13 @@ export class SummaryAggregator {
   private destructive = 0;
   private listed: Array<{ stamp: Stamp; event: ListedEvent }> = [];
   private readonly origins: CappedCounter | undefined;
+  /** The ARN each counted key ID was named by; null once two different ARNs named it (replicas of a multi-Region key). */
+  private readonly keyArns = new Map<string, string | null>();
 
   constructor(
     private readonly cap: number = DISTINCT_CAP,
     private readonly listCap: number = LISTED_EVENTS_CAP,
+    private readonly principalsBy: PrincipalGrouping = 'session',
     private readonly originOf?: (record: JsonObject) => Origin,
   ) {
     this.origins = originOf ? new CappedCounter(cap) : undefined;
@@ -126,8 +148,15 @@ export class SummaryAggregator {
     const c = this.counters;
     const name = text(record, 'eventName') ?? '(none)';
     c.eventNames.add(name);
-    c.principals.add(principalLabel(record));
-    for (const key of keysNamed(record)) c.keys.add(key);
+    c.principals.add((this.principalsBy === 'role' && roleArn(record)) || principalLabel(record));
+    for (const [key, arn] of keysNamed(record)) {
+      c.keys.add(key);
+      if (arn === undefined || this.keyArns.get(key) === null) continue;
+      const known = this.keyArns.get(key);
+      if (known === undefined) {
+        if (this.keyArns.size < this.cap) this.keyArns.set(key, arn);
+      } else if (known !== arn) this.keyArns.set(key, null);
+    }
     const sourceIp = text(record, 'sourceIPAddress');
     if (sourceIp) c.sourceIps.add(sourceIp);
     const region = text(record, 'awsRegion');
@@ -151,6 +180,7 @@ export class SummaryAggregator {
           event: name,
           principal: principalLabel(record),
           key: displayKey(record),
+          keyArn: keyArnOf(record) ?? null,
           region: region ?? '',
           sourceIp: sourceIp ?? '',
           error: error ?? null,
@@ -176,12 +206,15 @@ export class SummaryAggregator {
       rows: counter.top(top).map(({ value, count }) => ({ value, count, share: share(count, this.records) })),
     });
     const c = this.counters;
+    const keys = table(c.keys);
+    for (const row of keys.rows) row.arn = this.keyArns.get(row.value) ?? null;
     return {
       records: this.records,
       timeSpan: { first: isoTime(this.first), last: isoTime(this.last), unreadable: this.unreadableTimes },
       eventNames: table(c.eventNames),
       principals: table(c.principals),
-      keys: table(c.keys),
+      principalsBy: this.principalsBy,
+      keys,
       sourceIps: table(c.sourceIps),
       regions: table(c.regions),
       errorCodes: table(c.errorCodes),

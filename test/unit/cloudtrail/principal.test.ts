@@ -2,7 +2,7 @@
  * The principal of a record, in each form CloudTrail names it, on real records.
  */
 import { describe, expect, it } from 'vitest';
-import { principalAccount, principalNames, shortPrincipal } from '../../../src/cloudtrail/principal.js';
+import { principalAccount, principalNames, roleArn, shortPrincipal } from '../../../src/cloudtrail/principal.js';
 import type { JsonObject } from '../../../src/cloudtrail/record.js';
 import { derive, fixtureFiles, loadRecords, pick, K, P, UG, DDB, TS, ZM, SM } from '../fixtures.js';
 
@@ -17,6 +17,23 @@ describe('principals', () => {
   const datadog = pick(ZM, { eventID: '57d3eacd-ff87-48f7-b133-a5e9da5d1395' });
   const myAppRole = pick(P, { eventName: 'Decrypt', eventTime: '2024-01-15T10:30:00Z' });
   const pantherUserNameOnly = pick(P, { eventID: 'test-04' });
+
+  it('roleArn: a role session belongs to the issuer role; other principals to no role', () => {
+    expect(roleArn(admins)).toBe('arn:aws:iam::111122223333:role/Admins');
+    expect(roleArn(ec2Role)).toBe('arn:aws:iam::111122223333:role/aws:ec2-infrastructure');
+    // Without the session context, the role is read from the session ARN.
+    const noIssuer = derive(admins, { userIdentity: { ...(admins.userIdentity as JsonObject), sessionContext: undefined } });
+    expect(roleArn(noIssuer)).toBe('arn:aws:iam::111122223333:role/Admins');
+    // The issuer's ARN keeps a role path that the session ARN has lost.
+    const withPath = derive(admins, {
+      userIdentity: {
+        ...(admins.userIdentity as JsonObject),
+        sessionContext: { sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::111122223333:role/ops/Admins' } },
+      },
+    });
+    expect(roleArn(withPath)).toBe('arn:aws:iam::111122223333:role/ops/Admins');
+    for (const other of [alice, workmail, internal, root]) expect(roleArn(other)).toBeUndefined();
+  });
 
   it('shortPrincipal: IAMUser → user name', () => {
     expect(shortPrincipal(alice)).toBe('Alice');

@@ -3,13 +3,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { errorCode, type JsonObject } from '../../../src/cloudtrail/record.js';
-import { COLUMNS, selectColumns } from '../../../src/sinks/columns.js';
+import { COLUMNS, isoTime, selectColumns, tableTime } from '../../../src/sinks/columns.js';
+import { timeZoneNamed } from '../../../src/util/time-zone.js';
 import type { TrailRecord } from '../../../src/reader/trail-record.js';
 import { pick, K, KEY_0987 } from '../fixtures.js';
 
 describe('columns on real records', () => {
   const origin = { file: 'kms-docs.json' } as TrailRecord;
-  const value = (id: string, record: JsonObject) => COLUMNS.find((c) => c.id === id)!.value(record, origin);
+  const value = (id: string, record: JsonObject, time = tableTime()) => COLUMNS.find((c) => c.id === id)!.value(record, origin, time);
 
   it('default columns of the failed Decrypt', () => {
     const failed = pick(K, { eventID: 'b79603d5-4cde-46fc-819c-a7cf547b9df4', and: (r) => r.errorCode !== undefined });
@@ -23,6 +24,15 @@ describe('columns on real records', () => {
       'KMSInvalidStateException',
     ]);
     expect(value('file', failed)).toBe('kms-docs.json');
+  });
+
+  it('the time column: the table spelling or ISO 8601 (csv), in the zone asked for', () => {
+    const failed = pick(K, { eventID: 'b79603d5-4cde-46fc-819c-a7cf547b9df4', and: (r) => r.errorCode !== undefined });
+    expect(failed.eventTime).toBe('2022-11-24T00:26:58Z');
+    expect(value('time', failed, isoTime())).toBe('2022-11-24T00:26:58Z');
+    // Paris is on UTC+1 in November; Kathmandu on UTC+5:45 all year.
+    expect(value('time', failed, tableTime(timeZoneNamed('Europe/Paris')))).toBe('2022-11-24 01:26:58+01:00');
+    expect(value('time', failed, isoTime(timeZoneNamed('Asia/Kathmandu')))).toBe('2022-11-24T06:11:58+05:45');
   });
 
   it('selectColumns resolves names case-insensitively and reports the unknown one', () => {

@@ -62,6 +62,9 @@ describe('exact usage errors', () => {
     [DETECT, ['--burst-window', '5 minutes'], "option --burst-window: '5 minutes' is not a time span (use 90s, 5m, 1h)"],
     [DETECT, ['--burst-threshold', '1.5'], "option --burst-threshold: '1.5' is not a positive whole number"],
     [DETECT, ['--rule', ''], 'option --rule: empty value'],
+    [FILTER, ['--tz', 'Mars/Olympus'], "option --tz: 'Mars/Olympus' is not a time zone (use UTC, local, or an IANA name such as Europe/Paris)"],
+    [KEYS, ['--tz', ''], "option --tz: '' is not a time zone (use UTC, local, or an IANA name such as Europe/Paris)"],
+    [SUMMARY, ['--by', 'user'], "option --by: 'user' is not one of session, role"],
     [SQL, ['--engine', 'mysql'], "option --engine: 'mysql' is not an engine (athena, lake, duckdb)"],
     [SQL, [], 'option --engine: required (athena, lake, duckdb)'],
   ] as Array<[CommandSpec<OptionTable>, string[], string]>)('%#: %s %j', (spec, argv, text) => {
@@ -75,6 +78,17 @@ describe('defaults', () => {
     expect(parseOptions(FILTER.options, collected(FILTER, []), PIPE).format).toBe('jsonl');
     expect(parseOptions(SUMMARY.options, collected(SUMMARY, []), PIPE).format).toBe('json');
     expect(parseOptions(KEYS.options, collected(KEYS, []), PIPE).format).toBe('json');
+  });
+
+  it('tables fit the terminal unless --wide; times are UTC unless --tz; principals by session unless --by role', () => {
+    for (const spec of [FILTER, SUMMARY, KEYS, TIMELINE]) {
+      const plain = parseOptions(spec.options, collected(spec, []), TERMINAL) as { wide: boolean; tz: { name: string } };
+      expect([plain.wide, plain.tz.name]).toEqual([false, 'UTC']);
+      const asked = parseOptions(spec.options, collected(spec, ['--wide', '--tz', 'europe/paris']), TERMINAL) as typeof plain;
+      expect([asked.wide, asked.tz.name]).toEqual([true, 'Europe/Paris']);
+    }
+    expect(parseOptions(SUMMARY.options, collected(SUMMARY, []), PIPE).by).toBe('session');
+    expect(parseOptions(SUMMARY.options, collected(SUMMARY, ['--by', 'Role']), PIPE).by).toBe('role');
   });
 
   it('relative times count back from the given now, not the clock', () => {

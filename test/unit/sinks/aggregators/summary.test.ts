@@ -87,11 +87,14 @@ describe('on the 67 KMS records of kms-docs', () => {
     expect(result.destructiveOrPolicy.total).toBe(8);
     expect(result.destructiveOrPolicy.omitted).toBe(0);
     expect(result.destructiveOrPolicy.listed.map((e) => [e.time, e.event, e.eventId])).toEqual(expected);
+    const first = pick('kms-docs.json', { eventID: 'abcde202-ba1a-467c-b4ba-f729d45ae521', eventName: 'DisableKey' });
     expect(result.destructiveOrPolicy.listed[0]).toEqual({
       time: '2014-11-04T00:52:43Z',
       event: 'DisableKey',
       principal: 'arn:aws:iam::111122223333:user/Alice',
       key: '1234abcd-12ab-34cd-56ef-1234567890ab',
+      // The full ARN the record names the key by (the guide's example says us-west-2 there).
+      keyArn: ((first.resources as JsonObject[])[0] as { ARN: string }).ARN,
       region: 'us-east-1',
       sourceIp: '192.0.2.0',
       error: null,
@@ -103,6 +106,43 @@ describe('on the 67 KMS records of kms-docs', () => {
     const top3 = summarise(records, 3);
     expect(rowsOf(top3.eventNames)).toEqual(ranking(strings('eventName'), 3));
     expect(top3.eventNames.distinct).toBe(46);
+  });
+
+  it('--by role: role sessions are counted as their role, other principals as they are', () => {
+    const byRole = summarise(records, 100, new SummaryAggregator(undefined, undefined, 'role'));
+    expect(byRole.principalsBy).toBe('role');
+    const role = (r: JsonObject) => {
+      const identity = r.userIdentity as JsonObject;
+      const issuer = (identity.sessionContext as JsonObject | undefined)?.sessionIssuer as JsonObject | undefined;
+      return identity.type === 'AssumedRole' ? (issuer?.arn as string) : ((identity.arn ?? identity.invokedBy) as string);
+    };
+    expect(rowsOf(byRole.principals)).toEqual(ranking(records.map(role).filter((v) => v), 100));
+    expect(byRole.principals.rows.some((row) => /^arn:aws:iam::\d{12}:role\//.test(row.value))).toBe(true);
+    expect(byRole.principals.rows.some((row) => row.value.includes(':assumed-role/'))).toBe(false);
+  });
+
+  it('keys carry the ARN the records name them by', () => {
+    // Every key ARN anywhere in the records, by key ID: a plain textual search.
+    const arns = new Map<string, Set<string>>();
+    for (const r of records) {
+      for (const [, arn, id] of JSON.stringify(r).matchAll(/"(arn:aws:kms:[^:"]+:\d+:key\/([^"]+))"/g)) {
+        arns.set(id.toLowerCase(), (arns.get(id.toLowerCase()) ?? new Set()).add(arn));
+      }
+    }
+    const rows = summarise(records, 100).keys.rows;
+    expect(rows.filter((row) => row.arn).length).toBeGreaterThan(1);
+    for (const row of rows) {
+      const seen = [...(arns.get(row.value) ?? [])];
+      // One ARN: that one; none, or several (the guide's examples name one key in two regions): null.
+      expect(row.arn).toBe(seen.length === 1 ? seen[0] : null);
+    }
+  });
+
+  it('the destructive list holds the earliest n when asked for n (--top)', () => {
+    const all = result.destructiveOrPolicy.listed;
+    const three = summarise(records, 3, new SummaryAggregator(undefined, 3)).destructiveOrPolicy;
+    expect(three.listed).toEqual(all.slice(0, 3));
+    expect(three.omitted).toBe(all.length - 3);
   });
 
   it('the same result for any order of the records', () => {
@@ -204,7 +244,7 @@ describe('the origins table', () => {
     const records = [...load('role-chains.json'), ...load('missing-issuer.json')];
     const index = new SessionIndex();
     for (const r of records) index.addRecord(r);
-    const summary = new SummaryAggregator(undefined, undefined, (r) => originOf(r, index));
+    const summary = new SummaryAggregator(undefined, undefined, 'session', (r) => originOf(r, index));
     for (const r of records) summary.add(r);
     const rows = summary.result(10).origins!.rows;
     // role-chains.json: alice's 3 calls (2 AssumeRole, 1 Decrypt) and her denied try; bob's 4 (README).

@@ -10,7 +10,6 @@ import type { JsonObject } from '../../../../src/cloudtrail/record.js';
 import { eventDetails, eventParameters, Timeline, timelineEntry, type TimelineEntry } from '../../../../src/sinks/aggregators/timeline.js';
 import { Output } from '../../../../src/sinks/output.js';
 import { TIMELINE_PRINTERS } from '../../../../src/sinks/timeline-format.js';
-import { wrapText } from '../../../../src/sinks/wrapped-table.js';
 import { derive, loadRecords, pick, shuffled, withoutCopies, K, P, DDB, KEY_1234 } from '../../fixtures.js';
 
 /** Records of kms-docs that name key 1234abcd anywhere (an independent, textual test). */
@@ -204,9 +203,4 @@ describe('printers', () => {
     expect(await printed((out) => TIMELINE_PRINTERS.table(out, [], plain))).toBe('(no matching events)\n');
   });
 
-  it('wrapText breaks at spaces and cuts words longer than a line into pieces', () => {
-    expect(wrapText('aaa bbb ccc', 7)).toBe('aaa bbb\nccc');
-    expect(wrapText('see arn:aws:kms:us-west-2:1:key/abc now', 10)).toBe('see\narn:aws:km\ns:us-west-\n2:1:key/ab\nc now');
-    expect(wrapText('', 10)).toBe('');
-  });
 });

@@ -1,0 +1,120 @@
+/**
+ * The analyst's screen: every command's table in a real terminal (a tmux pane of 80 and of 200
+ * columns running the built binary on real trails) fits the terminal, has one header however long
+ * the output, and still holds the values jq finds. Without tmux these tests cannot run, and the
+ * first one fails to say so: they never pass unseen.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { jq, JQ_FIRST_COPIES } from '../helpers/e2e.js';
+import { SHARED } from '../helpers/run-cli.js';
+import { cells, HAVE_TMUX, inTmux, type PaneResult } from '../helpers/tmux.js';
+
+const TREES = join(SHARED, 'samples', 'trees');
+const INVICTUS = join(TREES, 'invictus-ir');
+const SANS = join(TREES, 'SANS-504-S3-ransomware-lab');
+const WIDTHS = [80, 200] as const;
+
+/** The records of invictus-ir in the order kmstrail reads them (file names sorted), copies dropped. */
+function invictus(program: string): unknown[] {
+  const files = readdirSync(INVICTUS).sort().map((f) => join(INVICTUS, f));
+  return jq(`${JQ_FIRST_COPIES} [inputs | .Records[]] | firstcopies | ${program}`, { files }, ['-n']);
+}
+
+/** The rows of the box tables on the screen: the cells between │, trimmed. */
+const rows = (lines: readonly string[]) => lines.filter((l) => l.startsWith('│')).map((l) => l.slice(1, -1).split('│').map((c) => c.trim()));
+
+/** Runs at both widths at once (two tmux servers). */
+async function atBothWidths(args: string[]): Promise<Record<number, PaneResult>> {
+  const [narrow, wide] = await Promise.all(WIDTHS.map((w) => inTmux(args, w)));
+  return { [WIDTHS[0]]: narrow, [WIDTHS[1]]: wide };
+}
+
+function expectFits(result: PaneResult, width: number): void {
+  expect(result.code).toBe(0);
+  expect(result.lines.filter((l) => l.startsWith('│')).length).toBeGreaterThan(2);
+  const over = result.lines.filter((l) => cells(l) > width);
+  expect(over, `lines longer than ${width} columns`).toEqual([]);
+}
+
+describe('tmux', () => {
+  it('is installed (the screen tests need it: apt-get install -y tmux)', () => {
+    expect(HAVE_TMUX).toBe(true);
+  });
+});
+
+describe.runIf(HAVE_TMUX)('tables on a real terminal, 80 and 200 columns', () => {
+  it('the pane capture shows a line longer than the terminal as one line (so the checks below can fail)', async () => {
+    const { lines } = await inTmux({ shell: `printf '%0300d\\n' 7` }, 80);
+    expect(lines.map(cells)).toContain(300);
+  });
+
+  it('filter: one line per record, one header for 2,900 records, columns left out at 80 and named, all at 200', async () => {
+    const screens = await atBothWidths(['filter', '--all-sources', INVICTUS]);
+    const events = invictus('.eventName') as string[];
+    expect(events.length).toBeGreaterThan(500);
+    for (const width of WIDTHS) {
+      const screen = screens[width];
+      expectFits(screen, width);
+      const [header, ...data] = rows(screen.lines);
+      expect(screen.lines.filter((l) => l.startsWith('┌'))).toHaveLength(1);
+      expect(data.filter((r) => r[0] === header[0])).toEqual([]);
+      expect(header[0]).toBe('time (UTC)');
+      // Each record's event, whole or cut with … to fit, in input order.
+      const shown = data.map((r) => r[header.indexOf('event')]);
+      expect(shown).toHaveLength(events.length);
+      shown.forEach((cell, i) => {
+        if (cell !== events[i]) expect(cell.endsWith('…') && events[i].startsWith(cell.slice(0, -1)), `${cell} for ${events[i]}`).toBe(true);
+      });
+    }
+    expect(rows(screens[200].lines)[0]).toEqual(['time (UTC)', 'event', 'principal', 'key', 'region', 'source IP', 'error']);
+    expect(rows(screens[80].lines)[0].length).toBeLessThan(7);
+    expect(screens[80].lines.join('\n')).toMatch(/not shown, to fit 80 columns: .*source IP/);
+  });
+
+  it('filter --wide: every column, whatever the terminal', async () => {
+    const screen = await inTmux(['filter', '--all-sources', '--wide', '--event', 'GetBucketAcl', INVICTUS], 80);
+    expect(rows(screen.lines)[0]).toEqual(['time (UTC)', 'event', 'principal', 'key', 'region', 'source IP', 'error']);
+    expect(screen.lines.some((l) => cells(l) > 80)).toBe(true);
+  });
+
+  it('summary: every table fits; the counts are jq\'s', async () => {
+    const screens = await atBothWidths(['summary', '--all-sources', '--by', 'role', INVICTUS]);
+    const total = invictus('1').length;
+    for (const width of WIDTHS) {
+      expectFits(screens[width], width);
+      expect(screens[width].lines.join('\n')).toContain(`matched ${total.toLocaleString('en-US')}`);
+    }
+  });
+
+  it('keys: the inventory fits, each key ID whole, on the SANS tree and invictus-ir', async () => {
+    const screens = await atBothWidths(['keys', SANS, INVICTUS]);
+    const ids = jq('[.. | objects | .ARN? // empty | strings | select(test(":kms:.*:key/")) | sub(".*:key/"; "")] | unique | .[]', {
+      files: readdirSync(INVICTUS).map((f) => join(INVICTUS, f)),
+    }) as string[];
+    expect(ids.length).toBeGreaterThan(0);
+    for (const width of WIDTHS) {
+      expectFits(screens[width], width);
+      const keyCells = rows(screens[width].lines).map((r) => r[0]);
+      for (const id of ids) expect(keyCells).toContain(id);
+    }
+  });
+
+  it('timeline: each event once, in time order, fitting', async () => {
+    const screens = await atBothWidths(['timeline', '--user', 'bert-jan', INVICTUS]);
+    const times = (invictus('select(.eventSource == "kms.amazonaws.com" and .userIdentity.userName == "bert-jan") | .eventTime') as string[])
+      .map((t) => t.replace('T', ' '))
+      .sort();
+    for (const width of WIDTHS) {
+      expectFits(screens[width], width);
+      const shown = rows(screens[width].lines).slice(1).map((r) => r[0]).filter((c) => c !== '');
+      expect(shown).toEqual(times);
+    }
+  });
+
+  it('detect: its table fits through the shared table', async () => {
+    const screens = await atBothWidths(['detect', INVICTUS]);
+    for (const width of WIDTHS) expectFits(screens[width], width);
+  });
+});
