@@ -37,6 +37,8 @@ export interface FormatContext {
   color: ChalkInstance;
   /** The terminal's width, when stdout is one. */
   columns?: number;
+  /** Draw charts in plain ASCII: the locale is not UTF-8, or --ascii. */
+  ascii?: boolean;
 }
 
 /** One output format: builds the sink for a run. */

@@ -4,6 +4,7 @@ import Table from 'cli-table3';
 import { formatEventTime } from '../cloudtrail/event-time.js';
 import { stableJson } from './aggregators/stable-json.js';
 import { SummaryAggregator, type SummaryResult, type TopTable } from './aggregators/summary.js';
+import { activityChart, DEFAULT_WIDTH, type ChartStyle } from './activity-chart.js';
 import type { Output } from './output.js';
 import { defineFormats, type FormatContext, type InputTotals, type RecordSink } from './sink.js';
 import { terminalSafe } from './terminal-safe.js';
@@ -59,7 +60,7 @@ function printTop(out: Output, title: string, header: string, t: TopTable, match
   }
 }
 
-function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance): void {
+function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance, chart: ChartStyle): void {
   const matched = doc.records;
   out.write(
     `${color.bold('files')} ${count(doc.input.files)}   ${color.bold('records read')} ${count(doc.input.recordsRead)}   ` +
@@ -78,6 +79,8 @@ function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance): vo
       (doc.readOnly.unknown ? `   ${color.bold('not marked')} ${share(doc.readOnly.unknown)}` : '') +
       `   ${color.bold('errors')} ${share(doc.errors)}\n`,
   );
+  const activity = activityChart(doc.activity, chart);
+  if (activity.length > 0) out.write(`\n${activity.join('\n')}\n`);
   for (const [field, title, header] of TOP_TABLES) {
     printTop(out, title, header, doc[field], matched, doc.caps.distinctValues, color);
   }
@@ -106,15 +109,16 @@ export interface SummarySettings {
 }
 
 /** Counts every record as it comes; prints the document at the end. */
-function summarySink(print: (out: Output, doc: SummaryDocument, color: ChalkInstance) => void) {
-  return ({ out, color }: FormatContext, { top }: SummarySettings): RecordSink => {
+function summarySink(print: (out: Output, doc: SummaryDocument, color: ChalkInstance, chart: ChartStyle) => void) {
+  return ({ out, color, columns, ascii }: FormatContext, { top }: SummarySettings): RecordSink => {
+    const chart = { width: columns ?? DEFAULT_WIDTH, ascii: ascii === true, color };
     const summary = new SummaryAggregator();
     return {
       write: (record) => summary.add(record.record),
       end(totals) {
         const result = summary.result(top);
         const tables = [result.eventNames, result.principals, result.keys, result.sourceIps, result.regions, result.errorCodes];
-        print(out, { ...result, input: totals, top }, color);
+        print(out, { ...result, input: totals, top }, color, chart);
         if (!tables.some((t) => t.capped)) return;
         return { warnings: [`warning: more than ${result.caps.distinctValues.toLocaleString('en-US')} distinct values in a table: later new values are counted as (other)`] };
       },

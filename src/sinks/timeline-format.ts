@@ -1,7 +1,9 @@
 /** Printing a timeline: table (the human view), json (one array) or jsonl (one entry per line). */
 import type { ChalkInstance } from 'chalk';
-import { formatEventTime } from '../cloudtrail/event-time.js';
+import { formatEventTime, parseEventTime } from '../cloudtrail/event-time.js';
+import { ActivityHistogram } from './aggregators/activity.js';
 import { Timeline, type TimelineEntry } from './aggregators/timeline.js';
+import { activityChart, DEFAULT_WIDTH } from './activity-chart.js';
 import type { Output } from './output.js';
 import { DESTRUCTIVE_OR_POLICY_EVENTS } from '../cloudtrail/events.js';
 import { defineFormats, type FormatContext, type RecordSink } from './sink.js';
@@ -61,14 +63,26 @@ export const TIMELINE_PRINTERS = {
 
 type TimelinePrinter = (typeof TIMELINE_PRINTERS)[keyof typeof TIMELINE_PRINTERS];
 
-/** Collects the events as short lines; prints them in time order at the end. */
-function timelineSink(print: TimelinePrinter) {
-  return ({ out, color, columns }: FormatContext): RecordSink => {
+/**
+ * Collects the events as short lines; prints them in time order at the end. The table ends with
+ * the activity chart of the same events; json and jsonl stay one entry per event (the series is in
+ * `summary --format json` with the same options, which matches the same records).
+ */
+function timelineSink(print: TimelinePrinter, chart = false) {
+  return ({ out, color, columns, ascii }: FormatContext): RecordSink => {
     const timeline = new Timeline();
+    const activity = chart ? new ActivityHistogram() : undefined;
     return {
-      write: (record) => timeline.add(record.record),
+      write(record) {
+        timeline.add(record.record);
+        activity?.add(parseEventTime(record.record.eventTime));
+      },
       end() {
         print(out, timeline.entries(), color, columns);
+        if (activity) {
+          const lines = activityChart(activity.series(), { width: columns ?? DEFAULT_WIDTH, ascii: ascii === true, color });
+          if (lines.length > 0) out.write(`\n${lines.join('\n')}\n`);
+        }
         return { stats: [`timeline: ${timeline.size} events`] };
       },
     };
@@ -76,7 +90,7 @@ function timelineSink(print: TimelinePrinter) {
 }
 
 export const TIMELINE_FORMATS = defineFormats<unknown>()({
-  table: timelineSink(TIMELINE_PRINTERS.table),
+  table: timelineSink(TIMELINE_PRINTERS.table, true),
   jsonl: timelineSink(TIMELINE_PRINTERS.jsonl),
   json: timelineSink(TIMELINE_PRINTERS.json),
 });

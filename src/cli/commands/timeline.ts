@@ -6,7 +6,7 @@ import { defineCommand, PATHS_HELP } from '../command.js';
 import { finish } from '../finish.js';
 import { Messages, UsageError } from '../messages.js';
 import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
-import { formatOptions } from '../options/output-options.js';
+import { ASCII_OPTION, formatOptions } from '../options/output-options.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
 import { completeFilter, readInto, statsLines } from '../read-run.js';
 
@@ -23,6 +23,9 @@ further. Each line shows time, actor, action, key, outcome (ok or the error code
 parameters that matter for the event (the deletion window, a grant's grantee and operations, a
 one-line digest of a new key policy, the encryption context, ...).
 
+The table ends with the events drawn over time (the chart of kmstrail summary; --ascii for plain
+ASCII); kmstrail summary --format json with the same options gives its series as data.
+
 To sort by eventTime across files that arrive in any order, the matching events are held in memory
 until the end: one short line each, not the records. For a very busy key, narrow with --since and
 --until. Events whose time cannot be read come last. Copies of one event (same eventID, time, name,
@@ -37,7 +40,7 @@ export const TIMELINE = defineCommand({
   description: 'the events of one key (--key) or one principal (--user), one line each, in time order',
   paths: PATHS_HELP,
   help: HELP,
-  options: { ...FILTER_OPTIONS, ...formatOptions(TIMELINE_FORMATS, 'jsonl'), ...RUN_OPTIONS },
+  options: { ...FILTER_OPTIONS, ...formatOptions(TIMELINE_FORMATS, 'jsonl'), ...ASCII_OPTION, ...RUN_OPTIONS },
   async run(paths, o) {
     const spec = filterSpecOf(o);
     if (spec.keys.length + spec.users.length !== 1) {
@@ -46,7 +49,7 @@ export const TIMELINE = defineCommand({
     const messages = new Messages();
     const filter = await completeFilter(paths, buildRecordFilter(spec), o, messages);
     const out = new Output(process.stdout);
-    const sink = TIMELINE_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, undefined);
+    const sink = TIMELINE_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns, ascii: o.ascii }, undefined);
     const result = await readInto(paths, filter, sink, o, messages, out);
     await finish(out, messages, o.stats ? statsLines(result) : []);
   },

@@ -42,6 +42,27 @@ export function formatOptions<F extends string>(formats: Record<F, unknown>, whe
   };
 }
 
+/**
+ * Whether the terminal's character set is UTF-8, as the C library decides it: the first of
+ * LC_ALL, LC_CTYPE and LANG that is set names the locale. None set is the C locale: ASCII.
+ * Windows consoles have drawn block characters for years, whatever these say.
+ */
+export function utf8Locale(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): boolean {
+  if (platform === 'win32') return true;
+  const locale = [env.LC_ALL, env.LC_CTYPE, env.LANG].find((value) => value !== undefined && value !== '');
+  return locale !== undefined && /utf-?8/i.test(locale);
+}
+
+/** `--ascii` for the commands that draw a chart: plain ASCII, also when the locale is not UTF-8. */
+export const ASCII_OPTION = {
+  ascii: option({
+    flags: '--ascii',
+    help: 'draw the activity chart with # and <- (also when the locale is not UTF-8)',
+    group: OUTPUT,
+    parse: (raw) => raw === true || !utf8Locale(),
+  }),
+};
+
 export const FIELDS_OPTION: { fields: OptionSpec<Column[]> } = {
   fields: option({
     flags: '--fields <columns>',

@@ -7,6 +7,7 @@ import { parseEventTime } from '../../cloudtrail/event-time.js';
 import { displayKey, keyReferences } from '../../cloudtrail/key-reference.js';
 import { errorCode, readOnlyFlag, text, type JsonObject } from '../../cloudtrail/record.js';
 import { DESTRUCTIVE_OR_POLICY_EVENTS } from '../../cloudtrail/events.js';
+import { ActivityHistogram, type ActivitySeries } from './activity.js';
 import { CappedCounter, DISTINCT_CAP } from './capped-counter.js';
 import { compareStamps, isoTime, principalLabel, stampOf, type Stamp } from './event-order.js';
 
@@ -53,6 +54,8 @@ export interface SummaryResult {
   /** Records with an errorCode. */
   errors: number;
   destructiveOrPolicy: { total: number; listed: ListedEvent[]; omitted: number };
+  /** Records per time bucket: what the activity charts draw. */
+  activity: ActivitySeries;
   caps: { distinctValues: number; listedEvents: number };
 }
 
@@ -74,6 +77,7 @@ export class SummaryAggregator {
   private errors = 0;
   private destructive = 0;
   private listed: Array<{ stamp: Stamp; event: ListedEvent }> = [];
+  private readonly activity = new ActivityHistogram();
 
   constructor(
     private readonly cap: number = DISTINCT_CAP,
@@ -92,6 +96,7 @@ export class SummaryAggregator {
   add(record: JsonObject): void {
     this.records++;
     const ms = parseEventTime(record.eventTime);
+    this.activity.add(ms);
     if (ms !== undefined) {
       this.first = Math.min(this.first, ms);
       this.last = Math.max(this.last, ms);
@@ -166,6 +171,7 @@ export class SummaryAggregator {
         listed: this.listed.map((l) => l.event),
         omitted: this.destructive - this.listed.length,
       },
+      activity: this.activity.series(),
       caps: { distinctValues: this.cap, listedEvents: this.listCap },
     };
   }
