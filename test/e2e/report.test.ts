@@ -113,7 +113,7 @@ async function checkAgainstCommands(file: string, args: string[], top: string[] 
     expect(chart.bars).toBeGreaterThan(0);
   }
   const bars = await page.$$eval('svg.activity rect.bar', (rects) =>
-    rects.map((r) => ({ start: r.getAttribute('data-start'), count: Number(r.getAttribute('data-count')), height: (r as SVGRectElement).getBBox().height })),
+    rects.map((r) => ({ start: r.getAttribute('data-start'), count: Number(r.getAttribute('data-count')), height: (r as unknown as { getBBox(): { height: number } }).getBBox().height })),
   );
   expect(bars.map(({ start, count }) => ({ start, count }))).toEqual(summary.activity.buckets);
   for (const bar of bars) expect(bar.height > 0).toBe(bar.count > 0);
@@ -201,7 +201,7 @@ describe('the report in Chromium', () => {
     expect(await page.$$eval('script, img, b', (e) => e.length)).toBe(0);
     expect((await topRows(page, 'user-agents')).map((r) => r.value)).toContain(agent);
     expect((await topRows(page, 'principals')).map((r) => r.value)).toContain(`arn:aws:iam::111122223333:user/${name}`);
-    const text = await page.evaluate(() => document.body.innerText);
+    const text = await page.innerText('body');
     expect(text).toContain("</td></tr></table><script>document.title='td'</script>");
     // ansi-injection.json: escape sequences shown as \x1b, never sent to the page as control characters.
     expect(text).toContain('session-\\x1b[31mred\\x1b]0;title\\x07\\x0dover\\x08write');

@@ -33,7 +33,7 @@ function hostile(): JsonObject {
 }
 
 function model(records: JsonObject[], extra: Partial<ReportModel> = {}): ReportModel {
-  const trail = (record: JsonObject, i: number): TrailRecord => ({ record, file: 'f.json', offset: 0, line: i + 1 });
+  const trail = (record: JsonObject, i: number): TrailRecord => ({ record, raw: undefined, file: 'f.json', offset: 0, line: i + 1 });
   const collector = new ReportCollector({ top: 10, rules: RULES, ruleSettings: DEFAULT_SETTINGS });
   records.forEach((r, i) => collector.write(trail(r, i)));
   collector.end({ files: 1, recordsRead: records.length, duplicates: 0 });
