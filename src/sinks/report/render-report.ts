@@ -105,7 +105,8 @@ ${tile('keys', count(m.keys.inventory.keys.length), 'keys', m.keys.inventory.key
 function activitySection(m: ReportModel): Html {
   const a = m.summary.activity;
   if (a.buckets.length === 0) {
-    return html`<section id="activity"><h2>Activity over time</h2><p class="note">No matched record has a readable eventTime.</p></section>`;
+    const why = m.summary.records === 0 ? 'No record matched.' : 'No matched record has a readable eventTime.';
+    return html`<section id="activity"><h2>Activity over time</h2><p class="note">${why}</p></section>`;
   }
   const rank = new Map(a.busiest.map((start, i) => [start, i + 1]));
   return html`<section id="activity"><h2>Activity over time</h2>
