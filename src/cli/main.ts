@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   keys: async () => commanderCommand((await import('./commands/keys.js')).KEYS),
   timeline: async () => commanderCommand((await import('./commands/timeline.js')).TIMELINE),
   detect: async () => commanderCommand((await import('./commands/detect.js')).DETECT),
+  report: async () => commanderCommand((await import('./commands/report.js')).REPORT),
   sql: async () => commanderCommand((await import('./commands/sql.js')).SQL),
   trace: async () => commanderCommand((await import('./commands/trace.js')).TRACE),
   completion: async () => (await import('./commands/completion.js')).completionCommand(),

@@ -5,6 +5,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { formatEventTime } from '../cloudtrail/event-time.js';
+import { UTC, type TimeZone } from '../util/time-zone.js';
 import { formatDuration } from '../rules/activity-rules.js';
 import type { RuleChoice } from '../rules/catalog.js';
 import { Detector } from '../rules/detector.js';
@@ -98,7 +99,7 @@ function groupObject(g: HitGroup) {
 /** Hit printers, one per format. */
 export const HIT_PRINTERS = {
   /** One row per rule, printed at the end: thousands of hits of one rule are one row. */
-  table(out: Output, color: ChalkInstance, terminalColumns?: number): HitSink {
+  table(out: Output, color: ChalkInstance, terminalColumns?: number, zone: TimeZone = UTC): HitSink {
     const groups = new HitGroups();
     return {
       write: (h) => groups.add(h),
@@ -116,14 +117,14 @@ export const HIT_PRINTERS = {
             { header: 'severity' },
             { header: 'rule', wrap: 36 },
             { header: 'hits', align: 'right' },
-            { header: 'first / last (UTC)' },
+            { header: `first / last (${zone.name})` },
             { header: 'top principals', wrap: side },
             { header: 'top keys', wrap: side },
           ],
           color,
         );
         for (const g of groups.result(TOP_PER_RULE)) {
-          const seen = [g.firstSeen, g.lastSeen].filter((t): t is string => t !== null).map((t) => formatEventTime(t));
+          const seen = [g.firstSeen, g.lastSeen].filter((t): t is string => t !== null).map((t) => formatEventTime(t, zone));
           table.row(
             [
               g.severity,
@@ -192,8 +193,8 @@ function detectStats(detector: Detector): string[] {
 
 /** Feeds every record to the built-in and Sigma rules; prints their hits in the chosen format. */
 function detectionSink(printer: (typeof HIT_PRINTERS)[keyof typeof HIT_PRINTERS]) {
-  return ({ out, color, columns }: FormatContext, { rules, settings, onHit }: DetectSettings): RecordSink => {
-    const hits = printer(out, color, columns);
+  return ({ out, color, columns, zone }: FormatContext, { rules, settings, onHit }: DetectSettings): RecordSink => {
+    const hits = printer(out, color, columns, zone);
     const detector = new Detector(rules, settings, (hit) => {
       onHit?.(hit);
       hits.write(hit);

@@ -41,6 +41,8 @@ export interface FormatContext {
   zone?: TimeZone;
   /** The terminal's width, when stdout is one; detect's printer still reads it (tables fit `out.width`). */
   columns?: number;
+  /** Draw charts in plain ASCII: the locale is not UTF-8, or --ascii. */
+  ascii?: boolean;
 }
 
 /** One output format: builds the sink for a run. */

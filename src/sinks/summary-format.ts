@@ -6,6 +6,7 @@ import { stableJson } from './aggregators/stable-json.js';
 import type { Origin } from '../cloudtrail/origins.js';
 import type { JsonObject } from '../cloudtrail/record.js';
 import { SummaryAggregator, type OriginTable, type PrincipalGrouping, type SummaryResult, type TopTable } from './aggregators/summary.js';
+import { activityChart, DEFAULT_WIDTH, type ChartStyle } from './activity-chart.js';
 import { columnOf, tableColumn } from './columns.js';
 import type { Output } from './output.js';
 import { defineFormats, type FormatContext, type InputTotals, type RecordSink } from './sink.js';
@@ -72,7 +73,7 @@ function listedColumns(zone: TimeZone): TableColumn[] {
   return columns;
 }
 
-function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance, zone: TimeZone): void {
+function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance, zone: TimeZone, chart: ChartStyle): void {
   const matched = doc.records;
   writeFields(
     out,
@@ -102,6 +103,8 @@ function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance, zon
     ],
     color,
   );
+  const activity = activityChart(doc.activity, chart);
+  if (activity.length > 0) out.write(`\n${activity.join('\n')}\n`);
   for (const [field, title, header] of TOP_TABLES) {
     const byRole = field === 'principals' && doc.principalsBy === 'role';
     printTop(out, field, byRole ? 'principals, role sessions by role' : title, byRole ? 'principal or role' : header, doc[field], matched, doc.caps.distinctValues, color);
@@ -134,15 +137,16 @@ export interface SummarySettings {
 }
 
 /** Counts every record as it comes; prints the document at the end. */
-function summarySink(print: (out: Output, doc: SummaryDocument, color: ChalkInstance, zone: TimeZone) => void) {
-  return ({ out, color, zone }: FormatContext, { top, principalsBy, originOf }: SummarySettings): RecordSink => {
+function summarySink(print: (out: Output, doc: SummaryDocument, color: ChalkInstance, zone: TimeZone, chart: ChartStyle) => void) {
+  return ({ out, color, zone, columns, ascii }: FormatContext, { top, principalsBy, originOf }: SummarySettings): RecordSink => {
+    const chart = { width: columns ?? DEFAULT_WIDTH, ascii: ascii === true, color, zone };
     const summary = new SummaryAggregator(undefined, top, principalsBy, originOf);
     return {
       write: (record) => summary.add(record.record),
       end(totals) {
         const result = summary.result(top);
         const tables = [result.eventNames, result.principals, result.keys, result.sourceIps, result.regions, result.errorCodes, ...(result.origins ? [result.origins] : [])];
-        print(out, { ...result, input: totals, top }, color, zone ?? UTC);
+        print(out, { ...result, input: totals, top }, color, zone ?? UTC, chart);
         if (!tables.some((t) => t.capped)) return;
         return { warnings: [`warning: more than ${result.caps.distinctValues.toLocaleString('en-US')} distinct values in a table: later new values are counted as (other)`] };
       },

@@ -1,6 +1,8 @@
 /** Printing a timeline: table (the human view), json (one array) or jsonl (one entry per line). */
 import type { ChalkInstance } from 'chalk';
-import { formatEventTime } from '../cloudtrail/event-time.js';
+import { formatEventTime, parseEventTime } from '../cloudtrail/event-time.js';
+import { ActivityHistogram } from './aggregators/activity.js';
+import { activityChart, DEFAULT_WIDTH } from './activity-chart.js';
 import { DESTRUCTIVE_OR_POLICY_EVENTS } from '../cloudtrail/events.js';
 import { UTC, type TimeZone } from '../util/time-zone.js';
 import { Timeline, type TimelineEntry } from './aggregators/timeline.js';
@@ -72,14 +74,26 @@ export const TIMELINE_PRINTERS = {
 
 type TimelinePrinter = (typeof TIMELINE_PRINTERS)[keyof typeof TIMELINE_PRINTERS];
 
-/** Collects the events as short lines; prints them in time order at the end. */
-function timelineSink(print: TimelinePrinter) {
-  return ({ out, color, zone }: FormatContext, { follows }: TimelineSettings): RecordSink => {
+/**
+ * Collects the events as short lines; prints them in time order at the end. The table ends with
+ * the activity chart of the same events; json and jsonl stay one entry per event (the series is in
+ * `summary --format json` with the same options, which matches the same records).
+ */
+function timelineSink(print: TimelinePrinter, chart = false) {
+  return ({ out, color, zone, columns, ascii }: FormatContext, { follows }: TimelineSettings): RecordSink => {
     const timeline = new Timeline();
+    const activity = chart ? new ActivityHistogram() : undefined;
     return {
-      write: (record) => timeline.add(record.record),
+      write(record) {
+        timeline.add(record.record);
+        activity?.add(parseEventTime(record.record.eventTime));
+      },
       end() {
         print(out, timeline.entries(), color, { zone, follows });
+        if (activity) {
+          const lines = activityChart(activity.series(), { width: columns ?? DEFAULT_WIDTH, ascii: ascii === true, color, zone });
+          if (lines.length > 0) out.write(`\n${lines.join('\n')}\n`);
+        }
         return { stats: [`timeline: ${timeline.size} events`] };
       },
     };
@@ -87,7 +101,7 @@ function timelineSink(print: TimelinePrinter) {
 }
 
 export const TIMELINE_FORMATS = defineFormats<TimelineSettings>()({
-  table: timelineSink(TIMELINE_PRINTERS.table),
+  table: timelineSink(TIMELINE_PRINTERS.table, true),
   jsonl: timelineSink(TIMELINE_PRINTERS.jsonl),
   json: timelineSink(TIMELINE_PRINTERS.json),
 });

@@ -7,7 +7,9 @@ import { renderChain, type Origin } from '../cloudtrail/origins.js';
 import { shortPrincipal } from '../cloudtrail/principal.js';
 import { errorCode, text, type JsonObject } from '../cloudtrail/record.js';
 import { defineFormats, type RecordSink } from './sink.js';
-import { remainingWidth, wrappedTable } from './wrapped-table.js';
+import { UTC } from '../util/time-zone.js';
+import { columnOf, tableColumn } from './columns.js';
+import { wrappedTable } from './wrapped-table.js';
 
 export interface TraceSettings {
   originOf: (record: JsonObject) => Origin;
@@ -50,15 +52,16 @@ export function traceJson(record: JsonObject, origin: Origin): string {
 }
 
 export const TRACE_FORMATS = defineFormats<TraceSettings>()({
-  table: ({ out, color, columns }, { originOf }): RecordSink => {
+  table: ({ out, color, zone = UTC }, { originOf }): RecordSink => {
+    // The chain is what trace is for: it wraps rather than being cut; the principal goes first.
     const table = wrappedTable(
       out,
       [
-        { header: 'time (UTC)' },
-        { header: 'event' },
-        { header: 'principal', wrap: 32 },
-        { header: 'origin', wrap: 28 },
-        { header: 'chain', wrap: remainingWidth(columns, 120) },
+        tableColumn(columnOf('time'), zone),
+        tableColumn(columnOf('event'), zone),
+        { header: 'principal', wrap: 32, min: 16, drop: 1 },
+        { header: 'origin', wrap: 28, min: 12 },
+        { header: 'chain', wrap: 100, min: 20 },
       ],
       color,
     );
@@ -67,7 +70,7 @@ export const TRACE_FORMATS = defineFormats<TraceSettings>()({
         const origin = originOf(match.record);
         const paint = origin.kind === 'unresolved' ? color.dim : undefined;
         table.row(
-          [formatEventTime(match.record.eventTime), text(match.record, 'eventName') ?? '', shortPrincipal(match.record), originCell(origin), renderChain(origin)],
+          [formatEventTime(match.record.eventTime, zone), text(match.record, 'eventName') ?? '', shortPrincipal(match.record), originCell(origin), renderChain(origin)],
           paint,
         );
       },

@@ -10,16 +10,16 @@ import { hotNeeds, narrowedFilter } from '../../rules/detector.js';
 import { REORDER_WINDOW } from '../../rules/engine.js';
 import { ORIGIN_RULES } from '../../rules/origin-rules.js';
 import { DEFAULT_SETTINGS, parseSeverity, SEVERITIES, severityRank, type Hit, type RuleSettings, type Severity } from '../../rules/rule.js';
-import { loadSigmaRules, type SigmaRuleSet } from '../../rules/sigma/index.js';
+import { loadSigmaRules } from '../../rules/sigma/index.js';
 import { DETECT_FORMATS, printRules } from '../../sinks/hit-format.js';
-import { Output } from '../../sinks/output.js';
 import { defineCommand, PATHS_HELP } from '../command.js';
 import { finish } from '../finish.js';
 import { EXIT_HITS, EXIT_INPUT_FAILED, Messages, UsageError } from '../messages.js';
 import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
-import { listOf, option, positiveInteger, stringValue, type RawValue } from '../options/option-table.js';
-import { formatOptions } from '../options/output-options.js';
+import { listOf, option, positiveInteger, stringValue } from '../options/option-table.js';
+import { formatContext, formatOptions, SCREEN_OPTIONS } from '../options/output-options.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
+import { sigmaOption, sigmaStats } from '../options/sigma-options.js';
 import { prepareFilter, readInto, statsLines } from '../read-run.js';
 
 const RULE_OPTIONS = 'Rule options:';
@@ -107,31 +107,6 @@ function windowOption(flag: string, help: string, fallbackMs: number) {
   });
 }
 
-/** Paths are not split at commas (a file name may hold one); an empty one is refused like any empty value. */
-function sigmaPaths(raw: RawValue): string[] {
-  const values = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
-  if (values.some((v) => v.trim() === '')) throw new UsageError('option --sigma: empty value');
-  return values;
-}
-
-/** --stats lines about the Sigma files: what loaded, what did not, what is not for CloudTrail. */
-function sigmaStats(set: SigmaRuleSet): string[] {
-  const n = (x: number) => x.toLocaleString('en-US');
-  const correlations = set.rules.filter((r) => r.kind === 'correlation').length;
-  const plural = (x: number, what: string) => `${n(x)} ${what}${x === 1 ? '' : 's'}`;
-  const lines = [
-    `sigma: ${plural(set.rules.length, 'rule')} loaded from ${plural(set.files, 'file')} (${plural(correlations, 'correlation')}), ` +
-      `${plural(set.problems.length, 'problem')}, ${plural(set.notApplicable.length, 'rule')} not for CloudTrail`,
-  ];
-  if (set.notApplicable.length > 0) {
-    const byLogsource = new Map<string, number>();
-    for (const r of set.notApplicable) byLogsource.set(r.logsource, (byLogsource.get(r.logsource) ?? 0) + 1);
-    const shown = [...byLogsource].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([ls, k]) => `${ls} (${n(k)})`);
-    lines.push(`sigma: not for CloudTrail, not run: ${shown.slice(0, 10).join('; ')}${shown.length > 10 ? `; ${shown.length - 10} more logsources` : ''}`);
-  }
-  return lines;
-}
-
 export const DETECT = defineCommand({
   name: 'detect',
   description: 'run built-in detection rules for risky KMS activity, and Sigma rules, and print their hits',
@@ -145,13 +120,7 @@ export const DETECT = defineCommand({
       repeatable: true,
       parse: (raw) => listOf('--rule', raw),
     }),
-    sigma: option({
-      flags: '--sigma <path>',
-      help: 'Sigma rules too: a .yml/.yaml file or a directory of them (repeatable)',
-      group: RULE_OPTIONS,
-      repeatable: true,
-      parse: sigmaPaths,
-    }),
+    ...sigmaOption(RULE_OPTIONS),
     builtin: option({
       flags: '--no-builtin',
       help: 'leave out the built-in rules (run only the Sigma rules)',
@@ -177,11 +146,13 @@ export const DETECT = defineCommand({
     originSessionsWindow: windowOption('--origin-sessions-window', 'KMS-018: within this time span', DEFAULT_SETTINGS.originSessionsWindowMs),
     ...FILTER_OPTIONS,
     ...formatOptions(DETECT_FORMATS, 'jsonl'),
+    ...SCREEN_OPTIONS,
     ...RUN_OPTIONS,
   },
   async run(paths, o) {
     const messages = new Messages();
-    const out = new Output(process.stdout);
+    const context = formatContext(o);
+    const out = context.out;
     const sigma = o.sigma.length > 0 ? await loadSigmaRules(o.sigma) : undefined;
     // Named one line each, before anything else is printed; the exit code says it at the end.
     for (const problem of sigma?.problems ?? []) messages.source({ label: problem.file, message: problem.message });
@@ -203,7 +174,7 @@ export const DETECT = defineCommand({
       decryptSpreeWindowMs: o.decryptSpreeWindow,
     };
     if (o.listRules) {
-      printRules(out, rules, settings, o.format, o.color, process.stdout.columns);
+      printRules(out, rules, settings, o.format, o.color, context.columns);
       return finish(out, messages, sigmaLines);
     }
     if (rules.builtin.length === 0 && rules.sigma.length === 0) {
@@ -227,7 +198,7 @@ export const DETECT = defineCommand({
     const onHit = (hit: Hit) => {
       if (o.failOn && severityRank(hit.severity) >= severityRank(o.failOn)) failing = true;
     };
-    const sink = DETECT_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, { rules, settings, onHit });
+    const sink = DETECT_FORMATS[o.format](context, { rules, settings, onHit });
     const result = await readInto(paths, filter, sink, o, messages, out);
     await finish(out, messages, o.stats ? [...statsLines(result), ...sigmaLines] : [], failing ? EXIT_HITS : undefined);
   },

@@ -7,7 +7,7 @@ import { finish } from '../finish.js';
 import { Messages, UsageError } from '../messages.js';
 import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
 import { option, positiveInteger, stringValue } from '../options/option-table.js';
-import { formatContext, formatOptions, SCREEN_OPTIONS } from '../options/output-options.js';
+import { ASCII_OPTION, formatContext, formatOptions, SCREEN_OPTIONS } from '../options/output-options.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
 import { prepareFilter, readInto, statsLines } from '../read-run.js';
 
@@ -25,6 +25,10 @@ Shows the files and records read, the time span, the top values (with counts and
 matched records) of event names, principals, keys, source IPs, regions and error codes, read-only
 against mutating calls, and the earliest --top destructive or policy events (ScheduleKeyDeletion,
 DisableKey, PutKeyPolicy, CreateGrant, DeleteImportedKeyMaterial, DisableKeyRotation).
+The table also draws the matched records over time: one row per time bucket (1m, 5m, 15m, 1h, 6h,
+1d, 1w, 4w: the smallest that shows the whole span in at most 48 rows), the busiest three marked;
+in plain ASCII with --ascii or when the locale is not UTF-8. json carries the same series under
+"activity" (bucket size, starts, counts; records without a readable eventTime counted apart).
 Memory stays bounded: each table counts at most 100,000 distinct values; later new values are
 counted as (other) and the output says so. In json, principals are full ARNs and keys carry their
 ARN when the records give it.
@@ -40,6 +44,7 @@ export const SUMMARY = defineCommand({
   options: {
     ...FILTER_OPTIONS,
     ...formatOptions(SUMMARY_FORMATS, 'json'),
+    ...ASCII_OPTION,
     top: option({
       flags: '--top <n>',
       help: 'rows in each top table, and destructive events listed (default 10)',

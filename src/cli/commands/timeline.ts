@@ -5,7 +5,7 @@ import { defineCommand, PATHS_HELP } from '../command.js';
 import { finish } from '../finish.js';
 import { Messages, UsageError } from '../messages.js';
 import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
-import { formatContext, formatOptions, SCREEN_OPTIONS } from '../options/output-options.js';
+import { ASCII_OPTION, formatContext, formatOptions, SCREEN_OPTIONS } from '../options/output-options.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
 import { completeFilter, readInto, statsLines } from '../read-run.js';
 
@@ -25,6 +25,9 @@ options narrow further. Each line shows time, actor, action, key, outcome (ok or
 parameters that matter for the event (the deletion window, a grant's grantee and operations, a
 one-line digest of a new key policy, the encryption context, ...).
 
+The table ends with the events drawn over time (the chart of kmstrail summary; --ascii for plain
+ASCII); kmstrail summary --format json with the same options gives its series as data.
+
 To sort by eventTime across files that arrive in any order, the matching events are held in memory
 until the end: one short line each, not the records. For a very busy key, narrow with --since and
 --until. Events whose time cannot be read come last. Copies of one event (same eventID, time, name,
@@ -39,7 +42,7 @@ export const TIMELINE = defineCommand({
   description: 'the events of one key (--key) or one principal (--user), one line each, in time order',
   paths: PATHS_HELP,
   help: HELP,
-  options: { ...FILTER_OPTIONS, ...formatOptions(TIMELINE_FORMATS, 'jsonl'), ...SCREEN_OPTIONS, ...RUN_OPTIONS },
+  options: { ...FILTER_OPTIONS, ...formatOptions(TIMELINE_FORMATS, 'jsonl'), ...ASCII_OPTION, ...SCREEN_OPTIONS, ...RUN_OPTIONS },
   async run(paths, o) {
     const spec = filterSpecOf(o);
     if (spec.keys.length + spec.users.length + (spec.origins ?? []).length !== 1) {

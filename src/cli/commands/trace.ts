@@ -1,12 +1,11 @@
 /** `kmstrail trace`: who is behind each matching record's session, following issued keys back. */
 import { buildRecordFilter } from '../../filters/record-filter.js';
-import { Output } from '../../sinks/output.js';
 import { TRACE_FORMATS } from '../../sinks/trace-format.js';
 import { defineCommand, PATHS_HELP } from '../command.js';
 import { finish } from '../finish.js';
 import { Messages } from '../messages.js';
 import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
-import { formatOptions } from '../options/output-options.js';
+import { formatContext, formatOptions, SCREEN_OPTIONS } from '../options/output-options.js';
 import { LIMIT_OPTION, RUN_OPTIONS } from '../options/run-options.js';
 import { prepareFilter, readInto, statsLines } from '../read-run.js';
 
@@ -35,12 +34,13 @@ export const TRACE = defineCommand({
   description: 'each matching record with its origin: the identity behind its session, and the chain of roles in between',
   paths: PATHS_HELP,
   help: HELP,
-  options: { ...FILTER_OPTIONS, ...formatOptions(TRACE_FORMATS, 'jsonl'), ...LIMIT_OPTION, ...RUN_OPTIONS },
+  options: { ...FILTER_OPTIONS, ...formatOptions(TRACE_FORMATS, 'jsonl'), ...SCREEN_OPTIONS, ...LIMIT_OPTION, ...RUN_OPTIONS },
   async run(paths, o) {
     const messages = new Messages();
     const { filter, originOf } = await prepareFilter(paths, buildRecordFilter(filterSpecOf(o)), o, messages, true);
-    const out = new Output(process.stdout);
-    const sink = TRACE_FORMATS[o.format]({ out, color: o.color, columns: process.stdout.columns }, { originOf: originOf! });
+    const context = formatContext(o);
+    const out = context.out;
+    const sink = TRACE_FORMATS[o.format](context, { originOf: originOf! });
     const result = await readInto(paths, filter, sink, o, messages, out);
     await finish(out, messages, o.stats ? statsLines(result) : []);
   },

@@ -71,10 +71,31 @@ export const SCREEN_OPTIONS = {
 };
 
 /** Where a command prints, and how: stdout, colours, the zone, tables fitting the terminal unless --wide. */
-export function formatContext(o: { color: ChalkInstance; wide?: boolean; tz?: TimeZone }): FormatContext {
+export function formatContext(o: { color: ChalkInstance; wide?: boolean; tz?: TimeZone; ascii?: boolean }): FormatContext {
   const out = new Output(process.stdout, { fit: o.wide !== true });
-  return { out, color: o.color, zone: o.tz, columns: out.width };
+  return { out, color: o.color, zone: o.tz, columns: out.width, ascii: o.ascii };
 }
+
+/**
+ * Whether the terminal's character set is UTF-8, as the C library decides it: the first of
+ * LC_ALL, LC_CTYPE and LANG that is set names the locale. None set is the C locale: ASCII.
+ * Windows consoles have drawn block characters for years, whatever these say.
+ */
+export function utf8Locale(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): boolean {
+  if (platform === 'win32') return true;
+  const locale = [env.LC_ALL, env.LC_CTYPE, env.LANG].find((value) => value !== undefined && value !== '');
+  return locale !== undefined && /utf-?8/i.test(locale);
+}
+
+/** `--ascii` for the commands that draw a chart: plain ASCII, also when the locale is not UTF-8. */
+export const ASCII_OPTION = {
+  ascii: option({
+    flags: '--ascii',
+    help: 'draw the activity chart with # and <- (also when the locale is not UTF-8)',
+    group: OUTPUT,
+    parse: (raw) => raw === true || !utf8Locale(),
+  }),
+};
 
 export const FIELDS_OPTION: { fields: OptionSpec<Column[]> } = {
   fields: option({

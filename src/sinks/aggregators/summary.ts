@@ -9,6 +9,7 @@ import { roleArn } from '../../cloudtrail/principal.js';
 import { errorCode, readOnlyFlag, text, type JsonObject } from '../../cloudtrail/record.js';
 import { DESTRUCTIVE_OR_POLICY_EVENTS } from '../../cloudtrail/events.js';
 import type { Origin, OriginKind } from '../../cloudtrail/origins.js';
+import { ActivityHistogram, type ActivitySeries } from './activity.js';
 import { CappedCounter, DISTINCT_CAP } from './capped-counter.js';
 import { compareStamps, isoTime, principalLabel, stampOf, type Stamp } from './event-order.js';
 
@@ -77,6 +78,8 @@ export interface SummaryResult {
   destructiveOrPolicy: { total: number; listed: ListedEvent[]; omitted: number };
   /** Who is behind the records' sessions; present when origins were followed. */
   origins?: OriginTable;
+  /** Records per time bucket: what the activity charts draw. */
+  activity: ActivitySeries;
   caps: { distinctValues: number; listedEvents: number };
 }
 
@@ -118,6 +121,7 @@ export class SummaryAggregator {
   private readonly origins: CappedCounter | undefined;
   /** The ARN each counted key ID was named by; null once two different ARNs named it (replicas of a multi-Region key). */
   private readonly keyArns = new Map<string, string | null>();
+  private readonly activity = new ActivityHistogram();
 
   constructor(
     private readonly cap: number = DISTINCT_CAP,
@@ -139,6 +143,7 @@ export class SummaryAggregator {
   add(record: JsonObject): void {
     this.records++;
     const ms = parseEventTime(record.eventTime);
+    this.activity.add(ms);
     if (ms !== undefined) {
       this.first = Math.min(this.first, ms);
       this.last = Math.max(this.last, ms);
@@ -226,6 +231,7 @@ export class SummaryAggregator {
         omitted: this.destructive - this.listed.length,
       },
       ...(this.origins ? { origins: this.originTable(this.origins, top) } : {}),
+      activity: this.activity.series(),
       caps: { distinctValues: this.cap, listedEvents: this.listCap },
     };
   }

@@ -141,22 +141,42 @@ function withDetails(parameters: JsonObject): Pick<TimelineEntry, 'details' | 'p
   return { details: detailsLine(parameters), parameters };
 }
 
-/** Collects entries in any order; `entries()` gives them by eventTime, then arrival (unreadable times last). */
+/**
+ * Collects entries in any order; `entries()` gives them by eventTime, then arrival (unreadable times
+ * last). With a `limit`, only the earliest `limit` are kept (the report's per-key timelines): the
+ * rest are counted in `omitted`, and memory stays within twice the limit.
+ */
 export class Timeline {
-  private readonly items: Array<{ ms: number | undefined; seq: number; entry: TimelineEntry }> = [];
+  private items: Array<{ ms: number | undefined; seq: number; entry: TimelineEntry }> = [];
+  private added = 0;
+
+  constructor(private readonly limit: number = Infinity) {}
 
   add(record: JsonObject): void {
-    this.items.push({ ms: parseEventTime(record.eventTime), seq: this.items.length, entry: timelineEntry(record) });
+    this.items.push({ ms: parseEventTime(record.eventTime), seq: this.added++, entry: timelineEntry(record) });
+    // Trim now and then rather than on every add: sorting is the cost.
+    if (this.items.length >= 2 * this.limit) this.trim();
   }
 
+  /** Events added, kept or not. */
   get size(): number {
-    return this.items.length;
+    return this.added;
+  }
+
+  /** Events added but not kept, being later than the `limit` earliest. */
+  get omitted(): number {
+    this.trim();
+    return this.added - this.items.length;
+  }
+
+  private trim(): void {
+    const late = Number.POSITIVE_INFINITY;
+    this.items.sort((a, b) => (a.ms ?? late) - (b.ms ?? late) || a.seq - b.seq);
+    if (this.items.length > this.limit) this.items.length = this.limit;
   }
 
   entries(): TimelineEntry[] {
-    const late = Number.POSITIVE_INFINITY;
-    return this.items
-      .sort((a, b) => (a.ms ?? late) - (b.ms ?? late) || a.seq - b.seq)
-      .map((item) => item.entry);
+    this.trim();
+    return this.items.map((item) => item.entry);
   }
 }

@@ -1,0 +1,264 @@
+/**
+ * `kmstrail report`, end to end: the built binary writes the page, a real headless Chromium
+ * (Debian's, driven by playwright-core) opens it offline, and what it shows is held against
+ * `summary --format json`, `keys --format json` and `detect` with the same options, and against jq
+ * for the key timelines. Hostile log values must stay text in the browser. Without Chromium the
+ * browser tests fail, saying how to install it: they never pass by not running.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BAD, jq, JQ_FIRST_COPIES, JQ_KEY_ID_OF, JQ_KEY_REFS, KMS_DOCS, makeTempDir, removeDir, STACK_FRAME, stderrLines, type Json } from '../helpers/e2e.js';
+import { jsonLines, runCli, SHARED } from '../helpers/run-cli.js';
+
+const CHROMIUM = process.env.KMSTRAIL_CHROMIUM ?? '/usr/bin/chromium';
+const INVICTUS = join(SHARED, 'samples', 'trees', 'invictus-ir');
+const DESTRUCTIVE = ['ScheduleKeyDeletion', 'DisableKey', 'PutKeyPolicy', 'CreateGrant', 'DeleteImportedKeyMaterial', 'DisableKeyRotation'];
+
+interface TopRow {
+  value: string;
+  count: number;
+}
+interface Summary extends Json {
+  records: number;
+  input: { files: number; recordsRead: number; duplicates: number };
+  readOnly: { readOnly: number; mutating: number; unknown: number };
+  errors: number;
+  principals: { rows: TopRow[] };
+  keys: { rows: TopRow[] };
+  eventNames: { rows: TopRow[] };
+  destructiveOrPolicy: { total: number };
+  activity: { buckets: Array<{ start: string; count: number }> };
+}
+
+let dir: string;
+let browser: Browser | undefined;
+
+beforeAll(() => {
+  dir = makeTempDir('kmstrail-report-');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  removeDir(dir);
+});
+
+/** Runs `report` with these arguments into a new file; returns the file and the run. */
+async function report(name: string, args: string[], input?: string | Buffer) {
+  const out = join(dir, `${name}.html`);
+  const result = await runCli(['report', '--out', out, ...args], input === undefined ? {} : { input });
+  return { out, result };
+}
+
+/** Opens the page in Chromium, noting every console message, page error and request. */
+async function open(file: string): Promise<{ page: Page; messages: string[]; requests: string[] }> {
+  const page = await browser!.newPage();
+  const messages: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => messages.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+  return { page, messages, requests };
+}
+
+/** A top table of the page: [cell text, data-count] per row. */
+function topRows(page: Page, name: string): Promise<TopRow[]> {
+  return page.$$eval(`table[data-table="${name}"] tbody tr`, (rows) =>
+    rows.map((row) => ({ value: row.querySelector('td.v')!.textContent!, count: Number(row.querySelector('td[data-count]')!.getAttribute('data-count')) })),
+  );
+}
+
+const metric = (page: Page, name: string) => page.$eval(`[data-metric="${name}"]`, (e) => Number(e.getAttribute('data-value')));
+const summaryOf = (args: string[]) => runCli(['summary', '--format', 'json', ...args]).then((r) => JSON.parse(r.stdout) as Summary);
+
+/**
+ * Checks a report page against the other commands run with the same arguments: the numbers of
+ * summary, the keys of keys, the hits of detect per rule.
+ */
+async function checkAgainstCommands(file: string, args: string[], top: string[] = []): Promise<Page> {
+  const [summary, keys, detect] = await Promise.all([
+    summaryOf([...top, ...args]),
+    runCli(['keys', '--format', 'json', ...args]).then((r) => JSON.parse(r.stdout) as { keys: Array<{ arn: string | null }> }),
+    runCli(['detect', '--format', 'jsonl', ...args]).then((r) => jsonLines(r.stdout) as Array<{ rule: string }>),
+  ]);
+  const { page, messages, requests } = await open(file);
+  // Renders with nothing to complain about, and asks for nothing but itself.
+  expect(messages).toEqual([]);
+  expect(requests).toEqual([pathToFileURL(file).href]);
+  expect(await page.$$eval('script, img, iframe, object, embed, link', (e) => e.length)).toBe(0);
+
+  expect(await metric(page, 'records')).toBe(summary.records);
+  expect(await metric(page, 'records-read')).toBe(summary.input.recordsRead);
+  expect(await metric(page, 'files')).toBe(summary.input.files);
+  expect(await metric(page, 'duplicates')).toBe(summary.input.duplicates);
+  expect(await metric(page, 'read-only')).toBe(summary.readOnly.readOnly);
+  expect(await metric(page, 'mutating')).toBe(summary.readOnly.mutating);
+  expect(await metric(page, 'errors')).toBe(summary.errors);
+  expect(await metric(page, 'destructive')).toBe(summary.destructiveOrPolicy.total);
+  expect(await metric(page, 'keys')).toBe(keys.keys.length);
+  expect(await metric(page, 'hits')).toBe(detect.length);
+  const plain = (rows: TopRow[]) => rows.map(({ value, count }) => ({ value, count }));
+  expect(await topRows(page, 'principals')).toEqual(plain(summary.principals.rows));
+  expect(await topRows(page, 'keys')).toEqual(plain(summary.keys.rows));
+  expect(await topRows(page, 'event-names')).toEqual(plain(summary.eventNames.rows));
+
+  // The charts: SVG, drawn (a box of some size), the activity one with a bar per bucket of the series.
+  const charts = await page.$$eval('svg.chart', (svgs) => svgs.map((s) => ({ kind: s.getAttribute('class'), width: s.getBoundingClientRect().width, bars: s.querySelectorAll('rect.bar').length })));
+  expect(charts.length).toBeGreaterThanOrEqual(3);
+  for (const chart of charts) {
+    expect(chart.width).toBeGreaterThan(300);
+    expect(chart.bars).toBeGreaterThan(0);
+  }
+  const bars = await page.$$eval('svg.activity rect.bar', (rects) =>
+    rects.map((r) => ({ start: r.getAttribute('data-start'), count: Number(r.getAttribute('data-count')), height: (r as unknown as { getBBox(): { height: number } }).getBBox().height })),
+  );
+  expect(bars.map(({ start, count }) => ({ start, count }))).toEqual(summary.activity.buckets);
+  for (const bar of bars) expect(bar.height > 0).toBe(bar.count > 0);
+
+  expect(await page.$$eval('table[data-table="key-inventory"] tbody tr', (rows) => rows.map((r) => r.getAttribute('data-key-arn')))).toEqual(
+    keys.keys.map((k) => k.arn ?? ''),
+  );
+  const perRule = new Map<string, number>();
+  for (const hit of detect) perRule.set(hit.rule, (perRule.get(hit.rule) ?? 0) + 1);
+  const shown = await page.$$eval('article.rule', (rules) => rules.map((r) => [r.getAttribute('data-rule'), Number(r.getAttribute('data-hits'))]));
+  expect(Object.fromEntries(shown)).toEqual(Object.fromEntries(perRule));
+  return page;
+}
+
+describe('the report in Chromium', () => {
+  // Missing Chromium fails these tests (an error in this hook fails the file); it never skips them.
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`the report's browser tests need Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does), or set KMSTRAIL_CHROMIUM`);
+    }
+    browser = await chromium.launch({ executablePath: CHROMIUM });
+  });
+
+  it('kms-docs: every number is that of summary, keys and detect; a timeline per key with destructive or policy events, as jq lists it', async () => {
+    const { out, result } = await report('kms-docs', [KMS_DOCS]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+    const page = await checkAgainstCommands(out, [KMS_DOCS]);
+
+    // Which keys have a timeline: those whose rows in `keys` name a destructive or policy operation.
+    const keys = JSON.parse((await runCli(['keys', '--format', 'json', KMS_DOCS])).stdout) as { keys: Array<{ arn: string | null; operations: Record<string, number> }> };
+    const wanted = keys.keys.filter((k) => k.arn !== null && Object.keys(k.operations).some((op) => DESTRUCTIVE.includes(op))).map((k) => k.arn!);
+    expect(wanted.length).toBeGreaterThanOrEqual(3);
+    const timelines = await page.$$eval('article.key-timeline', (a) => a.map((e) => [e.getAttribute('data-key'), Number(e.getAttribute('data-listed'))]));
+    expect(timelines.map(([key]) => key)).toEqual(wanted);
+    // jq: KMS records naming the key by ID or ARN (a multi-Region key in its own region only), that
+    // are not marked read-only or failed; copies dropped.
+    for (const [key, listed] of timelines) {
+      const [, region, , id] = /^arn:[^:]+:kms:([^:]*):([^:]*):key\/(.+)$/.exec(key as string)!;
+      const expected = jq(
+        `${JQ_FIRST_COPIES} def refs: ${JQ_KEY_REFS};
+         [.Records | firstcopies | select(.eventSource == "kms.amazonaws.com")
+          | . as $r | select(any(refs[]; (. as $ref | ${JQ_KEY_ID_OF}) == $id
+              and (($id | startswith("mrk-") | not) or (if startswith("arn:") then split(":")[3] else $r.awsRegion end) == $region)))
+          | select(.readOnly != true or ((.errorCode // "") != ""))] | length`,
+        { file: KMS_DOCS },
+        ['--arg', 'id', id, '--arg', 'region', region],
+      )[0];
+      expect([key, listed]).toEqual([key, expected]);
+    }
+    expect(statSync(out).size).toBeLessThan(200_000);
+  });
+
+  it.skipIf(!existsSync(INVICTUS))('a real trail with options (invictus-ir, all sources, --top 5): the same numbers as the commands', async () => {
+    const args = ['--all-sources', INVICTUS];
+    const { out, result } = await report('invictus', ['--top', '5', ...args]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const page = await checkAgainstCommands(out, args, ['--top', '5']);
+    expect(await topRows(page, 'principals')).toHaveLength(5);
+  });
+
+  it('hostile values stay text: a <script> in a user agent, markup in a name, terminal escapes', async () => {
+    const base = (JSON.parse(readFileSync(KMS_DOCS, 'utf8')) as { Records: Json[] }).Records.find((r) => r.eventName === 'ScheduleKeyDeletion')!;
+    const agent = `<script>document.title='pwned'</script>`;
+    const name = `<img src=x onerror="document.title='img'">`;
+    const crafted = {
+      ...base,
+      eventID: 'crafted-0001',
+      userAgent: agent,
+      userIdentity: { ...(base.userIdentity as Json), userName: name, arn: `arn:aws:iam::111122223333:user/${name}` },
+      requestParameters: { ...(base.requestParameters as Json), pendingWindowInDays: `</td></tr></table><script>document.title='td'</script>` },
+    };
+    const file = join(dir, 'crafted.json');
+    writeFileSync(file, JSON.stringify({ Records: [crafted] }));
+    const { out, result } = await report('hostile', ['--title', `<b>title</b>`, file, join(BAD, 'ansi-injection.json')]);
+    expect(result.code).toBe(0);
+    expect(readFileSync(out, 'utf8')).not.toMatch(/<script|<img/i);
+
+    const { page, messages, requests } = await open(out);
+    expect(messages).toEqual([]);
+    expect(requests).toHaveLength(1);
+    expect(await page.title()).toBe('<b>title</b>');
+    expect(await page.$$eval('script, img, b', (e) => e.length)).toBe(0);
+    expect((await topRows(page, 'user-agents')).map((r) => r.value)).toContain(agent);
+    expect((await topRows(page, 'principals')).map((r) => r.value)).toContain(`arn:aws:iam::111122223333:user/${name}`);
+    const text = await page.innerText('body');
+    expect(text).toContain("</td></tr></table><script>document.title='td'</script>");
+    // ansi-injection.json: escape sequences shown as \x1b, never sent to the page as control characters.
+    expect(text).toContain('session-\\x1b[31mred\\x1b]0;title\\x07\\x0dover\\x08write');
+    expect(text).not.toMatch(/[\u0000-\u0008\u001b]/);
+  });
+});
+
+describe('the report as a command', () => {
+  it('--out is required, and must not be a folder: a usage error, one line', async () => {
+    const missing = await runCli(['report', KMS_DOCS]);
+    expect(missing.code).toBe(2);
+    expect(stderrLines(missing.stderr)).toEqual([`kmstrail: option --out: give the HTML file to write, e.g. --out report.html (see 'kmstrail report --help')`]);
+    const folder = await runCli(['report', '--out', dir, KMS_DOCS]);
+    expect(folder.code).toBe(2);
+    expect(stderrLines(folder.stderr)).toEqual([`kmstrail: option --out: '${dir}' is a directory (see 'kmstrail report --help')`]);
+  });
+
+  it('an --out that cannot be written: one line, exit 1, before reading, nothing left behind', async () => {
+    const where = join(dir, 'no-such-folder', 'r.html');
+    const result = await runCli(['report', '--out', where, KMS_DOCS]);
+    expect(result.code).toBe(1);
+    expect(stderrLines(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toMatch(/^kmstrail: cannot write .*no-such-folder\/r\.html: ENOENT/);
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it('bad inputs: the report of what could be read, exit 1, each fault told once, as summary tells it', async () => {
+    const inputs = [join(BAD, 'truncated.json'), join(BAD, 'garbage.jsonl'), KMS_DOCS];
+    const [{ out, result }, summary] = await Promise.all([report('bad', inputs), runCli(['summary', '--format', 'json', ...inputs])]);
+    expect(result.code).toBe(1);
+    expect(summary.code).toBe(1);
+    expect(stderrLines(result.stderr)).toEqual(stderrLines(summary.stderr));
+    expect(stderrLines(result.stderr)).toHaveLength(2);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain(`data-metric="records" data-value="${(JSON.parse(summary.stdout) as Summary).records}"`);
+  });
+
+  it('from standard input: the report without timelines, and a warning saying why', async () => {
+    const { out, result } = await report('stdin', ['-'], readFileSync(KMS_DOCS));
+    expect(result.code).toBe(0);
+    expect(stderrLines(result.stderr)).toEqual([
+      'kmstrail: warning: standard input is read once: the report has no key timelines (give the files as paths for them)',
+    ]);
+    const html = readFileSync(out, 'utf8');
+    expect(html).not.toContain('class="key-timeline"');
+    expect(html).toContain('Not made: standard input is read once');
+    expect(html).toContain(`data-metric="records" data-value="${(await summaryOf([KMS_DOCS])).records}"`);
+  });
+
+  it('replaces an existing report whole, and leaves no partial file', async () => {
+    const sub = join(dir, 'replace');
+    mkdirSync(sub);
+    const out = join(sub, 'r.html');
+    writeFileSync(out, 'old');
+    const result = await runCli(['report', '--out', out, '--event', 'CreateKey', KMS_DOCS]);
+    expect(result.code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/^<!DOCTYPE html>/);
+    expect(readdirSync(sub)).toEqual(['r.html']);
+  });
+});
