@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isIssuingCall } from '../../../../src/cloudtrail/issuance.js';
+import { originOf } from '../../../../src/cloudtrail/origins.js';
 import type { JsonObject } from '../../../../src/cloudtrail/record.js';
 import { SessionIndex } from '../../../../src/cloudtrail/session-index.js';
 import type { Hit, Severity } from '../../../../src/rules/rule.js';
@@ -84,7 +85,7 @@ describe('HitGroups', () => {
     reason: `reason ${n}`,
   });
 
-  it('groups by rule, most severe first then by ID, counting every hit and keeping the first of each', () => {
+  it('groups by rule, most severe first, then the most hits, then by ID, counting every hit and keeping the first of each', () => {
     const groups = new HitGroups(2);
     for (const h of [hit('KMS-013', 'medium', 1), hit('KMS-001', 'high', 2), hit('KMS-013', 'medium', 3), hit('KMS-009', 'low', 4), hit('KMS-013', 'medium', 5), hit('KMS-003', 'medium', 6)]) {
       groups.add(h);
@@ -93,11 +94,11 @@ describe('HitGroups', () => {
     const result = groups.result();
     expect(result.map((g) => [g.rule, g.hits, g.listed.length, g.omitted])).toEqual([
       ['KMS-001', 1, 1, 0],
-      ['KMS-003', 1, 1, 0],
       ['KMS-013', 3, 2, 1],
+      ['KMS-003', 1, 1, 0],
       ['KMS-009', 1, 1, 0],
     ]);
-    expect(result[2].listed.map((h) => h.reason)).toEqual(['reason 1', 'reason 3']);
+    expect(result[1].listed.map((h) => h.reason)).toEqual(['reason 1', 'reason 3']);
   });
 });
 
@@ -107,7 +108,7 @@ describe('OriginTally', () => {
   function tally(records: readonly JsonObject[], cap?: number) {
     const index = new SessionIndex();
     for (const r of records) if (isIssuingCall(r.eventSource as string, r.eventName as string)) index.addRecord(r);
-    const t = new OriginTally(index, cap);
+    const t = new OriginTally((record) => originOf(record, index), cap);
     const kms = records.filter((r) => r.eventSource === 'kms.amazonaws.com');
     for (const r of kms) t.add(r);
     return { kms, result: t.result(10) };

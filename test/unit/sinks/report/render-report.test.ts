@@ -4,6 +4,7 @@
  * nothing. The browser end of this is test/e2e/report.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { formatInstant, timeZoneNamed, UTC } from '../../../../src/util/time-zone.js';
 import type { JsonObject } from '../../../../src/cloudtrail/record.js';
 import { RULES } from '../../../../src/rules/catalog.js';
 import { DEFAULT_SETTINGS } from '../../../../src/rules/rule.js';
@@ -34,7 +35,7 @@ function hostile(): JsonObject {
 
 function model(records: JsonObject[], extra: Partial<ReportModel> = {}): ReportModel {
   const trail = (record: JsonObject, i: number): TrailRecord => ({ record, raw: undefined, file: 'f.json', offset: 0, line: i + 1 });
-  const collector = new ReportCollector({ top: 10, rules: RULES, ruleSettings: DEFAULT_SETTINGS });
+  const collector = new ReportCollector({ top: 10, rules: { builtin: [...RULES], sigma: [] }, ruleSettings: DEFAULT_SETTINGS });
   records.forEach((r, i) => collector.write(trail(r, i)));
   collector.end({ files: 1, recordsRead: records.length, duplicates: 0 });
   const first = collector.result();
@@ -76,6 +77,20 @@ describe('renderReport', () => {
     expect([...page.matchAll(/href="([^"]*)"/g)].map((m) => m[1]).every((h) => h.startsWith('#'))).toBe(true);
     expect(page).not.toMatch(/url\(/i);
     expect(page).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"`);
+  });
+
+  it('shows every time on the clock --tz names, and says which', () => {
+    const paris = timeZoneNamed('Europe/Paris')!;
+    const inParis = renderReport(model(records, { zone: paris }));
+    expect(page).toContain('<th>time (UTC)</th>');
+    expect(inParis).not.toMatch(/\(UTC\)|>UTC,/);
+    expect(inParis).toContain('<th>time (Europe/Paris)</th>');
+    // The first record's time, as UTC and as Paris shows it (an hour or two later, offset written).
+    const first = records.map((r) => String(r.eventTime)).sort()[0];
+    const ms = Date.parse(first);
+    expect(page).toContain(formatInstant(ms, UTC, ' '));
+    expect(inParis).toContain(formatInstant(ms, paris, ' '));
+    expect(formatInstant(ms, paris, ' ')).toMatch(/\+0[12]:00$/);
   });
 
   it('has every section, and the origins only when given', () => {
