@@ -15,7 +15,7 @@ import type { SigmaRule } from '../rules/sigma/sigma-rule.js';
 import { HitGroups, type HitGroup } from './aggregators/hit-groups.js';
 import type { Output } from './output.js';
 import { defineFormats, type FormatContext, type RecordSink } from './sink.js';
-import { remainingWidth, wrappedTable } from './wrapped-table.js';
+import { remainingWidth, wrappedTable, writeProse } from './wrapped-table.js';
 
 export interface HitSink {
   write(hit: Hit): void;
@@ -114,12 +114,13 @@ export const HIT_PRINTERS = {
         const table = wrappedTable(
           out,
           [
-            { header: 'severity' },
-            { header: 'rule', wrap: 36 },
+            // On a narrow terminal the keys leave first, then the principals; times are never cut.
+            { header: 'severity', min: 8 },
+            { header: 'rule', wrap: 36, min: 18 },
             { header: 'hits', align: 'right' },
-            { header: `first / last (${zone.name})` },
-            { header: 'top principals', wrap: side },
-            { header: 'top keys', wrap: side },
+            { header: `first / last (${zone.name})`, min: 20 },
+            { header: 'top principals', wrap: side, min: 14, drop: 1 },
+            { header: 'top keys', wrap: side, min: 20, drop: 2 },
           ],
           color,
         );
@@ -138,7 +139,7 @@ export const HIT_PRINTERS = {
           );
         }
         table.end();
-        out.write(`${totalsLine(groups)} (one line per hit: --format jsonl)\n`);
+        writeProse(out, `${totalsLine(groups)} (one line per hit: --format jsonl)`);
       },
     };
   },

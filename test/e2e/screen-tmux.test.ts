@@ -8,12 +8,13 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jq, JQ_FIRST_COPIES } from '../helpers/e2e.js';
-import { SHARED } from '../helpers/run-cli.js';
+import { jsonLines, runCli, SHARED } from '../helpers/run-cli.js';
 import { cells, HAVE_TMUX, inTmux, type PaneResult } from '../helpers/tmux.js';
 
 const TREES = join(SHARED, 'samples', 'trees');
 const INVICTUS = join(TREES, 'invictus-ir');
 const SANS = join(TREES, 'SANS-504-S3-ransomware-lab');
+const SIGMA = join(SHARED, 'sigma', 'rules');
 const WIDTHS = [80, 200] as const;
 
 /** The records of invictus-ir in the order kmstrail reads them (file names sorted), copies dropped. */
@@ -116,5 +117,36 @@ describe.runIf(HAVE_TMUX)('tables on a real terminal, 80 and 200 columns', () =>
   it('detect: its table fits through the shared table', async () => {
     const screens = await atBothWidths(['detect', INVICTUS]);
     for (const width of WIDTHS) expectFits(screens[width], width);
+  });
+
+  it('detect --sigma: the rules grouped, each hit count the jsonl count, fitting; and --list-rules', async () => {
+    const [screens, lines, listed] = await Promise.all([
+      atBothWidths(['detect', '--sigma', SIGMA, INVICTUS]),
+      runCli(['detect', '--sigma', SIGMA, '--format', 'jsonl', INVICTUS]),
+      atBothWidths(['detect', '--list-rules', '--sigma', SIGMA]),
+    ]);
+    const perRule = new Map<string, number>();
+    for (const hit of jsonLines(lines.stdout) as Array<{ rule: string }>) perRule.set(hit.rule, (perRule.get(hit.rule) ?? 0) + 1);
+    expect(perRule.size).toBeGreaterThan(3);
+    for (const width of WIDTHS) {
+      expectFits(screens[width], width);
+      // A rule's first row holds its severity and hit count; its ID may wrap onto the next lines.
+      const counted = rows(screens[width].lines).filter((r) => r[0] !== '' && r[0] !== 'severity').map((r) => Number(r[2].replace(/,/g, '')));
+      expect(counted.sort((a, b) => a - b)).toEqual([...perRule.values()].sort((a, b) => a - b));
+      expectFits({ ...listed[width], code: 0 }, width);
+    }
+  });
+
+  it('trace and summary (with its origins and activity chart) fit', async () => {
+    const [trace, summary] = await Promise.all([
+      atBothWidths(['trace', '--all-sources', '--origin', 'bert-jan', INVICTUS]),
+      atBothWidths(['summary', '--all-sources', INVICTUS]),
+    ]);
+    for (const width of WIDTHS) {
+      expectFits(trace[width], width);
+      expectFits(summary[width], width);
+      expect(summary[width].lines.join('\n')).toMatch(/origins \(who is behind the sessions\)/);
+      expect(summary[width].lines.join('\n')).toMatch(/activity per \S+ \(UTC\)/);
+    }
   });
 });
