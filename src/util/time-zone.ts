@@ -51,7 +51,10 @@ function parseGmtOffset(text: string): number {
 /** The zone's IANA identifier as this runtime resolves it, or undefined when it knows none. */
 function resolvedId(id?: string): string | undefined {
   try {
-    return new Intl.DateTimeFormat('en-US', id === undefined ? {} : { timeZone: id }).resolvedOptions().timeZone;
+    const resolved = new Intl.DateTimeFormat('en-US', id === undefined ? {} : { timeZone: id }).resolvedOptions().timeZone;
+    // An empty or unreadable TZ makes the system zone ICU's `Etc/Unknown`, which no formatter takes.
+    new Intl.DateTimeFormat('en-US', { timeZone: resolved });
+    return resolved;
   } catch {
     return undefined;
   }

@@ -17,6 +17,24 @@ describe('timeZoneNamed', () => {
     expect(timeZoneNamed('local')).toBeDefined();
   });
 
+  it('local with an empty or unreadable TZ is no zone (ICU would say Etc/Unknown), never a crash', () => {
+    const saved = process.env.TZ;
+    try {
+      for (const tz of ['', ':', 'Etc/Unknown']) {
+        process.env.TZ = tz;
+        const zone = timeZoneNamed('local');
+        // Whatever the runtime makes of it, the zone given back must format times.
+        if (zone !== undefined) expect(formatInstant(0, zone)).toMatch(/^1970-01-01T|^1969-12-31T/);
+        expect(zone?.name).not.toBe('Etc/Unknown');
+      }
+      process.env.TZ = 'Europe/Paris';
+      expect(timeZoneNamed('local')?.name).toBe('Europe/Paris');
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  });
+
   it('a zone ICU spells by an older name keeps the name asked for', () => {
     expect(timeZoneNamed('Asia/Kolkata')?.name).toBe('Asia/Kolkata');
   });
