@@ -68,7 +68,7 @@ describe('kmstrail completion bash', () => {
     expect(bashCompletes('kmstrail ')).toEqual(expect.arrayContaining(listed));
   });
 
-  it.each(['filter', 'summary', 'keys', 'timeline', 'detect', 'sql'])('kmstrail %s --<TAB>: every option of its --help', async (command) => {
+  it.each(['filter', 'summary', 'keys', 'timeline', 'detect', 'report', 'sql', 'trace'])('kmstrail %s --<TAB>: every option of its --help', async (command) => {
     const offered = bashCompletes(`kmstrail ${command} --`);
     expect(offered).toEqual(expect.arrayContaining(await helpOptions(command)));
   });

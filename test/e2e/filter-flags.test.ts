@@ -142,8 +142,14 @@ describe('filter flags against jq', () => {
   });
 
   it('a selection with no match prints nothing and exits 0', async () => {
-    const result = await runCli(['filter', '--format', 'jsonl', '--event', 'NoSuchEvent', KMS_DOCS]);
+    // A real KMS API name that the file does not hold: nothing to warn about, nothing printed.
+    expect(jq('[.Records[] | select(.eventName == "ReplicateKey")] | length', { file: KMS_DOCS })).toEqual([0]);
+    const result = await runCli(['filter', '--format', 'jsonl', '--event', 'ReplicateKey', KMS_DOCS]);
     expect(result).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    // A name no service has is warned about, and still matches nothing.
+    const typo = await runCli(['filter', '--format', 'jsonl', '--event', 'NoSuchEvent', KMS_DOCS]);
+    expect(typo).toMatchObject({ code: 0, stdout: '' });
+    expect(typo.stderr).toMatch(/^kmstrail: warning: --event 'NoSuchEvent' is not an event name of kms\.amazonaws\.com/);
   });
 
   it('--sort time prints the matches in eventTime order (stable)', async () => {

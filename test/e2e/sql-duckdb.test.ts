@@ -90,14 +90,15 @@ afterAll(() => {
 async function viaFilter(options: string[]): Promise<string[]> {
   // The queries select every record of the table, copies of one event included (see the README).
   const run = await runCli(['filter', '--keep-duplicates', '--format', 'jsonl', ...options, ...files]);
-  expect(run.stderr).toBe('');
+  // Made-up event names (LIKE characters) are warned about, as they would match nothing in real logs.
+  expect(run.stderr.split('\n').filter((l) => l !== '' && !l.startsWith("kmstrail: warning: --event '"))).toEqual([]);
   expect(run.code).toBe(0);
   return jsonLines(run.stdout).map((r) => String((r as Json).eventID));
 }
 
 async function viaDuckdb(options: string[]): Promise<string[]> {
   const run = await runCli(['sql', '--engine', 'duckdb', ...options, ...files]);
-  expect(run.stderr).toBe('');
+  expect(run.stderr.split('\n').filter((l) => l !== '' && !l.startsWith("kmstrail: warning: --event '"))).toEqual([]);
   expect(run.code).toBe(0);
   const rows = (await connection.runAndReadAll(run.stdout)).getRows();
   const records = rows.map((row) => JSON.parse(String(row[0])) as Json);

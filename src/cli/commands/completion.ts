@@ -20,7 +20,7 @@ names, event sources, columns, readers, SQL engines. Paths are left to the shell
 
 const DESCRIPTION = 'print a completion script for bash, zsh or fish';
 
-/** The commands as completion sees them, this one included. */
+/** The commands as completion sees them, this one included (the e2e test checks them against --help). */
 async function completedCommands(): Promise<CompletedCommand[]> {
   const specs: Array<CommandSpec<OptionTable>> = [
     (await import('./filter.js')).FILTER,
@@ -28,7 +28,9 @@ async function completedCommands(): Promise<CompletedCommand[]> {
     (await import('./keys.js')).KEYS,
     (await import('./timeline.js')).TIMELINE,
     (await import('./detect.js')).DETECT,
+    (await import('./report.js')).REPORT,
     (await import('./sql.js')).SQL,
+    (await import('./trace.js')).TRACE,
   ] as Array<CommandSpec<OptionTable>>;
   const commands: CompletedCommand[] = [
     ...specs.map((spec) => ({ name: spec.name, description: spec.description, options: completedOptions(spec.options), paths: true })),
