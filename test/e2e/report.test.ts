@@ -15,6 +15,7 @@ import { jsonLines, runCli, SHARED } from '../helpers/run-cli.js';
 
 const CHROMIUM = process.env.KMSTRAIL_CHROMIUM ?? '/usr/bin/chromium';
 const INVICTUS = join(SHARED, 'samples', 'trees', 'invictus-ir');
+const SIGMA_RULES = join(SHARED, 'sigma', 'rules');
 const DESTRUCTIVE = ['ScheduleKeyDeletion', 'DisableKey', 'PutKeyPolicy', 'CreateGrant', 'DeleteImportedKeyMaterial', 'DisableKeyRotation'];
 
 interface TopRow {
@@ -78,11 +79,11 @@ const summaryOf = (args: string[]) => runCli(['summary', '--format', 'json', ...
  * Checks a report page against the other commands run with the same arguments: the numbers of
  * summary, the keys of keys, the hits of detect per rule.
  */
-async function checkAgainstCommands(file: string, args: string[], top: string[] = []): Promise<Page> {
+async function checkAgainstCommands(file: string, args: string[], top: string[] = [], rules: string[] = []): Promise<Page> {
   const [summary, keys, detect] = await Promise.all([
     summaryOf([...top, ...args]),
     runCli(['keys', '--format', 'json', ...args]).then((r) => JSON.parse(r.stdout) as { keys: Array<{ arn: string | null }> }),
-    runCli(['detect', '--format', 'jsonl', ...args]).then((r) => jsonLines(r.stdout) as Array<{ rule: string }>),
+    runCli(['detect', '--format', 'jsonl', ...rules, ...args]).then((r) => jsonLines(r.stdout) as Array<{ rule: string }>),
   ]);
   const { page, messages, requests } = await open(file);
   // Renders with nothing to complain about, and asks for nothing but itself.
@@ -175,6 +176,27 @@ describe('the report in Chromium', () => {
     expect(result.code).toBe(0);
     const page = await checkAgainstCommands(out, args, ['--top', '5']);
     expect(await topRows(page, 'principals')).toHaveLength(5);
+  });
+
+  it.skipIf(!existsSync(INVICTUS))('with --sigma: the Sigma hits of detect, rule by rule; the origins of summary; times on the --tz clock', async () => {
+    const args = ['--all-sources', INVICTUS];
+    const { out, result } = await report('invictus-sigma', ['--sigma', SIGMA_RULES, '--tz', 'Europe/Paris', ...args]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const page = await checkAgainstCommands(out, args, [], ['--sigma', SIGMA_RULES]);
+    // Sigma rules are there by their ids, beside the built-in ones.
+    const rules = await page.$$eval('article.rule', (a) => a.map((e) => e.getAttribute('data-rule')!));
+    expect(rules.some((r) => /^[0-9a-f]{8}-/.test(r))).toBe(true);
+    expect(rules.some((r) => r.startsWith('KMS-'))).toBe(true);
+    // Origins: the section's records add up to at most the matched records, and bert-jan is behind some.
+    const summary = await summaryOf(args);
+    const origins = await page.$$eval('section#origins td[data-count]', (cells) => cells.map((c) => Number(c.getAttribute('data-count'))));
+    expect(origins.length).toBeGreaterThan(0);
+    expect(origins.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(summary.records);
+    expect(await page.$eval('section#origins', (e) => e.textContent)).toContain('bert-jan');
+    const headers = await page.$$eval('th', (ths) => ths.map((t) => t.textContent));
+    expect(headers).toContain('time (Europe/Paris)');
+    expect(headers.some((h) => h?.includes('(UTC)'))).toBe(false);
   });
 
   it('hostile values stay text: a <script> in a user agent, markup in a name, terminal escapes', async () => {
