@@ -19,7 +19,7 @@ import { Messages, UsageError } from '../messages.js';
 import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
 import { option, positiveInteger, stringValue } from '../options/option-table.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
-import { SCREEN_OPTIONS } from '../options/output-options.js';
+import { NO_ORIGINS_OPTION, SCREEN_OPTIONS } from '../options/output-options.js';
 import { sigmaOption, sigmaStats } from '../options/sigma-options.js';
 import { progressFor } from '../progress.js';
 import { pipelineSettings, prepareFilter, readInto, statsLines } from '../read-run.js';
@@ -88,12 +88,7 @@ export const REPORT = defineCommand({
       group: 'Output options:',
       parse: (raw) => (stringValue(raw) === undefined ? 10 : positiveInteger('--top', raw as string)),
     }),
-    origins: option({
-      flags: '--no-origins',
-      help: 'leave out who is behind the sessions (origins), and the first pass over the inputs it takes',
-      group: 'Output options:',
-      parse: (raw) => raw !== false,
-    }),
+    ...NO_ORIGINS_OPTION,
     ...sigmaOption('Output options:'),
     tz: SCREEN_OPTIONS.tz,
     ...FILTER_OPTIONS,

@@ -7,7 +7,7 @@ import { finish } from '../finish.js';
 import { Messages, UsageError } from '../messages.js';
 import { FILTER_OPTIONS, filterSpecOf } from '../options/filter-options.js';
 import { option, positiveInteger, stringValue } from '../options/option-table.js';
-import { ASCII_OPTION, formatContext, formatOptions, SCREEN_OPTIONS } from '../options/output-options.js';
+import { ASCII_OPTION, formatContext, formatOptions, NO_ORIGINS_OPTION, SCREEN_OPTIONS } from '../options/output-options.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
 import { prepareFilter, readInto, statsLines } from '../read-run.js';
 
@@ -51,12 +51,7 @@ export const SUMMARY = defineCommand({
       group: 'Output options:',
       parse: (raw) => (stringValue(raw) === undefined ? 10 : positiveInteger('--top', raw as string)),
     }),
-    origins: option({
-      flags: '--no-origins',
-      help: 'leave out the table of origins (who is behind the sessions), and the first pass over the inputs it takes',
-      group: 'Output options:',
-      parse: (raw) => raw !== false,
-    }),
+    ...NO_ORIGINS_OPTION,
     by: option({
       flags: '--by <grouping>',
       help: 'principals counted as: session (each principal as named, default) or role (role sessions rolled up to their role)',

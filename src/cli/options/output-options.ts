@@ -97,6 +97,16 @@ export const ASCII_OPTION = {
   }),
 };
 
+/** `--no-origins` for the commands that show origins unasked (summary, report): their first pass costs a read. */
+export const NO_ORIGINS_OPTION = {
+  origins: option({
+    flags: '--no-origins',
+    help: 'leave out who is behind the sessions (origins), and the first pass over the inputs it takes',
+    group: OUTPUT,
+    parse: (raw) => raw !== false,
+  }),
+};
+
 export const FIELDS_OPTION: { fields: OptionSpec<Column[]> } = {
   fields: option({
     flags: '--fields <columns>',
