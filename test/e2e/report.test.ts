@@ -232,6 +232,35 @@ describe('the report in Chromium', () => {
 });
 
 describe('the report as a command', () => {
+  it('--sigma runs the rules detect runs: a base rule that only feeds a correlation reports nothing of its own', async () => {
+    const rules = join(dir, 'corr-rules');
+    mkdirSync(rules, { recursive: true });
+    writeFileSync(
+      join(rules, 'decrypts.yml'),
+      `title: A decrypt
+id: base-decrypt
+name: a_decrypt
+logsource: {product: aws, service: cloudtrail}
+detection: {sel: {eventName: Decrypt}, condition: sel}
+level: low
+---
+title: Several decrypts by one principal
+id: corr-decrypts
+correlation: {type: event_count, rules: [a_decrypt], group-by: [userIdentity.arn], timespan: 3650d, condition: {gte: 2}}
+level: medium
+`,
+    );
+    const detect = jsonLines((await runCli(['detect', '--sigma', rules, '--format', 'jsonl', KMS_DOCS])).stdout) as Array<{ rule: string }>;
+    const perRule = new Map<string, number>();
+    for (const hit of detect) perRule.set(hit.rule, (perRule.get(hit.rule) ?? 0) + 1);
+    expect(perRule.get('corr-decrypts')).toBeGreaterThan(0);
+    expect(perRule.has('base-decrypt')).toBe(false);
+    const { out, result } = await report('corr', ['--sigma', rules, KMS_DOCS]);
+    expect(result.code).toBe(0);
+    const shown = [...readFileSync(out, 'utf8').matchAll(/<article class="rule" data-rule="([^"]+)" data-hits="(\d+)"/g)].map((m) => [m[1], Number(m[2])]);
+    expect(Object.fromEntries(shown)).toEqual(Object.fromEntries(perRule));
+  });
+
   it('--out is required, and must not be a folder: a usage error, one line', async () => {
     const missing = await runCli(['report', KMS_DOCS]);
     expect(missing.code).toBe(2);

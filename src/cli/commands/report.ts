@@ -6,7 +6,7 @@ import { closeSync, openSync, renameSync, statSync, unlinkSync, writeSync } from
 import { buildRecordFilter } from '../../filters/record-filter.js';
 import { readableTwice } from '../../pipeline/alias-pass.js';
 import { runPipeline } from '../../pipeline/run-pipeline.js';
-import { RULES } from '../../rules/catalog.js';
+import { chooseRules, type RuleChoice } from '../../rules/catalog.js';
 import { DEFAULT_SETTINGS } from '../../rules/rule.js';
 import { loadSigmaRules } from '../../rules/sigma/index.js';
 import { Output } from '../../sinks/output.js';
@@ -134,9 +134,12 @@ export const REPORT = defineCommand({
       const { filter, originOf } = await prepareFilter(paths, buildRecordFilter(spec), o, messages, o.origins);
       // Nothing goes to stdout; the pipeline's back-pressure is moot for a sink that writes at its end.
       const out = new Output(process.stdout);
+      // The rules `detect` would run with these files: a Sigma rule that only feeds a correlation
+      // reports nothing of its own.
+      const rules = chooseRules({ ids: [], builtin: true, sigma: sigma?.rules ?? [] }) as RuleChoice;
       const collector = new ReportCollector({
         top: o.top,
-        rules: { builtin: [...RULES], sigma: sigma?.rules ?? [] },
+        rules,
         ruleSettings: { ...DEFAULT_SETTINGS, originOf },
         originOf: o.origins ? originOf : undefined,
       });
