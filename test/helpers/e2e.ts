@@ -101,7 +101,7 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/** Data rows of a cli-table3 box table: the cells between `│`, trimmed (header row included). */
+/** Data rows of a box table (src/sinks/wrapped-table.ts): the cells between `│`, trimmed (header row included). */
 export function tableRows(text: string): string[][] {
   return text
     .split('\n')
