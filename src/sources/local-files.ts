@@ -255,11 +255,14 @@ export function looksLikeTrail(path: string): boolean {
     return true;
   }
   if (head[0] === 0x1f && head[1] === 0x8b) {
+    // Gzip that breaks or ends before it says anything (a truncated download) is still a file
+    // meant to be read: the reader names the fault rather than the walk passing it over.
     try {
       head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
     } catch {
-      return false;
+      return true;
     }
+    if (head.length === 0) return true;
   }
   const text = head.toString('utf8').replace(/^\uFEFF/, '').trimStart();
   return (text.startsWith('{') || text.startsWith('[')) && TRAIL_MARKERS.some((marker) => text.includes(marker));

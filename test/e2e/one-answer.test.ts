@@ -192,6 +192,20 @@ describe('a directory walk decides by content, not by name', () => {
     expect(jsonLines(result.stdout)).toEqual([...five, ...five, ...five, ...five]);
     expect(result.stderr).toMatch(/stats: 4 files, .* 1 skipped \(not a trail file: 1\)/);
   });
+
+  it('a download cut inside its gzip header, named without an extension, is a truncated trail: named, exit 1, the others read', async () => {
+    const tree = join(dir, 'cut-downloads');
+    mkdirSync(tree, { recursive: true });
+    const delivery = readFileSync(join(SHAPES, 'delivery.json'));
+    writeFileSync(join(tree, 'a-good'), gzipSync(delivery));
+    // 10 bytes of header and a few of the deflate stream: nothing decodes yet.
+    for (const cut of [12, 30]) writeFileSync(join(tree, `cut-${cut}`), gzipSync(delivery).subarray(0, cut));
+    const result = await runCli(['filter', '--all-sources', '--stats', '-f', 'jsonl', tree]);
+    expect(result.code).toBe(1);
+    expect(jsonLines(result.stdout)).toEqual(jq('.', { file: join(SHAPES, 'expected.jsonl') }));
+    for (const cut of [12, 30]) expect(result.stderr).toContain(`${join(tree, `cut-${cut}`)}: gzip data ends early`);
+    expect(result.stderr).not.toMatch(/not a trail file/);
+  });
 });
 
 describe('local AWSLogs trees are pruned like S3', () => {
