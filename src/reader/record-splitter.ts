@@ -658,6 +658,7 @@ export class RecordSplitter {
         return i + 1;
       }
       if (this.separatorExpected || b === RBRACE || b === COLON) return this.brokenArray(chunk, i, b);
+      if (isJunkByte(b)) return this.junkElement(i, b);
       this.trailingComma = -1;
       this.elementExpected = false;
       this.separatorExpected = true;
@@ -869,11 +870,31 @@ export class RecordSplitter {
       this.fail(`unexpected '}' after a record; read on from the next record`, at, false);
       return this.resyncFrom(i + 1);
     }
+    if (lastIsRecord && isJunkByte(b) && !firstSyntaxErrorIn(this.held[0].bytes)) {
+      // A byte no JSON holds here, right after a record that reads whole: the record is kept, the
+      // junk is the fault.
+      this.flushHeld();
+      this.fail(`unexpected ${describeByte(b)} after a record; read on from the next record`, at, false);
+      return this.resyncFrom(i);
+    }
     // The record held (or the element being read) ended too early: a stray '}' closed it, or a
     // comma or a bracket is missing. It, and what follows up to the next record, is not read.
     const start = this.held.length > 0 ? this.held[0].place.offset : at;
     this.discardHeld();
     this.fail(`a record that began at byte ${start} is malformed (unexpected ${describeByte(b)}); read on from the next record`, at, false);
+    return this.resyncFrom(i);
+  }
+
+  /**
+   * Where an element belongs, a byte that starts no JSON value (stray text between two records):
+   * the records before it were followed by their ',' and read whole, so they are kept; reading goes
+   * on at the next record start.
+   */
+  private junkElement(i: number, b: number): number {
+    const whole = this.held.length === 1 && this.held[0].object && !firstSyntaxErrorIn(this.held[0].bytes);
+    if (whole) this.flushHeld();
+    else this.discardHeld();
+    this.fail(`expected a record, found ${describeByte(b)}; read on from the next record`, this.base + i, false);
     return this.resyncFrom(i);
   }
 
@@ -1383,6 +1404,15 @@ const FREE_BYTE = new Uint8Array(256);
 for (const c of ' \t\r\n{}[],:"0123456789+-.eEtrufalsn') FREE_BYTE[c.charCodeAt(0)] = 1;
 
 /** The first syntax error of a JSON text cut anywhere: its byte offset and what is wrong there. */
+/**
+ * A byte that can neither start a JSON value nor be structure or space: stray text (a letter other
+ * than those of true/false/null, a control byte, a non-ASCII byte) where a record or a separator
+ * belongs.
+ */
+export function isJunkByte(b: number): boolean {
+  return FREE_BYTE[b] === 0 || (b >= 0x61 && b <= 0x7a && b !== 0x74 && b !== 0x66 && b !== 0x6e) || b === 0x45 || b === 0x2b || b === 0x2e;
+}
+
 function firstSyntaxErrorIn(bytes: Buffer): { byteOffset: number; message: string } | undefined {
   const text = bytes.toString('utf8');
   const first = firstSyntaxError(text);

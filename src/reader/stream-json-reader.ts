@@ -19,7 +19,7 @@ import { none } from 'stream-chain/defs.js';
 import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import type { ReadOptions } from './read-options.js';
-import type { SliceKind } from './record-splitter.js';
+import { isJunkByte, type SliceKind } from './record-splitter.js';
 import { unwrapValue } from './trail-reader.js';
 import type { InputFault, TrailRecord } from './trail-record.js';
 import { type ValuePlace, ValuePlaces } from './value-places.js';
@@ -325,6 +325,11 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
         flushHeld();
         fault(at, line, message);
         pendingRecovery = { kind: 'record', from: at + 1, open: 0, wrapper };
+      } else if (b !== undefined && isJunkByte(b) && depth === elementDepth && held.length === 1 && held[0].object) {
+        // Stray text right after a record, or where the next one belongs: the record is whole.
+        flushHeld();
+        fault(at, line, message);
+        pendingRecovery = { kind: 'record', from: at, open: 0, wrapper };
       } else {
         held = [];
         fault(at, line, message);

@@ -117,7 +117,8 @@ const REAL: JsonObject[] = readFileSync(join(FIXTURES, 'shapes', 'expected.jsonl
   .filter((line) => line.trim())
   .map((line) => JSON.parse(line) as JsonObject);
 
-type Corruption = 'stray-brace' | 'missing-brace' | 'missing-comma' | 'extra-brace' | 'delete-byte' | 'insert-byte';
+/** `junk-before`/`junk-after`: stray text between two records, before the victim's '{' or after its '}'. */
+type Corruption = 'stray-brace' | 'missing-brace' | 'missing-comma' | 'extra-brace' | 'delete-byte' | 'insert-byte' | 'junk-before' | 'junk-after';
 
 interface Damage {
   records: JsonObject[];
@@ -127,6 +128,8 @@ interface Damage {
   /** Where inside the victim, as a fraction of its length. */
   at: number;
   inserted: string;
+  /** Stray text for the junk corruptions. */
+  junk: string;
 }
 
 const damageArb: fc.Arbitrary<Damage> = fc
@@ -134,11 +137,12 @@ const damageArb: fc.Arbitrary<Damage> = fc
     picks: fc.array(fc.nat(REAL.length - 1), { minLength: 2, maxLength: 7 }),
     pretty: fc.boolean(),
     victimFraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
-    corruption: fc.constantFrom<Corruption>('stray-brace', 'missing-brace', 'missing-comma', 'extra-brace', 'delete-byte', 'insert-byte'),
+    corruption: fc.constantFrom<Corruption>('stray-brace', 'missing-brace', 'missing-comma', 'extra-brace', 'delete-byte', 'insert-byte', 'junk-before', 'junk-after'),
     at: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
     inserted: fc.constantFrom('}', '{', ']', '[', ',', ':', '"', '\\', 'x', '\n'),
+    junk: fc.constantFrom('x', '\u0000', 'é', '#', 'Z', 'abc', 'x ', ' \u0007 '),
   })
-  .map(({ picks, pretty, victimFraction, corruption, at, inserted }) => ({
+  .map(({ picks, pretty, victimFraction, corruption, at, inserted, junk }) => ({
     // Each record its own eventID, so that a record lost or doubled cannot hide behind a twin.
     records: picks.map((p, k) => ({ ...REAL[p], eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` })),
     pretty,
@@ -146,6 +150,7 @@ const damageArb: fc.Arbitrary<Damage> = fc
     corruption,
     at,
     inserted,
+    junk,
   }));
 
 /** The damaged file, and the byte range the victim record took before the damage. */
@@ -177,6 +182,12 @@ function damagedTrail(d: Damage): { bytes: Buffer; text: string } {
     case 'insert-byte':
       victim = victim.slice(0, pos) + d.inserted + victim.slice(pos);
       break;
+    case 'junk-before':
+      victim = d.junk + victim;
+      break;
+    case 'junk-after':
+      victim += d.junk;
+      break;
   }
   texts[d.victim] = victim;
   const sep = d.pretty ? '\n' : '';
@@ -206,6 +217,8 @@ describe('a Records array with one damaged record', () => {
         damage.records.forEach((r, k) => {
           if (k < damage.victim || k > damage.victim + 1) expect(kept.has(r.eventID), `${where}: record ${k} lost`).toBe(true);
         });
+        // Stray text after a record leaves the record whole: it is kept.
+        if (damage.corruption === 'junk-after') expect(kept.has(damage.records[damage.victim].eventID), `${where}: the record before the junk lost`).toBe(true);
         // Whatever is kept is a record as written: the victim only if JSON.parse reads it the same.
         for (const r of splitter.records) {
           const k = damage.records.findIndex((x) => x.eventID === r.record.eventID);
