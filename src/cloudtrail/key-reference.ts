@@ -53,7 +53,8 @@ export function keyWanted(wanted: KeyReference, r: KeyReference): boolean {
 
 const patterns = new Map<string, TextMatcher>();
 
-const KMS_ARN = /^arn:[a-z-]+:kms:([^:]*):([^:]*):(key|alias)\/(.+)$/;
+// Any case: what a user types (`ARN:AWS:KMS:...`, `ALIAS/APP`) matches as a record spells it.
+const KMS_ARN = /^arn:[a-z-]+:kms:([^:]*):([^:]*):(key|alias)\/(.+)$/i;
 
 /** Reads a key reference in any of its forms; undefined for empty or non-KMS values. */
 export function parseKeyReference(value: string): KeyReference | undefined {
@@ -62,12 +63,12 @@ export function parseKeyReference(value: string): KeyReference | undefined {
   const arn = KMS_ARN.exec(given);
   if (arn) {
     const [, region, account, kind, name] = arn;
-    return kind === 'key'
-      ? { given, keyId: name.toLowerCase(), region, account }
-      : { given, alias: `alias/${name}`, region, account };
+    return kind.toLowerCase() === 'key'
+      ? { given, keyId: name.toLowerCase(), region: region.toLowerCase(), account }
+      : { given, alias: `alias/${name}`, region: region.toLowerCase(), account };
   }
-  if (given.startsWith('arn:')) return undefined;
-  if (given.startsWith('alias/')) return { given, alias: given };
+  if (/^arn:/i.test(given)) return undefined;
+  if (/^alias\//i.test(given)) return { given, alias: `alias/${given.slice(6)}` };
   return { given, keyId: given.toLowerCase() };
 }
 
@@ -120,7 +121,8 @@ export function sameKey(wanted: KeyReference, r: KeyReference): boolean {
     return true;
   }
   if (wanted.alias !== undefined && r.alias !== undefined) {
-    if (r.alias !== wanted.alias) return false;
+    // Alias names compare without regard to case, as every text filter does.
+    if (r.alias !== wanted.alias && r.alias.toLowerCase() !== wanted.alias.toLowerCase()) return false;
     // An alias name is per account and region: when both sides say which, they must agree.
     if (wanted.account && r.account && wanted.account !== r.account) return false;
     if (wanted.region && r.region && wanted.region !== r.region) return false;

@@ -8,7 +8,7 @@
  */
 import { aliasEvidence } from '../cloudtrail/aliases.js';
 import { KMS_SOURCE } from '../cloudtrail/events.js';
-import { sameKey, type KeyReference } from '../cloudtrail/key-reference.js';
+import { keyWanted, type KeyReference } from '../cloudtrail/key-reference.js';
 import type { FilterSpec } from '../filters/filter-spec.js';
 import { buildRecordFilter, type RecordFilter } from '../filters/record-filter.js';
 import type { RecordSink } from '../sinks/sink.js';
@@ -19,9 +19,17 @@ export function readableTwice(paths: readonly string[]): boolean {
   return paths.length > 0 && !paths.includes('-');
 }
 
+/**
+ * A `--key` glob that can fit alias names (`alias/app-*`, `*prod*`, an alias ARN glob): the keys of
+ * the aliases it fits are wanted too. `*` alone fits every key already.
+ */
+export function mayMatchAliases(pattern: string): boolean {
+  return pattern !== '*' && (pattern.includes('alias') || /^[*?]/.test(pattern));
+}
+
 /** The filter, with the keys its aliases name in these inputs added to `--key`. */
 export async function withAliasKeys(paths: readonly string[], filter: RecordFilter, settings: PipelineSettings): Promise<RecordFilter> {
-  const aliases = filter.spec.keys.filter((ref) => ref.alias !== undefined);
+  const aliases = filter.spec.keys.filter((ref) => ref.alias !== undefined || (ref.pattern !== undefined && mayMatchAliases(ref.pattern)));
   if (aliases.length === 0 || !readableTwice(paths)) return filter;
   // KMS records naming a wanted alias, any time, any principal: the mapping may be told by anyone,
   // and before the window. The inputs are pruned as the real pass prunes them (same window,
@@ -49,7 +57,7 @@ export async function withAliasKeys(paths: readonly string[], filter: RecordFilt
         if (!key?.keyId) continue;
         // The key is wanted, or left out, as its alias is.
         for (const wanted of aliases) {
-          if (!sameKey({ ...wanted, exclude: undefined }, alias)) continue;
+          if (!keyWanted({ ...wanted, exclude: undefined }, alias)) continue;
           const id = `${wanted.exclude ? '!' : ''}${key.keyId}`;
           found.set(id, wanted.exclude ? { given: key.keyId, keyId: key.keyId, exclude: true } : { given: key.keyId, keyId: key.keyId });
         }

@@ -61,3 +61,25 @@ describe.skipIf(!existsSync(INVICTUS))('exclusions and key patterns match what j
     expect(await ids(['--key', `!${prefix}*`])).toEqual(jqIds(`(${refs}) | any(test("^(arn:aws:kms:[^:]*:[^:]*:key/)?${prefix}")) | not`));
   });
 });
+
+const SANS = join(SHARED, 'samples/trees/SANS-504-S3-ransomware-lab');
+
+describe.skipIf(!existsSync(SANS))('an alias given by glob or in another case finds its key, as the alias itself does', () => {
+  it("alias/cloudwatch*, *watch*, ALIAS/CloudWatchKMS and the key ARN in capitals: the records of --key alias/cloudwatchkms, in every command", async () => {
+    const count = async (key: string) => jsonLines((await runCli(['filter', '--format', 'jsonl', '--key', key, SANS])).stdout).length;
+    const exact = await count('alias/cloudwatchkms');
+    // The alias names its key in two CreateAlias records; the key's own records are thousands.
+    expect(exact).toBeGreaterThan(1000);
+    const keys = JSON.parse((await runCli(['keys', '--format', 'json', '--key', 'alias/cloudwatchkms', SANS])).stdout) as { keys: Array<{ arn: string }> };
+    expect(keys.keys).toHaveLength(1);
+    for (const variant of ['alias/cloudwatch*', '*watch*', 'ALIAS/CloudWatchKMS', keys.keys[0].arn.toUpperCase()]) {
+      expect([variant, await count(variant)]).toEqual([variant, exact]);
+    }
+    const summary = JSON.parse((await runCli(['summary', '--format', 'json', '--key', 'alias/cloudwatch*', SANS])).stdout) as { records: number };
+    expect(summary.records).toBe(exact);
+    const timeline = jsonLines((await runCli(['timeline', '--format', 'jsonl', '--key', 'alias/cloudwatch*', SANS])).stdout);
+    expect(timeline).toHaveLength(exact);
+    const upper = JSON.parse((await runCli(['keys', '--format', 'json', '--key', 'ALIAS/CloudWatchKMS', SANS])).stdout) as { keys: Array<{ arn: string }> };
+    expect(upper.keys.map((k) => k.arn)).toEqual([keys.keys[0].arn]);
+  });
+});

@@ -494,7 +494,7 @@ export function selectKeys(rows: readonly KeyRow[], wanted: readonly KeyReferenc
     if (w.pattern !== undefined) {
       return [r.keyId, r.arn, ...r.aliases.map((a) => a.name)].some((name) => name && keyWanted(w, { given: name }));
     }
-    return sameScope(w, r) && ((w.keyId !== undefined && r.keyId === w.keyId) || (w.alias !== undefined && r.aliases.some((a) => a.name === w.alias)));
+    return sameScope(w, r) && ((w.keyId !== undefined && r.keyId === w.keyId) || (w.alias !== undefined && r.aliases.some((a) => a.name.toLowerCase() === w.alias!.toLowerCase())));
   };
   const included = wanted.filter((w) => !w.exclude);
   const excluded = wanted.filter((w) => w.exclude);
