@@ -239,12 +239,25 @@ function keyVia(accessKeyId: string | undefined, consoleSession: boolean): strin
 function resolved(kind: OriginKind, backward: Link[], sourceIdentity?: string, provider?: string): Origin {
   const chain = backward.reverse();
   const top = chain[0];
-  const origin: Origin = { kind, identity: top.principal, label: top.label, chain };
-  if (sourceIdentity) origin.sourceIdentity = sourceIdentity;
   const account = kind === 'aws-service' ? undefined : principalAccount({ userIdentity: top.identity });
+  const origin: Origin = { kind, identity: longTermArn(kind, top, account) ?? top.principal, label: top.label, chain };
+  if (sourceIdentity) origin.sourceIdentity = sourceIdentity;
   if (account) origin.account = account;
   if (provider) origin.provider = provider;
   return origin;
+}
+
+/**
+ * An IAM user or root named without an ARN (some sign-in and MFA records give only the user name
+ * and account): its ARN, so that one person is one origin whichever record names them.
+ */
+function longTermArn(kind: OriginKind, top: Link, account: string | undefined): string | undefined {
+  if (top.principal.startsWith('arn:') || !account) return undefined;
+  if (kind === 'root') return `arn:aws:iam::${account}:root`;
+  const userName = kind === 'iam-user' ? field(top.identity, 'userName') : undefined;
+  // Only the ARN shows a user's path (`user/dev/alice`): for a user made with one, the two stay
+  // apart. The partition is taken to be `aws`.
+  return userName ? `arn:aws:iam::${account}:user/${userName}` : undefined;
 }
 
 function unresolved(backward: Link[], reason: UnresolvedReason, sourceIdentity?: string): Origin {

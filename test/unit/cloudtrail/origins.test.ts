@@ -672,3 +672,20 @@ function invictusRecords(): JsonObject[] {
 function loadShared(file: string): JsonObject[] {
   return (JSON.parse(readFileSync(join(SHARED, 'samples', 'records', file), 'utf8')) as { Records: JsonObject[] }).Records;
 }
+
+describe('one person, one origin', () => {
+  it('an IAM user or root named without an ARN (as MFA and sign-in records do) has the origin of the records that give one', () => {
+    const index = new SessionIndex();
+    const withArn = { userIdentity: { type: 'IAMUser', principalId: 'AIDAEXAMPLE', arn: 'arn:aws:iam::111122223333:user/alice', accountId: '111122223333', userName: 'alice' } };
+    const withoutArn = { userIdentity: { type: 'IAMUser', principalId: 'AIDAEXAMPLE', accountId: '111122223333', userName: 'alice' } };
+    const a = originOf(withArn as JsonObject, index);
+    const b = originOf(withoutArn as JsonObject, index);
+    expect(a.identity).toBe('arn:aws:iam::111122223333:user/alice');
+    expect(b.identity).toBe(a.identity);
+    expect([b.kind, b.label]).toEqual([a.kind, a.label]);
+    const root = originOf({ userIdentity: { type: 'Root', principalId: '111122223333', accountId: '111122223333' } } as JsonObject, index);
+    expect(root.identity).toBe('arn:aws:iam::111122223333:root');
+    // Without an account nothing can be made up: the name stays.
+    expect(originOf({ userIdentity: { type: 'IAMUser', userName: 'bob' } } as JsonObject, index).identity).not.toMatch(/^arn:/);
+  });
+});
