@@ -8,7 +8,7 @@ import type { JsonObject } from '../cloudtrail/record.js';
 import { SessionIndex } from '../cloudtrail/session-index.js';
 import type { FilterSpec } from '../filters/filter-spec.js';
 import { buildRecordFilter, type RecordFilter } from '../filters/record-filter.js';
-import { mayMatchAliases, readableTwice, withAliasKeys } from '../pipeline/alias-pass.js';
+import { namesAliases, readableTwice, withAliasKeys } from '../pipeline/alias-pass.js';
 import { learnIssuances } from '../pipeline/issuance-pass.js';
 import { runPipeline, type PipelineResult, type PipelineSettings, type RunStats } from '../pipeline/run-pipeline.js';
 import type { Output } from '../sinks/output.js';
@@ -86,7 +86,7 @@ export async function prepareFilter(
 
 function withAliases(paths: readonly string[], filter: RecordFilter, run: RunValues, messages: Messages): Promise<RecordFilter> {
   warnAboutEventNames(filter.spec, messages);
-  const aliases = filter.spec.keys.filter((ref) => ref.alias !== undefined || (ref.pattern !== undefined && mayMatchAliases(ref.pattern)));
+  const aliases = filter.spec.keys.filter(namesAliases);
   if (aliases.length > 0 && !readableTwice(paths)) {
     messages.line(
       `warning: standard input is read once: ${aliases.map((ref) => ref.given).join(', ')} matches only records that name the alias, ` +

@@ -20,16 +20,18 @@ export function readableTwice(paths: readonly string[]): boolean {
 }
 
 /**
- * A `--key` glob that can fit alias names (`alias/app-*`, `*prod*`, an alias ARN glob): the keys of
- * the aliases it fits are wanted too. `*` alone fits every key already.
+ * Does this `--key` value name aliases, whose keys are wanted too? An alias, or a glob that can fit
+ * alias names (`alias/app-*`, `*prod*`, an alias ARN glob); `*` alone fits every key already.
  */
-export function mayMatchAliases(pattern: string): boolean {
-  return pattern !== '*' && (pattern.includes('alias') || /^[*?]/.test(pattern));
+export function namesAliases(ref: KeyReference): boolean {
+  if (ref.alias !== undefined) return true;
+  const pattern = ref.pattern;
+  return pattern !== undefined && pattern !== '*' && (pattern.includes('alias') || /^[*?]/.test(pattern));
 }
 
 /** The filter, with the keys its aliases name in these inputs added to `--key`. */
 export async function withAliasKeys(paths: readonly string[], filter: RecordFilter, settings: PipelineSettings): Promise<RecordFilter> {
-  const aliases = filter.spec.keys.filter((ref) => ref.alias !== undefined || (ref.pattern !== undefined && mayMatchAliases(ref.pattern)));
+  const aliases = filter.spec.keys.filter(namesAliases);
   if (aliases.length === 0 || !readableTwice(paths)) return filter;
   // KMS records naming a wanted alias, any time, any principal: the mapping may be told by anyone,
   // and before the window. The inputs are pruned as the real pass prunes them (same window,

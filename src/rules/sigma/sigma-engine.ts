@@ -24,7 +24,7 @@ import { CorrelationWindows, type CorrelationEvent, type EventSummary, type Wind
 import { fieldPath, leafTexts, type FieldPath } from './field-path.js';
 import { admits, anyOf, HOT_FIELDS, type Constraint, type HotField } from './hot-constraint.js';
 import type { SigmaCorrelationRule, SigmaDetectionRule, SigmaRule } from './sigma-rule.js';
-import { TimeHeap } from './time-heap.js';
+import { Heap } from '../../util/heap.js';
 
 export interface SigmaEngineOptions {
   onHit: (hit: Hit) => void;
@@ -78,6 +78,9 @@ interface Entry {
   hits?: Hit[];
   inputs?: Array<{ corr: CorrelationState; key: string; group: Record<string, string>; event: CorrelationEvent }>;
 }
+
+/** Earlier time first; at the same time, in the order they arrived. */
+const earlier = (a: Entry, b: Entry) => a.time < b.time || (a.time === b.time && a.seq < b.seq);
 
 const MAX_CANDIDATE_CACHE = 4096;
 
@@ -163,7 +166,7 @@ export class SigmaEngine {
   private readonly sourceIndexed: DetectionState[] = [];
   private readonly always: DetectionState[] = [];
   private readonly candidateCache = new Map<string, Map<unknown, DetectionState[]>>();
-  private readonly heap = new TimeHeap<Entry>();
+  private readonly heap = new Heap<Entry>(earlier);
   private readonly reorderWindow: number;
   private readonly maxRecords: number;
   private readonly onHit: (hit: Hit) => void;
