@@ -879,9 +879,18 @@ export class RecordSplitter {
     }
     // The record held (or the element being read) ended too early: a stray '}' closed it, or a
     // comma or a bracket is missing. It, and what follows up to the next record, is not read.
-    const start = this.held.length > 0 ? this.held[0].place.offset : at;
+    const first = this.held[0];
+    const start = first ? first.place.offset : at;
+    // A record that closed early may hide its own first error (a lost '{' turns its nested object
+    // into its end): the fault is told there, where any JSON parser stops, not where the scan did.
+    const inside = first?.object && !first.rejected ? firstSyntaxErrorIn(first.bytes) : undefined;
     this.discardHeld();
-    this.fail(`a record that began at byte ${start} is malformed (unexpected ${describeByte(b)}); read on from the next record`, at, false);
+    if (inside) {
+      const line = first.place.line + countNewlines(first.bytes, 0, inside.byteOffset);
+      this.sink.fault(`a record that began at byte ${start} is malformed (${inside.message}); read on from the next record`, start + inside.byteOffset, line, false);
+    } else {
+      this.fail(`a record that began at byte ${start} is malformed (unexpected ${describeByte(b)}); read on from the next record`, at, false);
+    }
     return this.resyncFrom(i);
   }
 

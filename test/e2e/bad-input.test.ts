@@ -151,6 +151,18 @@ const CASES: Record<string, BadCase> = {
       expect(byteOffset(line)).toBe(bytes.indexOf('"}},') + 2);
     },
   },
+  'lost-open-brace.json': {
+    code: 1,
+    records: () => [EXPECTED[0], EXPECTED[1], EXPECTED[3], EXPECTED[4]],
+    lines: 1,
+    check: ([line], path) => {
+      // The record's own first error, where JSON.parse stops (line 4), not where its early '}' lets
+      // the scan notice that the rest of it is no record.
+      expect(line.startsWith(`kmstrail: ${path}:4:`)).toBe(true);
+      const bytes = bytesOf('lost-open-brace.json');
+      expect(byteOffset(line)).toBe(bytes.indexOf('"userIdentity":"type"') + '"userIdentity":"type"'.length);
+    },
+  },
   'bom.json': { code: 0, records: () => EXPECTED, lines: 0 },
   'nul-bytes.json': {
     code: 1,
