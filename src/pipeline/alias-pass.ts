@@ -33,7 +33,7 @@ export function namesAliases(ref: KeyReference): boolean {
 export async function withAliasKeys(paths: readonly string[], filter: RecordFilter, settings: PipelineSettings): Promise<RecordFilter> {
   const aliases = filter.spec.keys.filter(namesAliases);
   if (aliases.length === 0 || !readableTwice(paths)) return filter;
-  // KMS records naming a wanted alias, any time, any principal: the mapping may be told by anyone,
+  // KMS records naming a wanted alias, any time, any principal or origin: the mapping may be told by anyone,
   // and before the window. The inputs are pruned as the real pass prunes them (same window,
   // accounts and regions), which is what keeps an S3 run from fetching folders it will not read.
   const spec: FilterSpec = {
@@ -48,6 +48,8 @@ export async function withAliasKeys(paths: readonly string[], filter: RecordFilt
     readOnly: undefined,
     since: undefined,
     until: undefined,
+    origins: undefined,
+    issuances: undefined,
     sources: [KMS_SOURCE],
     // The records naming the alias, whether it is wanted or left out (`!alias/x`).
     keys: aliases.map(({ exclude: _, ...alias }) => alias),

@@ -222,4 +222,30 @@ describe.skipIf(!existsSync(GENERATOR))('a generated trail: every record\'s orig
     // the trail holds what the comparison is about
     expect(new Set(expected.map((l) => l.split('\t')[1].split(':')[0]))).toEqual(new Set(['iam-user', 'root', 'aws-service', 'saml-user', 'web-identity-user']));
   });
+
+  it('--origin with an alias --key: both first passes, and the answer is what each finds alone, intersected', async () => {
+    const trail = join(dir, 'generated.json');
+    if (!existsSync(trail)) execFileSync(process.execPath, [GENERATOR, '--mb', '3', '--seed', '7', '--out', trail], { stdio: 'pipe' });
+    const aliases = jq('.Records[] | select(.eventName == "CreateAlias") | .requestParameters.aliasName', { file: trail }) as string[];
+    expect(aliases.length).toBeGreaterThan(0);
+    const ids = (stdout: string) => new Set((jsonLines(stdout) as Array<{ eventID: string }>).map((r) => r.eventID));
+    const byKey = await runCli(['filter', '--key', aliases[0], trail]);
+    // The origin most often behind that alias's records, as trace tells it.
+    const traced = traceOf((await runCli(['trace', '--format', 'jsonl', '--key', aliases[0], trail])).stdout);
+    const counts = new Map<string, number>();
+    for (const l of traced) if (l.origin.kind !== 'unresolved') counts.set(l.origin.label, (counts.get(l.origin.label) ?? 0) + 1);
+    const origin = [...counts].sort((a, b) => b[1] - a[1])[0][0];
+    const byOrigin = await runCli(['filter', '--origin', origin, trail]);
+    const expected = [...ids(byKey.stdout)].filter((id) => ids(byOrigin.stdout).has(id));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(ids(byKey.stdout).size + ids(byOrigin.stdout).size - expected.length);
+    for (const glob of [aliases[0], `${aliases[0].slice(0, -1)}*`]) {
+      const both = await runCli(['filter', '--key', glob, '--origin', origin, trail]);
+      expect(both.code, both.stderr).toBe(0);
+      expect([...ids(both.stdout)].sort()).toEqual(expected.sort());
+      const summary = await runCli(['summary', '--format', 'json', '--key', glob, '--origin', origin, trail]);
+      expect(summary.code, summary.stderr).toBe(0);
+      expect((JSON.parse(summary.stdout) as { records: number }).records).toBe(expected.length);
+    }
+  });
 });
