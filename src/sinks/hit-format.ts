@@ -15,7 +15,7 @@ import type { SigmaRule } from '../rules/sigma/sigma-rule.js';
 import { HitGroups, type HitGroup } from './aggregators/hit-groups.js';
 import type { Output } from './output.js';
 import { defineFormats, type FormatContext, type RecordSink } from './sink.js';
-import { remainingWidth, wrappedTable, writeProse } from './wrapped-table.js';
+import { wrappedTable, writeProse } from './wrapped-table.js';
 
 export interface HitSink {
   write(hit: Hit): void;
@@ -118,7 +118,7 @@ export const HIT_PRINTERS = {
             { header: 'severity', min: 8 },
             { header: 'rule', wrap: 36, min: 18 },
             { header: 'hits', align: 'right' },
-            { header: `first / last (${zone.name})`, min: 20 },
+            { header: ['first / last', `(${zone.name})`], min: Number.MAX_SAFE_INTEGER },
             { header: 'top principals', wrap: side, min: 14, drop: 1 },
             { header: 'top keys', wrap: side, min: 20, drop: 2 },
           ],
@@ -275,7 +275,6 @@ export function printRules(
   settings: RuleSettings,
   format: HitFormat,
   color: ChalkInstance,
-  terminalColumns?: number,
 ): void {
   const rules = [...choice.builtin.map((r) => builtinListed(r, settings)), ...choice.sigma.map(sigmaListed)];
   if (format === 'jsonl') {
@@ -283,16 +282,20 @@ export function printRules(
   } else if (format === 'json') {
     out.write(JSON.stringify(rules, null, 2) + '\n');
   } else {
+    // The title, and under it the description, share the room a narrow screen leaves; a Sigma
+    // rule's ID (a UUID) wraps after its dashes rather than taking half of it.
     const table = wrappedTable(
       out,
-      [{ header: 'rule' }, { header: 'severity' }, { header: 'title', wrap: 24 }, { header: 'description', wrap: remainingWidth(terminalColumns, 55) }],
+      [{ header: 'rule', wrap: 36, min: 13 }, { header: 'severity' }, { header: 'title / description', wrap: 100, min: 50 }],
       color,
     );
     for (const r of rules) {
       const defaults = r.defaults ? ` ${r.source === 'sigma' ? 'Correlates' : 'Defaults'}: ${r.defaults}.` : '';
       const tags = r.tags.length > 0 ? ` Tags: ${r.tags.join(', ')}.` : '';
       const from = r.file ? ` (${r.file})` : '';
-      table.row([r.id, r.severity, r.title, `${r.description.trim()}${defaults}${tags}${from}`.trim()], painter(color, r.severity));
+      // A rule file's description may hold line breaks: prose here, re-wrapped to the column.
+      const description = `${r.description}${defaults}${tags}${from}`.replace(/\s+/g, ' ').trim();
+      table.row([r.id, r.severity, [r.title, description]], painter(color, r.severity));
     }
     table.end();
   }

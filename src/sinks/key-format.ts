@@ -57,14 +57,15 @@ function inventoryTable(out: Output, rows: readonly KeyRow[], color: ChalkInstan
     [
       // A key ID is what the row is about, and a key ID cut short is no key ID (36 characters).
       { header: 'key', min: 36 },
-      { header: 'aliases', min: 12, drop: 1 },
-      { header: 'state', min: 12 },
+      // An alias or a state cut short names nothing: they wrap (after '/', between camel-case words).
+      { header: 'aliases', wrap: 28, min: 15, drop: 1 },
+      { header: 'state', wrap: 24, min: 10 },
       { header: zoned('created'), min: 12, drop: 4 },
       { header: zoned('policy changed'), min: 12, drop: 6 },
       { header: zoned('rotation'), min: 8, drop: 7 },
       { header: 'grants +/-', min: 6, drop: 8 },
       { header: zoned('seen'), min: 10, drop: 3 },
-      { header: 'events', min: 6, drop: 2, align: 'right' },
+      { header: 'events', wrap: 14, min: 6, drop: 2, align: 'right' },
       { header: 'principals', min: 4, drop: 5, align: 'right' },
     ],
     color,

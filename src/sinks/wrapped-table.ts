@@ -21,6 +21,8 @@ const SAMPLE_ROWS = 500;
 const MAX_WIDTH = 80;
 /** Narrowest a wrapping column is made on a narrow screen unless it says otherwise. */
 const MIN_WRAP_WIDTH = 10;
+/** Narrowest a wrapping column is squeezed before columns that cut give way. */
+const SQUEEZED_WRAP_WIDTH = 6;
 
 export type Paint = (text: string) => string;
 
@@ -85,11 +87,20 @@ export function layoutColumns(
   }
   const budget = screen - overhead(shown.length);
   const widths = [...floor];
-  // Only columns that may not leave are left, and still too wide: the widest give way, down to one.
+  // Only columns that may not leave are left, and still too wide: something goes below its
+  // minimum. A wrapping column loses nothing by it (it takes more lines), so the widest of those
+  // gives way first, down to SQUEEZED_WRAP_WIDTH; then the widest column that may be cut; a column
+  // whose minimum is its whole value (a time) only when nothing else is left.
+  const whole = (i: number) => (columns[i].min ?? (columns[i].wrap ? MIN_WRAP_WIDTH : Infinity)) >= wanted[i];
+  const tiers: Array<(i: number) => boolean> = [
+    (i) => Boolean(columns[i].wrap) && widths[i] > SQUEEZED_WRAP_WIDTH,
+    (i) => !columns[i].wrap && !whole(i) && widths[i] > 1,
+    (i) => widths[i] > 1,
+  ];
   for (let excess = sum(widths) - budget; excess > 0; excess--) {
-    const widest = shown.reduce((a, b) => (widths[b] > widths[a] ? b : a));
-    if (widths[widest] <= 1) break;
-    widths[widest]--;
+    const tier = tiers.map((inTier) => shown.filter(inTier)).find((candidates) => candidates.length > 0);
+    if (!tier) break;
+    widths[tier.reduce((a, b) => (widths[b] > widths[a] ? b : a))]--;
   }
   // The room left goes to the narrowest column still short of its values, a column at a time.
   for (let spare = budget - sum(widths); spare > 0; spare--) {
@@ -148,11 +159,6 @@ export function wrapText(value: string, width: number): string[] {
   }
   lines.push(line);
   return lines;
-}
-
-/** The width left for the last column on a terminal `columns` wide (220 when not a terminal), given what the others take. */
-export function remainingWidth(columns: number | undefined, others: number): number {
-  return Math.min(100, Math.max(40, (columns ?? 220) - others));
 }
 
 export interface WrappedTable {

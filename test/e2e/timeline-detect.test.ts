@@ -291,7 +291,9 @@ describe('kmstrail detect', () => {
     const high = await runCli(['detect', '--list-rules', '--min-severity', 'high', '--format', 'json']);
     expect((JSON.parse(high.stdout) as Json[]).map((r) => r.id)).toEqual(['KMS-001', 'KMS-004', 'KMS-006', 'KMS-011', 'KMS-015', 'KMS-016']);
     const table = await runCli(['detect', '--list-rules', '--rule', 'KMS-013', '--format', 'table']);
-    expect(tableRows(table.stdout)[1].slice(0, 3)).toEqual(['KMS-013', 'medium', 'Burst of failed KMS']);
+    // The title is the first line of its cell, the description under it.
+    expect(tableRows(table.stdout)[1].slice(0, 3)).toEqual(['KMS-013', 'medium', 'Burst of failed KMS calls']);
+    expect(tableRows(table.stdout)[2][2]).toMatch(/^One principal/);
     const burst = await runCli(['detect', '--list-rules', '--rule', 'KMS-013', '--burst-threshold', '5', '--format', 'jsonl']);
     expect((jsonLines(burst.stdout) as Json[])[0].defaults).toBe(
       '--burst-threshold 5, --burst-window 5m; remembers up to 100,000 principals, least recently seen dropped first',
@@ -305,14 +307,15 @@ describe('kmstrail detect', () => {
     const cancels = jq('[.Records[] | select(.eventName == "CancelKeyDeletion" and .errorCode == null)]', { file: KMS_DOCS })[0] as Json[];
     expect([deletions.length, cancels.length]).toEqual([3, 1]);
     const shown = (t: unknown) => String(t).replace('T', ' ');
-    const rows = tableRows(result.stdout);
-    expect(rows[0]).toEqual(['severity', 'rule', 'hits', 'first / last (UTC)', 'top principals', 'top keys']);
-    const firstLines = rows.slice(1).filter((r) => r[0] !== '');
+    const [header, zoneLine, ...rows] = tableRows(result.stdout);
+    expect(header).toEqual(['severity', 'rule', 'hits', 'first / last', 'top principals', 'top keys']);
+    expect(zoneLine[3]).toBe('(UTC)');
+    const firstLines = rows.filter((r) => r[0] !== '');
     expect(firstLines.map((r) => r.slice(0, 4))).toEqual([
       ['high', 'KMS-001', '3', shown(deletions[0].eventTime)],
       ['low', 'KMS-002', '1', shown(cancels[0].eventTime)],
     ]);
-    const deletionRows = rows.slice(1, rows.indexOf(firstLines[1]));
+    const deletionRows = rows.slice(0, rows.indexOf(firstLines[1]));
     expect(deletionRows.map((r) => r[3]).filter(Boolean)).toEqual([shown(deletions[0].eventTime), shown(deletions[2].eventTime)]);
     expect(result.stdout.endsWith('4 hits of 2 rules: 0 critical, 3 high, 0 medium, 1 low, 0 informational (one line per hit: --format jsonl)\n')).toBe(true);
   });

@@ -174,7 +174,7 @@ export const DETECT = defineCommand({
       decryptSpreeWindowMs: o.decryptSpreeWindow,
     };
     if (o.listRules) {
-      printRules(out, rules, settings, o.format, o.color, context.columns);
+      printRules(out, rules, settings, o.format, o.color);
       return finish(out, messages, sigmaLines);
     }
     if (rules.builtin.length === 0 && rules.sigma.length === 0) {

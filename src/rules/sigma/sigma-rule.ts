@@ -66,6 +66,7 @@ const SPAN = /^(\d+)([smhd])$/;
 const SPAN_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 export function parseTimespan(value: unknown, what: string): number {
+  if (value === undefined || value === null) throw new SigmaRuleError(`${what} is missing (a number and s, m, h or d: 90s, 10m, 1h, 7d)`);
   const m = typeof value === 'string' ? SPAN.exec(value.trim()) : null;
   if (!m || Number(m[1]) === 0) throw new SigmaRuleError(`${what} '${String(value)}' is not a time span (a number and s, m, h or d: 90s, 10m, 1h, 7d)`);
   return Number(m[1]) * SPAN_MS[m[2]];

@@ -79,7 +79,10 @@ describe('hit printers', () => {
     const hits = [disabled('2024-03-01T09:00:00Z'), correlation, disabled('2024-03-01T08:00:00Z', 'arn:aws:iam::111122223333:user/Bob'), disabled('2024-03-01T11:00:00Z')];
     const text = await printHits((out) => HIT_PRINTERS.table(out, plain), hits);
     const rows = tableRows(text);
-    expect(rows[0]).toEqual(['severity', 'rule', 'hits', 'first / last (UTC)', 'top principals', 'top keys']);
+    // The times' column says its zone on a second header line.
+    expect(rows[0]).toEqual(['severity', 'rule', 'hits', 'first / last', 'top principals', 'top keys']);
+    expect(rows[1]).toEqual(['', '', '', '(UTC)', '', '']);
+    rows.splice(1, 1);
     // Row lines of one rule: the rule's first line, then its continuation lines.
     expect(rows.slice(1).map((r) => r.slice(0, 4))).toEqual([
       ['high', 'many-logins', '1', '2024-03-01 10:05:00Z'],
@@ -100,7 +103,7 @@ describe('hit printers', () => {
   it('table: beyond the top three, how many more principals there were', async () => {
     const hits = ['a', 'b', 'c', 'd', 'e'].map((p, i) => disabled(`2024-03-01T0${i}:00:00Z`, p));
     const rows = tableRows(await printHits((out) => HIT_PRINTERS.table(out, plain), hits));
-    expect(rows.slice(1).map((r) => r[4])).toEqual(['1× a', '1× b', '1× c', '+2 more']);
+    expect(rows.slice(2).map((r) => r[4])).toEqual(['1× a', '1× b', '1× c', '+2 more']);
     expect(await printHits((out) => HIT_PRINTERS.table(out, plain), [])).toBe('(no hits)\n');
   });
 

@@ -78,11 +78,30 @@ describe('layoutColumns', () => {
     expect(layoutColumns(columns, natural, empty, 80)[2]).toBeUndefined();
   });
 
-  it('columns that may not leave give way from the widest, never past the screen', () => {
+  it('columns that may not leave give way, a wrapping one first (it loses nothing), then the widest, never past the screen', () => {
     const fixed: TableColumn[] = [{ header: 'a' }, { header: 'b' }, { header: 'c', wrap: true }];
     const widths = layoutColumns(fixed, [30, 30, 30], [false, false, false], 40);
     expect(total(widths)).toBe(40);
-    expect(Math.max(...(widths as number[])) - Math.min(...(widths as number[]))).toBeLessThanOrEqual(1);
+    expect(widths[2]).toBe(6);
+    expect(Math.abs((widths[0] as number) - (widths[1] as number))).toBeLessThanOrEqual(1);
+  });
+
+  it('a column whose minimum is its whole value (a time) is cut only when nothing else can give', () => {
+    const trace: TableColumn[] = [
+      { header: 'time', min: Number.MAX_SAFE_INTEGER },
+      { header: 'event', min: 16 },
+      { header: 'origin', wrap: 28, min: 12 },
+      { header: 'chain', wrap: 100, min: 20 },
+    ];
+    // 25 columns: a time with its zone offset, the widest value of the table.
+    const widths = layoutColumns(trace, [25, 30, 28, 60], [false, false, false, false], 80);
+    expect(total(widths)).toBeLessThanOrEqual(80);
+    expect(widths[0]).toBe(25);
+    // Narrower still: the wrapping columns squeezed, then the event cut below its minimum.
+    const cramped = layoutColumns(trace, [25, 30, 28, 60], [false, false, false, false], 60);
+    expect(total(cramped)).toBeLessThanOrEqual(60);
+    expect(cramped[0]).toBe(25);
+    expect(cramped[1]).toBeLessThan(16);
   });
 });
 

@@ -58,6 +58,9 @@ describe('problems', () => {
     expect(p('')).toEqual(['holds no Sigma rule']);
     expect(p('# only a comment\n---\n')).toEqual(['holds no Sigma rule']);
     expect(p('- a\n- b\n')).toEqual(['is not a map']);
+    const correlation = (span: string) => `title: C\ncorrelation:\n    type: event_count\n    rules: [x]\n${span}    condition: {gte: 2}\n`;
+    expect(p(correlation('')).join()).toMatch(/^rule 'C': .*timespan is missing \(/);
+    expect(p(correlation('    timespan: soon\n')).join()).toMatch(/^rule 'C': .*timespan 'soon' is not a time span/);
     expect(p(ruleText(`sel:\n    eventName: A\nsel2:\n    eventName: B\ncondition: sel | near sel2`))[0]).toMatch(/'near' aggregation is not supported/);
     expect(p(ruleText(`sel:\n    eventName: A\ncondition: sel | sum(x) > 5\ntimeframe: 5m`))[0]).toMatch(/aggregation 'sum\(x\) > 5' is not supported/);
     expect(p(ruleText(`sel:\n    eventName: A\ncondition: sel | count() > 5`))[0]).toMatch(/needs a timeframe/);
