@@ -29,9 +29,11 @@ export function matchesOf(batch: TrailRecord[], filter: RecordFilter): { records
   return { records, chars };
 }
 
-export async function readFileBatch(files: ReadFilesRequest['files'], filter: RecordFilter): Promise<FileResult[]> {
+/** `stopped`: asked before each file; true ends the batch there (the run wants no more). */
+export async function readFileBatch(files: ReadFilesRequest['files'], filter: RecordFilter, stopped: () => boolean = () => false): Promise<FileResult[]> {
   const results: FileResult[] = [];
   for (const { id, path, size } of files) {
+    if (stopped()) break;
     const events: FileEvent[] = [];
     let seen = 0;
     let bytes = 0;

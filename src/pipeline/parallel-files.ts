@@ -9,7 +9,7 @@ import { workerThreads } from '../util/lazy-builtins.js';
 import type { TrailRecord } from '../reader/trail-record.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { Wakeup } from '../util/wakeup.js';
-import { BATCH_FILE_MAX, lazyRecord, readWorkerUrl, type FileEvent, type FileResult, type ReadFilesRequest, type ReadRequest, type WorkerReport, type WorkerSetup } from './protocol.js';
+import { BATCH_FILE_MAX, lazyRecord, readWorkerUrl, type FileEvent, type FileResult, type ReadFilesRequest, type ReadRequest, type StopRequest, type WorkerReport, type WorkerSetup } from './protocol.js';
 import type { MatchBatch, ReadContext, ReadStrategy } from './read-strategy.js';
 import { readFileBatch } from './file-batch.js';
 import { readHere } from './sequential.js';
@@ -77,7 +77,7 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
   };
   const onReport = (worker: Worker, report: WorkerReport) => {
     // A worker already ended (see endWorkers) may still have had messages on the way.
-    if (!assigned.has(worker)) return;
+    if (!assigned.has(worker) || report.type === 'stopped') return;
     if (report.type === 'files' || report.type === 'files-crash') {
       const files = assigned.get(worker)?.get(report.batch) ?? [];
       assigned.get(worker)?.delete(report.batch);
@@ -117,8 +117,9 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
     notify();
   };
 
+  const stop = new SharedArrayBuffer(4);
   const spawn = () => {
-    const setup: WorkerSetup = { spec };
+    const setup: WorkerSetup = { spec, stop };
     const worker = new (workerThreads().Worker)(workerUrl, { workerData: setup });
     worker.on('message', (report: WorkerReport) => onReport(worker, report));
     worker.on('error', (error) => {
@@ -152,7 +153,7 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
    * are forgotten, their progress taken back, and read again once `startWorkers` carried on.
    */
   const endWorkers = async () => {
-    await Promise.all(all.splice(0).map((w) => w.terminate()));
+    await endAll(all.splice(0), stop);
     assigned.clear();
     for (const [id, slot] of slots) {
       if (id === head) continue;
@@ -298,6 +299,46 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
       await wakeup.wait();
     }
   } finally {
-    await Promise.all(all.map((w) => w.terminate()));
+    await endAll(all, stop);
   }
+}
+
+/** Longest a worker is given to reach a pause before it is ended anyway. */
+const STOP_GRACE_MS = 5000;
+
+/**
+ * Ends workers only once each is between two pieces of work. Node aborts the whole process
+ * ("close before init", node_zlib.cc) when a worker is terminated inside gunzipSync, between its
+ * zlib handle's creation and initialisation: with --limit on a tree of small gzip files, about
+ * one run in 50. So `stop` (shared) makes their batches end at the next file, each says when it is
+ * idle, and only then is it terminated. The flag is cleared again for workers started after.
+ */
+async function endAll(workers: readonly Worker[], stop: SharedArrayBuffer): Promise<void> {
+  const flag = new Int32Array(stop);
+  Atomics.store(flag, 0, 1);
+  await Promise.all(workers.map(endWorker));
+  Atomics.store(flag, 0, 0);
+}
+
+async function endWorker(worker: Worker): Promise<void> {
+  // threadId is -1 once the thread has exited: there is nothing to wait for.
+  if (worker.threadId >= 0) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(settle, STOP_GRACE_MS);
+      function settle() {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('exit', settle);
+        resolve();
+      }
+      function onMessage(report: WorkerReport) {
+        if (report.type === 'stopped') settle();
+      }
+      worker.on('message', onMessage);
+      worker.on('exit', settle);
+      const request: StopRequest = { type: 'stop' };
+      worker.postMessage(request);
+    });
+  }
+  await worker.terminate();
 }

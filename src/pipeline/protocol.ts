@@ -12,6 +12,8 @@ export interface WorkerSetup {
    * printed the first part. `TAIL_STATE`: who decided the split's fate (`TAIL_OPEN` until then).
    */
   tail?: SharedArrayBuffer;
+  /** One Int32, set to 1 when the run no longer wants what the worker reads: a batch stops at its next file. */
+  stop?: SharedArrayBuffer;
 }
 
 export const TAIL_HELD = 0;
@@ -87,7 +89,14 @@ export type WorkerReport =
   | { type: 'crash'; id: number; message: string }
   /** The answer to a `files` request: the files read, in order (those after a hand-back are not). */
   | { type: 'files'; batch: number; results: FileResult[]; times?: TimesSeen }
-  | { type: 'files-crash'; batch: number; message: string };
+  | { type: 'files-crash'; batch: number; message: string }
+  /** The answer to a `stop` request: the worker is between two pieces of work (see endWorker). */
+  | { type: 'stopped' };
+
+/** Main → worker, after the requests it may still hold: say when idle. */
+export interface StopRequest {
+  type: 'stop';
+}
 
 /** A record read in a worker: parsed again only if something asks for the object. */
 export function lazyRecord([text, offset, line, fingerprint]: MatchedRecord, file: string, lineShift = 0): TrailRecord {

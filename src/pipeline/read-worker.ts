@@ -21,15 +21,18 @@ import {
   TAIL_STATE,
   type ReadFilesRequest,
   type ReadRequest,
+  type StopRequest,
   type WorkerReport,
   type WorkerSetup,
 } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('read-worker must run as a worker thread');
-const { spec, tail } = workerData as WorkerSetup;
+const { spec, tail, stop } = workerData as WorkerSetup;
 const filter = buildRecordFilter(spec);
 const shared = tail ? new Int32Array(tail) : undefined;
+const stopFlag = stop ? new Int32Array(stop) : undefined;
+const stopped = () => stopFlag !== undefined && Atomics.load(stopFlag, 0) !== 0;
 const send = (report: WorkerReport) => port.postMessage(report);
 
 /** What the time window saw since the last report, and a fresh start for the next. */
@@ -41,15 +44,17 @@ function takeTimes(): TimesSeen | undefined {
   return taken;
 }
 
-port.on('message', (request: ReadRequest | ReadFilesRequest) => {
-  if ('type' in request) void readFiles(request);
-  else void read(request);
+port.on('message', (request: ReadRequest | ReadFilesRequest | StopRequest) => {
+  if (!('type' in request)) void read(request);
+  else if (request.type === 'files') void readFiles(request);
+  // Messages wait while a batch is read: this one is seen between two pieces of work.
+  else send({ type: 'stopped' });
 });
 
 /** Small whole files (see file-batch.ts), answered in one message. */
 async function readFiles({ batch, files }: ReadFilesRequest): Promise<void> {
   try {
-    const results = await readFileBatch(files, filter);
+    const results = await readFileBatch(files, filter, stopped);
     send({ type: 'files', batch, results, times: takeTimes() });
   } catch (error) {
     send({ type: 'files-crash', batch, message: error instanceof Error ? error.message : String(error) });
