@@ -34,6 +34,7 @@ export class Messages {
 
   fault(fault: InputFault): void {
     if (!fault.warning) this.inputFailed = true;
+    if (fault.silent) return;
     let place = fault.file;
     if (fault.line !== undefined) place += `:${fault.line}`;
     if (fault.line !== undefined && fault.column !== undefined) place += `:${fault.column}`;

@@ -6,7 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { isCloudTrailEnvelope, isObject, notCloudTrailBecause, type JsonObject } from '../cloudtrail/record.js';
-import { decodedChunks, decodedWhole, ReadFault } from '../sources/decoded-chunks.js';
+import { decodedChunks, decodedWhole, ReadFault, trailingMessage, type DecodedWhole } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { describeJsonError } from '../util/json-error-text.js';
 import { locateJsonError } from './json-error.js';
@@ -24,7 +24,7 @@ const MAX_FAULTS_SHOWN_PER_INPUT = 20;
 
 /** A fault's message as --strict tells it: `...; record skipped` becomes `...; stopped here (--strict)`. */
 export function stoppedHere(message: string): string {
-  return `${message.replace(/; (?:record )?skipped$/, '')}; stopped here (--strict)`;
+  return `${message.replace(/; (?:(?:record )?skipped|read on from the next record)$/, '')}; stopped here (--strict)`;
 }
 
 /** What a parsed slice turned out to be: the record inside it, or why there is none. */
@@ -101,10 +101,13 @@ function trailScan(file: string, options: ReadOptions, part: TrailPartOptions) {
     faults++;
     // With --strict the fault ends the run: the message must not say the reading went on past it.
     if (options.stopOnFault && !fault.warning) fault = { ...fault, message: stoppedHere(fault.message) };
-    if (faults <= MAX_FAULTS_SHOWN_PER_INPUT) options.onFault({ file, ...fault });
-    else if (faults === MAX_FAULTS_SHOWN_PER_INPUT + 1) {
-      options.onFault({ file, message: 'more problems in this input are not shown', reason: fault.reason, warning: true });
+    // Past the limit a fault is still counted; only its line is left out. A fault that ends the
+    // reading (gzip damage, a cut file) is the cause of the others: it is always shown.
+    const ends = fault.reason === 'unreadable input' || fault.reason === 'truncated or corrupt input';
+    if (faults === MAX_FAULTS_SHOWN_PER_INPUT + 1) {
+      options.onFault({ file, message: 'more problems in this input are not shown (--stats counts them)', reason: fault.reason, warning: true });
     }
+    options.onFault({ file, ...fault, ...(faults > MAX_FAULTS_SHOWN_PER_INPUT && !ends ? { silent: true } : {}) });
   };
   let batch: TrailRecord[] = [];
   let isGzipped = false;
@@ -237,7 +240,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions, part: 
     const stored = await input.readWhole(WHOLE_INPUT_MAX).catch(() => undefined);
     const whole = stored && decodedWhole(stored);
     if (whole) {
-      yield* readTrailBytes(input.label, whole.bytes, options, whole.gzipped, part);
+      yield* readTrailBytes(input.label, whole.bytes, options, whole.gzipped, part, whole.trailing);
       return;
     }
     // Unreadable, or damaged gzip: the stream below reads what it can and says what went wrong.
@@ -295,13 +298,24 @@ export async function* readTrail(input: TrailInput, options: ReadOptions, part: 
  * worker reads a tree's many small files, where that machinery cost more than the reading.
  * Records and faults as `readTrail` gives them; `part` may only hand a huge record back.
  */
-export function* readTrailBytes(label: string, bytes: Buffer, options: ReadOptions, gzipped = false, part: Pick<TrailPartOptions, 'handBack'> = {}): Generator<TrailRecord[]> {
+export function* readTrailBytes(
+  label: string,
+  bytes: Buffer,
+  options: ReadOptions,
+  gzipped = false,
+  part: Pick<TrailPartOptions, 'handBack'> = {},
+  trailing?: DecodedWhole['trailing'],
+): Generator<TrailRecord[]> {
   const scan = trailScan(label, options, part);
   if (gzipped) scan.gzipped();
   scan.splitter.push(bytes);
   scan.progress();
   yield* scan.drain();
   yield* scan.finish();
+  if (trailing) {
+    scan.report({ message: `${trailingMessage(trailing)} (after ${bytes.length} bytes of data)`, reason: 'truncated or corrupt input' });
+    yield* scan.drain();
+  }
 }
 
 function countNewlines(text: string): number {

@@ -47,6 +47,8 @@ export interface InputFault {
   reason: SkipReason;
   /** A warning keeps the record (or the run) and does not fail the exit code. */
   warning?: boolean;
+  /** Past the per-input limit of lines: counted (in --stats, in the exit code), not printed. */
+  silent?: boolean;
 }
 
 /** A record as one line of JSON: its own bytes when it had them on one line, else re-serialised. */

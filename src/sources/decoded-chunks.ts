@@ -4,7 +4,7 @@
  * thread pool, so decompression overlaps with scanning on the main thread.
  */
 import type { Readable } from 'node:stream';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { createGunzip, crc32, gunzipSync, inflateRawSync } from 'node:zlib';
 import { describeFsError } from './fs-errors.js';
 import type { TrailInput } from './trail-input.js';
 import { Wakeup } from '../util/wakeup.js';
@@ -14,6 +14,8 @@ export class ReadFault extends Error {
   constructor(
     message: string,
     readonly offset: number,
+    /** zlib found no gzip header where a member should start: perhaps bytes appended after the data. */
+    readonly trailingSuspected = false,
   ) {
     super(message);
   }
@@ -30,6 +32,7 @@ function describeZlib(error: NodeJS.ErrnoException): string {
     case 'Z_BUF_ERROR':
       return 'gzip data ends early (truncated download?)';
     case 'Z_DATA_ERROR':
+      if (/header check/i.test(error.message)) return 'bytes that are not gzip after the gzip data, or a damaged gzip header';
       return /check/i.test(error.message) ? 'gzip checksum mismatch (corrupted file)' : `corrupt gzip data (${error.message})`;
     default:
       return `gzip: ${error.message}`;
@@ -113,6 +116,7 @@ async function* decodedSmallFile(stored: Buffer, onGzip: () => void): AsyncGener
   const whole = decodedWhole(stored);
   if (whole) {
     if (whole.bytes.length > 0) yield whole.bytes;
+    if (whole.trailing) throw new ReadFault(trailingMessage(whole.trailing), whole.bytes.length);
     return;
   }
   const none: AsyncIterator<Buffer> = { next: async () => ({ done: true, value: undefined }) };
@@ -125,17 +129,93 @@ async function* decodedSmallFile(stored: Buffer, onGzip: () => void): AsyncGener
  * reports it), or one that inflates past SMALL_FILE (a 50 MB record compresses to 50 KB, and in one
  * piece all its bytes would stay in memory while its records are read and printed).
  */
-export function decodedWhole(stored: Buffer): { bytes: Buffer; gzipped: boolean } | undefined {
+export function decodedWhole(stored: Buffer): DecodedWhole | undefined {
   if (!isGzip(stored)) return { bytes: stored, gzipped: false };
   const expected = gunzippedSize(stored);
-  if (expected > SMALL_FILE) return undefined;
   try {
+    if (expected > SMALL_FILE) throw new Error('the stated size is no guide');
     // One output buffer of the stated size (and one byte, to see the end): one piece, not many
     // small ones joined at the end, nor a big one mostly empty.
     return { bytes: gunzipSync(stored, expected > 0 ? { chunkSize: Math.max(1024, expected + 1) } : {}), gzipped: true };
   } catch {
-    return undefined;
+    // Bytes after the last member that are no gzip (a download with something appended) make
+    // gunzip refuse the whole, and its stated size is then garbage too: read member by member.
+    const members = gzipMembers(stored);
+    return members?.trailing ? { ...members, gzipped: true } : undefined;
   }
+}
+
+export interface DecodedWhole {
+  bytes: Buffer;
+  gzipped: boolean;
+  /** Bytes after the gzip data that are not gzip, ignored: where they begin in the stored file, and how many. */
+  trailing?: { at: number; length: number };
+}
+
+/** What is said of bytes after the gzip data that are not gzip: a fault after every record read. */
+export function trailingMessage(trailing: { at: number; length: number }): string {
+  return `${trailing.length} bytes after the gzip data (from stored byte ${trailing.at}) are not gzip: ignored`;
+}
+
+/**
+ * A gzip file read member by member, as `zcat` does: what its whole members decode to (each
+ * checked against its CRC and size), and where bytes that begin no member start, if any. Zero
+ * bytes after the last member are padding, not trailing. Undefined when a member is damaged or
+ * cut (the stream then says what went wrong), or the file does not start with one.
+ */
+export function gzipMembers(stored: Buffer): { bytes: Buffer; trailing?: { at: number; length: number } } | undefined {
+  const parts: Buffer[] = [];
+  let at = 0;
+  let total = 0;
+  const result = (trailingAt?: number) => {
+    const bytes = Buffer.concat(parts);
+    if (trailingAt === undefined || stored.subarray(trailingAt).every((b) => b === 0)) return { bytes };
+    return { bytes, trailing: { at: trailingAt, length: stored.length - trailingAt } };
+  };
+  while (at < stored.length) {
+    const header = isGzip(stored.subarray(at)) ? gzipHeaderLength(stored, at) : undefined;
+    if (header === undefined) return parts.length > 0 ? result(at) : undefined;
+    let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
+    try {
+      // Bounded: what decodes past SMALL_FILE is streamed instead (see decodedWhole).
+      inflated = inflateRawSync(stored.subarray(at + header), { info: true, maxOutputLength: SMALL_FILE + 1 }) as unknown as typeof inflated;
+    } catch {
+      // Not a member after all (two bytes that look like one), or a damaged one.
+      return parts.length > 0 ? result(at) : undefined;
+    }
+    const end = at + header + inflated.engine.bytesWritten;
+    if (end + TRAILER_BYTES > stored.length) return undefined;
+    const data = inflated.buffer;
+    total += data.length;
+    if (total > SMALL_FILE) return undefined;
+    if (stored.readUInt32LE(end) !== crc32(data) || stored.readUInt32LE(end + 4) !== data.length % 2 ** 32) return undefined;
+    parts.push(data);
+    at = end + TRAILER_BYTES;
+  }
+  return result();
+}
+
+/** The length of the gzip member header at `at` (RFC 1952), or undefined when it is not one. */
+function gzipHeaderLength(stored: Buffer, at: number): number | undefined {
+  const FHCRC = 2;
+  const FEXTRA = 4;
+  const FNAME = 8;
+  const FCOMMENT = 16;
+  if (stored.length < at + 10 || stored[at + 2] !== 8) return undefined;
+  const flags = stored[at + 3];
+  let k = at + 10;
+  if (flags & FEXTRA) {
+    if (stored.length < k + 2) return undefined;
+    k += 2 + stored.readUInt16LE(k);
+  }
+  for (const flag of [FNAME, FCOMMENT]) {
+    if (!(flags & flag)) continue;
+    const zero = stored.indexOf(0, k);
+    if (zero < 0) return undefined;
+    k = zero + 1;
+  }
+  if (flags & FHCRC) k += 2;
+  return k <= stored.length ? k - at : undefined;
 }
 
 /**
@@ -171,7 +251,7 @@ async function* gunzipped(
     notify();
   });
   gunzip.on('error', (error: NodeJS.ErrnoException) => {
-    failure ??= new ReadFault(describeZlib(error), -1);
+    failure ??= new ReadFault(describeZlib(error), -1, /header check/i.test(error.message));
     notify();
   });
   gunzip.on('end', () => {
@@ -193,6 +273,11 @@ async function* gunzipped(
       });
     }
   };
+  // The stored bytes, while they are few: when bytes that are not gzip follow the last member,
+  // zlib fails the write that holds them and loses that write's output; read member by member,
+  // they give everything (see the end).
+  let kept: Buffer[] | undefined = [];
+  let keptBytes = 0;
   // The last 8 bytes (the CRC and size trailer) are written on their own, so that a bad checksum
   // fails a write that carries no data, after every decompressed byte has been delivered.
   const feed = async () => {
@@ -200,6 +285,9 @@ async function* gunzipped(
       let held = Buffer.alloc(0);
       let next: IteratorResult<Buffer> = { done: false, value: firstChunk };
       while (!next.done) {
+        keptBytes += next.value.length;
+        if (kept && keptBytes <= SMALL_FILE) kept.push(next.value);
+        else kept = undefined;
         const bytes = held.length > 0 ? Buffer.concat([held, next.value]) : next.value;
         const cut = Math.max(0, bytes.length - TRAILER_BYTES);
         held = Buffer.from(bytes.subarray(cut));
@@ -224,7 +312,15 @@ async function* gunzipped(
         yield chunk;
         continue;
       }
-      if (failure) throw new ReadFault(failure.message, delivered);
+      if (failure) {
+        const members = kept && failure.trailingSuspected ? gzipMembers(Buffer.concat(kept)) : undefined;
+        if (members?.trailing && members.bytes.length >= delivered) {
+          const rest = members.bytes.subarray(delivered);
+          if (rest.length > 0) yield rest;
+          throw new ReadFault(trailingMessage(members.trailing), members.bytes.length);
+        }
+        throw new ReadFault(failure.message, delivered);
+      }
       if (ended) return;
       await wakeup.wait();
     }

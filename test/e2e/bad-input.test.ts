@@ -163,6 +163,17 @@ const CASES: Record<string, BadCase> = {
       expect(byteOffset(line)).toBe(bytes.indexOf('"userIdentity":"type"') + '"userIdentity":"type"'.length);
     },
   },
+  'garbage-after.json.gz': {
+    code: 1,
+    // Every record (the gzip data is whole and its CRC right), then one line for what follows it.
+    records: () => EXPECTED,
+    lines: 1,
+    check: ([line]) => {
+      const stored = bytesOf('garbage-after.json.gz');
+      const garbage = stored.length - stored.indexOf('garbage');
+      expect(line).toContain(`${garbage} bytes after the gzip data (from stored byte ${stored.length - garbage}) are not gzip: ignored`);
+    },
+  },
   'bom.json': { code: 0, records: () => EXPECTED, lines: 0 },
   'nul-bytes.json': {
     code: 1,
@@ -231,6 +242,29 @@ describe('every file in fixtures/bad/', () => {
     expect(result.code).toBe(spec.code);
     expect(jsonLines(result.stdout)).toEqual(spec.records());
     spec.check?.(lines, path);
+  });
+});
+
+describe('many faults in one input', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = makeTempDir('kmstrail-many-faults-');
+  });
+  afterEach(() => removeDir(dir));
+
+  it('20 lines are shown, then one saying more were left out; --stats and the exit code count them all', async () => {
+    // 50 broken lines among the 5 records of the shapes, as JSON lines.
+    const bad = Array.from({ length: 50 }, (_, k) => `{"eventName": oops${k}}`);
+    const text = [...bad.slice(0, 25), ...EXPECTED_LINES, ...bad.slice(25)].join('\n') + '\n';
+    const path = join(dir, 'many.jsonl');
+    writeFileSync(path, text);
+    const result = await runCli([...ALL, '--stats', path]);
+    expect(result.code).toBe(1);
+    expect(jsonLines(result.stdout)).toEqual(EXPECTED);
+    const lines = stderrLines(result.stderr).filter((l) => !l.startsWith('kmstrail: stats:'));
+    expect(lines.filter((l) => l.includes('oops') || /malformed|expected/i.test(l))).toHaveLength(20);
+    expect(lines.at(-1)).toBe(`kmstrail: ${path}: warning: more problems in this input are not shown (--stats counts them)`);
+    expect(result.stderr).toContain('50 skipped (malformed JSON: 50)');
   });
 });
 
@@ -457,6 +491,14 @@ describe('--strict', () => {
     expect(result.stderr).toMatch(/; stopped here \(--strict\) \(byte \d+\)\n$/);
     expect(result.stderr).not.toContain('skipped');
     expect(jsonLines(result.stdout)).toEqual(EXPECTED.slice(0, 2));
+  });
+
+  it('inside a Records array too, the line says it stopped, not that it read on', async () => {
+    const path = join(BAD, 'stray-brace.json');
+    const result = await runCli([...ALL, '--strict', path]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/; stopped here \(--strict\) \(byte \d+\)\n$/);
+    expect(result.stderr).not.toContain('read on');
   });
 
   // Regression guard: same cause as above: garbage.jsonl should give its first 3 records, gives only the 1st.
