@@ -8,11 +8,12 @@ import type { JsonObject } from '../cloudtrail/record.js';
 import { SessionIndex } from '../cloudtrail/session-index.js';
 import type { FilterSpec } from '../filters/filter-spec.js';
 import { buildRecordFilter, type RecordFilter } from '../filters/record-filter.js';
-import { namesAliases, readableTwice, withAliasKeys } from '../pipeline/alias-pass.js';
+import { namesAliases, readableTwice, readOnce, withAliasKeys } from '../pipeline/alias-pass.js';
 import { learnIssuances } from '../pipeline/issuance-pass.js';
 import { runPipeline, type PipelineResult, type PipelineSettings, type RunStats } from '../pipeline/run-pipeline.js';
 import type { Output } from '../sinks/output.js';
 import type { RecordSink } from '../sinks/sink.js';
+import { isStdinPath } from '../sources/expand-paths.js';
 import { splitExclusions } from '../util/value-filter.js';
 import type { Messages } from './messages.js';
 import type { RunValues } from './options/run-options.js';
@@ -89,7 +90,7 @@ function withAliases(paths: readonly string[], filter: RecordFilter, run: RunVal
   const aliases = filter.spec.keys.filter(namesAliases);
   if (aliases.length > 0 && !readableTwice(paths)) {
     messages.line(
-      `warning: standard input is read once: ${aliases.map((ref) => ref.given).join(', ')} matches only records that name the alias, ` +
+      `warning: ${readOnce(paths)} is read once: ${aliases.map((ref) => ref.given).join(', ')} matches only records that name the alias, ` +
         'not those naming its key by ID or ARN (give the files as paths for that)',
     );
   }
@@ -118,7 +119,7 @@ async function completeOrigins(
   const pass = await learnIssuances(paths, filter.spec, pipelineSettings(run, messages));
   if (!pass) {
     messages.line(
-      'warning: standard input is read once: origins cannot follow role sessions back to the calls that issued their keys ' +
+      `warning: ${readOnce(paths)} is read once: origins cannot follow role sessions back to the calls that issued their keys ` +
         '(only IAM users, root and AWS services resolve); give the files as paths for that',
     );
   }
@@ -141,7 +142,7 @@ export async function readInto(
   out: Output,
 ): Promise<PipelineResult> {
   const settings = pipelineSettings(run, messages, out);
-  if ((paths.length === 0 || paths.includes('-')) && process.stdin.isTTY && !run.quiet) {
+  if ((paths.length === 0 || paths.some(isStdinPath)) && process.stdin.isTTY && !run.quiet) {
     messages.line('reading records from standard input (a terminal): end with Ctrl-D, or give trail files, directories or s3:// paths');
   }
   const progress = progressFor(run, messages);

@@ -12,11 +12,19 @@ import { keyWanted, type KeyReference } from '../cloudtrail/key-reference.js';
 import type { FilterSpec } from '../filters/filter-spec.js';
 import { buildRecordFilter, type RecordFilter } from '../filters/record-filter.js';
 import type { RecordSink } from '../sinks/sink.js';
+import { isPipePath, isStdinPath } from '../sources/expand-paths.js';
 import { pruningOf, runPipeline, type PipelineSettings } from './run-pipeline.js';
 
-/** Can these inputs be read twice? Not standard input. */
+/** Can these inputs be read twice? Not standard input, nor a pipe given as a path (`<(zcat …)`). */
 export function readableTwice(paths: readonly string[]): boolean {
-  return paths.length > 0 && !paths.includes('-');
+  return readOnce(paths) === undefined;
+}
+
+/** What among these inputs can be read only once, as messages name it; undefined when nothing. */
+export function readOnce(paths: readonly string[]): string | undefined {
+  if (paths.length === 0 || paths.some(isStdinPath)) return 'standard input';
+  const pipe = paths.find(isPipePath);
+  return pipe === undefined ? undefined : `${pipe} (a pipe)`;
 }
 
 /**

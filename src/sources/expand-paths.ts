@@ -5,14 +5,35 @@
  */
 import { statSync } from 'node:fs';
 import { describeFsError } from './fs-errors.js';
-import { fileInput, stdinInput, walk } from './local-files.js';
+import { fileInput, pipeInput, stdinInput, walk } from './local-files.js';
 import type { InputPruning } from './pruning.js';
 import { S3Source, type S3Settings } from './s3-source.js';
 import type { SourceProblem, TrailInput } from './trail-input.js';
 
-/** A path read from the local file system (not standard input, not S3): one the workers can read too. */
+/**
+ * A path read from the local file system (not standard input, not S3) that the workers can read
+ * too: a regular file or a directory, not a pipe (`<(zcat …)`, /dev/stdin, a FIFO), whose bytes
+ * can be read only once, in order, by one reader.
+ */
 export function isLocalPath(path: string): boolean {
-  return path !== '-' && !/^s3:\/\//i.test(path);
+  return !isStdinPath(path) && !/^s3:\/\//i.test(path) && !isPipePath(path);
+}
+
+/** `-`, or a name of standard input (opening /dev/stdin fails when it is a socket, as under Node's spawn). */
+export function isStdinPath(path: string): boolean {
+  return path === '-' || path === '/dev/stdin' || path === '/dev/fd/0';
+}
+
+/** A local path that is neither a regular file nor a directory: its bytes can be read once only. */
+export function isPipePath(path: string): boolean {
+  if (isStdinPath(path) || /^s3:\/\//i.test(path)) return false;
+  try {
+    const info = statSync(path);
+    return !info.isFile() && !info.isDirectory();
+  } catch {
+    // Missing: the walk says so.
+    return false;
+  }
 }
 
 export interface ExpandOptions {
@@ -42,7 +63,7 @@ export async function* expandPaths(
     return;
   }
   for (const path of paths) {
-    if (path === '-') {
+    if (isStdinPath(path)) {
       yield stdinInput();
       continue;
     }
@@ -78,8 +99,10 @@ export async function* expandPaths(
       }
       // Nothing to read because the window, accounts or regions ruled every folder out is an answer (none), not a fault.
       if (found === 0 && pruned === 0) onProblem({ label: path, message: 'no trail files in this directory' });
-    } else {
+    } else if (info.isFile()) {
       yield fileInput(path, info.size);
+    } else {
+      yield pipeInput(path);
     }
   }
 }

@@ -140,6 +140,14 @@ export function stdinInput(): TrailInput {
   return { label: STDIN_LABEL, open: () => process.stdin };
 }
 
+/**
+ * A path that is no regular file (`<(zcat …)`, /dev/stdin, a named pipe): streamed once, from its
+ * start, without the blocking positioned read of small files (a pipe has no positions).
+ */
+export function pipeInput(path: string): TrailInput {
+  return { label: path, open: () => createReadStream(path, { highWaterMark: 1 << 20 }) };
+}
+
 /** What a directory walk is told and tells: problems, and the files it leaves unread, and why. */
 export interface WalkContext {
   /** Real paths of the directories walked so far (a symbolic link loop is walked once). */

@@ -3,7 +3,9 @@
  * Lines, EventBridge, lookup-events, gzip with and without extension, stdin) yields the same 5
  * records, in order, as shapes/expected.jsonl.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectedShapeRecords, SHAPES } from '../helpers/e2e.js';
@@ -89,6 +91,39 @@ describe('standard input', () => {
     expect(result.stdout).toBe('');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^kmstrail: <stdin>: .+\n$/);
+  });
+});
+
+describe('pipes given as paths: <(zcat …), /dev/stdin, a named pipe', () => {
+  it('/dev/stdin as a path reads the pipe once, gzip or not', async () => {
+    for (const name of ['delivery.json', 'delivery.json.gz']) {
+      const result = await runCli([...ALL, '/dev/stdin'], { input: readFileSync(join(SHAPES, name)) });
+      expect(result.stderr, name).toBe('');
+      expect(result.code).toBe(0);
+      expect(jsonLines(result.stdout)).toEqual(EXPECTED);
+    }
+  });
+
+  it('a named pipe between two files, several jobs: all three read, in order; an alias --key says the pipe is read once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kmstrail-fifo-'));
+    try {
+      const fifo = join(dir, 'trail.fifo');
+      execFileSync('mkfifo', [fifo]);
+      // The writer blocks until kmstrail opens the pipe for reading, as `<(zcat …)` does.
+      const writer = spawn('sh', ['-c', `cat "$1" > "$2"`, 'sh', join(SHAPES, 'delivery.json.gz'), fifo], { stdio: 'ignore' });
+      const file = join(SHAPES, 'records.jsonl');
+      const result = await runCli([...ALL, '--jobs', '2', '--key', 'alias/ExampleAlias', file, fifo, file]);
+      writer.kill();
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`warning: ${fifo} (a pipe) is read once`);
+      // No first pass over a run that holds a pipe: in each input, the records naming the alias
+      // (what the same run over standard input gives).
+      const keyed = (await runCli([...ALL, '--key', 'alias/ExampleAlias'], { input: readFileSync(file) })).stdout;
+      expect(jsonLines(result.stdout)).toEqual([...jsonLines(keyed), ...jsonLines(keyed), ...jsonLines(keyed)]);
+      expect(jsonLines(keyed).length).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

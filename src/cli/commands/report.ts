@@ -4,7 +4,7 @@
  */
 import { closeSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { buildRecordFilter } from '../../filters/record-filter.js';
-import { readableTwice } from '../../pipeline/alias-pass.js';
+import { readableTwice, readOnce } from '../../pipeline/alias-pass.js';
 import { runPipeline } from '../../pipeline/run-pipeline.js';
 import { chooseRules, type RuleChoice } from '../../rules/catalog.js';
 import { DEFAULT_SETTINGS } from '../../rules/rule.js';
@@ -151,7 +151,7 @@ export const REPORT = defineCommand({
       let timelines: TimelineSection;
       const warnings = capWarnings(first);
       if (wanted.length > 0 && !readableTwice(paths)) {
-        const why = 'standard input is read once: the report has no key timelines (give the files as paths for them)';
+        const why = `${readOnce(paths)} is read once: the report has no key timelines (give the files as paths for them)`;
         messages.line(`warning: ${why}`);
         warnings.push(why);
         timelines = { unavailable: `Not made: ${why}.` };

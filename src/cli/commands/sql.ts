@@ -4,6 +4,7 @@
  * query (src/sql/).
  */
 import { Output } from '../../sinks/output.js';
+import { isStdinPath } from '../../sources/expand-paths.js';
 import { athenaQuery } from '../../sql/athena.js';
 import { SqlLimitation } from '../../sql/conditions.js';
 import { duckdbQuery } from '../../sql/duckdb.js';
@@ -96,7 +97,7 @@ export const SQL = defineCommand({
     onlyFor(engine, 'lake', o.eds !== undefined, '--eds');
     if (engine !== 'duckdb' && paths.length > 0) throw new UsageError(`paths are read only by --engine duckdb; ${engine} reads its own table`);
     if (engine === 'duckdb' && paths.length === 0) throw new UsageError('--engine duckdb: name the trail files to read');
-    if (engine === 'duckdb' && paths.includes('-')) throw new UsageError('--engine duckdb: DuckDB reads files, not standard input');
+    if (engine === 'duckdb' && paths.some(isStdinPath)) throw new UsageError('--engine duckdb: DuckDB reads files, not standard input');
     if (engine === 'lake' && o.eds === undefined) throw new UsageError('option --eds: required for --engine lake');
     if (o.eds !== undefined && edsId(o.eds) === undefined) {
       throw new UsageError(`option --eds: '${o.eds}' is not an event data store ID or ARN`);
