@@ -25,6 +25,8 @@ export interface TimesSeen {
   first: number;
   last: number;
   untimed: number;
+  /** Judgments that found the time inside the window: then the window is not what left nothing. */
+  inside: number;
 }
 
 /** `into` widened by what `from` saw. */
@@ -32,10 +34,11 @@ export function mergeTimes(into: TimesSeen, from: TimesSeen): void {
   into.first = Math.min(into.first, from.first);
   into.last = Math.max(into.last, from.last);
   into.untimed += from.untimed;
+  into.inside += from.inside;
 }
 
 export function noTimesSeen(): TimesSeen {
-  return { first: Infinity, last: -Infinity, untimed: 0 };
+  return { first: Infinity, last: -Infinity, untimed: 0, inside: 0 };
 }
 
 export interface RecordFilter {
@@ -67,8 +70,11 @@ export function buildRecordFilter(spec: FilterSpec): RecordFilter {
   const sourceMatch = textValueFilter(spec.sources);
   const timeBounded = spec.since !== undefined || spec.until !== undefined;
   const times = timeBounded ? noTimesSeen() : undefined;
-  const inWindow = (ms: number | undefined) =>
-    ms !== undefined && (spec.since === undefined || ms >= spec.since) && (spec.until === undefined || ms < spec.until);
+  const inWindow = (ms: number | undefined) => {
+    const inside = ms !== undefined && (spec.since === undefined || ms >= spec.since) && (spec.until === undefined || ms < spec.until);
+    if (inside && times) times.inside++;
+    return inside;
+  };
   /** Notes a judged time (the window's `times`); the span is kept for when nothing matches. */
   const seen = (ms: number | undefined) => {
     if (!times) return ms;

@@ -231,12 +231,16 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
  */
 function windowMissed(stats: RunStats, spec: FilterSpec): string | undefined {
   const times = stats.times;
-  if (!times || stats.matched > 0) return undefined;
+  // Records inside the window were judged: the other filters, not the window, left nothing.
+  if (!times || stats.matched > 0 || times.inside > 0) return undefined;
   const window = `[${spec.since !== undefined ? iso(spec.since) : '…'}, ${spec.until !== undefined ? iso(spec.until) : '…'})`;
   const folders = stats.days && stats.pruned > 0 ? `; the day folders of the inputs span ${iso(stats.days.first).slice(0, 10)} to ${iso(stats.days.last).slice(0, 10)}` : '';
   if (times.first <= times.last) return `note: no record in the time window ${window}: the records read span ${iso(times.first)} to ${iso(times.last)}${folders}`;
-  if (folders) return `note: no record in the time window ${window}: no file was in it${folders}`;
-  if (stats.records === 0) return undefined;
+  // Folders were pruned and no file was read: the window may be why, or the regions and accounts.
+  const elsewhere = spec.regions.length > 0 || spec.accounts.length > 0 ? ' (nor in the regions and accounts asked for)' : '';
+  if (folders && stats.files === 0) return `note: no record in the time window ${window}: no file was in it${elsewhere}${folders}`;
+  // No time was judged at all: other filters ruled every record out first.
+  if (times.untimed === 0) return undefined;
   return `note: no record in the time window ${window}: none of the records judged has a readable eventTime`;
 }
 

@@ -179,6 +179,15 @@ describe('a time window that matches nothing', () => {
     expect(lines(result.stderr)).toEqual([`kmstrail: note: no record in the time window [2030-01-01T00:00:00Z, …): the records read span ${first} to ${last}`]);
   });
 
+  it('no note when records were in the window and other filters left nothing', async () => {
+    const [first] = jq('[.Records[].eventTime] | min', { file: KMS_DOCS }) as string[];
+    for (const others of [['--region', 'nowhere-1'], ['--user', 'nobody-at-all'], ['--event', 'Decrypt', '--error-code', 'NoSuchCode']]) {
+      const result = await runCli(['filter', '--all-sources', '--since', first, ...others, KMS_DOCS]);
+      expect(result).toMatchObject({ code: 0, stdout: '' });
+      expect(result.stderr, others.join(' ')).not.toContain('time window');
+    }
+  });
+
   it('records without eventTime are counted in --stats', async () => {
     const path = join(dir, 'untimed.json');
     const base = { eventSource: 'kms.amazonaws.com', eventName: 'Decrypt' };
