@@ -325,6 +325,11 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
         flushHeld();
         fault(at, line, message);
         pendingRecovery = { kind: 'record', from: at + 1, open: 0, wrapper };
+      } else if (b === 0x2c && depth === elementDepth && held.length === 1 && held[0].object) {
+        // A comma too many after a whole record (`},,{`): the record is kept, the next read as usual.
+        flushHeld();
+        fault(at, line, message);
+        pendingRecovery = { kind: 'record', from: at + 1, open: 0, wrapper };
       } else if (b !== undefined && isJunkByte(b) && depth === elementDepth && held.length === 1 && held[0].object) {
         // Stray text right after a record, or where the next one belongs: the record is whole.
         flushHeld();

@@ -119,7 +119,7 @@ const REAL: JsonObject[] = readFileSync(join(FIXTURES, 'shapes', 'expected.jsonl
   .map((line) => JSON.parse(line) as JsonObject);
 
 /** `junk-before`/`junk-after`: stray text between two records, before the victim's '{' or after its '}'. */
-type Corruption = 'stray-brace' | 'missing-brace' | 'missing-comma' | 'extra-brace' | 'delete-byte' | 'insert-byte' | 'junk-before' | 'junk-after';
+type Corruption = 'stray-brace' | 'missing-brace' | 'missing-comma' | 'double-comma' | 'extra-brace' | 'delete-byte' | 'insert-byte' | 'junk-before' | 'junk-after';
 
 interface Damage {
   records: JsonObject[];
@@ -138,7 +138,7 @@ const damageArb: fc.Arbitrary<Damage> = fc
     picks: fc.array(fc.nat(REAL.length - 1), { minLength: 2, maxLength: 7 }),
     pretty: fc.boolean(),
     victimFraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
-    corruption: fc.constantFrom<Corruption>('stray-brace', 'missing-brace', 'missing-comma', 'extra-brace', 'delete-byte', 'insert-byte', 'junk-before', 'junk-after'),
+    corruption: fc.constantFrom<Corruption>('stray-brace', 'missing-brace', 'missing-comma', 'double-comma', 'extra-brace', 'delete-byte', 'insert-byte', 'junk-before', 'junk-after'),
     at: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
     inserted: fc.constantFrom('}', '{', ']', '[', ',', ':', '"', '\\', 'x', '\n'),
     junk: fc.constantFrom('x', '\u0000', 'é', '#', 'Z', 'abc', 'x ', ' \u0007 '),
@@ -176,6 +176,10 @@ function damagedTrail(d: Damage): { bytes: Buffer; text: string } {
       break;
     case 'missing-comma':
       comma = false;
+      break;
+    case 'double-comma':
+      // After the victim, when a record follows it.
+      victim += d.victim < d.records.length - 1 ? ',' : '';
       break;
     case 'delete-byte':
       victim = victim.slice(0, pos) + victim.slice(pos + 1);
@@ -218,6 +222,8 @@ describe('a Records array with one damaged record', () => {
         damage.records.forEach((r, k) => {
           if (k < damage.victim || k > damage.victim + 1) expect(kept.has(r.eventID), `${where}: record ${k} lost`).toBe(true);
         });
+        // A comma too many damages no record: every one is kept.
+        if (damage.corruption === 'double-comma') expect(kept.size, `${where}: a record lost`).toBe(damage.records.length);
         // Stray text after a record leaves the record whole: it is kept.
         if (damage.corruption === 'junk-after') expect(kept.has(damage.records[damage.victim].eventID), `${where}: the record before the junk lost`).toBe(true);
         // Whatever is kept is a record as written: the victim only if JSON.parse reads it the same.
