@@ -1020,7 +1020,9 @@ export class RecordSplitter {
     for (let brace = bytes.indexOf(LBRACE, from); brace >= 0 && brace < before; brace = bytes.indexOf(LBRACE, brace + 1)) {
       let k = brace - 1;
       while (k >= 0 && isSpace(bytes[k])) k--;
-      if (k >= 0 && bytes[k] !== COMMA && bytes[k] !== LBRACKET) continue;
+      // After ':' an object is a field's value; after ',', '[', a record's '}' (a comma lost) or
+      // stray text where a record belongs, it may be a record.
+      if (k >= 0 && bytes[k] === COLON) continue;
       let q = brace + 1;
       while (q < bytes.length && isSpace(bytes[q])) q++;
       if (bytes[q] !== QUOTE) continue;
@@ -1382,8 +1384,8 @@ export class RecordSplitter {
 }
 
 /**
- * Top-level keys of CloudTrail records: a '{' followed by one of them, after ',' or '[', is taken
- * for a record start when reading on past a broken record (keys of nested objects differ).
+ * Top-level keys of CloudTrail records: a '{' followed by one of them, not after ':', is taken for
+ * a record start when reading on past a broken record (keys of nested objects differ).
  */
 const RECORD_FIRST_KEYS = new Set([
   'eventVersion', 'userIdentity', 'eventTime', 'eventSource', 'eventName', 'awsRegion', 'sourceIPAddress', 'userAgent',

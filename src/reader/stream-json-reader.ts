@@ -256,7 +256,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       let k = at - 1;
       while (k >= keptFrom && isSpace(byteAt(k) as number)) k--;
       const before = byteAt(k);
-      if (before !== undefined && before !== 0x2c && before !== 0x5b) continue;
+      if (before === 0x3a) continue;
       let q = at + 1;
       while (q < keptFrom + kept.length && isSpace(byteAt(q) as number)) q++;
       if (byteAt(q) !== 0x22) continue;

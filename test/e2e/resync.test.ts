@@ -29,10 +29,9 @@ const DAMAGES: Array<{ name: string; damage: Damage; alsoLost: number }> = [
   // The last closing quote lost: the string runs on into the next record, which is lost too.
   { name: 'a lost closing quote in the last value', damage: (r) => r.replace(/"([}\]]*)$/, '$1'), alsoLost: 1 },
   { name: 'a lost closing quote inside the record', damage: (r) => r.replace(/("eventName":"[^"]*)"/, '$1'), alsoLost: 0 },
-  // Stray text between records: the record before it is whole and kept (none lost), or the record
-  // it stands before cannot be told from junk and is lost alone.
+  // Stray text between records: the records on both sides of it are whole, and kept (none lost).
   { name: 'stray text after a record', damage: (r) => `${r} x`, alsoLost: -1 },
-  { name: 'a NUL byte before a record', damage: (r) => `\u0000${r}`, alsoLost: 0 },
+  { name: 'a NUL byte before a record', damage: (r) => `\u0000${r}`, alsoLost: -1 },
 ];
 
 let dir: string;

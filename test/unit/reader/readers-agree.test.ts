@@ -224,6 +224,8 @@ describe('a Records array with one damaged record', () => {
         });
         // A comma too many damages no record: every one is kept.
         if (damage.corruption === 'double-comma') expect(kept.size, `${where}: a record lost`).toBe(damage.records.length);
+        // Stray text before a record leaves it whole too: reading goes on at its '{'.
+        if (damage.corruption === 'junk-before') expect(kept.has(damage.records[damage.victim].eventID), `${where}: the record after the junk lost`).toBe(true);
         // Stray text after a record leaves the record whole: it is kept.
         if (damage.corruption === 'junk-after') expect(kept.has(damage.records[damage.victim].eventID), `${where}: the record before the junk lost`).toBe(true);
         // Whatever is kept is a record as written: the victim only if JSON.parse reads it the same.
