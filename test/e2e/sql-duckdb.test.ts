@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KMS_DOCS, makeTempDir, removeDir, type Json } from '../helpers/e2e.js';
+import { KMS_DOCS, makeTempDir, removeDir, TREE, type Json } from '../helpers/e2e.js';
 import { jsonLines, runCli, SHARED } from '../helpers/run-cli.js';
 
 const GENERATOR = join(SHARED, 'bench/gen-trail.mjs');
@@ -172,6 +172,19 @@ const COMBINATIONS: Array<[string, () => string[]]> = [
 describe('duckdb selects what filter selects', () => {
   it.each(EACH_OPTION)('%s', async (_name, options) => expectSame(options()));
   it.each(COMBINATIONS)('%s', async (_name, options) => expectSame(options()));
+});
+
+describe('a directory', () => {
+  it('DuckDB reads the trail files under it (a recursive glob), the records filter reads there', async () => {
+    const run = await runCli(['sql', '--engine', 'duckdb', '--all-sources', TREE]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(join(TREE, '**', '*.json*'));
+    const rows = (await connection.runAndReadAll(run.stdout)).getRows();
+    const viaSql = rows.map((row) => String((JSON.parse(String(row[0])) as Json).eventID));
+    const viaFilter = jsonLines((await runCli(['filter', '--all-sources', '--keep-duplicates', '--format', 'jsonl', TREE])).stdout).map((r) => String((r as Json).eventID));
+    expect(viaFilter.length).toBeGreaterThan(0);
+    expect(sorted(viaSql)).toEqual(sorted(viaFilter));
+  });
 });
 
 describe('values stay values', () => {

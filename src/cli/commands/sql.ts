@@ -3,6 +3,8 @@
  * same filter options select locally. Reads no records: the flags become a FilterSpec, the spec a
  * query (src/sql/).
  */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Output } from '../../sinks/output.js';
 import { isStdinPath } from '../../sources/expand-paths.js';
 import { athenaQuery } from '../../sql/athena.js';
@@ -115,7 +117,7 @@ export const SQL = defineCommand({
     try {
       if (engine === 'athena') query = athenaQuery(spec, { table, partitionColumn: partition });
       else if (engine === 'lake') query = lakeQuery(spec, { eds: o.eds ?? '' });
-      else query = duckdbQuery(spec, { paths });
+      else query = duckdbQuery(spec, { paths: paths.map(duckdbPath) });
     } catch (error) {
       if (error instanceof SqlLimitation) throw new UsageError(error.message);
       throw error;
@@ -131,3 +133,17 @@ export const SQL = defineCommand({
     await finish(out, messages, []);
   },
 });
+
+/**
+ * What DuckDB is given for a path: a directory as a recursive glob of its JSON files (`.json`,
+ * `.json.gz`, `.jsonl`), as read_json does not walk directories. Digest files hold no Records and
+ * add no row.
+ */
+function duckdbPath(path: string): string {
+  try {
+    if (statSync(path).isDirectory()) return join(path, '**', '*.json*');
+  } catch {
+    // DuckDB says what is wrong with a path it cannot read.
+  }
+  return path;
+}
