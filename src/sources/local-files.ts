@@ -334,8 +334,10 @@ export async function* walk(dir: string, context: WalkContext, level: Level = 'o
       yield* walk(path, context, child, childDates);
       continue;
     }
-    if (!isFile || isDigestFileName(path)) continue;
-    if (!isTrailFileName(path) && !looksLikeTrail(path)) {
+    if (isDigestFileName(path)) continue;
+    // A socket, a named pipe or a device inside a tree is no trail file: counted as one passed over
+    // (a pipe named on the command line is read, see expand-paths.ts).
+    if (!isFile || (!isTrailFileName(path) && !looksLikeTrail(path))) {
       context.onNotTrail?.(path);
       continue;
     }

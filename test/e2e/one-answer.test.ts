@@ -4,7 +4,7 @@
  * SANS ransomware-lab tree (about 6,500 eventIDs there occur twice) is the main witness; jq with
  * copies dropped (JQ_FIRST_COPIES, written apart from the tool) is the oracle.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -213,6 +213,17 @@ describe('a directory walk decides by content, not by name', () => {
     const five = jq('.', { file: join(SHAPES, 'expected.jsonl') });
     expect(jsonLines(result.stdout)).toEqual([...five, ...five, ...five, ...five]);
     expect(result.stderr).toMatch(/stats: 4 files, .* 1 skipped \(not a trail file: 1\)/);
+  });
+
+  it('a named pipe inside a tree is passed over unread (it would block the walk) and counted', async () => {
+    const tree = join(dir, 'with-fifo');
+    mkdirSync(tree, { recursive: true });
+    copyFileSync(join(SHAPES, 'delivery.json'), join(tree, 'a.json'));
+    execFileSync('mkfifo', [join(tree, 'b.json')]);
+    const result = await runCli(['filter', '--all-sources', '--keep-duplicates', '--stats', '-f', 'jsonl', tree]);
+    expect(result.code).toBe(0);
+    expect(jsonLines(result.stdout)).toHaveLength(5);
+    expect(result.stderr).toMatch(/stats: 1 file, .* 1 skipped \(not a trail file: 1\)/);
   });
 
   it('a download cut inside its gzip header, named without an extension, is a truncated trail: named, exit 1, the others read', async () => {
