@@ -4,7 +4,7 @@
  * thread pool, so decompression overlaps with scanning on the main thread.
  */
 import type { Readable } from 'node:stream';
-import { createGunzip, crc32, gunzipSync, inflateRawSync } from 'node:zlib';
+import zlib, { createGunzip, gunzipSync, inflateRawSync } from 'node:zlib';
 import { describeFsError } from './fs-errors.js';
 import type { TrailInput } from './trail-input.js';
 import { Wakeup } from '../util/wakeup.js';
@@ -188,12 +188,16 @@ export function gzipMembers(stored: Buffer): { bytes: Buffer; trailing?: { at: n
     const data = inflated.buffer;
     total += data.length;
     if (total > SMALL_FILE) return undefined;
-    if (stored.readUInt32LE(end) !== crc32(data) || stored.readUInt32LE(end + 4) !== data.length % 2 ** 32) return undefined;
+    const crc = CRC32?.(data) ?? stored.readUInt32LE(end);
+    if (stored.readUInt32LE(end) !== crc || stored.readUInt32LE(end + 4) !== data.length % 2 ** 32) return undefined;
     parts.push(data);
     at = end + TRAILER_BYTES;
   }
   return result();
 }
+
+/** zlib.crc32 came with Node 20.15: before it, a member is checked by its stated size alone. */
+const CRC32 = (zlib as { crc32?: (data: Buffer) => number }).crc32;
 
 /** The length of the gzip member header at `at` (RFC 1952), or undefined when it is not one. */
 function gzipHeaderLength(stored: Buffer, at: number): number | undefined {
