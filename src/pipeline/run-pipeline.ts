@@ -80,7 +80,11 @@ export interface PipelineSettings {
 
 /** The folders the filter's window, accounts and regions allow, for pruning AWSLogs trees. */
 export function pruningOf(spec: FilterSpec): InputPruning {
-  return { since: spec.since, until: spec.until, accounts: spec.accounts, regions: spec.regions };
+  // --account X also keeps records of X's principals delivered to other accounts' folders (a
+  // cross-account Decrypt lands in the key owner's): only `!X`, which drops a record delivered to
+  // X whoever made it, rules out X's folder.
+  const accounts = spec.accounts.filter((a) => a.startsWith('!'));
+  return { since: spec.since, until: spec.until, accounts, regions: spec.regions };
 }
 
 export interface PipelineResult {

@@ -5,7 +5,7 @@
  * copies dropped (JQ_FIRST_COPIES, written apart from the tool) is the oracle.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -271,13 +271,10 @@ describe('local AWSLogs trees are pruned like S3', () => {
     ]);
   });
 
-  it('--account skips the other accounts\' folders: the same answer as --no-prune', async () => {
+  it('--account X reads every account folder (X\'s principals act in others), --account !X skips X\'s: the same answers as --no-prune', async () => {
     // A tree laid out as CloudTrail lays it out: each record in its recipient account's, region's
-    // and delivery day's folder (a record of 23:55 is delivered the next day). --account means the
-    // recipient or the principal account; pruning reads the recipient's folders, where CloudTrail
-    // also delivers a cross-account caller's own copy. Records whose principal is of another
-    // account than their folder's (and so would be found only there) are left out of this tree:
-    // for those the README says to use --no-prune.
+    // and delivery day's folder (a record of 23:55 is delivered the next day); one record more, by
+    // a principal of the first account, delivered to the second account's folder only.
     const principalAccount = (r: Json) => ((r.userIdentity as Json | null)?.accountId as string | undefined) ?? r.recipientAccountId;
     const generated = join(dir, 'accounts.json');
     const gen = spawnSync(process.execPath, [join(SHARED, 'bench/gen-trail.mjs'), '--mb', '1', '--seed', '5', '--gap-ms', '60000', '--out', generated], { encoding: 'utf8' });
@@ -296,16 +293,31 @@ describe('local AWSLogs trees are pruned like S3', () => {
       mkdirSync(folder, { recursive: true });
       writeFileSync(join(folder, `${held[0].recipientAccountId}_CloudTrail_${held[0].awsRegion}_x.json.gz`), gzipSync(JSON.stringify({ Records: held })));
     }
-    const accounts = readdirSync(join(tree, 'AWSLogs'));
+    const accounts = readdirSync(join(tree, 'AWSLogs')).sort();
     expect(accounts.length).toBeGreaterThan(1);
+    const [home, other] = accounts;
+    const template = records.find((r) => r.recipientAccountId === other) as Json;
+    const crossing: Json = {
+      ...template,
+      eventID: '11111111-2222-4333-8444-555555555555',
+      userIdentity: { type: 'IAMUser', accountId: home, arn: `arn:aws:iam::${home}:user/visitor`, userName: 'visitor' },
+    };
+    const folder = readdirSync(join(tree, 'AWSLogs', other), { recursive: true, withFileTypes: true }).find((e) => e.isFile()) as Dirent;
+    writeFileSync(join(folder.parentPath, 'crossing.json.gz'), gzipSync(JSON.stringify({ Records: [crossing] })));
     for (const account of accounts) {
-      const args = ['filter', '--all-sources', '--account', account, '--stats', '-f', 'jsonl', tree];
-      const pruned = await runCli(args);
-      const whole = await runCli([...args, '--no-prune']);
-      expect(pruned.stdout).toBe(whole.stdout);
-      expect(jsonLines(pruned.stdout).length).toBeGreaterThan(0);
-      expect(stat(pruned.stderr, /([\d,]+) files? skipped unread/)).toBeGreaterThan(0);
+      for (const value of [account, `!${account}`]) {
+        const args = ['filter', '--all-sources', '--account', value, '--stats', '-f', 'jsonl', tree];
+        const pruned = await runCli(args);
+        const whole = await runCli([...args, '--no-prune']);
+        expect(pruned.stdout, value).toBe(whole.stdout);
+        expect(jsonLines(pruned.stdout).length).toBeGreaterThan(0);
+        const skipped = /skipped unread/.test(pruned.stderr) ? stat(pruned.stderr, /([\d,]+) files? skipped unread/) : 0;
+        if (value.startsWith('!')) expect(skipped, value).toBeGreaterThan(0);
+        else expect(skipped, value).toBe(0);
+      }
     }
+    const visitor = await runCli(['filter', '--all-sources', '--account', home, '-f', 'jsonl', tree]);
+    expect((jsonLines(visitor.stdout) as Json[]).map((r) => r.eventID)).toContain(crossing.eventID);
   });
 });
 
