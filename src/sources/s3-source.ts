@@ -184,10 +184,16 @@ export class S3Source {
     }
     const pending: TrailInput[] = [];
     let found = 0;
+    /** The AWSLogs layout was walked: the prefixes listed are the folders pruning allowed. */
+    let layoutSeen = false;
     try {
-      for (const prefix of await this.prefixes(location, pruning)) {
+      const prefixes = await this.prefixes(location, pruning);
+      layoutSeen = !(prefixes.length === 1 && prefixes[0] === location.prefix);
+      for (const prefix of prefixes) {
         for await (const { key, size } of this.list(location.bucket, prefix)) {
-          if (!isTrailFileName(key)) continue;
+          // An object named exactly is read whatever its name (downloads and copies lose
+          // extensions); under a prefix, names decide, as a GET per object to sniff would cost.
+          if (!isTrailFileName(key) && key !== location.prefix) continue;
           found++;
           pending.push(this.objectInput(location.bucket, key, size));
           if (pending.length > this.settings.prefetch) yield pending.shift() as TrailInput;
@@ -199,7 +205,15 @@ export class S3Source {
       return;
     }
     yield* pending;
-    if (found === 0) onProblem({ label: url, message: 'no trail files under this prefix (.json, .json.gz, .jsonl)' });
+    if (found > 0) return;
+    // An AWSLogs layout whose folders the window, regions or accounts all ruled out: an answer
+    // (none), as for a local tree, not a failed run.
+    const narrowed = pruning.since !== undefined || pruning.until !== undefined || pruning.regions.length > 0 || pruning.accounts.length > 0;
+    if (narrowed && layoutSeen) {
+      onProblem({ label: url, message: 'no trail files in the folders that --since/--until, --region and --account allow', warning: true });
+    } else {
+      onProblem({ label: url, message: 'no trail files under this prefix (.json, .json.gz, .jsonl)' });
+    }
   }
 
   /** GetObject, whole or from a byte on, as `resumableObject` asks for it. */

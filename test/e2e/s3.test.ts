@@ -153,6 +153,26 @@ describe('s3:// input', () => {
     expect(eventIds(run.stdout)).toEqual(['mixed-1', 'local-1']);
   });
 
+  it('a window no folder of the layout can hold: an answer (none, a warning, exit 0), as for a local tree', async () => {
+    const run = await runCli(['filter', '--since', '2030-01-01', '--endpoint-url', server.endpoint, 's3://trails/'], { env: credentials });
+    expect(run.stdout).toBe('');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^kmstrail: s3:\/\/trails\/: warning: no trail files in the folders that --since\/--until, --region and --account allow$/m);
+    const local = await runCli(['filter', '--since', '2030-01-01', tree]);
+    expect(local.code).toBe(0);
+  });
+
+  it('an object named exactly is read whatever its name; under a prefix, names decide', async () => {
+    const record = { eventSource: 'kms.amazonaws.com', eventName: 'CreateKey', eventID: 'renamed-1', eventTime: '2024-03-01T00:00:00Z' };
+    await server.putObjects([{ key: 'downloads/obj1', body: gzipSync(JSON.stringify({ Records: [record] })) }]);
+    const exact = await runCli(['filter', '-f', 'jsonl', '--endpoint-url', server.endpoint, 's3://trails/downloads/obj1'], { env: credentials });
+    expect(exact.code, exact.stderr).toBe(0);
+    expect(eventIds(exact.stdout)).toEqual(['renamed-1']);
+    const prefix = await runCli(['filter', '-f', 'jsonl', '--endpoint-url', server.endpoint, 's3://trails/downloads/'], { env: credentials });
+    expect(prefix.code).toBe(1);
+    expect(prefix.stderr).toMatch(/no trail files under this prefix/);
+  });
+
   it('a missing bucket is one line, exit 1', async () => {
     const run = await runCli(['filter', '--endpoint-url', server.endpoint, 's3://no-such-bucket/'], { env: credentials });
     expect(run.code).toBe(1);
