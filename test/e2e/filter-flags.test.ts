@@ -343,6 +343,8 @@ describe('usage errors', () => {
     [['--limit', '0'], '--limit'],
     [['--limit', 'ten'], '--limit'],
     [['--fields', 'nope'], '--fields'],
+    [['--fields', ''], '--fields'],
+    [['--fields', ','], '--fields'],
     [['--key', 'arn:aws:s3:::bucket'], '--key'],
     [['--account', 'abc'], '--account'],
     [['--read-only', '--mutating'], '--read-only'],

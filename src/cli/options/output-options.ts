@@ -116,6 +116,7 @@ export const FIELDS_OPTION: { fields: OptionSpec<Column[]> } = {
     repeatable: true,
     parse: (raw) => {
       const ids = Array.isArray(raw) ? splitList(raw) : DEFAULT_COLUMNS;
+      if (ids.length === 0) throw new UsageError(`option --fields: no column named (known: ${COLUMNS.map((c) => c.id).join(', ')})`);
       const columns = selectColumns(ids);
       if (!Array.isArray(columns)) {
         throw new UsageError(`option --fields: unknown column '${columns.unknown}' (known: ${COLUMNS.map((c) => c.id).join(', ')})`);
