@@ -60,13 +60,14 @@ const athenaDialect: Dialect = {
 /**
  * The delivery days to read, as `kmstrail filter s3://…` lists them (src/sources/s3-source.ts
  * dayFolders): files are foldered by delivery day, on or after the event's day, so from the day of
- * --since to the day after --until (files delivered past midnight). Without --since, every day.
+ * --since to the day after --until (files delivered past midnight); either bound may be absent.
  */
 function partitionDays(column: string, since: number | undefined, until: number | undefined): string[] {
-  if (since === undefined) return [];
+  const last = until === undefined ? undefined : sqlString(day(until - 1 + DAY_MS));
+  if (since === undefined) return last === undefined ? [] : [`${sqlIdentifier(column)} <= ${last}`];
   const first = sqlString(day(since));
-  if (until === undefined) return [`${sqlIdentifier(column)} >= ${first}`];
-  return [`${sqlIdentifier(column)} BETWEEN ${first} AND ${sqlString(day(until - 1 + DAY_MS))}`];
+  if (last === undefined) return [`${sqlIdentifier(column)} >= ${first}`];
+  return [`${sqlIdentifier(column)} BETWEEN ${first} AND ${last}`];
 }
 
 export function athenaQuery(spec: FilterSpec, options: AthenaOptions): string {
