@@ -31,7 +31,7 @@
  *   logs), records without a principal, chains that loop and chains longer than MAX_CHAIN_LINKS.
  */
 import { fromConsole, type Issuance } from './issuance.js';
-import { principalAccount, principalNames, sessionName, shortPrincipal } from './principal.js';
+import { longTermArn, principalAccount, principalNames, sessionName, shortPrincipal } from './principal.js';
 import { isObject, type JsonObject } from './record.js';
 
 export type OriginKind =
@@ -240,7 +240,7 @@ function resolved(kind: OriginKind, backward: Link[], sourceIdentity?: string, p
   const chain = backward.reverse();
   const top = chain[0];
   const account = kind === 'aws-service' ? undefined : principalAccount({ userIdentity: top.identity });
-  const origin: Origin = { kind, identity: longTermArn(kind, top, account) ?? top.principal, label: top.label, chain };
+  const origin: Origin = { kind, identity: originArn(kind, top, account) ?? top.principal, label: top.label, chain };
   if (sourceIdentity) origin.sourceIdentity = sourceIdentity;
   if (account) origin.account = account;
   if (provider) origin.provider = provider;
@@ -251,13 +251,10 @@ function resolved(kind: OriginKind, backward: Link[], sourceIdentity?: string, p
  * An IAM user or root named without an ARN (some sign-in and MFA records give only the user name
  * and account): its ARN, so that one person is one origin whichever record names them.
  */
-function longTermArn(kind: OriginKind, top: Link, account: string | undefined): string | undefined {
+function originArn(kind: OriginKind, top: Link, account: string | undefined): string | undefined {
   if (top.principal.startsWith('arn:') || !account) return undefined;
-  if (kind === 'root') return `arn:aws:iam::${account}:root`;
-  const userName = kind === 'iam-user' ? field(top.identity, 'userName') : undefined;
-  // Only the ARN shows a user's path (`user/dev/alice`): for a user made with one, the two stay
-  // apart. The partition is taken to be `aws`.
-  return userName ? `arn:aws:iam::${account}:user/${userName}` : undefined;
+  if (kind === 'root') return longTermArn('Root', account, undefined);
+  return kind === 'iam-user' ? longTermArn('IAMUser', account, field(top.identity, 'userName')) : undefined;
 }
 
 function unresolved(backward: Link[], reason: UnresolvedReason, sourceIdentity?: string): Origin {

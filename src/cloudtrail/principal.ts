@@ -112,6 +112,31 @@ function lastArnPart(arn: string | undefined): string | undefined {
   return slash >= 0 ? resource.slice(slash + 1) : resource;
 }
 
+/**
+ * The principal's ARN: `userIdentity.arn`, or for an IAM user or root named without one (some
+ * sign-in and MFA records give only the user name and account) the ARN it has, so that one
+ * principal is one whichever record names it.
+ */
+export function principalArn(record: JsonObject): string | undefined {
+  const identity = record.userIdentity;
+  if (!isObject(identity)) return undefined;
+  const arn = text(identity, 'arn');
+  if (arn) return arn;
+  const account = text(identity, 'accountId');
+  const type = text(identity, 'type');
+  if (!account || (type !== 'Root' && type !== 'IAMUser')) return undefined;
+  return longTermArn(type, account, text(identity, 'userName'));
+}
+
+/**
+ * The ARN of root or of an IAM user, from its account and name. Only the ARN shows a user's path
+ * (`user/dev/alice`): for a user made with one, the two stay apart. The partition is taken to be `aws`.
+ */
+export function longTermArn(type: 'Root' | 'IAMUser', account: string, userName: string | undefined): string | undefined {
+  if (type === 'Root') return `arn:aws:iam::${account}:root`;
+  return userName ? `arn:aws:iam::${account}:user/${userName}` : undefined;
+}
+
 /** The account the principal belongs to. */
 export function principalAccount(record: JsonObject): string | undefined {
   const identity = record.userIdentity;

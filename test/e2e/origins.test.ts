@@ -102,6 +102,14 @@ describe.skipIf(!existsSync(INVICTUS))('the invictus-ir trail: bert-jan behind t
     // the same number trace gives
     const traced = traceOf((await runCli(['trace', '--all-sources', '--origin', 'arn:aws:iam::123837392027:user/bert-jan', INVICTUS])).stdout);
     expect(traced.filter((l) => l.origin.identity === 'arn:aws:iam::123837392027:user/bert-jan')).toHaveLength(asOrigin!.count);
+    // One principal, one row: his records without an ARN (CheckMfa) count under his ARN too.
+    expect(doc.principals.rows.find((row) => row.value === 'bert-jan')).toBeUndefined();
+    const kept = JSON.parse((await runCli(['summary', '--all-sources', '--keep-duplicates', '--format', 'json', INVICTUS])).stdout) as typeof doc;
+    const his = jq('[.Records[] | select(.userIdentity.type == "IAMUser" and .userIdentity.userName == "bert-jan")] | length', { files: files() }).reduce(
+      (a: number, b) => a + (b as number),
+      0,
+    );
+    expect(kept.principals.rows.find((row) => row.value === 'arn:aws:iam::123837392027:user/bert-jan')?.count).toBe(his);
   });
 });
 

@@ -4,7 +4,7 @@
  * first: records in the same second are ordered by a tie-break made of their own fields.
  */
 import { parseEventTime } from '../../cloudtrail/event-time.js';
-import { shortPrincipal } from '../../cloudtrail/principal.js';
+import { principalArn, shortPrincipal } from '../../cloudtrail/principal.js';
 import { text, type JsonObject } from '../../cloudtrail/record.js';
 
 export interface Stamp {
@@ -35,5 +35,5 @@ export function isoTime(ms: number): string | null {
  * accounts), else the short name (an AWS service, "AWS Internal").
  */
 export function principalLabel(record: JsonObject): string {
-  return text(record, 'userIdentity', 'arn') || shortPrincipal(record) || '(unknown)';
+  return principalArn(record) || shortPrincipal(record) || '(unknown)';
 }

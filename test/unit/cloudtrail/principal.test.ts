@@ -2,7 +2,7 @@
  * The principal of a record, in each form CloudTrail names it, on real records.
  */
 import { describe, expect, it } from 'vitest';
-import { principalAccount, principalNames, roleArn, shortPrincipal } from '../../../src/cloudtrail/principal.js';
+import { principalAccount, principalArn, principalNames, roleArn, shortPrincipal } from '../../../src/cloudtrail/principal.js';
 import type { JsonObject } from '../../../src/cloudtrail/record.js';
 import { derive, fixtureFiles, loadRecords, pick, K, P, UG, DDB, TS, ZM, SM } from '../fixtures.js';
 
@@ -114,5 +114,19 @@ describe('principals', () => {
     expect(principalAccount(workmail)).toBeUndefined();
     expect(principalAccount(insight)).toBeUndefined();
     expect(principalAccount(internal)).toBe('111122223333');
+  });
+});
+
+describe('principalArn', () => {
+  it('the ARN given, or the one an IAM user or root named without it has', () => {
+    const arn = 'arn:aws:iam::111122223333:user/dev/alice';
+    expect(principalArn({ userIdentity: { type: 'IAMUser', arn, accountId: '111122223333', userName: 'alice' } })).toBe(arn);
+    // CheckMfa and sign-in records name the user without its ARN.
+    expect(principalArn({ userIdentity: { type: 'IAMUser', accountId: '111122223333', userName: 'bert-jan' } })).toBe('arn:aws:iam::111122223333:user/bert-jan');
+    expect(principalArn({ userIdentity: { type: 'Root', accountId: '111122223333' } })).toBe('arn:aws:iam::111122223333:root');
+    // Nothing to build it from, or not a long-term identity: none.
+    expect(principalArn({ userIdentity: { type: 'IAMUser', userName: 'bert-jan' } })).toBeUndefined();
+    expect(principalArn({ userIdentity: { type: 'AWSService', invokedBy: 'kms.amazonaws.com', accountId: '111122223333' } })).toBeUndefined();
+    expect(principalArn({})).toBeUndefined();
   });
 });
