@@ -4,7 +4,7 @@
  * thread pool, so decompression overlaps with scanning on the main thread.
  */
 import type { Readable } from 'node:stream';
-import zlib, { createGunzip, gunzipSync, inflateRawSync } from 'node:zlib';
+import zlib, { createGunzip, createInflateRaw, gunzipSync, inflateRawSync } from 'node:zlib';
 import { describeFsError } from './fs-errors.js';
 import type { TrailInput } from './trail-input.js';
 import { Wakeup } from '../util/wakeup.js';
@@ -14,8 +14,6 @@ export class ReadFault extends Error {
   constructor(
     message: string,
     readonly offset: number,
-    /** zlib found no gzip header where a member should start: perhaps bytes appended after the data. */
-    readonly trailingSuspected = false,
   ) {
     super(message);
   }
@@ -196,8 +194,46 @@ export function gzipMembers(stored: Buffer): { bytes: Buffer; trailing?: { at: n
   return result();
 }
 
+/**
+ * The decoded bytes of stored gzip from decoded byte `from` on, member by member and streamed (a
+ * member may decode to far more than SMALL_FILE), then where bytes that begin no member start
+ * (undefined: nothing, or zeros, follows the last member), or 'damaged' when a member is cut or
+ * fails its check (what it gave before is given).
+ */
+async function* membersAfter(stored: Buffer, from: number): AsyncGenerator<Buffer, { at: number; length: number } | undefined | 'damaged'> {
+  let at = 0;
+  let produced = 0;
+  while (at < stored.length) {
+    const header = isGzip(stored.subarray(at)) ? gzipHeaderLength(stored, at) : undefined;
+    if (header === undefined) {
+      if (at === 0) return 'damaged';
+      return stored.subarray(at).every((b) => b === 0) ? undefined : { at, length: stored.length - at };
+    }
+    const inflate = createInflateRaw({ chunkSize: 1 << 20 });
+    inflate.end(stored.subarray(at + header));
+    let size = 0;
+    let crc = 0;
+    try {
+      for await (const chunk of inflate as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (CRC32) crc = CRC32(chunk, crc);
+        if (produced + chunk.length > from) yield chunk.subarray(Math.max(0, from - produced));
+        produced += chunk.length;
+      }
+    } catch {
+      // Not a member after all (two bytes that look like one), or a damaged one.
+      return at === 0 ? 'damaged' : { at, length: stored.length - at };
+    }
+    const end = at + header + inflate.bytesWritten;
+    if (end + TRAILER_BYTES > stored.length) return 'damaged';
+    if ((CRC32 && stored.readUInt32LE(end) !== crc) || stored.readUInt32LE(end + 4) !== size % 2 ** 32) return 'damaged';
+    at = end + TRAILER_BYTES;
+  }
+  return undefined;
+}
+
 /** zlib.crc32 came with Node 20.15: before it, a member is checked by its stated size alone. */
-const CRC32 = (zlib as { crc32?: (data: Buffer) => number }).crc32;
+const CRC32 = (zlib as { crc32?: (data: Buffer, value?: number) => number }).crc32;
 
 /** The length of the gzip member header at `at` (RFC 1952), or undefined when it is not one. */
 function gzipHeaderLength(stored: Buffer, at: number): number | undefined {
@@ -255,7 +291,7 @@ async function* gunzipped(
     notify();
   });
   gunzip.on('error', (error: NodeJS.ErrnoException) => {
-    failure ??= new ReadFault(describeZlib(error), -1, /header check/i.test(error.message));
+    failure ??= new ReadFault(describeZlib(error), -1);
     notify();
   });
   gunzip.on('end', () => {
@@ -317,11 +353,20 @@ async function* gunzipped(
         continue;
       }
       if (failure) {
-        const members = kept && failure.trailingSuspected ? gzipMembers(Buffer.concat(kept)) : undefined;
-        if (members?.trailing && members.bytes.length >= delivered) {
-          const rest = members.bytes.subarray(delivered);
-          if (rest.length > 0) yield rest;
-          throw new ReadFault(trailingMessage(members.trailing), members.bytes.length);
+        if (kept) {
+          // zlib lost the output of the write it failed on: read the members again, one by one,
+          // and give what comes after the bytes already delivered.
+          const walk = membersAfter(Buffer.concat(kept), delivered);
+          let step = await walk.next();
+          while (!step.done) {
+            delivered += step.value.length;
+            yield step.value;
+            step = await walk.next();
+          }
+          if (step.value !== 'damaged') {
+            if (step.value) throw new ReadFault(trailingMessage(step.value), delivered);
+            return;
+          }
         }
         throw new ReadFault(failure.message, delivered);
       }

@@ -6,7 +6,7 @@
  */
 import { accessSync, chmodSync, constants, copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync, constants as zlibConstants } from 'node:zlib';
+import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   BAD,
@@ -265,6 +265,32 @@ describe('many faults in one input', () => {
     expect(lines.filter((l) => l.includes('oops') || /malformed|expected/i.test(l))).toHaveLength(20);
     expect(lines.at(-1)).toBe(`kmstrail: ${path}: warning: more problems in this input are not shown (--stats counts them)`);
     expect(result.stderr).toContain('50 skipped (malformed JSON: 50)');
+  });
+});
+
+describe('bytes appended after gzip data, beyond what is decoded in one piece', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = makeTempDir('kmstrail-gzip-tail-');
+  });
+  afterEach(() => removeDir(dir));
+
+  it('a member of more than 16 MiB decoded, then junk (or two bytes of gzip magic): every record, on a path and on stdin', async () => {
+    // About 20 MiB of JSON: the shapes' records again and again, each its own eventID.
+    const records = Array.from({ length: 16_000 }, (_, k) => ({ ...(EXPECTED[k % EXPECTED.length] as Json), eventID: `tail-${k}` }));
+    const member = gzipSync(JSON.stringify({ Records: records }), { level: 1 });
+    for (const junk of [Buffer.from('trailing junk bytes'), Buffer.from([0x1f, 0x8b, 0x58, 0x58, 0x58])]) {
+      const path = join(dir, 'big.json.gz');
+      writeFileSync(path, Buffer.concat([member, junk]));
+      for (const run of [() => runCli([...ALL, path]), () => runCli(ALL, { input: readFileSync(path) })]) {
+        const result = await run();
+        expect(result.code).toBe(1);
+        expect(jsonLines(result.stdout)).toHaveLength(records.length);
+        const lines = stderrLines(result.stderr);
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toContain(`${junk.length} bytes after the gzip data (from stored byte ${member.length}) are not gzip: ignored`);
+      }
+    }
   });
 });
 
