@@ -90,7 +90,7 @@ function withAliases(paths: readonly string[], filter: RecordFilter, run: RunVal
   const aliases = filter.spec.keys.filter(namesAliases);
   if (aliases.length > 0 && !readableTwice(paths)) {
     messages.line(
-      `warning: ${readOnce(paths)} is read once: ${aliases.map((ref) => ref.given).join(', ')} matches only records that name the alias, ` +
+      `warning: ${readOnce(paths)}: ${aliases.map((ref) => ref.given).join(', ')} matches only records that name the alias, ` +
         'not those naming its key by ID or ARN (give the files as paths for that)',
     );
   }
@@ -119,7 +119,7 @@ async function completeOrigins(
   const pass = await learnIssuances(paths, filter.spec, pipelineSettings(run, messages));
   if (!pass) {
     messages.line(
-      `warning: ${readOnce(paths)} is read once: origins cannot follow role sessions back to the calls that issued their keys ` +
+      `warning: ${readOnce(paths)}: origins cannot follow role sessions back to the calls that issued their keys ` +
         '(only IAM users, root and AWS services resolve); give the files as paths for that',
     );
   }

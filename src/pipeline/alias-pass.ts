@@ -20,11 +20,12 @@ export function readableTwice(paths: readonly string[]): boolean {
   return readOnce(paths) === undefined;
 }
 
-/** What among these inputs can be read only once, as messages name it; undefined when nothing. */
+/** What among these inputs can be read only once, as messages say it ("… is read once"); undefined when nothing. */
 export function readOnce(paths: readonly string[]): string | undefined {
-  if (paths.length === 0 || paths.some(isStdinPath)) return 'standard input';
-  const pipe = paths.find(isPipePath);
-  return pipe === undefined ? undefined : `${pipe} (a pipe)`;
+  if (paths.length === 0 || paths.some(isStdinPath)) return 'standard input is read once';
+  const pipes = paths.filter(isPipePath);
+  if (pipes.length === 0) return undefined;
+  return pipes.length === 1 ? `${pipes[0]} (a pipe) is read once` : `${pipes.join(', ')} (pipes) are read once`;
 }
 
 /**

@@ -181,6 +181,8 @@ export class RecordSplitter {
   /** In the streamed array: the previous thing was an element, so ',' or ']' must follow. */
   private separatorExpected = false;
   private trailingComma = -1;
+  /** The line of `trailingComma`: a ']' on a later line still names the comma's. */
+  private trailingCommaLine = 0;
 
   /** Capture of the current slice (element or top value). */
   private capturing = false;
@@ -364,6 +366,7 @@ export class RecordSplitter {
       this.separatorExpected = false;
       // Only read when ']' follows a comma, never the case right before a record.
       this.trailingComma = point.offset;
+      this.trailingCommaLine = point.line;
     }
   }
 
@@ -641,12 +644,13 @@ export class RecordSplitter {
         this.separatorExpected = false;
         this.elementExpected = true;
         this.trailingComma = this.base + i;
+        this.trailingCommaLine = this.line;
         return i + 1;
       }
       if (b === RBRACKET) {
         this.flushHeld();
         if (this.elementExpected && this.trailingComma >= 0) {
-          this.fail('trailing comma after the last record', this.trailingComma, false);
+          this.sink.fault('trailing comma after the last record', this.trailingComma, this.trailingCommaLine, false);
         }
         this.trailingComma = -1;
         this.arrayDepth = -1;

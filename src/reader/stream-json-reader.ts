@@ -304,6 +304,17 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   const fault = (at: number, line: number, message: string) => {
     tell({ file, message: `${message}; read on from the next record`, offset: at, line, reason: 'malformed JSON' });
   };
+  /** The ',' right before byte `at` (spaces between), or -1. */
+  const trailingComma = (at: number): number => {
+    let k = at - 1;
+    while (k >= keptFrom && isSpace(byteAt(k) as number)) k--;
+    return byteAt(k) === 0x2c ? k : -1;
+  };
+  const newlinesBetween = (from: number, to: number): number => {
+    let n = 0;
+    for (let k = from; k < to; k++) if (byteAt(k) === 0x0a) n++;
+    return n;
+  };
   const onSyntaxError = (at: number, line: number, message: string) => {
     if (seg.wrapperOpen && depth === 0 && byteAt(at) === 0x7d) {
       // The '}' of the wrapper whose records array a synthetic '[' stood in for: no fault.
@@ -324,6 +335,13 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       } else if (lastIsRecord && b === 0x7d) {
         flushHeld();
         fault(at, line, message);
+        pendingRecovery = { kind: 'record', from: at + 1, open: 0, wrapper };
+      } else if (b === 0x5d && depth === elementDepth && held.length === 1 && held[0].object && trailingComma(at) >= 0) {
+        // A comma after the last record (`…},]`): the record is whole and kept; the fault is the
+        // comma's, as the splitter tells it.
+        const comma = trailingComma(at);
+        flushHeld();
+        tell({ file, message: 'trailing comma after the last record', offset: comma, line: line - newlinesBetween(comma, at), reason: 'malformed JSON' });
         pendingRecovery = { kind: 'record', from: at + 1, open: 0, wrapper };
       } else if (b === 0x2c && depth === elementDepth && held.length === 1 && held[0].object) {
         // A comma too many after a whole record (`},,{`): the record is kept, the next read as usual.

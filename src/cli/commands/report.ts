@@ -151,7 +151,7 @@ export const REPORT = defineCommand({
       let timelines: TimelineSection;
       const warnings = capWarnings(first);
       if (wanted.length > 0 && !readableTwice(paths)) {
-        const why = `${readOnce(paths)} is read once: the report has no key timelines (give the files as paths for them)`;
+        const why = `${readOnce(paths)}: the report has no key timelines (give the files as paths for them)`;
         messages.line(`warning: ${why}`);
         warnings.push(why);
         timelines = { unavailable: `Not made: ${why}.` };

@@ -119,7 +119,7 @@ const REAL: JsonObject[] = readFileSync(join(FIXTURES, 'shapes', 'expected.jsonl
   .map((line) => JSON.parse(line) as JsonObject);
 
 /** `junk-before`/`junk-after`: stray text between two records, before the victim's '{' or after its '}'. */
-type Corruption = 'stray-brace' | 'missing-brace' | 'missing-comma' | 'double-comma' | 'extra-brace' | 'delete-byte' | 'insert-byte' | 'junk-before' | 'junk-after';
+type Corruption = 'stray-brace' | 'missing-brace' | 'missing-comma' | 'double-comma' | 'trailing-comma' | 'extra-brace' | 'delete-byte' | 'insert-byte' | 'junk-before' | 'junk-after';
 
 interface Damage {
   records: JsonObject[];
@@ -138,7 +138,7 @@ const damageArb: fc.Arbitrary<Damage> = fc
     picks: fc.array(fc.nat(REAL.length - 1), { minLength: 2, maxLength: 7 }),
     pretty: fc.boolean(),
     victimFraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
-    corruption: fc.constantFrom<Corruption>('stray-brace', 'missing-brace', 'missing-comma', 'double-comma', 'extra-brace', 'delete-byte', 'insert-byte', 'junk-before', 'junk-after'),
+    corruption: fc.constantFrom<Corruption>('stray-brace', 'missing-brace', 'missing-comma', 'double-comma', 'trailing-comma', 'extra-brace', 'delete-byte', 'insert-byte', 'junk-before', 'junk-after'),
     at: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
     inserted: fc.constantFrom('}', '{', ']', '[', ',', ':', '"', '\\', 'x', '\n'),
     junk: fc.constantFrom('x', '\u0000', 'é', '#', 'Z', 'abc', 'x ', ' \u0007 '),
@@ -180,6 +180,11 @@ function damagedTrail(d: Damage): { bytes: Buffer; text: string } {
     case 'double-comma':
       // After the victim, when a record follows it.
       victim += d.victim < d.records.length - 1 ? ',' : '';
+      break;
+    case 'trailing-comma':
+      // After the last record, whichever the victim: `…},]`.
+      if (d.victim === texts.length - 1) victim += ',';
+      else texts[texts.length - 1] += ',';
       break;
     case 'delete-byte':
       victim = victim.slice(0, pos) + victim.slice(pos + 1);
@@ -223,7 +228,7 @@ describe('a Records array with one damaged record', () => {
           if (k < damage.victim || k > damage.victim + 1) expect(kept.has(r.eventID), `${where}: record ${k} lost`).toBe(true);
         });
         // A comma too many damages no record: every one is kept.
-        if (damage.corruption === 'double-comma') expect(kept.size, `${where}: a record lost`).toBe(damage.records.length);
+        if (damage.corruption === 'double-comma' || damage.corruption === 'trailing-comma') expect(kept.size, `${where}: a record lost`).toBe(damage.records.length);
         // Stray text before a record leaves it whole too: reading goes on at its '{'.
         if (damage.corruption === 'junk-before') expect(kept.has(damage.records[damage.victim].eventID), `${where}: the record after the junk lost`).toBe(true);
         // Stray text after a record leaves the record whole: it is kept.
