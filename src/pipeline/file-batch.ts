@@ -67,7 +67,7 @@ export async function readFileBatch(files: ReadFilesRequest['files'], filter: Re
       if (records.length > 0) events.push({ records });
     };
     const whole = stored && decodedWhole(stored);
-    if (whole) for (const found of readTrailBytes(path, whole.bytes, options, whole.gzipped, part, whole.trailing)) take(found);
+    if (whole) for (const found of readTrailBytes(path, whole.bytes, options, whole.gzipped, part)) take(found);
     else for await (const found of readTrail(fileInput(path, size), options, part)) take(found);
     if (handback) events.push({ handback });
     results.push({ id, events, seen, bytes, done: !handback });

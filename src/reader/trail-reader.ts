@@ -6,7 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { isCloudTrailEnvelope, isObject, notCloudTrailBecause, type JsonObject } from '../cloudtrail/record.js';
-import { decodedChunks, decodedWhole, ReadFault, trailingMessage, type DecodedWhole } from '../sources/decoded-chunks.js';
+import { decodedChunks, decodedWhole, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { describeJsonError } from '../util/json-error-text.js';
 import { locateJsonError } from './json-error.js';
@@ -240,7 +240,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions, part: 
     const stored = await input.readWhole(WHOLE_INPUT_MAX).catch(() => undefined);
     const whole = stored && decodedWhole(stored);
     if (whole) {
-      yield* readTrailBytes(input.label, whole.bytes, options, whole.gzipped, part, whole.trailing);
+      yield* readTrailBytes(input.label, whole.bytes, options, whole.gzipped, part);
       return;
     }
     // Unreadable, or damaged gzip: the stream below reads what it can and says what went wrong.
@@ -298,24 +298,13 @@ export async function* readTrail(input: TrailInput, options: ReadOptions, part: 
  * worker reads a tree's many small files, where that machinery cost more than the reading.
  * Records and faults as `readTrail` gives them; `part` may only hand a huge record back.
  */
-export function* readTrailBytes(
-  label: string,
-  bytes: Buffer,
-  options: ReadOptions,
-  gzipped = false,
-  part: Pick<TrailPartOptions, 'handBack'> = {},
-  trailing?: DecodedWhole['trailing'],
-): Generator<TrailRecord[]> {
+export function* readTrailBytes(label: string, bytes: Buffer, options: ReadOptions, gzipped = false, part: Pick<TrailPartOptions, 'handBack'> = {}): Generator<TrailRecord[]> {
   const scan = trailScan(label, options, part);
   if (gzipped) scan.gzipped();
   scan.splitter.push(bytes);
   scan.progress();
   yield* scan.drain();
   yield* scan.finish();
-  if (trailing) {
-    scan.report({ message: `${trailingMessage(trailing)} (after ${bytes.length} bytes of data)`, reason: 'truncated or corrupt input' });
-    yield* scan.drain();
-  }
 }
 
 function countNewlines(text: string): number {

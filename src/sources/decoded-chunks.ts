@@ -4,7 +4,7 @@
  * thread pool, so decompression overlaps with scanning on the main thread.
  */
 import type { Readable } from 'node:stream';
-import zlib, { createGunzip, createInflateRaw, gunzipSync, inflateRawSync } from 'node:zlib';
+import zlib, { createGunzip, createInflateRaw, gunzipSync } from 'node:zlib';
 import { describeFsError } from './fs-errors.js';
 import type { TrailInput } from './trail-input.js';
 import { Wakeup } from '../util/wakeup.js';
@@ -114,7 +114,6 @@ async function* decodedSmallFile(stored: Buffer, onGzip: () => void): AsyncGener
   const whole = decodedWhole(stored);
   if (whole) {
     if (whole.bytes.length > 0) yield whole.bytes;
-    if (whole.trailing) throw new ReadFault(trailingMessage(whole.trailing), whole.bytes.length);
     return;
   }
   const none: AsyncIterator<Buffer> = { next: async () => ({ done: true, value: undefined }) };
@@ -127,71 +126,22 @@ async function* decodedSmallFile(stored: Buffer, onGzip: () => void): AsyncGener
  * reports it), or one that inflates past SMALL_FILE (a 50 MB record compresses to 50 KB, and in one
  * piece all its bytes would stay in memory while its records are read and printed).
  */
-export function decodedWhole(stored: Buffer): DecodedWhole | undefined {
+export function decodedWhole(stored: Buffer): { bytes: Buffer; gzipped: boolean } | undefined {
   if (!isGzip(stored)) return { bytes: stored, gzipped: false };
   const expected = gunzippedSize(stored);
+  if (expected > SMALL_FILE) return undefined;
   try {
-    if (expected > SMALL_FILE) throw new Error('the stated size is no guide');
     // One output buffer of the stated size (and one byte, to see the end): one piece, not many
     // small ones joined at the end, nor a big one mostly empty.
     return { bytes: gunzipSync(stored, expected > 0 ? { chunkSize: Math.max(1024, expected + 1) } : {}), gzipped: true };
   } catch {
-    // Bytes after the last member that are no gzip (a download with something appended) make
-    // gunzip refuse the whole, and its stated size is then garbage too: read member by member.
-    const members = gzipMembers(stored);
-    return members?.trailing ? { ...members, gzipped: true } : undefined;
+    return undefined;
   }
-}
-
-export interface DecodedWhole {
-  bytes: Buffer;
-  gzipped: boolean;
-  /** Bytes after the gzip data that are not gzip, ignored: where they begin in the stored file, and how many. */
-  trailing?: { at: number; length: number };
 }
 
 /** What is said of bytes after the gzip data that are not gzip: a fault after every record read. */
-export function trailingMessage(trailing: { at: number; length: number }): string {
+function trailingMessage(trailing: { at: number; length: number }): string {
   return `${trailing.length} bytes after the gzip data (from stored byte ${trailing.at}) are not gzip: ignored`;
-}
-
-/**
- * A gzip file read member by member, as `zcat` does: what its whole members decode to (each
- * checked against its CRC and size), and where bytes that begin no member start, if any. Zero
- * bytes after the last member are padding, not trailing. Undefined when a member is damaged or
- * cut (the stream then says what went wrong), or the file does not start with one.
- */
-export function gzipMembers(stored: Buffer): { bytes: Buffer; trailing?: { at: number; length: number } } | undefined {
-  const parts: Buffer[] = [];
-  let at = 0;
-  let total = 0;
-  const result = (trailingAt?: number) => {
-    const bytes = Buffer.concat(parts);
-    if (trailingAt === undefined || stored.subarray(trailingAt).every((b) => b === 0)) return { bytes };
-    return { bytes, trailing: { at: trailingAt, length: stored.length - trailingAt } };
-  };
-  while (at < stored.length) {
-    const header = isGzip(stored.subarray(at)) ? gzipHeaderLength(stored, at) : undefined;
-    if (header === undefined) return parts.length > 0 ? result(at) : undefined;
-    let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
-    try {
-      // Bounded: what decodes past SMALL_FILE is streamed instead (see decodedWhole).
-      inflated = inflateRawSync(stored.subarray(at + header), { info: true, maxOutputLength: SMALL_FILE + 1 }) as unknown as typeof inflated;
-    } catch {
-      // Not a member after all (two bytes that look like one), or a damaged one.
-      return parts.length > 0 ? result(at) : undefined;
-    }
-    const end = at + header + inflated.engine.bytesWritten;
-    if (end + TRAILER_BYTES > stored.length) return undefined;
-    const data = inflated.buffer;
-    total += data.length;
-    if (total > SMALL_FILE) return undefined;
-    const crc = CRC32?.(data) ?? stored.readUInt32LE(end);
-    if (stored.readUInt32LE(end) !== crc || stored.readUInt32LE(end + 4) !== data.length % 2 ** 32) return undefined;
-    parts.push(data);
-    at = end + TRAILER_BYTES;
-  }
-  return result();
 }
 
 /**
@@ -200,7 +150,7 @@ export function gzipMembers(stored: Buffer): { bytes: Buffer; trailing?: { at: n
  * (undefined: nothing, or zeros, follows the last member), or 'damaged' when a member is cut or
  * fails its check (what it gave before is given).
  */
-async function* membersAfter(stored: Buffer, from: number): AsyncGenerator<Buffer, { at: number; length: number } | undefined | 'damaged'> {
+export async function* membersAfter(stored: Buffer, from: number): AsyncGenerator<Buffer, { at: number; length: number } | undefined | 'damaged'> {
   let at = 0;
   let produced = 0;
   while (at < stored.length) {

@@ -1,47 +1,85 @@
 /**
- * gzipMembers: a gzip file read member by member, as zcat reads it, for when gunzip refuses the
- * whole because bytes that are not gzip follow the data. Real gzip from zlib, real CRCs.
+ * Gzip with bytes appended after its data, read as zcat reads it: member by member. Real gzip from
+ * zlib, real CRCs; `decodedChunks` over a stored file and over a stream (as stdin comes).
  */
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodedWhole, gzipMembers } from '../../../src/sources/decoded-chunks.js';
+import { decodedChunks, membersAfter, ReadFault } from '../../../src/sources/decoded-chunks.js';
+import type { TrailInput } from '../../../src/sources/trail-input.js';
 
 const a = Buffer.from('{"Records":[{"eventName":"A"}]}\n');
 const b = Buffer.from('{"Records":[{"eventName":"B"}]}\n');
 
-describe('gzipMembers', () => {
-  it('two members then text: both decoded, the text placed and counted', () => {
+/** What the walk gives from decoded byte `from` on, and how it ends. */
+async function walk(stored: Buffer, from = 0): Promise<{ bytes: Buffer; end: unknown }> {
+  const chunks: Buffer[] = [];
+  const it = membersAfter(stored, from);
+  let step = await it.next();
+  while (!step.done) {
+    chunks.push(step.value);
+    step = await it.next();
+  }
+  return { bytes: Buffer.concat(chunks), end: step.value };
+}
+
+/** Every decoded byte of an input, and the fault that ended it, if any. */
+async function decoded(input: TrailInput): Promise<{ bytes: Buffer; fault?: ReadFault }> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of decodedChunks(input)) chunks.push(chunk);
+  } catch (error) {
+    if (!(error instanceof ReadFault)) throw error;
+    return { bytes: Buffer.concat(chunks), fault: error };
+  }
+  return { bytes: Buffer.concat(chunks) };
+}
+
+describe('membersAfter', () => {
+  it('two members then text: both decoded, the text placed and counted; from a byte on, only the rest', async () => {
     const members = Buffer.concat([gzipSync(a), gzipSync(b)]);
     const stored = Buffer.concat([members, Buffer.from('garbage\n')]);
-    expect(gzipMembers(stored)).toEqual({ bytes: Buffer.concat([a, b]), trailing: { at: members.length, length: 8 } });
+    expect(await walk(stored)).toEqual({ bytes: Buffer.concat([a, b]), end: { at: members.length, length: 8 } });
+    expect((await walk(stored, a.length + 3)).bytes).toEqual(b.subarray(3));
   });
 
-  it('zero bytes after the data are padding, not trailing', () => {
-    expect(gzipMembers(Buffer.concat([gzipSync(a), Buffer.alloc(512)]))).toEqual({ bytes: a });
+  it('zero bytes after the data are padding, not trailing', async () => {
+    expect(await walk(Buffer.concat([gzipSync(a), Buffer.alloc(512)]))).toEqual({ bytes: a, end: undefined });
   });
 
-  it('a header with a file name and a comment is stepped over', () => {
+  it('a header with a file name and a comment is stepped over', async () => {
     const plain = gzipSync(a);
     // FNAME and FCOMMENT set, each a zero-terminated string after the 10 fixed bytes.
     const header = Buffer.from(plain.subarray(0, 10));
     header[3] |= 8 | 16;
     const stored = Buffer.concat([header, Buffer.from('a.json\0a comment\0'), plain.subarray(10), Buffer.from('xyz')]);
-    expect(gzipMembers(stored)?.bytes).toEqual(a);
-    expect(gzipMembers(stored)?.trailing).toEqual({ at: stored.length - 3, length: 3 });
+    expect(await walk(stored)).toEqual({ bytes: a, end: { at: stored.length - 3, length: 3 } });
   });
 
-  it('a damaged member (its CRC wrong) or a cut one gives nothing: the stream then says what is wrong', () => {
+  it('a damaged member (its CRC wrong) or a cut one is damaged, not trailing', async () => {
     const damaged = Buffer.from(gzipSync(a));
     damaged[damaged.length - 8] ^= 0xff;
-    expect(gzipMembers(Buffer.concat([damaged, Buffer.from('x')]))).toBeUndefined();
+    expect((await walk(Buffer.concat([damaged, Buffer.from('x')]))).end).toBe('damaged');
     const whole = gzipSync(a);
-    expect(gzipMembers(whole.subarray(0, whole.length - 4))).toBeUndefined();
-    expect(gzipMembers(Buffer.from('not gzip'))).toBeUndefined();
+    expect((await walk(whole.subarray(0, whole.length - 4))).end).toBe('damaged');
+    expect((await walk(Buffer.from('not gzip'))).end).toBe('damaged');
+  });
+});
+
+describe('decodedChunks: bytes appended after gzip data', () => {
+  const stored = Buffer.concat([gzipSync(a), gzipSync(b), Buffer.from([0x1f, 0x8b, 0x58]), Buffer.from('junk')]);
+  const expected = { message: `7 bytes after the gzip data (from stored byte ${stored.length - 7}) are not gzip: ignored`, offset: a.length + b.length };
+
+  it('a stored file: every member, then one fault naming the bytes ignored', async () => {
+    const got = await decoded({ label: 'f', open: () => Readable.from([stored]), readWhole: async () => stored });
+    expect(got.bytes).toEqual(Buffer.concat([a, b]));
+    expect({ message: got.fault?.message, offset: got.fault?.offset }).toEqual(expected);
   });
 
-  it('decodedWhole takes this path only when gunzip refuses the file', () => {
-    const stored = Buffer.concat([gzipSync(a), Buffer.from('garbage garbage\n')]);
-    expect(decodedWhole(stored)).toEqual({ bytes: a, gzipped: true, trailing: { at: stored.length - 16, length: 16 } });
-    expect(decodedWhole(gzipSync(a))).toEqual({ bytes: a, gzipped: true });
+  it('a stream in small pieces (stdin): the same', async () => {
+    const pieces = Array.from({ length: Math.ceil(stored.length / 7) }, (_, k) => stored.subarray(k * 7, k * 7 + 7));
+    const got = await decoded({ label: '<stdin>', open: () => Readable.from(pieces) });
+    expect(got.bytes).toEqual(Buffer.concat([a, b]));
+    expect({ message: got.fault?.message, offset: got.fault?.offset }).toEqual(expected);
   });
 });
