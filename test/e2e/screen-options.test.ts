@@ -317,17 +317,21 @@ describe.skipIf(!existsSync(INVICTUS))('summary --by, and full ARNs in json (inv
     expect(others(doc.principals)).toEqual(others(sessions.principals));
   });
 
-  it('--by session is the default (byte-identical), and its principals are the full ARNs jq reads in userIdentity.arn', async () => {
+  it('--by session is the default (byte-identical), and its principals are the full ARNs jq reads in userIdentity.arn (or builds for a user named without one)', async () => {
     expect(await ok([...SUMMARY, '--by', 'session', INVICTUS])).toBe(await ok([...SUMMARY, INVICTUS]));
     const doc = await summary();
     expect(doc.principalsBy).toBe('session');
     expect(doc.principals.rows).toHaveLength(doc.principals.distinct);
-    const arns = tally(invictus('.userIdentity.arn | strings | select(. != "")') as string[]);
+    // userIdentity.arn, or for an IAM user or root named without one (CheckMfa) the ARN it has.
+    const ARN =
+      '(.userIdentity | (.arn | strings | select(. != "")) // (if .type == "Root" and (.accountId | type) == "string" then "arn:aws:iam::\\(.accountId):root" ' +
+      'elif .type == "IAMUser" and (.accountId | type) == "string" and (.userName | type) == "string" then "arn:aws:iam::\\(.accountId):user/\\(.userName)" else empty end))';
+    const arns = tally(invictus(ARN) as string[]);
     expect([...arns.keys()].some((a) => a.includes(':assumed-role/'))).toBe(true);
     const byValue = new Map(doc.principals.rows.map((r) => [r.value, r.count]));
     for (const [arn, count] of arns) expect(byValue.get(arn), arn).toBe(count);
     // The rows that are not ARNs are the records that have none (AWS services, ...).
-    const withoutArn = invictus('select([.userIdentity.arn | strings | select(. != "")] | length == 0)').length;
+    const withoutArn = invictus(`select([${ARN}] | length == 0)`).length;
     expect(withoutArn).toBeGreaterThan(0);
     expect(doc.principals.rows.filter((r) => !arns.has(r.value)).reduce((n, r) => n + r.count, 0)).toBe(withoutArn);
   });
