@@ -71,7 +71,7 @@ export function warnAboutEventNames(spec: FilterSpec, messages: Messages): void 
  * and for --origin the issuing calls that lead sessions back to who started them.
  */
 export async function completeFilter(paths: readonly string[], filter: RecordFilter, run: RunValues, messages: Messages): Promise<RecordFilter> {
-  return (await completeOrigins(paths, await withAliases(paths, filter, run, messages), run, messages, false)).filter;
+  return (await prepareFilter(paths, filter, run, messages, false)).filter;
 }
 
 /** The filter and, when the command shows origins (`shown`) or --origin asks, a resolver of origins. */

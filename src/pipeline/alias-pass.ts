@@ -13,7 +13,7 @@ import type { FilterSpec } from '../filters/filter-spec.js';
 import { buildRecordFilter, type RecordFilter } from '../filters/record-filter.js';
 import type { RecordSink } from '../sinks/sink.js';
 import { isPipePath, isStdinPath } from '../sources/expand-paths.js';
-import { pruningOf, runPipeline, type PipelineSettings } from './run-pipeline.js';
+import { firstPassSettings, pruningOf, runPipeline, type PipelineSettings } from './run-pipeline.js';
 
 /** Can these inputs be read twice? Not standard input, nor a pipe given as a path (`<(zcat …)`). */
 export function readableTwice(paths: readonly string[]): boolean {
@@ -78,15 +78,7 @@ export async function withAliasKeys(paths: readonly string[], filter: RecordFilt
     },
     end() {},
   };
-  // Problems are reported by the real pass; this one stays silent.
-  await runPipeline(paths, buildRecordFilter(spec), learn, {
-    ...settings,
-    strict: false,
-    limit: undefined,
-    output: undefined,
-    report: { fault() {}, problem() {} },
-    pruning: settings.pruning === false ? false : (settings.pruning ?? pruningOf(filter.spec)),
-  });
+  await runPipeline(paths, buildRecordFilter(spec), learn, firstPassSettings(settings, settings.pruning || pruningOf(filter.spec)));
   if (found.size === 0) return filter;
   return buildRecordFilter({ ...filter.spec, keys: [...filter.spec.keys, ...found.values()] });
 }

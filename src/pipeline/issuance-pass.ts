@@ -16,7 +16,7 @@ import { emptyFilterSpec, type FilterSpec } from '../filters/filter-spec.js';
 import { buildRecordFilter } from '../filters/record-filter.js';
 import type { RecordSink } from '../sinks/sink.js';
 import { readableTwice } from './alias-pass.js';
-import { pruningOf, runPipeline, type PipelineSettings } from './run-pipeline.js';
+import { firstPassSettings, pruningOf, runPipeline, type PipelineSettings } from './run-pipeline.js';
 
 /** Role hops the first pass looks back for: chains of three roles from a long-term identity. */
 export const LOOKBACK_ROLE_HOPS = 3;
@@ -62,15 +62,7 @@ export async function learnIssuances(
     },
     end() {},
   };
-  // Problems are reported by the real pass; this one stays silent.
-  await runPipeline(paths, buildRecordFilter(passSpec), learn, {
-    ...settings,
-    strict: false,
-    limit: undefined,
-    output: undefined,
-    report: { fault() {}, problem() {} },
-    pruning: settings.pruning === false ? false : pruningOf(passSpec),
-  });
+  await runPipeline(paths, buildRecordFilter(passSpec), learn, firstPassSettings(settings, pruningOf(passSpec)));
   const warning = index.capped
     ? `warning: origins: the session index is full (${maxKeys.toLocaleString('en-US')} issued keys; ${index.refused.toLocaleString('en-US')} more not kept): ` +
       'sessions issued by those calls show as unresolved; a narrower --since/--until window keeps them all'

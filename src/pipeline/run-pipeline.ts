@@ -78,6 +78,22 @@ export interface PipelineSettings {
   pruning?: InputPruning | false;
 }
 
+/**
+ * The settings of a first pass over a real pass's inputs (alias keys, issuing calls): silent, as
+ * the real pass tells the problems; whole, with no limit or --strict stop; printing nothing; its
+ * folders pruned by `pruning`, unless the run reads every folder (--no-prune).
+ */
+export function firstPassSettings(settings: PipelineSettings, pruning: InputPruning): PipelineSettings {
+  return {
+    ...settings,
+    strict: false,
+    limit: undefined,
+    output: undefined,
+    report: { fault() {}, problem() {} },
+    pruning: settings.pruning === false ? false : pruning,
+  };
+}
+
 /** The folders the filter's window, accounts and regions allow, for pruning AWSLogs trees. */
 export function pruningOf(spec: FilterSpec): InputPruning {
   // --account X also keeps records of X's principals delivered to other accounts' folders (a
