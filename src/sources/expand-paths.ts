@@ -24,16 +24,24 @@ export function isStdinPath(path: string): boolean {
   return path === '-' || path === '/dev/stdin' || path === '/dev/fd/0';
 }
 
+/** Paths already asked about: the strategy, the first passes and the report each ask, one stat is enough. */
+const pipePaths = new Map<string, boolean>();
+
 /** A local path that is neither a regular file nor a directory: its bytes can be read once only. */
 export function isPipePath(path: string): boolean {
   if (isStdinPath(path) || /^s3:\/\//i.test(path)) return false;
-  try {
-    const info = statSync(path);
-    return !info.isFile() && !info.isDirectory();
-  } catch {
-    // Missing: the walk says so.
-    return false;
+  let pipe = pipePaths.get(path);
+  if (pipe === undefined) {
+    try {
+      const info = statSync(path);
+      pipe = !info.isFile() && !info.isDirectory();
+    } catch {
+      // Missing: the walk says so.
+      pipe = false;
+    }
+    pipePaths.set(path, pipe);
   }
+  return pipe;
 }
 
 export interface ExpandOptions {
