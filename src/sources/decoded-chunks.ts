@@ -21,7 +21,7 @@ export class ReadFault extends Error {
 
 const TRAILER_BYTES = 8;
 
-function isGzip(chunk: Buffer): boolean {
+export function isGzip(chunk: Buffer): boolean {
   return chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
 }
 
@@ -139,6 +139,53 @@ export function decodedWhole(stored: Buffer): { bytes: Buffer; gzipped: boolean 
   }
 }
 
+/** The smallest gzip file: a 10-byte header, an empty deflate block and the 8-byte trailer. */
+const SMALLEST_GZIP = 20;
+
+/**
+ * The decoded bytes of several small gzip files, gunzipped in one zlib call (as gzip members in a
+ * row) and cut apart at the sizes their trailers state; undefined when that cannot be trusted, and
+ * each file must then be decoded alone (decodedWhole). On a tree of 5 KB files, building and
+ * closing one zlib engine per file cost as much as the inflating.
+ *
+ * Trusted only when zlib took every stored byte as members that passed their checks, and the
+ * decoded total equals the sum of the stated sizes. A file of several members states only its
+ * last member's size, and a file never decodes to less than it states, so equal sums mean every
+ * file decoded to exactly its stated size: the cuts fall where the files meet. Anything else (bytes
+ * after the data, zero padding, damage, a file that is not gzip) fails one of those checks.
+ */
+export function decodedTogether(stored: readonly Buffer[]): Buffer[] | undefined {
+  let stated = 0;
+  let storedBytes = 0;
+  for (const bytes of stored) {
+    if (bytes.length < SMALLEST_GZIP || !isGzip(bytes)) return undefined;
+    stated += gunzippedSize(bytes);
+    storedBytes += bytes.length;
+  }
+  if (stated > SMALL_FILE) return undefined;
+  let decoded: Buffer;
+  // A file that states less than it holds (a bomb whose size wrapped at 4 GiB) stops at the cap.
+  try {
+    const result = gunzipSync(Buffer.concat(stored, storedBytes), { chunkSize: Math.max(1024, stated + 1), maxOutputLength: Math.max(1024, stated + 1), info: true } as zlib.ZlibOptions) as unknown as {
+      buffer: Buffer;
+      engine: { bytesWritten: number };
+    };
+    if (result.engine.bytesWritten !== storedBytes) return undefined;
+    decoded = result.buffer;
+  } catch {
+    return undefined;
+  }
+  if (decoded.length !== stated) return undefined;
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (const bytes of stored) {
+    const size = gunzippedSize(bytes);
+    parts.push(decoded.subarray(at, at + size));
+    at += size;
+  }
+  return parts;
+}
+
 /** What is said of bytes after the gzip data that are not gzip: a fault after every record read. */
 function trailingMessage(trailing: { at: number; length: number }): string {
   return `${trailing.length} bytes after the gzip data (from stored byte ${trailing.at}) are not gzip: ignored`;
@@ -213,7 +260,7 @@ function gzipHeaderLength(stored: Buffer, at: number): number | undefined {
  * covers only the last member of a multi-member file, so it is used for choosing how to gunzip,
  * never for correctness.
  */
-function gunzippedSize(stored: Buffer): number {
+export function gunzippedSize(stored: Buffer): number {
   return stored.length >= 18 ? stored.readUInt32LE(stored.length - 4) : 0;
 }
 
