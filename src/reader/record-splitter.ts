@@ -81,12 +81,50 @@ export interface SplitterSink {
   acceptFields?: ReadonlyArray<keyof HotFields>;
   rejected?(): void;
   /**
+   * Where `accept`'s verdicts are remembered, when they outlive this splitter: a tree's files each
+   * get a splitter, and each would otherwise ask `accept` again for every name it meets.
+   */
+  verdicts?: VerdictMemo;
+  /**
    * Optional: asked once when a record still wanted grows past `handBackBytes` while being read,
    * with where it began. True stops this splitter there, before it holds the record's bytes:
    * someone else reads on from `point`.
    */
   handBack?(point: ResumePoint): boolean;
   handBackBytes?: number;
+}
+
+/**
+ * `accept`'s verdicts on eventName and eventSource values, by the value's bytes (hashed, then
+ * compared): the same `accept` always judges a value the same, so one memo serves every splitter
+ * that shares it. Times are all different and never remembered.
+ */
+export class VerdictMemo {
+  /** Values remembered per field; past it, `accept` is asked each time. */
+  static readonly PER_FIELD = 1024;
+  private readonly byField: Array<Map<number, Array<{ bytes: Buffer; accepted: boolean }>>> = [new Map(), new Map(), new Map(), new Map()];
+  private readonly counts = [0, 0, 0, 0];
+
+  /** The verdict remembered for bytes [from, to) of `chunk`, whose hash is `hash`; undefined when none. */
+  find(key: number, hash: number, chunk: Buffer, from: number, to: number): boolean | undefined {
+    const entries = this.byField[key].get(hash);
+    if (entries === undefined) return undefined;
+    const len = to - from;
+    for (let e = 0; e < entries.length; e++) {
+      const entry = entries[e];
+      if (entry.bytes.length === len && sameBytes(chunk, from, entry.bytes)) return entry.accepted;
+    }
+    return undefined;
+  }
+
+  remember(key: number, hash: number, bytes: Buffer, accepted: boolean): void {
+    if (this.counts[key] >= VerdictMemo.PER_FIELD) return;
+    this.counts[key]++;
+    const map = this.byField[key];
+    const entries = map.get(hash);
+    if (entries) entries.push({ bytes, accepted });
+    else map.set(hash, [{ bytes, accepted }]);
+  }
 }
 
 /** An element read whole, not yet handed on (see `RecordSplitter.held`). */
@@ -124,8 +162,6 @@ const WRAP_RECORDS = 4;
 const WRAP_EVENTS = 5;
 
 const EMPTY = Buffer.alloc(0);
-/** Distinct values remembered per hot key; CloudTrail has a few dozen event sources. */
-const VERDICTS_PER_FIELD = 64;
 const BOM = [0xef, 0xbb, 0xbf];
 /** Longest key start carried across a chunk boundary: "eventSource" fully \\u-escaped is 66 bytes. */
 const MAX_CARRIED_KEY = 80;
@@ -216,8 +252,8 @@ export class RecordSplitter {
   private skipToNewline = false;
   private dead = false;
   private sawAnyValue = false;
-  /** Remembered `accept` verdicts per hot key (eventName, eventSource), by the value's bytes. */
-  private readonly verdicts: Array<Array<{ bytes: Buffer; accepted: boolean }>> = [[], [], [], []];
+  /** Remembered `accept` verdicts (the sink's memo, or this splitter's own). */
+  private readonly verdicts: VerdictMemo;
   /** Bytes of a leading byte order mark seen so far. */
   private bomBytes = 0;
   /** The start of a key string still open at the end of the last chunk (keys are short). */
@@ -259,6 +295,7 @@ export class RecordSplitter {
   private readonly judged: number;
 
   constructor(private readonly sink: SplitterSink) {
+    this.verdicts = sink.verdicts ?? new VerdictMemo();
     const fields = !sink.accept ? [] : sink.acceptFields ?? ['eventName', 'eventSource', 'eventTime'];
     this.judged =
       (fields.includes('eventName') ? 1 << HOT_NAME : 0) |
@@ -1330,6 +1367,8 @@ export class RecordSplitter {
 
   private hotValue(chunk: Buffer, key: number, local: number, q: number): void {
     let ascii = true;
+    // The value's hash, for the verdict memo, taken in the loop that looks for escapes anyway.
+    let hash = 0;
     for (let k = local; k < q; k++) {
       const c = chunk[k];
       if (c === BACKSLASH) {
@@ -1338,28 +1377,24 @@ export class RecordSplitter {
         return;
       }
       if (c >= 0x80) ascii = false;
+      hash = (Math.imul(hash, 31) + c) | 0;
     }
     if (!this.hotOk || !this.sink.accept || this.captureKind === 'lookup-event') return;
-    if (!this.verdict(chunk, key, local, q, ascii)) this.rejecting = true;
+    if (!this.verdict(chunk, key, local, q, ascii, hash)) this.rejecting = true;
   }
 
   /**
    * `sink.accept` for one hot value. Event sources and names repeat endlessly, so their verdicts
    * are remembered by their bytes: most records then cost a short byte comparison, no string.
    */
-  private verdict(chunk: Buffer, key: number, local: number, q: number, ascii: boolean): boolean {
+  private verdict(chunk: Buffer, key: number, local: number, q: number, ascii: boolean, hash: number): boolean {
     const accept = this.sink.accept as NonNullable<SplitterSink['accept']>;
     const decode = () => chunk.toString(ascii ? 'latin1' : 'utf8', local, q);
-    // Times are all different: nothing to remember.
     if (key === HOT_TIME) return accept('eventTime', decode());
-    const cache = this.verdicts[key];
-    const len = q - local;
-    for (let e = 0; e < cache.length; e++) {
-      const entry = cache[e];
-      if (entry.bytes.length === len && sameBytes(chunk, local, entry.bytes)) return entry.accepted;
-    }
+    const known = this.verdicts.find(key, hash, chunk, local, q);
+    if (known !== undefined) return known;
     const accepted = accept(keyName(key), decode());
-    if (cache.length < VERDICTS_PER_FIELD) cache.push({ bytes: Buffer.from(chunk.subarray(local, q)), accepted });
+    this.verdicts.remember(key, hash, Buffer.from(chunk.subarray(local, q)), accepted);
     return accepted;
   }
 

@@ -10,14 +10,22 @@ import { decodedChunks, decodedWhole, ReadFault } from '../sources/decoded-chunk
 import type { TrailInput } from '../sources/trail-input.js';
 import { describeJsonError } from '../util/json-error-text.js';
 import { locateJsonError } from './json-error.js';
-import { RecordSplitter, type ResumePoint, type SliceKind, type SlicePlace } from './record-splitter.js';
-import type { ReadOptions } from './read-options.js';
+import { RecordSplitter, VerdictMemo, type ResumePoint, type SliceKind, type SlicePlace } from './record-splitter.js';
+import type { Prefilter, ReadOptions } from './read-options.js';
 import type { TrailPartOptions } from './trail-part.js';
 import { HUGE_RECORD_BYTES, type InputFault, type SkipReason, type TrailRecord } from './trail-record.js';
 import { collectGarbage } from '../util/collect-garbage.js';
 
 /** Inputs stored in at most this many bytes are read whole (see readTrailBytes). */
 const WHOLE_INPUT_MAX = 1 << 20;
+
+/** One verdict memo per pre-check, shared by the splitters of every input it judges. */
+const verdictMemos = new WeakMap<Prefilter, VerdictMemo>();
+function verdictMemoOf(prefilter: Prefilter): VerdictMemo {
+  let memo = verdictMemos.get(prefilter);
+  if (!memo) verdictMemos.set(prefilter, (memo = new VerdictMemo()));
+  return memo;
+}
 
 /** Counts faults per input so a file of garbage cannot flood the terminal. */
 const MAX_FAULTS_SHOWN_PER_INPUT = 20;
@@ -179,6 +187,7 @@ function trailScan(file: string, options: ReadOptions, part: TrailPartOptions) {
       batch.push(entry);
     },
     accept: prefilter && ((field, value) => prefilter.accept(field, value)),
+    verdicts: prefilter && verdictMemoOf(prefilter),
     acceptFields: prefilter?.fields,
     // A huge record is handed back as soon as it is seen to be huge, before its bytes pile up.
     handBack: part.handBack ? handBack : undefined,
