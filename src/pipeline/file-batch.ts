@@ -29,55 +29,73 @@ export function matchesOf(batch: TrailRecord[], filter: RecordFilter): { records
   return { records, chars };
 }
 
-/** Files gunzipped together (see decodedTogether): up to this many, stating this many bytes at most. */
+/**
+ * Files gunzipped together (see decodedTogether): up to this many, stating up to this many decoded
+ * bytes and holding up to this many stored ones (read ahead of their turn).
+ */
 const GROUP_FILES = 64;
-const GROUP_DECODED_BYTES = 4 << 20;
+const GROUP_DECODED_BYTES = 1 << 20;
+const GROUP_STORED_BYTES = 1 << 20;
 
 /** A file's stored bytes, or why there are none: too big for a batch, or unreadable here. */
 type Stored = Buffer | { tooBig: true } | undefined;
 
+function readStored(path: string): Stored {
+  try {
+    return readSmallFile(path, BATCH_FILE_MAX) ?? { tooBig: true };
+  } catch {
+    // Unreadable: the streaming path says so in the words it always uses.
+    return undefined;
+  }
+}
+
 /**
- * The decoded bytes of a batch's files, by index, for those decoded in groups: a run of small
- * gzip files is gunzipped in one call when it can be (decodedTogether); the others are left to
- * decodedWhole, one by one. A group is decoded when its first file is reached, so only one
- * group's bytes are held at a time.
+ * A batch's files, read when first needed: `stored(index)` gives a file's bytes, `decoded(index)`
+ * its decoded bytes when it was gunzipped with the files around it (and lets the file go). A run of
+ * small gzip files is gunzipped in one call when it can be (decodedTogether); the others are left
+ * to decodedWhole, one by one. Only one group is held at a time.
  */
-function groupDecoder(stored: Stored[]): (index: number) => Buffer | undefined {
+function batchFiles(files: ReadFilesRequest['files']) {
+  const read = new Map<number, Stored>();
+  const peek = (index: number): Stored => {
+    if (!read.has(index)) read.set(index, readStored(files[index].path));
+    return read.get(index);
+  };
   let decoded = new Map<number, Buffer>();
   let tried = -1;
-  return (index) => {
-    if (index > tried) {
-      decoded = new Map();
-      const group: Buffer[] = [];
-      let stated = 0;
-      let end = index;
-      for (; end < stored.length && group.length < GROUP_FILES; end++) {
-        const bytes = stored[end];
-        if (!Buffer.isBuffer(bytes) || !isGzip(bytes)) break;
-        stated += gunzippedSize(bytes);
-        if (group.length > 0 && stated > GROUP_DECODED_BYTES) break;
-        group.push(bytes);
+  return {
+    stored: peek,
+    decoded(index: number): Buffer | undefined {
+      if (index > tried) {
+        decoded = new Map();
+        const group: Buffer[] = [];
+        let stated = 0;
+        let storedBytes = 0;
+        let end = index;
+        for (; end < files.length && group.length < GROUP_FILES; end++) {
+          const bytes = peek(end);
+          if (!Buffer.isBuffer(bytes) || !isGzip(bytes)) break;
+          stated += gunzippedSize(bytes);
+          storedBytes += bytes.length;
+          if (group.length > 0 && (stated > GROUP_DECODED_BYTES || storedBytes > GROUP_STORED_BYTES)) break;
+          group.push(bytes);
+        }
+        tried = Math.max(index, end - 1);
+        const parts = group.length > 1 ? decodedTogether(group) : undefined;
+        parts?.forEach((part, k) => decoded.set(index + k, part));
       }
-      tried = Math.max(index, end - 1);
-      const parts = group.length > 1 ? decodedTogether(group) : undefined;
-      parts?.forEach((part, k) => decoded.set(index + k, part));
-    }
-    return decoded.get(index);
+      const bytes = decoded.get(index);
+      decoded.delete(index);
+      read.delete(index);
+      return bytes;
+    },
   };
 }
 
 /** `stopped`: asked before each file; true ends the batch there (the run wants no more). */
 export async function readFileBatch(files: ReadFilesRequest['files'], filter: RecordFilter, stopped: () => boolean = () => false): Promise<FileResult[]> {
   const results: FileResult[] = [];
-  const stored: Stored[] = files.map(({ path }) => {
-    try {
-      return readSmallFile(path, BATCH_FILE_MAX) ?? { tooBig: true };
-    } catch {
-      // Unreadable: the streaming path says so in the words it always uses.
-      return undefined;
-    }
-  });
-  const decodedInGroup = groupDecoder(stored);
+  const batch = batchFiles(files);
   for (const [index, { id, path, size }] of files.entries()) {
     if (stopped()) break;
     const events: FileEvent[] = [];
@@ -98,7 +116,7 @@ export async function readFileBatch(files: ReadFilesRequest['files'], filter: Re
         return true;
       },
     };
-    const bytesOf = stored[index];
+    const bytesOf = batch.stored(index);
     if (bytesOf && !Buffer.isBuffer(bytesOf)) {
       results.push({ id, events, seen, bytes, done: false, tooBig: statSync(path).size });
       continue;
@@ -107,7 +125,7 @@ export async function readFileBatch(files: ReadFilesRequest['files'], filter: Re
       const { records } = matchesOf(found, filter);
       if (records.length > 0) events.push({ records });
     };
-    const inGroup = bytesOf && decodedInGroup(index);
+    const inGroup = bytesOf && batch.decoded(index);
     const whole = inGroup ? { bytes: inGroup, gzipped: true } : bytesOf && decodedWhole(bytesOf);
     if (whole) for (const found of readTrailBytes(path, whole.bytes, options, whole.gzipped, part)) take(found);
     else for await (const found of readTrail(fileInput(path, size), options, part)) take(found);
