@@ -46,7 +46,7 @@ const USAGE = `usage: node bench/run.mjs [options]
   --reuse            keep inputs already generated in DIR instead of generating them again
   --only a,b         run only these scenarios: ${ALL_SCENARIOS.join(', ')}
   --skip-streamjson  leave out the (slow) stream-json baseline
-  --runs N           run each timed command N times and report the median (default 1)
+  --runs N           run each timed command N times, the commands of a scenario in turns, and report the medians (default 1)
   -h, --help         show this help`;
 
 // ---------------------------------------------------------------- options
@@ -311,14 +311,12 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-async function timeCommand(cmd, ctx, scenario) {
-  const outFile = path.join(ctx.outputsDir, `${scenario.name}--${cmd.id}.jsonl`);
-  const runs = [];
-  for (let i = 0; i < (scenario.runs ?? ctx.opts.runs); i++) {
-    const r = await runOnce(cmd, outFile, ctx.timeTool, ctx.opts.out);
-    runs.push(r);
-    if (r.error) break; // a failing command will fail again; don't spend N runs on it
-  }
+/**
+ * A command's runs summed up: median wall time and peak RSS. The runs of a scenario's commands are
+ * taken in turns (see runScenario), so a machine whose speed drifts (this VM's does, by 30% within
+ * minutes) slows every command alike instead of whichever ran during a slow spell.
+ */
+function commandResult(cmd, runs, outFile, scenario) {
   const failed = runs.find((r) => r.error);
   const result = {
     id: cmd.id, label: cmd.label, command: displayOf(cmd),
@@ -585,11 +583,21 @@ async function runScenario(scenario, ctx) {
   console.error(`bench: ${scenario.name} (${scenario.inputMiB.toFixed(1)} MiB uncompressed input)`);
   await warmPageCache(scenario.input);
   for (const p of Object.values(scenario.inputsByCmd ?? {})) await warmPageCache(p);
+  const runs = new Map(scenario.commands.map((cmd) => [cmd, []]));
+  const outFileOf = (cmd) => path.join(ctx.outputsDir, `${scenario.name}--${cmd.id}.jsonl`);
+  for (let i = 0; i < (scenario.runs ?? ctx.opts.runs); i++) {
+    for (const cmd of scenario.commands) {
+      const done = runs.get(cmd);
+      // A failing command will fail again: no more runs of it.
+      if (done.some((r) => r.error)) continue;
+      done.push(await runOnce(cmd, outFileOf(cmd), ctx.timeTool, ctx.opts.out));
+    }
+  }
   const results = {};
   for (const cmd of scenario.commands) {
     // A command on another input (big-rss's small run) gets MB/s for its own input size.
     const own = scenario.inputsByCmd?.[cmd.id];
-    results[cmd.id] = await timeCommand(cmd, ctx, own ? { ...scenario, inputMiB: uncompressedMiB(own) } : scenario);
+    results[cmd.id] = commandResult(cmd, runs.get(cmd), outFileOf(cmd), own ? { ...scenario, inputMiB: uncompressedMiB(own) } : scenario);
   }
   const goals = scenario.goals.map((g) => ({ ...evaluateGoal(g, results), cmdId: g.cmd }));
   const checks = [];
