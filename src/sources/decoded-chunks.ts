@@ -133,10 +133,25 @@ export function decodedWhole(stored: Buffer): { bytes: Buffer; gzipped: boolean 
   try {
     // One output buffer of the stated size (and one byte, to see the end): one piece, not many
     // small ones joined at the end, nor a big one mostly empty.
-    return { bytes: gunzipSync(stored, expected > 0 ? { chunkSize: Math.max(1024, expected + 1) } : {}), gzipped: true };
+    const { buffer, engine } = gunzipSync(stored, { ...(expected > 0 ? { chunkSize: Math.max(1024, expected + 1) } : {}), info: true } as zlib.ZlibOptions) as unknown as GunzipInfo;
+    // zlib stops without a word at a zero byte after a member: zero padding is nothing to report,
+    // but text after it is (as zcat says "trailing garbage ignored"); the stream path tells it.
+    if (engine.bytesWritten < stored.length && !isZeros(stored, engine.bytesWritten)) return undefined;
+    return { bytes: buffer, gzipped: true };
   } catch {
     return undefined;
   }
+}
+
+/** What gunzipSync gives with `info: true`: the bytes, and the engine that counted what it took. */
+interface GunzipInfo {
+  buffer: Buffer;
+  engine: { bytesWritten: number };
+}
+
+function isZeros(bytes: Buffer, from: number): boolean {
+  for (let k = from; k < bytes.length; k++) if (bytes[k] !== 0) return false;
+  return true;
 }
 
 /** The smallest gzip file: a 10-byte header, an empty deflate block and the 8-byte trailer. */
@@ -166,10 +181,7 @@ export function decodedTogether(stored: readonly Buffer[]): Buffer[] | undefined
   let decoded: Buffer;
   // A file that states less than it holds (a bomb whose size wrapped at 4 GiB) stops at the cap.
   try {
-    const result = gunzipSync(Buffer.concat(stored, storedBytes), { chunkSize: Math.max(1024, stated + 1), maxOutputLength: Math.max(1024, stated + 1), info: true } as zlib.ZlibOptions) as unknown as {
-      buffer: Buffer;
-      engine: { bytesWritten: number };
-    };
+    const result = gunzipSync(Buffer.concat(stored, storedBytes), { chunkSize: Math.max(1024, stated + 1), maxOutputLength: Math.max(1024, stated + 1), info: true } as zlib.ZlibOptions) as unknown as GunzipInfo;
     if (result.engine.bytesWritten !== storedBytes) return undefined;
     decoded = result.buffer;
   } catch {
@@ -349,7 +361,10 @@ async function* gunzipped(
         yield chunk;
         continue;
       }
-      if (failure) {
+      // zlib stopped early without an error when a zero byte followed a member: whatever follows
+      // the zeros is looked at as when zlib fails.
+      const stoppedEarly = ended && !failure && gunzip.bytesWritten < keptBytes;
+      if (failure || stoppedEarly) {
         if (kept) {
           // zlib lost the output of the write it failed on: read the members again, one by one,
           // and give what comes after the bytes already delivered.
@@ -365,7 +380,7 @@ async function* gunzipped(
             return;
           }
         }
-        throw new ReadFault(failure.message, delivered);
+        if (failure) throw new ReadFault(failure.message, delivered);
       }
       if (ended) return;
       await wakeup.wait();

@@ -83,3 +83,25 @@ describe('decodedChunks: bytes appended after gzip data', () => {
     expect({ message: got.fault?.message, offset: got.fault?.offset }).toEqual(expected);
   });
 });
+
+describe('decodedChunks: zero bytes after gzip data (zlib stops there without a word)', () => {
+  const members = Buffer.concat([gzipSync(a), gzipSync(b)]);
+  const padded = Buffer.concat([members, Buffer.alloc(64)]);
+  const thenText = Buffer.concat([padded, Buffer.from('text after the padding')]);
+  const pieces = (bytes: Buffer) => Array.from({ length: Math.ceil(bytes.length / 7) }, (_, k) => bytes.subarray(k * 7, k * 7 + 7));
+
+  it('zeros alone are padding: every member, no fault, stored or streamed', async () => {
+    for (const input of [{ label: 'f', open: () => Readable.from([padded]), readWhole: async () => padded }, { label: '<stdin>', open: () => Readable.from(pieces(padded)) }]) {
+      expect(await decoded(input)).toEqual({ bytes: Buffer.concat([a, b]) });
+    }
+  });
+
+  it('text after the zeros is reported as zcat does ("trailing garbage"), after every member, stored or streamed', async () => {
+    const expected = { message: `86 bytes after the gzip data (from stored byte ${members.length}) are not gzip: ignored`, offset: a.length + b.length };
+    for (const input of [{ label: 'f', open: () => Readable.from([thenText]), readWhole: async () => thenText }, { label: '<stdin>', open: () => Readable.from(pieces(thenText)) }]) {
+      const got = await decoded(input);
+      expect(got.bytes).toEqual(Buffer.concat([a, b]));
+      expect({ message: got.fault?.message, offset: got.fault?.offset }).toEqual(expected);
+    }
+  });
+});
