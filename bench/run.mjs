@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 
 const MIB = 1024 * 1024;
 const RSS_LIMIT_MB = 200;
-const ALL_SCENARIOS = ['startup', 'event-plain', 'event-gz', 'all-jsonl', 'big-rss', 'tree-jobs', 'small-files', 'sans-tree', 'sigma'];
+const ALL_SCENARIOS = ['startup', 'event-plain', 'event-gz', 'all-jsonl', 'big-rss', 'tree-jobs', 'small-files', 'sans-tree', 'many-files', 'sigma'];
 /** The real tree of many small files the tree goals are stated for (skipped when absent). */
 const SANS_TREE = fileURLToPath(new URL('../../shared/samples/trees/SANS-504-S3-ransomware-lab', import.meta.url));
 /** SigmaHQ's 57 CloudTrail rules, beside the repo like the generator (read, never shipped). */
@@ -39,6 +39,8 @@ const USAGE = `usage: node bench/run.mjs [options]
   --big-mb N         size of the big trail for the constant-memory check (default 0 = skip; e.g. 2048)
   --tree-mb N        uncompressed size of the AWSLogs tree of .json.gz files (default 512: large enough that start-up costs do not hide the parallel speed-up)
   --small-files N    files in the tree of small files (20 records each; default 10000)
+  --many-files N     files in the tree of one-record files for the bounded-memory check (default 300000, a year of
+                     deliveries; 0 = skip): peak RSS over all of them against one day folder of them
   --out DIR          where inputs, outputs and results.json go (default bench/out, gitignored)
   --gen PATH         gen-trail.mjs to use (default ../shared/bench/gen-trail.mjs next to the repo)
   --kmstrail PATH    kmstrail entry point to benchmark (default bin/kmstrail.cjs), e.g. an older build
@@ -69,7 +71,7 @@ function parseOptions(argv) {
     parsed = parseArgs({
       args: argv,
       options: {
-        mb: { type: 'string' }, 'big-mb': { type: 'string' }, 'tree-mb': { type: 'string' }, 'small-files': { type: 'string' },
+        mb: { type: 'string' }, 'big-mb': { type: 'string' }, 'tree-mb': { type: 'string' }, 'small-files': { type: 'string' }, 'many-files': { type: 'string' },
         out: { type: 'string' }, gen: { type: 'string' }, kmstrail: { type: 'string' }, 'sigma-rules': { type: 'string' }, reuse: { type: 'boolean' },
         only: { type: 'string' }, 'skip-streamjson': { type: 'boolean' }, runs: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -85,6 +87,7 @@ function parseOptions(argv) {
     bigMb: numberOption(v, 'big-mb', 0),
     treeMb: numberOption(v, 'tree-mb', 512, { min: 1 }),
     smallFiles: numberOption(v, 'small-files', 10000, { min: 1, integer: true }),
+    manyFiles: numberOption(v, 'many-files', 300000, { min: 0, integer: true }),
     runs: numberOption(v, 'runs', 1, { min: 1, integer: true }),
     // Default output lives next to this script so `npm run bench` works from any cwd.
     out: path.resolve(v.out ?? fileURLToPath(new URL('./out', import.meta.url))),
@@ -95,11 +98,11 @@ function parseOptions(argv) {
   };
   if (v.kmstrail) KMSTRAIL = path.resolve(v.kmstrail);
   opts.kmstrail = KMSTRAIL;
-  opts.scenarios = selectScenarios(v.only, opts.bigMb, opts.sigmaRules);
+  opts.scenarios = selectScenarios(v.only, opts.bigMb, opts.sigmaRules, opts.manyFiles);
   return opts;
 }
 
-function selectScenarios(only, bigMb, sigmaRules) {
+function selectScenarios(only, bigMb, sigmaRules, manyFiles) {
   let names = ALL_SCENARIOS;
   if (only) {
     const wanted = only.split(',').map((s) => s.trim()).filter(Boolean);
@@ -114,6 +117,10 @@ function selectScenarios(only, bigMb, sigmaRules) {
   if (!fs.existsSync(sigmaRules) && names.includes('sigma')) {
     console.error(`bench: sigma skipped: ${sigmaRules} not found (--sigma-rules PATH)`);
     names = names.filter((n) => n !== 'sigma');
+  }
+  if (manyFiles === 0 && names.includes('many-files')) {
+    if (only) console.error('bench: many-files skipped because --many-files is 0');
+    names = names.filter((n) => n !== 'many-files');
   }
   if (bigMb === 0 && names.includes('big-rss')) {
     if (only) console.error('bench: big-rss skipped because --big-mb is 0 (try --big-mb 2048)');
@@ -210,6 +217,17 @@ function listTreeFiles(dir) {
   return files.sort();
 }
 
+/** The first day folder (AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD) of a generated tree. */
+function firstDayFolder(tree) {
+  let dir = tree;
+  for (let depth = 0; depth < 7; depth++) {
+    const sub = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    if (sub.length === 0) break;
+    dir = path.join(dir, sub[0]);
+  }
+  return dir;
+}
+
 // The gzip trailer (ISIZE) holds the uncompressed size mod 2^32: exact for the single-member
 // files gen-trail.mjs writes as long as each is under 4 GiB, and far cheaper than gunzipping.
 function gzipUncompressedSize(file) {
@@ -231,10 +249,12 @@ function uncompressedMiB(p) {
 // Read every input once before timing, so the first command of a scenario does not pay for a
 // cold page cache that the commands after it get for free.
 async function warmPageCache(p) {
-  const files = fs.statSync(p).isDirectory() ? listTreeFiles(p) : [p];
-  for (const f of files) {
-    for await (const _chunk of fs.createReadStream(f, { highWaterMark: 4 * MIB })) { /* discard */ }
+  if (fs.statSync(p).isDirectory()) {
+    // cat reads a tree of 300,000 files in seconds; a stream per file took minutes.
+    execFileSync('bash', ['-c', `find ${shq(p)} -type f -print0 | xargs -0 cat > /dev/null`]);
+    return;
   }
+  for await (const _chunk of fs.createReadStream(p, { highWaterMark: 4 * MIB })) { /* discard */ }
 }
 
 async function prepareInputs(opts) {
@@ -246,6 +266,7 @@ async function prepareInputs(opts) {
     // The size is in the name so that --reuse never picks up a tree made with another --tree-mb.
     tree: path.join(opts.out, `tree-${opts.treeMb}`),
     smallFiles: path.join(opts.out, `small-files-${opts.smallFiles}`),
+    manyFiles: path.join(opts.out, `many-files-${opts.manyFiles}`),
     sans: SANS_TREE,
   };
   if (['event-plain', 'all-jsonl', 'big-rss', 'sigma'].some((s) => want.has(s))) await ensureInput(opts, inputs.plain, ['--mb', String(opts.mb)]);
@@ -254,6 +275,8 @@ async function prepareInputs(opts) {
   if (want.has('tree-jobs')) await ensureInput(opts, inputs.tree, ['--mb', String(opts.treeMb)], '--tree');
   // 20 records per file, about 1.1 KiB each: the MiB that make the number of files asked for.
   if (want.has('small-files')) await ensureInput(opts, inputs.smallFiles, ['--mb', String(Math.ceil((opts.smallFiles * 20 * 1.1) / 1024)), '--per-file', '20'], '--tree');
+  // One record per file: the most files for the bytes, so that what is kept per file would show.
+  if (want.has('many-files')) await ensureInput(opts, inputs.manyFiles, ['--mb', String(Math.ceil((opts.manyFiles * 1.15) / 1024)), '--per-file', '1'], '--tree');
   return inputs;
 }
 
@@ -530,6 +553,24 @@ function defineScenarios(opts, inputs) {
       ],
       checks: [],
     }),
+    // Bounded memory on a year of deliveries: nothing kept per file may grow with their number, so
+    // the whole tree peaks about as high as one day folder of it (a hundredth of the files).
+    'many-files': () => {
+      const day = firstDayFolder(inputs.manyFiles);
+      return {
+        input: inputs.manyFiles,
+        inputsByCmd: { day },
+        commands: [
+          kmstrail('all', `kmstrail ${opts.manyFiles} files`, ...event, inputs.manyFiles),
+          kmstrail('day', `kmstrail one day (${listTreeFiles(day).length} files)`, ...event, day),
+        ],
+        goals: [
+          { cmd: 'all', base: 'day', kind: 'rss', limit: RSS_LIMIT_MB },
+          { cmd: 'day', base: null, kind: 'rss', limit: RSS_LIMIT_MB },
+        ],
+        checks: [],
+      };
+    },
     // No --sort time here, so kmstrail may print files in any order: compare as multisets.
     'tree-jobs': () => ({
       input: inputs.tree,
