@@ -270,7 +270,8 @@ function gzipHeaderLength(stored: Buffer, at: number): number | undefined {
 /**
  * The decompressed size a gzip file states in its last 4 bytes. Only a hint: it is modulo 4 GiB and
  * covers only the last member of a multi-member file, so it is used for choosing how to gunzip,
- * never for correctness.
+ * and for cutting files decoded together only once zlib's own checks agree with it
+ * (decodedTogether).
  */
 export function gunzippedSize(stored: Buffer): number {
   return stored.length >= 18 ? stored.readUInt32LE(stored.length - 4) : 0;

@@ -19,6 +19,9 @@ export interface PaneResult {
 
 let sessions = 0;
 
+/** The line the pane's shell prints once the program has ended (see inTmux). */
+const END_OF_OUTPUT = '--- kmstrail-test: end of output ---';
+
 /** A shell word. */
 const word = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
@@ -29,21 +32,26 @@ export async function inTmux(args: readonly string[] | { shell: string }, width:
   const tmux = (...argv: string[]) =>
     spawnSync('tmux', ['-L', socket, ...argv], { encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' } });
   try {
-    // The history must be long enough for the whole output, and the pane must outlive the program.
+    // The history must be long enough for the whole output.
     const config = join(dir, 'tmux.conf');
-    writeFileSync(config, 'set -g history-limit 500000\nset -g remain-on-exit on\n');
+    writeFileSync(config, 'set -g history-limit 500000\n');
     const exports = Object.entries(env).map(([k, v]) => `export ${k}=${word(v)}; `).join('');
     const line = 'shell' in args ? args.shell : [process.execPath, BIN, ...args].map(word).join(' ');
-    // tmux often forgets a dead pane's exit status (#{pane_dead_status} empty): the shell writes it down.
+    // The shell writes the exit status down, then a last line, and stays alive: tmux draws what a
+    // program wrote in order, so once that line is on the screen everything before it is too. (A
+    // pane left to die could be marked dead, its "Pane is dead" written at the cursor, before
+    // tmux had drawn the program's last lines: a table row then ended in that message.)
     const codeFile = join(dir, 'exit-code');
-    const shell = `cd ${word(dir)}; ${exports}${line}; echo $? > ${word(codeFile)}`;
+    const shell = `cd ${word(dir)}; ${exports}${line}; echo $? > ${word(codeFile)}; printf '\\n%s\\n' ${word(END_OF_OUTPUT)}; sleep 600`;
     const started = tmux('-f', config, 'new-session', '-d', '-s', 'screen', '-x', String(width), '-y', '50', shell);
     if (started.status !== 0) throw new Error(`tmux new-session failed: ${started.stderr}`);
     for (let waited = 0; ; waited += 50) {
-      const dead = tmux('display-message', '-p', '-t', 'screen', '#{pane_dead}').stdout.trim();
-      if (dead === '1' && existsSync(codeFile)) {
-        const captured = tmux('capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', 'screen').stdout;
-        const lines = captured.split('\n').filter((l) => !/^Pane is dead/.test(l));
+      const captured = existsSync(codeFile) ? tmux('capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', 'screen').stdout : '';
+      const lines = captured.split('\n');
+      const end = lines.lastIndexOf(END_OF_OUTPUT);
+      if (end >= 0) {
+        // The marker's line break before it may leave an empty line: trailing empty lines go.
+        lines.length = end;
         while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
         return { lines, code: Number(readFileSync(codeFile, 'utf8').trim()) };
       }
