@@ -18,6 +18,7 @@ import { jsonVerifier } from 'stream-json/utils/verifier.js';
 import { none } from 'stream-chain/defs.js';
 import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
+import { faultDelivery, stopsReading } from './fault-delivery.js';
 import type { ReadOptions } from './read-options.js';
 import { isJunkByte, type SliceKind } from './record-splitter.js';
 import { unwrapValue } from './trail-reader.js';
@@ -79,7 +80,12 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   // Faults wait for the end of the piece that found them, each with the number of records found
   // before it: records and faults go out in file order (the splitter's rule).
   const told: Array<{ fault: InputFault; after: number }> = [];
+  const delivery = faultDelivery(file, options);
+  // With --strict, the first fault ends the input: nothing after it is told or emitted.
+  let halted = false;
   const tell = (fault: InputFault) => {
+    if (halted) return;
+    if (stopsReading(fault, options)) halted = true;
     told.push({ fault, after: batch.length });
   };
   function* drain(): Generator<TrailRecord[]> {
@@ -89,7 +95,8 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     for (const { fault, after } of told.splice(0)) {
       if (after > from) yield records.slice(from, after);
       from = Math.max(from, after);
-      options.onFault(fault);
+      delivery.deliver(fault);
+      if (stopsReading(fault, options)) return;
     }
     if (records.length > from) yield from === 0 ? records : records.slice(from);
   }
@@ -135,6 +142,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       tell({ file, message, reason, ...placeOf(place) });
       return;
     }
+    if (halted) return;
     batch.push({ record, raw: undefined, file, offset: place?.start ?? -1, line: place?.line ?? -1 });
   };
   const flushHeld = () => {
@@ -459,6 +467,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       }
       progress();
       yield* drain();
+      if (halted) return;
     }
   } catch (error) {
     if (!(error instanceof ReadFault)) throw error;

@@ -13,6 +13,7 @@ import { locateJsonError } from './json-error.js';
 import { RecordSplitter, VerdictMemo, type ResumePoint, type SliceKind, type SlicePlace } from './record-splitter.js';
 import type { Prefilter, ReadOptions } from './read-options.js';
 import type { TrailPartOptions } from './trail-part.js';
+import { faultDelivery, stopsReading } from './fault-delivery.js';
 import { HUGE_RECORD_BYTES, type InputFault, type SkipReason, type TrailRecord } from './trail-record.js';
 import { collectGarbage } from '../util/collect-garbage.js';
 
@@ -25,14 +26,6 @@ function verdictMemoOf(prefilter: Prefilter): VerdictMemo {
   let memo = verdictMemos.get(prefilter);
   if (!memo) verdictMemos.set(prefilter, (memo = new VerdictMemo()));
   return memo;
-}
-
-/** Counts faults per input so a file of garbage cannot flood the terminal. */
-const MAX_FAULTS_SHOWN_PER_INPUT = 20;
-
-/** A fault's message as --strict tells it: `...; record skipped` becomes `...; stopped here (--strict)`. */
-export function stoppedHere(message: string): string {
-  return `${message.replace(/; (?:(?:record )?skipped|read on from the next record)$/, '')}; stopped here (--strict)`;
 }
 
 /** What a parsed slice turned out to be: the record inside it, or why there is none. */
@@ -82,7 +75,7 @@ export function unwrapValue(value: unknown, kind: SliceKind): { record?: JsonObj
  * (parse, unwrap, check), and the records and faults found, handed out in file order by `drain`.
  */
 function trailScan(file: string, options: ReadOptions, part: TrailPartOptions) {
-  let faults = 0;
+  const delivery = faultDelivery(file, options);
   let records = 0;
   let badUtf8Reported = false;
   let halted = false;
@@ -91,7 +84,7 @@ function trailScan(file: string, options: ReadOptions, part: TrailPartOptions) {
   const queued: Array<{ fault: Omit<InputFault, 'file'>; after: number }> = [];
   const report = (fault: Omit<InputFault, 'file'>) => {
     if (halted) return;
-    if (options.stopOnFault && !fault.warning) halted = true;
+    if (stopsReading(fault, options)) halted = true;
     queued.push({ fault, after: batch.length });
   };
   function* drain(): Generator<TrailRecord[]> {
@@ -101,22 +94,10 @@ function trailScan(file: string, options: ReadOptions, part: TrailPartOptions) {
     for (const { fault, after } of queued.splice(0)) {
       if (after > from) yield records.slice(from, after);
       from = Math.max(from, after);
-      deliver(fault);
+      delivery.deliver(fault);
     }
     if (records.length > from) yield from === 0 ? records : records.slice(from);
   }
-  const deliver = (fault: Omit<InputFault, 'file'>) => {
-    faults++;
-    // With --strict the fault ends the run: the message must not say the reading went on past it.
-    if (options.stopOnFault && !fault.warning) fault = { ...fault, message: stoppedHere(fault.message) };
-    // Past the limit a fault is still counted; only its line is left out. A fault that ends the
-    // reading (gzip damage, a cut file) is the cause of the others: it is always shown.
-    const ends = fault.reason === 'unreadable input' || fault.reason === 'truncated or corrupt input';
-    if (faults === MAX_FAULTS_SHOWN_PER_INPUT + 1) {
-      options.onFault({ file, message: 'more problems in this input are not shown (--stats counts them)', reason: fault.reason, warning: true });
-    }
-    options.onFault({ file, ...fault, ...(faults > MAX_FAULTS_SHOWN_PER_INPUT && !ends ? { silent: true } : {}) });
-  };
   let batch: TrailRecord[] = [];
   let isGzipped = false;
   const prefilter = options.prefilter;
@@ -208,7 +189,7 @@ function trailScan(file: string, options: ReadOptions, part: TrailPartOptions) {
       return halted;
     },
     get faults() {
-      return faults;
+      return delivery.count;
     },
     gzipped() {
       isGzipped = true;
@@ -230,7 +211,7 @@ function trailScan(file: string, options: ReadOptions, part: TrailPartOptions) {
       splitter.end();
       this.progress();
       yield* drain();
-      if (!splitter.sawValue && faults === 0) {
+      if (!splitter.sawValue && delivery.count === 0) {
         report({ message: splitter.offset === 0 ? 'empty input' : 'no JSON value (only whitespace)', reason: 'empty input' });
         yield* drain();
       }

@@ -29,7 +29,9 @@ type Reader = (input: TrailInput, options: ReadOptions) => AsyncGenerator<TrailR
 
 interface Reading {
   records: Array<{ record: JsonObject; offset: number; line: number }>;
-  faults: Array<Pick<InputFault, 'reason' | 'offset' | 'line' | 'warning'>>;
+  faults: Array<Pick<InputFault, 'reason' | 'offset' | 'line' | 'warning' | 'silent'>>;
+  /** The faults' messages (wordings differ between the readers; their endings are shared). */
+  messages: string[];
   /** 'r' per record, 'f' per fault, in the order they came. */
   order: string;
 }
@@ -40,12 +42,14 @@ function inputOf(bytes: Buffer, chunk: number, label: string): TrailInput {
   return { label, open: () => Readable.from(chunks) };
 }
 
-async function read(reader: Reader, input: TrailInput): Promise<Reading> {
-  const reading: Reading = { records: [], faults: [], order: '' };
+async function read(reader: Reader, input: TrailInput, more: Partial<ReadOptions> = {}): Promise<Reading> {
+  const reading: Reading = { records: [], faults: [], messages: [], order: '' };
   const options: ReadOptions = {
+    ...more,
     onFault: (fault) => {
-      const { reason, offset, line, warning } = fault;
-      reading.faults.push({ reason, offset, line, ...(warning ? { warning } : {}) });
+      const { reason, offset, line, warning, silent } = fault;
+      reading.faults.push({ reason, offset, line, ...(warning ? { warning } : {}), ...(silent ? { silent } : {}) });
+      reading.messages.push(fault.message);
       reading.order += 'f';
     },
   };
@@ -58,8 +62,8 @@ async function read(reader: Reader, input: TrailInput): Promise<Reading> {
   return reading;
 }
 
-async function bothReadings(bytes: Buffer, chunk: number, label: string): Promise<[Reading, Reading]> {
-  return [await read(readTrail, inputOf(bytes, chunk, label)), await read(readTrailWithStreamJson, inputOf(bytes, chunk, label))];
+async function bothReadings(bytes: Buffer, chunk: number, label: string, more: Partial<ReadOptions> = {}): Promise<[Reading, Reading]> {
+  return [await read(readTrail, inputOf(bytes, chunk, label), more), await read(readTrailWithStreamJson, inputOf(bytes, chunk, label), more)];
 }
 
 const CHUNKINGS = [1 << 20, 1000, 61, 7];
@@ -89,6 +93,46 @@ describe('both readers agree on every broken and every good fixture', () => {
       }
     });
   }
+
+  it('with --strict, both stop at the same first fault: the same records before it, and one fault that says it stopped', async () => {
+    let stopped = 0;
+    for (const file of files) {
+      const bytes = readFileSync(join(FIXTURES, file));
+      for (const chunk of [1 << 20, 61]) {
+        const [splitter, streamJson] = await bothReadings(bytes, chunk, file, { stopOnFault: true });
+        const where = `${file} in chunks of ${chunk} bytes, --strict`;
+        expect(streamJson.faults, where).toEqual(splitter.faults);
+        expect(streamJson.records, where).toEqual(splitter.records);
+        expect(streamJson.order, where).toBe(splitter.order);
+        const ending = splitter.faults.findIndex((f) => !f.warning);
+        if (ending < 0) continue;
+        stopped++;
+        // Nothing after the fault that ended the reading, and both say so the same way.
+        let at = -1;
+        for (let k = 0; k <= ending; k++) at = splitter.order.indexOf('f', at + 1);
+        expect(splitter.order.slice(at + 1), where).toBe('');
+        for (const reading of [splitter, streamJson]) expect(reading.messages[ending], where).toMatch(/; stopped here \(--strict\)$/);
+      }
+    }
+    expect(stopped).toBeGreaterThan(20);
+  });
+
+  it('past 20 faults in an input, both show one line saying more are left out and count the rest silently', async () => {
+    const record = (k: number) => JSON.stringify({ ...REAL[k % REAL.length], eventID: `id-${k}` });
+    const lines = Array.from({ length: 60 }, (_, k) => (k % 2 === 0 ? record(k) : `{"eventName": oops${k}}`));
+    const bytes = Buffer.from(`${lines.join('\n')}\n`);
+    for (const chunk of [1 << 20, 61]) {
+      const [splitter, streamJson] = await bothReadings(bytes, chunk, 'many.jsonl');
+      const where = `in chunks of ${chunk} bytes`;
+      expect(streamJson.faults, where).toEqual(splitter.faults);
+      expect(streamJson.records.length, where).toBe(30);
+      for (const reading of [splitter, streamJson]) {
+        expect(reading.faults.filter((f) => !f.silent && !f.warning), where).toHaveLength(20);
+        expect(reading.faults.filter((f) => f.silent), where).toHaveLength(10);
+        expect(reading.messages[20], where).toMatch(/more problems in this input are not shown/);
+      }
+    }
+  });
 
   it('the broken records arrays lose only the broken record, and say so once', async () => {
     // What each file's README row promises: the records kept, by eventName, and one fault.
