@@ -1,11 +1,12 @@
 /**
- * How a reader tells an input's faults, the same for both readers: each is counted; past the
- * first MAX_FAULTS_SHOWN_PER_INPUT one line says more are left out and the rest are counted
- * silently (a file of garbage cannot flood the terminal), except a fault that ends the reading,
- * which is the cause of the others; and with --strict a fault says it stopped the reading.
+ * How a reader tells an input's faults, the same for both readers: in file order among its
+ * records (FaultQueue); each counted; past the first MAX_FAULTS_SHOWN_PER_INPUT one line says more
+ * are left out and the rest are counted silently (a file of garbage cannot flood the terminal),
+ * except a fault that ends the reading, which is the cause of the others; and with --strict the
+ * first fault ends the input and says so.
  */
 import type { ReadOptions } from './read-options.js';
-import type { InputFault } from './trail-record.js';
+import type { InputFault, TrailRecord } from './trail-record.js';
 
 export const MAX_FAULTS_SHOWN_PER_INPUT = 20;
 
@@ -15,17 +16,17 @@ export function stoppedHere(message: string): string {
 }
 
 /** Is this fault one that ends the reading of its input under --strict? (Warnings never do.) */
-export function stopsReading(fault: Pick<InputFault, 'warning'>, options: Pick<ReadOptions, 'stopOnFault'>): boolean {
+function stopsReading(fault: Pick<InputFault, 'warning'>, options: Pick<ReadOptions, 'stopOnFault'>): boolean {
   return options.stopOnFault === true && !fault.warning;
 }
 
-export interface FaultDelivery {
+interface FaultDelivery {
   deliver(fault: Omit<InputFault, 'file'>): void;
   /** Faults delivered so far, shown or not. */
   readonly count: number;
 }
 
-export function faultDelivery(file: string, options: Pick<ReadOptions, 'onFault' | 'stopOnFault'>): FaultDelivery {
+function faultDelivery(file: string, options: Pick<ReadOptions, 'onFault' | 'stopOnFault'>): FaultDelivery {
   let count = 0;
   return {
     deliver(fault) {
@@ -42,4 +43,58 @@ export function faultDelivery(file: string, options: Pick<ReadOptions, 'onFault'
       return count;
     },
   };
+}
+
+/** A fault as a reader finds it (the file is the queue's). */
+type FoundFault = Omit<InputFault, 'file'> & { file?: string };
+
+/**
+ * An input's faults, each waiting with the number of records found before it until the piece of
+ * input that found it is done: `drain` then hands out records and faults in file order, however
+ * the pieces fell.
+ */
+export class FaultQueue {
+  private readonly delivery: FaultDelivery;
+  private readonly queued: Array<{ fault: FoundFault; after: number }> = [];
+  private stopped = false;
+
+  constructor(
+    file: string,
+    private readonly options: Pick<ReadOptions, 'onFault' | 'stopOnFault'>,
+  ) {
+    this.delivery = faultDelivery(file, options);
+  }
+
+  /** True once the reading of the input ended (a --strict fault, or `halt`): nothing more is told. */
+  get halted(): boolean {
+    return this.stopped;
+  }
+
+  /** Faults handed out so far, shown or not. */
+  get count(): number {
+    return this.delivery.count;
+  }
+
+  /** A fault found after `recordsBefore` records of the piece being read. */
+  tell(fault: FoundFault, recordsBefore: number): void {
+    if (this.stopped) return;
+    if (stopsReading(fault, this.options)) this.stopped = true;
+    this.queued.push({ fault, after: recordsBefore });
+  }
+
+  /** The reading stops here for another reason (the rest is handed to someone else). */
+  halt(): void {
+    this.stopped = true;
+  }
+
+  /** The piece's records, with the faults told among them in their places. */
+  *drain(records: TrailRecord[]): Generator<TrailRecord[]> {
+    let from = 0;
+    for (const { fault, after } of this.queued.splice(0)) {
+      if (after > from) yield records.slice(from, after);
+      from = Math.max(from, after);
+      this.delivery.deliver(fault);
+    }
+    if (records.length > from) yield from === 0 ? records : records.slice(from);
+  }
 }

@@ -18,7 +18,7 @@ import { jsonVerifier } from 'stream-json/utils/verifier.js';
 import { none } from 'stream-chain/defs.js';
 import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
-import { faultDelivery, stopsReading } from './fault-delivery.js';
+import { FaultQueue } from './fault-delivery.js';
 import type { ReadOptions } from './read-options.js';
 import { isJunkByte, type SliceKind } from './record-splitter.js';
 import { unwrapValue } from './trail-reader.js';
@@ -77,28 +77,14 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   let seen = 0;
   let sawValue = false;
   let batch: TrailRecord[] = [];
-  // Faults wait for the end of the piece that found them, each with the number of records found
-  // before it: records and faults go out in file order (the splitter's rule).
-  const told: Array<{ fault: InputFault; after: number }> = [];
-  const delivery = faultDelivery(file, options);
-  // With --strict, the first fault ends the input: nothing after it is told or emitted.
-  let halted = false;
-  const tell = (fault: InputFault) => {
-    if (halted) return;
-    if (stopsReading(fault, options)) halted = true;
-    told.push({ fault, after: batch.length });
-  };
+  // Records and faults go out in file order (the splitter's rule); with --strict the first fault
+  // ends the input: nothing after it is told or emitted.
+  const faults = new FaultQueue(file, options);
+  const tell = (fault: InputFault) => faults.tell(fault, batch.length);
   function* drain(): Generator<TrailRecord[]> {
     const records = batch;
     batch = [];
-    let from = 0;
-    for (const { fault, after } of told.splice(0)) {
-      if (after > from) yield records.slice(from, after);
-      from = Math.max(from, after);
-      delivery.deliver(fault);
-      if (stopsReading(fault, options)) return;
-    }
-    if (records.length > from) yield from === 0 ? records : records.slice(from);
+    yield* faults.drain(records);
   }
   /** Some bytes so far are not UTF-8; told once, at the first record holding such bytes. */
   let badUtf8Seen = false;
@@ -142,7 +128,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       tell({ file, message, reason, ...placeOf(place) });
       return;
     }
-    if (halted) return;
+    if (faults.halted) return;
     batch.push({ record, raw: undefined, file, offset: place?.start ?? -1, line: place?.line ?? -1 });
   };
   const flushHeld = () => {
@@ -467,7 +453,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       }
       progress();
       yield* drain();
-      if (halted) return;
+      if (faults.halted) return;
     }
   } catch (error) {
     if (!(error instanceof ReadFault)) throw error;

@@ -13,7 +13,7 @@ import { locateJsonError } from './json-error.js';
 import { RecordSplitter, VerdictMemo, type ResumePoint, type SliceKind, type SlicePlace } from './record-splitter.js';
 import type { Prefilter, ReadOptions } from './read-options.js';
 import type { TrailPartOptions } from './trail-part.js';
-import { faultDelivery, stopsReading } from './fault-delivery.js';
+import { FaultQueue } from './fault-delivery.js';
 import { HUGE_RECORD_BYTES, type InputFault, type SkipReason, type TrailRecord } from './trail-record.js';
 import { collectGarbage } from '../util/collect-garbage.js';
 
@@ -75,28 +75,14 @@ export function unwrapValue(value: unknown, kind: SliceKind): { record?: JsonObj
  * (parse, unwrap, check), and the records and faults found, handed out in file order by `drain`.
  */
 function trailScan(file: string, options: ReadOptions, part: TrailPartOptions) {
-  const delivery = faultDelivery(file, options);
+  const faults = new FaultQueue(file, options);
   let records = 0;
   let badUtf8Reported = false;
-  let halted = false;
-  // Faults wait until the chunk that found them is done, each with the number of records found
-  // before it: records and faults then go out in file order, however the chunks fell.
-  const queued: Array<{ fault: Omit<InputFault, 'file'>; after: number }> = [];
-  const report = (fault: Omit<InputFault, 'file'>) => {
-    if (halted) return;
-    if (stopsReading(fault, options)) halted = true;
-    queued.push({ fault, after: batch.length });
-  };
+  const report = (fault: Omit<InputFault, 'file'>) => faults.tell(fault, batch.length);
   function* drain(): Generator<TrailRecord[]> {
     const records = batch;
     batch = [];
-    let from = 0;
-    for (const { fault, after } of queued.splice(0)) {
-      if (after > from) yield records.slice(from, after);
-      from = Math.max(from, after);
-      delivery.deliver(fault);
-    }
-    if (records.length > from) yield from === 0 ? records : records.slice(from);
+    yield* faults.drain(records);
   }
   let batch: TrailRecord[] = [];
   let isGzipped = false;
@@ -105,13 +91,13 @@ function trailScan(file: string, options: ReadOptions, part: TrailPartOptions) {
   const handBackBytes = part.handBackBytes ?? HUGE_RECORD_BYTES;
   /** Offers a huge record to `part.handBack`; true (reading stops here) when it was taken. */
   const handBack = (point: ResumePoint): boolean => {
-    if (halted || !part.handBack?.(point)) return false;
-    halted = true;
+    if (faults.halted || !part.handBack?.(point)) return false;
+    faults.halt();
     return true;
   };
   const splitter = new RecordSplitter({
     slice(bytes: Buffer, place: SlicePlace, kind: SliceKind) {
-      if (halted) return;
+      if (faults.halted) return;
       if (bytes.length >= handBackBytes && handBack(splitter.resumePointOf(place, kind))) {
         splitter.releaseSlice();
         return;
@@ -186,10 +172,10 @@ function trailScan(file: string, options: ReadOptions, part: TrailPartOptions) {
     drain,
     report,
     get halted() {
-      return halted;
+      return faults.halted;
     },
     get faults() {
-      return delivery.count;
+      return faults.count;
     },
     gzipped() {
       isGzipped = true;
@@ -211,7 +197,7 @@ function trailScan(file: string, options: ReadOptions, part: TrailPartOptions) {
       splitter.end();
       this.progress();
       yield* drain();
-      if (!splitter.sawValue && delivery.count === 0) {
+      if (!splitter.sawValue && faults.count === 0) {
         report({ message: splitter.offset === 0 ? 'empty input' : 'no JSON value (only whitespace)', reason: 'empty input' });
         yield* drain();
       }

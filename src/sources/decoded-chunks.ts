@@ -216,7 +216,7 @@ export async function* membersAfter(stored: Buffer, from: number): AsyncGenerato
     const header = isGzip(stored.subarray(at)) ? gzipHeaderLength(stored, at) : undefined;
     if (header === undefined) {
       if (at === 0) return 'damaged';
-      return stored.subarray(at).every((b) => b === 0) ? undefined : { at, length: stored.length - at };
+      return isZeros(stored, at) ? undefined : { at, length: stored.length - at };
     }
     const inflate = createInflateRaw({ chunkSize: 1 << 20 });
     inflate.end(stored.subarray(at + header));
