@@ -1,8 +1,8 @@
 /**
  * The fast record splitter: a byte scanner that finds where each record of a trail file starts and
  * ends without building a token per byte. It understands just enough JSON to do that (strings,
- * nesting, commas), skips through strings with `Buffer.indexOf`, and leaves full validation to
- * `JSON.parse`, which only ever sees one record's slice.
+ * nesting, commas), skips through strings and nested values in WebAssembly (json-scan.ts), and
+ * leaves full validation to `JSON.parse`, which only ever sees one record's slice.
  *
  * Every input shape reduces to two cases here:
  * - a top-level array, or a top-level object's `Records` / `Events` array: each element is emitted
@@ -16,6 +16,7 @@
  * It imports no I/O: bytes in through `push`, slices out through `SplitterSink`.
  */
 import { firstSyntaxError } from './json-error.js';
+import * as jsonScan from './json-scan.js';
 
 /**
  * The first byte of a record and what surrounds it: enough for a new splitter to read on from
@@ -293,6 +294,10 @@ export class RecordSplitter {
 
   /** Bit per hot key whose values `sink.accept` judges. */
   private readonly judged: number;
+  /** The generation of this push's chunk in the WebAssembly scanner's memory (0: not there). */
+  private scanGen = 0;
+  private readonly nestedStop: jsonScan.NestedStop = { status: 0, depth: 0, lines: 0, stringStart: 0 };
+  private readonly levelStop: jsonScan.RecordLevelStop = { lines: 0, keyExpected: false };
 
   constructor(private readonly sink: SplitterSink) {
     this.verdicts = sink.verdicts ?? new VerdictMemo();
@@ -421,6 +426,7 @@ export class RecordSplitter {
       this.base -= carry.length;
       chunk = Buffer.concat([carry, chunk]);
     }
+    this.scanGen = jsonScan.load(chunk);
     // A slice still open from the previous chunk continues from this chunk's first byte.
     this.captureLocal = this.capturing ? 0 : -1;
     let i = this.resyncing && this.resyncCarryFrom > 0 ? this.resyncCarryFrom : 0;
@@ -1119,7 +1125,17 @@ export class RecordSplitter {
   private scanRecordLevel(chunk: Buffer, i: number): number {
     const n = chunk.length;
     const judged = this.judged;
+    const scanned = jsonScan.isLoaded(chunk, this.scanGen);
+    const found = this.levelStop;
     while (i < n) {
+      if (scanned && this.pendingKey === HOT_NONE) {
+        // WebAssembly takes the bytes that need nothing of this splitter; the byte it stops at is
+        // handled below as if this loop had come to it.
+        i = jsonScan.recordLevel(i, n, this.keyExpected, judged, this.depth, this.capturing, found);
+        this.line += found.lines;
+        this.keyExpected = found.keyExpected;
+        if (i >= n) return n;
+      }
       const b = chunk[i];
       if (b === QUOTE) {
         // A native search beats a JS byte loop even for short strings.
@@ -1196,6 +1212,25 @@ export class RecordSplitter {
     const n = chunk.length;
     const stop = this.recordDepth;
     const checkLines = this.arrayDepth < 0;
+    if (!checkLines && jsonScan.isLoaded(chunk, this.scanGen)) {
+      const found = this.nestedStop;
+      const at = jsonScan.skipNested(i, n, this.depth, stop, this.capturing, found);
+      this.depth = found.depth;
+      this.line += found.lines;
+      switch (found.status) {
+        case jsonScan.NESTED_CLOSED:
+          return at;
+        case jsonScan.NESTED_IN_STRING:
+          this.inString = true;
+          this.stringStart = this.base + found.stringStart;
+          this.escapeNext = at > n;
+          return n;
+        case jsonScan.NESTED_STRAY_BYTE:
+          return this.brokenRecord(chunk, at, chunk[at]);
+        default:
+          return n;
+      }
+    }
     let d = this.depth;
     while (i < n) {
       const b = chunk[i];
@@ -1249,6 +1284,7 @@ export class RecordSplitter {
    */
   private findClosingQuote(chunk: Buffer, from: number): number {
     const n = chunk.length;
+    if (jsonScan.isLoaded(chunk, this.scanGen)) return jsonScan.closingQuote(from, n);
     let q = chunk.indexOf(QUOTE, from);
     while (q >= 0) {
       let k = q - 1;
@@ -1366,6 +1402,17 @@ export class RecordSplitter {
   }
 
   private hotValue(chunk: Buffer, key: number, local: number, q: number): void {
+    if (jsonScan.isLoaded(chunk, this.scanGen)) {
+      const hash = jsonScan.valueHash(local, q);
+      const flags = jsonScan.valueFlags();
+      if ((flags & jsonScan.VALUE_ESCAPED) !== 0) {
+        this.hotOk = false;
+        return;
+      }
+      if (!this.hotOk || !this.sink.accept || this.captureKind === 'lookup-event') return;
+      if (!this.verdict(chunk, key, local, q, (flags & jsonScan.VALUE_NOT_ASCII) === 0, hash)) this.rejecting = true;
+      return;
+    }
     let ascii = true;
     // The value's hash, for the verdict memo, taken in the loop that looks for escapes anyway.
     let hash = 0;

@@ -30,6 +30,7 @@ import type { TrailPartOptions } from '../../../src/reader/trail-part.js';
 import { readTrail } from '../../../src/reader/trail-reader.js';
 import type { InputFault, TrailRecord } from '../../../src/reader/trail-record.js';
 import type { TrailInput } from '../../../src/sources/trail-input.js';
+import { readTrailWithJsLoops } from '../../helpers/js-loops-reader.js';
 
 const LABEL = 'AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/generated.json';
 const NOW = Date.UTC(2025, 0, 1);
@@ -617,6 +618,7 @@ type Reader = (input: TrailInput, options: ReadOptions) => AsyncGenerator<TrailR
 const READERS: Array<[string, Reader]> = [
   ['readTrail', readTrail],
   ['readTrailWithStreamJson', readTrailWithStreamJson],
+  ['readTrail with the JavaScript loops', readTrailWithJsLoops],
 ];
 
 interface Run {
@@ -730,8 +732,11 @@ describe('generated trails: every reader returns exactly the records JSON.parse 
             for (const r of run.records) expect(r.file).toBe(LABEL);
             results.push(run);
           }
-          // The differential, explicitly: the two readers agree record for record.
+          // The differential, explicitly: the readers agree record for record.
           expectSameValues(results[0].records.map((r) => r.record), results[1].records.map((r) => r.record), 'readTrail vs stream-json');
+          expect(results[2].records.map((r) => ({ offset: r.offset, line: r.line })), 'readTrail: WebAssembly vs JavaScript loops').toEqual(
+            results[0].records.map((r) => ({ offset: r.offset, line: r.line })),
+          );
           // The splitter also knows where each record was.
           const places = results[0].records.map((r) => ({ offset: r.offset, line: r.line }));
           expect(places, showTrail(trail, plan)).toEqual(trail.records.map((r) => ({ offset: r.offset, line: r.line })));
@@ -847,6 +852,10 @@ async function checkPrefilter(spec: TrailSpec, plan: ChunkPlan, choice: FilterCh
     all.filter((r) => filter.matches(r)),
     `prefiltered ${context}`,
   );
+  // The splitter's JavaScript loops pass over exactly the same records.
+  const js = await runReader(readTrailWithJsLoops, inputOf(trail.bytes, plan), filter.hot);
+  expect(js.records.map((r) => r.offset), `JavaScript loops; ${context}`).toEqual(run.records.map((r) => r.offset));
+  expect(js.faults, `JavaScript loops; ${context}`).toEqual(run.faults);
 }
 
 describe('prefilter soundness: hot fields are only a pre-check', () => {

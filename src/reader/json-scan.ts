@@ -1,0 +1,143 @@
+/**
+ * The record splitter's innermost loops in WebAssembly (json-scan.wat says why), for the chunk being
+ * scanned: `load` copies a chunk into the module's memory, and the splitter asks for a string's end or
+ * a nested container's end in it only while that copy is the current one (`isLoaded`). Anything the
+ * module cannot take (a chunk over `MAX_CHUNK`, or a runtime without WebAssembly SIMD) reads through
+ * the JavaScript loops, which give the same answers.
+ */
+import { JSON_SCAN_WASM } from './json-scan-wasm.js';
+
+/** Where the chunk starts in the module's memory (after its byte-class table and `skipNested`'s answers). */
+const CHUNK = 512;
+/** The answers' i32 indexes: status, depth, lines, string start, key expected, value flags (see json-scan.wat). */
+const ANSWERS = 256 / 4;
+/** Larger chunks are scanned by the JavaScript loops rather than grow the module's memory for good. */
+export const MAX_CHUNK = 8 << 20;
+const PAGE = 65536;
+
+// The project compiles without the DOM library, where TypeScript keeps WebAssembly's types.
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+};
+interface JsonScanExports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  closingQuote(from: number, n: number): number;
+  skipNested(from: number, n: number, depth: number, stop: number, stray: number): number;
+  recordLevel(from: number, n: number, keyExpected: number, judged: number, depth: number, stray: number): number;
+  valueHash(from: number, to: number): number;
+}
+
+/** What stopped `skipNested`: see json-scan.wat. */
+export const NESTED_CLOSED = 0;
+export const NESTED_CHUNK_END = 1;
+export const NESTED_IN_STRING = 2;
+export const NESTED_STRAY_BYTE = 3;
+
+let scan: JsonScanExports | null | undefined;
+let bytes: Uint8Array | undefined;
+let words: Int32Array | undefined;
+let loaded: Buffer | undefined;
+let generation = 0;
+let enabled = true;
+
+/**
+ * Off: every chunk reads through the JavaScript loops (the tests hold both ways of reading to the
+ * same answers).
+ */
+export function useWebAssembly(on: boolean): void {
+  enabled = on;
+}
+
+function instance(): JsonScanExports | null {
+  if (scan === undefined) {
+    try {
+      const module = new WebAssembly.Module(Buffer.from(JSON_SCAN_WASM, 'base64'));
+      scan = new WebAssembly.Instance(module).exports as unknown as JsonScanExports;
+    } catch {
+      scan = null;
+    }
+  }
+  return scan;
+}
+
+/**
+ * Copies `chunk` into the module's memory. Returns the copy's generation (0 when it was not
+ * copied): a later `load`, by any splitter of this thread, makes it stale.
+ */
+export function load(chunk: Buffer): number {
+  if (!enabled || chunk.length > MAX_CHUNK) return 0;
+  const s = instance();
+  if (!s) return 0;
+  const need = CHUNK + chunk.length + 16;
+  if (s.memory.buffer.byteLength < need) s.memory.grow(Math.ceil((need - s.memory.buffer.byteLength) / PAGE));
+  if (!bytes || bytes.buffer !== s.memory.buffer) {
+    bytes = new Uint8Array(s.memory.buffer);
+    words = new Int32Array(s.memory.buffer, 0, ANSWERS + 6);
+  }
+  bytes.set(chunk, CHUNK);
+  loaded = chunk;
+  return ++generation;
+}
+
+/** True when the module's memory holds `chunk` as loaded under `gen`. */
+export function isLoaded(chunk: Buffer, gen: number): boolean {
+  return gen === generation && chunk === loaded;
+}
+
+/** As `RecordSplitter.findClosingQuote`, over the loaded chunk (`n` is its length). */
+export function closingQuote(from: number, n: number): number {
+  return (scan as JsonScanExports).closingQuote(from, n);
+}
+
+/** What `skipNested` stopped at besides its position (read right after the call). */
+export interface NestedStop {
+  status: number;
+  depth: number;
+  lines: number;
+  /** With NESTED_IN_STRING: where the string's content began. */
+  stringStart: number;
+}
+
+/** As `RecordSplitter.skipNested`'s loop over the loaded chunk; fills `stop`, returns the position. */
+export function skipNested(from: number, n: number, depth: number, stopDepth: number, strayStops: boolean, stop: NestedStop): number {
+  const at = (scan as JsonScanExports).skipNested(from, n, depth, stopDepth, strayStops ? 1 : 0);
+  const answers = words as Int32Array;
+  stop.status = answers[ANSWERS];
+  stop.depth = answers[ANSWERS + 1];
+  stop.lines = answers[ANSWERS + 2];
+  stop.stringStart = answers[ANSWERS + 3];
+  return at;
+}
+
+/** What `recordLevel` leaves for the caller besides its position. */
+export interface RecordLevelStop {
+  lines: number;
+  keyExpected: boolean;
+}
+
+/**
+ * `RecordSplitter.scanRecordLevel`'s loop over the loaded chunk, as far as it needs nothing of the
+ * splitter: returns the position of the first byte the splitter must handle itself (or `n`).
+ */
+export function recordLevel(from: number, n: number, keyExpected: boolean, judged: number, depth: number, strayStops: boolean, stop: RecordLevelStop): number {
+  const at = (scan as JsonScanExports).recordLevel(from, n, keyExpected ? 1 : 0, judged, depth, strayStops ? 1 : 0);
+  const answers = words as Int32Array;
+  stop.lines = answers[ANSWERS + 2];
+  stop.keyExpected = answers[ANSWERS + 4] !== 0;
+  return at;
+}
+
+/** `valueHash`'s flags: the value holds a backslash (its hash is not whole), a byte over 0x7f. */
+export const VALUE_ESCAPED = 1;
+export const VALUE_NOT_ASCII = 2;
+
+/** The hash `RecordSplitter.hotValue` takes of bytes [from, to) of the loaded chunk; `valueFlags` tells the rest. */
+export function valueHash(from: number, to: number): number {
+  return (scan as JsonScanExports).valueHash(from, to);
+}
+
+/** The last `valueHash`'s VALUE_ flags. */
+export function valueFlags(): number {
+  return (words as Int32Array)[ANSWERS + 5];
+}

@@ -1,0 +1,214 @@
+;; The record splitter's two innermost loops (src/reader/record-splitter.ts), in WebAssembly: a
+;; JavaScript byte loop costs 3-4 ns a byte on this project's machines and Buffer.indexOf about
+;; 30 ns a call, which was most of a big file's read time. Here strings are skipped 16 bytes at a
+;; time with SIMD, and a call from JavaScript costs a few nanoseconds.
+;;
+;; Memory: bytes 0-255 are a table of byte classes outside strings, 256-271 what skipNested stopped
+;; at (four i32: reading them from memory is cheaper for the caller than reading exported globals),
+;; and the chunk being scanned is copied to 512 by the caller, with at least 16 bytes of memory
+;; after it (a key's bytes are looked at before its length is). Positions in and out are
+;; chunk-relative. Compiled to bytes by build/wasm.mjs.
+(module
+  (memory (export "memory") 1)
+
+  ;; Byte classes outside strings: 0 stray (not JSON here), 1 part of a number, true, false or
+  ;; null, 2 '"', 3 '{' or '[', 4 '}' or ']', 5 newline, 9 space, ':' or ','. Every class but 0 is
+  ;; FREE_BYTE in record-splitter.ts; 1 is what its endOfBareValue reads on through.
+  (data (i32.const 0)
+    "\00\00\00\00\00\00\00\00\00\09\05\00\00\09\00\00"  ;; 0x00-0x0f: tab, newline, return
+    "\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00"  ;; 0x10-0x1f
+    "\09\00\02\00\00\00\00\00\00\00\00\01\09\01\01\00"  ;; 0x20-0x2f: space " + , - .
+    "\01\01\01\01\01\01\01\01\01\01\09\00\00\00\00\00"  ;; 0x30-0x3f: digits :
+    "\00\00\00\00\00\01\00\00\00\00\00\00\00\00\00\00"  ;; 0x40-0x4f: E
+    "\00\00\00\00\00\00\00\00\00\00\00\03\00\04\00\00"  ;; 0x50-0x5f: [ ]
+    "\00\01\00\00\00\01\01\00\00\00\00\00\01\00\01\00"  ;; 0x60-0x6f: a e f l n
+    "\00\00\01\01\01\01\00\00\00\00\00\03\00\04\00\00"  ;; 0x70-0x7f: r s t u { }
+  )
+
+  ;; The next unescaped '"' at or after absolute address $p (not inside an escape), below $n:
+  ;; its address; $n when there is none; $n + 1 when the bytes end on an unpaired backslash.
+  (func $quote (param $p i32) (param $n i32) (result i32)
+    (local $m i32) (local $v v128)
+    (block $tail
+      (loop $blocks
+        (br_if $tail (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $n)))
+        (local.set $v (v128.load align=1 (local.get $p)))
+        (local.set $m (i8x16.bitmask (v128.or
+          (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x22)))
+          (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x5c))))))
+        (if (i32.eqz (local.get $m))
+          (then (local.set $p (i32.add (local.get $p) (i32.const 16))) (br $blocks)))
+        (local.set $p (i32.add (local.get $p) (i32.ctz (local.get $m))))
+        (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x22)) (then (return (local.get $p))))
+        ;; A backslash: the byte after it is escaped, whatever it is.
+        (local.set $p (i32.add (local.get $p) (i32.const 2)))
+        (br $blocks)))
+    (block $done
+      (loop $bytes
+        (br_if $done (i32.ge_u (local.get $p) (local.get $n)))
+        (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x22)) (then (return (local.get $p))))
+        (local.set $p (i32.add (local.get $p)
+          (select (i32.const 2) (i32.const 1) (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x5c)))))
+        (br $bytes)))
+    (select (i32.add (local.get $n) (i32.const 1)) (local.get $n) (i32.gt_u (local.get $p) (local.get $n))))
+
+  ;; findClosingQuote: chunk-relative.
+  (func (export "closingQuote") (param $from i32) (param $n i32) (result i32)
+    (i32.sub (call $quote (i32.add (local.get $from) (i32.const 512)) (i32.add (local.get $n) (i32.const 512)))
+      (i32.const 512)))
+
+;; skipNested: from $from, inside containers $d deep, on to the bracket that brings the depth
+  ;; back to $stop. Returns a position, and at 256 (status) what stopped there:
+  ;;   0 that bracket closed (the position is just after it);
+  ;;   1 the chunk ended outside a string (the position is $n);
+  ;;   2 the chunk ended inside a string whose content began at 268 (the position is as $quote's);
+  ;;   3 a stray byte, when $stray is not 0 (the position is the byte's).
+  ;; At 260, the depth reached; at 264, the newlines passed outside strings.
+  (func (export "skipNested") (param $from i32) (param $n i32) (param $d i32) (param $stop i32)
+      (param $stray i32) (result i32)
+    (i32.sub
+      (call $nested (i32.add (local.get $from) (i32.const 512)) (i32.add (local.get $n) (i32.const 512))
+        (local.get $d) (local.get $stop) (local.get $stray))
+      (i32.const 512)))
+
+  ;; skipNested on absolute addresses.
+  (func $nested (param $p i32) (param $end i32) (param $d i32) (param $stop i32) (param $stray i32)
+      (result i32)
+    (local $c i32) (local $q i32) (local $lines i32)
+    (block $out
+      (loop $next
+        (if (i32.ge_u (local.get $p) (local.get $end))
+          (then (i32.store (i32.const 256) (i32.const 1)) (br $out)))
+        (local.set $c (i32.load8_u (i32.load8_u (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br_if $next (i32.eq (i32.or (local.get $c) (i32.const 8)) (i32.const 9)))
+        (if (i32.eq (local.get $c) (i32.const 2))
+          (then
+            (local.set $q (call $quote (local.get $p) (local.get $end)))
+            (if (i32.ge_u (local.get $q) (local.get $end))
+              (then
+                (i32.store (i32.const 268) (i32.sub (local.get $p) (i32.const 512)))
+                (local.set $p (local.get $q))
+                (i32.store (i32.const 256) (i32.const 2))
+                (br $out)))
+            (local.set $p (i32.add (local.get $q) (i32.const 1)))
+            (br $next)))
+        (if (i32.eq (local.get $c) (i32.const 3))
+          (then (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $next)))
+        (if (i32.eq (local.get $c) (i32.const 4))
+          (then
+            (local.set $d (i32.sub (local.get $d) (i32.const 1)))
+            (br_if $next (i32.ne (local.get $d) (local.get $stop)))
+            (i32.store (i32.const 256) (i32.const 0))
+            (br $out)))
+        (if (i32.eq (local.get $c) (i32.const 5))
+          (then (local.set $lines (i32.add (local.get $lines) (i32.const 1))) (br $next)))
+        (br_if $next (i32.eqz (local.get $stray)))
+        (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+        (i32.store (i32.const 256) (i32.const 3))
+        (br $out)))
+    (i32.store (i32.const 260) (local.get $d))
+    (i32.store (i32.const 264) (local.get $lines))
+    (local.get $p))
+
+  ;; scanRecordLevel's loop, for as long as nothing in a record's top level needs the caller: from
+  ;; $from (where a key follows when $keyExpected is 1) on to the first byte the caller must see,
+  ;; which is returned: the quote of a key that may be a judged hot field (as scanRecordLevel tells
+  ;; them: $judged has its bits), of a string the chunk cuts, or of a container that does not close
+  ;; cleanly in the chunk; a '}' or ']'; a byte out of place; or $n. At 264, the newlines passed;
+  ;; at 272, whether a key follows. The record's own depth is $d; $stray is skipNested's.
+  (func (export "recordLevel") (param $from i32) (param $n i32) (param $keyExpected i32)
+      (param $judged i32) (param $d i32) (param $stray i32) (result i32)
+    (local $p i32) (local $end i32) (local $b i32) (local $c i32) (local $q i32) (local $len i32)
+    (local $hot i32) (local $k i32) (local $lines i32) (local $r i32)
+    (local.set $p (i32.add (local.get $from) (i32.const 512)))
+    (local.set $end (i32.add (local.get $n) (i32.const 512)))
+    (block $out
+      (loop $next
+        (br_if $out (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $b (i32.load8_u (local.get $p)))
+        (local.set $c (i32.load8_u (local.get $b)))
+        (if (i32.eq (local.get $c) (i32.const 9))
+          (then
+            (if (i32.eq (local.get $b) (i32.const 0x2c)) (then (local.set $keyExpected (i32.const 1))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $next)))
+        (if (i32.eq (local.get $c) (i32.const 2))
+          (then
+            (local.set $q (call $quote (i32.add (local.get $p) (i32.const 1)) (local.get $end)))
+            (br_if $out (i32.ge_u (local.get $q) (local.get $end)))
+            (if (local.get $keyExpected)
+              (then
+                (local.set $len (i32.sub (i32.sub (local.get $q) (local.get $p)) (i32.const 1)))
+                (local.set $hot (i32.const 0))
+                (if (i32.eq (i32.load8_u offset=1 (local.get $p)) (i32.const 0x65))
+                  (then
+                    (if (i32.eq (local.get $len) (i32.const 9))
+                      (then
+                        (local.set $k (i32.load8_u offset=6 (local.get $p)))
+                        (if (i32.eq (local.get $k) (i32.const 0x4e)) (then (local.set $hot (i32.const 2))))
+                        (if (i32.and (i32.eq (local.get $k) (i32.const 0x54))
+                                     (i32.eq (i32.load8_u offset=7 (local.get $p)) (i32.const 0x69)))
+                          (then (local.set $hot (i32.const 8))))))
+                    (if (i32.and (i32.eq (local.get $len) (i32.const 11))
+                                 (i32.eq (i32.load8_u offset=6 (local.get $p)) (i32.const 0x53)))
+                      (then (local.set $hot (i32.const 4))))))
+                (br_if $out (i32.and (local.get $judged) (local.get $hot)))
+                (if (i32.and (i32.ne (local.get $judged) (i32.const 0)) (i32.ge_u (local.get $len) (i32.const 14)))
+                  (then
+                    ;; A key written with \u escapes may spell a hot one.
+                    (local.set $k (i32.add (local.get $p) (i32.const 1)))
+                    (block $plain
+                      (loop $bytes
+                        (br_if $plain (i32.ge_u (local.get $k) (local.get $q)))
+                        (br_if $out (i32.eq (i32.load8_u (local.get $k)) (i32.const 0x5c)))
+                        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                        (br $bytes)))))
+                (local.set $keyExpected (i32.const 0))))
+            (local.set $p (i32.add (local.get $q) (i32.const 1)))
+            (br $next)))
+        (if (i32.eq (local.get $c) (i32.const 3))
+          (then
+            (br_if $out (local.get $keyExpected))
+            (local.set $r (call $nested (i32.add (local.get $p) (i32.const 1)) (local.get $end)
+              (i32.add (local.get $d) (i32.const 1)) (local.get $d) (local.get $stray)))
+            (br_if $out (i32.load (i32.const 256)))
+            (local.set $lines (i32.add (local.get $lines) (i32.load (i32.const 264))))
+            (local.set $p (local.get $r))
+            (br $next)))
+        (if (i32.eq (local.get $c) (i32.const 5))
+          (then
+            (local.set $lines (i32.add (local.get $lines) (i32.const 1)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $next)))
+        (br_if $out (i32.ne (local.get $c) (i32.const 1)))
+        (br_if $out (local.get $keyExpected))
+        (block $valueEnd
+          (loop $bare
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br_if $valueEnd (i32.ge_u (local.get $p) (local.get $end)))
+            (br_if $bare (i32.eq (i32.load8_u (i32.load8_u (local.get $p))) (i32.const 1)))))
+        (br $next)))
+    (i32.store (i32.const 264) (local.get $lines))
+    (i32.store (i32.const 272) (local.get $keyExpected))
+    (select (local.get $n) (i32.sub (local.get $p) (i32.const 512)) (i32.ge_u (local.get $p) (local.get $end))))
+;; hotValue's loop: the hash of bytes [$from, $to) (hash * 31 + byte, as an i32), or, at 276, 1
+  ;; when they hold a backslash (the hash is then not taken to the end) and 2 when a byte is not ASCII.
+  (func (export "valueHash") (param $from i32) (param $to i32) (result i32)
+    (local $p i32) (local $end i32) (local $b i32) (local $h i32) (local $flags i32)
+    (local.set $p (i32.add (local.get $from) (i32.const 512)))
+    (local.set $end (i32.add (local.get $to) (i32.const 512)))
+    (block $done
+      (loop $bytes
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $b (i32.load8_u (local.get $p)))
+        (if (i32.eq (local.get $b) (i32.const 0x5c))
+          (then (local.set $flags (i32.or (local.get $flags) (i32.const 1))) (br $done)))
+        (if (i32.ge_u (local.get $b) (i32.const 0x80))
+          (then (local.set $flags (i32.or (local.get $flags) (i32.const 2)))))
+        (local.set $h (i32.add (i32.mul (local.get $h) (i32.const 31)) (local.get $b)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $bytes)))
+    (i32.store (i32.const 276) (local.get $flags))
+    (local.get $h))
+)

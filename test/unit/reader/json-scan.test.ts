@@ -1,0 +1,210 @@
+/**
+ * The WebAssembly loops (src/reader/json-scan.wat) against the JavaScript loops they stand in for,
+ * on random bytes drawn mostly from what JSON is made of: every position, every chunk end, every
+ * depth. The references below are the record splitter's own loops, written out here on plain
+ * arguments so that they can be called one position at a time.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as jsonScan from '../../../src/reader/json-scan.js';
+
+const SCALE = Math.max(1, Number(process.env.PROPERTY_SCALE ?? 1) || 1);
+
+const FREE = new Set([...' \t\r\n{}[],:"0123456789+-.eEtrufalsn'].map((c) => c.charCodeAt(0)));
+const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/** RecordSplitter.findClosingQuote without the WebAssembly. */
+function closingQuoteRef(chunk: Buffer, from: number): number {
+  const n = chunk.length;
+  let q = chunk.indexOf(0x22, from);
+  while (q >= 0) {
+    let k = q - 1;
+    while (k >= from && chunk[k] === 0x5c) k--;
+    if (((q - 1 - k) & 1) === 0) return q;
+    q = chunk.indexOf(0x22, q + 1);
+  }
+  let k = n - 1;
+  while (k >= from && chunk[k] === 0x5c) k--;
+  return ((n - 1 - k) & 1) === 1 ? n + 1 : n;
+}
+
+/** RecordSplitter.skipNested (streamed array) without the WebAssembly: position and stop. */
+function skipNestedRef(chunk: Buffer, from: number, depth: number, stopDepth: number, stray: boolean): [number, jsonScan.NestedStop] {
+  const n = chunk.length;
+  let d = depth;
+  let lines = 0;
+  let i = from;
+  while (i < n) {
+    const b = chunk[i];
+    if (b === 0x22) {
+      const j = closingQuoteRef(chunk, i + 1);
+      if (j >= n) return [j, { status: jsonScan.NESTED_IN_STRING, depth: d, lines, stringStart: i + 1 }];
+      i = j + 1;
+      continue;
+    }
+    if (b === 0x7b || b === 0x5b) d++;
+    else if (b === 0x7d || b === 0x5d) {
+      d--;
+      if (d === stopDepth) return [i + 1, { status: jsonScan.NESTED_CLOSED, depth: d, lines, stringStart: 0 }];
+    } else if (b === 0x0a) lines++;
+    else if (!FREE.has(b) && stray) return [i, { status: jsonScan.NESTED_STRAY_BYTE, depth: d, lines, stringStart: 0 }];
+    i++;
+  }
+  return [n, { status: jsonScan.NESTED_CHUNK_END, depth: d, lines, stringStart: 0 }];
+}
+
+/** RecordSplitter.scanRecordLevel's loop, up to the first byte it would handle itself. */
+function recordLevelRef(chunk: Buffer, from: number, keyExpected: boolean, judged: number, depth: number, stray: boolean): [number, jsonScan.RecordLevelStop] {
+  const n = chunk.length;
+  let lines = 0;
+  let i = from;
+  const stopHere = (): [number, jsonScan.RecordLevelStop] => [i, { lines, keyExpected }];
+  while (i < n) {
+    const b = chunk[i];
+    if (b === 0x22) {
+      const j = closingQuoteRef(chunk, i + 1);
+      if (j >= n) return stopHere();
+      if (keyExpected) {
+        const len = j - i - 1;
+        let maybe = 0;
+        if (len === 9 && chunk[i + 1] === 0x65) {
+          const c = chunk[i + 6];
+          maybe = c === 0x4e ? 1 : c === 0x54 && chunk[i + 7] === 0x69 ? 3 : 0;
+        } else if (len === 11 && chunk[i + 1] === 0x65 && chunk[i + 6] === 0x53) maybe = 2;
+        if ((judged & (1 << maybe)) !== 0 || (judged !== 0 && len >= 14 && chunk.subarray(i + 1, j).includes(0x5c))) return stopHere();
+        keyExpected = false;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (b === 0x3a || b === 0x20 || b === 0x09 || b === 0x0d) {
+      i++;
+      continue;
+    }
+    if (b === 0x2c) {
+      keyExpected = true;
+      i++;
+      continue;
+    }
+    if (b === 0x7b || b === 0x5b) {
+      if (keyExpected) return stopHere();
+      const [end, stop] = skipNestedRef(chunk, i + 1, depth + 1, depth, stray);
+      if (stop.status !== jsonScan.NESTED_CLOSED) return stopHere();
+      lines += stop.lines;
+      i = end;
+      continue;
+    }
+    if (b === 0x0a) {
+      lines++;
+      i++;
+      continue;
+    }
+    if (b === 0x7d || b === 0x5d || keyExpected || !FREE.has(b)) return stopHere();
+    i++;
+    while (i < n) {
+      const c = chunk[i];
+      if (c === 0x2c || c === 0x7d || c === 0x5d || c === 0x22 || c === 0x3a || c === 0x7b || c === 0x5b || isSpace(c) || !FREE.has(c)) break;
+      i++;
+    }
+  }
+  return [n, { lines, keyExpected }];
+}
+
+/** Bytes mostly of JSON's alphabet, with the keys the record level looks for and a few stray bytes. */
+const jsonishArb = fc
+  .array(
+    fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(...['"', '\\', '{', '}', '[', ']', ',', ':', ' ', '\n', 'a', '1', 'e', 't', '\\"', '\\\\'].map((s) => Buffer.from(s))) },
+      { weight: 2, arbitrary: fc.constantFrom(...['"eventName"', '"eventTime"', '"eventSource"', '"event\\u004eame"', '"sourceIPAddress"', '"x"', 'true', '-1.5e3'].map((s) => Buffer.from(s))) },
+      { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 40 }).map((u) => Buffer.from(u)) },
+      { weight: 1, arbitrary: fc.string({ minLength: 16, maxLength: 60 }).map((s) => Buffer.from(s)) },
+    ),
+    { maxLength: 60 },
+  )
+  .map((parts) => Buffer.concat(parts));
+
+describe('the WebAssembly loops give what the JavaScript loops give', () => {
+  it('closingQuote: the same end of a string from every position', () => {
+    fc.assert(
+      fc.property(jsonishArb, (chunk) => {
+        const gen = jsonScan.load(chunk);
+        expect(gen).toBeGreaterThan(0);
+        for (let from = 0; from <= chunk.length; from++) {
+          expect(jsonScan.closingQuote(from, chunk.length), `from ${from} in ${JSON.stringify(chunk.toString('latin1'))}`).toBe(closingQuoteRef(chunk, from));
+        }
+      }),
+      { numRuns: 300 * SCALE },
+    );
+  });
+
+  it('skipNested: the same position, depth, newlines, string start and reason for stopping', () => {
+    fc.assert(
+      fc.property(jsonishArb, fc.integer({ min: 3, max: 6 }), fc.boolean(), (chunk, depth, stray) => {
+        jsonScan.load(chunk);
+        for (let from = 0; from <= chunk.length; from++) {
+          const found: jsonScan.NestedStop = { status: -1, depth: -1, lines: -1, stringStart: -1 };
+          const at = jsonScan.skipNested(from, chunk.length, depth, 2, stray, found);
+          const [refAt, ref] = skipNestedRef(chunk, from, depth, 2, stray);
+          const where = `from ${from} in ${JSON.stringify(chunk.toString('latin1'))}`;
+          expect(at, where).toBe(refAt);
+          expect({ ...found, stringStart: ref.status === jsonScan.NESTED_IN_STRING ? found.stringStart : 0 }, where).toEqual(ref);
+        }
+      }),
+      { numRuns: 300 * SCALE },
+    );
+  });
+
+  it('recordLevel: stops at the same byte, with the same newlines and key expectation, for every judged set', () => {
+    fc.assert(
+      fc.property(jsonishArb, fc.boolean(), fc.constantFrom(0, 2, 4, 8, 6, 14), fc.boolean(), (chunk, keyExpected, judged, stray) => {
+        jsonScan.load(chunk);
+        for (let from = 0; from <= chunk.length; from++) {
+          const found: jsonScan.RecordLevelStop = { lines: -1, keyExpected: !keyExpected };
+          const at = jsonScan.recordLevel(from, chunk.length, keyExpected, judged, 2, stray, found);
+          const [refAt, ref] = recordLevelRef(chunk, from, keyExpected, judged, 2, stray);
+          const where = `from ${from}, judged ${judged} in ${JSON.stringify(chunk.toString('latin1'))}`;
+          expect(at, where).toBe(refAt);
+          expect(found, where).toEqual(ref);
+        }
+      }),
+      { numRuns: 300 * SCALE },
+    );
+  });
+
+  it('valueHash: the hash and flags of the JavaScript loop', () => {
+    fc.assert(
+      fc.property(jsonishArb, (chunk) => {
+        jsonScan.load(chunk);
+        let hash = 0;
+        let flags = 0;
+        for (const c of chunk) {
+          if (c === 0x5c) {
+            flags |= jsonScan.VALUE_ESCAPED;
+            break;
+          }
+          if (c >= 0x80) flags |= jsonScan.VALUE_NOT_ASCII;
+          hash = (Math.imul(hash, 31) + c) | 0;
+        }
+        expect(jsonScan.valueHash(0, chunk.length)).toBe(hash);
+        expect(jsonScan.valueFlags()).toBe(flags);
+      }),
+      { numRuns: 300 * SCALE },
+    );
+  });
+
+  it('a chunk over MAX_CHUNK, or with WebAssembly turned off, is left to the JavaScript loops', () => {
+    expect(jsonScan.load(Buffer.alloc(jsonScan.MAX_CHUNK + 1, 0x20))).toBe(0);
+    jsonScan.useWebAssembly(false);
+    try {
+      expect(jsonScan.load(Buffer.from('{"a":1}'))).toBe(0);
+    } finally {
+      jsonScan.useWebAssembly(true);
+    }
+    const chunk = Buffer.from('{"a":1}');
+    const gen = jsonScan.load(chunk);
+    expect(jsonScan.isLoaded(chunk, gen)).toBe(true);
+    expect(jsonScan.isLoaded(Buffer.from(chunk), gen)).toBe(false);
+    jsonScan.load(Buffer.from('[]'));
+    expect(jsonScan.isLoaded(chunk, gen)).toBe(false);
+  });
+});
