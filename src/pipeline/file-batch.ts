@@ -92,8 +92,17 @@ function batchFiles(files: ReadFilesRequest['files']) {
   };
 }
 
-/** `stopped`: asked before each file; true ends the batch there (the run wants no more). */
-export async function readFileBatch(files: ReadFilesRequest['files'], filter: RecordFilter, stopped: () => boolean = () => false): Promise<FileResult[]> {
+/**
+ * `stopped`: asked before each file; true ends the batch there (the run wants no more). `here`: the
+ * batch is read on the thread that uses its records, which keeps them parsed (`kept`) rather than
+ * as text to parse again.
+ */
+export async function readFileBatch(
+  files: ReadFilesRequest['files'],
+  filter: RecordFilter,
+  stopped: () => boolean = () => false,
+  here = false,
+): Promise<FileResult[]> {
   const results: FileResult[] = [];
   const batch = batchFiles(files);
   for (const [index, { id, path, size }] of files.entries()) {
@@ -122,6 +131,11 @@ export async function readFileBatch(files: ReadFilesRequest['files'], filter: Re
       continue;
     }
     const take = (found: TrailRecord[]) => {
+      if (here) {
+        const kept = found.filter((record) => filter.matches(record.record));
+        if (kept.length > 0) events.push({ kept });
+        return;
+      }
       const { records } = matchesOf(found, filter);
       if (records.length > 0) events.push({ records });
     };

@@ -242,7 +242,7 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
     if (!peek || !isSmall(peek)) return false;
     const first = nextFile();
     if (!first) return false;
-    const results = await readFileBatch(batchFrom(first), filter);
+    const results = await readFileBatch(batchFrom(first), filter, undefined, true);
     for (const result of results) fileResult(result);
     // Files of the batch after a hand-back were not read: they are read again like any other's.
     return true;
@@ -286,6 +286,8 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
             // Its worker is gone: nothing more will come for it.
             slot.done = true;
             startWorkers();
+          } else if ('kept' in event) {
+            for (const record of event.kept) batch.push(record);
           } else {
             for (const matched of event.records) batch.push(lazyRecord(matched, slot.label));
           }

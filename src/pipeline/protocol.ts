@@ -62,7 +62,12 @@ export interface ReadFilesRequest {
 }
 
 /** What one file of a `files` request gave, in file order. */
-export type FileEvent = { records: MatchedRecord[] } | { fault: InputFault } | { handback: ResumePoint };
+export type FileEvent =
+  | { records: MatchedRecord[] }
+  /** Matching records as parsed objects: only from a batch the main thread read itself, never sent. */
+  | { kept: TrailRecord[] }
+  | { fault: InputFault }
+  | { handback: ResumePoint };
 
 export interface FileResult {
   id: number;
