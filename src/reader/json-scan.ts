@@ -9,8 +9,13 @@ import { JSON_SCAN_WASM } from './json-scan-wasm.js';
 
 /** Where the chunk starts in the module's memory (after its byte-class table and `skipNested`'s answers). */
 const CHUNK = 512;
-/** The answers' i32 indexes: status, depth, lines, string start, key expected, value flags (see json-scan.wat). */
+/**
+ * The answers' i32 indexes: status, depth, lines, string start, key expected, value flags, values
+ * taken, hot keys seen; then the taken values' slots (see json-scan.wat).
+ */
 const ANSWERS = 256 / 4;
+const SLOTS = 288 / 4;
+const SLOT = 5;
 /** Larger chunks are scanned by the JavaScript loops rather than grow the module's memory for good. */
 export const MAX_CHUNK = 8 << 20;
 const PAGE = 65536;
@@ -24,7 +29,7 @@ interface JsonScanExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   closingQuote(from: number, n: number): number;
   skipNested(from: number, n: number, depth: number, stop: number, stray: number): number;
-  recordLevel(from: number, n: number, keyExpected: number, judged: number, depth: number, stray: number): number;
+  recordLevel(from: number, n: number, keyExpected: number, judged: number, seen: number, depth: number, stray: number): number;
   valueHash(from: number, to: number): number;
 }
 
@@ -73,7 +78,7 @@ export function load(chunk: Buffer): number {
   if (s.memory.buffer.byteLength < need) s.memory.grow(Math.ceil((need - s.memory.buffer.byteLength) / PAGE));
   if (!bytes || bytes.buffer !== s.memory.buffer) {
     bytes = new Uint8Array(s.memory.buffer);
-    words = new Int32Array(s.memory.buffer, 0, ANSWERS + 6);
+    words = new Int32Array(s.memory.buffer, 0, SLOTS + 3 * SLOT);
   }
   bytes.set(chunk, CHUNK);
   loaded = chunk;
@@ -114,18 +119,54 @@ export function skipNested(from: number, n: number, depth: number, stopDepth: nu
 export interface RecordLevelStop {
   lines: number;
   keyExpected: boolean;
+  /** Hot keys met in the record so far (a bit per key, as `RecordSplitter.seenHot`). */
+  seen: number;
+  /** Hot values taken on the way (read them with `takenValue`). */
+  taken: number;
 }
 
 /**
  * `RecordSplitter.scanRecordLevel`'s loop over the loaded chunk, as far as it needs nothing of the
- * splitter: returns the position of the first byte the splitter must handle itself (or `n`).
+ * splitter: returns the position of the first byte the splitter must handle itself (or `n`). The
+ * values of judged hot keys on the way, plain strings met once, are taken for the splitter to judge.
  */
-export function recordLevel(from: number, n: number, keyExpected: boolean, judged: number, depth: number, strayStops: boolean, stop: RecordLevelStop): number {
-  const at = (scan as JsonScanExports).recordLevel(from, n, keyExpected ? 1 : 0, judged, depth, strayStops ? 1 : 0);
+export function recordLevel(
+  from: number,
+  n: number,
+  keyExpected: boolean,
+  judged: number,
+  seen: number,
+  depth: number,
+  strayStops: boolean,
+  stop: RecordLevelStop,
+): number {
+  const at = (scan as JsonScanExports).recordLevel(from, n, keyExpected ? 1 : 0, judged, seen, depth, strayStops ? 1 : 0);
   const answers = words as Int32Array;
   stop.lines = answers[ANSWERS + 2];
   stop.keyExpected = answers[ANSWERS + 4] !== 0;
+  stop.taken = answers[ANSWERS + 6];
+  stop.seen = answers[ANSWERS + 7];
   return at;
+}
+
+/** A hot value `recordLevel` took: the field (1 eventName, 2 eventSource, 3 eventTime), where, its hash. */
+export interface TakenValue {
+  key: number;
+  from: number;
+  to: number;
+  hash: number;
+  ascii: boolean;
+}
+
+/** The `k`th value the last `recordLevel` took, into `into`. */
+export function takenValue(k: number, into: TakenValue): void {
+  const answers = words as Int32Array;
+  const at = SLOTS + k * SLOT;
+  into.key = answers[at];
+  into.from = answers[at + 1];
+  into.to = answers[at + 2];
+  into.hash = answers[at + 3];
+  into.ascii = (answers[at + 4] & VALUE_NOT_ASCII) === 0;
 }
 
 /** `valueHash`'s flags: the value holds a backslash (its hash is not whole), a byte over 0x7f. */

@@ -3,8 +3,9 @@
 ;; 30 ns a call, which was most of a big file's read time. Here strings are skipped 16 bytes at a
 ;; time with SIMD, and a call from JavaScript costs a few nanoseconds.
 ;;
-;; Memory: bytes 0-255 are a table of byte classes outside strings, 256-271 what skipNested stopped
-;; at (four i32: reading them from memory is cheaper for the caller than reading exported globals),
+;; Memory: bytes 0-255 are a table of byte classes outside strings, 256-347 the answers of the
+;; calls below besides their results (reading them from memory is cheaper for the caller than
+;; reading exported globals),
 ;; and the chunk being scanned is copied to 512 by the caller, with at least 16 bytes of memory
 ;; after it (a key's bytes are looked at before its length is). Positions in and out are
 ;; chunk-relative. Compiled to bytes by build/wasm.mjs.
@@ -114,13 +115,17 @@
   ;; scanRecordLevel's loop, for as long as nothing in a record's top level needs the caller: from
   ;; $from (where a key follows when $keyExpected is 1) on to the first byte the caller must see,
   ;; which is returned: the quote of a key that may be a judged hot field (as scanRecordLevel tells
-  ;; them: $judged has its bits), of a string the chunk cuts, or of a container that does not close
-  ;; cleanly in the chunk; a '}' or ']'; a byte out of place; or $n. At 264, the newlines passed;
-  ;; at 272, whether a key follows. The record's own depth is $d; $stray is skipNested's.
+  ;; them: $judged has their bits, 2 eventName, 4 eventSource, 8 eventTime) and whose value is not
+  ;; taken here, of a string the chunk cuts, or of a container that does not close cleanly in the
+  ;; chunk; a '}' or ']'; a byte out of place; or $n. At 264, the newlines passed; at 272, whether
+  ;; a key follows; at 280, how many hot values were taken (slots of five i32 from 288); at 284,
+  ;; $seen (the hot keys met in this record) with theirs added. The record's own depth is $d;
+  ;; $stray is skipNested's.
   (func (export "recordLevel") (param $from i32) (param $n i32) (param $keyExpected i32)
-      (param $judged i32) (param $d i32) (param $stray i32) (result i32)
+      (param $judged i32) (param $seen i32) (param $d i32) (param $stray i32) (result i32)
     (local $p i32) (local $end i32) (local $b i32) (local $c i32) (local $q i32) (local $len i32)
-    (local $hot i32) (local $k i32) (local $lines i32) (local $r i32)
+    (local $hot i32) (local $k i32) (local $lines i32) (local $r i32) (local $v i32) (local $h i32)
+    (local $taken i32)
     (local.set $p (i32.add (local.get $from) (i32.const 512)))
     (local.set $end (i32.add (local.get $n) (i32.const 512)))
     (block $out
@@ -153,7 +158,42 @@
                     (if (i32.and (i32.eq (local.get $len) (i32.const 11))
                                  (i32.eq (i32.load8_u offset=6 (local.get $p)) (i32.const 0x53)))
                       (then (local.set $hot (i32.const 4))))))
-                (br_if $out (i32.and (local.get $judged) (local.get $hot)))
+                (if (i32.and (local.get $judged) (local.get $hot))
+                  (then
+                    ;; A judged hot key: its value is taken here when nothing about it needs the
+                    ;; caller (the key met before in this record, spelled otherwise, or a value that
+                    ;; is not a plain string wholly in the chunk: the caller sees the key then).
+                    (br_if $out (i32.and (local.get $seen) (local.get $hot)))
+                    (br_if $out (i32.eqz (call $isHotKey (local.get $p) (local.get $hot))))
+                    (local.set $v (i32.add (local.get $q) (i32.const 1)))
+                    (block $separator
+                      (loop $skip
+                        (br_if $out (i32.ge_u (local.get $v) (local.get $end)))
+                        (local.set $k (i32.load8_u (local.get $v)))
+                        (br_if $separator (i32.eqz (i32.or
+                          (i32.or (i32.eq (local.get $k) (i32.const 0x3a)) (i32.eq (local.get $k) (i32.const 0x20)))
+                          (i32.or (i32.eq (local.get $k) (i32.const 0x09)) (i32.eq (local.get $k) (i32.const 0x0d))))))
+                        (local.set $v (i32.add (local.get $v) (i32.const 1)))
+                        (br $skip)))
+                    (br_if $out (i32.ne (local.get $k) (i32.const 0x22)))
+                    (local.set $v (i32.add (local.get $v) (i32.const 1)))
+                    (local.set $q (call $quote (local.get $v) (local.get $end)))
+                    (br_if $out (i32.ge_u (local.get $q) (local.get $end)))
+                    (local.set $h (call $hash (local.get $v) (local.get $q)))
+                    (br_if $out (i32.and (i32.load (i32.const 276)) (i32.const 1)))
+                    ;; Slot $taken: the hot field (1 name, 2 source, 3 time), the value's
+                    ;; chunk-relative [from, to), its hash, its flags.
+                    (local.set $k (i32.add (i32.const 288) (i32.mul (local.get $taken) (i32.const 20))))
+                    (i32.store (local.get $k) (i32.ctz (local.get $hot)))
+                    (i32.store offset=4 (local.get $k) (i32.sub (local.get $v) (i32.const 512)))
+                    (i32.store offset=8 (local.get $k) (i32.sub (local.get $q) (i32.const 512)))
+                    (i32.store offset=12 (local.get $k) (local.get $h))
+                    (i32.store offset=16 (local.get $k) (i32.load (i32.const 276)))
+                    (local.set $taken (i32.add (local.get $taken) (i32.const 1)))
+                    (local.set $seen (i32.or (local.get $seen) (local.get $hot)))
+                    (local.set $keyExpected (i32.const 0))
+                    (local.set $p (i32.add (local.get $q) (i32.const 1)))
+                    (br $next)))
                 (if (i32.and (i32.ne (local.get $judged) (i32.const 0)) (i32.ge_u (local.get $len) (i32.const 14)))
                   (then
                     ;; A key written with \u escapes may spell a hot one.
@@ -191,13 +231,17 @@
         (br $next)))
     (i32.store (i32.const 264) (local.get $lines))
     (i32.store (i32.const 272) (local.get $keyExpected))
+    (i32.store (i32.const 280) (local.get $taken))
+    (i32.store (i32.const 284) (local.get $seen))
     (select (local.get $n) (i32.sub (local.get $p) (i32.const 512)) (i32.ge_u (local.get $p) (local.get $end))))
-;; hotValue's loop: the hash of bytes [$from, $to) (hash * 31 + byte, as an i32), or, at 276, 1
+;; hotValue's loop: the hash of bytes [$from, $to) (hash * 31 + byte, as an i32), and at 276, 1
   ;; when they hold a backslash (the hash is then not taken to the end) and 2 when a byte is not ASCII.
   (func (export "valueHash") (param $from i32) (param $to i32) (result i32)
-    (local $p i32) (local $end i32) (local $b i32) (local $h i32) (local $flags i32)
-    (local.set $p (i32.add (local.get $from) (i32.const 512)))
-    (local.set $end (i32.add (local.get $to) (i32.const 512)))
+    (call $hash (i32.add (local.get $from) (i32.const 512)) (i32.add (local.get $to) (i32.const 512))))
+
+  ;; valueHash on absolute addresses.
+  (func $hash (param $p i32) (param $end i32) (result i32)
+    (local $b i32) (local $h i32) (local $flags i32)
     (block $done
       (loop $bytes
         (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
@@ -211,4 +255,19 @@
         (br $bytes)))
     (i32.store (i32.const 276) (local.get $flags))
     (local.get $h))
+
+  ;; True when the key whose opening quote is at $p, of the length its candidate bit $hot (2, 4 or
+  ;; 8: see recordLevel) was told by, is that key byte for byte.
+  (func $isHotKey (param $p i32) (param $hot i32) (result i32)
+    (if (i32.eq (local.get $hot) (i32.const 2))
+      (then (return (i32.and
+        (i64.eq (i64.load offset=1 align=1 (local.get $p)) (i64.const 0x6d614e746e657665))    ;; "eventNam"
+        (i64.eq (i64.load offset=2 align=1 (local.get $p)) (i64.const 0x656d614e746e6576)))))) ;; "ventName"
+    (if (i32.eq (local.get $hot) (i32.const 8))
+      (then (return (i32.and
+        (i64.eq (i64.load offset=1 align=1 (local.get $p)) (i64.const 0x6d6954746e657665))    ;; "eventTim"
+        (i64.eq (i64.load offset=2 align=1 (local.get $p)) (i64.const 0x656d6954746e6576)))))) ;; "ventTime"
+    (i32.and
+      (i64.eq (i64.load offset=1 align=1 (local.get $p)) (i64.const 0x756f53746e657665))          ;; "eventSou"
+      (i64.eq (i64.load offset=4 align=1 (local.get $p)) (i64.const 0x656372756f53746e))))        ;; "ntSource"
 )

@@ -297,7 +297,8 @@ export class RecordSplitter {
   /** The generation of this push's chunk in the WebAssembly scanner's memory (0: not there). */
   private scanGen = 0;
   private readonly nestedStop: jsonScan.NestedStop = { status: 0, depth: 0, lines: 0, stringStart: 0 };
-  private readonly levelStop: jsonScan.RecordLevelStop = { lines: 0, keyExpected: false };
+  private readonly levelStop: jsonScan.RecordLevelStop = { lines: 0, keyExpected: false, seen: 0, taken: 0 };
+  private readonly takenValue: jsonScan.TakenValue = { key: 0, from: 0, to: 0, hash: 0, ascii: true };
 
   constructor(private readonly sink: SplitterSink) {
     this.verdicts = sink.verdicts ?? new VerdictMemo();
@@ -1131,9 +1132,15 @@ export class RecordSplitter {
       if (scanned && this.pendingKey === HOT_NONE) {
         // WebAssembly takes the bytes that need nothing of this splitter; the byte it stops at is
         // handled below as if this loop had come to it.
-        i = jsonScan.recordLevel(i, n, this.keyExpected, judged, this.depth, this.capturing, found);
+        i = jsonScan.recordLevel(i, n, this.keyExpected, judged, this.seenHot, this.depth, this.capturing, found);
         this.line += found.lines;
         this.keyExpected = found.keyExpected;
+        this.seenHot = found.seen;
+        for (let k = 0; k < found.taken; k++) {
+          const value = this.takenValue;
+          jsonScan.takenValue(k, value);
+          this.judgeHotValue(chunk, value.key, value.from, value.to, value.ascii, value.hash);
+        }
         if (i >= n) return n;
       }
       const b = chunk[i];
@@ -1409,8 +1416,7 @@ export class RecordSplitter {
         this.hotOk = false;
         return;
       }
-      if (!this.hotOk || !this.sink.accept || this.captureKind === 'lookup-event') return;
-      if (!this.verdict(chunk, key, local, q, (flags & jsonScan.VALUE_NOT_ASCII) === 0, hash)) this.rejecting = true;
+      this.judgeHotValue(chunk, key, local, q, (flags & jsonScan.VALUE_NOT_ASCII) === 0, hash);
       return;
     }
     let ascii = true;
@@ -1426,6 +1432,11 @@ export class RecordSplitter {
       if (c >= 0x80) ascii = false;
       hash = (Math.imul(hash, 31) + c) | 0;
     }
+    this.judgeHotValue(chunk, key, local, q, ascii, hash);
+  }
+
+  /** A plain hot value, at [local, q) of the chunk: a record it rules out is not emitted. */
+  private judgeHotValue(chunk: Buffer, key: number, local: number, q: number, ascii: boolean, hash: number): void {
     if (!this.hotOk || !this.sink.accept || this.captureKind === 'lookup-event') return;
     if (!this.verdict(chunk, key, local, q, ascii, hash)) this.rejecting = true;
   }

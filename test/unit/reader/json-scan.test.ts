@@ -53,12 +53,44 @@ function skipNestedRef(chunk: Buffer, from: number, depth: number, stopDepth: nu
   return [n, { status: jsonScan.NESTED_CHUNK_END, depth: d, lines, stringStart: 0 }];
 }
 
-/** RecordSplitter.scanRecordLevel's loop, up to the first byte it would handle itself. */
-function recordLevelRef(chunk: Buffer, from: number, keyExpected: boolean, judged: number, depth: number, stray: boolean): [number, jsonScan.RecordLevelStop] {
+const HOT_KEYS = ['', 'eventName', 'eventSource', 'eventTime'];
+
+/** RecordSplitter.hotValue's hash and flags of bytes [from, to). */
+function valueHashRef(chunk: Buffer, from: number, to: number): [number, number] {
+  let hash = 0;
+  let flags = 0;
+  for (let k = from; k < to; k++) {
+    const c = chunk[k];
+    if (c === 0x5c) {
+      flags |= jsonScan.VALUE_ESCAPED;
+      break;
+    }
+    if (c >= 0x80) flags |= jsonScan.VALUE_NOT_ASCII;
+    hash = (Math.imul(hash, 31) + c) | 0;
+  }
+  return [hash, flags];
+}
+
+/**
+ * RecordSplitter.scanRecordLevel's loop, up to the first byte it would handle itself; on the way,
+ * the value of a judged hot key met for the first time in the record, when it is a plain string
+ * right after the key (only ':', spaces, tabs, returns between), is taken.
+ */
+function recordLevelRef(
+  chunk: Buffer,
+  from: number,
+  keyExpected: boolean,
+  judged: number,
+  seenBefore: number,
+  depth: number,
+  stray: boolean,
+): [number, jsonScan.RecordLevelStop, jsonScan.TakenValue[]] {
   const n = chunk.length;
   let lines = 0;
+  let seen = seenBefore;
+  const taken: jsonScan.TakenValue[] = [];
   let i = from;
-  const stopHere = (): [number, jsonScan.RecordLevelStop] => [i, { lines, keyExpected }];
+  const stopHere = (): [number, jsonScan.RecordLevelStop, jsonScan.TakenValue[]] => [i, { lines, keyExpected, seen, taken: taken.length }, taken];
   while (i < n) {
     const b = chunk[i];
     if (b === 0x22) {
@@ -71,7 +103,22 @@ function recordLevelRef(chunk: Buffer, from: number, keyExpected: boolean, judge
           const c = chunk[i + 6];
           maybe = c === 0x4e ? 1 : c === 0x54 && chunk[i + 7] === 0x69 ? 3 : 0;
         } else if (len === 11 && chunk[i + 1] === 0x65 && chunk[i + 6] === 0x53) maybe = 2;
-        if ((judged & (1 << maybe)) !== 0 || (judged !== 0 && len >= 14 && chunk.subarray(i + 1, j).includes(0x5c))) return stopHere();
+        if ((judged & (1 << maybe)) !== 0) {
+          if ((seen & (1 << maybe)) !== 0 || chunk.toString('latin1', i + 1, j) !== HOT_KEYS[maybe]) return stopHere();
+          let v = j + 1;
+          while (v < n && (chunk[v] === 0x3a || chunk[v] === 0x20 || chunk[v] === 0x09 || chunk[v] === 0x0d)) v++;
+          if (v >= n || chunk[v] !== 0x22) return stopHere();
+          const q = closingQuoteRef(chunk, v + 1);
+          if (q >= n) return stopHere();
+          const [hash, flags] = valueHashRef(chunk, v + 1, q);
+          if ((flags & jsonScan.VALUE_ESCAPED) !== 0) return stopHere();
+          taken.push({ key: maybe, from: v + 1, to: q, hash, ascii: (flags & jsonScan.VALUE_NOT_ASCII) === 0 });
+          seen |= 1 << maybe;
+          keyExpected = false;
+          i = q + 1;
+          continue;
+        }
+        if (judged !== 0 && len >= 14 && chunk.subarray(i + 1, j).includes(0x5c)) return stopHere();
         keyExpected = false;
       }
       i = j + 1;
@@ -107,7 +154,7 @@ function recordLevelRef(chunk: Buffer, from: number, keyExpected: boolean, judge
       i++;
     }
   }
-  return [n, { lines, keyExpected }];
+  return [n, { lines, keyExpected, seen, taken: taken.length }, taken];
 }
 
 /** Bytes mostly of JSON's alphabet, with the keys the record level looks for and a few stray bytes. */
@@ -115,7 +162,8 @@ const jsonishArb = fc
   .array(
     fc.oneof(
       { weight: 6, arbitrary: fc.constantFrom(...['"', '\\', '{', '}', '[', ']', ',', ':', ' ', '\n', 'a', '1', 'e', 't', '\\"', '\\\\'].map((s) => Buffer.from(s))) },
-      { weight: 2, arbitrary: fc.constantFrom(...['"eventName"', '"eventTime"', '"eventSource"', '"event\\u004eame"', '"sourceIPAddress"', '"x"', 'true', '-1.5e3'].map((s) => Buffer.from(s))) },
+      { weight: 2, arbitrary: fc.constantFrom(...['"eventName"', '"eventTime"', '"eventSource"', '"event\\u004eame"', '"sourceIPAddress"', '"x"', 'true', '-1.5e3', '"eventNamx"', '"eventSourcf"'].map((s) => Buffer.from(s))) },
+      { weight: 2, arbitrary: fc.constantFrom(...[',"eventName": "CreateKey"', ',"eventSource":"kms.amazonaws.com"', ',"eventTime" :\t"2024-03-01T00:00:00Z"', ',"eventName":\n"X"', ',"eventName":"a\\"b"', ',"eventName":1', ',"eventName":"d\u00e9j\u00e0"'].map((s) => Buffer.from(s))) },
       { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 40 }).map((u) => Buffer.from(u)) },
       { weight: 1, arbitrary: fc.string({ minLength: 16, maxLength: 60 }).map((s) => Buffer.from(s)) },
     ),
@@ -154,21 +202,31 @@ describe('the WebAssembly loops give what the JavaScript loops give', () => {
     );
   });
 
-  it('recordLevel: stops at the same byte, with the same newlines and key expectation, for every judged set', () => {
+  it('recordLevel: stops at the same byte, with the same newlines, key expectation and hot values taken, for every judged set', () => {
+    let tookSome = 0;
     fc.assert(
-      fc.property(jsonishArb, fc.boolean(), fc.constantFrom(0, 2, 4, 8, 6, 14), fc.boolean(), (chunk, keyExpected, judged, stray) => {
+      fc.property(jsonishArb, fc.boolean(), fc.constantFrom(0, 2, 4, 8, 6, 14), fc.constantFrom(0, 2, 4, 8), fc.boolean(), (chunk, keyExpected, judged, seen, stray) => {
         jsonScan.load(chunk);
         for (let from = 0; from <= chunk.length; from++) {
-          const found: jsonScan.RecordLevelStop = { lines: -1, keyExpected: !keyExpected };
-          const at = jsonScan.recordLevel(from, chunk.length, keyExpected, judged, 2, stray, found);
-          const [refAt, ref] = recordLevelRef(chunk, from, keyExpected, judged, 2, stray);
-          const where = `from ${from}, judged ${judged} in ${JSON.stringify(chunk.toString('latin1'))}`;
+          const found: jsonScan.RecordLevelStop = { lines: -1, keyExpected: !keyExpected, seen: -1, taken: -1 };
+          const at = jsonScan.recordLevel(from, chunk.length, keyExpected, judged, seen, 2, stray, found);
+          const [refAt, ref, refTaken] = recordLevelRef(chunk, from, keyExpected, judged, seen, 2, stray);
+          const where = `from ${from}, judged ${judged}, seen ${seen} in ${JSON.stringify(chunk.toString('latin1'))}`;
           expect(at, where).toBe(refAt);
           expect(found, where).toEqual(ref);
+          const taken = refTaken.map((_, k) => {
+            const value: jsonScan.TakenValue = { key: -1, from: -1, to: -1, hash: -1, ascii: false };
+            jsonScan.takenValue(k, value);
+            return value;
+          });
+          expect(taken, where).toEqual(refTaken);
+          tookSome += taken.length;
         }
       }),
       { numRuns: 300 * SCALE },
     );
+    // The generated bytes do reach the taking.
+    expect(tookSome).toBeGreaterThan(100);
   });
 
   it('valueHash: the hash and flags of the JavaScript loop', () => {
