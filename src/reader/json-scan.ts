@@ -7,8 +7,8 @@
  */
 import { JSON_SCAN_WASM } from './json-scan-wasm.js';
 
-/** Where the chunk starts in the module's memory (after its byte-class table and `skipNested`'s answers). */
-const CHUNK = 512;
+/** Where the chunk starts in the module's memory (after its tables and answers: see json-scan.wat). */
+const CHUNK = 65536;
 /**
  * The answers' i32 indexes: status, depth, lines, string start, key expected, value flags, values
  * taken, hot keys seen; then the taken values' slots (see json-scan.wat).
@@ -16,6 +16,7 @@ const CHUNK = 512;
 const ANSWERS = 256 / 4;
 const SLOTS = 288 / 4;
 const SLOT = 5;
+const PASSED = 348 / 4;
 /** Larger chunks are scanned by the JavaScript loops rather than grow the module's memory for good. */
 export const MAX_CHUNK = 8 << 20;
 const PAGE = 65536;
@@ -29,7 +30,19 @@ interface JsonScanExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   closingQuote(from: number, n: number): number;
   skipNested(from: number, n: number, depth: number, stop: number, stray: number): number;
-  recordLevel(from: number, n: number, keyExpected: number, judged: number, seen: number, depth: number, stray: number): number;
+  recordLevel(
+    from: number,
+    n: number,
+    keyExpected: number,
+    judged: number,
+    seen: number,
+    depth: number,
+    stray: number,
+    mayRuleOut: number,
+    ruledOut: number,
+  ): number;
+  remember(field: number, from: number, to: number, hash: number, verdict: number): void;
+  clearMemo(): void;
   valueHash(from: number, to: number): number;
 }
 
@@ -78,7 +91,7 @@ export function load(chunk: Buffer): number {
   if (s.memory.buffer.byteLength < need) s.memory.grow(Math.ceil((need - s.memory.buffer.byteLength) / PAGE));
   if (!bytes || bytes.buffer !== s.memory.buffer) {
     bytes = new Uint8Array(s.memory.buffer);
-    words = new Int32Array(s.memory.buffer, 0, SLOTS + 3 * SLOT);
+    words = new Int32Array(s.memory.buffer, 0, PASSED + 3);
   }
   bytes.set(chunk, CHUNK);
   loaded = chunk;
@@ -123,12 +136,27 @@ export interface RecordLevelStop {
   seen: number;
   /** Hot values taken on the way (read them with `takenValue`). */
   taken: number;
+  /** Records passed over as ruled out, the one scanned first among them. */
+  passed: number;
+  /** With `passed`: where the record scanned now began (its '{'), and the newlines before it. */
+  recordStart: number;
+  linesBefore: number;
 }
+
+/**
+ * Whether `recordLevel` may pass over records the memo rules out: not at all (RULING_NONE), or yes,
+ * the record scanned now not ruled out yet (RULING_OPEN) or already (RULED_OUT).
+ */
+export type RecordRuling = 0 | 1 | 2;
+export const RULING_NONE = 0;
+export const RULING_OPEN = 1;
+export const RULED_OUT = 2;
 
 /**
  * `RecordSplitter.scanRecordLevel`'s loop over the loaded chunk, as far as it needs nothing of the
  * splitter: returns the position of the first byte the splitter must handle itself (or `n`). The
- * values of judged hot keys on the way, plain strings met once, are taken for the splitter to judge.
+ * values of judged hot keys on the way, plain strings met once, are taken for the splitter to judge;
+ * records that the memo's verdicts rule out may be passed over whole (`ruling`, `stop.passed`).
  */
 export function recordLevel(
   from: number,
@@ -138,14 +166,29 @@ export function recordLevel(
   seen: number,
   depth: number,
   strayStops: boolean,
+  ruling: RecordRuling,
   stop: RecordLevelStop,
 ): number {
-  const at = (scan as JsonScanExports).recordLevel(from, n, keyExpected ? 1 : 0, judged, seen, depth, strayStops ? 1 : 0);
+  const at = (scan as JsonScanExports).recordLevel(
+    from,
+    n,
+    keyExpected ? 1 : 0,
+    judged,
+    seen,
+    depth,
+    strayStops ? 1 : 0,
+    ruling === RULING_NONE ? 0 : 1,
+    ruling === RULED_OUT ? 1 : 0,
+  );
   const answers = words as Int32Array;
   stop.lines = answers[ANSWERS + 2];
   stop.keyExpected = answers[ANSWERS + 4] !== 0;
   stop.taken = answers[ANSWERS + 6];
   stop.seen = answers[ANSWERS + 7];
+  stop.passed = answers[PASSED];
+  passedOver += stop.passed;
+  stop.recordStart = answers[PASSED + 1];
+  stop.linesBefore = answers[PASSED + 2];
   return at;
 }
 
@@ -156,6 +199,8 @@ export interface TakenValue {
   to: number;
   hash: number;
   ascii: boolean;
+  /** The memo here knew its verdict. */
+  known: boolean;
 }
 
 /** The `k`th value the last `recordLevel` took, into `into`. */
@@ -167,11 +212,14 @@ export function takenValue(k: number, into: TakenValue): void {
   into.to = answers[at + 2];
   into.hash = answers[at + 3];
   into.ascii = (answers[at + 4] & VALUE_NOT_ASCII) === 0;
+  into.known = (answers[at + 4] & VALUE_KNOWN) !== 0;
 }
 
 /** `valueHash`'s flags: the value holds a backslash (its hash is not whole), a byte over 0x7f. */
 export const VALUE_ESCAPED = 1;
 export const VALUE_NOT_ASCII = 2;
+/** (A taken value's flag:) the memo knew its verdict. */
+const VALUE_KNOWN = 4;
 
 /** The hash `RecordSplitter.hotValue` takes of bytes [from, to) of the loaded chunk; `valueFlags` tells the rest. */
 export function valueHash(from: number, to: number): number {
@@ -181,4 +229,27 @@ export function valueHash(from: number, to: number): number {
 /** The last `valueHash`'s VALUE_ flags. */
 export function valueFlags(): number {
   return (words as Int32Array)[ANSWERS + 5];
+}
+
+let memoOwner: object | undefined;
+let passedOver = 0;
+
+/** Records passed over as ruled out on this thread so far (lets tests tell that it happens). */
+export function recordsPassedOver(): number {
+  return passedOver;
+}
+
+/**
+ * The memo here serves the verdicts of `owner` (a VerdictMemo): another owner's are forgotten
+ * first. Call before `recordLevel` may rule records out.
+ */
+export function serveMemo(owner: object): void {
+  if (owner === memoOwner) return;
+  (scan as JsonScanExports).clearMemo();
+  memoOwner = owner;
+}
+
+/** Remembers the verdict on bytes [from, to) of the loaded chunk, a value of `field` (1 eventName, 2 eventSource). */
+export function remember(field: number, from: number, to: number, hash: number, accepted: boolean): void {
+  (scan as JsonScanExports).remember(field, from, to, hash, accepted ? 1 : 0);
 }

@@ -3,10 +3,11 @@
 ;; 30 ns a call, which was most of a big file's read time. Here strings are skipped 16 bytes at a
 ;; time with SIMD, and a call from JavaScript costs a few nanoseconds.
 ;;
-;; Memory: bytes 0-255 are a table of byte classes outside strings, 256-347 the answers of the
+;; Memory: bytes 0-255 are a table of byte classes outside strings, 256-359 the answers of the
 ;; calls below besides their results (reading them from memory is cheaper for the caller than
-;; reading exported globals),
-;; and the chunk being scanned is copied to 512 by the caller, with at least 16 bytes of memory
+;; reading exported globals), 1024-21503 the verdict memo's table and 21504-65535 the bytes of the
+;; values it remembers,
+;; and the chunk being scanned is copied to 65536 by the caller, with at least 16 bytes of memory
 ;; after it (a key's bytes are looked at before its length is). Positions in and out are
 ;; chunk-relative. Compiled to bytes by build/wasm.mjs.
 (module
@@ -55,8 +56,8 @@
 
   ;; findClosingQuote: chunk-relative.
   (func (export "closingQuote") (param $from i32) (param $n i32) (result i32)
-    (i32.sub (call $quote (i32.add (local.get $from) (i32.const 512)) (i32.add (local.get $n) (i32.const 512)))
-      (i32.const 512)))
+    (i32.sub (call $quote (i32.add (local.get $from) (i32.const 65536)) (i32.add (local.get $n) (i32.const 65536)))
+      (i32.const 65536)))
 
 ;; skipNested: from $from, inside containers $d deep, on to the bracket that brings the depth
   ;; back to $stop. Returns a position, and at 256 (status) what stopped there:
@@ -68,9 +69,9 @@
   (func (export "skipNested") (param $from i32) (param $n i32) (param $d i32) (param $stop i32)
       (param $stray i32) (result i32)
     (i32.sub
-      (call $nested (i32.add (local.get $from) (i32.const 512)) (i32.add (local.get $n) (i32.const 512))
+      (call $nested (i32.add (local.get $from) (i32.const 65536)) (i32.add (local.get $n) (i32.const 65536))
         (local.get $d) (local.get $stop) (local.get $stray))
-      (i32.const 512)))
+      (i32.const 65536)))
 
   ;; skipNested on absolute addresses.
   (func $nested (param $p i32) (param $end i32) (param $d i32) (param $stop i32) (param $stray i32)
@@ -88,7 +89,7 @@
             (local.set $q (call $quote (local.get $p) (local.get $end)))
             (if (i32.ge_u (local.get $q) (local.get $end))
               (then
-                (i32.store (i32.const 268) (i32.sub (local.get $p) (i32.const 512)))
+                (i32.store (i32.const 268) (i32.sub (local.get $p) (i32.const 65536)))
                 (local.set $p (local.get $q))
                 (i32.store (i32.const 256) (i32.const 2))
                 (br $out)))
@@ -112,6 +113,78 @@
     (i32.store (i32.const 264) (local.get $lines))
     (local.get $p))
 
+  ;; The verdict memo: the splitter's verdicts on eventName and eventSource values (VerdictMemo in
+  ;; record-splitter.ts), remembered here too so that a record they rule out can be passed over
+  ;; without a word to the caller. 1024 entries of five i32 (hash, field 1-3 or 0 when free, length,
+  ;; where its bytes are, verdict 0 or 1), found by the value's hash from a start the field moves,
+  ;; looked for in 8 places at most; their bytes from 21504 on. A full memo remembers no more.
+  (global $memoTop (mut i32) (i32.const 21504))
+
+  (func $memoEntry (param $field i32) (param $hash i32) (param $k i32) (result i32)
+    (i32.add (i32.const 1024) (i32.mul (i32.const 20)
+      (i32.and (i32.add (i32.add (local.get $hash) (i32.mul (local.get $field) (i32.const 0x9e3779b9))) (local.get $k))
+        (i32.const 1023)))))
+
+  (func $sameBytes (param $a i32) (param $b i32) (param $len i32) (result i32)
+    (local $k i32)
+    (block $differ
+      (loop $bytes
+        (br_if $differ (i32.ge_u (local.get $k) (local.get $len)))
+        (if (i32.ne (i32.load8_u (i32.add (local.get $a) (local.get $k))) (i32.load8_u (i32.add (local.get $b) (local.get $k))))
+          (then (return (i32.const 0))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $bytes)))
+    (i32.const 1))
+
+  ;; The verdict remembered for bytes [$p, $end) (absolute) of $field, whose hash is $hash: 0 or
+  ;; 1, or -1 when none is.
+  (func $lookup (param $field i32) (param $p i32) (param $end i32) (param $hash i32) (result i32)
+    (local $k i32) (local $e i32) (local $len i32)
+    (local.set $len (i32.sub (local.get $end) (local.get $p)))
+    (block $none
+      (loop $probe
+        (br_if $none (i32.ge_u (local.get $k) (i32.const 8)))
+        (local.set $e (call $memoEntry (local.get $field) (local.get $hash) (local.get $k)))
+        (br_if $none (i32.eqz (i32.load offset=4 (local.get $e))))
+        (if (i32.and
+              (i32.and (i32.eq (i32.load offset=4 (local.get $e)) (local.get $field))
+                       (i32.eq (i32.load (local.get $e)) (local.get $hash)))
+              (i32.eq (i32.load offset=8 (local.get $e)) (local.get $len)))
+          (then
+            (if (call $sameBytes (i32.load offset=12 (local.get $e)) (local.get $p) (local.get $len))
+              (then (return (i32.load offset=16 (local.get $e)))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $probe)))
+    (i32.const -1))
+
+  ;; Remembers $verdict for the chunk's bytes [$from, $to) of $field, whose hash is $hash.
+  (func (export "remember") (param $field i32) (param $from i32) (param $to i32) (param $hash i32) (param $verdict i32)
+    (local $k i32) (local $e i32) (local $len i32) (local $p i32)
+    (local.set $p (i32.add (local.get $from) (i32.const 65536)))
+    (local.set $len (i32.sub (local.get $to) (local.get $from)))
+    (if (i32.ge_s (call $lookup (local.get $field) (local.get $p) (i32.add (local.get $p) (local.get $len)) (local.get $hash)) (i32.const 0))
+      (then (return)))
+    (if (i32.gt_u (i32.add (global.get $memoTop) (local.get $len)) (i32.const 65536)) (then (return)))
+    (block $placed
+      (loop $probe
+        (if (i32.ge_u (local.get $k) (i32.const 8)) (then (return)))
+        (local.set $e (call $memoEntry (local.get $field) (local.get $hash) (local.get $k)))
+        (br_if $placed (i32.eqz (i32.load offset=4 (local.get $e))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $probe)))
+    (memory.copy (global.get $memoTop) (local.get $p) (local.get $len))
+    (i32.store (local.get $e) (local.get $hash))
+    (i32.store offset=4 (local.get $e) (local.get $field))
+    (i32.store offset=8 (local.get $e) (local.get $len))
+    (i32.store offset=12 (local.get $e) (global.get $memoTop))
+    (i32.store offset=16 (local.get $e) (local.get $verdict))
+    (global.set $memoTop (i32.add (global.get $memoTop) (local.get $len))))
+
+  ;; Forgets every verdict (the memo now serves another filter).
+  (func (export "clearMemo")
+    (memory.fill (i32.const 1024) (i32.const 0) (i32.const 20480))
+    (global.set $memoTop (i32.const 21504)))
+
   ;; scanRecordLevel's loop, for as long as nothing in a record's top level needs the caller: from
   ;; $from (where a key follows when $keyExpected is 1) on to the first byte the caller must see,
   ;; which is returned: the quote of a key that may be a judged hot field (as scanRecordLevel tells
@@ -121,13 +194,21 @@
   ;; a key follows; at 280, how many hot values were taken (slots of five i32 from 288); at 284,
   ;; $seen (the hot keys met in this record) with theirs added. The record's own depth is $d;
   ;; $stray is skipNested's.
+  ;;
+  ;; With $mayRuleOut, a record the memo's verdicts rule out (or that was already, $ruledOut) is
+  ;; passed over at its '}' when a ',' and the next record's '{' follow in the chunk: scanning goes
+  ;; on in that record as a new one (no key seen, none taken). At 348, how many records were passed
+  ;; over so; at 352, where the last one passed over to began (its '{'); at 356, the newlines before
+  ;; that '{'. A taken value's flags have 4 when the memo knew its verdict.
   (func (export "recordLevel") (param $from i32) (param $n i32) (param $keyExpected i32)
-      (param $judged i32) (param $seen i32) (param $d i32) (param $stray i32) (result i32)
+      (param $judged i32) (param $seen i32) (param $d i32) (param $stray i32) (param $mayRuleOut i32)
+      (param $ruledOut i32) (result i32)
     (local $p i32) (local $end i32) (local $b i32) (local $c i32) (local $q i32) (local $len i32)
     (local $hot i32) (local $k i32) (local $lines i32) (local $r i32) (local $v i32) (local $h i32)
-    (local $taken i32)
-    (local.set $p (i32.add (local.get $from) (i32.const 512)))
-    (local.set $end (i32.add (local.get $n) (i32.const 512)))
+    (local $taken i32) (local $verdict i32) (local $ahead i32) (local $passed i32) (local $start i32)
+    (local $linesBefore i32)
+    (local.set $p (i32.add (local.get $from) (i32.const 65536)))
+    (local.set $end (i32.add (local.get $n) (i32.const 65536)))
     (block $out
       (loop $next
         (br_if $out (i32.ge_u (local.get $p) (local.get $end)))
@@ -181,12 +262,16 @@
                     (br_if $out (i32.ge_u (local.get $q) (local.get $end)))
                     (local.set $h (call $hash (local.get $v) (local.get $q)))
                     (br_if $out (i32.and (i32.load (i32.const 276)) (i32.const 1)))
+                    (local.set $verdict (call $lookup (i32.ctz (local.get $hot)) (local.get $v) (local.get $q) (local.get $h)))
+                    (if (i32.eqz (local.get $verdict)) (then (local.set $ruledOut (i32.const 1))))
+                    (if (i32.ge_s (local.get $verdict) (i32.const 0))
+                      (then (i32.store (i32.const 276) (i32.or (i32.load (i32.const 276)) (i32.const 4)))))
                     ;; Slot $taken: the hot field (1 name, 2 source, 3 time), the value's
                     ;; chunk-relative [from, to), its hash, its flags.
                     (local.set $k (i32.add (i32.const 288) (i32.mul (local.get $taken) (i32.const 20))))
                     (i32.store (local.get $k) (i32.ctz (local.get $hot)))
-                    (i32.store offset=4 (local.get $k) (i32.sub (local.get $v) (i32.const 512)))
-                    (i32.store offset=8 (local.get $k) (i32.sub (local.get $q) (i32.const 512)))
+                    (i32.store offset=4 (local.get $k) (i32.sub (local.get $v) (i32.const 65536)))
+                    (i32.store offset=8 (local.get $k) (i32.sub (local.get $q) (i32.const 65536)))
                     (i32.store offset=12 (local.get $k) (local.get $h))
                     (i32.store offset=16 (local.get $k) (i32.load (i32.const 276)))
                     (local.set $taken (i32.add (local.get $taken) (i32.const 1)))
@@ -221,6 +306,36 @@
             (local.set $lines (i32.add (local.get $lines) (i32.const 1)))
             (local.set $p (i32.add (local.get $p) (i32.const 1)))
             (br $next)))
+        (if (i32.eq (local.get $b) (i32.const 0x7d))
+          (then
+            (br_if $out (i32.eqz (i32.and (local.get $mayRuleOut) (local.get $ruledOut))))
+            ;; The record ends here, ruled out: on to the next one if ',' and '{' follow.
+            (local.set $v (i32.add (local.get $p) (i32.const 1)))
+            (local.set $ahead (local.get $lines))
+            (local.set $r (i32.const 0x2c))
+            (block $found
+              (loop $space
+                (br_if $out (i32.ge_u (local.get $v) (local.get $end)))
+                (local.set $k (i32.load8_u (local.get $v)))
+                (if (i32.eq (local.get $k) (i32.const 0x0a)) (then (local.set $ahead (i32.add (local.get $ahead) (i32.const 1)))))
+                (if (i32.or (i32.or (i32.eq (local.get $k) (i32.const 0x20)) (i32.eq (local.get $k) (i32.const 0x0a)))
+                            (i32.or (i32.eq (local.get $k) (i32.const 0x09)) (i32.eq (local.get $k) (i32.const 0x0d))))
+                  (then (local.set $v (i32.add (local.get $v) (i32.const 1))) (br $space)))
+                (br_if $out (i32.ne (local.get $k) (local.get $r)))
+                (br_if $found (i32.eq (local.get $r) (i32.const 0x7b)))
+                (local.set $r (i32.const 0x7b))
+                (local.set $v (i32.add (local.get $v) (i32.const 1)))
+                (br $space)))
+            (local.set $passed (i32.add (local.get $passed) (i32.const 1)))
+            (local.set $lines (local.get $ahead))
+            (local.set $linesBefore (local.get $ahead))
+            (local.set $start (local.get $v))
+            (local.set $seen (i32.const 0))
+            (local.set $keyExpected (i32.const 1))
+            (local.set $taken (i32.const 0))
+            (local.set $ruledOut (i32.const 0))
+            (local.set $p (i32.add (local.get $v) (i32.const 1)))
+            (br $next)))
         (br_if $out (i32.ne (local.get $c) (i32.const 1)))
         (br_if $out (local.get $keyExpected))
         (block $valueEnd
@@ -233,11 +348,14 @@
     (i32.store (i32.const 272) (local.get $keyExpected))
     (i32.store (i32.const 280) (local.get $taken))
     (i32.store (i32.const 284) (local.get $seen))
-    (select (local.get $n) (i32.sub (local.get $p) (i32.const 512)) (i32.ge_u (local.get $p) (local.get $end))))
+    (i32.store (i32.const 348) (local.get $passed))
+    (i32.store (i32.const 352) (i32.sub (local.get $start) (i32.const 65536)))
+    (i32.store (i32.const 356) (local.get $linesBefore))
+    (select (local.get $n) (i32.sub (local.get $p) (i32.const 65536)) (i32.ge_u (local.get $p) (local.get $end))))
 ;; hotValue's loop: the hash of bytes [$from, $to) (hash * 31 + byte, as an i32), and at 276, 1
   ;; when they hold a backslash (the hash is then not taken to the end) and 2 when a byte is not ASCII.
   (func (export "valueHash") (param $from i32) (param $to i32) (result i32)
-    (call $hash (i32.add (local.get $from) (i32.const 512)) (i32.add (local.get $to) (i32.const 512))))
+    (call $hash (i32.add (local.get $from) (i32.const 65536)) (i32.add (local.get $to) (i32.const 65536))))
 
   ;; valueHash on absolute addresses.
   (func $hash (param $p i32) (param $end i32) (result i32)

@@ -297,8 +297,8 @@ export class RecordSplitter {
   /** The generation of this push's chunk in the WebAssembly scanner's memory (0: not there). */
   private scanGen = 0;
   private readonly nestedStop: jsonScan.NestedStop = { status: 0, depth: 0, lines: 0, stringStart: 0 };
-  private readonly levelStop: jsonScan.RecordLevelStop = { lines: 0, keyExpected: false, seen: 0, taken: 0 };
-  private readonly takenValue: jsonScan.TakenValue = { key: 0, from: 0, to: 0, hash: 0, ascii: true };
+  private readonly levelStop: jsonScan.RecordLevelStop = { lines: 0, keyExpected: false, seen: 0, taken: 0, passed: 0, recordStart: 0, linesBefore: 0 };
+  private readonly takenValue: jsonScan.TakenValue = { key: 0, from: 0, to: 0, hash: 0, ascii: true, known: false };
 
   constructor(private readonly sink: SplitterSink) {
     this.verdicts = sink.verdicts ?? new VerdictMemo();
@@ -428,6 +428,7 @@ export class RecordSplitter {
       chunk = Buffer.concat([carry, chunk]);
     }
     this.scanGen = jsonScan.load(chunk);
+    if (this.scanGen !== 0) jsonScan.serveMemo(this.verdicts);
     // A slice still open from the previous chunk continues from this chunk's first byte.
     this.captureLocal = this.capturing ? 0 : -1;
     let i = this.resyncing && this.resyncCarryFrom > 0 ? this.resyncCarryFrom : 0;
@@ -1132,14 +1133,21 @@ export class RecordSplitter {
       if (scanned && this.pendingKey === HOT_NONE) {
         // WebAssembly takes the bytes that need nothing of this splitter; the byte it stops at is
         // handled below as if this loop had come to it.
-        i = jsonScan.recordLevel(i, n, this.keyExpected, judged, this.seenHot, this.depth, this.capturing, found);
-        this.line += found.lines;
+        const ruling = !this.mayPassRuledOut(judged) ? jsonScan.RULING_NONE : this.rejecting ? jsonScan.RULED_OUT : jsonScan.RULING_OPEN;
+        i = jsonScan.recordLevel(i, n, this.keyExpected, judged, this.seenHot, this.depth, this.capturing, ruling, found);
+        if (found.passed > 0) {
+          this.line += found.linesBefore;
+          this.passRuledOut(found.passed, found.recordStart);
+          this.line += found.lines - found.linesBefore;
+        } else {
+          this.line += found.lines;
+        }
         this.keyExpected = found.keyExpected;
         this.seenHot = found.seen;
         for (let k = 0; k < found.taken; k++) {
           const value = this.takenValue;
           jsonScan.takenValue(k, value);
-          this.judgeHotValue(chunk, value.key, value.from, value.to, value.ascii, value.hash);
+          this.judgeHotValue(chunk, value.key, value.from, value.to, value.ascii, value.hash, !value.known);
         }
         if (i >= n) return n;
       }
@@ -1416,7 +1424,7 @@ export class RecordSplitter {
         this.hotOk = false;
         return;
       }
-      this.judgeHotValue(chunk, key, local, q, (flags & jsonScan.VALUE_NOT_ASCII) === 0, hash);
+      this.judgeHotValue(chunk, key, local, q, (flags & jsonScan.VALUE_NOT_ASCII) === 0, hash, true);
       return;
     }
     let ascii = true;
@@ -1432,28 +1440,75 @@ export class RecordSplitter {
       if (c >= 0x80) ascii = false;
       hash = (Math.imul(hash, 31) + c) | 0;
     }
-    this.judgeHotValue(chunk, key, local, q, ascii, hash);
+    this.judgeHotValue(chunk, key, local, q, ascii, hash, false);
   }
 
-  /** A plain hot value, at [local, q) of the chunk: a record it rules out is not emitted. */
-  private judgeHotValue(chunk: Buffer, key: number, local: number, q: number, ascii: boolean, hash: number): void {
+  /**
+   * A plain hot value, at [local, q) of the chunk: a record it rules out is not emitted.
+   * `teachScanner`: the chunk is loaded and the WebAssembly memo may not know this verdict yet.
+   */
+  private judgeHotValue(chunk: Buffer, key: number, local: number, q: number, ascii: boolean, hash: number, teachScanner: boolean): void {
     if (!this.hotOk || !this.sink.accept || this.captureKind === 'lookup-event') return;
-    if (!this.verdict(chunk, key, local, q, ascii, hash)) this.rejecting = true;
+    if (!this.verdict(chunk, key, local, q, ascii, hash, teachScanner)) this.rejecting = true;
+  }
+
+  /**
+   * True when the WebAssembly loop may pass over the record being read, and those after it, once
+   * the memo's verdicts rule them out: they would then only be told as rejected. Not when the
+   * record is in any state but the plainest (begun in this chunk, nothing held, no escaped hot
+   * value), nor when times are judged (the filter's time window notes every time it is asked about).
+   */
+  private mayPassRuledOut(judged: number): boolean {
+    return (
+      judged !== 0 &&
+      (judged & (1 << HOT_TIME)) === 0 &&
+      this.sink.accept !== undefined &&
+      this.captureKind === 'element' &&
+      this.hotOk &&
+      this.capturing &&
+      this.captureIsObject &&
+      this.captureParts.length === 0 &&
+      !this.spilling &&
+      this.held.length === 0 &&
+      !this.bytesDropped &&
+      !this.handBackAsked
+    );
+  }
+
+  /**
+   * The record being read, and `count - 1` after it, were ruled out and passed over by the
+   * WebAssembly loop, each closed and followed by ',' and the next record's '{', which is at
+   * `start` of the chunk: leaves the state the general path leaves after that '{'.
+   */
+  private passRuledOut(count: number, start: number): void {
+    this.capturing = false;
+    this.captureParts = [];
+    this.captureLocal = -1;
+    this.rejecting = false;
+    for (let k = 0; k < count; k++) this.sink.rejected?.();
+    this.trailingComma = -1;
+    this.elementExpected = false;
+    this.separatorExpected = true;
+    this.beginCapture(start, this.arrayKind);
+    this.captureIsObject = true;
+    this.startRecordKeys(this.depth);
   }
 
   /**
    * `sink.accept` for one hot value. Event sources and names repeat endlessly, so their verdicts
    * are remembered by their bytes: most records then cost a short byte comparison, no string.
    */
-  private verdict(chunk: Buffer, key: number, local: number, q: number, ascii: boolean, hash: number): boolean {
+  private verdict(chunk: Buffer, key: number, local: number, q: number, ascii: boolean, hash: number, teachScanner: boolean): boolean {
     const accept = this.sink.accept as NonNullable<SplitterSink['accept']>;
     const decode = () => chunk.toString(ascii ? 'latin1' : 'utf8', local, q);
     if (key === HOT_TIME) return accept('eventTime', decode());
-    const known = this.verdicts.find(key, hash, chunk, local, q);
-    if (known !== undefined) return known;
-    const accepted = accept(keyName(key), decode());
-    this.verdicts.remember(key, hash, Buffer.from(chunk.subarray(local, q)), accepted);
-    return accepted;
+    let verdict = this.verdicts.find(key, hash, chunk, local, q);
+    if (verdict === undefined) {
+      verdict = accept(keyName(key), decode());
+      this.verdicts.remember(key, hash, Buffer.from(chunk.subarray(local, q)), verdict);
+    }
+    if (teachScanner) jsonScan.remember(key, local, q, hash, verdict);
+    return verdict;
   }
 
   private scanScalar(chunk: Buffer, i: number): number {

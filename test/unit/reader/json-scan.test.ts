@@ -84,13 +84,20 @@ function recordLevelRef(
   seenBefore: number,
   depth: number,
   stray: boolean,
+  ruling: jsonScan.RecordRuling = jsonScan.RULING_NONE,
+  memo: Map<string, boolean> = new Map(),
 ): [number, jsonScan.RecordLevelStop, jsonScan.TakenValue[]] {
   const n = chunk.length;
   let lines = 0;
   let seen = seenBefore;
-  const taken: jsonScan.TakenValue[] = [];
+  let taken: jsonScan.TakenValue[] = [];
+  let ruledOut = ruling === jsonScan.RULED_OUT;
+  let passed = 0;
+  let recordStart = 0;
+  let linesBefore = 0;
   let i = from;
-  const stopHere = (): [number, jsonScan.RecordLevelStop, jsonScan.TakenValue[]] => [i, { lines, keyExpected, seen, taken: taken.length }, taken];
+  const stop = (): jsonScan.RecordLevelStop => ({ lines, keyExpected, seen, taken: taken.length, passed, recordStart, linesBefore });
+  const stopHere = (): [number, jsonScan.RecordLevelStop, jsonScan.TakenValue[]] => [i, stop(), taken];
   while (i < n) {
     const b = chunk[i];
     if (b === 0x22) {
@@ -112,7 +119,9 @@ function recordLevelRef(
           if (q >= n) return stopHere();
           const [hash, flags] = valueHashRef(chunk, v + 1, q);
           if ((flags & jsonScan.VALUE_ESCAPED) !== 0) return stopHere();
-          taken.push({ key: maybe, from: v + 1, to: q, hash, ascii: (flags & jsonScan.VALUE_NOT_ASCII) === 0 });
+          const verdict = memo.get(`${maybe}:${chunk.toString('latin1', v + 1, q)}`);
+          if (verdict === false) ruledOut = true;
+          taken.push({ key: maybe, from: v + 1, to: q, hash, ascii: (flags & jsonScan.VALUE_NOT_ASCII) === 0, known: verdict !== undefined });
           seen |= 1 << maybe;
           keyExpected = false;
           i = q + 1;
@@ -146,6 +155,31 @@ function recordLevelRef(
       i++;
       continue;
     }
+    if (b === 0x7d && ruling !== jsonScan.RULING_NONE && ruledOut) {
+      // Passed over when ',' and '{' follow, spaces between.
+      let v = i + 1;
+      let ahead = lines;
+      const skipSpace = () => {
+        while (v < n && isSpace(chunk[v])) if (chunk[v++] === 0x0a) ahead++;
+      };
+      skipSpace();
+      if (v < n && chunk[v] === 0x2c) {
+        v++;
+        skipSpace();
+        if (v < n && chunk[v] === 0x7b) {
+          passed++;
+          lines = ahead;
+          linesBefore = ahead;
+          recordStart = v;
+          seen = 0;
+          keyExpected = true;
+          taken = [];
+          ruledOut = false;
+          i = v + 1;
+          continue;
+        }
+      }
+    }
     if (b === 0x7d || b === 0x5d || keyExpected || !FREE.has(b)) return stopHere();
     i++;
     while (i < n) {
@@ -154,7 +188,7 @@ function recordLevelRef(
       i++;
     }
   }
-  return [n, { lines, keyExpected, seen, taken: taken.length }, taken];
+  return [n, stop(), taken];
 }
 
 /** Bytes mostly of JSON's alphabet, with the keys the record level looks for and a few stray bytes. */
@@ -170,6 +204,18 @@ const jsonishArb = fc
     { maxLength: 60 },
   )
   .map((parts) => Buffer.concat(parts));
+
+/** Bytes that look more like a records array's middle: records' top levels with hot values, '},{' between. */
+const recordsishArb = fc
+  .array(
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...['"eventName":"CreateKey"', '"eventName": "Decrypt"', '"eventSource":"kms.amazonaws.com"', '"eventName":"X"', '"eventName":"d\u00e9j\u00e0"', '"eventSource":"X"'].map((s) => Buffer.from(s))) },
+      { weight: 3, arbitrary: fc.constantFrom(...['},{', '}, {', '}\n,\n{', '}', '},', '}]', ',', '{', '"a":{"b":[1,"}"]}', '"c":true', '"d":"e\\"f"', ' ', '\n', '"eventName":"Decrypt","eventName":"X"'].map((s) => Buffer.from(s))) },
+      { weight: 1, arbitrary: jsonishArb },
+    ),
+    { maxLength: 40 },
+  )
+  .map((parts) => Buffer.concat(parts.flatMap((part, k) => (k === 0 ? [part] : [Buffer.from(','), part]))));
 
 describe('the WebAssembly loops give what the JavaScript loops give', () => {
   it('closingQuote: the same end of a string from every position', () => {
@@ -207,15 +253,17 @@ describe('the WebAssembly loops give what the JavaScript loops give', () => {
     fc.assert(
       fc.property(jsonishArb, fc.boolean(), fc.constantFrom(0, 2, 4, 8, 6, 14), fc.constantFrom(0, 2, 4, 8), fc.boolean(), (chunk, keyExpected, judged, seen, stray) => {
         jsonScan.load(chunk);
+        // An empty memo: no verdict known.
+        jsonScan.serveMemo({});
         for (let from = 0; from <= chunk.length; from++) {
-          const found: jsonScan.RecordLevelStop = { lines: -1, keyExpected: !keyExpected, seen: -1, taken: -1 };
-          const at = jsonScan.recordLevel(from, chunk.length, keyExpected, judged, seen, 2, stray, found);
+          const found: jsonScan.RecordLevelStop = { lines: -1, keyExpected: !keyExpected, seen: -1, taken: -1, passed: -1, recordStart: -1, linesBefore: -1 };
+          const at = jsonScan.recordLevel(from, chunk.length, keyExpected, judged, seen, 2, stray, jsonScan.RULING_NONE, found);
           const [refAt, ref, refTaken] = recordLevelRef(chunk, from, keyExpected, judged, seen, 2, stray);
           const where = `from ${from}, judged ${judged}, seen ${seen} in ${JSON.stringify(chunk.toString('latin1'))}`;
           expect(at, where).toBe(refAt);
-          expect(found, where).toEqual(ref);
+          expect({ ...found, recordStart: 0 }, where).toEqual(ref);
           const taken = refTaken.map((_, k) => {
-            const value: jsonScan.TakenValue = { key: -1, from: -1, to: -1, hash: -1, ascii: false };
+            const value: jsonScan.TakenValue = { key: -1, from: -1, to: -1, hash: -1, ascii: false, known: true };
             jsonScan.takenValue(k, value);
             return value;
           });
@@ -227,6 +275,50 @@ describe('the WebAssembly loops give what the JavaScript loops give', () => {
     );
     // The generated bytes do reach the taking.
     expect(tookSome).toBeGreaterThan(100);
+  });
+
+  it('recordLevel with remembered verdicts: passes over the records they rule out where the reference does, and only there', () => {
+    let passedSome = 0;
+    const values = ['CreateKey', 'Decrypt', 'kms.amazonaws.com', 'X', 'd\u00e9j\u00e0'];
+    fc.assert(
+      fc.property(
+        recordsishArb,
+        fc.constantFrom(2, 4, 6),
+        fc.constantFrom<jsonScan.RecordRuling>(jsonScan.RULING_OPEN, jsonScan.RULED_OUT, jsonScan.RULING_NONE),
+        fc.array(fc.tuple(fc.constantFrom(1, 2), fc.constantFrom(...values), fc.boolean()), { maxLength: 8 }),
+        (chunk, judged, ruling, verdicts) => {
+          // The memo, taught from a chunk of its own, as the splitter teaches it from the chunk it reads.
+          jsonScan.load(Buffer.alloc(0));
+          jsonScan.serveMemo({});
+          const memo = new Map<string, boolean>();
+          for (const [field, value, verdict] of verdicts) {
+            const bytes = Buffer.from(value);
+            jsonScan.load(bytes);
+            const [hash] = valueHashRef(bytes, 0, bytes.length);
+            jsonScan.remember(field, 0, bytes.length, hash, verdict);
+            if (!memo.has(`${field}:${bytes.toString('latin1')}`)) memo.set(`${field}:${bytes.toString('latin1')}`, verdict);
+          }
+          jsonScan.load(chunk);
+          for (let from = 0; from <= chunk.length; from++) {
+            const found: jsonScan.RecordLevelStop = { lines: -1, keyExpected: false, seen: -1, taken: -1, passed: -1, recordStart: -1, linesBefore: -1 };
+            const at = jsonScan.recordLevel(from, chunk.length, true, judged, 0, 2, true, ruling, found);
+            const [refAt, ref, refTaken] = recordLevelRef(chunk, from, true, judged, 0, 2, true, ruling, memo);
+            const where = `from ${from}, judged ${judged}, ruling ${ruling}, memo ${JSON.stringify([...memo])} in ${JSON.stringify(chunk.toString('latin1'))}`;
+            expect(at, where).toBe(refAt);
+            expect({ ...found, recordStart: ref.passed > 0 ? found.recordStart : 0 }, where).toEqual(ref);
+            const taken = refTaken.map((_, k) => {
+              const value: jsonScan.TakenValue = { key: -1, from: -1, to: -1, hash: -1, ascii: false, known: false };
+              jsonScan.takenValue(k, value);
+              return value;
+            });
+            expect(taken, where).toEqual(refTaken);
+            passedSome += found.passed;
+          }
+        },
+      ),
+      { numRuns: 300 * SCALE },
+    );
+    expect(passedSome).toBeGreaterThan(100);
   });
 
   it('valueHash: the hash and flags of the JavaScript loop', () => {
