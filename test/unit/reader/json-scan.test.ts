@@ -191,6 +191,41 @@ function recordLevelRef(
   return [n, stop(), taken];
 }
 
+/**
+ * recordLevel from every position of the loaded `chunk`, against the reference: the same stop,
+ * answers and taken values. Returns how many values were taken and records passed over in all.
+ */
+function expectRecordLevelLikeReference(
+  chunk: Buffer,
+  keyExpected: boolean,
+  judged: number,
+  seen: number,
+  stray: boolean,
+  ruling: jsonScan.RecordRuling,
+  memo: Map<string, boolean>,
+): { took: number; passed: number } {
+  let took = 0;
+  let passed = 0;
+  for (let from = 0; from <= chunk.length; from++) {
+    const found: jsonScan.RecordLevelStop = { lines: -1, keyExpected: !keyExpected, seen: -1, taken: -1, passed: -1, recordStart: -1, linesBefore: -1 };
+    const at = jsonScan.recordLevel(from, chunk.length, keyExpected, judged, seen, 2, stray, ruling, found);
+    const [refAt, ref, refTaken] = recordLevelRef(chunk, from, keyExpected, judged, seen, 2, stray, ruling, memo);
+    const where = `from ${from}, judged ${judged}, seen ${seen}, ruling ${ruling}, memo ${JSON.stringify([...memo])} in ${JSON.stringify(chunk.toString('latin1'))}`;
+    expect(at, where).toBe(refAt);
+    // Where the record scanned now began is only told when records were passed over.
+    expect({ ...found, recordStart: ref.passed > 0 ? found.recordStart : 0 }, where).toEqual(ref);
+    const taken = refTaken.map((_, k) => {
+      const value: jsonScan.TakenValue = { key: -1, from: -1, to: -1, hash: -1, ascii: false, known: false };
+      jsonScan.takenValue(k, value);
+      return value;
+    });
+    expect(taken, where).toEqual(refTaken);
+    took += taken.length;
+    passed += found.passed;
+  }
+  return { took, passed };
+}
+
 /** Bytes mostly of JSON's alphabet, with the keys the record level looks for and a few stray bytes. */
 const jsonishArb = fc
   .array(
@@ -255,21 +290,7 @@ describe('the WebAssembly loops give what the JavaScript loops give', () => {
         jsonScan.load(chunk);
         // An empty memo: no verdict known.
         jsonScan.serveMemo({});
-        for (let from = 0; from <= chunk.length; from++) {
-          const found: jsonScan.RecordLevelStop = { lines: -1, keyExpected: !keyExpected, seen: -1, taken: -1, passed: -1, recordStart: -1, linesBefore: -1 };
-          const at = jsonScan.recordLevel(from, chunk.length, keyExpected, judged, seen, 2, stray, jsonScan.RULING_NONE, found);
-          const [refAt, ref, refTaken] = recordLevelRef(chunk, from, keyExpected, judged, seen, 2, stray);
-          const where = `from ${from}, judged ${judged}, seen ${seen} in ${JSON.stringify(chunk.toString('latin1'))}`;
-          expect(at, where).toBe(refAt);
-          expect({ ...found, recordStart: 0 }, where).toEqual(ref);
-          const taken = refTaken.map((_, k) => {
-            const value: jsonScan.TakenValue = { key: -1, from: -1, to: -1, hash: -1, ascii: false, known: true };
-            jsonScan.takenValue(k, value);
-            return value;
-          });
-          expect(taken, where).toEqual(refTaken);
-          tookSome += taken.length;
-        }
+        tookSome += expectRecordLevelLikeReference(chunk, keyExpected, judged, seen, stray, jsonScan.RULING_NONE, new Map()).took;
       }),
       { numRuns: 300 * SCALE },
     );
@@ -299,21 +320,7 @@ describe('the WebAssembly loops give what the JavaScript loops give', () => {
             if (!memo.has(`${field}:${bytes.toString('latin1')}`)) memo.set(`${field}:${bytes.toString('latin1')}`, verdict);
           }
           jsonScan.load(chunk);
-          for (let from = 0; from <= chunk.length; from++) {
-            const found: jsonScan.RecordLevelStop = { lines: -1, keyExpected: false, seen: -1, taken: -1, passed: -1, recordStart: -1, linesBefore: -1 };
-            const at = jsonScan.recordLevel(from, chunk.length, true, judged, 0, 2, true, ruling, found);
-            const [refAt, ref, refTaken] = recordLevelRef(chunk, from, true, judged, 0, 2, true, ruling, memo);
-            const where = `from ${from}, judged ${judged}, ruling ${ruling}, memo ${JSON.stringify([...memo])} in ${JSON.stringify(chunk.toString('latin1'))}`;
-            expect(at, where).toBe(refAt);
-            expect({ ...found, recordStart: ref.passed > 0 ? found.recordStart : 0 }, where).toEqual(ref);
-            const taken = refTaken.map((_, k) => {
-              const value: jsonScan.TakenValue = { key: -1, from: -1, to: -1, hash: -1, ascii: false, known: false };
-              jsonScan.takenValue(k, value);
-              return value;
-            });
-            expect(taken, where).toEqual(refTaken);
-            passedSome += found.passed;
-          }
+          passedSome += expectRecordLevelLikeReference(chunk, true, judged, 0, true, ruling, memo).passed;
         },
       ),
       { numRuns: 300 * SCALE },
@@ -325,16 +332,7 @@ describe('the WebAssembly loops give what the JavaScript loops give', () => {
     fc.assert(
       fc.property(jsonishArb, (chunk) => {
         jsonScan.load(chunk);
-        let hash = 0;
-        let flags = 0;
-        for (const c of chunk) {
-          if (c === 0x5c) {
-            flags |= jsonScan.VALUE_ESCAPED;
-            break;
-          }
-          if (c >= 0x80) flags |= jsonScan.VALUE_NOT_ASCII;
-          hash = (Math.imul(hash, 31) + c) | 0;
-        }
+        const [hash, flags] = valueHashRef(chunk, 0, chunk.length);
         expect(jsonScan.valueHash(0, chunk.length)).toBe(hash);
         expect(jsonScan.valueFlags()).toBe(flags);
       }),
