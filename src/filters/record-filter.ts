@@ -160,7 +160,7 @@ export function buildRecordFilter(spec: FilterSpec): RecordFilter {
   if (sourceMatch) fields.push('eventSource');
   if (eventMatch) fields.push('eventName');
   if (timeBounded) fields.push('eventTime');
-  const hot = fields.length > 0 ? { fields, accept: prefilterField } : undefined;
+  const hot = fields.length > 0 ? { fields, accept: prefilterField, ...(timeBounded ? { window: { since: spec.since, until: spec.until } } : {}) } : undefined;
 
   return { prefilter, hot, matches, acceptsAll: checks.length === 0, spec, times };
 }

@@ -17,6 +17,9 @@ const ANSWERS = 256 / 4;
 const SLOTS = 288 / 4;
 const SLOT = 5;
 const PASSED = 348 / 4;
+/** The passed-over records' times noted: flags, then the texts from 400 (see json-scan.wat). */
+const TIMES_NOTED = 364 / 4;
+const ANSWERS_END = 512;
 /** Larger chunks are scanned by the JavaScript loops rather than grow the module's memory for good. */
 export const MAX_CHUNK = 8 << 20;
 const PAGE = 65536;
@@ -53,7 +56,7 @@ export const NESTED_IN_STRING = 2;
 export const NESTED_STRAY_BYTE = 3;
 
 let scan: JsonScanExports | null | undefined;
-let bytes: Uint8Array | undefined;
+let bytes: Buffer | undefined;
 let words: Int32Array | undefined;
 let loaded: Buffer | undefined;
 let generation = 0;
@@ -90,8 +93,8 @@ export function load(chunk: Buffer): number {
   const need = CHUNK + chunk.length + 16;
   if (s.memory.buffer.byteLength < need) s.memory.grow(Math.ceil((need - s.memory.buffer.byteLength) / PAGE));
   if (!bytes || bytes.buffer !== s.memory.buffer) {
-    bytes = new Uint8Array(s.memory.buffer);
-    words = new Int32Array(s.memory.buffer, 0, PASSED + 3);
+    bytes = Buffer.from(s.memory.buffer);
+    words = new Int32Array(s.memory.buffer, 0, ANSWERS_END / 4);
   }
   bytes.set(chunk, CHUNK);
   loaded = chunk;
@@ -240,13 +243,46 @@ export function recordsPassedOver(): number {
 }
 
 /**
- * The memo here serves the verdicts of `owner` (a VerdictMemo): another owner's are forgotten
- * first. Call before `recordLevel` may rule records out.
+ * The memo here serves the verdicts of `owner` (a VerdictMemo), and the time window of the same
+ * filter: another owner's are forgotten first. Call before `recordLevel` may rule records out.
  */
-export function serveMemo(owner: object): void {
+export function serveMemo(owner: object, window?: { since?: number; until?: number }): void {
   if (owner === memoOwner) return;
   (scan as JsonScanExports).clearMemo();
   memoOwner = owner;
+  const memory = bytes as Buffer;
+  memory.write(windowText(window?.since, LOWEST_TIME), WINDOW);
+  memory.write(windowText(window?.until, HIGHEST_TIME), WINDOW + 20);
+}
+
+/** Below and above every time written as delivery files write it (years 0100 to 9999). */
+const LOWEST_TIME = '0000-00-00T00:00:00Z';
+const HIGHEST_TIME = '9999-99-99T99:99:99Z';
+const WINDOW = 460;
+
+/**
+ * A window bound as the text of the first whole second at or after it: a time of whole seconds is
+ * at or after the bound exactly when its text orders at or after this one.
+ */
+export function windowText(bound: number | undefined, none: string): string {
+  if (bound === undefined) return none;
+  const date = new Date(Math.ceil(bound / 1000) * 1000);
+  const year = date.getUTCFullYear();
+  // Out of Date's range: past every time there is.
+  if (Number.isNaN(year)) return bound < 0 ? LOWEST_TIME : HIGHEST_TIME;
+  if (year < 100) return LOWEST_TIME;
+  if (year > 9999) return HIGHEST_TIME;
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+/** The times the last `recordLevel` noted of the records it passed over: earliest, latest, one inside the window. */
+export function passedTimes(): string[] {
+  const memory = bytes as Buffer;
+  const flags = (words as Int32Array)[TIMES_NOTED];
+  const times: string[] = [];
+  if ((flags & 1) !== 0) times.push(memory.toString('latin1', 400, 420), memory.toString('latin1', 420, 440));
+  if ((flags & 2) !== 0) times.push(memory.toString('latin1', 440, 460));
+  return times;
 }
 
 /** Remembers the verdict on bytes [from, to) of the loaded chunk, a value of `field` (1 eventName, 2 eventSource). */

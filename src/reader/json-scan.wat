@@ -3,9 +3,9 @@
 ;; 30 ns a call, which was most of a big file's read time. Here strings are skipped 16 bytes at a
 ;; time with SIMD, and a call from JavaScript costs a few nanoseconds.
 ;;
-;; Memory: bytes 0-255 are a table of byte classes outside strings, 256-359 the answers of the
+;; Memory: bytes 0-255 are a table of byte classes outside strings, 256-459 the answers of the
 ;; calls below besides their results (reading them from memory is cheaper for the caller than
-;; reading exported globals), 1024-21503 the verdict memo's table and 21504-65535 the bytes of the
+;; reading exported globals), 460-499 the time window, 1024-21503 the verdict memo's table and 21504-65535 the bytes of the
 ;; values it remembers,
 ;; and the chunk being scanned is copied to 65536 by the caller, with at least 16 bytes of memory
 ;; after it (a key's bytes are looked at before its length is). Positions in and out are
@@ -185,6 +185,85 @@
     (memory.fill (i32.const 1024) (i32.const 0) (i32.const 20480))
     (global.set $memoTop (i32.const 21504)))
 
+  ;; Times. A time written as delivery files write it (2024-03-01T10:00:00Z, every part in its
+  ;; range: canonicalTime in src/cloudtrail/event-time.ts) orders as its text does, so the time
+  ;; window is two such texts, set by the caller: at 460 the first second in it, at 480 the first
+  ;; after it (whole seconds: a time of whole seconds is in the window exactly when its text is).
+
+  ;; The two digits at $p as a number, or -1.
+  (func $two (param $p i32) (result i32)
+    (local $a i32) (local $b i32)
+    (local.set $a (i32.sub (i32.load8_u (local.get $p)) (i32.const 48)))
+    (local.set $b (i32.sub (i32.load8_u offset=1 (local.get $p)) (i32.const 48)))
+    (if (i32.or (i32.gt_u (local.get $a) (i32.const 9)) (i32.gt_u (local.get $b) (i32.const 9)))
+      (then (return (i32.const -1))))
+    (i32.add (i32.mul (local.get $a) (i32.const 10)) (local.get $b)))
+
+  ;; 1 when the 20 bytes at $p are a time as delivery files write it, else 0.
+  (func $isCanonicalTime (param $p i32) (result i32)
+    (local $year i32) (local $hi i32) (local $lo i32) (local $month i32) (local $day i32) (local $days i32)
+    (if (i32.or
+          (i32.or (i32.ne (i32.load8_u offset=4 (local.get $p)) (i32.const 0x2d)) (i32.ne (i32.load8_u offset=7 (local.get $p)) (i32.const 0x2d)))
+          (i32.or
+            (i32.or (i32.ne (i32.load8_u offset=10 (local.get $p)) (i32.const 0x54)) (i32.ne (i32.load8_u offset=13 (local.get $p)) (i32.const 0x3a)))
+            (i32.or (i32.ne (i32.load8_u offset=16 (local.get $p)) (i32.const 0x3a)) (i32.ne (i32.load8_u offset=19 (local.get $p)) (i32.const 0x5a)))))
+      (then (return (i32.const 0))))
+    (local.set $hi (call $two (local.get $p)))
+    (local.set $lo (call $two (i32.add (local.get $p) (i32.const 2))))
+    (if (i32.or (i32.lt_s (local.get $hi) (i32.const 0)) (i32.lt_s (local.get $lo) (i32.const 0))) (then (return (i32.const 0))))
+    (local.set $year (i32.add (i32.mul (local.get $hi) (i32.const 100)) (local.get $lo)))
+    (local.set $month (call $two (i32.add (local.get $p) (i32.const 5))))
+    (local.set $day (call $two (i32.add (local.get $p) (i32.const 8))))
+    (if (i32.or (i32.lt_s (local.get $year) (i32.const 100))
+          (i32.or (i32.or (i32.lt_s (local.get $month) (i32.const 1)) (i32.gt_s (local.get $month) (i32.const 12)))
+                  (i32.lt_s (local.get $day) (i32.const 1))))
+      (then (return (i32.const 0))))
+    (if (i32.gt_u (call $two (i32.add (local.get $p) (i32.const 11))) (i32.const 23)) (then (return (i32.const 0))))
+    (if (i32.gt_u (call $two (i32.add (local.get $p) (i32.const 14))) (i32.const 59)) (then (return (i32.const 0))))
+    (if (i32.gt_u (call $two (i32.add (local.get $p) (i32.const 17))) (i32.const 59)) (then (return (i32.const 0))))
+    ;; Days in the month: 31, but 30 in April, June, September, November, and February's 28 or 29.
+    (local.set $days (i32.const 31))
+    (if (i32.or (i32.or (i32.eq (local.get $month) (i32.const 4)) (i32.eq (local.get $month) (i32.const 6)))
+                (i32.or (i32.eq (local.get $month) (i32.const 9)) (i32.eq (local.get $month) (i32.const 11))))
+      (then (local.set $days (i32.const 30))))
+    (if (i32.eq (local.get $month) (i32.const 2))
+      (then
+        (local.set $days (i32.const 28))
+        (if (i32.and (i32.eqz (i32.rem_u (local.get $year) (i32.const 4)))
+                     (i32.or (i32.ne (i32.rem_u (local.get $year) (i32.const 100)) (i32.const 0))
+                             (i32.eqz (i32.rem_u (local.get $year) (i32.const 400)))))
+          (then (local.set $days (i32.const 29))))))
+    (i32.le_s (local.get $day) (local.get $days)))
+
+  ;; The 20 bytes at $a against those at $b: negative, 0 or positive, as their texts order.
+  (func $compare20 (param $a i32) (param $b i32) (result i32)
+    (local $k i32) (local $d i32)
+    (block $done
+      (loop $bytes
+        (br_if $done (i32.ge_u (local.get $k) (i32.const 20)))
+        (local.set $d (i32.sub (i32.load8_u (i32.add (local.get $a) (local.get $k))) (i32.load8_u (i32.add (local.get $b) (local.get $k)))))
+        (if (local.get $d) (then (return (local.get $d))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $bytes)))
+    (i32.const 0))
+
+  ;; Notes the time at $p of a record passed over, for the caller to tell the filter's window: at
+  ;; 400 the earliest, at 420 the latest, at 440 one in the window; at 364, bit 1 when the first
+  ;; two are set, bit 2 when the third is.
+  (func $notePassedTime (param $p i32) (param $inside i32)
+    (local $flags i32)
+    (local.set $flags (i32.load (i32.const 364)))
+    (if (i32.or (i32.eqz (i32.and (local.get $flags) (i32.const 1))) (i32.lt_s (call $compare20 (local.get $p) (i32.const 400)) (i32.const 0)))
+      (then (memory.copy (i32.const 400) (local.get $p) (i32.const 20))))
+    (if (i32.or (i32.eqz (i32.and (local.get $flags) (i32.const 1))) (i32.gt_s (call $compare20 (local.get $p) (i32.const 420)) (i32.const 0)))
+      (then (memory.copy (i32.const 420) (local.get $p) (i32.const 20))))
+    (local.set $flags (i32.or (local.get $flags) (i32.const 1)))
+    (if (i32.and (local.get $inside) (i32.eqz (i32.and (local.get $flags) (i32.const 2))))
+      (then
+        (memory.copy (i32.const 440) (local.get $p) (i32.const 20))
+        (local.set $flags (i32.or (local.get $flags) (i32.const 2)))))
+    (i32.store (i32.const 364) (local.get $flags)))
+
   ;; scanRecordLevel's loop, for as long as nothing in a record's top level needs the caller: from
   ;; $from (where a key follows when $keyExpected is 1) on to the first byte the caller must see,
   ;; which is returned: the quote of a key that may be a judged hot field (as scanRecordLevel tells
@@ -199,14 +278,18 @@
   ;; passed over at its '}' when a ',' and the next record's '{' follow in the chunk: scanning goes
   ;; on in that record as a new one (no key seen, none taken). At 348, how many records were passed
   ;; over so; at 352, where the last one passed over to began (its '{'); at 356, the newlines before
-  ;; that '{'. A taken value's flags have 4 when the memo knew its verdict.
+  ;; that '{'. A taken value's flags have 4 when the memo knew its verdict. A judged eventTime
+  ;; written as delivery files write it is judged here against the window at 460-499 (outside it
+  ;; rules the record out), and the times of records passed over are noted (see notePassedTime);
+  ;; one written otherwise keeps its record from being passed over.
   (func (export "recordLevel") (param $from i32) (param $n i32) (param $keyExpected i32)
       (param $judged i32) (param $seen i32) (param $d i32) (param $stray i32) (param $mayRuleOut i32)
       (param $ruledOut i32) (result i32)
     (local $p i32) (local $end i32) (local $b i32) (local $c i32) (local $q i32) (local $len i32)
     (local $hot i32) (local $k i32) (local $lines i32) (local $r i32) (local $v i32) (local $h i32)
     (local $taken i32) (local $verdict i32) (local $ahead i32) (local $passed i32) (local $start i32)
-    (local $linesBefore i32)
+    (local $linesBefore i32) (local $timeState i32) (local $timeAt i32) (local $timeInside i32)
+    (i32.store (i32.const 364) (i32.const 0))
     (local.set $p (i32.add (local.get $from) (i32.const 65536)))
     (local.set $end (i32.add (local.get $n) (i32.const 65536)))
     (block $out
@@ -264,6 +347,21 @@
                     (br_if $out (i32.and (i32.load (i32.const 276)) (i32.const 1)))
                     (local.set $verdict (call $lookup (i32.ctz (local.get $hot)) (local.get $v) (local.get $q) (local.get $h)))
                     (if (i32.eqz (local.get $verdict)) (then (local.set $ruledOut (i32.const 1))))
+                    (if (i32.eq (local.get $hot) (i32.const 8))
+                      (then
+                        ;; A time: judged here when written as delivery files write it; any other
+                        ;; keeps the record in the caller's hands ($timeState 2).
+                        (local.set $timeState (i32.const 2))
+                        (if (i32.eq (i32.sub (local.get $q) (local.get $v)) (i32.const 20))
+                          (then
+                            (if (call $isCanonicalTime (local.get $v))
+                              (then
+                                (local.set $timeState (i32.const 1))
+                                (local.set $timeAt (local.get $v))
+                                (local.set $timeInside (i32.and
+                                  (i32.ge_s (call $compare20 (local.get $v) (i32.const 460)) (i32.const 0))
+                                  (i32.lt_s (call $compare20 (local.get $v) (i32.const 480)) (i32.const 0))))
+                                (if (i32.eqz (local.get $timeInside)) (then (local.set $ruledOut (i32.const 1))))))))))
                     (if (i32.ge_s (local.get $verdict) (i32.const 0))
                       (then (i32.store (i32.const 276) (i32.or (i32.load (i32.const 276)) (i32.const 4)))))
                     ;; Slot $taken: the hot field (1 name, 2 source, 3 time), the value's
@@ -309,6 +407,7 @@
         (if (i32.eq (local.get $b) (i32.const 0x7d))
           (then
             (br_if $out (i32.eqz (i32.and (local.get $mayRuleOut) (local.get $ruledOut))))
+            (br_if $out (i32.eq (local.get $timeState) (i32.const 2)))
             ;; The record ends here, ruled out: on to the next one if ',' and '{' follow.
             (local.set $v (i32.add (local.get $p) (i32.const 1)))
             (local.set $ahead (local.get $lines))
@@ -326,6 +425,9 @@
                 (local.set $r (i32.const 0x7b))
                 (local.set $v (i32.add (local.get $v) (i32.const 1)))
                 (br $space)))
+            (if (i32.eq (local.get $timeState) (i32.const 1))
+              (then (call $notePassedTime (local.get $timeAt) (local.get $timeInside))))
+            (local.set $timeState (i32.const 0))
             (local.set $passed (i32.add (local.get $passed) (i32.const 1)))
             (local.set $lines (local.get $ahead))
             (local.set $linesBefore (local.get $ahead))

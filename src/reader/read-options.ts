@@ -17,6 +17,13 @@ export interface Prefilter {
   /** The fields `accept` judges; a reader need not even look at the others. */
   readonly fields: readonly HotField[];
   accept(field: HotField, value: string): boolean;
+  /**
+   * With eventTime among `fields`: the window `accept` holds times to, in ms ([since, until)), so
+   * that a reader may judge plainly written times itself. It must then still tell `accept` the
+   * earliest and latest of the times it judged, and one it found inside, if any (the window notes
+   * what it saw).
+   */
+  readonly window?: { since?: number; until?: number };
 }
 
 export interface ReadProgress {

@@ -80,6 +80,8 @@ export interface SplitterSink {
   accept?(field: keyof HotFields, value: string): boolean;
   /** The fields `accept` judges; values of the others are not looked at. Default: all three. */
   acceptFields?: ReadonlyArray<keyof HotFields>;
+  /** `accept`'s time window, when it judges eventTime (see Prefilter.window). */
+  timeWindow?: { since?: number; until?: number };
   rejected?(): void;
   /**
    * Where `accept`'s verdicts are remembered, when they outlive this splitter: a tree's files each
@@ -428,7 +430,7 @@ export class RecordSplitter {
       chunk = Buffer.concat([carry, chunk]);
     }
     this.scanGen = jsonScan.load(chunk);
-    if (this.scanGen !== 0) jsonScan.serveMemo(this.verdicts);
+    if (this.scanGen !== 0) jsonScan.serveMemo(this.verdicts, this.sink.timeWindow);
     // A slice still open from the previous chunk continues from this chunk's first byte.
     this.captureLocal = this.capturing ? 0 : -1;
     let i = this.resyncing && this.resyncCarryFrom > 0 ? this.resyncCarryFrom : 0;
@@ -1139,6 +1141,8 @@ export class RecordSplitter {
           this.line += found.linesBefore;
           this.passRuledOut(found.passed, found.recordStart);
           this.line += found.lines - found.linesBefore;
+          // The times of the records passed over, for the window's notes.
+          if ((judged & (1 << HOT_TIME)) !== 0) for (const time of jsonScan.passedTimes()) this.sink.accept?.('eventTime', time);
         } else {
           this.line += found.lines;
         }
@@ -1456,12 +1460,12 @@ export class RecordSplitter {
    * True when the WebAssembly loop may pass over the record being read, and those after it, once
    * the memo's verdicts rule them out: they would then only be told as rejected. Not when the
    * record is in any state but the plainest (begun in this chunk, nothing held, no escaped hot
-   * value), nor when times are judged (the filter's time window notes every time it is asked about).
+   * value), nor when times are judged by a window this splitter was not told.
    */
   private mayPassRuledOut(judged: number): boolean {
     return (
       judged !== 0 &&
-      (judged & (1 << HOT_TIME)) === 0 &&
+      ((judged & (1 << HOT_TIME)) === 0 || this.sink.timeWindow !== undefined) &&
       this.sink.accept !== undefined &&
       this.captureKind === 'element' &&
       this.hotOk &&

@@ -156,6 +156,7 @@ function trailScan(file: string, options: ReadOptions, part: TrailPartOptions) {
     accept: prefilter && ((field, value) => prefilter.accept(field, value)),
     verdicts: prefilter && verdictMemoOf(prefilter),
     acceptFields: prefilter?.fields,
+    timeWindow: prefilter?.window,
     // A huge record is handed back as soon as it is seen to be huge, before its bytes pile up.
     handBack: part.handBack ? handBack : undefined,
     handBackBytes,

@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseEventTime } from '../../../src/cloudtrail/event-time.js';
 import * as jsonScan from '../../../src/reader/json-scan.js';
 
 const SCALE = Math.max(1, Number(process.env.PROPERTY_SCALE ?? 1) || 1);
@@ -55,6 +56,17 @@ function skipNestedRef(chunk: Buffer, from: number, depth: number, stopDepth: nu
 
 const HOT_KEYS = ['', 'eventName', 'eventSource', 'eventTime'];
 
+interface Window {
+  since?: number;
+  until?: number;
+}
+
+/** A time written as delivery files write it (year 0100 on), as the filter reads it; else undefined. */
+function plainTimeMs(text: string): number | undefined {
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(text) || text < '0100') return undefined;
+  return parseEventTime(text);
+}
+
 /** RecordSplitter.hotValue's hash and flags of bytes [from, to). */
 function valueHashRef(chunk: Buffer, from: number, to: number): [number, number] {
   let hash = 0;
@@ -86,17 +98,31 @@ function recordLevelRef(
   stray: boolean,
   ruling: jsonScan.RecordRuling = jsonScan.RULING_NONE,
   memo: Map<string, boolean> = new Map(),
+  window: Window = {},
+  timesNoted: string[] = [],
 ): [number, jsonScan.RecordLevelStop, jsonScan.TakenValue[]] {
   const n = chunk.length;
   let lines = 0;
   let seen = seenBefore;
   let taken: jsonScan.TakenValue[] = [];
   let ruledOut = ruling === jsonScan.RULED_OUT;
+  /** The record's time: none taken, a plain one (`time`, `inside`), or one written otherwise. */
+  let timeState: 'none' | 'plain' | 'other' = 'none';
+  let time = '';
+  let inside = false;
+  let earliest: [string, number] | undefined;
+  let latest: [string, number] | undefined;
+  let anInside: string | undefined;
   let passed = 0;
   let recordStart = 0;
   let linesBefore = 0;
   let i = from;
-  const stop = (): jsonScan.RecordLevelStop => ({ lines, keyExpected, seen, taken: taken.length, passed, recordStart, linesBefore });
+  const stop = (): jsonScan.RecordLevelStop => {
+    timesNoted.length = 0;
+    if (earliest && latest) timesNoted.push(earliest[0], latest[0]);
+    if (anInside !== undefined) timesNoted.push(anInside);
+    return { lines, keyExpected, seen, taken: taken.length, passed, recordStart, linesBefore };
+  };
   const stopHere = (): [number, jsonScan.RecordLevelStop, jsonScan.TakenValue[]] => [i, stop(), taken];
   while (i < n) {
     const b = chunk[i];
@@ -121,6 +147,16 @@ function recordLevelRef(
           if ((flags & jsonScan.VALUE_ESCAPED) !== 0) return stopHere();
           const verdict = memo.get(`${maybe}:${chunk.toString('latin1', v + 1, q)}`);
           if (verdict === false) ruledOut = true;
+          if (maybe === 3) {
+            const text = chunk.toString('latin1', v + 1, q);
+            const ms = plainTimeMs(text);
+            timeState = ms === undefined ? 'other' : 'plain';
+            if (ms !== undefined) {
+              time = text;
+              inside = (window.since === undefined || ms >= window.since) && (window.until === undefined || ms < window.until);
+              if (!inside) ruledOut = true;
+            }
+          }
           taken.push({ key: maybe, from: v + 1, to: q, hash, ascii: (flags & jsonScan.VALUE_NOT_ASCII) === 0, known: verdict !== undefined });
           seen |= 1 << maybe;
           keyExpected = false;
@@ -155,7 +191,7 @@ function recordLevelRef(
       i++;
       continue;
     }
-    if (b === 0x7d && ruling !== jsonScan.RULING_NONE && ruledOut) {
+    if (b === 0x7d && ruling !== jsonScan.RULING_NONE && ruledOut && timeState !== 'other') {
       // Passed over when ',' and '{' follow, spaces between.
       let v = i + 1;
       let ahead = lines;
@@ -167,6 +203,13 @@ function recordLevelRef(
         v++;
         skipSpace();
         if (v < n && chunk[v] === 0x7b) {
+          if (timeState === 'plain') {
+            const ms = plainTimeMs(time) as number;
+            if (!earliest || ms < earliest[1]) earliest = [time, ms];
+            if (!latest || ms > latest[1]) latest = [time, ms];
+            if (inside) anInside ??= time;
+          }
+          timeState = 'none';
           passed++;
           lines = ahead;
           linesBefore = ahead;
@@ -203,14 +246,21 @@ function expectRecordLevelLikeReference(
   stray: boolean,
   ruling: jsonScan.RecordRuling,
   memo: Map<string, boolean>,
-): { took: number; passed: number } {
+  window: Window = {},
+): { took: number; passed: number; timed: number } {
   let took = 0;
   let passed = 0;
+  let timed = 0;
   for (let from = 0; from <= chunk.length; from++) {
     const found: jsonScan.RecordLevelStop = { lines: -1, keyExpected: !keyExpected, seen: -1, taken: -1, passed: -1, recordStart: -1, linesBefore: -1 };
     const at = jsonScan.recordLevel(from, chunk.length, keyExpected, judged, seen, 2, stray, ruling, found);
-    const [refAt, ref, refTaken] = recordLevelRef(chunk, from, keyExpected, judged, seen, 2, stray, ruling, memo);
-    const where = `from ${from}, judged ${judged}, seen ${seen}, ruling ${ruling}, memo ${JSON.stringify([...memo])} in ${JSON.stringify(chunk.toString('latin1'))}`;
+    const times = jsonScan.passedTimes();
+    const refTimes: string[] = [];
+    const [refAt, ref, refTaken] = recordLevelRef(chunk, from, keyExpected, judged, seen, 2, stray, ruling, memo, window, refTimes);
+    const where = `from ${from}, judged ${judged}, seen ${seen}, ruling ${ruling}, window ${JSON.stringify(window)}, memo ${JSON.stringify([...memo])} in ${JSON.stringify(chunk.toString('latin1'))}`;
+    // The earliest and latest times of the records passed over, and one inside the window.
+    if (ruling !== jsonScan.RULING_NONE) expect(times, where).toEqual(refTimes);
+    timed += times.length;
     expect(at, where).toBe(refAt);
     // Where the record scanned now began is only told when records were passed over.
     expect({ ...found, recordStart: ref.passed > 0 ? found.recordStart : 0 }, where).toEqual(ref);
@@ -223,7 +273,7 @@ function expectRecordLevelLikeReference(
     took += taken.length;
     passed += found.passed;
   }
-  return { took, passed };
+  return { took, passed, timed };
 }
 
 /** Bytes mostly of JSON's alphabet, with the keys the record level looks for and a few stray bytes. */
@@ -244,8 +294,10 @@ const jsonishArb = fc
 const recordsishArb = fc
   .array(
     fc.oneof(
-      { weight: 4, arbitrary: fc.constantFrom(...['"eventName":"CreateKey"', '"eventName": "Decrypt"', '"eventSource":"kms.amazonaws.com"', '"eventName":"X"', '"eventName":"d\u00e9j\u00e0"', '"eventSource":"X"'].map((s) => Buffer.from(s))) },
+      { weight: 4, arbitrary: fc.constantFrom(...['"eventName":"CreateKey"', '"eventName": "Decrypt"', '"eventSource":"kms.amazonaws.com"', '"eventName":"X"', '"eventName":"d\u00e9j\u00e0"', '"eventSource":"X"', '"eventTime":"2024-03-01T10:00:00Z"', '"eventTime":"2024-03-01T09:59:59Z"', '"eventTime":"2024-02-29T23:59:59Z"', '"eventTime":"2023-02-29T00:00:00Z"', '"eventTime":"2024-03-01 10:00:00"', '"eventTime":"0099-01-01T00:00:00Z"', '"eventTime":"2024-13-01T00:00:00Z"'].map((s) => Buffer.from(s))) },
       { weight: 3, arbitrary: fc.constantFrom(...['},{', '}, {', '}\n,\n{', '}', '},', '}]', ',', '{', '"a":{"b":[1,"}"]}', '"c":true', '"d":"e\\"f"', ' ', '\n', '"eventName":"Decrypt","eventName":"X"'].map((s) => Buffer.from(s))) },
+      // A record's top level whole, ruled out or not by its time alone, and the next one begun.
+      { weight: 3, arbitrary: fc.constantFrom(...['"eventTime":"2024-03-01T10:00:00Z","eventName":"X"},{', '"eventTime":"2024-03-01T09:59:59Z","eventSource":"kms.amazonaws.com"},{', '"eventTime":"2024-02-29T23:59:59Z","eventName":"CreateKey"},{', '"eventTime":"2020-02-29T12:00:00Z","eventName":"Decrypt"},{', '"eventTime":"1900-02-29T00:00:00Z","eventName":"X"},{', '"eventTime":"2000-02-29T00:00:00Z","eventName":"X"},\n{'].map((s) => Buffer.from(s))) },
       { weight: 1, arbitrary: jsonishArb },
     ),
     { maxLength: 40 },
@@ -300,17 +352,25 @@ describe('the WebAssembly loops give what the JavaScript loops give', () => {
 
   it('recordLevel with remembered verdicts: passes over the records they rule out where the reference does, and only there', () => {
     let passedSome = 0;
+    let timedSome = 0;
     const values = ['CreateKey', 'Decrypt', 'kms.amazonaws.com', 'X', 'd\u00e9j\u00e0'];
     fc.assert(
       fc.property(
         recordsishArb,
-        fc.constantFrom(2, 4, 6),
+        fc.constantFrom(2, 4, 6, 10, 12, 14),
         fc.constantFrom<jsonScan.RecordRuling>(jsonScan.RULING_OPEN, jsonScan.RULED_OUT, jsonScan.RULING_NONE),
         fc.array(fc.tuple(fc.constantFrom(1, 2), fc.constantFrom(...values), fc.boolean()), { maxLength: 8 }),
-        (chunk, judged, ruling, verdicts) => {
+        fc.record(
+          {
+            since: fc.constantFrom(Date.UTC(2024, 2, 1, 10), Date.UTC(2024, 2, 1, 9, 59, 59, 500), -1e15, Date.UTC(2024, 1, 29, 23, 59, 59)),
+            until: fc.constantFrom(Date.UTC(2024, 2, 1, 10), Date.UTC(2024, 2, 1, 10, 0, 0, 1), 1e15, Date.UTC(2024, 2, 2)),
+          },
+          { requiredKeys: [] },
+        ),
+        (chunk, judged, ruling, verdicts, window) => {
           // The memo, taught from a chunk of its own, as the splitter teaches it from the chunk it reads.
           jsonScan.load(Buffer.alloc(0));
-          jsonScan.serveMemo({});
+          jsonScan.serveMemo({}, window);
           const memo = new Map<string, boolean>();
           for (const [field, value, verdict] of verdicts) {
             const bytes = Buffer.from(value);
@@ -320,12 +380,15 @@ describe('the WebAssembly loops give what the JavaScript loops give', () => {
             if (!memo.has(`${field}:${bytes.toString('latin1')}`)) memo.set(`${field}:${bytes.toString('latin1')}`, verdict);
           }
           jsonScan.load(chunk);
-          passedSome += expectRecordLevelLikeReference(chunk, true, judged, 0, true, ruling, memo).passed;
+          const { passed, timed } = expectRecordLevelLikeReference(chunk, true, judged, 0, true, ruling, memo, window);
+          passedSome += passed;
+          timedSome += timed;
         },
       ),
       { numRuns: 300 * SCALE },
     );
     expect(passedSome).toBeGreaterThan(100);
+    expect(timedSome).toBeGreaterThan(20);
   });
 
   it('valueHash: the hash and flags of the JavaScript loop', () => {

@@ -22,7 +22,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { filterSpecFromOptions, type RawFilterOptions } from '../../../src/cli/options/filter-options.js';
 import type { JsonObject } from '../../../src/cloudtrail/record.js';
-import { buildRecordFilter } from '../../../src/filters/record-filter.js';
+import { buildRecordFilter, type TimesSeen } from '../../../src/filters/record-filter.js';
 import { readTrailWithStreamJson } from '../../../src/reader/stream-json-reader.js';
 import { RECORDS_ELEMENT, type ResumePoint } from '../../../src/reader/record-splitter.js';
 import type { ReadOptions } from '../../../src/reader/read-options.js';
@@ -839,6 +839,9 @@ async function checkPrefilter(spec: TrailSpec, plan: ChunkPlan, choice: FilterCh
   const filter = filterFor(choice);
   const all = trail.records.map((r) => r.value as JsonObject);
   const run = await runReader(readTrail, inputOf(trail.bytes, plan), filter.hot);
+  // What the time window noted while reading (the checks below ask it more).
+  const notes = (times: TimesSeen | undefined) => times && { first: times.first, last: times.last, untimed: times.untimed, inside: times.inside > 0 };
+  const noted = notes(filter.times);
   const context = `${JSON.stringify(choice)}; ${showTrail(trail, plan)}`;
   expect(run.thrown, context).toBeUndefined();
   expect(run.faults.filter((f) => f.reason !== 'empty input'), context).toEqual([]);
@@ -858,8 +861,11 @@ async function checkPrefilter(spec: TrailSpec, plan: ChunkPlan, choice: FilterCh
     all.filter((r) => filter.matches(r)),
     `prefiltered ${context}`,
   );
-  // The splitter's JavaScript loops pass over exactly the same records.
-  const js = await runReader(readTrailWithJsLoops, inputOf(trail.bytes, plan), filter.hot);
+  // The splitter's JavaScript loops pass over exactly the same records, and leave the time
+  // window the same notes (its own filter: the window notes what it is asked about).
+  const jsFilter = filterFor(choice);
+  const js = await runReader(readTrailWithJsLoops, inputOf(trail.bytes, plan), jsFilter.hot);
+  expect(noted, `time window notes; ${context}`).toEqual(notes(jsFilter.times));
   expect(js.records.map((r) => [r.offset, r.line]), `JavaScript loops; ${context}`).toEqual(run.records.map((r) => [r.offset, r.line]));
   // ...and the places are the file's.
   for (const got of run.records) expect(got.line, context).toBe(trail.records[byOffset.get(got.offset) as number].line);
@@ -888,9 +894,7 @@ describe('prefilter soundness: hot fields are only a pre-check', () => {
       fc.asyncProperty(
         fc.constantFrom<Shape>('delivery', 'bare-array').chain((shape) => trailSpecArb(shape, { bom: false, maxRecords: 40 })),
         fc.record({ mode: fc.constantFrom<ChunkPlan['mode']>('whole', 'random'), cuts: fc.array(fc.nat(), { maxLength: 3 }), size: fc.constant(9) }),
-        // No time window: the filter's window notes each time it is asked about, so a judged time
-        // keeps every record in the splitter's hands.
-        filterChoiceArb.map(({ event, allSources }): FilterChoice => ({ event, allSources })),
+        filterChoiceArb,
         checkPrefilter,
       ),
       runs(150),
