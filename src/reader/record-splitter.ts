@@ -1157,7 +1157,6 @@ export class RecordSplitter {
       }
       const b = chunk[i];
       if (b === QUOTE) {
-        // A native search beats a JS byte loop even for short strings.
         const j = this.findClosingQuote(chunk, i + 1);
         this.stringStart = this.base + i + 1;
         if (j >= n) {

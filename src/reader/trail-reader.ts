@@ -14,6 +14,7 @@ import { RecordSplitter, VerdictMemo, type ResumePoint, type SliceKind, type Sli
 import type { Prefilter, ReadOptions } from './read-options.js';
 import type { TrailPartOptions } from './trail-part.js';
 import { FaultQueue } from './fault-delivery.js';
+import { MAX_CHUNK as MAX_SCANNED_CHUNK } from './json-scan.js';
 import { HUGE_RECORD_BYTES, type InputFault, type SkipReason, type TrailRecord } from './trail-record.js';
 import { collectGarbage } from '../util/collect-garbage.js';
 
@@ -278,7 +279,12 @@ export async function* readTrail(input: TrailInput, options: ReadOptions, part: 
 export function* readTrailBytes(label: string, bytes: Buffer, options: ReadOptions, gzipped = false, part: Pick<TrailPartOptions, 'handBack'> = {}): Generator<TrailRecord[]> {
   const scan = trailScan(label, options, part);
   if (gzipped) scan.gzipped();
-  scan.splitter.push(bytes);
+  // In pieces the WebAssembly scanner takes (a bigger chunk is read by the JavaScript loops).
+  let at = 0;
+  do {
+    scan.splitter.push(bytes.subarray(at, at + MAX_SCANNED_CHUNK));
+    at += MAX_SCANNED_CHUNK;
+  } while (at < bytes.length);
   scan.progress();
   yield* scan.drain();
   yield* scan.finish();

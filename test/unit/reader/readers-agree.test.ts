@@ -19,10 +19,10 @@ import { describe, expect, it } from 'vitest';
 import { filterSpecFromOptions } from '../../../src/cli/options/filter-options.js';
 import type { JsonObject } from '../../../src/cloudtrail/record.js';
 import { buildRecordFilter } from '../../../src/filters/record-filter.js';
-import { recordsPassedOver } from '../../../src/reader/json-scan.js';
+import { MAX_CHUNK, recordsPassedOver } from '../../../src/reader/json-scan.js';
 import type { ReadOptions } from '../../../src/reader/read-options.js';
 import { readTrailWithStreamJson } from '../../../src/reader/stream-json-reader.js';
-import { readTrail } from '../../../src/reader/trail-reader.js';
+import { readTrail, readTrailBytes } from '../../../src/reader/trail-reader.js';
 import type { InputFault, TrailRecord } from '../../../src/reader/trail-record.js';
 import type { TrailInput } from '../../../src/sources/trail-input.js';
 import { readTrailWithJsLoops } from '../../helpers/js-loops-reader.js';
@@ -304,4 +304,34 @@ describe('a Records array with one damaged record', () => {
     // The prefiltered readings did pass over ruled-out records (see above).
     expect(recordsPassedOver() - passedBefore).toBeGreaterThan(20);
   }, 60_000 * SCALE);
+});
+
+describe('a whole input in memory bigger than the WebAssembly scanner takes at once', () => {
+  it('readTrailBytes reads it in pieces: the records, places and faults readTrail gives', async () => {
+    const records = Array.from({ length: 40_000 }, (_, k) => ({ ...REAL[k % REAL.length], eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` }));
+    // Pretty-printed, so that places have lines to count; a stray byte between the last records.
+    const text = JSON.stringify({ Records: records }, null, 1);
+    const between = text.lastIndexOf('},') + 2;
+    const bytes = Buffer.from(`${text.slice(0, between)}#${text.slice(between)}`);
+    expect(bytes.length).toBeGreaterThan(MAX_CHUNK * 1.5);
+    const whole: Reading = { records: [], faults: [], messages: [], order: '' };
+    for (const batch of readTrailBytes('big.json', bytes, {
+      prefilter: DECRYPT.hot,
+      onFault: (fault) => {
+        const { reason, offset, line, warning, silent } = fault;
+        whole.faults.push({ reason, offset, line, ...(warning ? { warning } : {}), ...(silent ? { silent } : {}) });
+        whole.messages.push(fault.message);
+        whole.order += 'f';
+      },
+    })) {
+      for (const r of batch) {
+        whole.records.push({ record: r.record, offset: r.offset, line: r.line });
+        whole.order += 'r';
+      }
+    }
+    const streamed = await read(readTrail, inputOf(bytes, 1 << 20, 'big.json'), { prefilter: DECRYPT.hot });
+    expect(whole.records.length).toBeGreaterThan(1000);
+    expect(whole.faults.length).toBe(1);
+    expect(whole).toEqual(streamed);
+  });
 });
