@@ -1,7 +1,9 @@
 /**
  * The record splitter's innermost loops in WebAssembly (json-scan.wat says why), for the chunk being
- * scanned: `load` copies a chunk into the module's memory, and the splitter asks for a string's end or
- * a nested container's end in it only while that copy is the current one (`isLoaded`). Anything the
+ * scanned: `load` copies a chunk into the module's memory, and the splitter asks for a string's end,
+ * a nested container's end or a stretch of a record's top level in it only while that copy is the
+ * current one (`isLoaded`). The module also keeps a copy of one prefilter's verdicts and time window
+ * (`serveMemo`, `remember`), with which `recordLevel` passes over records they rule out. Anything the
  * module cannot take (a chunk over `MAX_CHUNK`, or a runtime without WebAssembly SIMD) reads through
  * the JavaScript loops, which give the same answers.
  */
@@ -91,7 +93,14 @@ export function load(chunk: Buffer): number {
   const s = instance();
   if (!s) return 0;
   const need = CHUNK + chunk.length + 16;
-  if (s.memory.buffer.byteLength < need) s.memory.grow(Math.ceil((need - s.memory.buffer.byteLength) / PAGE));
+  if (s.memory.buffer.byteLength < need) {
+    try {
+      s.memory.grow(Math.ceil((need - s.memory.buffer.byteLength) / PAGE));
+    } catch {
+      // No memory to grow into (a `ulimit -v`): this chunk reads through the JavaScript loops.
+      return 0;
+    }
+  }
   if (!bytes || bytes.buffer !== s.memory.buffer) {
     bytes = Buffer.from(s.memory.buffer);
     words = new Int32Array(s.memory.buffer, 0, ANSWERS_END / 4);
