@@ -1484,10 +1484,7 @@ export class RecordSplitter {
    * `start` of the chunk: leaves the state the general path leaves after that '{'.
    */
   private passRuledOut(count: number, start: number): void {
-    this.capturing = false;
-    this.captureParts = [];
-    this.captureLocal = -1;
-    this.rejecting = false;
+    // The capture of the record being read ends unseen: beginCapture below starts the next one afresh.
     for (let k = 0; k < count; k++) this.sink.rejected?.();
     this.trailingComma = -1;
     this.elementExpected = false;
