@@ -5,13 +5,16 @@
  * reuse IDs. So a copy is the same eventID with the same time, name, outcome and recipient account.
  */
 import { Hasher } from '../util/hash64.js';
-import { errorCode, text, type JsonObject } from './record.js';
+import { text, type JsonObject } from './record.js';
+
+/** The top-level fields that make two records the same event (an empty errorCode is no errorCode). */
+export const IDENTITY_KEYS = ['eventID', 'eventTime', 'eventName', 'errorCode', 'recipientAccountId'] as const;
+export type IdentityKey = (typeof IDENTITY_KEYS)[number];
 
 /** The fields that make two records the same event, or undefined when the record has no eventID. */
 function identity(record: JsonObject): string[] | undefined {
-  const id = text(record, 'eventID');
-  if (!id) return undefined;
-  return [id, text(record, 'eventTime') ?? '', text(record, 'eventName') ?? '', errorCode(record) ?? '', text(record, 'recipientAccountId') ?? ''];
+  if (!text(record, 'eventID')) return undefined;
+  return IDENTITY_KEYS.map((key) => text(record, key) ?? '');
 }
 
 /** The identity of the event a record describes, as text; undefined when it has no eventID. */
@@ -25,9 +28,17 @@ export function eventFingerprint(record: JsonObject): string | undefined {
  * (it can then never be called a copy).
  */
 export function eventFingerprintHash(record: JsonObject): [hi: number, lo: number] | undefined {
-  const fields = identity(record);
-  if (!fields) return undefined;
+  if (!text(record, 'eventID')) return undefined;
+  return identityHash((hasher, key) => hasher.add(text(record, key) ?? ''));
+}
+
+/**
+ * `eventFingerprintHash` of a record with an eventID, whose fields `add` adds to the hasher as
+ * their text ('' when absent or not a string): how a reader that did not parse the record adds
+ * them from its bytes.
+ */
+export function identityHash(add: (hasher: Hasher, key: IdentityKey) => void): [hi: number, lo: number] {
   const hasher = new Hasher();
-  for (const field of fields) hasher.add(field);
+  for (const key of IDENTITY_KEYS) add(hasher, key);
   return hasher.digest();
 }

@@ -29,6 +29,8 @@ export interface ReadContext {
   note(what: string): void;
   /** What a worker's copy of the filter's time window saw (this thread's copy is read at the end). */
   timesSeen(times: TimesSeen): void;
+  /** Records may be read unparsed (ReadOptions.unparsed): the filter takes all, the sink prints text. */
+  readonly unparsed: boolean;
   /** True once a --strict fault ended the run: finish the batch in hand, start no other input. */
   readonly stopped: boolean;
 }

@@ -185,6 +185,7 @@ export async function runPipeline(
     read,
     jobs: settings.jobs,
     strict: settings.strict,
+    unparsed: filter.acceptsAll && sink.textOnly === true,
     fault(fault) {
       if (!fault.warning) {
         skip(fault.reason);

@@ -18,6 +18,7 @@ export async function* readHere(input: TrailInput, context: ReadContext, part?: 
   const options = {
     prefilter: context.filter.acceptsAll ? undefined : context.filter.hot,
     stopOnFault: context.strict,
+    unparsed: context.unparsed,
     onFault: context.fault,
     onProgress: ({ records, bytes, gzipped }: { records: number; bytes: number; gzipped: boolean }) => {
       context.progress(records, Math.max(0, bytes - bytesSoFar), input.label, bytes, gzipped ? undefined : input.size);

@@ -7,6 +7,7 @@
  * module cannot take (a chunk over `MAX_CHUNK`, or a runtime without WebAssembly SIMD) reads through
  * the JavaScript loops, which give the same answers.
  */
+import type { Hasher } from '../util/hash64.js';
 import { JSON_SCAN_WASM } from './json-scan-wasm.js';
 
 /** Where the chunk starts in the module's memory (after its tables and answers: see json-scan.wat). */
@@ -21,7 +22,9 @@ const SLOT = 5;
 const PASSED = 348 / 4;
 /** The passed-over records' times noted: flags, then the texts from 400 (see json-scan.wat). */
 const TIMES_NOTED = 364 / 4;
-const ANSWERS_END = 512;
+/** checkRecord's notes: 4 words per noted key (see json-scan.wat). */
+const NOTES = 512 / 4;
+const ANSWERS_END = 640;
 /** Larger chunks are scanned by the JavaScript loops rather than grow the module's memory for good. */
 export const MAX_CHUNK = 8 << 20;
 const PAGE = 65536;
@@ -49,6 +52,7 @@ interface JsonScanExports {
   remember(field: number, from: number, to: number, hash: number, verdict: number): void;
   clearMemo(): void;
   valueHash(from: number, to: number): number;
+  checkRecord(from: number, to: number): number;
 }
 
 /** What stopped `skipNested`: see json-scan.wat. */
@@ -297,4 +301,70 @@ export function passedTimes(): string[] {
 /** Remembers the verdict on bytes [from, to) of the loaded chunk, a value of `field` (1 eventName, 2 eventSource). */
 export function remember(field: number, from: number, to: number, hash: number, accepted: boolean): void {
   (scan as JsonScanExports).remember(field, from, to, hash, accepted ? 1 : 0);
+}
+
+/**
+ * The top-level keys whose values `checkedRecord` notes, in the order of json-scan.wat's table:
+ * what recognises a copy of an event (src/cloudtrail/fingerprint.ts) and what tells a CloudTrail
+ * record from other AWS JSON (`notCloudTrailBecause`).
+ */
+const NOTED_KEYS = ['eventID', 'eventTime', 'eventName', 'errorCode', 'recipientAccountId', 'eventSource', 'userIdentity'] as const;
+export type NotedKey = (typeof NOTED_KEYS)[number];
+const NOTED_INDEX = Object.fromEntries(NOTED_KEYS.map((key, k) => [key, NOTES + 4 * k])) as Record<NotedKey, number>;
+const NOTED_STRING = 1;
+const NOTED_ESCAPED_STRING = 3;
+
+/** The top-level values the last `checkedRecord` noted, read from the module's memory. */
+export interface NotedRecord {
+  /** The key is in the record, whatever its value. */
+  has(key: NotedKey): boolean;
+  /** Its value, when a string. */
+  text(key: NotedKey): string | undefined;
+  /** Its value's length, when a string; else -1. */
+  textLength(key: NotedKey): number;
+  /** Adds `text(key) ?? ''` to `hasher`, from the bytes themselves when they are ASCII. */
+  addText(hasher: Hasher, key: NotedKey): void;
+}
+
+const noted: NotedRecord = {
+  has: (key) => (words as Int32Array)[NOTED_INDEX[key]] !== 0,
+  text(key) {
+    const at = NOTED_INDEX[key];
+    const notes = words as Int32Array;
+    return notes[at] !== 0 && notes[at + 3] === NOTED_STRING ? (bytes as Buffer).toString('utf8', CHUNK + notes[at + 1], CHUNK + notes[at + 2]) : undefined;
+  },
+  textLength(key) {
+    const at = NOTED_INDEX[key];
+    const notes = words as Int32Array;
+    return notes[at] !== 0 && notes[at + 3] === NOTED_STRING ? notes[at + 2] - notes[at + 1] : -1;
+  },
+  addText(hasher, key) {
+    const at = NOTED_INDEX[key];
+    const notes = words as Int32Array;
+    if (notes[at] === 0 || notes[at + 3] !== NOTED_STRING) hasher.add('');
+    else if (!hasher.addAscii(bytes as Buffer, CHUNK + notes[at + 1], CHUNK + notes[at + 2])) hasher.add(noted.text(key) as string);
+  },
+};
+
+/**
+ * When `slice`, a record's bytes lying in the loaded chunk, is one JSON object that JSON.parse
+ * takes, each noted key met once at most and none of their strings escaped: what was noted of it
+ * (until the next call). Else undefined, and the record is to be parsed (checkRecord may say no to
+ * some JSON that JSON.parse takes).
+ */
+export function checkedRecord(slice: Buffer): NotedRecord | undefined {
+  const chunk = loaded;
+  const memory = bytes;
+  if (!enabled || !scan || !chunk || !memory || slice.buffer !== chunk.buffer) return undefined;
+  const from = slice.byteOffset - chunk.byteOffset;
+  const to = from + slice.length;
+  // The copy checked must be these very bytes (a reader may reuse a chunk's memory once scanned).
+  if (from < 0 || to > chunk.length || memory.compare(slice, 0, slice.length, CHUNK + from, CHUNK + to) !== 0) return undefined;
+  if (scan.checkRecord(from, to) === 0) return undefined;
+  const notes = words as Int32Array;
+  for (let at = NOTES; at < NOTES + 4 * NOTED_KEYS.length; at += 4) {
+    // JSON.parse keeps a repeated key's last value; an escape needs decoding: parse those.
+    if (notes[at] > 1 || notes[at + 3] === NOTED_ESCAPED_STRING) return undefined;
+  }
+  return noted;
 }

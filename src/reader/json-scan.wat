@@ -490,4 +490,238 @@
     (i32.and
       (i64.eq (i64.load offset=1 align=1 (local.get $p)) (i64.const 0x756f53746e657665))          ;; "eventSou"
       (i64.eq (i64.load offset=4 align=1 (local.get $p)) (i64.const 0x656372756f53746e))))        ;; "ntSource"
+
+  ;; checkRecord: whether a record's text is one JSON object that JSON.parse takes, so that a
+  ;; record nobody reads can be handed on unparsed (parsed when first read). It may say no to what
+  ;; JSON.parse would take (containers more than 64 deep, an escaped key at the top level): the
+  ;; record is then parsed as before. On the way it notes the top-level values of the keys at
+  ;; 640 + 32 * i (a length byte, then the key), at 512 + 16 * i: how often the key was met, the
+  ;; value's start and end (chunk-relative; a string's content, without its quotes), and 1 when
+  ;; the value is a string, 3 when that string holds an escape. While it runs, the byte after the
+  ;; record is a 0, which nothing in JSON takes: no loop below needs to look for the end.
+  (data (i32.const 640) "\07eventID")
+  (data (i32.const 672) "\09eventTime")
+  (data (i32.const 704) "\09eventName")
+  (data (i32.const 736) "\09errorCode")
+  (data (i32.const 768) "\12recipientAccountId")
+  (data (i32.const 800) "\0beventSource")
+  (data (i32.const 832) "\0cuserIdentity")
+
+  ;; The string whose content starts at $p held an escape ($stringEnd sets it).
+  (global $escaped (mut i32) (i32.const 0))
+
+  (func $isSpace (param $c i32) (result i32)
+    (i32.or (i32.or (i32.eq (local.get $c) (i32.const 0x20)) (i32.eq (local.get $c) (i32.const 0x0a)))
+            (i32.or (i32.eq (local.get $c) (i32.const 0x0d)) (i32.eq (local.get $c) (i32.const 0x09)))))
+
+  ;; Past spaces, tabs and line ends.
+  (func $space (param $p i32) (result i32)
+    (loop $more
+      (if (call $isSpace (i32.load8_u (local.get $p)))
+        (then (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $more))))
+    (local.get $p))
+
+  ;; Past a run of digits.
+  (func $digits (param $p i32) (result i32)
+    (loop $more
+      (if (i32.lt_u (i32.sub (i32.load8_u (local.get $p)) (i32.const 0x30)) (i32.const 10))
+        (then (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $more))))
+    (local.get $p))
+
+  ;; Past a JSON number starting at $p, or 0 when none starts there.
+  (func $number (param $p i32) (result i32)
+    (local $c i32) (local $q i32)
+    (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x2d))
+      (then (local.set $p (i32.add (local.get $p) (i32.const 1)))))
+    (local.set $c (i32.load8_u (local.get $p)))
+    (if (i32.eq (local.get $c) (i32.const 0x30))
+      (then (local.set $p (i32.add (local.get $p) (i32.const 1))))
+      (else
+        (if (i32.ge_u (i32.sub (local.get $c) (i32.const 0x31)) (i32.const 9)) (then (return (i32.const 0))))
+        (local.set $p (call $digits (i32.add (local.get $p) (i32.const 1))))))
+    (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x2e))
+      (then
+        (local.set $q (call $digits (i32.add (local.get $p) (i32.const 1))))
+        (if (i32.eq (local.get $q) (i32.add (local.get $p) (i32.const 1))) (then (return (i32.const 0))))
+        (local.set $p (local.get $q))))
+    (if (i32.eq (i32.or (i32.load8_u (local.get $p)) (i32.const 0x20)) (i32.const 0x65))
+      (then
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (local.set $c (i32.load8_u (local.get $p)))
+        (if (i32.or (i32.eq (local.get $c) (i32.const 0x2b)) (i32.eq (local.get $c) (i32.const 0x2d)))
+          (then (local.set $p (i32.add (local.get $p) (i32.const 1)))))
+        (local.set $q (call $digits (local.get $p)))
+        (if (i32.eq (local.get $q) (local.get $p)) (then (return (i32.const 0))))
+        (local.set $p (local.get $q))))
+    (local.get $p))
+
+  (func $isHex (param $c i32) (result i32)
+    (i32.or (i32.lt_u (i32.sub (local.get $c) (i32.const 0x30)) (i32.const 10))
+            (i32.lt_u (i32.sub (i32.or (local.get $c) (i32.const 0x20)) (i32.const 0x61)) (i32.const 6))))
+
+  ;; The closing quote of the string whose content starts at $p, or 0 when JSON.parse would not
+  ;; take it: a raw control character (the 0 after the record among them) or a bad escape.
+  (func $stringEnd (param $p i32) (result i32)
+    (local $m i32) (local $v v128) (local $c i32)
+    (global.set $escaped (i32.const 0))
+    (loop $blocks
+      (local.set $v (v128.load align=1 (local.get $p)))
+      (local.set $m (i8x16.bitmask (v128.or (v128.or
+        (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x22)))
+        (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x5c))))
+        (i8x16.lt_u (local.get $v) (i8x16.splat (i32.const 0x20))))))
+      (if (i32.eqz (local.get $m))
+        (then (local.set $p (i32.add (local.get $p) (i32.const 16))) (br $blocks)))
+      (local.set $p (i32.add (local.get $p) (i32.ctz (local.get $m))))
+      (local.set $c (i32.load8_u (local.get $p)))
+      (if (i32.eq (local.get $c) (i32.const 0x22)) (then (return (local.get $p))))
+      (if (i32.lt_u (local.get $c) (i32.const 0x20)) (then (return (i32.const 0))))
+      ;; A backslash.
+      (global.set $escaped (i32.const 1))
+      (local.set $c (i32.load8_u offset=1 (local.get $p)))
+      (if (i32.eq (local.get $c) (i32.const 0x75))
+        (then
+          (if (i32.eqz (i32.and
+                (i32.and (call $isHex (i32.load8_u offset=2 (local.get $p))) (call $isHex (i32.load8_u offset=3 (local.get $p))))
+                (i32.and (call $isHex (i32.load8_u offset=4 (local.get $p))) (call $isHex (i32.load8_u offset=5 (local.get $p))))))
+            (then (return (i32.const 0))))
+          (local.set $p (i32.add (local.get $p) (i32.const 6)))
+          (br $blocks)))
+      ;; " \ / b f n r t
+      (if (i32.or
+            (i32.or (i32.or (i32.eq (local.get $c) (i32.const 0x22)) (i32.eq (local.get $c) (i32.const 0x5c)))
+                    (i32.or (i32.eq (local.get $c) (i32.const 0x2f)) (i32.eq (local.get $c) (i32.const 0x62))))
+            (i32.or (i32.or (i32.eq (local.get $c) (i32.const 0x66)) (i32.eq (local.get $c) (i32.const 0x6e)))
+                    (i32.or (i32.eq (local.get $c) (i32.const 0x72)) (i32.eq (local.get $c) (i32.const 0x74)))))
+        (then (local.set $p (i32.add (local.get $p) (i32.const 2))) (br $blocks))))
+    (i32.const 0))
+
+  ;; Which of the noted keys (640 on) the top-level key [$p, $q) is, or -1.
+  (func $notedKey (param $p i32) (param $q i32) (result i32)
+    (local $k i32) (local $e i32) (local $len i32)
+    (local.set $len (i32.sub (local.get $q) (local.get $p)))
+    (block $none
+      (loop $keys
+        (br_if $none (i32.ge_u (local.get $k) (i32.const 7)))
+        (local.set $e (i32.add (i32.const 640) (i32.shl (local.get $k) (i32.const 5))))
+        (if (i32.eq (i32.load8_u (local.get $e)) (local.get $len))
+          (then (if (call $sameBytes (i32.add (local.get $e) (i32.const 1)) (local.get $p) (local.get $len))
+            (then (return (local.get $k))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $keys)))
+    (i32.const -1))
+
+  (func $note (param $key i32) (param $from i32) (param $to i32) (param $flags i32)
+    (local $e i32)
+    (if (i32.lt_s (local.get $key) (i32.const 0)) (then (return)))
+    (local.set $e (i32.add (i32.const 512) (i32.shl (local.get $key) (i32.const 4))))
+    (i32.store (local.get $e) (i32.add (i32.load (local.get $e)) (i32.const 1)))
+    (i32.store offset=4 (local.get $e) (i32.sub (local.get $from) (i32.const 65536)))
+    (i32.store offset=8 (local.get $e) (i32.sub (local.get $to) (i32.const 65536)))
+    (i32.store offset=12 (local.get $e) (local.get $flags)))
+
+  ;; 1 when the chunk's bytes [$from, $to) are one JSON object (spaces around it allowed) that
+  ;; JSON.parse takes, else 0; the notes at 512 as said above.
+  (func (export "checkRecord") (param $from i32) (param $to i32) (result i32)
+    (local $end i32) (local $after i32) (local $ok i32)
+    (local.set $end (i32.add (local.get $to) (i32.const 65536)))
+    (local.set $after (i32.load8_u (local.get $end)))
+    (i32.store8 (local.get $end) (i32.const 0))
+    (local.set $ok (call $object (i32.add (local.get $from) (i32.const 65536)) (local.get $end)))
+    (i32.store8 (local.get $end) (local.get $after))
+    (local.get $ok))
+
+  ;; checkRecord on absolute addresses, with the 0 in place at $end.
+  (func $object (param $p i32) (param $end i32) (result i32)
+    (local $c i32) (local $q i32)
+    (local $depth i32) (local $objects i64) (local $state i32) (local $key i32)
+    (memory.fill (i32.const 512) (i32.const 0) (i32.const 112))
+    (local.set $key (i32.const -1))
+    (local.set $p (call $space (local.get $p)))
+    (if (i32.ne (i32.load8_u (local.get $p)) (i32.const 0x7b)) (then (return (i32.const 0))))
+    (local.set $p (i32.add (local.get $p) (i32.const 1)))
+    (local.set $depth (i32.const 1))
+    (local.set $objects (i64.const 1))
+    ;; States: 0 just after '{', 1 a key, 2 a value, 3 just after '[', 4 after a value.
+    (loop $token
+      (local.set $c (i32.load8_u (local.get $p)))
+      (if (i32.le_u (local.get $c) (i32.const 0x20))
+        (then (if (call $isSpace (local.get $c))
+          (then
+            (local.set $p (call $space (local.get $p)))
+            (local.set $c (i32.load8_u (local.get $p)))))))
+      (block $close
+        (block $value
+          (block $key
+            (br_table $key $key $value $value $close (local.get $state)))
+          ;; States 0 and 1.
+          (if (i32.and (i32.eqz (local.get $state)) (i32.eq (local.get $c) (i32.const 0x7d))) (then (br $close)))
+          (if (i32.ne (local.get $c) (i32.const 0x22)) (then (return (i32.const 0))))
+          (local.set $q (call $stringEnd (i32.add (local.get $p) (i32.const 1))))
+          (if (i32.eqz (local.get $q)) (then (return (i32.const 0))))
+          (if (i32.eq (local.get $depth) (i32.const 1))
+            (then
+              ;; An escaped key may spell a noted one.
+              (if (global.get $escaped) (then (return (i32.const 0))))
+              (local.set $key (call $notedKey (i32.add (local.get $p) (i32.const 1)) (local.get $q)))))
+          (local.set $p (i32.add (local.get $q) (i32.const 1)))
+          (if (i32.ne (i32.load8_u (local.get $p)) (i32.const 0x3a))
+            (then (local.set $p (call $space (local.get $p)))))
+          (if (i32.ne (i32.load8_u (local.get $p)) (i32.const 0x3a)) (then (return (i32.const 0))))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (local.set $state (i32.const 2))
+          (br $token))
+        ;; States 2 and 3.
+        (if (i32.and (i32.eq (local.get $state) (i32.const 3)) (i32.eq (local.get $c) (i32.const 0x5d))) (then (br $close)))
+        (local.set $state (i32.const 4))
+        (if (i32.eq (local.get $c) (i32.const 0x22))
+          (then
+            (local.set $q (call $stringEnd (i32.add (local.get $p) (i32.const 1))))
+            (if (i32.eqz (local.get $q)) (then (return (i32.const 0))))
+            (if (i32.eq (local.get $depth) (i32.const 1))
+              (then (call $note (local.get $key) (i32.add (local.get $p) (i32.const 1)) (local.get $q)
+                (i32.or (i32.const 1) (i32.shl (global.get $escaped) (i32.const 1))))))
+            (local.set $p (i32.add (local.get $q) (i32.const 1)))
+            (br $token)))
+        (if (i32.eq (local.get $depth) (i32.const 1)) (then (call $note (local.get $key) (local.get $p) (local.get $p) (i32.const 0))))
+        (if (i32.eq (i32.or (local.get $c) (i32.const 0x20)) (i32.const 0x7b))
+          (then
+            ;; '{' or '[': one level deeper.
+            (if (i32.ge_u (local.get $depth) (i32.const 64)) (then (return (i32.const 0))))
+            (local.set $depth (i32.add (local.get $depth) (i32.const 1)))
+            (local.set $objects (i64.or (i64.shl (local.get $objects) (i64.const 1))
+              (i64.extend_i32_u (i32.eq (local.get $c) (i32.const 0x7b)))))
+            (local.set $state (select (i32.const 0) (i32.const 3) (i32.eq (local.get $c) (i32.const 0x7b))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $token)))
+        ;; A literal matches only where none of its bytes is the 0 after the record.
+        (if (i32.eq (i32.load align=1 (local.get $p)) (i32.const 0x65757274))                    ;; "true"
+          (then (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $token)))
+        (if (i32.eq (i32.load align=1 (local.get $p)) (i32.const 0x6c6c756e))                    ;; "null"
+          (then (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $token)))
+        (if (i32.and (i32.eq (local.get $c) (i32.const 0x66))
+                     (i32.eq (i32.load offset=1 align=1 (local.get $p)) (i32.const 0x65736c61)))  ;; "f" "alse"
+          (then (local.set $p (i32.add (local.get $p) (i32.const 5))) (br $token)))
+        (local.set $p (call $number (local.get $p)))
+        (if (i32.eqz (local.get $p)) (then (return (i32.const 0))))
+        (br $token))
+      ;; State 4: after a value, or a container that may close here.
+      (if (i32.eq (local.get $c) (i32.const 0x2c))
+        (then
+          (if (i32.eq (local.get $state) (i32.const 4))
+            (then
+              (local.set $p (i32.add (local.get $p) (i32.const 1)))
+              (local.set $state (select (i32.const 1) (i32.const 2) (i32.wrap_i64 (i64.and (local.get $objects) (i64.const 1)))))
+              (br $token)))
+          (return (i32.const 0))))
+      (if (i32.ne (i32.or (local.get $c) (i32.const 0x20)) (i32.const 0x7d)) (then (return (i32.const 0))))
+      ;; '}' closes an object, ']' an array.
+      (if (i32.ne (i32.eq (local.get $c) (i32.const 0x7d)) (i32.wrap_i64 (i64.and (local.get $objects) (i64.const 1))))
+        (then (return (i32.const 0))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (local.set $depth (i32.sub (local.get $depth) (i32.const 1)))
+      (local.set $objects (i64.shr_u (local.get $objects) (i64.const 1)))
+      (local.set $state (i32.const 4))
+      (br_if $token (local.get $depth)))
+    (i32.eq (call $space (local.get $p)) (local.get $end)))
 )

@@ -42,6 +42,11 @@ export interface ReadOptions {
   stopOnFault?: boolean;
   /** After each batch, and once at the end: for --stats and the progress bar. */
   onProgress?(progress: ReadProgress): void;
+  /**
+   * Nothing reads the records but their text, probably (the filter takes them all, and the sink
+   * prints them): a reader may hand on `UnparsedRecord`s, checked as JSON but parsed only if read.
+   */
+  unparsed?: boolean;
 }
 
 /** A reader: one input's records, in input order, in batches (one per chunk of input). */

@@ -14,8 +14,9 @@ import { RecordSplitter, VerdictMemo, type ResumePoint, type SliceKind, type Sli
 import type { Prefilter, ReadOptions } from './read-options.js';
 import type { TrailPartOptions } from './trail-part.js';
 import { FaultQueue } from './fault-delivery.js';
-import { MAX_CHUNK as MAX_SCANNED_CHUNK } from './json-scan.js';
-import { HUGE_RECORD_BYTES, type InputFault, type SkipReason, type TrailRecord } from './trail-record.js';
+import { checkedRecord, MAX_CHUNK as MAX_SCANNED_CHUNK, type NotedRecord } from './json-scan.js';
+import { HUGE_RECORD_BYTES, UnparsedRecord, type InputFault, type SkipReason, type TrailRecord } from './trail-record.js';
+import { identityHash } from '../cloudtrail/fingerprint.js';
 import { collectGarbage } from '../util/collect-garbage.js';
 
 /** Inputs stored in at most this many bytes are read whole (see readTrailBytes). */
@@ -72,6 +73,17 @@ export function unwrapValue(value: unknown, kind: SliceKind): { record?: JsonObj
 }
 
 /**
+ * As much of a checked record as `notCloudTrailBecause` reads: its eventSource, and which of the
+ * keys a record has at least one of it has (their values are not read).
+ */
+function shapeOf(noted: NotedRecord): JsonObject {
+  const shape: JsonObject = {};
+  if (noted.has('eventSource')) shape.eventSource = noted.text('eventSource') ?? null;
+  for (const key of ['eventName', 'eventTime', 'userIdentity'] as const) if (noted.has(key)) shape[key] = null;
+  return shape;
+}
+
+/**
  * The scan of one input, whatever drives it: the splitter and what it does with each slice
  * (parse, unwrap, check), and the records and faults found, handed out in file order by `drain`.
  */
@@ -116,6 +128,15 @@ function trailScan(file: string, options: ReadOptions, part: TrailPartOptions) {
           reason: 'invalid UTF-8',
           warning: true,
         });
+      }
+      // Checked rather than parsed, when nothing may read more than its text. Only a plain element
+      // on one line: what the other shapes hold must be unwrapped, and a pretty-printed record is
+      // printed re-serialised.
+      const noted = options.unparsed && kind === 'element' && place.singleLine && !huge && !badUtf8Reported ? checkedRecord(bytes) : undefined;
+      if (noted && !notCloudTrailBecause(shapeOf(noted))) {
+        const fingerprint = noted.textLength('eventID') > 0 ? identityHash((hasher, key) => noted.addText(hasher, key)) : null;
+        batch.push(new UnparsedRecord(bytes.toString('utf8'), file, place.offset, place.line, fingerprint));
+        return;
       }
       const textOf = bytes.toString('utf8');
       // A big record's bytes are not needed once decoded: free them before JSON.parse makes the

@@ -23,6 +23,28 @@ export interface TrailRecord {
   fingerprint?: [hi: number, lo: number] | null;
 }
 
+/**
+ * A record handed on before JSON.parse (ReadOptions.unparsed): its text was checked to be one JSON
+ * object JSON.parse takes (json-scan.wat's checkRecord), and `record` parses it when first read.
+ * Printing a record's text needs no parse, and a parse of every record was most of the time of a
+ * run that prints every record.
+ */
+export class UnparsedRecord implements TrailRecord {
+  #record: JsonObject | undefined;
+
+  constructor(
+    public raw: string,
+    public file: string,
+    public offset: number,
+    public line: number,
+    public fingerprint: [hi: number, lo: number] | null,
+  ) {}
+
+  get record(): JsonObject {
+    return (this.#record ??= JSON.parse(this.raw) as JsonObject);
+  }
+}
+
 /** A record this big is a rare outlier (a huge key policy): it gets memory care of its own. */
 export const HUGE_RECORD_BYTES = 4 << 20;
 

@@ -14,5 +14,6 @@ export function jsonSink(out: Output): RecordSink {
     end() {
       out.write(count === 0 ? '[]\n' : '\n]\n');
     },
+    textOnly: true,
   };
 }

@@ -11,5 +11,6 @@ export function jsonlSink(out: Output): RecordSink {
       out.write('\n');
     },
     end: () => {},
+    textOnly: true,
   };
 }

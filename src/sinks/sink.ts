@@ -30,6 +30,11 @@ export interface RecordSink {
   write(record: TrailRecord): void;
   /** After the last record: print what was held or counted, close what was opened. */
   end(totals: InputTotals): SinkReport | void | Promise<SinkReport | void>;
+  /**
+   * The sink reads nothing of a record but its text (`recordText`): the reader may then hand it
+   * records it checked but did not parse (ReadOptions.unparsed).
+   */
+  readonly textOnly?: boolean;
 }
 
 /** What every format factory is given: where to write, colours, and the clock people read. */

@@ -24,6 +24,24 @@ export class Hasher {
     return this;
   }
 
+  /**
+   * As `add` of the text of bytes [from, to), when they are all ASCII (each byte its own code
+   * unit); false, and nothing added, when one is not.
+   */
+  addAscii(bytes: Uint8Array, from: number, to: number): boolean {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    for (let i = from; i < to; i++) {
+      const c = bytes[i];
+      if (c > 0x7f) return false;
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
+    this.h1 = Math.imul(h1 ^ 0x10000, 2654435761);
+    this.h2 = Math.imul(h2 ^ 0x10000, 1597334677);
+    return true;
+  }
+
   /** The 64 bits, as [hi, lo] unsigned halves. */
   digest(): [hi: number, lo: number] {
     let h1 = this.h1;

@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseEventTime } from '../../../src/cloudtrail/event-time.js';
+import { eventFingerprintHash, identityHash } from '../../../src/cloudtrail/fingerprint.js';
 import * as jsonScan from '../../../src/reader/json-scan.js';
 
 const SCALE = Math.max(1, Number(process.env.PROPERTY_SCALE ?? 1) || 1);
@@ -417,5 +418,127 @@ describe('the WebAssembly loops give what the JavaScript loops give', () => {
     expect(jsonScan.isLoaded(Buffer.from(chunk), gen)).toBe(false);
     jsonScan.load(Buffer.from('[]'));
     expect(jsonScan.isLoaded(chunk, gen)).toBe(false);
+  });
+});
+
+const NOTED = ['eventID', 'eventTime', 'eventName', 'errorCode', 'recipientAccountId', 'eventSource', 'userIdentity'] as const;
+
+/** Values a record's fields take: mostly strings (some non-ASCII, some needing escapes), and every other type. */
+const fieldValueArb = fc.oneof(
+  { weight: 6, arbitrary: fc.string({ maxLength: 30 }) },
+  { weight: 2, arbitrary: fc.constantFrom('', 'kms.amazonaws.com', 'aws:s3', 'd\u00e9j\u00e0 \u{1f511}', 'a"b', 'tab\there', '2024-03-01T10:00:00Z') },
+  { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 4 }) },
+);
+
+/** Record-like objects: some of the noted keys, other keys, nested values. */
+const recordArb = fc
+  .tuple(
+    fc.dictionary(fc.constantFrom(...NOTED), fieldValueArb, { maxKeys: 7 }),
+    fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 5 }), { maxKeys: 6 }),
+  )
+  .map(([noted, other]) => Object.assign(JSON.parse(JSON.stringify(other)) as Record<string, unknown>, noted));
+
+/** The record's text as a delivery file writes it (compact), or with spaces and line ends between tokens. */
+const recordTextArb = fc.tuple(recordArb, fc.constantFrom(0, 0, 0, 1, 2, '\t')).map(([record, indent]) => ({ record, text: JSON.stringify(record, null, indent) }));
+
+/** Loads `text` as a chunk, between `before` and `after`, and asks checkedRecord about it. */
+function check(text: string | Buffer, before = ',', after = ',{') {
+  const chunk = Buffer.concat([Buffer.from(before), Buffer.from(text), Buffer.from(after)]);
+  jsonScan.load(chunk);
+  const slice = chunk.subarray(Buffer.byteLength(before), chunk.length - Buffer.byteLength(after));
+  return jsonScan.checkedRecord(slice);
+}
+
+function expectNotedLikeParsed(noted: jsonScan.NotedRecord, record: Record<string, unknown>, where: string): void {
+  for (const key of NOTED) {
+    expect(noted.has(key), `${where}: has ${key}`).toBe(key in record);
+    const value = record[key];
+    expect(noted.text(key), `${where}: ${key}`).toBe(typeof value === 'string' ? value : undefined);
+  }
+  const fingerprint = noted.textLength('eventID') > 0 ? identityHash((hasher, key) => noted.addText(hasher, key)) : undefined;
+  expect(fingerprint, `${where}: fingerprint`).toEqual(eventFingerprintHash(record));
+}
+
+describe('checkedRecord: a record is handed on unparsed only when JSON.parse takes its text', () => {
+  it('a record object, compact or spaced, is checked, and its noted values are the parsed ones', () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(recordTextArb, fc.constantFrom(['', ''], [',', ',{'], ['\n', ''], ['[', ']']), ({ record, text }, [before, after]) => {
+        const noted = check(text, before, after);
+        const where = JSON.stringify(text);
+        // Said no only for what it need not take: an escape in a noted value (or anywhere, here).
+        if (!text.includes('\\')) expect(noted, where).toBeDefined();
+        if (!noted) return;
+        checked++;
+        expectNotedLikeParsed(noted, record, where);
+      }),
+      { numRuns: 400 * SCALE },
+    );
+    expect(checked).toBeGreaterThan(200);
+  });
+
+  it('damaged text: whatever is checked, JSON.parse takes, as an object with the values noted', () => {
+    let checked = 0;
+    let refused = 0;
+    const damage = fc.array(
+      fc.tuple(fc.nat(), fc.constantFrom('', ' ', '"', '\\', '{', '}', '[', ']', ',', ':', '0', '-', '.', 'e', '+', 't', 'n', 'f', 'u', 'a', '\u0000', '\u001f', '\n', '\u00e9', '\u00ff'), fc.constantFrom(0, 1, 2)),
+      { minLength: 1, maxLength: 3 },
+    );
+    fc.assert(
+      fc.property(recordTextArb, damage, ({ text }, cuts) => {
+        let bytes = Buffer.from(text);
+        for (const [at, insert, removed] of cuts) {
+          const k = at % (bytes.length + 1);
+          bytes = Buffer.concat([bytes.subarray(0, k), Buffer.from(insert, 'latin1'), bytes.subarray(k + removed)]);
+        }
+        const noted = check(bytes);
+        let parsed: unknown;
+        let parses = true;
+        try {
+          parsed = JSON.parse(bytes.toString('utf8'));
+        } catch {
+          parses = false;
+        }
+        const where = JSON.stringify(bytes.toString('latin1'));
+        if (!noted) {
+          refused++;
+          return;
+        }
+        checked++;
+        expect(parses, where).toBe(true);
+        expect(parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed), where).toBe(true);
+        expectNotedLikeParsed(noted, parsed as Record<string, unknown>, where);
+      }),
+      { numRuns: 1500 * SCALE },
+    );
+    expect(checked).toBeGreaterThan(50);
+    expect(refused).toBeGreaterThan(500);
+  });
+
+  it('says no to what it does not take: a repeated or escaped noted key, an escaped noted value, deep nesting, not an object', () => {
+    expect(check('{"eventName":"A","x":{"eventName":"B"}}')?.text('eventName')).toBe('A');
+    expect(check('{"eventName":"A","eventName":"B"}')).toBeUndefined();
+    expect(check('{"event\\u004eame":"A"}')).toBeUndefined();
+    expect(check('{"eventName":"Cre\\u0061teKey"}')).toBeUndefined();
+    expect(check('{"other":"Cre\\u0061teKey","eventName":"X"}')?.text('eventName')).toBe('X');
+    expect(check(`{"a":${'['.repeat(63)}${']'.repeat(63)}}`)).toBeDefined();
+    expect(check(`{"a":${'['.repeat(64)}${']'.repeat(64)}}`)).toBeUndefined();
+    for (const text of ['[]', '"x"', '1', 'null', '{}x', '{"a":[1}}', '{"a":{"b":1]}', '{"a":1}}', '{"a":01}', '{"a":1.}', '{"a":-}', '{"a":tru}', '{"a":"\t"}', '{"a":"\\x"}', '{"a" 1}', '{,}', '{"a":1,}', '[1,]'])
+      expect(check(text), text).toBeUndefined();
+    for (const text of ['{}', ' {"a":[1,-0.5e+3,true,false,null,{}]} ', '{"a":"\\u00e9\\n\\/"}', '{"\u00e9":"\u00e9"}']) expect(check(text), text).toBeDefined();
+  });
+
+  it('only bytes the module holds as loaded: a slice of another buffer, or of a chunk changed since, is parsed instead', () => {
+    const chunk = Buffer.from('{"eventName":"A"},');
+    jsonScan.load(chunk);
+    expect(jsonScan.checkedRecord(chunk.subarray(0, 17))?.text('eventName')).toBe('A');
+    expect(jsonScan.checkedRecord(Buffer.from(chunk.subarray(0, 17)))).toBeUndefined();
+    chunk.write('B', 14);
+    expect(jsonScan.checkedRecord(chunk.subarray(0, 17))).toBeUndefined();
+    // The byte after a record checked is the chunk's again afterwards: here, the next record's '{'.
+    const two = Buffer.from('{"eventName":"A"}{"eventName":"B"}');
+    jsonScan.load(two);
+    expect(jsonScan.checkedRecord(two.subarray(0, 17))?.text('eventName')).toBe('A');
+    expect(jsonScan.checkedRecord(two.subarray(17))?.text('eventName')).toBe('B');
   });
 });

@@ -23,9 +23,10 @@ import { MAX_CHUNK, recordsPassedOver } from '../../../src/reader/json-scan.js';
 import type { ReadOptions } from '../../../src/reader/read-options.js';
 import { readTrailWithStreamJson } from '../../../src/reader/stream-json-reader.js';
 import { readTrail, readTrailBytes } from '../../../src/reader/trail-reader.js';
-import type { InputFault, TrailRecord } from '../../../src/reader/trail-record.js';
+import { UnparsedRecord, type InputFault, type TrailRecord } from '../../../src/reader/trail-record.js';
 import type { TrailInput } from '../../../src/sources/trail-input.js';
 import { readTrailWithJsLoops } from '../../helpers/js-loops-reader.js';
+import { readTrailUnparsed, unparsedSeen } from '../../helpers/unparsed-reader.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures');
 
@@ -70,6 +71,8 @@ async function bothReadings(bytes: Buffer, chunk: number, label: string, more: P
   const splitter = await read(readTrail, inputOf(bytes, chunk, label), more);
   // The splitter's WebAssembly loops stand in for its JavaScript loops, which must read the same.
   expect(await read(readTrailWithJsLoops, inputOf(bytes, chunk, label), more), `${label}: the splitter's JavaScript loops`).toEqual(splitter);
+  // Records handed on unparsed, as when every record is printed, must be the same records.
+  expect(await read(readTrailUnparsed, inputOf(bytes, chunk, label), more), `${label}: records handed on unparsed`).toEqual(splitter);
   return [splitter, await read(readTrailWithStreamJson, inputOf(bytes, chunk, label), more)];
 }
 
@@ -262,6 +265,39 @@ function damagedTrail(d: Damage): { bytes: Buffer; text: string } {
 }
 
 const DECRYPT = buildRecordFilter(filterSpecFromOptions({ event: ['Decrypt'] }, Date.UTC(2025, 0, 1)));
+
+describe('records handed on unparsed (every record printed)', () => {
+  it('real records: the same records, places and faults, and each one without an escape is handed on unparsed', async () => {
+    const before = unparsedSeen();
+    let plain = 0;
+    for (const name of readdirSync(join(FIXTURES, 'records'))) {
+      const bytes = readFileSync(join(FIXTURES, 'records', name));
+      for (const chunk of [1 << 20, 1000]) {
+        const parsed = await read(readTrail, inputOf(bytes, chunk, name));
+        const seen: TrailRecord[] = [];
+        const unparsed = await read(
+          async function* (input, options) {
+            for await (const batch of readTrailUnparsed(input, options)) {
+              seen.push(...batch);
+              yield batch;
+            }
+          },
+          inputOf(bytes, chunk, name),
+        );
+        expect(unparsed, `${name} in chunks of ${chunk}`).toEqual(parsed);
+        if (chunk !== 1 << 20) continue;
+        // In one chunk, no record spans two: only an escape keeps a record from being checked.
+        for (const r of seen) {
+          if ((r.raw ?? '').includes('\\')) continue;
+          plain++;
+          expect(r, `${name}:${r.line}`).toBeInstanceOf(UnparsedRecord);
+        }
+      }
+    }
+    expect(plain).toBeGreaterThan(100);
+    expect(unparsedSeen() - before).toBeGreaterThanOrEqual(plain);
+  });
+});
 
 describe('a Records array with one damaged record', () => {
   it('both readers agree, one fault at most, and every record out of reach of the damage is kept', async () => {

@@ -31,6 +31,7 @@ import { readTrail } from '../../../src/reader/trail-reader.js';
 import type { InputFault, TrailRecord } from '../../../src/reader/trail-record.js';
 import type { TrailInput } from '../../../src/sources/trail-input.js';
 import { readTrailWithJsLoops } from '../../helpers/js-loops-reader.js';
+import { readTrailUnparsed } from '../../helpers/unparsed-reader.js';
 import { recordsPassedOver } from '../../../src/reader/json-scan.js';
 
 const LABEL = 'AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/generated.json';
@@ -620,6 +621,7 @@ const READERS: Array<[string, Reader]> = [
   ['readTrail', readTrail],
   ['readTrailWithStreamJson', readTrailWithStreamJson],
   ['readTrail with the JavaScript loops', readTrailWithJsLoops],
+  ['readTrail handing records on unparsed', readTrailUnparsed],
 ];
 
 interface Run {
