@@ -494,18 +494,11 @@
   ;; checkRecord: whether a record's text is one JSON object that JSON.parse takes, so that a
   ;; record nobody reads can be handed on unparsed (parsed when first read). It may say no to what
   ;; JSON.parse would take (containers more than 64 deep, an escaped key at the top level): the
-  ;; record is then parsed as before. On the way it notes the top-level values of the keys at
-  ;; 640 + 32 * i (a length byte, then the key), at 512 + 16 * i: how often the key was met, the
+  ;; record is then parsed as before. On the way it notes the top-level values of the keys
+  ;; $notedKey knows, at 512 + 16 * i for the key of index i: how often the key was met, the
   ;; value's start and end (chunk-relative; a string's content, without its quotes), and 1 when
   ;; the value is a string, 3 when that string holds an escape. While it runs, the byte after the
   ;; record is a 0, which nothing in JSON takes: no loop below needs to look for the end.
-  (data (i32.const 640) "\07eventID")
-  (data (i32.const 672) "\09eventTime")
-  (data (i32.const 704) "\09eventName")
-  (data (i32.const 736) "\09errorCode")
-  (data (i32.const 768) "\12recipientAccountId")
-  (data (i32.const 800) "\0beventSource")
-  (data (i32.const 832) "\0cuserIdentity")
 
   ;; The string whose content starts at $p held an escape ($stringEnd sets it).
   (global $escaped (mut i32) (i32.const 0))
@@ -596,19 +589,33 @@
         (then (local.set $p (i32.add (local.get $p) (i32.const 2))) (br $blocks))))
     (i32.const 0))
 
-  ;; Which of the noted keys (640 on) the top-level key [$p, $q) is, or -1.
+  ;; Which of the noted keys the top-level key [$p, $q) is (its index in NOTED_KEYS, json-scan.ts),
+  ;; or -1. Told by its length, then compared 8 bytes at a time (the closing quote is at $q).
   (func $notedKey (param $p i32) (param $q i32) (result i32)
-    (local $k i32) (local $e i32) (local $len i32)
+    (local $len i32) (local $w i64)
     (local.set $len (i32.sub (local.get $q) (local.get $p)))
-    (block $none
-      (loop $keys
-        (br_if $none (i32.ge_u (local.get $k) (i32.const 7)))
-        (local.set $e (i32.add (i32.const 640) (i32.shl (local.get $k) (i32.const 5))))
-        (if (i32.eq (i32.load8_u (local.get $e)) (local.get $len))
-          (then (if (call $sameBytes (i32.add (local.get $e) (i32.const 1)) (local.get $p) (local.get $len))
-            (then (return (local.get $k))))))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $keys)))
+    (local.set $w (i64.load align=1 (local.get $p)))
+    (if (i32.eq (local.get $len) (i32.const 7))
+      (then (return (select (i32.const 0) (i32.const -1) (i64.eq (local.get $w) (i64.const 0x224449746e657665)))))) ;; eventID"
+    (if (i32.eq (local.get $len) (i32.const 9))
+      (then
+        (if (i32.ne (i32.load8_u offset=8 (local.get $p)) (i32.const 0x65)) (then (return (i32.const -1))))
+        (if (i64.eq (local.get $w) (i64.const 0x6d6954746e657665)) (then (return (i32.const 1))))            ;; eventTim
+        (if (i64.eq (local.get $w) (i64.const 0x6d614e746e657665)) (then (return (i32.const 2))))            ;; eventNam
+        (return (select (i32.const 3) (i32.const -1) (i64.eq (local.get $w) (i64.const 0x646f43726f727265)))))) ;; errorCod
+    (if (i32.eq (local.get $len) (i32.const 18))
+      (then (return (select (i32.const 4) (i32.const -1) (i32.and (i32.and
+        (i64.eq (local.get $w) (i64.const 0x6e65697069636572))                                                ;; recipien
+        (i64.eq (i64.load offset=8 align=1 (local.get $p)) (i64.const 0x746e756f63634174)))                   ;; tAccount
+        (i32.eq (i32.load16_u offset=16 align=1 (local.get $p)) (i32.const 0x6449)))))))                    ;; Id
+    (if (i32.eq (local.get $len) (i32.const 11))
+      (then (return (select (i32.const 5) (i32.const -1) (i32.and
+        (i64.eq (local.get $w) (i64.const 0x756f53746e657665))                                                ;; eventSou
+        (i32.eq (i32.load offset=8 align=1 (local.get $p)) (i32.const 0x22656372)))))))                     ;; rce"
+    (if (i32.eq (local.get $len) (i32.const 12))
+      (then (return (select (i32.const 6) (i32.const -1) (i32.and
+        (i64.eq (local.get $w) (i64.const 0x6e65644972657375))                                                ;; userIden
+        (i32.eq (i32.load offset=8 align=1 (local.get $p)) (i32.const 0x79746974)))))))                     ;; tity
     (i32.const -1))
 
   (func $note (param $key i32) (param $from i32) (param $to i32) (param $flags i32)
