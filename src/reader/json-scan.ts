@@ -304,7 +304,7 @@ export function remember(field: number, from: number, to: number, hash: number, 
 }
 
 /**
- * The top-level keys whose values `checkedRecord` notes, in the order of json-scan.wat's table:
+ * The top-level keys whose values `checkedRecord` notes, in the order of json-scan.wat's $notedKey:
  * what recognises a copy of an event (src/cloudtrail/fingerprint.ts) and what tells a CloudTrail
  * record from other AWS JSON (`notCloudTrailBecause`).
  */

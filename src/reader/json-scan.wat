@@ -4,12 +4,15 @@
 ;; time with SIMD, a call from JavaScript costs a few nanoseconds, and records a prefilter rules
 ;; out can be passed over without returning to JavaScript at all (recordLevel).
 ;;
+;; It also checks, for records handed on unparsed, that a record's text is JSON (checkRecord).
+;;
 ;; Memory: bytes 0-255 are a table of byte classes outside strings; 256-459 the answers of the
 ;; calls below besides their results (reading them from memory is cheaper for the caller than
-;; reading exported globals); 460-499 the time window; 1024-21503 the verdict memo's table and
-;; 21504-65535 the bytes of the values it remembers; and the chunk being scanned is copied to 65536
-;; by the caller, with at least 16 bytes of memory after it (a key's bytes are looked at before its
-;; length is). Positions in and out are chunk-relative. Compiled to bytes by build/wasm.mjs.
+;; reading exported globals); 460-499 the time window; 512-623 checkRecord's notes; 1024-21503
+;; the verdict memo's table and 21504-65535 the bytes of the values it remembers; and the chunk
+;; being scanned is copied to 65536 by the caller, with at least 16 bytes of memory after it (a
+;; key's bytes are looked at before its length is). Positions in and out are chunk-relative.
+;; Compiled to bytes by build/wasm.mjs.
 (module
   (memory (export "memory") 1)
 
