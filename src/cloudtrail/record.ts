@@ -39,6 +39,9 @@ export function errorCode(record: JsonObject): string | undefined {
   return undefined;
 }
 
+/** A CloudTrail record has at least one of these keys (what `notCloudTrailBecause` reads, with eventSource's value). */
+export const RECORD_KEYS = ['eventName', 'eventSource', 'eventTime', 'userIdentity'] as const;
+
 /**
  * Why a JSON object is not a CloudTrail record, or undefined when it may be one. Other AWS JSON
  * looks alike: S3 event notifications and DynamoDB Streams records also hold `Records` of objects
@@ -53,10 +56,8 @@ export function notCloudTrailBecause(value: JsonObject): string | undefined {
     if (source === 'aws:dynamodb') return 'a DynamoDB Streams record (eventSource aws:dynamodb)';
     return `an AWS event notification (eventSource ${source})`;
   }
-  if (!('eventName' in value || 'eventSource' in value || 'eventTime' in value || 'userIdentity' in value)) {
-    return `keys: ${Object.keys(value).slice(0, 4).join(', ') || 'none'}`;
-  }
-  return undefined;
+  for (const key of RECORD_KEYS) if (key in value) return undefined;
+  return `keys: ${Object.keys(value).slice(0, 4).join(', ') || 'none'}`;
 }
 
 /** An EventBridge event that carries a CloudTrail record in `detail` ("AWS API Call via CloudTrail", ...). */

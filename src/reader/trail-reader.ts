@@ -5,7 +5,7 @@
  * turns every problem into an InputFault with the file and the place, then goes on.
  */
 import { isUtf8 } from 'node:buffer';
-import { isCloudTrailEnvelope, isObject, notCloudTrailBecause, type JsonObject } from '../cloudtrail/record.js';
+import { isCloudTrailEnvelope, isObject, notCloudTrailBecause, RECORD_KEYS, type JsonObject } from '../cloudtrail/record.js';
 import { decodedChunks, decodedWhole, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { describeJsonError } from '../util/json-error-text.js';
@@ -73,13 +73,13 @@ export function unwrapValue(value: unknown, kind: SliceKind): { record?: JsonObj
 }
 
 /**
- * As much of a checked record as `notCloudTrailBecause` reads: its eventSource, and which of the
- * keys a record has at least one of it has (their values are not read).
+ * As much of a checked record as `notCloudTrailBecause` reads: which of RECORD_KEYS it has (their
+ * values stand in as null), and its eventSource.
  */
 function shapeOf(noted: NotedRecord): JsonObject {
   const shape: JsonObject = {};
+  for (const key of RECORD_KEYS) if (noted.has(key)) shape[key] = null;
   if (noted.has('eventSource')) shape.eventSource = noted.text('eventSource') ?? null;
-  for (const key of ['eventName', 'eventTime', 'userIdentity'] as const) if (noted.has(key)) shape[key] = null;
   return shape;
 }
 
