@@ -11,19 +11,8 @@ import { text, type JsonObject } from './record.js';
 export const IDENTITY_KEYS = ['eventID', 'eventTime', 'eventName', 'errorCode', 'recipientAccountId'] as const;
 export type IdentityKey = (typeof IDENTITY_KEYS)[number];
 
-/** The fields that make two records the same event, or undefined when the record has no eventID. */
-function identity(record: JsonObject): string[] | undefined {
-  if (!text(record, 'eventID')) return undefined;
-  return IDENTITY_KEYS.map((key) => text(record, key) ?? '');
-}
-
-/** The identity of the event a record describes, as text; undefined when it has no eventID. */
-export function eventFingerprint(record: JsonObject): string | undefined {
-  return identity(record)?.join('\u0000');
-}
-
 /**
- * The same identity as a 64-bit hash ([hi, lo]): what the pipeline remembers of each record to
+ * A record's identity (IDENTITY_KEYS) as a 64-bit hash ([hi, lo]): what the pipeline remembers of each record to
  * recognise its copies, 8 bytes instead of a string. Undefined when the record has no eventID
  * (it can then never be called a copy).
  */
