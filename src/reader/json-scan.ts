@@ -326,22 +326,28 @@ export interface NotedRecord {
   addText(hasher: Hasher, key: NotedKey): void;
 }
 
+/** Where `key`'s note is, when its value is a plain string (a key not met is noted as kind 0). */
+function stringNote(key: NotedKey): number {
+  const at = NOTED_INDEX[key];
+  return (words as Int32Array)[at + 3] === NOTED_STRING ? at : -1;
+}
+
 const noted: NotedRecord = {
   has: (key) => (words as Int32Array)[NOTED_INDEX[key]] !== 0,
   text(key) {
-    const at = NOTED_INDEX[key];
+    const at = stringNote(key);
     const notes = words as Int32Array;
-    return notes[at] !== 0 && notes[at + 3] === NOTED_STRING ? (bytes as Buffer).toString('utf8', CHUNK + notes[at + 1], CHUNK + notes[at + 2]) : undefined;
+    return at < 0 ? undefined : (bytes as Buffer).toString('utf8', CHUNK + notes[at + 1], CHUNK + notes[at + 2]);
   },
   textLength(key) {
-    const at = NOTED_INDEX[key];
+    const at = stringNote(key);
     const notes = words as Int32Array;
-    return notes[at] !== 0 && notes[at + 3] === NOTED_STRING ? notes[at + 2] - notes[at + 1] : -1;
+    return at < 0 ? -1 : notes[at + 2] - notes[at + 1];
   },
   addText(hasher, key) {
-    const at = NOTED_INDEX[key];
+    const at = stringNote(key);
     const notes = words as Int32Array;
-    if (notes[at] === 0 || notes[at + 3] !== NOTED_STRING) hasher.add('');
+    if (at < 0) hasher.add('');
     else if (!hasher.addAscii(bytes as Buffer, CHUNK + notes[at + 1], CHUNK + notes[at + 2])) hasher.add(noted.text(key) as string);
   },
 };
