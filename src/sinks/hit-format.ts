@@ -55,6 +55,103 @@ export function hitObject(h: Hit) {
 
 export const hitJson = (h: Hit): string => JSON.stringify(hitObject(h));
 
+/** What a hit's line starts and ends with when its rule is this one (the rule's own fields). */
+interface RuleText {
+  severity: Severity;
+  title: string;
+  source: Hit['source'];
+  tags: Hit['tags'];
+  ruleFile: string | undefined;
+  /** `{"rule":…,"severity":…,"title":…,"source":…,"tags":[…],"time":` */
+  head: string;
+  /** `,"ruleFile":…,"file":` */
+  tail: string;
+}
+
+const json = JSON.stringify;
+const orNull = (value: unknown): string => (value === undefined ? 'null' : json(value));
+
+/**
+ * `hitJson`, byte for byte, for a stream of hits: the fields a hit takes from its rule (most of
+ * the line, tags and all) are turned to JSON once per rule, not once per hit. One Sigma rule can
+ * match every assumed-role call in a trail, and serialising its hits was a tenth of `detect`.
+ * A hit missing a text every hit has (its key would be left out, not printed as null) takes
+ * `hitJson` itself.
+ */
+export function hitJsonWriter(): (h: Hit) => string {
+  const rules = new Map<string, RuleText>();
+  let file: string | undefined;
+  let fileJson = 'null';
+  const ruleText = (h: Hit): RuleText => {
+    let r = rules.get(h.rule);
+    // A rule id names one rule, but two rule files may share one: the cached text is checked.
+    if (r === undefined || r.severity !== h.severity || r.title !== h.title || r.source !== h.source || r.tags !== h.tags || r.ruleFile !== h.ruleFile) {
+      r = {
+        severity: h.severity,
+        title: h.title,
+        source: h.source,
+        tags: h.tags,
+        ruleFile: h.ruleFile,
+        head: `{"rule":${json(h.rule)},"severity":${json(h.severity)},"title":${json(h.title)},"source":${json(h.source ?? 'builtin')},"tags":${json(h.tags ?? [])},"time":`,
+        tail: `,"ruleFile":${orNull(h.ruleFile)},"file":`,
+      };
+      rules.set(h.rule, r);
+    }
+    return r;
+  };
+  const plain = (h: Hit): boolean =>
+    typeof h.rule === 'string' &&
+    typeof h.severity === 'string' &&
+    typeof h.title === 'string' &&
+    typeof h.time === 'string' &&
+    typeof h.eventName === 'string' &&
+    typeof h.principal === 'string' &&
+    typeof h.reason === 'string';
+  return (h) => {
+    if (!plain(h)) return hitJson(h);
+    const r = ruleText(h);
+    if (h.file !== file) {
+      file = h.file;
+      fileJson = orNull(file);
+    }
+    return (
+      r.head +
+      json(h.time) +
+      ',"eventName":' +
+      json(h.eventName) +
+      ',"eventID":' +
+      orNull(h.eventId) +
+      ',"principal":' +
+      json(h.principal) +
+      ',"principalAccount":' +
+      orNull(h.principalAccount) +
+      ',"key":' +
+      orNull(h.key) +
+      ',"keyAccount":' +
+      orNull(h.keyAccount) +
+      ',"region":' +
+      orNull(h.region) +
+      ',"reason":' +
+      json(h.reason) +
+      ',"group":' +
+      orNull(h.group) +
+      ',"count":' +
+      orNull(h.count) +
+      ',"records":' +
+      orNull(h.records) +
+      ',"firstTime":' +
+      orNull(h.firstTime) +
+      ',"lastTime":' +
+      orNull(h.lastTime) +
+      r.tail +
+      fileJson +
+      ',"line":' +
+      orNull(h.line) +
+      '}'
+    );
+  };
+}
+
 function painter(color: ChalkInstance, severity: Severity): ((s: string) => string) | undefined {
   return severity === 'critical' || severity === 'high' ? color.red : severity === 'medium' ? color.yellow : undefined;
 }
@@ -146,9 +243,10 @@ export const HIT_PRINTERS = {
   /** `{"hits": [...], "rules": [...], "totals": {...}}`: the hits as found, then the groups. */
   json(out: Output): HitSink {
     const groups = new HitGroups();
+    const hitLine = hitJsonWriter();
     return {
       write(h) {
-        out.write((groups.hits === 0 ? '{"hits":[\n' : ',\n') + hitJson(h));
+        out.write((groups.hits === 0 ? '{"hits":[\n' : ',\n') + hitLine(h));
         groups.add(h);
       },
       end() {
@@ -162,7 +260,8 @@ export const HIT_PRINTERS = {
     };
   },
   jsonl(out: Output): HitSink {
-    return { write: (h) => out.write(hitJson(h) + '\n'), end: () => {} };
+    const hitLine = hitJsonWriter();
+    return { write: (h) => out.write(hitLine(h) + '\n'), end: () => {} };
   },
 } satisfies Record<string, (out: Output, color: ChalkInstance, terminalColumns?: number) => HitSink>;
 

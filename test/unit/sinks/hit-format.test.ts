@@ -4,11 +4,12 @@
  */
 import { Writable } from 'node:stream';
 import { Chalk } from 'chalk';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RULES } from '../../../src/rules/catalog.js';
 import { DEFAULT_SETTINGS, type Hit } from '../../../src/rules/rule.js';
 import { parseSigmaText } from '../../../src/rules/sigma/load-rules.js';
-import { HIT_PRINTERS, hitObject, printRules, type HitSink } from '../../../src/sinks/hit-format.js';
+import { HIT_PRINTERS, hitJson, hitJsonWriter, hitObject, printRules, type HitSink } from '../../../src/sinks/hit-format.js';
 import { Output } from '../../../src/sinks/output.js';
 import { tableRows } from '../../helpers/e2e.js';
 
@@ -144,6 +145,66 @@ describe('hit printers', () => {
       rules: [],
       totals: { hits: 0, rules: 0, bySeverity: { critical: 0, high: 0, medium: 0, low: 0, informational: 0 } },
     });
+  });
+});
+
+describe('hitJsonWriter', () => {
+  // Hits of a run share their rule's fields by reference (or not), repeat rule ids with other
+  // fields (two rule files with one id), and carry any text: each line must be hitJson's, byte for byte.
+  const text = fc.oneof(fc.constantFrom('a', 'r1', 'CreateKey', ''), fc.string({ unit: 'binary' }));
+  const optional = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+  const number = fc.oneof(fc.integer(), fc.double());
+  const hit: fc.Arbitrary<Hit> = fc.record(
+    {
+      rule: fc.constantFrom('r1', 'r2', 'r3'),
+      severity: fc.constantFrom('low', 'medium', 'high'),
+      title: fc.constantFrom('A title', 'Another "quoted" title'),
+      time: text,
+      eventName: text,
+      eventId: optional(text),
+      principal: text,
+      principalAccount: optional(text),
+      key: optional(text),
+      keyAccount: optional(text),
+      region: optional(text),
+      reason: text,
+      file: optional(fc.constantFrom('a.json', 'b/\u00e9.json.gz')),
+      line: optional(number),
+      source: optional(fc.constantFrom('builtin', 'sigma')),
+      tags: optional(fc.constantFrom(['attack.t1078'], ['attack.impact', 'attack.t1485'], [])),
+      ruleFile: optional(fc.constantFrom('rules/a.yml', 'rules/b.yml')),
+      group: optional(fc.dictionary(text, text, { maxKeys: 3 })),
+      count: optional(number),
+      records: optional(fc.array(text, { maxLength: 3 })),
+      firstTime: optional(text),
+      lastTime: optional(text),
+    },
+    { requiredKeys: ['rule', 'severity', 'title', 'time', 'eventName', 'principal', 'reason'] },
+  ) as fc.Arbitrary<Hit>;
+
+  it('prints every hit of a stream as hitJson does', () => {
+    fc.assert(
+      fc.property(fc.array(hit, { maxLength: 30 }), (hits) => {
+        const line = hitJsonWriter();
+        for (const h of hits) expect(line(h)).toBe(hitJson(h));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('prints the rule fields anew when a hit with the same rule id brings others', () => {
+    const line = hitJsonWriter();
+    const first = disabled('2024-03-01T10:00:00Z');
+    const other: Hit = { ...first, title: 'Key disabled (copied rule)', tags: ['x'], ruleFile: 'rules/copy.yml', source: 'sigma' };
+    for (const h of [first, other, first]) expect(JSON.parse(line(h))).toEqual(JSON.parse(hitJson(h)));
+    expect(JSON.parse(line(other)).title).toBe('Key disabled (copied rule)');
+  });
+
+  it('prints a hit with NaN, Infinity or a missing text as hitJson does', () => {
+    const line = hitJsonWriter();
+    const odd = [{ ...correlation, count: Number.NaN }, { ...correlation, line: Infinity }, { ...correlation, time: undefined as unknown as string }];
+    for (const h of odd) expect(line(h)).toBe(hitJson(h));
+    expect(JSON.parse(line(odd[2]))).not.toHaveProperty('time');
   });
 });
 
