@@ -20,11 +20,14 @@ export function matchesOf(batch: TrailRecord[], filter: RecordFilter): { records
   const records: MatchedRecord[] = [];
   let chars = 0;
   for (const record of batch) {
-    if (!filter.matches(record.record)) continue;
+    // Asked only when the filter reads the record: an unparsed record would be parsed for nothing.
+    if (!filter.acceptsAll && !filter.matches(record.record)) continue;
     const text = recordText(record);
     chars += text.length;
-    // Worked out where the record is parsed: the main thread recognises copies by it.
-    records.push([text, record.offset, record.line, eventFingerprintHash(record.record) ?? null]);
+    // Worked out on this thread (by the reader, when it noted it unparsed): the main thread
+    // recognises copies by it.
+    const fingerprint = record.fingerprint !== undefined ? record.fingerprint : (eventFingerprintHash(record.record) ?? null);
+    records.push([text, record.offset, record.line, fingerprint]);
   }
   return { records, chars };
 }
@@ -92,17 +95,19 @@ function batchFiles(files: ReadFilesRequest['files']) {
   };
 }
 
-/**
- * `stopped`: asked before each file; true ends the batch there (the run wants no more). `here`: the
- * batch is read on the thread that uses its records, which keeps them parsed (`kept`) rather than
- * as text to parse again.
- */
-export async function readFileBatch(
-  files: ReadFilesRequest['files'],
-  filter: RecordFilter,
-  stopped: () => boolean = () => false,
-  here = false,
-): Promise<FileResult[]> {
+export interface FileBatchOptions {
+  /** Asked before each file; true ends the batch there (the run wants no more). */
+  stopped?: () => boolean;
+  /**
+   * The batch is read on the thread that uses its records, which keeps them as they were read
+   * (`kept`) rather than as text to parse again.
+   */
+  here?: boolean;
+  /** Records may be read unparsed (ReadOptions.unparsed). */
+  unparsed?: boolean;
+}
+
+export async function readFileBatch(files: ReadFilesRequest['files'], filter: RecordFilter, { stopped = () => false, here = false, unparsed = false }: FileBatchOptions = {}): Promise<FileResult[]> {
   const results: FileResult[] = [];
   const batch = batchFiles(files);
   for (const [index, { id, path, size }] of files.entries()) {
@@ -113,6 +118,7 @@ export async function readFileBatch(
     let handback: ResumePoint | undefined;
     const options = {
       prefilter: filter.acceptsAll ? undefined : filter.hot,
+      unparsed,
       onFault: (fault: InputFault) => events.push({ fault }),
       onProgress: (progress: { records: number; bytes: number }) => {
         seen += progress.records;
@@ -132,7 +138,7 @@ export async function readFileBatch(
     }
     const take = (found: TrailRecord[]) => {
       if (here) {
-        const kept = found.filter((record) => filter.matches(record.record));
+        const kept = filter.acceptsAll ? found : found.filter((record) => filter.matches(record.record));
         if (kept.length > 0) events.push({ kept });
         return;
       }

@@ -127,7 +127,7 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
 
   const stop = new SharedArrayBuffer(4);
   const spawn = () => {
-    const setup: WorkerSetup = { spec, stop };
+    const setup: WorkerSetup = { spec, stop, unparsed: context.unparsed };
     const worker = new (workerThreads().Worker)(workerUrl, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     worker.on('message', (report: WorkerReport) => onReport(worker, report));
     worker.on('error', (error) => {
@@ -242,7 +242,7 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
     if (!peek || !isSmall(peek)) return false;
     const first = nextFile();
     if (!first) return false;
-    const results = await readFileBatch(batchFrom(first), filter, undefined, true);
+    const results = await readFileBatch(batchFrom(first), filter, { here: true, unparsed: context.unparsed });
     for (const result of results) fileResult(result);
     // Files of the batch after a hand-back were not read: they are read again like any other's.
     return true;

@@ -14,6 +14,8 @@ export interface WorkerSetup {
   tail?: SharedArrayBuffer;
   /** One Int32, set to 1 when the run no longer wants what the worker reads: a batch stops at its next file. */
   stop?: SharedArrayBuffer;
+  /** Records may be read unparsed (ReadContext.unparsed): the filter takes all, the sink prints text. */
+  unparsed?: boolean;
 }
 
 export const TAIL_HELD = 0;

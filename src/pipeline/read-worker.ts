@@ -28,7 +28,7 @@ import {
 
 const port = parentPort;
 if (!port) throw new Error('read-worker must run as a worker thread');
-const { spec, tail, stop } = workerData as WorkerSetup;
+const { spec, tail, stop, unparsed } = workerData as WorkerSetup;
 const filter = buildRecordFilter(spec);
 const shared = tail ? new Int32Array(tail) : undefined;
 const stopFlag = stop ? new Int32Array(stop) : undefined;
@@ -54,7 +54,7 @@ port.on('message', (request: ReadRequest | ReadFilesRequest | StopRequest) => {
 /** Small whole files (see file-batch.ts), answered in one message. */
 async function readFiles({ batch, files }: ReadFilesRequest): Promise<void> {
   try {
-    const results = await readFileBatch(files, filter, stopped);
+    const results = await readFileBatch(files, filter, { stopped, unparsed });
     send({ type: 'files', batch, results, times: takeTimes() });
   } catch (error) {
     send({ type: 'files-crash', batch, message: error instanceof Error ? error.message : String(error) });
@@ -95,6 +95,7 @@ async function read({ id, path, size, from }: ReadRequest): Promise<void> {
       input,
       {
         prefilter: filter.acceptsAll ? undefined : filter.hot,
+        unparsed,
         onFault: (fault) => send({ type: 'fault', id, fault }),
         onProgress: (progress) => {
           seen += progress.records;

@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emptyFilterSpec } from '../../../src/filters/filter-spec.js';
 import { buildRecordFilter } from '../../../src/filters/record-filter.js';
+import { eventFingerprintHash } from '../../../src/cloudtrail/fingerprint.js';
 import { readFileBatch } from '../../../src/pipeline/file-batch.js';
 import type { FileResult } from '../../../src/pipeline/protocol.js';
+import { UnparsedRecord } from '../../../src/reader/trail-record.js';
 import { FIXTURES } from '../../helpers/run-cli.js';
 
 function filesIn(dir: string): Array<{ id: number; path: string }> {
@@ -47,7 +49,7 @@ describe('readFileBatch', () => {
     it(`read here, the records stay parsed, and are what a worker sends as text (${what})`, async () => {
       const filter = buildRecordFilter(spec);
       const asText = await readFileBatch(files, filter);
-      const here = await readFileBatch(files, filter, undefined, true);
+      const here = await readFileBatch(files, filter, { here: true });
       const kept = here.flatMap((r) => r.events).filter((e) => 'kept' in e);
       expect(here.flatMap((r) => r.events).some((e) => 'records' in e)).toBe(false);
       expect(asText.flatMap((r) => r.events).some((e) => 'kept' in e)).toBe(false);
@@ -55,4 +57,26 @@ describe('readFileBatch', () => {
       expect(flatten(here)).toEqual(flatten(asText));
     });
   }
+
+  it('read unparsed (every record, printed as text), the records, places, faults and fingerprints are the same', async () => {
+    const filter = buildRecordFilter({ ...emptyFilterSpec(), sources: [] });
+    const withFingerprints = (results: FileResult[]) =>
+      results.flatMap((result) =>
+        result.events.flatMap((event) => {
+          if ('records' in event) return event.records.map(([text, offset, line, fingerprint]) => [text, offset, line, fingerprint]);
+          if ('kept' in event) return event.kept.map((r) => [r.raw ?? JSON.stringify(r.record), r.offset, r.line, r.fingerprint !== undefined ? r.fingerprint : (eventFingerprintHash(r.record) ?? null)]);
+          return [event];
+        }),
+      );
+    const parsed = await readFileBatch(files, filter);
+    for (const here of [false, true]) {
+      const unparsed = await readFileBatch(files, filter, { here, unparsed: true });
+      expect(flatten(unparsed)).toEqual(flatten(parsed));
+      expect(withFingerprints(unparsed)).toEqual(withFingerprints(parsed));
+    }
+    // It was the unparsed path that was taken: records were handed on before a parse.
+    const here = await readFileBatch(files, filter, { here: true, unparsed: true });
+    const kept = here.flatMap((r) => r.events).flatMap((e) => ('kept' in e ? e.kept : []));
+    expect(kept.filter((r) => r instanceof UnparsedRecord).length).toBeGreaterThan(kept.length / 2);
+  });
 });
