@@ -2,7 +2,7 @@
 import type { FilterSpec } from '../filters/filter-spec.js';
 import type { TimesSeen } from '../filters/record-filter.js';
 import type { ResumePoint } from '../reader/record-splitter.js';
-import type { InputFault, TrailRecord } from '../reader/trail-record.js';
+import { UnparsedRecord, type InputFault, type TrailRecord } from '../reader/trail-record.js';
 
 export interface WorkerSetup {
   spec: FilterSpec;
@@ -105,20 +105,13 @@ export interface StopRequest {
   type: 'stop';
 }
 
-/** A record read in a worker: parsed again only if something asks for the object. */
+/**
+ * A record read in a worker: parsed again only if something asks for the object. An instance of a
+ * class, not an object with a getter and its closure: a tree's records pass through here by the
+ * hundred thousand, and the main thread is the one that waits on garbage collection.
+ */
 export function lazyRecord([text, offset, line, fingerprint]: MatchedRecord, file: string, lineShift = 0): TrailRecord {
-  let parsed: TrailRecord['record'] | undefined;
-  return {
-    get record() {
-      parsed ??= JSON.parse(text) as TrailRecord['record'];
-      return parsed;
-    },
-    raw: text,
-    file,
-    offset,
-    line: line + lineShift,
-    fingerprint,
-  };
+  return new UnparsedRecord(text, file, offset, line + lineShift, fingerprint);
 }
 
 /** Set by the bundle (see package.json's `bundle` script), where the worker is its own file. */

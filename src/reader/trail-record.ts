@@ -24,10 +24,10 @@ export interface TrailRecord {
 }
 
 /**
- * A record handed on before JSON.parse (ReadOptions.unparsed): its text was checked to be one JSON
- * object JSON.parse takes (json-scan.wat's checkRecord), and `record` parses it when first read.
- * Printing a record's text needs no parse, and a parse of every record was most of the time of a
- * run that prints every record.
+ * A record handed on before JSON.parse, whose text is known to be one JSON object JSON.parse
+ * takes: checked (ReadOptions.unparsed, json-scan.wat's checkRecord), or sent as text by a worker
+ * that read it. `record` parses it when first read. Printing a record's text needs no parse, and a
+ * parse of every record was most of the time of a run that prints every record.
  */
 export class UnparsedRecord implements TrailRecord {
   #record: JsonObject | undefined;
