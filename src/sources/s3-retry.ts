@@ -93,15 +93,22 @@ interface S3ErrorShape {
   $metadata?: { httpStatusCode?: number; attempts?: number };
 }
 
-/** One line for an S3 fault: what went wrong, and how often it was tried. */
-export function describeS3Error(error: unknown): string {
+/**
+ * One line for an S3 fault: what went wrong, and how often it was tried. `profile`: the one
+ * --profile named, whose name is the first thing to check when no credentials were found.
+ */
+export function describeS3Error(error: unknown, profile?: string): string {
   const e = (error ?? {}) as S3ErrorShape;
   const name = e.name ?? e.Code ?? 'error';
   const status = e.$metadata?.httpStatusCode;
   if (name === 'NoSuchBucket') return 'no such bucket';
   if (name === 'NoSuchKey' || status === 404) return 'no such object (NoSuchKey)';
   if (name === 'AccessDenied' || status === 403) return `access denied (${name})`;
-  if (name === 'CredentialsProviderError') return 'no AWS credentials found (set AWS_PROFILE, use --profile, or aws sso login)';
+  if (name === 'CredentialsProviderError') {
+    return profile
+      ? `no AWS credentials for profile ${JSON.stringify(profile)} (is it in ~/.aws/config or ~/.aws/credentials? an SSO profile: aws sso login --profile ${profile})`
+      : 'no AWS credentials found (set AWS_PROFILE, use --profile, or aws sso login)';
+  }
   const message = sdkMessage(e.message ?? 'request failed');
   const what = e.code && e.code !== name ? `${name} ${e.code}` : name;
   const cause = `${what}${status ? ` (HTTP ${status})` : ''}: ${message}`;

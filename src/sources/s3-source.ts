@@ -200,7 +200,7 @@ export class S3Source {
         }
       }
     } catch (error) {
-      onProblem({ label: url, message: `cannot list: ${describeS3Error(error)}` });
+      onProblem({ label: url, message: `cannot list: ${describeS3Error(error, this.settings.profile)}` });
       yield* pending;
       return;
     }

@@ -133,6 +133,20 @@ describe('s3:// input', () => {
     expect(profiled.code).toBe(0);
     const local = await runCli(['filter', '--event', 'CreateKey', '-f', 'jsonl', tree]);
     expect(eventIds(profiled.stdout)).toEqual(eventIds(local.stdout));
+
+    // A profile the files do not hold: one line that names it, not the SDK's "any providers".
+    const unknown = await runCli(['filter', '--profile', 'analsyt', '--endpoint-url', server.endpoint, 's3://trails/'], {
+      env: {
+        AWS_ACCESS_KEY_ID: undefined,
+        AWS_SECRET_ACCESS_KEY: undefined,
+        AWS_PROFILE: undefined,
+        AWS_SHARED_CREDENTIALS_FILE: config,
+        AWS_CONFIG_FILE: join(work, 'no-config'),
+      },
+    });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^kmstrail: s3:\/\/trails\/: cannot list: no AWS credentials for profile "analsyt" /)]);
   });
 
   it('a broken object is reported like a bad local file and the run goes on; local and S3 paths mix', async () => {

@@ -114,6 +114,12 @@ describe('describeS3Error', () => {
     expect(describeS3Error(sdkError('NoSuchKey', 404, 'The specified key does not exist.'))).toBe('no such object (NoSuchKey)');
     expect(describeS3Error(sdkError('NoSuchBucket', 404, 'The specified bucket does not exist'))).toBe('no such bucket');
   });
+
+  it('no credentials: names the profile asked for, else says how to give one', () => {
+    const none = sdkError('CredentialsProviderError', undefined, 'Could not load credentials from any providers');
+    expect(describeS3Error(none)).toMatch(/^no AWS credentials found \(set AWS_PROFILE, use --profile/);
+    expect(describeS3Error(none, 'audit')).toMatch(/^no AWS credentials for profile "audit" \(is it in ~\/\.aws\/config or ~\/\.aws\/credentials\?/);
+  });
 });
 
 describe('rangeStart', () => {
