@@ -921,11 +921,31 @@ export class RecordSplitter {
       this.fail(`unexpected '}' after a record; read on from the next record`, at, false);
       return this.resyncFrom(i + 1);
     }
-    if (lastIsRecord && isJunkByte(b) && !firstSyntaxErrorIn(this.held[0].bytes)) {
-      // A byte no JSON holds here, right after a record that reads whole: the record is kept, the
-      // junk is the fault.
+    if (lastIsRecord && isStrayAfterRecord(b) && !firstSyntaxErrorIn(this.held[0].bytes)) {
+      // Stray text right after a record that reads whole (see isStrayAfterRecord): the record is
+      // kept, the stray text is the fault.
       this.flushHeld();
       this.fail(`unexpected ${describeByte(b)} after a record; read on from the next record`, at, false);
+      return this.resyncFrom(i);
+    }
+    const stray = this.held[this.held.length - 1];
+    const record = this.held.length === 2 ? this.held[0] : undefined;
+    const wholeRecord = record !== undefined && record.object && !record.rejected && !firstSyntaxErrorIn(record.bytes);
+    if (stray && !stray.object && (this.held.length === 1 || wholeRecord) && !(b === COLON && stray.bytes[0] === QUOTE)) {
+      // Stray text where a record belongs (`foo`, `12`, `"note"`), after a record and its ',' or
+      // first in the array, and not the `"key":` that goes on after a record a stray '}' closed
+      // early: a record before it is kept, and the fault is told where JSON stops making sense in
+      // the stray text.
+      this.held = record ? [record] : [];
+      this.flushHeld();
+      if (stray.spilled) this.releaseSlice();
+      // With the byte that broke it: `tru` alone could be a cut `true`, `tru{` cannot.
+      const inside = firstSyntaxErrorIn(Buffer.concat([stray.bytes, Buffer.of(b)]));
+      if (inside && inside.byteOffset < stray.bytes.length) {
+        this.sink.fault(`stray text where a record belongs (${inside.message}); read on from the next record`, stray.place.offset + inside.byteOffset, stray.place.line, false);
+      } else {
+        this.fail(`stray text where a record belongs (unexpected ${describeByte(b)} after it); read on from the next record`, at, false);
+      }
       return this.resyncFrom(i);
     }
     // The record held (or the element being read) ended too early: a stray '}' closed it, or a
@@ -1070,10 +1090,12 @@ export class RecordSplitter {
   private recordStartIn(bytes: Buffer, from: number, before: number): number {
     for (let brace = bytes.indexOf(LBRACE, from); brace >= 0 && brace < before; brace = bytes.indexOf(LBRACE, brace + 1)) {
       let k = brace - 1;
-      while (k >= 0 && isSpace(bytes[k])) k--;
+      let newline = false;
+      while (k >= 0 && isSpace(bytes[k])) if (bytes[k--] === NEWLINE) newline = true;
       // After ':' an object is a field's value; after ',', '[', a record's '}' (a comma lost) or
-      // stray text where a record belongs, it may be a record.
-      if (k >= 0 && bytes[k] === COLON) continue;
+      // stray text where a record belongs, it may be a record. So it may after ':' and a line
+      // break (stray `note:` on a line of its own): no printer puts a field's '{' on the next line.
+      if (k >= 0 && bytes[k] === COLON && !newline) continue;
       let q = brace + 1;
       while (q < bytes.length && isSpace(bytes[q])) q++;
       if (bytes[q] !== QUOTE) continue;
@@ -1516,7 +1538,9 @@ export class RecordSplitter {
     let j = i;
     while (j < n) {
       const b = chunk[j];
-      if (b === COMMA || b === RBRACKET || b === RBRACE || isSpace(b)) break;
+      // Also where no number, true, false or null goes on: `foo{"eventVersion"...` is stray text
+      // and then a record, not one scalar up to the record's first ','.
+      if (b === COMMA || b === RBRACKET || b === RBRACE || isSpace(b) || b === LBRACE || b === LBRACKET || b === QUOTE || b === COLON) break;
       j++;
     }
     if (j === n) return n;
@@ -1566,7 +1590,6 @@ function countNewlines(bytes: Buffer, from: number, to: number): number {
 const FREE_BYTE = new Uint8Array(256);
 for (const c of ' \t\r\n{}[],:"0123456789+-.eEtrufalsn') FREE_BYTE[c.charCodeAt(0)] = 1;
 
-/** The first syntax error of a JSON text cut anywhere: its byte offset and what is wrong there. */
 /**
  * A byte that can neither start a JSON value nor be structure or space: stray text (a letter other
  * than those of true/false/null, a control byte, a non-ASCII byte) where a record or a separator
@@ -1576,6 +1599,17 @@ export function isJunkByte(b: number): boolean {
   return FREE_BYTE[b] === 0 || (b >= 0x61 && b <= 0x7a && b !== 0x74 && b !== 0x66 && b !== 0x6e) || b === 0x45 || b === 0x2b || b === 0x2e;
 }
 
+/**
+ * Met where a separator belongs right after a record that reads whole (or where the next record
+ * belongs after it), a byte that shows stray text, not the rest of a record a stray '}' closed
+ * early: that rest goes on with a key (`"key":`, after a ',' or not). So anything but a quote:
+ * `foo`, `12` or `null` after a record leaves the record whole, and it is kept.
+ */
+export function isStrayAfterRecord(b: number): boolean {
+  return b !== QUOTE;
+}
+
+/** The first syntax error of a JSON text cut anywhere: its byte offset and what is wrong there. */
 function firstSyntaxErrorIn(bytes: Buffer): { byteOffset: number; message: string } | undefined {
   const text = bytes.toString('utf8');
   const first = firstSyntaxError(text);

@@ -20,7 +20,7 @@ import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { FaultQueue } from './fault-delivery.js';
 import type { ReadOptions } from './read-options.js';
-import { isJunkByte, type SliceKind } from './record-splitter.js';
+import { isStrayAfterRecord, type SliceKind } from './record-splitter.js';
 import { unwrapValue } from './trail-reader.js';
 import type { InputFault, TrailRecord } from './trail-record.js';
 import { type ValuePlace, ValuePlaces } from './value-places.js';
@@ -171,7 +171,8 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       asm.consume(token);
       if (asm.done) {
         if (asmKind === 'top') emit(asm.current, 'top', asmPlace);
-        else hold(asm.current, asmKind, true, asmPlace);
+        // An array element is no record candidate, as in the splitter (only an object is).
+        else hold(asm.current, asmKind, !Array.isArray(asm.current), asmPlace);
         asm = null;
       }
     }
@@ -248,9 +249,10 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     for (let at = Math.max(from, keptFrom); at < keptFrom + kept.length; at++) {
       if (byteAt(at) !== 0x7b) continue;
       let k = at - 1;
-      while (k >= keptFrom && isSpace(byteAt(k) as number)) k--;
+      let newline = false;
+      while (k >= keptFrom && isSpace(byteAt(k) as number)) if (byteAt(k--) === 0x0a) newline = true;
       const before = byteAt(k);
-      if (before === 0x3a) continue;
+      if (before === 0x3a && !newline) continue;
       let q = at + 1;
       while (q < keptFrom + kept.length && isSpace(byteAt(q) as number)) q++;
       if (byteAt(q) !== 0x22) continue;
@@ -342,8 +344,15 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
         flushHeld();
         fault(at, line, message);
         pendingRecovery = { kind: 'record', from: at + 1, open: 0, wrapper };
-      } else if (b !== undefined && isJunkByte(b) && depth === elementDepth && held.length === 1 && held[0].object) {
+      } else if (b !== undefined && isStrayAfterRecord(b) && depth === elementDepth && held.length === 1 && held[0].object) {
         // Stray text right after a record, or where the next one belongs: the record is whole.
+        flushHeld();
+        fault(at, line, message);
+        pendingRecovery = { kind: 'record', from: at, open: 0, wrapper };
+      } else if (depth === elementDepth && held.length === 2 && held[0].object && !held[1].object && !(b === 0x3a && typeof held[1].value === 'string')) {
+        // A record, its ',', then stray text where the next record belongs: the record is kept
+        // (the splitter's rule, see its brokenArray).
+        held.pop();
         flushHeld();
         fault(at, line, message);
         pendingRecovery = { kind: 'record', from: at, open: 0, wrapper };

@@ -141,6 +141,17 @@ const CASES: Record<string, BadCase> = {
       expect(byteOffset(line)).toBe(bytes.indexOf('"}\n{') + 3);
     },
   },
+  'stray-note.json': {
+    code: 1,
+    records: () => EXPECTED,
+    lines: 1,
+    check: ([line], path) => {
+      // A line of text between two records, after the first one's ',': both records are whole.
+      expect(line.startsWith(`kmstrail: ${path}:4:`)).toBe(true);
+      const bytes = bytesOf('stray-note.json');
+      expect(byteOffset(line)).toBe(bytes.indexOf('note: key rotated'));
+    },
+  },
   'extra-brace.json': {
     code: 1,
     records: () => EXPECTED,
