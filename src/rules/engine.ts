@@ -85,7 +85,9 @@ export class DetectionEngine {
         principal: event.principal,
         principalAccount: event.principalAccount,
         key: event.key || undefined,
-        keyAccount: event.keyAccount,
+        // The rules' keyAccount falls back on the recipient account, which names no owner when no
+        // key is named (ListAliases): a hit says it only with a key, as a Sigma hit does.
+        keyAccount: event.key ? event.keyAccount : undefined,
         region: event.region,
         reason,
         file: event.file,

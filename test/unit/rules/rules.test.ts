@@ -540,6 +540,17 @@ describe('the rule catalog', () => {
 });
 
 describe('the engine', () => {
+  it('a hit names a key account only with a key (a keyless call has no key owner)', () => {
+    const hits = detect(sansRootRecords(), ['KMS-015']);
+    const keyless = hits.filter((h) => h.eventName === 'ListAliases');
+    expect(keyless).toHaveLength(1);
+    expect(keyless[0].key).toBeUndefined();
+    expect(keyless[0].keyAccount).toBeUndefined();
+    const keyed = hits.filter((h) => h.key !== undefined);
+    expect(keyed.length).toBeGreaterThan(0);
+    for (const h of keyed) expect(h.keyAccount).toBe('342082656213');
+  });
+
   it('a hit carries the event, principal, key, accounts and place', () => {
     expect(detect([scheduleDeletion()])).toEqual([
       {
