@@ -3,7 +3,7 @@
  * the real records in fixtures/records/. Same records, same order, compared as parsed JSON.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -184,6 +184,36 @@ describe('real records (fixtures/records/)', () => {
     const expected = jq(`${JQ_FIRST_COPIES} [inputs | .Records[]] | firstcopies | select(.eventSource == "kms.amazonaws.com")`, { files: paths }, ['-n']) as Json[];
     expectSameRecords(await tool(paths), expected);
   });
+});
+
+const SANS = join(SHARED, 'samples', 'trees', 'SANS-504-S3-ransomware-lab');
+
+describe.skipIf(!existsSync(SANS))('the SANS 504 lab tree: one key across services', () => {
+  it('--all-sources --key <its key> equals jq: KMS key fields, and a key ARN anywhere in another service\'s request or response', async () => {
+    const paths = readdirSync(SANS, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.json.gz'))
+      .map((e) => join(e.parentPath, e.name))
+      .sort();
+    const bytes = Buffer.concat(paths.map((p) => gunzipSync(readFileSync(p))));
+    const id = '85b4ab0e-eee7-4450-adba-82137e39764c';
+    // Runs in its child process while jq works here.
+    const actual = tool(['--all-sources', '--key', id, SANS]);
+    const expected = jq(
+      // Only records whose text names the key can be taken (copies of one event all do or all don't).
+      `${JQ_FIRST_COPIES} [inputs | .Records[] | select(tostring | contains($id))] | firstcopies | select(
+         (${KEY_FIELDS} | map(sub("^arn:aws:kms:[^:]*:[^:]*:key/"; "")) | index($id) != null)
+         or (.eventSource != "kms.amazonaws.com"
+             and ([(.requestParameters, .responseElements) | .. | strings | select(test("^arn:[a-z-]+:kms:[^:]*:[^:]*:key/" + $id + "$"; "i"))] | length > 0)))`,
+      { bytes },
+      ['-n', '--arg', 'id', id],
+    ) as Array<{ eventSource: string }>;
+    // The S3 objects written with it (SSE-KMS) and the trail that names it, besides KMS's own events.
+    for (const source of ['kms.amazonaws.com', 's3.amazonaws.com', 'cloudtrail.amazonaws.com']) {
+      expect(expected.filter((r) => r.eventSource === source).length, source).toBeGreaterThan(0);
+    }
+    const asSet = (records: unknown[]) => records.map((r) => JSON.stringify(r)).sort();
+    expect(asSet(await actual)).toEqual(asSet(expected));
+  }, 60_000);
 });
 
 describe('crafted trails', () => {

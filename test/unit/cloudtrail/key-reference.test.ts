@@ -94,6 +94,26 @@ describe('keyReferences on real records', () => {
     ]);
   });
 
+  it('another service names the key it had KMS use in a field of its own: a key ARN counts there (DAX CreateCluster)', () => {
+    expect(givens(pick(DDB, { eventID: '29158945-28da-4e32-88e1-56d1b90c1a0c' }))).toEqual(['arn:aws:kms:us-west-2:111122223333:key/764898e4-adb1-46d6-a762-e2f4225b4fc4']);
+  });
+
+  it('outside KMS, a bare ID or a non-KMS ARN in any other field is no key reference; KMS events keep to their key fields', () => {
+    const s3 = {
+      eventSource: 's3.amazonaws.com',
+      eventName: 'PutObject',
+      requestParameters: {
+        requestId: KEY_1234,
+        'x-amz-server-side-encryption-aws-kms-key-id': 'arn:aws:kms:us-east-1:111122223333:alias/backups',
+        nested: [{ deeper: { arn: 'arn:aws:s3:::bucket/key' } }],
+      },
+      responseElements: { 'x-amz-server-side-encryption-aws-kms-key-id': 'arn:aws:kms:us-east-1:111122223333:alias/backups' },
+    };
+    expect(givens(s3)).toEqual(['arn:aws:kms:us-east-1:111122223333:alias/backups']);
+    const kms = { ...s3, eventSource: 'kms.amazonaws.com' };
+    expect(givens(kms)).toEqual([]);
+  });
+
   it('ReEncrypt: destinationKeyId and both keys of resources', () => {
     expect(givens(pick(K, { eventID: '542d9e04-0e8d-4e05-bf4b-4bdeb032e6ec' }))).toEqual([KEY_0987, ARN_1234, ARN_0987]);
   });
