@@ -3,7 +3,6 @@
  * (`alias/app`) or an alias ARN, and a record may name it in several places at once.
  */
 import { compileTextPatterns, type TextMatcher } from '../util/text-pattern.js';
-import { KMS_SOURCE } from './events.js';
 import { isObject, type JsonObject } from './record.js';
 
 export interface KeyReference {
@@ -73,8 +72,14 @@ export function parseKeyReference(value: string): KeyReference | undefined {
   return { given, keyId: given.toLowerCase() };
 }
 
+/**
+ * Where other services name the key they had KMS use: S3's SSE-KMS header (request and response
+ * of PutObject, CopyObject, CreateMultipartUpload), and the `kmsKeyId` of an EBS volume, an RDS
+ * instance, a secret or a trail. Read after KMS's own fields.
+ */
+const OTHER_SERVICE_KEY_FIELDS = ['x-amz-server-side-encryption-aws-kms-key-id', 'kmsKeyId'];
 /** Where a record names KMS keys, in the order a reader would look for "the" key of the event. */
-const REQUEST_KEY_FIELDS = ['keyId', 'targetKeyId', 'sourceKeyId', 'destinationKeyId', 'aliasName'];
+const REQUEST_KEY_FIELDS = ['keyId', 'targetKeyId', 'sourceKeyId', 'destinationKeyId', 'aliasName', ...OTHER_SERVICE_KEY_FIELDS];
 
 /**
  * Every key reference in a record: request parameters, response elements and resources. A bare ID
@@ -102,6 +107,7 @@ export function keyReferences(record: JsonObject): KeyReference[] {
       add(response.keyMetadata.keyId);
       add(response.keyMetadata.arn);
     }
+    for (const field of OTHER_SERVICE_KEY_FIELDS) add(response[field]);
   }
   if (Array.isArray(record.resources)) {
     for (const resource of record.resources) {
@@ -110,30 +116,8 @@ export function keyReferences(record: JsonObject): KeyReference[] {
       if (typeof arn === 'string' && KMS_ARN.test(arn)) add(arn);
     }
   }
-  // Other services name the key they had KMS use each in a field of its own (S3's SSE-KMS header
-  // x-amz-server-side-encryption-aws-kms-key-id, an EBS volume's kmsKeyId, DAX's kMSMasterKeyArn):
-  // there, a key or alias ARN counts wherever it stands. A bare ID does not: outside KMS's own
-  // fields it could be anything.
-  if (record.eventSource !== KMS_SOURCE) {
-    const named = new Set(refs.map((r) => r.given));
-    const arnsIn = (value: unknown, depth: number): void => {
-      if (typeof value === 'string') {
-        if (value.length < 200 && KMS_ARN.test(value) && !named.has(value)) {
-          named.add(value);
-          add(value);
-        }
-      } else if (depth < MAX_ARN_DEPTH && value !== null && typeof value === 'object') {
-        for (const inner of Array.isArray(value) ? value : Object.values(value)) arnsIn(inner, depth + 1);
-      }
-    };
-    arnsIn(request, 0);
-    arnsIn(response, 0);
-  }
   return refs;
 }
-
-/** How deep a service's request or response is searched for key ARNs (they sit a few levels in). */
-const MAX_ARN_DEPTH = 6;
 
 /** Does reference `r` (from a record) name the key or alias that `wanted` (from the user) names? */
 export function sameKey(wanted: KeyReference, r: KeyReference): boolean {

@@ -18,6 +18,9 @@ export interface AthenaOptions {
 }
 
 /** What Athena and CloudTrail Lake (both Trino) spell alike. */
+/** A JSON path for Trino's json_extract_scalar: a key that is no plain identifier (S3's `x-amz-...` headers) in brackets. */
+export const trinoJsonPath = (path: string) => `$${path.split('.').map((key) => (/^[A-Za-z_]\w*$/.test(key) ? `.${key}` : `["${key}"]`)).join('')}`;
+
 export const trinoFunctions: Omit<Dialect, 'text' | 'resourceArns' | 'readOnly' | 'timeWindow'> = {
   regexLike: (value, regex) => `regexp_like(${value}, ${sqlString(regex)})`,
   array: (items) => `ARRAY[${items.join(', ')}]`,
@@ -43,7 +46,7 @@ const athenaDialect: Dialect = {
   text: (path) => {
     if (NOT_IN_TABLE.has(path)) return undefined;
     const json = JSON_TEXT.exec(path);
-    if (json) return `json_extract_scalar(${json[1].toLowerCase()}, ${sqlString(`$.${json[2]}`)})`;
+    if (json) return `json_extract_scalar(${json[1].toLowerCase()}, ${sqlString(trinoJsonPath(json[2]))})`;
     return path.toLowerCase();
   },
   resourceArns: () => 'transform(resources, res -> res.arn)',

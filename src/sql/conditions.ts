@@ -164,7 +164,9 @@ function sameKey(wanted: KeyReference, t: string, region: string, account: strin
 const KEY_FIELDS = [
   'requestParameters.keyId', 'requestParameters.targetKeyId', 'requestParameters.sourceKeyId',
   'requestParameters.destinationKeyId', 'requestParameters.aliasName',
+  'requestParameters.x-amz-server-side-encryption-aws-kms-key-id', 'requestParameters.kmsKeyId',
   'responseElements.keyId', 'responseElements.keyMetadata.keyId', 'responseElements.keyMetadata.arn',
+  'responseElements.x-amz-server-side-encryption-aws-kms-key-id', 'responseElements.kmsKeyId',
 ];
 
 /** Every key reference of the record, trimmed (NULL where a field is absent): keyReferences. */

@@ -13,8 +13,8 @@ export interface DuckdbOptions {
   paths: readonly string[];
 }
 
-/** A JSON path string for json_type / ->> (the paths used here are plain identifiers). */
-const jsonPath = (path: string) => sqlString(`$.${path}`);
+/** A JSON path string for json_type / ->>: a key that is no plain identifier (S3's `x-amz-...` headers) quoted. */
+const jsonPath = (path: string) => sqlString(`$${path.split('.').map((key) => (/^[A-Za-z_]\w*$/.test(key) ? `.${key}` : `."${key}"`)).join('')}`);
 
 /** A string at `path` of a JSON value, NULL when absent or of another type (typeof === 'string'). */
 function stringAt(json: string, path: string): string {

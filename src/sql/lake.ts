@@ -4,7 +4,7 @@
  * resources an array of rows. The event data store ID is the table.
  */
 import type { FilterSpec } from '../filters/filter-spec.js';
-import { trinoFunctions } from './athena.js';
+import { trinoFunctions, trinoJsonPath } from './athena.js';
 import { buildQuery, type Dialect } from './conditions.js';
 import { sqlString } from './quote.js';
 
@@ -29,7 +29,7 @@ const lakeDialect: Dialect = {
     const map = MAP_FIELD.exec(path);
     if (!map) return path;
     const value = `element_at(${map[1]}, ${sqlString(map[2])})`;
-    return map[3] === undefined ? value : `json_extract_scalar(${value}, ${sqlString(`$.${map[3]}`)})`;
+    return map[3] === undefined ? value : `json_extract_scalar(${value}, ${sqlString(trinoJsonPath(map[3]))})`;
   },
   resourceArns: () => 'transform(resources, res -> res.arn)',
   readOnly: (flag) => `readOnly = ${String(flag)}`,

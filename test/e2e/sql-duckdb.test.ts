@@ -51,6 +51,10 @@ function craftedRecords(): Json[] {
     { eventID: 'c-offset', eventTime: '2024-03-01T11:00:00+01:00' },
     { eventID: 'c-no-day', eventTime: '2024-02-30T10:00:00Z' },
     { eventID: 'c-injection', userIdentity: { type: 'IAMUser', userName: "x' OR 1=1 --" } },
+    // Other services name the key they had KMS use: S3's SSE-KMS header, a trail's kmsKeyId.
+    { eventID: 'c-s3-sse', eventSource: 's3.amazonaws.com', eventName: 'PutObject', requestParameters: { 'x-amz-server-side-encryption-aws-kms-key-id': `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` } },
+    { eventID: 'c-s3-sse-response', eventSource: 's3.amazonaws.com', eventName: 'CopyObject', responseElements: { 'x-amz-server-side-encryption-aws-kms-key-id': `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` } },
+    { eventID: 'c-trail-key', eventSource: 'cloudtrail.amazonaws.com', eventName: 'UpdateTrail', requestParameters: { kmsKeyId: KEY } },
   ];
   return records.map((r) => ({ ...base, ...r }));
 }
@@ -154,6 +158,7 @@ const EACH_OPTION: Array<[string, () => string[]]> = [
   ['--mutating', () => ['--mutating']],
   ['--source', () => ['--source', 's3']],
   ['--all-sources', () => ['--all-sources']],
+  ['--all-sources --key: other services naming the key (S3 SSE-KMS, a trail)', () => ['--all-sources', '--key', KEY]],
 ];
 
 const COMBINATIONS: Array<[string, () => string[]]> = [

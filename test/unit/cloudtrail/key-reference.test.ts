@@ -94,24 +94,22 @@ describe('keyReferences on real records', () => {
     ]);
   });
 
-  it('another service names the key it had KMS use in a field of its own: a key ARN counts there (DAX CreateCluster)', () => {
-    expect(givens(pick(DDB, { eventID: '29158945-28da-4e32-88e1-56d1b90c1a0c' }))).toEqual(['arn:aws:kms:us-west-2:111122223333:key/764898e4-adb1-46d6-a762-e2f4225b4fc4']);
-  });
-
-  it('outside KMS, a bare ID or a non-KMS ARN in any other field is no key reference; KMS events keep to their key fields', () => {
+  it('other services: S3\'s SSE-KMS header (request and response) and a kmsKeyId name keys, after the KMS fields', () => {
     const s3 = {
       eventSource: 's3.amazonaws.com',
       eventName: 'PutObject',
-      requestParameters: {
-        requestId: KEY_1234,
-        'x-amz-server-side-encryption-aws-kms-key-id': 'arn:aws:kms:us-east-1:111122223333:alias/backups',
-        nested: [{ deeper: { arn: 'arn:aws:s3:::bucket/key' } }],
-      },
-      responseElements: { 'x-amz-server-side-encryption-aws-kms-key-id': 'arn:aws:kms:us-east-1:111122223333:alias/backups' },
+      awsRegion: 'us-east-1',
+      recipientAccountId: '111122223333',
+      requestParameters: { 'x-amz-server-side-encryption-aws-kms-key-id': 'arn:aws:kms:us-east-1:111122223333:alias/backups', requestId: KEY_1234 },
+      responseElements: { 'x-amz-server-side-encryption-aws-kms-key-id': ARN_1234 },
     };
-    expect(givens(s3)).toEqual(['arn:aws:kms:us-east-1:111122223333:alias/backups']);
-    const kms = { ...s3, eventSource: 'kms.amazonaws.com' };
-    expect(givens(kms)).toEqual([]);
+    expect(givens(s3)).toEqual(['arn:aws:kms:us-east-1:111122223333:alias/backups', ARN_1234]);
+    const trail = { eventSource: 'cloudtrail.amazonaws.com', eventName: 'UpdateTrail', awsRegion: 'us-west-2', recipientAccountId: '111122223333', requestParameters: { kmsKeyId: KEY_0987 } };
+    expect(keyReferences(trail)).toEqual([{ given: KEY_0987, keyId: KEY_0987, region: 'us-west-2', account: '111122223333' }]);
+  });
+
+  it('the fields are a known list, as the SQL reads them: a key ARN elsewhere (DAX\'s cluster.sSEDescription.kMSMasterKeyArn) is not read', () => {
+    expect(givens(pick(DDB, { eventID: '29158945-28da-4e32-88e1-56d1b90c1a0c' }))).toEqual([]);
   });
 
   it('ReEncrypt: destinationKeyId and both keys of resources', () => {
