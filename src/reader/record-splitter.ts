@@ -420,6 +420,16 @@ export class RecordSplitter {
       this.base += chunk.length;
       return;
     }
+    if (this.base === 0 && !this.sawAnyValue) {
+      // An archive or another compression is no JSON: one fault for the input, not one per line
+      // of binary noise.
+      const archive = archiveKind(chunk);
+      if (archive) {
+        this.fail(archiveFault(archive), 0, true);
+        this.base += chunk.length;
+        return;
+      }
+    }
     if (this.resyncing && this.resyncCarry) {
       // A record start may begin in the last bytes before this chunk (cut by one boundary or by
       // several): those bytes and this chunk are read as one piece, from where the carry began.
@@ -1589,6 +1599,27 @@ function countNewlines(bytes: Buffer, from: number, to: number): number {
  */
 const FREE_BYTE = new Uint8Array(256);
 for (const c of ' \t\r\n{}[],:"0123456789+-.eEtrufalsn') FREE_BYTE[c.charCodeAt(0)] = 1;
+
+/** Archive and compression formats other than gzip, by their first bytes: none can start JSON text. */
+const ARCHIVES: ReadonlyArray<readonly [magic: readonly number[], what: string]> = [
+  [[0x50, 0x4b, 0x03, 0x04], 'a zip archive'],
+  [[0x50, 0x4b, 0x05, 0x06], 'a zip archive (empty)'],
+  [[0x42, 0x5a, 0x68], 'bzip2-compressed data'],
+  [[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], 'xz-compressed data'],
+  [[0x28, 0xb5, 0x2f, 0xfd], 'zstd-compressed data'],
+  [[0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], 'a 7z archive'],
+  [[0x04, 0x22, 0x4d, 0x18], 'lz4-compressed data'],
+  [[0x50, 0x41, 0x52, 0x31], 'a Parquet file'],
+];
+
+/** What archive or compression an input's first bytes say it is (see ARCHIVES), if any. */
+export function archiveKind(first: Uint8Array): string | undefined {
+  for (const [magic, what] of ARCHIVES) if (first.length >= magic.length && magic.every((b, k) => first[k] === b)) return what;
+  return undefined;
+}
+
+/** The one fault for an input in an archive or compression format kmstrail does not read. */
+export const archiveFault = (what: string) => `${what}, not JSON or gzip: unpack it first`;
 
 /**
  * A byte that can neither start a JSON value nor be structure or space: stray text (a letter other

@@ -20,7 +20,7 @@ import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { FaultQueue } from './fault-delivery.js';
 import type { ReadOptions } from './read-options.js';
-import { isStrayAfterRecord, type SliceKind } from './record-splitter.js';
+import { archiveFault, archiveKind, isStrayAfterRecord, type SliceKind } from './record-splitter.js';
 import { unwrapValue } from './trail-reader.js';
 import type { InputFault, TrailRecord } from './trail-record.js';
 import { type ValuePlace, ValuePlaces } from './value-places.js';
@@ -439,6 +439,13 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       let bom = 0;
       if (atFirstText && whole.length > 0) {
         atFirstText = false;
+        // The splitter's rule: an archive or another compression is one fault, and nothing more.
+        const archive = archiveKind(chunk);
+        if (archive) {
+          tell({ file, message: archiveFault(archive), offset: 0, line: 1, reason: 'truncated or corrupt input' });
+          yield* drain();
+          return;
+        }
         if (whole[0] === 0xef && whole[1] === 0xbb && whole[2] === 0xbf) {
           bom = 3;
           whole = whole.subarray(3);

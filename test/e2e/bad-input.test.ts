@@ -197,6 +197,19 @@ const CASES: Record<string, BadCase> = {
     },
   },
   'bom.json': { code: 0, records: () => EXPECTED, lines: 0 },
+  // Another compression or an archive: one line that says what it is, not a line per line of noise.
+  'zip-archive.json.gz': {
+    code: 1,
+    records: () => [],
+    lines: 1,
+    check: ([line], path) => expect(line).toBe(`kmstrail: ${path}:1: a zip archive, not JSON or gzip: unpack it first (byte 0)`),
+  },
+  'bzip2.json': {
+    code: 1,
+    records: () => [],
+    lines: 1,
+    check: ([line], path) => expect(line).toBe(`kmstrail: ${path}:1: bzip2-compressed data, not JSON or gzip: unpack it first (byte 0)`),
+  },
   'nul-bytes.json': {
     code: 1,
     records: () => EXPECTED,
