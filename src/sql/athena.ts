@@ -17,10 +17,10 @@ export interface AthenaOptions {
   partitionColumn?: string;
 }
 
-/** What Athena and CloudTrail Lake (both Trino) spell alike. */
 /** A JSON path for Trino's json_extract_scalar: a key that is no plain identifier (S3's `x-amz-...` headers) in brackets. */
 export const trinoJsonPath = (path: string) => `$${path.split('.').map((key) => (/^[A-Za-z_]\w*$/.test(key) ? `.${key}` : `["${key}"]`)).join('')}`;
 
+/** What Athena and CloudTrail Lake (both Trino) spell alike. */
 export const trinoFunctions: Omit<Dialect, 'text' | 'resourceArns' | 'readOnly' | 'timeWindow'> = {
   regexLike: (value, regex) => `regexp_like(${value}, ${sqlString(regex)})`,
   array: (items) => `ARRAY[${items.join(', ')}]`,
