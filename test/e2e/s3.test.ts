@@ -120,30 +120,22 @@ describe('s3:// input', () => {
 
     const config = join(work, 'credentials');
     writeFileSync(config, `[analyst]\naws_access_key_id = ${ACCESS_KEY}\naws_secret_access_key = ${SECRET_KEY}\n`);
-    const profiled = await runCli(['filter', '--event', 'CreateKey', '-f', 'jsonl', '--profile', 'analyst', '--endpoint-url', server.endpoint, 's3://trails/'], {
-      env: {
-        AWS_ACCESS_KEY_ID: undefined,
-        AWS_SECRET_ACCESS_KEY: undefined,
-        AWS_PROFILE: undefined,
-        AWS_SHARED_CREDENTIALS_FILE: config,
-        AWS_CONFIG_FILE: join(work, 'no-config'),
-      },
-    });
+    // Only the credentials file: no keys in the environment, no config file.
+    const fromFile = {
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_PROFILE: undefined,
+      AWS_SHARED_CREDENTIALS_FILE: config,
+      AWS_CONFIG_FILE: join(work, 'no-config'),
+    };
+    const profiled = await runCli(['filter', '--event', 'CreateKey', '-f', 'jsonl', '--profile', 'analyst', '--endpoint-url', server.endpoint, 's3://trails/'], { env: fromFile });
     expect(profiled.stderr).toBe('');
     expect(profiled.code).toBe(0);
     const local = await runCli(['filter', '--event', 'CreateKey', '-f', 'jsonl', tree]);
     expect(eventIds(profiled.stdout)).toEqual(eventIds(local.stdout));
 
     // A profile the files do not hold: one line that names it, not the SDK's "any providers".
-    const unknown = await runCli(['filter', '--profile', 'analsyt', '--endpoint-url', server.endpoint, 's3://trails/'], {
-      env: {
-        AWS_ACCESS_KEY_ID: undefined,
-        AWS_SECRET_ACCESS_KEY: undefined,
-        AWS_PROFILE: undefined,
-        AWS_SHARED_CREDENTIALS_FILE: config,
-        AWS_CONFIG_FILE: join(work, 'no-config'),
-      },
-    });
+    const unknown = await runCli(['filter', '--profile', 'analsyt', '--endpoint-url', server.endpoint, 's3://trails/'], { env: fromFile });
     expect(unknown.code).toBe(1);
     expect(unknown.stdout).toBe('');
     expect(unknown.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^kmstrail: s3:\/\/trails\/: cannot list: no AWS credentials for profile "analsyt" /)]);
