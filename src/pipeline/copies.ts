@@ -13,6 +13,14 @@ import { Hash64Set } from '../util/hash64-set.js';
 /** Distinct records remembered: every record of a ~20 GB trail; the set then holds ~190 MB. */
 export const COPIES_REMEMBERED = 20_000_000;
 
+/**
+ * A record's fingerprint: the one noted where it was read (a worker, or a reader that did not parse
+ * it), else hashed from its parse; null when it has no eventID.
+ */
+export function fingerprintOf(record: TrailRecord): [hi: number, lo: number] | null {
+  return record.fingerprint !== undefined ? record.fingerprint : (eventFingerprintHash(record.record) ?? null);
+}
+
 export class CopyFilter {
   /** Copies dropped so far. */
   dropped = 0;
@@ -26,7 +34,7 @@ export class CopyFilter {
 
   /** True for a copy of a record taken before (and counts it); false for a record to take. */
   isCopy(record: TrailRecord): boolean {
-    const hash = record.fingerprint !== undefined ? record.fingerprint : eventFingerprintHash(record.record);
+    const hash = fingerprintOf(record);
     if (!hash) return false;
     const verdict = this.seen.add(hash[0], hash[1]);
     if (verdict === 'seen') {

@@ -5,7 +5,6 @@
  * one too big for a batch is sent back unread; a huge record ends the batch, handed back.
  */
 import { statSync } from 'node:fs';
-import { eventFingerprintHash } from '../cloudtrail/fingerprint.js';
 import type { RecordFilter } from '../filters/record-filter.js';
 import type { ResumePoint } from '../reader/record-splitter.js';
 import { readTrail, readTrailBytes } from '../reader/trail-reader.js';
@@ -13,6 +12,7 @@ import { recordText, type InputFault, type TrailRecord } from '../reader/trail-r
 import { decodedTogether, decodedWhole, gunzippedSize, isGzip } from '../sources/decoded-chunks.js';
 import { fileInput, readSmallFile } from '../sources/local-files.js';
 import { collectGarbage } from '../util/collect-garbage.js';
+import { fingerprintOf } from './copies.js';
 import { BATCH_FILE_MAX, type FileEvent, type FileResult, type MatchedRecord, type ReadFilesRequest } from './protocol.js';
 
 /** The records of a batch the filter keeps, as text for the main thread. */
@@ -26,8 +26,7 @@ export function matchesOf(batch: TrailRecord[], filter: RecordFilter): { records
     chars += text.length;
     // Worked out on this thread (by the reader, when it noted it unparsed): the main thread
     // recognises copies by it.
-    const fingerprint = record.fingerprint !== undefined ? record.fingerprint : (eventFingerprintHash(record.record) ?? null);
-    records.push([text, record.offset, record.line, fingerprint]);
+    records.push([text, record.offset, record.line, fingerprintOf(record)]);
   }
   return { records, chars };
 }
