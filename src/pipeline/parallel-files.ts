@@ -126,10 +126,18 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
   };
 
   const stop = new SharedArrayBuffer(4);
+  const online = new Set<Worker>();
   const spawn = () => {
     const setup: WorkerSetup = { spec, stop, unparsed: context.unparsed };
     const worker = new (workerThreads().Worker)(workerUrl, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     worker.on('message', (report: WorkerReport) => onReport(worker, report));
+    // Files go to a worker only once it runs: one given files while it starts (a worker takes
+    // about as long to start as this thread takes to read a few hundred small files) would hold
+    // back the output, and so this thread's reading, until it had read them.
+    worker.once('online', () => {
+      online.add(worker);
+      notify();
+    });
     worker.on('error', (error) => {
       for (const [key, ids] of assigned.get(worker) ?? []) {
         if (ids.length === 1 && ids[0] === key && !batched.has(key)) onReport(worker, { type: 'crash', id: key, message: error.message });
@@ -144,7 +152,7 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
   const freeWorker = () => {
     let best: Worker | undefined;
     for (const [worker, ids] of assigned) {
-      if (ids.size < PER_WORKER && (!best || ids.size < (assigned.get(best)?.size ?? 0))) best = worker;
+      if (online.has(worker) && ids.size < PER_WORKER && (!best || ids.size < (assigned.get(best)?.size ?? 0))) best = worker;
     }
     return best;
   };
