@@ -22,6 +22,7 @@ import { progressFor } from './progress.js';
 export function pipelineSettings(run: RunValues, messages: Messages, out?: Output): PipelineSettings {
   return {
     jobs: run.jobs,
+    workersAfterMs: workersAfterMs(),
     strict: run.strict,
     limit: run.limit,
     reader: run.reader,
@@ -31,6 +32,17 @@ export function pipelineSettings(run: RunValues, messages: Messages, out?: Outpu
     output: out,
     report: { fault: (fault) => messages.fault(fault), problem: (problem) => messages.source(problem) },
   };
+}
+
+/**
+ * KMSTRAIL_WORKERS_AFTER_MS: how long small files are read on the main thread alone before worker
+ * threads start (0: at once). Not a flag: it is for tests, whose fixtures are read far sooner than
+ * the default, and for measuring.
+ */
+function workersAfterMs(): number | undefined {
+  const given = process.env.KMSTRAIL_WORKERS_AFTER_MS;
+  const ms = given === undefined || given.trim() === '' ? NaN : Number(given);
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
 const quoted = (names: readonly string[]) => names.join(' or ');
@@ -163,7 +175,7 @@ function formatBytes(bytes: number): string {
 
 const STRATEGIES: Record<RunStats['strategy'], string> = {
   sequential: 'sequential: one thread',
-  'parallel-files': 'parallel-files: files shared out over worker threads',
+  'parallel-files': 'parallel-files: files read in batches, on this thread and on worker threads once they pay',
   'split-file': 'split-file: this thread, and plain files of 64 MiB or more in two parts on two threads',
 };
 

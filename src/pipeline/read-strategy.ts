@@ -17,6 +17,8 @@ export interface ReadContext {
   readonly read: TrailReader;
   /** Threads that may read. */
   readonly jobs: number;
+  /** How long this thread reads a tree's small files alone before workers start (parallel-files). */
+  readonly workersAfterMs?: number;
   /** --strict: stop at the first fault, so nothing after it is emitted. */
   readonly strict: boolean;
   fault(fault: InputFault): void;

@@ -59,6 +59,8 @@ export interface BackPressure {
 export interface PipelineSettings {
   /** Threads that may read (several files at once, or one big file in two parts). */
   jobs: number;
+  /** How long this thread reads small files alone before workers start (tests lower it; see parallel-files.ts). */
+  workersAfterMs?: number;
   /** Stop at the first fault of any input; nothing after it is emitted. */
   strict: boolean;
   /** Stop after this many matches, and stop reading. */
@@ -112,14 +114,16 @@ export interface PipelineResult {
 }
 
 /**
- * The strategy for these inputs. Several local files share out over the workers; otherwise one big
- * plain file may be read in two parts. --strict and the stream-json reader stay on this thread:
- * nothing after a fault may be read, and the cross-checking reader must stay independent.
+ * The strategy for these inputs. Several local files are read in batches and shared out over the
+ * workers (none with --jobs 1: batches still spare a tree's small files most of their cost);
+ * otherwise one big plain file may be read in two parts. --strict and the stream-json reader stay
+ * on this thread, one input after the other: nothing after a fault may be read, and the
+ * cross-checking reader must stay independent.
  */
 function chooseStrategy(paths: readonly string[], peeked: number, filter: RecordFilter, settings: PipelineSettings): ReadStrategy {
-  const shareable = settings.jobs > 1 && !settings.strict && settings.reader === 'fast';
-  if (shareable && peeked >= 2 && paths.length > 0 && paths.every(isLocalPath)) return parallelFiles;
-  if (shareable && !filter.acceptsAll) return splitFile;
+  const fastPath = !settings.strict && settings.reader === 'fast';
+  if (fastPath && peeked >= 2 && paths.length > 0 && paths.every(isLocalPath)) return parallelFiles;
+  if (fastPath && settings.jobs > 1 && !filter.acceptsAll) return splitFile;
   return sequential;
 }
 
@@ -184,6 +188,7 @@ export async function runPipeline(
     filter,
     read,
     jobs: settings.jobs,
+    workersAfterMs: settings.workersAfterMs,
     strict: settings.strict,
     unparsed: filter.acceptsAll && sink.textOnly === true,
     fault(fault) {

@@ -117,4 +117,16 @@ describe('directory tree', () => {
     expect(jsonLines(one.stdout)).toEqual(ALL_RECORDS);
     expect(jsonLines(three.stdout)).toEqual(ALL_RECORDS);
   });
+
+  it('--stats says how the files were read: in batches, with workers only once they pay', async () => {
+    const args = ['filter', '--all-sources', '--keep-duplicates', '--format', 'jsonl', '--stats'];
+    // As a user runs it: no test setting, so a tree this small is read before a worker would pay.
+    const asUser = await runCli([...args, '--jobs', '2', AWSLOGS], { env: { KMSTRAIL_WORKERS_AFTER_MS: undefined } });
+    expect(asUser.stderr).toMatch(/stats: read parallel-files: files read in batches, on this thread and on worker threads once they pay; no worker thread: every file was read within 300 ms, too soon for one to pay\n/);
+    const one = await runCli([...args, '--jobs', '1', AWSLOGS]);
+    expect(one.stderr).toMatch(/; no worker thread \(--jobs 1\)\n/);
+    const two = await runCli([...args, '--jobs', '2', AWSLOGS]);
+    expect(two.stderr).toMatch(/; 1 worker thread from 0 ms of reading on\n/);
+    for (const run of [asUser, one, two]) expect(jsonLines(run.stdout)).toEqual(ALL_RECORDS);
+  });
 });

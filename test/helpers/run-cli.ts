@@ -36,7 +36,10 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   return new Promise<CliResult>((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? fresh,
-      env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...options.env },
+      // Worker threads at once: a fixture is read long before they would start by default (see
+      // parallel-files.ts), and the tests that compare --jobs values are about them. Tests of when
+      // they start set this themselves.
+      env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, KMSTRAIL_WORKERS_AFTER_MS: '0', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

@@ -3,12 +3,15 @@
  * strategy (--limit, --strict, the sink's end, the counts of --stats). Real files; the built code
  * in dist/ (the parallel strategies start worker threads, which load compiled modules).
  */
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../helpers/run-cli.js';
 
 type Json = { [key: string]: unknown };
 interface Stats {
+  notes: string[];
   files: number;
   records: number;
   matched: number;
@@ -44,6 +47,8 @@ async function run(paths: string[], spec: Json = {}, settings: Json = {}): Promi
   };
   const { stats } = await runPipeline(paths, buildRecordFilter({ ...emptyFilterSpec(), ...spec }), sink, {
     jobs: 2,
+    // Workers at once, unless a test says otherwise: fixtures are read before they would start.
+    workersAfterMs: 0,
     strict: false,
     reader: 'fast',
     s3: {},
@@ -57,7 +62,7 @@ describe('the read strategy', () => {
   it.each([
     ['one file, several jobs: a big plain file could be split', [DOCS], {}, {}, 'split-file'],
     ['two local files, several jobs: shared out over workers', [DOCS, DELIVERY], {}, {}, 'parallel-files'],
-    ['--jobs 1', [DOCS, DELIVERY], {}, { jobs: 1 }, 'sequential'],
+    ['--jobs 1: read in batches all the same, with no worker', [DOCS, DELIVERY], {}, { jobs: 1 }, 'parallel-files'],
     ['--strict: nothing after a fault may be read', [DOCS, DELIVERY], {}, { strict: true }, 'sequential'],
     ['--reader stream-json stays independent', [DOCS, DELIVERY], {}, { reader: 'stream-json' }, 'sequential'],
     ['every record matches: nothing to gain from a split', [DOCS], { sources: [] }, {}, 'sequential'],
@@ -68,14 +73,57 @@ describe('the read strategy', () => {
 
   it('every strategy gives the same records, in input order, and the same counts', async () => {
     const paths = [DOCS, DELIVERY, join(SHAPES, 'records.jsonl'), join(SHAPES, 'bare-array.json')];
-    const runs = await Promise.all([{ jobs: 1 }, { jobs: 2 }, { jobs: 2, reader: 'stream-json' }].map((s) => run(paths, { sources: [], events: ['*Key*', 'Decrypt'] }, s)));
-    expect(runs.map((r) => r.stats.strategy)).toEqual(['sequential', 'parallel-files', 'sequential']);
+    const runs = await Promise.all([{ jobs: 1, strict: true }, { jobs: 1 }, { jobs: 2 }, { jobs: 2, reader: 'stream-json' }].map((s) => run(paths, { sources: [], events: ['*Key*', 'Decrypt'] }, s)));
+    expect(runs.map((r) => r.stats.strategy)).toEqual(['sequential', 'parallel-files', 'parallel-files', 'sequential']);
     for (const other of runs.slice(1)) {
       expect(other.ids).toEqual(runs[0].ids);
       expect(other.stats.matched).toBe(runs[0].stats.matched);
       expect(other.stats.files).toBe(4);
     }
     expect(runs[0].ids.length).toBeGreaterThan(20);
+  });
+
+  it('workers start only once this thread has read alone for a while, and the output is the same', async () => {
+    const paths = Array.from({ length: 160 }, (_, k) => (k % 2 ? DOCS : DELIVERY));
+    const spec = { sources: [], events: ['*Key*', 'Decrypt'] };
+    const [one, soon, late] = await Promise.all([run(paths, spec, { jobs: 1 }), run(paths, spec, { workersAfterMs: 5 }), run(paths, spec, { workersAfterMs: 60_000 })]);
+    expect(soon.stats.notes.join()).toMatch(/^1 worker thread from \d+ ms of reading on$/);
+    expect(Number(/from (\d+) ms/.exec(soon.stats.notes[0])?.[1])).toBeGreaterThanOrEqual(5);
+    expect(late.stats.notes).toEqual(['no worker thread: every file was read within 60000 ms, too soon for one to pay']);
+    for (const other of [soon, late]) {
+      expect(other.ids).toEqual(one.ids);
+      expect(other.stats.records).toBe(one.stats.records);
+    }
+    expect(one.stats.records).toBeGreaterThan(160 * 5);
+  });
+
+  it('a file too big for a batch starts the workers at once', async () => {
+    const docs = JSON.parse(readFileSync(DOCS, 'utf8')) as { Records: Json[] };
+    const dir = mkdtempSync(join(tmpdir(), 'kmstrail-big-'));
+    const big = join(dir, 'big.json');
+    writeFileSync(big, JSON.stringify({ Records: Array.from({ length: 20 }, () => docs.Records).flat() }, null, 1));
+    const got = await run([big, DOCS], { sources: [] }, { workersAfterMs: 60_000 });
+    expect(got.stats.notes).toEqual(['1 worker thread from 0 ms of reading on']);
+    expect(got.ids.length).toBeGreaterThan(0);
+  });
+
+  it('--jobs 1 reads a file too big for a batch, and damaged ones, in their turn, as two jobs do', async () => {
+    // Over 1 MiB: read alone and streamed, between batches of small files.
+    const docs = JSON.parse(readFileSync(DOCS, 'utf8')) as { Records: Json[] };
+    const records = Array.from({ length: 30 }, (_, copy) => docs.Records.map((r) => ({ ...r, eventID: `${String(r.eventID)}-${copy}` }))).flat();
+    const dir = mkdtempSync(join(tmpdir(), 'kmstrail-jobs1-'));
+    const big = join(dir, 'big.json');
+    writeFileSync(big, JSON.stringify({ Records: records }, null, 1));
+    expect(statSync(big).size).toBeGreaterThan(1 << 20);
+    const paths = [DOCS, join(BAD, 'truncated.json.gz'), big, join(BAD, 'malformed-middle.json'), DELIVERY, big];
+    const runs = await Promise.all([{ jobs: 1 }, { jobs: 2 }, { jobs: 1, reader: 'stream-json' }].map((s) => run(paths, { sources: [] }, s)));
+    expect(runs.map((r) => r.stats.strategy)).toEqual(['parallel-files', 'parallel-files', 'sequential']);
+    expect(runs[0].stats.notes).toContain('no worker thread (--jobs 1)');
+    for (const other of runs.slice(1)) expect(other.ids).toEqual(runs[0].ids);
+    expect(runs[1].faults).toEqual(runs[0].faults);
+    expect(runs[0].faults.length).toBeGreaterThanOrEqual(2);
+    expect(runs[0].ids.length).toBeGreaterThan(records.length);
+    expect(runs[0].stats.records).toBe(runs[1].stats.records);
   });
 });
 
@@ -106,14 +154,25 @@ describe('what the loop owns', () => {
   });
 
   it('a closed output stops the reading', async () => {
-    let writes = 0;
-    const output = { ready: async () => {}, get stopped() { return writes >= 3; } };
-    const sink = { write: () => void writes++, end: () => {} };
-    const { stats } = await runPipeline([DOCS, DOCS, DOCS], buildRecordFilter({ ...emptyFilterSpec(), sources: [] }), sink, {
-      jobs: 1, strict: false, reader: 'fast', s3: {}, output, report: { fault() {}, problem() {} },
-    });
-    // It stops after the batch in which the output closed: never a second file.
-    expect(stats.files).toBeLessThanOrEqual(2);
-    expect(stats.matched).toBeLessThan(3 * 67);
+    const closing = async (paths: string[], reader: string) => {
+      let writes = 0;
+      const output = { ready: async () => {}, get stopped() { return writes >= 3; } };
+      const sink = { write: () => void writes++, end: () => {} };
+      const { stats } = await runPipeline(paths, buildRecordFilter({ ...emptyFilterSpec(), sources: [] }), sink, {
+        jobs: 1, strict: false, reader, s3: {}, output, report: { fault() {}, problem() {} },
+      });
+      return stats;
+    };
+    // One input after the other: it stops after the batch in which the output closed, never a second file.
+    const one = await closing([DOCS, DOCS, DOCS], 'stream-json');
+    expect(one.strategy).toBe('sequential');
+    expect(one.files).toBeLessThanOrEqual(2);
+    expect(one.matched).toBeLessThan(3 * 67);
+    // Small files in batches: it stops after the batch in hand (48 files at most), not at the end.
+    // (Files are counted as walked, and the walk runs ahead: records read tell what was read.)
+    const many = await closing(Array.from({ length: 120 }, () => DOCS), 'fast');
+    expect(many.strategy).toBe('parallel-files');
+    expect(many.records).toBeGreaterThanOrEqual(67);
+    expect(many.records).toBeLessThanOrEqual(48 * 67);
   });
 });
