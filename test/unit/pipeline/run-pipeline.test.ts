@@ -89,7 +89,7 @@ describe('the read strategy', () => {
     const [one, soon, late] = await Promise.all([run(paths, spec, { jobs: 1 }), run(paths, spec, { workersAfterMs: 5 }), run(paths, spec, { workersAfterMs: 60_000 })]);
     expect(soon.stats.notes.join()).toMatch(/^1 worker thread from \d+ ms of reading on$/);
     expect(Number(/from (\d+) ms/.exec(soon.stats.notes[0])?.[1])).toBeGreaterThanOrEqual(5);
-    expect(late.stats.notes).toEqual(['no worker thread: every file was read within 60000 ms, too soon for one to pay']);
+    expect(late.stats.notes).toEqual(['no worker thread: too little to read for one to pay (one joins after 60000 ms if twice that is left)']);
     for (const other of [soon, late]) {
       expect(other.ids).toEqual(one.ids);
       expect(other.stats.records).toBe(one.stats.records);
