@@ -173,14 +173,14 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
   };
   /** When this thread started reading, for workersPay. */
   let readingSince: number | undefined;
-  const alone = context.workersAfterMs ?? WORKERS_AFTER_MS;
+  const aloneMs = context.workersAfterMs ?? WORKERS_AFTER_MS;
   /**
    * Whether the workers should start now. A worker takes 50-120 ms to start, and while two threads
    * read, each reads slower than alone (they share caches and memory). Measured on two cores, medians
    * of 15: over the SANS tree (3,872 small files, 0.3 s of reading on one thread) workers from the
    * start took 0.61 s, after 300 ms 0.56 s, none 0.53 s; over 10,000 small files, 1.42, 1.43 and
    * 1.59 s; over 945 larger files, 1.42 s from the start and 1.52 s after 300 ms. So a run of
-   * small files gets them once this thread has read alone for `alone` ms and, at the pace so
+   * small files gets them once this thread has read alone for `aloneMs` and, at the pace so
    * far, has twice as long again left to read (unknown while the walk goes on: it is then
    * assumed), and a file too big for a batch (what workers are best at) gets them at once. A
    * worker started with less left (SANS at 300 ms, with half of it left) cost more than it gave.
@@ -190,11 +190,11 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
     const next = again.length > 0 ? slots.get(again[0])?.input : walked[0];
     if (next && !isSmall(next)) return true;
     if (!next && walkDone) return false;
-    if (alone <= 0) return true;
+    if (aloneMs <= 0) return true;
     if (readingSince === undefined) return false;
     const spent = performance.now() - readingSince;
-    if (spent < alone) return false;
-    return !walkDone || ((again.length + walked.length) * spent) / Math.max(1, readHereFiles) >= 2 * alone;
+    if (spent < aloneMs) return false;
+    return !walkDone || ((again.length + walked.length) * spent) / Math.max(1, readHereFiles) >= 2 * aloneMs;
   };
   /** Files this thread read, for workersPay's pace. */
   let readHereFiles = 0;
@@ -364,17 +364,17 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
         // No worker (none asked for, or none left) and every file before it out: the next file
         // is read here whole, in its turn. Taken at once, not after a wait: a walk that ended
         // while this thread read has no one else to wake it.
-        const alone = nextFile();
-        if (alone) {
-          yield* readHere(alone.input, context);
-          (slots.get(alone.id) as FileSlot).done = true;
+        const whole = nextFile();
+        if (whole) {
+          yield* readHere(whole.input, context);
+          (slots.get(whole.id) as FileSlot).done = true;
         }
-        if (alone || exhausted) continue;
+        if (whole || exhausted) continue;
       }
       await wakeup.wait();
     }
   } finally {
-    if (jobs >= 2 && !workersWanted) context.note(`no worker thread: too little to read for one to pay (one joins after ${alone} ms if twice that is left)`);
+    if (jobs >= 2 && !workersWanted) context.note(`no worker thread: too little to read for one to pay (one joins after ${aloneMs} ms if twice that is left)`);
     await endAll(all, stop);
   }
 }

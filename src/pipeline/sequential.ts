@@ -1,7 +1,7 @@
 /**
  * The plainest strategy: every input in turn, on this thread. Used for standard input, S3, a
- * single small file, --jobs 1, --strict (nothing after the first fault may be read) and the
- * stream-json reader; the other strategies fall back to `readHere` for what they cannot share out.
+ * single file, --strict (nothing after the first fault may be read) and the stream-json reader;
+ * the other strategies fall back to `readHere` for what they cannot share out or batch.
  */
 import { readTrail } from '../reader/trail-reader.js';
 import type { TrailPartOptions } from '../reader/trail-part.js';
