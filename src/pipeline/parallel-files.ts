@@ -360,10 +360,11 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
-      if (assigned.size === 0 && slots.size === 0) {
+      if (assigned.size === 0 && (again.length > 0 ? again[0] === head : slots.size === 0)) {
         // No worker (none asked for, or none left) and every file before it out: the next file
-        // is read here whole, in its turn. Taken at once, not after a wait: a walk that ended
-        // while this thread read has no one else to wake it.
+        // (one a batch found too big, or a new one) is read here whole, in its turn. Taken at
+        // once, not after a wait: a walk that ended while this thread read has no one else to
+        // wake it.
         const whole = nextFile();
         if (whole) {
           yield* readHere(whole.input, context);

@@ -3,9 +3,9 @@
  * strategy (--limit, --strict, the sink's end, the counts of --stats). Real files; the built code
  * in dist/ (the parallel strategies start worker threads, which load compiled modules).
  */
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../helpers/run-cli.js';
 
@@ -124,6 +124,16 @@ describe('the read strategy', () => {
     expect(runs[0].faults.length).toBeGreaterThanOrEqual(2);
     expect(runs[0].ids.length).toBeGreaterThan(records.length);
     expect(runs[0].stats.records).toBe(runs[1].stats.records);
+
+    // The same files in a folder: a walk does not stat them, so the big one goes into a batch,
+    // is found too big there, and must still be read in its turn.
+    const tree = join(dir, 'tree');
+    mkdirSync(tree);
+    paths.forEach((path, k) => copyFileSync(path, join(tree, `${k}-${basename(path)}`)));
+    const walked = await Promise.all([{ jobs: 1 }, { jobs: 2 }, { jobs: 1, reader: 'stream-json' }].map((s) => run([tree], { sources: [] }, s)));
+    for (const other of walked) expect(other.ids).toEqual(runs[0].ids);
+    expect(walked[1].faults).toEqual(walked[0].faults);
+    expect(walked[0].stats.records).toBe(runs[0].stats.records);
   });
 });
 
