@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { commanderCommand } from './command.js';
+import { reportIfAbandoned } from './abandoned-run.js';
 import { EXIT_INPUT_FAILED, EXIT_USAGE, UsageError } from './messages.js';
 
 function version(): string {
@@ -62,14 +63,22 @@ function usageLine(message: string, command: string): string {
   return `kmstrail: ${text}${suggestion} (see 'kmstrail${command ? ` ${command}` : ''} --help')\n`;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export function main(argv: string[]): Promise<number> {
   process.once('SIGINT', () => {
     process.stderr.write('\nkmstrail: interrupted\n');
     process.exit(130);
   });
   // A closed stdout (| head) is not an error: stop quietly. Output handles the rest.
   process.stdout.on('error', () => {});
+  const run = runCommand(argv);
+  reportIfAbandoned(run, () => {
+    process.stderr.write('kmstrail: internal error: the run stopped before the end of its input, waiting for nothing; its output is incomplete\n');
+    process.exitCode = EXIT_INPUT_FAILED;
+  });
+  return run;
+}
 
+async function runCommand(argv: string[]): Promise<number> {
   const commandName = argv.slice(2).find((a) => !a.startsWith('-')) ?? '';
   // Only when the command comes first: `kmstrail --help` and typos need them all.
   const program = await buildProgram(argv[2] === commandName ? commandName : undefined);
