@@ -84,7 +84,8 @@ describe('the read strategy', () => {
   });
 
   it('workers start only once this thread has read alone for a while, and the output is the same', async () => {
-    const paths = Array.from({ length: 160 }, (_, k) => (k % 2 ? DOCS : DELIVERY));
+    // Enough files that, 5 ms in, twice that is surely left to read even on a fast machine.
+    const paths = Array.from({ length: 600 }, (_, k) => (k % 2 ? DOCS : DELIVERY));
     const spec = { sources: [], events: ['*Key*', 'Decrypt'] };
     const [one, soon, late] = await Promise.all([run(paths, spec, { jobs: 1 }), run(paths, spec, { workersAfterMs: 5 }), run(paths, spec, { workersAfterMs: 60_000 })]);
     expect(soon.stats.notes.join()).toMatch(/^1 worker thread from \d+ ms of reading on$/);
@@ -94,7 +95,7 @@ describe('the read strategy', () => {
       expect(other.ids).toEqual(one.ids);
       expect(other.stats.records).toBe(one.stats.records);
     }
-    expect(one.stats.records).toBeGreaterThan(160 * 5);
+    expect(one.stats.records).toBeGreaterThan(600 * 5);
   });
 
   it('a file too big for a batch starts the workers at once', async () => {
