@@ -218,8 +218,8 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
   };
   if (jobs < 2) context.note('no worker thread (--jobs 1)');
 
-  // Paths are walked ahead of the workers (a tree walk stats every file): a worker that frees up
-  // gets its next file at once, not after a round trip through the walk.
+  // Paths are walked ahead of the readers: a reader that frees up gets its next file at once, not
+  // after a round trip through the walk, and workersPay sees how much is left.
   const walked: TrailInput[] = [];
   const walkRoom = new Wakeup();
   let walkDone = false;
