@@ -1,0 +1,51 @@
+/**
+ * The two decisions parallel-files takes from timings, as pure functions: when workers join a run
+ * of small files, and how big a batch is once the end is in sight.
+ */
+import { describe, expect, it } from 'vitest';
+import { smallFilesPay, tailBatchFiles } from '../../../src/pipeline/parallel-files.js';
+
+describe('smallFilesPay', () => {
+  const after = 300;
+  it('waits for a first batch: no pace is known before', () => {
+    expect(smallFilesPay({ ms: 1000, files: 0 }, { files: 100_000, known: true }, after)).toBe(false);
+  });
+
+  it('joins at once when the walk is done and four times the wait is left, even early', () => {
+    // 40 files in 60 ms, 900 left: 1,350 ms at that pace.
+    expect(smallFilesPay({ ms: 60, files: 40 }, { files: 900, known: true }, after)).toBe(true);
+    // 700 left: 1,050 ms, under four times the wait: not yet.
+    expect(smallFilesPay({ ms: 60, files: 40 }, { files: 700, known: true }, after)).toBe(false);
+  });
+
+  it('while the walk goes on, waits out the wait, then joins (what is left is unknown)', () => {
+    expect(smallFilesPay({ ms: 60, files: 40 }, { files: 2048, known: false }, after)).toBe(false);
+    expect(smallFilesPay({ ms: 310, files: 200 }, { files: 10, known: false }, after)).toBe(true);
+  });
+
+  it('after the wait, joins only if twice the wait is left at the pace so far', () => {
+    // 3,000 files in 300 ms: 2,000 left take 200 ms, under 600.
+    expect(smallFilesPay({ ms: 300, files: 3000 }, { files: 2000, known: true }, after)).toBe(false);
+    // 7,000 left take 700 ms.
+    expect(smallFilesPay({ ms: 300, files: 3000 }, { files: 7000, known: true }, after)).toBe(true);
+  });
+});
+
+describe('tailBatchFiles', () => {
+  it('keeps full batches while the walk goes on, whatever is known to be left', () => {
+    expect(tailBatchFiles(false, 3, 2)).toBe(tailBatchFiles(true, 1_000_000, 2));
+  });
+
+  it('shrinks batches with what is left once the walk is done, down to one file', () => {
+    const full = tailBatchFiles(true, 1_000_000, 2);
+    const sizes = [400, 100, 40, 12, 5, 1].map((left) => tailBatchFiles(true, left, 2));
+    for (const [k, size] of sizes.entries()) {
+      expect(size).toBeLessThanOrEqual(full);
+      if (k > 0) expect(size).toBeLessThanOrEqual(sizes[k - 1]);
+    }
+    expect(sizes.at(-1)).toBe(1);
+    // Enough batches left for every thread to hold two, twice over: 40 files, 2 threads.
+    expect(tailBatchFiles(true, 40, 2)).toBe(5);
+    expect(tailBatchFiles(true, 40, 4)).toBe(3);
+  });
+});
