@@ -20,10 +20,12 @@ export const WORKERS_AFTER_MS = 300;
 /** Requests each worker holds: one is read while the next waits, so a worker never idles. */
 const PER_WORKER = 2;
 /**
- * Inputs found by the walk but not yet handed out: what workersPay can see of what is left. More
- * costs memory on a tree of 300,000 files (peak 180 MB with 1,024, 190 MB with 4,096).
+ * Inputs found by the walk but not yet handed out: what workersPay can see of what is left. With
+ * 2,048, a slow spell left the walk of the SANS tree (3,872 files) unfinished at 300 ms, and a
+ * worker joined that cost more than it gave. Peak RSS on a tree of 300,000 files: 179-186 MB with
+ * 4,096, as with 2,048.
  */
-const WALK_AHEAD = 2048;
+const WALK_AHEAD = 4096;
 /**
  * Files of at most BATCH_FILE_MAX bytes (or of a size not known yet: the worker checks) go to a
  * worker several in one request, as a tree's files are a few kilobytes each: up to BATCH_FILES of
@@ -381,15 +383,16 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
  * over 10,000 small files, 1.42, 1.43 and 1.59 s. So they join once this thread has read alone
  * for `aloneMs` and, at its pace so far, has twice as long again left (unknown while the walk goes
  * on: it is then assumed). A worker started with less left (SANS at 300 ms, with half of it left)
- * cost more than it gave. And they join at once when the walk is done and four times `aloneMs` is
- * left even at the pace of a first, cold batch: over 945 files of 70 KB (1.8 s on one thread), they
- * started after 60 ms instead of 300-400, and two jobs went from 1.44 s to 1.27 s (medians of 10,
- * with tailBatchFiles).
+ * cost more than it gave. And they join sooner, after a third of `aloneMs`, when the walk is done
+ * and four times `aloneMs` is left at the pace so far: over 945 files of 70 KB (1.8 s on one
+ * thread), they started after about 100 ms instead of 300-400, and two jobs went from 1.44 s to
+ * 1.27 s (medians of 10, with tailBatchFiles). Not at the first batch: its pace, while the code
+ * is still cold, made the SANS tree look four times as long as it is.
  */
 export function smallFilesPay(read: { ms: number; files: number }, left: { files: number; known: boolean }, aloneMs: number): boolean {
   if (read.files === 0) return false;
   const leftMs = (left.files * read.ms) / read.files;
-  if (left.known && leftMs >= 4 * aloneMs) return true;
+  if (left.known && read.ms >= aloneMs / 3 && leftMs >= 4 * aloneMs) return true;
   if (read.ms < aloneMs) return false;
   return !left.known || leftMs >= 2 * aloneMs;
 }

@@ -11,11 +11,13 @@ describe('smallFilesPay', () => {
     expect(smallFilesPay({ ms: 1000, files: 0 }, { files: 100_000, known: true }, after)).toBe(false);
   });
 
-  it('joins at once when the walk is done and four times the wait is left, even early', () => {
-    // 40 files in 60 ms, 900 left: 1,350 ms at that pace.
-    expect(smallFilesPay({ ms: 60, files: 40 }, { files: 900, known: true }, after)).toBe(true);
+  it('joins after a third of the wait when the walk is done and four times the wait is left', () => {
+    // 70 files in 105 ms, 900 left: 1,350 ms at that pace.
+    expect(smallFilesPay({ ms: 105, files: 70 }, { files: 900, known: true }, after)).toBe(true);
     // 700 left: 1,050 ms, under four times the wait: not yet.
-    expect(smallFilesPay({ ms: 60, files: 40 }, { files: 700, known: true }, after)).toBe(false);
+    expect(smallFilesPay({ ms: 105, files: 70 }, { files: 700, known: true }, after)).toBe(false);
+    // A first batch's pace is a cold one: not trusted yet, however much it says is left.
+    expect(smallFilesPay({ ms: 60, files: 40 }, { files: 9000, known: true }, after)).toBe(false);
   });
 
   it('while the walk goes on, waits out the wait, then joins (what is left is unknown)', () => {
