@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { addOptions, parseOptions, type OptionTable, type OptionValues } from './options/option-table.js';
+import { fittedHelp } from './help-text.js';
 
 export interface CommandSpec<T extends OptionTable> {
   name: string;
@@ -26,7 +27,7 @@ export const PATHS_HELP = 'trail files, directories (walked for .json, .json.gz,
 export function commanderCommand<T extends OptionTable>(spec: CommandSpec<T>): Command {
   const command = new Command(spec.name).description(spec.description).argument('[paths...]', spec.paths);
   addOptions(command, spec.options);
-  command.addHelpText('after', spec.help);
+  fittedHelp(command, spec.help);
   command.action(async (paths: string[], raw: Record<string, unknown>) => {
     await spec.run(paths, parseOptions(spec.options, raw, { now: Date.now(), stdout: process.stdout }));
   });

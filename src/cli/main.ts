@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { commanderCommand } from './command.js';
+import { fittedHelp } from './help-text.js';
 import { reportIfAbandoned } from './abandoned-run.js';
 import { EXIT_INPUT_FAILED, EXIT_USAGE, UsageError } from './messages.js';
 
@@ -36,15 +37,15 @@ export async function buildProgram(only?: string): Promise<Command> {
     .description('Inspect AWS CloudTrail logs for AWS KMS activity: stream, filter, print as tables or JSON lines.')
     .version(version(), '-V, --version')
     .enablePositionalOptions()
-    .showSuggestionAfterError(true)
-    .addHelpText(
-      'after',
-      `
+    .showSuggestionAfterError(true);
+  fittedHelp(
+    program,
+    `
 Examples:
   kmstrail filter --event CreateKey samples/
   kmstrail filter --key 1234abcd-12ab-34cd-56ef-1234567890ab --since 24h AWSLogs/ | jq .userIdentity.arn
   kmstrail filter --help`,
-    );
+  );
   const names = only !== undefined && only in COMMANDS ? [only] : Object.keys(COMMANDS);
   for (const command of await Promise.all(names.map((name) => COMMANDS[name]()))) program.addCommand(command);
   // Parse errors are printed by main() in one line; commander prints nothing itself.

@@ -150,3 +150,31 @@ describe.runIf(HAVE_TMUX)('tables on a real terminal, 80 and 200 columns', () =>
     }
   });
 });
+
+describe.runIf(HAVE_TMUX)('help on a real terminal', () => {
+  /** The words of a help screen: what must not change with the width (a word cut in two would). */
+  const words = (lines: readonly string[]) =>
+    lines
+      .join(' ')
+      .split(/\s+/)
+      .filter((w) => w !== '' && w !== '#' && w !== '\\')
+      .sort();
+
+  it('every command\'s --help fits 64 and 80 columns, breaking no word', async () => {
+    const commands = ['', 'filter', 'summary', 'keys', 'timeline', 'trace', 'detect', 'report', 'sql', 'completion'];
+    for (const command of commands) {
+      const args = command === '' ? ['--help'] : [command, '--help'];
+      const [narrow, eighty, wide] = await Promise.all([64, 80, 240].map((w) => inTmux(args, w)));
+      expect(wide.code).toBe(0);
+      expect(wide.lines.length, command).toBeGreaterThan(5);
+      // At 240 columns nothing needs fitting: the words as written.
+      expect(Math.max(...wide.lines.map(cells)), command).toBeLessThanOrEqual(240);
+      for (const [width, screen] of [[64, narrow], [80, eighty]] as const) {
+        // Only a word longer than a line (a key ARN in an example) may pass the edge, alone on its line.
+        const over = screen.lines.filter((l) => cells(l) > width && l.trim().replace(/ \\$/, '').includes(' '));
+        expect(over, `${command} --help at ${width} columns`).toEqual([]);
+        expect(words(screen.lines), `${command} --help at ${width} columns`).toEqual(words(wide.lines));
+      }
+    }
+  });
+});

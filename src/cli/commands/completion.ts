@@ -6,6 +6,7 @@ import { completedOptions, completionScript, SHELLS, type CompletedCommand, type
 import { finish } from '../finish.js';
 import { Messages, UsageError } from '../messages.js';
 import type { OptionTable } from '../options/option-table.js';
+import { fittedHelp } from '../help-text.js';
 
 const HELP = `
 Examples:
@@ -42,11 +43,8 @@ async function completedCommands(): Promise<CompletedCommand[]> {
 }
 
 export function completionCommand(): Command {
-  return new Command('completion')
-    .description(DESCRIPTION)
-    .argument('<shell>', SHELLS.join(', '))
-    .addHelpText('after', HELP)
-    .action(async (shell: string) => {
+  const command = new Command('completion').description(DESCRIPTION).argument('<shell>', SHELLS.join(', '));
+  return fittedHelp(command, HELP).action(async (shell: string) => {
       if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`argument shell: '${shell}' is not one of ${SHELLS.join(', ')}`);
       const out = new Output(process.stdout);
       out.write(completionScript(shell as Shell, await completedCommands()));
