@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { describeFsError } from './fs-errors.js';
-import { ACCOUNT_FOLDER, deliveryDays, folderMatchers, periodMayHold, REGION_FOLDER, type InputPruning } from './pruning.js';
+import { ACCOUNT_FOLDER, deliveryDays, folderMatchers, layoutCheck, periodMayHold, PROBE_MAX_BYTES, REGION_FOLDER, type InputPruning } from './pruning.js';
 import { isDigestFileName, isTrailFileName } from './trail-file-name.js';
 import type { SourceProblem, TrailInput } from './trail-input.js';
 
@@ -168,6 +168,8 @@ interface FolderRule {
   account?: (name: string) => boolean;
   region?: (name: string) => boolean;
   days?: { first: number; last: number };
+  /** A probed file did not keep the layout: no region or account folder is left unread any more. */
+  layoutBroken?: boolean;
 }
 
 const folderRules = new WeakMap<InputPruning, FolderRule>();
@@ -214,6 +216,61 @@ function folderMayHold(level: Level, name: string, dates: number[], walk: WalkCo
   if (!days || (level !== 'year' && level !== 'month' && level !== 'day')) return true;
   const [year, month, day] = [...dates, Number(name)];
   return periodMayHold(days, year, month, day);
+}
+
+/**
+ * May a folder the filters rule out be left unread? A day folder may (a file lands in the folder
+ * of its delivery day, see pruning.ts); a region or account folder only while the tree keeps
+ * CloudTrail's layout, as the folder's first trail file shows (layoutCheck). The first file that
+ * does not says so, and no region or account folder is left unread after it (those left before
+ * were each checked the same way).
+ */
+function layoutAllowsPruning(dir: string, level: Level, context: WalkContext): boolean {
+  if ((level !== 'region' && level !== 'account') || !context.pruning) return true;
+  const rule = folderRule(context.pruning);
+  if (rule.layoutBroken) return false;
+  const first = firstTrailFile(dir);
+  // Nothing in it to lose.
+  if (first === undefined) return true;
+  let stored: Buffer | undefined;
+  try {
+    stored = readSmallFile(first, PROBE_MAX_BYTES);
+  } catch {
+    stored = undefined;
+  }
+  const check = stored && layoutCheck(stored, level === 'region' ? 'awsRegion' : 'recipientAccountId', basename(dir));
+  if (check && !check.keeps) {
+    rule.layoutBroken = true;
+    const what = level === 'region' ? 'region' : 'account';
+    context.onProblem({
+      label: first,
+      message: `records of ${what} ${check.found} in the folder of ${what} ${basename(dir)}: this tree does not keep CloudTrail's folder layout, so every region and account folder is read (--region and --account skip none)`,
+      warning: true,
+    });
+  }
+  // A file that cannot tell (damaged, huge): its folder is read.
+  return check?.keeps === true;
+}
+
+/** The first file of a folder the walk would read (in name order, depth first), if any. */
+function firstTrailFile(dir: string, depth = 0): string | undefined {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const found = depth < 8 ? firstTrailFile(path, depth + 1) : undefined;
+      if (found) return found;
+    } else if (entry.isFile() && !isDigestFileName(path) && (isTrailFileName(path) || looksLikeTrail(path))) {
+      return path;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -313,7 +370,7 @@ function openFolder(dir: string, context: WalkContext, level: Level, dates: numb
   entries = entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   // A region-named folder outside the documented layout is a region folder only if it holds years.
   if (level === 'region' && !entries.every((e) => e.isDirectory() && /^\d{4}$/.test(e.name))) level = 'other';
-  if (!folderMayHold(level, basename(dir), dates.slice(0, -1), context)) {
+  if (!folderMayHold(level, basename(dir), dates.slice(0, -1), context) && layoutAllowsPruning(dir, level, context)) {
     if (level === 'day' && dates.length === 3) context.onDayFolder?.(new Date(Date.UTC(dates[0], dates[1] - 1, dates[2])));
     context.onPruned?.(countFiles(dir, context.onDayFolder));
     return undefined;

@@ -6,6 +6,7 @@
  * next (deliveries take minutes; a record of 23:58 lands the next day), so the folders read are
  * those from the day of `since` to the day after the day of `until`.
  */
+import { gunzipSync } from 'node:zlib';
 import type { TextMatcher } from '../util/text-pattern.js';
 import { keepsValue, textValueFilter } from '../util/value-filter.js';
 
@@ -68,4 +69,37 @@ export function folderMatchers(pruning: InputPruning): { account?: TextMatcher; 
     return filter && ((name) => keepsValue(filter, name));
   };
   return { account: matcher(pruning.accounts), region: matcher(pruning.regions) };
+}
+
+/** The record field a folder level of the layout stands for. */
+export type LayoutField = 'awsRegion' | 'recipientAccountId';
+
+/** A probed file bigger than this (stored, or decoded) cannot tell: its folder is read. */
+export const PROBE_MAX_BYTES = 64 << 20;
+
+/**
+ * Do a trail file's records sit where CloudTrail's layout puts them, `field` equal to the name of
+ * the folder they are in? `{ keeps: true }` when every value of the field is `folder`, the first
+ * other value found when one is not, undefined when the file cannot tell (damaged, too big, no
+ * such field). Pruning a region or account folder is only right when its files keep the layout:
+ * files moved or generated into folders at random would lose their records without a word. The
+ * values are found by their text, not parsed: a probe costs one small file.
+ */
+export function layoutCheck(stored: Buffer, field: LayoutField, folder: string): { keeps: true } | { keeps: false; found: string } | undefined {
+  let bytes = stored;
+  if (stored[0] === 0x1f && stored[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(stored, { maxOutputLength: PROBE_MAX_BYTES });
+    } catch {
+      return undefined;
+    }
+  }
+  if (bytes.length > PROBE_MAX_BYTES) return undefined;
+  const value = new RegExp(`"${field}"\\s*:\\s*"([^"]*)"`, 'g');
+  let seen = false;
+  for (const [, found] of bytes.toString('latin1').matchAll(value)) {
+    if (found !== folder) return { keeps: false, found };
+    seen = true;
+  }
+  return seen ? { keeps: true } : undefined;
 }

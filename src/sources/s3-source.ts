@@ -11,8 +11,8 @@
 import { Readable } from 'node:stream';
 import type { S3Client as S3ClientType } from '@aws-sdk/client-s3';
 import { describeS3Error, requestRetryStrategy, resumableObject, S3_ATTEMPTS, type FetchObject } from './s3-retry.js';
-import { dayFolders, folderMatchers, type InputPruning } from './pruning.js';
-import { isTrailFileName } from './trail-file-name.js';
+import { dayFolders, folderMatchers, layoutCheck, PROBE_MAX_BYTES, type InputPruning, type LayoutField } from './pruning.js';
+import { isDigestFileName, isTrailFileName } from './trail-file-name.js';
 import type { SourceProblem, TrailInput } from './trail-input.js';
 
 export interface S3Location {
@@ -119,8 +119,31 @@ export class S3Source {
     }
   }
 
-  /** The prefixes to list for one bucket location, pruned as far as the layout allows. */
-  async prefixes(location: S3Location, pruning: InputPruning): Promise<string[]> {
+  /**
+   * Whether a bucket's folder keeps CloudTrail's layout, as its first trail object shows (see
+   * layoutCheck; a folder with none has nothing to lose). An object too big or damaged to tell
+   * does not.
+   */
+  private async keepsLayout(bucket: string, base: string, field: LayoutField, name: string): Promise<{ keeps: boolean; found?: string; key?: string }> {
+    const { ListObjectsV2Command } = await sdk();
+    const client = await this.s3();
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: base, MaxKeys: 100 }));
+    const first = page.Contents?.find((o) => o.Key && isTrailFileName(o.Key) && !isDigestFileName(o.Key));
+    if (!first?.Key) return { keeps: !page.IsTruncated };
+    if ((first.Size ?? 0) > PROBE_MAX_BYTES) return { keeps: false };
+    const parts: Buffer[] = [];
+    for await (const part of resumableObject(this.fetcher(bucket, first.Key), new AbortController().signal)) parts.push(part);
+    const check = layoutCheck(Buffer.concat(parts), field, name);
+    return check && !check.keeps ? { keeps: false, found: check.found, key: first.Key } : { keeps: check?.keeps === true };
+  }
+
+  /**
+   * The prefixes to list for one bucket location, pruned as far as the layout allows. A region or
+   * account folder the filters rule out is left unlisted only while the bucket keeps CloudTrail's
+   * layout (as for a local tree, see local-files.ts): the first object that does not says so
+   * (`onProblem`), and every region and account folder after it is listed.
+   */
+  async prefixes(location: S3Location, pruning: InputPruning, onProblem: (problem: SourceProblem) => void = () => {}): Promise<string[]> {
     const { bucket } = location;
     let prefix = location.prefix;
     const at = prefix.indexOf('AWSLogs/');
@@ -141,6 +164,21 @@ export class S3Source {
     fixed.pop();
 
     const { account: accountMatch, region: regionMatch } = folderMatchers(pruning);
+    let layoutBroken = false;
+    const mayPrune = async (base: string, level: 'region' | 'account', name: string): Promise<boolean> => {
+      if (layoutBroken) return false;
+      const check = await this.keepsLayout(bucket, base, level === 'region' ? 'awsRegion' : 'recipientAccountId', name);
+      if (!check.keeps && check.found !== undefined) {
+        layoutBroken = true;
+        onProblem({
+          label: `s3://${bucket}/${check.key}`,
+          message: `records of ${level} ${check.found} in the folder of ${level} ${name}: this bucket does not keep CloudTrail's folder layout, so every region and account folder is read (--region and --account skip none)`,
+          warning: true,
+        });
+      }
+      return check.keeps;
+    };
+    const accountKept = async (base: string, account: string) => !accountMatch || accountMatch(account) || !(await mayPrune(`${base}CloudTrail/`, 'account', account));
 
     // [<org-id>/]<account>/
     const accountBases: string[] = [];
@@ -148,8 +186,8 @@ export class S3Source {
     for (const first of firstLevel) {
       if (/^o-/.test(first)) {
         const accounts = fixed[1] !== undefined ? [fixed[1]] : await this.children(bucket, `${root}${first}/`);
-        for (const account of accounts) if (!accountMatch || accountMatch(account)) accountBases.push(`${root}${first}/${account}/`);
-      } else if (!accountMatch || accountMatch(first)) {
+        for (const account of accounts) if (await accountKept(`${root}${first}/${account}/`, account)) accountBases.push(`${root}${first}/${account}/`);
+      } else if (await accountKept(`${root}${first}/`, first)) {
         accountBases.push(`${root}${first}/`);
       }
     }
@@ -162,8 +200,8 @@ export class S3Source {
       const trailBase = `${accountBase}CloudTrail/`;
       const regions = afterAccount[1] !== undefined ? [afterAccount[1]] : await this.children(bucket, trailBase);
       for (const region of regions) {
-        if (regionMatch && !regionMatch(region)) continue;
         const regionBase = `${trailBase}${region}/`;
+        if (regionMatch && !regionMatch(region) && (await mayPrune(regionBase, 'region', region))) continue;
         const dateParts = afterAccount.slice(2);
         if (dateParts.length > 0 || pruning.since === undefined) {
           result.push(`${regionBase}${dateParts.map((p) => `${p}/`).join('')}`);
@@ -187,7 +225,7 @@ export class S3Source {
     /** The AWSLogs layout was walked: the prefixes listed are the folders pruning allowed. */
     let layoutSeen = false;
     try {
-      const prefixes = await this.prefixes(location, pruning);
+      const prefixes = await this.prefixes(location, pruning, onProblem);
       layoutSeen = !(prefixes.length === 1 && prefixes[0] === location.prefix);
       for (const prefix of prefixes) {
         for await (const { key, size } of this.list(location.bucket, prefix)) {

@@ -319,6 +319,30 @@ describe('local AWSLogs trees are pruned like S3', () => {
     const visitor = await runCli(['filter', '--all-sources', '--account', home, '-f', 'jsonl', tree]);
     expect((jsonLines(visitor.stdout) as Json[]).map((r) => r.eventID)).toContain(crossing.eventID);
   });
+
+  it('a tree that does not keep the layout (gen-trail.mjs --tree files records at random): --region and --account !X skip no folder, say why, and answer as jq', async () => {
+    const tree = join(dir, 'random-folders');
+    execFileSync(process.execPath, [join(SHARED, 'bench/gen-trail.mjs'), '--mb', '1', '--tree', tree, '--per-file', '40', '--seed', '3'], { stdio: 'ignore' });
+    const files = gzFiles(tree);
+    const [account] = readdirSync(join(tree, 'AWSLogs')).sort();
+    const warning = /^kmstrail: \S+: warning: records of (region|account) \S+ in the folder of \1 \S+: this tree does not keep CloudTrail's folder layout, so every region and account folder is read \(--region and --account skip none\)$/m;
+    for (const [select, program] of [
+      [['--region', 'eu-west-1'], 'select(.awsRegion == "eu-west-1")'],
+      [['--account', `!${account}`], `select(.recipientAccountId != "${account}" and (.userIdentity.accountId // .recipientAccountId) != "${account}")`],
+    ] as const) {
+      const args = ['filter', '--all-sources', '--keep-duplicates', ...select, '--stats', '-f', 'jsonl', tree];
+      const run = await runCli(args);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(warning);
+      expect(run.stderr).not.toContain('skipped unread');
+      const expected = spawnSync('bash', ['-c', `zcat "$@" | jq -r '.Records[] | ${program} | .eventID'`, 'zcat', ...files], { encoding: 'utf8', maxBuffer: 1 << 28 })
+        .stdout.split('\n')
+        .filter((id) => id !== '');
+      expect(expected.length).toBeGreaterThan(100);
+      expect((jsonLines(run.stdout) as Json[]).map((r) => r.eventID).sort()).toEqual([...expected].sort());
+      expect(run.stdout).toBe((await runCli([...args, '--no-prune'])).stdout);
+    }
+  });
 });
 
 describe('timeline details', () => {

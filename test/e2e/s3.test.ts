@@ -9,11 +9,15 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, runCli, SHARED } from '../helpers/run-cli.js';
+import { layOutTree, generatedRecords } from '../helpers/layout-tree.js';
 import { ACCESS_KEY, SECRET_KEY, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 let server: S3TestServer;
 let work: string;
 let tree: string;
+/** A tree that keeps CloudTrail's layout, under kept/ in the bucket. */
+let kept: string;
+let keptFiles: string[];
 const credentials = { AWS_ACCESS_KEY_ID: ACCESS_KEY, AWS_SECRET_ACCESS_KEY: SECRET_KEY, AWS_PROFILE: undefined };
 
 beforeAll(async () => {
@@ -25,6 +29,10 @@ beforeAll(async () => {
   });
   server = await startS3Server();
   await server.upload(tree);
+  // The same kind of trail, each record in its own account's, region's and day's folder.
+  kept = join(work, 'kept');
+  keptFiles = layOutTree(generatedRecords(join(work, 'kept.json'), ['--mb', '1', '--gap-ms', '600000', '--seed', '8']), kept);
+  await server.upload(kept, 'kept/');
 });
 
 afterAll(async () => {
@@ -96,17 +104,36 @@ describe('s3:// input', () => {
     expect(new Set(withAlias)).toEqual(new Set(withoutAlias));
   });
 
-  it('--region prunes to that region folder', async () => {
+  it('--region prunes to that region folder, where the bucket keeps the layout', async () => {
     server.resetRequests();
-    const remote = await runCli(
-      ['filter', '--all-sources', '-f', 'jsonl', '--region', 'eu-west-1', '--endpoint-url', server.endpoint, 's3://trails/'],
-      { env: credentials },
-    );
+    const args = ['filter', '--all-sources', '-f', 'jsonl', '--region', 'eu-west-1'];
+    const remote = await runCli([...args, '--endpoint-url', server.endpoint, 's3://trails/kept/'], { env: credentials });
+    expect(remote.stderr).toBe('');
     expect(remote.code).toBe(0);
-    const gets = server.requests.filter((r) => r.startsWith('GET /trails/AWSLogs/'));
-    expect(gets.length).toBeGreaterThan(0);
-    for (const get of gets) expect(get).toContain('/CloudTrail/eu-west-1/');
-    for (const record of jsonLines(remote.stdout)) expect((record as { awsRegion: string }).awsRegion).toBe('eu-west-1');
+    const local = await runCli([...args, '--no-prune', kept]);
+    expect(eventIds(remote.stdout)).toEqual(eventIds(local.stdout));
+    expect(eventIds(remote.stdout).length).toBeGreaterThan(50);
+    // Every object of eu-west-1, and of each other region folder its first one only (the check).
+    const gets = server.requests.filter((r) => r.startsWith('GET /trails/kept/AWSLogs/'));
+    const elsewhere = gets.filter((get) => !get.includes('/CloudTrail/eu-west-1/'));
+    const otherFolders = new Set(elsewhere.map((get) => /AWSLogs\/\d+\/CloudTrail\/[^/]+\//.exec(get)?.[0]));
+    expect(elsewhere.length).toBe(otherFolders.size);
+    expect(gets.length).toBeGreaterThan(elsewhere.length);
+    const filesElsewhere = keptFiles.filter((file) => !file.includes('/CloudTrail/eu-west-1/')).length;
+    expect(filesElsewhere).toBeGreaterThan(2 * elsewhere.length);
+  });
+
+  it('--region reads every region folder, and says why, where the bucket does not keep the layout', async () => {
+    // gen-trail.mjs --tree files records in account and region folders at random.
+    const args = ['filter', '--all-sources', '-f', 'jsonl', '--region', 'eu-west-1'];
+    const remote = await runCli([...args, '--endpoint-url', server.endpoint, 's3://trails/AWSLogs/'], { env: credentials });
+    expect(remote.code).toBe(0);
+    expect(remote.stderr).toMatch(
+      /^kmstrail: s3:\/\/trails\/AWSLogs\/\S+: warning: records of region [a-z0-9-]+ in the folder of region [a-z0-9-]+: this bucket does not keep CloudTrail's folder layout, so every region and account folder is read \(--region and --account skip none\)\n$/,
+    );
+    const local = await runCli([...args, '--no-prune', tree]);
+    expect(eventIds(remote.stdout)).toEqual(eventIds(local.stdout));
+    expect(eventIds(remote.stdout).length).toBeGreaterThan(100);
   });
 
   it('honours credentials: wrong keys fail with one clear line, --profile from a credentials file works', async () => {
