@@ -385,8 +385,8 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
  * on: it is then assumed). A worker started with less left (SANS at 300 ms, with half of it left)
  * cost more than it gave. And they join sooner, after a third of `aloneMs`, when the walk is done
  * and four times `aloneMs` is left at the pace so far: over 945 files of 70 KB (1.8 s on one
- * thread), they started after about 100 ms instead of 300-400, and two jobs went from 1.44 s to
- * 1.27 s (medians of 10, with tailBatchFiles). Not at the first batch: its pace, while the code
+ * thread), they started after 150-200 ms (the first batch to end past 100 ms) instead of 300-400,
+ * and two jobs went from 1.46 s to 1.37 s (medians of 16, with tailBatchFiles). Not at the first batch: its pace, while the code
  * is still cold, made the SANS tree look four times as long as it is.
  */
 export function smallFilesPay(read: { ms: number; files: number }, left: { files: number; known: boolean }, aloneMs: number): boolean {

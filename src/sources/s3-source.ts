@@ -121,20 +121,24 @@ export class S3Source {
 
   /**
    * Whether a bucket's folder keeps CloudTrail's layout, as its first trail object shows (see
-   * layoutCheck; a folder with none has nothing to lose). An object too big or damaged to tell
-   * does not.
+   * layoutCheck; a folder with none has nothing to lose). An object too big, damaged or unreadable
+   * does not tell: its folder is listed, and reading it says what is wrong.
    */
   private async keepsLayout(bucket: string, base: string, field: LayoutField, name: string): Promise<{ keeps: boolean; found?: string; key?: string }> {
-    const { ListObjectsV2Command } = await sdk();
-    const client = await this.s3();
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: base, MaxKeys: 100 }));
-    const first = page.Contents?.find((o) => o.Key && isTrailFileName(o.Key) && !isDigestFileName(o.Key));
-    if (!first?.Key) return { keeps: !page.IsTruncated };
-    if ((first.Size ?? 0) > PROBE_MAX_BYTES) return { keeps: false };
-    const parts: Buffer[] = [];
-    for await (const part of resumableObject(this.fetcher(bucket, first.Key), new AbortController().signal)) parts.push(part);
-    const check = layoutCheck(Buffer.concat(parts), field, name);
-    return check && !check.keeps ? { keeps: false, found: check.found, key: first.Key } : { keeps: check?.keeps === true };
+    try {
+      const { ListObjectsV2Command } = await sdk();
+      const client = await this.s3();
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: base, MaxKeys: 100 }));
+      const first = page.Contents?.find((o) => o.Key && isTrailFileName(o.Key) && !isDigestFileName(o.Key));
+      if (!first?.Key) return { keeps: !page.IsTruncated };
+      if ((first.Size ?? 0) > PROBE_MAX_BYTES) return { keeps: false };
+      const parts: Buffer[] = [];
+      for await (const part of resumableObject(this.fetcher(bucket, first.Key), new AbortController().signal)) parts.push(part);
+      const check = layoutCheck(Buffer.concat(parts), field, name);
+      return check && !check.keeps ? { keeps: false, found: check.found, key: first.Key } : { keeps: check?.keeps === true };
+    } catch {
+      return { keeps: false };
+    }
   }
 
   /**

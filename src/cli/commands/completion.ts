@@ -45,9 +45,9 @@ async function completedCommands(): Promise<CompletedCommand[]> {
 export function completionCommand(): Command {
   const command = new Command('completion').description(DESCRIPTION).argument('<shell>', SHELLS.join(', '));
   return fittedHelp(command, HELP).action(async (shell: string) => {
-      if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`argument shell: '${shell}' is not one of ${SHELLS.join(', ')}`);
-      const out = new Output(process.stdout);
-      out.write(completionScript(shell as Shell, await completedCommands()));
-      await finish(out, new Messages(), []);
-    });
+    if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`argument shell: '${shell}' is not one of ${SHELLS.join(', ')}`);
+    const out = new Output(process.stdout);
+    out.write(completionScript(shell as Shell, await completedCommands()));
+    await finish(out, new Messages(), []);
+  });
 }
