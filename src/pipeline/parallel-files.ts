@@ -187,10 +187,11 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
     if (!next && walkDone) return false;
     if (aloneMs <= 0) return true;
     if (readingSince === undefined) return false;
-    return smallFilesPay({ ms: performance.now() - readingSince, files: readHereFiles }, { files: again.length + walked.length, known: walkDone }, aloneMs);
+    return smallFilesPay({ ms: performance.now() - readingSince, files: readHereFiles, last: lastBatch }, { files: again.length + walked.length, known: walkDone }, aloneMs);
   };
-  /** Files this thread read, for workersPay's pace. */
+  /** Files this thread read, for workersPay's pace, and how long its last batch took. */
   let readHereFiles = 0;
+  let lastBatch = { ms: 0, files: 0 };
   /** Files to read again from their start, in order, before any new one. */
   const again: number[] = [];
   /**
@@ -284,7 +285,9 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
     readingSince ??= performance.now();
     const files = batchFrom(first);
     readHereFiles += files.length;
+    const batchStart = performance.now();
     const results = await readFileBatch(files, filter, { here: true, unparsed: context.unparsed });
+    lastBatch = { ms: performance.now() - batchStart, files: files.length };
     for (const result of results) fileResult(result);
     // Files of the batch after a hand-back were not read: they are read again like any other's.
     return true;
@@ -384,15 +387,17 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
  * for `aloneMs` and, at its pace so far, has twice as long again left (unknown while the walk goes
  * on: it is then assumed). A worker started with less left (SANS at 300 ms, with half of it left)
  * cost more than it gave. And they join sooner, after a third of `aloneMs`, when the walk is done
- * and four times `aloneMs` is left at the pace so far: over 945 files of 70 KB (1.8 s on one
- * thread), they started after 150-200 ms (the first batch to end past 100 ms) instead of 300-400,
- * and two jobs went from 1.46 s to 1.37 s (medians of 16, with tailBatchFiles). Not at the first batch: its pace, while the code
- * is still cold, made the SANS tree look four times as long as it is.
+ * and four times `aloneMs` is left at the pace of the last batch (`read.last`): over 945 files of
+ * 70 KB (1.8 s on one thread), they started after 150-200 ms instead of 300-400, and two jobs went
+ * from 1.46 s to 1.37 s (medians of 16, with tailBatchFiles). The last batch's pace, not the pace
+ * so far: while the code is still cold, that made the SANS tree look four times as long as it is,
+ * and a worker joined it in one run of three.
  */
-export function smallFilesPay(read: { ms: number; files: number }, left: { files: number; known: boolean }, aloneMs: number): boolean {
+export function smallFilesPay(read: { ms: number; files: number; last: { ms: number; files: number } }, left: { files: number; known: boolean }, aloneMs: number): boolean {
   if (read.files === 0) return false;
   const leftMs = (left.files * read.ms) / read.files;
-  if (left.known && read.ms >= aloneMs / 3 && leftMs >= 4 * aloneMs) return true;
+  const leftAtLastPace = read.last.files > 0 ? (left.files * read.last.ms) / read.last.files : leftMs;
+  if (left.known && read.ms >= aloneMs / 3 && leftAtLastPace >= 4 * aloneMs) return true;
   if (read.ms < aloneMs) return false;
   return !left.known || leftMs >= 2 * aloneMs;
 }

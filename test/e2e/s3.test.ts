@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, runCli, SHARED } from '../helpers/run-cli.js';
@@ -121,6 +121,26 @@ describe('s3:// input', () => {
     expect(gets.length).toBeGreaterThan(elsewhere.length);
     const filesElsewhere = keptFiles.filter((file) => !file.includes('/CloudTrail/eu-west-1/')).length;
     expect(filesElsewhere).toBeGreaterThan(2 * elsewhere.length);
+  });
+
+  it('a layout check that cannot read its object lists that folder, and the run goes on', async () => {
+    const args = ['filter', '--all-sources', '-f', 'jsonl', '--region', 'eu-west-1'];
+    // The object the check of the first other region folder reads (the first, in key order).
+    const probed = keptFiles
+      .map((file) => `kept/${relative(kept, file).split(sep).join('/')}`)
+      .filter((key) => !key.includes('/CloudTrail/eu-west-1/'))
+      .sort()[0];
+    const folder = probed.slice(0, probed.indexOf('/', probed.indexOf('/CloudTrail/') + '/CloudTrail/'.length) + 1);
+    server.proxy.inject({ key: probed }, { kind: 'error', status: 403, code: 'AccessDenied' }, 1);
+    server.resetRequests();
+    const remote = await runCli([...args, '--endpoint-url', server.endpoint, 's3://trails/kept/'], { env: credentials });
+    expect(remote.stderr).toBe('');
+    expect(remote.code).toBe(0);
+    expect(eventIds(remote.stdout)).toEqual(eventIds((await runCli([...args, '--no-prune', kept])).stdout));
+    // That folder was listed and every object in it read, after the failed check.
+    const inFolder = keptFiles.filter((file) => `kept/${relative(kept, file).split(sep).join('/')}`.startsWith(folder)).length;
+    expect(inFolder).toBeGreaterThan(1);
+    expect(server.requests.filter((r) => r.startsWith(`GET /trails/${folder}`)).length).toBe(inFolder + 1);
   });
 
   it('--region reads every region folder, and says why, where the bucket does not keep the layout', async () => {
