@@ -351,6 +351,7 @@ describe('usage errors', () => {
     [['--all-sources', '--source', 's3'], '--all-sources'],
     [['--since', '2024-02-01', '--until', '2024-01-01'], '--since'],
     [['--errors', '--event'], '--event'],
+    [['--errors', '--no-errors'], '--no-errors'],
   ];
   it.each(cases)('filter %j exits 2 with one line naming the option', async (args, option) => {
     // The path first, so that an option missing its value at the end cannot take the path.

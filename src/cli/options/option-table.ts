@@ -56,9 +56,26 @@ export function addOptions(command: Command, table: OptionTable): Command {
     if (flag.attributeName() !== name) throw new Error(`option table: ${spec.flags} is keyed '${name}', not '${flag.attributeName()}'`);
     if (spec.repeatable) flag.argParser(collect);
     command.addOption(flag);
-    if (spec.negation) command.addOption(new Option(spec.negation.flags, spec.negation.help));
+    if (spec.negation) {
+      const negation = new Option(spec.negation.flags, spec.negation.help);
+      command.addOption(negation);
+      refuseBoth(command, flag, negation);
+    }
   }
   return command;
+}
+
+/**
+ * A switch and its negation given together (`--errors --no-errors`) are refused: commander would
+ * keep the last one, and a run that silently answers the opposite question is worse than none.
+ */
+function refuseBoth(command: Command, flag: Option, negation: Option): void {
+  const given = new Set<string>();
+  command.on(`option:${flag.name()}`, () => given.add(flag.long as string));
+  command.on(`option:${negation.name()}`, () => given.add(negation.long as string));
+  command.hook('preAction', () => {
+    if (given.size === 2) throw new UsageError(`options ${flag.long as string} and ${negation.long as string} exclude each other`);
+  });
 }
 
 /** The typed values of a table's options, from what commander collected (keyed the same way). */

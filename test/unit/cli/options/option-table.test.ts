@@ -132,6 +132,24 @@ describe('commander is built from the tables', () => {
     }
   });
 
+  it('a switch and its negation given together are refused, in either order; each alone is not', async () => {
+    const table = { errors: option({ flags: '--errors', help: 'x', group: 'G', negation: { flags: '--no-errors', help: 'y' }, parse: (raw) => raw }) };
+    const parse = async (argv: string[]) => {
+      let seen: unknown;
+      const command = addOptions(new Command('x').exitOverride(), table).action((options: Record<string, unknown>) => {
+        seen = options.errors;
+      });
+      await command.parseAsync(argv, { from: 'user' });
+      return seen;
+    };
+    for (const argv of [['--errors', '--no-errors'], ['--no-errors', '--errors']]) {
+      await expect(parse(argv)).rejects.toThrow(new UsageError('options --errors and --no-errors exclude each other'));
+    }
+    expect(await parse(['--errors'])).toBe(true);
+    expect(await parse(['--no-errors'])).toBe(false);
+    expect(await parse([])).toBeUndefined();
+  });
+
   it('a table entry keyed unlike the value commander gives is refused when the command is built', () => {
     const misnamed = { wrongName: option({ flags: '--source-ip <ip>', help: 'x', group: 'G', parse: () => 1 }) };
     expect(() => addOptions(new Command('x'), misnamed)).toThrow("option table: --source-ip <ip> is keyed 'wrongName', not 'sourceIp'");
