@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { describeFsError } from './fs-errors.js';
-import { ACCOUNT_FOLDER, deliveryDays, folderMatchers, layoutCheck, periodMayHold, PROBE_MAX_BYTES, REGION_FOLDER, type InputPruning } from './pruning.js';
+import { ACCOUNT_FOLDER, deliveryDays, folderMatchers, layoutCheck, periodMayHold, PROBE_MAX_BYTES, PROBES_TO_TRUST, REGION_FOLDER, type InputPruning } from './pruning.js';
 import { isDigestFileName, isTrailFileName } from './trail-file-name.js';
 import type { SourceProblem, TrailInput } from './trail-input.js';
 
@@ -170,6 +170,8 @@ interface FolderRule {
   days?: { first: number; last: number };
   /** A probed file did not keep the layout: no region or account folder is left unread any more. */
   layoutBroken?: boolean;
+  /** Probed folders that kept it (PROBES_TO_TRUST of them, and the tree is trusted). */
+  layoutKept?: number;
 }
 
 const folderRules = new WeakMap<InputPruning, FolderRule>();
@@ -221,14 +223,15 @@ function folderMayHold(level: Level, name: string, dates: number[], walk: WalkCo
 /**
  * May a folder the filters rule out be left unread? A day folder may (a file lands in the folder
  * of its delivery day, see pruning.ts); a region or account folder only while the tree keeps
- * CloudTrail's layout, as the folder's first trail file shows (layoutCheck). The first file that
- * does not says so, and no region or account folder is left unread after it (those left before
- * were each checked the same way).
+ * CloudTrail's layout, as the folder's first trail file shows (layoutCheck), until PROBES_TO_TRUST
+ * folders did. The first file that does not says so, and no region or account folder is left
+ * unread after it (those left before were each checked the same way).
  */
 function layoutAllowsPruning(dir: string, level: Level, context: WalkContext): boolean {
   if ((level !== 'region' && level !== 'account') || !context.pruning) return true;
   const rule = folderRule(context.pruning);
   if (rule.layoutBroken) return false;
+  if ((rule.layoutKept ?? 0) >= PROBES_TO_TRUST) return true;
   const first = firstTrailFile(dir);
   // Nothing in it to lose.
   if (first === undefined) return true;
@@ -248,6 +251,7 @@ function layoutAllowsPruning(dir: string, level: Level, context: WalkContext): b
       warning: true,
     });
   }
+  if (check?.keeps) rule.layoutKept = (rule.layoutKept ?? 0) + 1;
   // A file that cannot tell (damaged, huge): its folder is read.
   return check?.keeps === true;
 }

@@ -78,6 +78,13 @@ export type LayoutField = 'awsRegion' | 'recipientAccountId';
 export const PROBE_MAX_BYTES = 64 << 20;
 
 /**
+ * Folders whose first file kept the layout before the tree is trusted to keep it: a tree is laid
+ * out by CloudTrail or not, as a whole, and an organisation's bucket of 100 accounts in 17 regions
+ * would otherwise cost a listing and a GET for each of 1,600 folders left out.
+ */
+export const PROBES_TO_TRUST = 3;
+
+/**
  * Do a trail file's records sit where CloudTrail's layout puts them, `field` equal to the name of
  * the folder they are in? `{ keeps: true }` when every value of the field is `folder`, the first
  * other value found when one is not, undefined when the file cannot tell (damaged, too big, no

@@ -11,7 +11,7 @@
 import { Readable } from 'node:stream';
 import type { S3Client as S3ClientType } from '@aws-sdk/client-s3';
 import { describeS3Error, requestRetryStrategy, resumableObject, S3_ATTEMPTS, type FetchObject } from './s3-retry.js';
-import { dayFolders, folderMatchers, layoutCheck, PROBE_MAX_BYTES, type InputPruning, type LayoutField } from './pruning.js';
+import { dayFolders, folderMatchers, layoutCheck, PROBE_MAX_BYTES, PROBES_TO_TRUST, type InputPruning, type LayoutField } from './pruning.js';
 import { isDigestFileName, isTrailFileName } from './trail-file-name.js';
 import type { SourceProblem, TrailInput } from './trail-input.js';
 
@@ -144,8 +144,9 @@ export class S3Source {
   /**
    * The prefixes to list for one bucket location, pruned as far as the layout allows. A region or
    * account folder the filters rule out is left unlisted only while the bucket keeps CloudTrail's
-   * layout (as for a local tree, see local-files.ts): the first object that does not says so
-   * (`onProblem`), and every region and account folder after it is listed.
+   * layout (as for a local tree, see local-files.ts), until PROBES_TO_TRUST folders did: the
+   * first object that does not says so (`onProblem`), and every region and account folder after
+   * it is listed.
    */
   async prefixes(location: S3Location, pruning: InputPruning, onProblem: (problem: SourceProblem) => void = () => {}): Promise<string[]> {
     const { bucket } = location;
@@ -169,9 +170,12 @@ export class S3Source {
 
     const { account: accountMatch, region: regionMatch } = folderMatchers(pruning);
     let layoutBroken = false;
+    let layoutKept = 0;
     const mayPrune = async (base: string, level: 'region' | 'account', name: string): Promise<boolean> => {
       if (layoutBroken) return false;
+      if (layoutKept >= PROBES_TO_TRUST) return true;
       const check = await this.keepsLayout(bucket, base, level === 'region' ? 'awsRegion' : 'recipientAccountId', name);
+      if (check.keeps) layoutKept++;
       if (!check.keeps && check.found !== undefined) {
         layoutBroken = true;
         onProblem({

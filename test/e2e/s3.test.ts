@@ -104,7 +104,7 @@ describe('s3:// input', () => {
     expect(new Set(withAlias)).toEqual(new Set(withoutAlias));
   });
 
-  it('--region prunes to that region folder, where the bucket keeps the layout', async () => {
+  it('--region prunes to that region folder, where the bucket keeps the layout (three folders checked)', async () => {
     server.resetRequests();
     const args = ['filter', '--all-sources', '-f', 'jsonl', '--region', 'eu-west-1'];
     const remote = await runCli([...args, '--endpoint-url', server.endpoint, 's3://trails/kept/'], { env: credentials });
@@ -113,11 +113,13 @@ describe('s3:// input', () => {
     const local = await runCli([...args, '--no-prune', kept]);
     expect(eventIds(remote.stdout)).toEqual(eventIds(local.stdout));
     expect(eventIds(remote.stdout).length).toBeGreaterThan(50);
-    // Every object of eu-west-1, and of each other region folder its first one only (the check).
+    // Every object of eu-west-1; of the other region folders, the first object of the first three
+    // only (the layout checks, after which the bucket is trusted).
     const gets = server.requests.filter((r) => r.startsWith('GET /trails/kept/AWSLogs/'));
     const elsewhere = gets.filter((get) => !get.includes('/CloudTrail/eu-west-1/'));
     const otherFolders = new Set(elsewhere.map((get) => /AWSLogs\/\d+\/CloudTrail\/[^/]+\//.exec(get)?.[0]));
     expect(elsewhere.length).toBe(otherFolders.size);
+    expect(elsewhere.length).toBe(3);
     expect(gets.length).toBeGreaterThan(elsewhere.length);
     const filesElsewhere = keptFiles.filter((file) => !file.includes('/CloudTrail/eu-west-1/')).length;
     expect(filesElsewhere).toBeGreaterThan(2 * elsewhere.length);
