@@ -8,6 +8,7 @@
  */
 import type { Command } from 'commander';
 import { displayWidth } from '../util/display-width.js';
+import { wrapWords } from '../util/wrap-words.js';
 
 /**
  * A line at least this long, not ending a sentence (`.`, `:`) or an indented list item (`;`), was
@@ -100,27 +101,6 @@ function fitProse(first: string, more: string[], width: number): string[] {
   const prefix = first.slice(0, hang);
   const words = [first.slice(hang), ...more].join(' ');
   return wrapWords(words, width, prefix, ' '.repeat(hang));
-}
-
-/**
- * Words (split at spaces) in lines of at most `width` columns: the first after `prefix`, the others
- * after `indent`. A word longer than a line (an ARN, a URL) gets a line of its own, whole.
- */
-function wrapWords(text: string, width: number, prefix: string, indent: string): string[] {
-  const lines: string[] = [];
-  let line = prefix;
-  let bare = true;
-  for (const word of text.split(/ +/).filter((w) => w !== '')) {
-    if (!bare && displayWidth(line) + 1 + displayWidth(word) > width) {
-      lines.push(line);
-      line = indent;
-      bare = true;
-    }
-    line += bare ? word : ` ${word}`;
-    bare = false;
-  }
-  lines.push(line);
-  return lines;
 }
 
 /**

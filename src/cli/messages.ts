@@ -6,6 +6,7 @@
 import type { InputFault } from '../reader/trail-record.js';
 import type { SourceProblem } from '../sources/trail-input.js';
 import { terminalSafe } from '../sinks/terminal-safe.js';
+import { wrapWords } from '../util/wrap-words.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INPUT_FAILED = 1;
@@ -20,7 +21,15 @@ export class Messages {
   inputFailed = false;
   private readonly lineListeners: Array<() => void> = [];
 
-  constructor(private readonly write: (line: string) => void = (line) => process.stderr.write(line)) {}
+  /**
+   * `width`: the terminal's, when stderr is one. A message is one line, for grep and for logs; on a
+   * terminal, a long one is broken at spaces (its further lines indented), not mid-word by the
+   * terminal.
+   */
+  constructor(
+    private readonly write: (line: string) => void = (line) => process.stderr.write(line),
+    private readonly width: () => number | undefined = () => (process.stderr.isTTY ? process.stderr.columns : undefined),
+  ) {}
 
   /** Called before each message line (the progress bar clears itself). */
   beforeLine(listener: () => void): void {
@@ -29,7 +38,9 @@ export class Messages {
 
   line(text: string): void {
     for (const listener of this.lineListeners) listener();
-    this.write(`kmstrail: ${terminalSafe(text)}\n`);
+    const safe = terminalSafe(text);
+    const width = this.width();
+    this.write(`${width && width > 0 ? wrapWords(safe, width, 'kmstrail: ', '  ').join('\n') : `kmstrail: ${safe}`}\n`);
   }
 
   fault(fault: InputFault): void {

@@ -7,8 +7,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jq, JQ_FIRST_COPIES } from '../helpers/e2e.js';
-import { jsonLines, runCli, SHARED } from '../helpers/run-cli.js';
+import { BAD, jq, JQ_FIRST_COPIES } from '../helpers/e2e.js';
+import { BIN, jsonLines, runCli, SHARED } from '../helpers/run-cli.js';
 import { cells, HAVE_TMUX, inTmux, type PaneResult } from '../helpers/tmux.js';
 
 const TREES = join(SHARED, 'samples', 'trees');
@@ -176,5 +176,26 @@ describe.runIf(HAVE_TMUX)('help on a real terminal', () => {
         expect(words(screen.lines), `${command} --help at ${width} columns`).toEqual(words(wide.lines));
       }
     }
+  });
+});
+
+describe.runIf(HAVE_TMUX)('messages on a real terminal', () => {
+  it('faults and --stats break at spaces to 60 columns, never mid-word; piped, each is one line', async () => {
+    const args = ['filter', '--all-sources', '--stats', '-f', 'jsonl', BAD];
+    // stdout to /dev/null: the pane shows stderr alone, on the terminal.
+    const screen = await inTmux({ shell: `${[process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ')} > /dev/null` }, 60, { KMSTRAIL_WORKERS_AFTER_MS: '0' });
+    const piped = await runCli(args);
+    expect(screen.code).toBe(piped.code);
+    const messages = piped.stderr.split('\n').filter((l) => l !== '');
+    expect(messages.length).toBeGreaterThan(10);
+    expect(messages.every((l) => l.startsWith('kmstrail: '))).toBe(true);
+    // On the terminal: every line fits but a lone long word (a path), further lines indented.
+    const over = screen.lines.filter((l) => cells(l) > 60 && l.trim().replace(/^kmstrail: /, '').includes(' '));
+    expect(over).toEqual([]);
+    expect(screen.lines.filter((l) => l.startsWith('kmstrail: '))).toHaveLength(messages.length);
+    expect(screen.lines.every((l) => l.startsWith('kmstrail: ') || l.startsWith('  '))).toBe(true);
+    // (The run's seconds in --stats differ from run to run.)
+    const words = (lines: readonly string[]) => lines.join(' ').split(/\s+/).filter((w) => w !== '' && !/^\d+\.\d+$/.test(w));
+    expect(words(screen.lines)).toEqual(words(messages));
   });
 });
