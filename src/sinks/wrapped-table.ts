@@ -111,6 +111,9 @@ export function layoutColumns(
   return columns.map((_, i) => (shown.includes(i) ? widths[i] : undefined));
 }
 
+/** The shortest piece a word is broken into at a break place in the first half of a line. */
+const MIN_PIECE = 3;
+
 /** Where a word too long for a line may break: after these, or between a lower and an upper case letter. */
 const BREAK_AFTER = new Set(['/', ':', ',', '-', '.', '_', '=']);
 
@@ -120,14 +123,13 @@ function breakWord(word: string, width: number): string[] {
   let rest = word;
   while (displayWidth(rest) > width) {
     const head = sliceToWidth(rest, width);
+    const breaksAt = (i: number) => BREAK_AFTER.has(rest[i - 1]) || (/[a-z0-9]/.test(rest[i - 1]) && /[A-Z]/.test(rest[i]));
     let at = head.length;
-    for (let i = head.length - 1; i >= Math.ceil(head.length / 2); i--) {
-      const before = rest[i - 1];
-      if (BREAK_AFTER.has(before) || (/[a-z0-9]/.test(before) && /[A-Z]/.test(rest[i]))) {
-        at = i;
-        break;
-      }
-    }
+    // The last place in the line's second half; else, rather than cut a word (`rds.amazonaw` and
+    // `s.com`), the last one in its first half that leaves a few characters (`rds.`).
+    let found = false;
+    for (let i = head.length - 1; i >= Math.ceil(head.length / 2) && !found; i--) if (breaksAt(i)) [at, found] = [i, true];
+    for (let i = Math.ceil(head.length / 2) - 1; i >= MIN_PIECE && !found; i--) if (breaksAt(i)) [at, found] = [i, true];
     // A character wider than the whole column still has to go somewhere.
     if (at === 0) at = String.fromCodePoint(rest.codePointAt(0) ?? 0).length;
     pieces.push(rest.slice(0, at));

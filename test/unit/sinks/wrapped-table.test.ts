@@ -117,6 +117,14 @@ describe('wrapText', () => {
     expect(wrapText('abcdefghijkl', 5)).toEqual(['abcde', 'fghij', 'kl']);
   });
 
+  it('rather than cut a word, breaks early in the line, leaving at least three characters', () => {
+    // Before: 'rds.amazonaw' and 's.com'.
+    expect(wrapText('rds.amazonaws.com', 12)).toEqual(['rds.', 'amazonaws.', 'com']);
+    // A piece of two is too short: cut where it must.
+    expect(wrapText('a.bcdefghijklmn', 8)).toEqual(['a.bcdefg', 'hijklmn']);
+    expect(wrapText('ab.cdefghijklmn', 8)).toEqual(['ab.', 'cdefghij', 'klmn']);
+  });
+
   it('every line fits, wide characters included, and nothing is lost', () => {
     const text = 'user 鍵鍵鍵鍵鍵鍵 arn:aws:iam::111122223333:role/🔑-admins/session';
     for (const width of [2, 5, 9, 14]) {
