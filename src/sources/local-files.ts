@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { describeFsError } from './fs-errors.js';
-import { ACCOUNT_FOLDER, deliveryDays, folderMatchers, layoutCheck, periodMayHold, PROBE_MAX_BYTES, PROBES_TO_TRUST, REGION_FOLDER, type InputPruning } from './pruning.js';
+import { ACCOUNT_FOLDER, deliveryDays, folderMatchers, LayoutTrust, periodMayHold, PROBE_MAX_BYTES, REGION_FOLDER, type InputPruning } from './pruning.js';
 import { isDigestFileName, isTrailFileName } from './trail-file-name.js';
 import type { SourceProblem, TrailInput } from './trail-input.js';
 
@@ -168,17 +168,15 @@ interface FolderRule {
   account?: (name: string) => boolean;
   region?: (name: string) => boolean;
   days?: { first: number; last: number };
-  /** A probed file did not keep the layout: no region or account folder is left unread any more. */
-  layoutBroken?: boolean;
-  /** Probed folders that kept it (PROBES_TO_TRUST of them, and the tree is trusted). */
-  layoutKept?: number;
+  /** Whether the tree keeps CloudTrail's layout, as the folders checked so far tell. */
+  layout: LayoutTrust;
 }
 
 const folderRules = new WeakMap<InputPruning, FolderRule>();
 
 function folderRule(pruning: InputPruning): FolderRule {
   let rule = folderRules.get(pruning);
-  if (!rule) folderRules.set(pruning, (rule = { ...folderMatchers(pruning), days: deliveryDays(pruning) }));
+  if (!rule) folderRules.set(pruning, (rule = { ...folderMatchers(pruning), days: deliveryDays(pruning), layout: new LayoutTrust('tree') }));
   return rule;
 }
 
@@ -223,15 +221,12 @@ function folderMayHold(level: Level, name: string, dates: number[], walk: WalkCo
 /**
  * May a folder the filters rule out be left unread? A day folder may (a file lands in the folder
  * of its delivery day, see pruning.ts); a region or account folder only while the tree keeps
- * CloudTrail's layout, as the folder's first trail file shows (layoutCheck), until PROBES_TO_TRUST
- * folders did. The first file that does not says so, and no region or account folder is left
- * unread after it (those left before were each checked the same way).
+ * CloudTrail's layout, as its first trail file shows (LayoutTrust).
  */
 function layoutAllowsPruning(dir: string, level: Level, context: WalkContext): boolean {
   if ((level !== 'region' && level !== 'account') || !context.pruning) return true;
-  const rule = folderRule(context.pruning);
-  if (rule.layoutBroken) return false;
-  if ((rule.layoutKept ?? 0) >= PROBES_TO_TRUST) return true;
+  const trust = folderRule(context.pruning).layout;
+  if (trust.settled !== undefined) return trust.settled;
   const first = firstTrailFile(dir);
   // Nothing in it to lose.
   if (first === undefined) return true;
@@ -241,19 +236,7 @@ function layoutAllowsPruning(dir: string, level: Level, context: WalkContext): b
   } catch {
     stored = undefined;
   }
-  const check = stored && layoutCheck(stored, level === 'region' ? 'awsRegion' : 'recipientAccountId', basename(dir));
-  if (check && !check.keeps) {
-    rule.layoutBroken = true;
-    const what = level === 'region' ? 'region' : 'account';
-    context.onProblem({
-      label: first,
-      message: `records of ${what} ${check.found} in the folder of ${what} ${basename(dir)}: this tree does not keep CloudTrail's folder layout, so every region and account folder is read (--region and --account skip none)`,
-      warning: true,
-    });
-  }
-  if (check?.keeps) rule.layoutKept = (rule.layoutKept ?? 0) + 1;
-  // A file that cannot tell (damaged, huge): its folder is read.
-  return check?.keeps === true;
+  return trust.judge(stored, level, basename(dir), first, context.onProblem);
 }
 
 /** The first file of a folder the walk would read (in name order, depth first), if any. */

@@ -8,6 +8,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import type { TextMatcher } from '../util/text-pattern.js';
+import type { SourceProblem } from './trail-input.js';
 import { keepsValue, textValueFilter } from '../util/value-filter.js';
 
 export interface InputPruning {
@@ -74,6 +75,10 @@ export function folderMatchers(pruning: InputPruning): { account?: TextMatcher; 
 /** The record field a folder level of the layout stands for. */
 export type LayoutField = 'awsRegion' | 'recipientAccountId';
 
+/** The folder levels pruning leaves out by name, and the field each stands for. */
+export type LayoutLevel = 'region' | 'account';
+const LAYOUT_FIELD: Record<LayoutLevel, LayoutField> = { region: 'awsRegion', account: 'recipientAccountId' };
+
 /** A probed file bigger than this (stored, or decoded) cannot tell: its folder is read. */
 export const PROBE_MAX_BYTES = 64 << 20;
 
@@ -109,4 +114,44 @@ export function layoutCheck(stored: Buffer, field: LayoutField, folder: string):
     seen = true;
   }
   return seen ? { keeps: true } : undefined;
+}
+
+/**
+ * Whether a tree (a local walk, or one bucket location) keeps CloudTrail's layout, as far as the
+ * folders checked so far tell, for both the local walk and the S3 lister: the first folder whose
+ * file does not keep it says so, once, and no region or account folder is left out after it; after
+ * PROBES_TO_TRUST folders that do, the tree is trusted without more checks.
+ */
+export class LayoutTrust {
+  private broken = false;
+  private kept = 0;
+
+  constructor(private readonly what: 'tree' | 'bucket') {}
+
+  /** Decided without a check: true (trusted), false (not kept); undefined: check the folder. */
+  get settled(): boolean | undefined {
+    if (this.broken) return false;
+    return this.kept >= PROBES_TO_TRUST ? true : undefined;
+  }
+
+  /**
+   * May a folder the filters rule out be left unread, by its first trail file (`stored`, named
+   * `label`; undefined when it could not be read)? A file that cannot tell (unreadable, damaged,
+   * huge) leaves its folder to be read.
+   */
+  judge(stored: Buffer | undefined, level: LayoutLevel, folder: string, label: string, onProblem: (problem: SourceProblem) => void): boolean {
+    const check = stored && layoutCheck(stored, LAYOUT_FIELD[level], folder);
+    if (!check) return false;
+    if (check.keeps) {
+      this.kept++;
+      return true;
+    }
+    this.broken = true;
+    onProblem({
+      label,
+      message: `records of ${level} ${check.found} in the folder of ${level} ${folder}: this ${this.what} does not keep CloudTrail's folder layout, so every region and account folder is read (--region and --account skip none)`,
+      warning: true,
+    });
+    return false;
+  }
 }

@@ -11,7 +11,7 @@
 import { Readable } from 'node:stream';
 import type { S3Client as S3ClientType } from '@aws-sdk/client-s3';
 import { describeS3Error, requestRetryStrategy, resumableObject, S3_ATTEMPTS, type FetchObject } from './s3-retry.js';
-import { dayFolders, folderMatchers, layoutCheck, PROBE_MAX_BYTES, PROBES_TO_TRUST, type InputPruning, type LayoutField } from './pruning.js';
+import { dayFolders, folderMatchers, LayoutTrust, PROBE_MAX_BYTES, type InputPruning, type LayoutLevel } from './pruning.js';
 import { isDigestFileName, isTrailFileName } from './trail-file-name.js';
 import type { SourceProblem, TrailInput } from './trail-input.js';
 
@@ -120,33 +120,32 @@ export class S3Source {
   }
 
   /**
-   * Whether a bucket's folder keeps CloudTrail's layout, as its first trail object shows (see
-   * layoutCheck; a folder with none has nothing to lose). An object too big, damaged or unreadable
-   * does not tell: its folder is listed, and reading it says what is wrong.
+   * The first trail object of a bucket's folder, for a layout check: its key and bytes; 'none' when
+   * the folder holds none (nothing to lose); undefined when it cannot tell (too big, unreadable, or
+   * no trail object among the first listed): its folder is then listed, and reading it says what
+   * is wrong.
    */
-  private async keepsLayout(bucket: string, base: string, field: LayoutField, name: string): Promise<{ keeps: boolean; found?: string; key?: string }> {
+  private async firstObject(bucket: string, base: string): Promise<{ key: string; bytes: Buffer } | 'none' | undefined> {
     try {
       const { ListObjectsV2Command } = await sdk();
       const client = await this.s3();
       const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: base, MaxKeys: 100 }));
       const first = page.Contents?.find((o) => o.Key && isTrailFileName(o.Key) && !isDigestFileName(o.Key));
-      if (!first?.Key) return { keeps: !page.IsTruncated };
-      if ((first.Size ?? 0) > PROBE_MAX_BYTES) return { keeps: false };
+      if (!first?.Key) return page.IsTruncated ? undefined : 'none';
+      if ((first.Size ?? 0) > PROBE_MAX_BYTES) return undefined;
       const parts: Buffer[] = [];
       for await (const part of resumableObject(this.fetcher(bucket, first.Key), new AbortController().signal)) parts.push(part);
-      const check = layoutCheck(Buffer.concat(parts), field, name);
-      return check && !check.keeps ? { keeps: false, found: check.found, key: first.Key } : { keeps: check?.keeps === true };
+      return { key: first.Key, bytes: Buffer.concat(parts) };
     } catch {
-      return { keeps: false };
+      return undefined;
     }
   }
 
   /**
    * The prefixes to list for one bucket location, pruned as far as the layout allows. A region or
    * account folder the filters rule out is left unlisted only while the bucket keeps CloudTrail's
-   * layout (as for a local tree, see local-files.ts), until PROBES_TO_TRUST folders did: the
-   * first object that does not says so (`onProblem`), and every region and account folder after
-   * it is listed.
+   * layout, as its first trail object shows (LayoutTrust, as for a local tree): the first that
+   * does not says so (`onProblem`), and every region and account folder after it is listed.
    */
   async prefixes(location: S3Location, pruning: InputPruning, onProblem: (problem: SourceProblem) => void = () => {}): Promise<string[]> {
     const { bucket } = location;
@@ -169,22 +168,12 @@ export class S3Source {
     fixed.pop();
 
     const { account: accountMatch, region: regionMatch } = folderMatchers(pruning);
-    let layoutBroken = false;
-    let layoutKept = 0;
-    const mayPrune = async (base: string, level: 'region' | 'account', name: string): Promise<boolean> => {
-      if (layoutBroken) return false;
-      if (layoutKept >= PROBES_TO_TRUST) return true;
-      const check = await this.keepsLayout(bucket, base, level === 'region' ? 'awsRegion' : 'recipientAccountId', name);
-      if (check.keeps) layoutKept++;
-      if (!check.keeps && check.found !== undefined) {
-        layoutBroken = true;
-        onProblem({
-          label: `s3://${bucket}/${check.key}`,
-          message: `records of ${level} ${check.found} in the folder of ${level} ${name}: this bucket does not keep CloudTrail's folder layout, so every region and account folder is read (--region and --account skip none)`,
-          warning: true,
-        });
-      }
-      return check.keeps;
+    const trust = new LayoutTrust('bucket');
+    const mayPrune = async (base: string, level: LayoutLevel, name: string): Promise<boolean> => {
+      if (trust.settled !== undefined) return trust.settled;
+      const first = await this.firstObject(bucket, base);
+      if (first === 'none') return true;
+      return trust.judge(first?.bytes, level, name, `s3://${bucket}/${first?.key ?? base}`, onProblem);
     };
     const accountKept = async (base: string, account: string) => !accountMatch || accountMatch(account) || !(await mayPrune(`${base}CloudTrail/`, 'account', account));
 
