@@ -123,13 +123,17 @@ function breakWord(word: string, width: number): string[] {
   let rest = word;
   while (displayWidth(rest) > width) {
     const head = sliceToWidth(rest, width);
-    const breaksAt = (i: number) => BREAK_AFTER.has(rest[i - 1]) || (/[a-z0-9]/.test(rest[i - 1]) && /[A-Z]/.test(rest[i]));
-    let at = head.length;
+    /** The last place from `from` down to `to` where `rest` may break, or -1. */
+    const lastBreak = (from: number, to: number) => {
+      for (let i = from; i >= to; i--) if (BREAK_AFTER.has(rest[i - 1]) || (/[a-z0-9]/.test(rest[i - 1]) && /[A-Z]/.test(rest[i]))) return i;
+      return -1;
+    };
     // The last place in the line's second half; else, rather than cut a word (`rds.amazonaw` and
     // `s.com`), the last one in its first half that leaves a few characters (`rds.`).
-    let found = false;
-    for (let i = head.length - 1; i >= Math.ceil(head.length / 2) && !found; i--) if (breaksAt(i)) [at, found] = [i, true];
-    for (let i = Math.ceil(head.length / 2) - 1; i >= MIN_PIECE && !found; i--) if (breaksAt(i)) [at, found] = [i, true];
+    const half = Math.ceil(head.length / 2);
+    let at = lastBreak(head.length - 1, half);
+    if (at < 0) at = lastBreak(half - 1, MIN_PIECE);
+    if (at < 0) at = head.length;
     // A character wider than the whole column still has to go somewhere.
     if (at === 0) at = String.fromCodePoint(rest.codePointAt(0) ?? 0).length;
     pieces.push(rest.slice(0, at));

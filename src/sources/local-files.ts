@@ -239,6 +239,9 @@ function layoutAllowsPruning(dir: string, level: Level, context: WalkContext): b
   return trust.judge(stored, level, basename(dir), first, context.onProblem);
 }
 
+/** Directory entries in name order, as the walk reads them (code-unit order, not the locale's). */
+const byName = (a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 /** The first file of a folder the walk would read (in name order, depth first), if any. */
 function firstTrailFile(dir: string, depth = 0): string | undefined {
   let entries: Dirent[];
@@ -247,7 +250,7 @@ function firstTrailFile(dir: string, depth = 0): string | undefined {
   } catch {
     return undefined;
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  entries.sort(byName);
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
@@ -354,7 +357,7 @@ function openFolder(dir: string, context: WalkContext, level: Level, dates: numb
     onProblem({ label: dir, message: describeFsError(error) });
     return undefined;
   }
-  entries = entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  entries = entries.sort(byName);
   // A region-named folder outside the documented layout is a region folder only if it holds years.
   if (level === 'region' && !entries.every((e) => e.isDirectory() && /^\d{4}$/.test(e.name))) level = 'other';
   if (!folderMayHold(level, basename(dir), dates.slice(0, -1), context) && layoutAllowsPruning(dir, level, context)) {
