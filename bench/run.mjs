@@ -443,19 +443,23 @@ function defineScenarios(opts, inputs) {
   const event = ['filter', '--event', 'CreateKey', '--format', 'jsonl'];
   // The tree goals, as one scenario over any tree: the default run against zcat | jq and against
   // decompression alone, --jobs 1 for the two-core gain.
-  const treeScenario = (input) => ({
+  // With `everyRecord`, also every record of the tree out, for its peak RSS: each record then
+  // crosses from a worker to the main thread and lives until printed.
+  const treeScenario = (input, { everyRecord = false } = {}) => ({
     input,
     commands: [
       kmstrail('kmstrail', 'kmstrail', ...event, input),
       kmstrail('jobs1', 'kmstrail --jobs 1', ...event, '--jobs', '1', input),
       shellCmd('zcat', 'find|zcat >/dev/null', `find ${shq(input)} -name '*.json.gz' -print0 | sort -z | xargs -0 zcat`, 'ignore'),
       shellCmd('jq', 'find|zcat|jq', `find ${shq(input)} -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | jq -c ${shq(JQ_CREATEKEY)}`),
+      ...(everyRecord ? [argvCmd('every', 'kmstrail --all-sources', [process.execPath, KMSTRAIL, 'filter', '--all-sources', '--format', 'jsonl', input], 'ignore')] : []),
     ],
     goals: [
       { cmd: 'kmstrail', base: 'jq', kind: 'speedup', limit: 2.5 },
       { cmd: 'kmstrail', base: 'zcat', kind: 'time', limit: 1.6 },
       { cmd: 'kmstrail', base: 'jobs1', kind: 'speedup', limit: 1.7 },
       { cmd: 'kmstrail', base: null, kind: 'rss', limit: RSS_LIMIT_MB },
+      ...(everyRecord ? [{ cmd: 'every', base: null, kind: 'rss', limit: RSS_LIMIT_MB }] : []),
     ],
     // Copies of one event are dropped by kmstrail (the SANS tree holds many): jq's side too.
     checks: [
@@ -475,7 +479,7 @@ function defineScenarios(opts, inputs) {
       goals: [{ cmd: 'kmstrail', base: 'node', kind: 'time', limit: 1.6 }],
       checks: [],
     }),
-    'small-files': () => treeScenario(inputs.smallFiles),
+    'small-files': () => treeScenario(inputs.smallFiles, { everyRecord: true }),
     'sans-tree': () => treeScenario(inputs.sans),
     'event-plain': () => ({
       input: inputs.plain,

@@ -344,6 +344,14 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
           }
         }
         if (batch.length > 0) yield { records: batch, huge: false };
+        // Emptied once taken. One of these arrays already in the old generation (moved there while
+        // its batch was read, and still pointed at from there) would hold its records until the
+        // next full collection, and every young collection would move them there too: over 10,000
+        // small files with --jobs 1, 216 MB of records were, against 40 MB once emptied.
+        for (const event of events) {
+          if ('kept' in event) event.kept.length = 0;
+          else if ('records' in event) event.records.length = 0;
+        }
         continue;
       }
       if (slot && slot.done) {
