@@ -42,13 +42,36 @@ export function deliveryDays(pruning: Pick<InputPruning, 'since' | 'until'>): { 
 export function dayFolders(since: number, until: number): string[] {
   const folders: string[] = [];
   const days = deliveryDays({ since, until }) as { first: number; last: number };
-  for (let day = days.first; day <= days.last; day++) {
-    const d = new Date(day * DAY_MS);
-    folders.push(
-      `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}/`,
-    );
-  }
+  for (let day = days.first; day <= days.last; day++) folders.push(dayFolderName(day));
   return folders;
+}
+
+/** `YYYY/MM/DD/`: the folder of a delivery day (days since the epoch, UTC). */
+export function dayFolderName(day: number): string {
+  const d = new Date(day * DAY_MS);
+  return `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}/`;
+}
+
+const IN_DAY_FOLDER = /^(.*\/CloudTrail\/[^/]+\/)(\d{4})\/(\d\d)\/(\d\d)\/./;
+/** Sorts after any key that continues a prefix (S3 compares keys as UTF-8 bytes). */
+const PAST_PREFIX = '\u{10FFFF}';
+
+/**
+ * For a listing in key order (S3's) that met `key` outside the window's delivery days: the key to
+ * list on after (StartAfter), so that the day folders out of the window are not listed. Before
+ * the window, the window's first day folder of the key's region; after it, the end of the key's
+ * year folder (a later year costs one more request). undefined for a key to take: in the window,
+ * or in no day folder of the layout (`…/CloudTrail/<region>/YYYY/MM/DD/…`).
+ */
+export function listAfter(key: string, days: { first: number; last: number }): string | undefined {
+  const match = IN_DAY_FOLDER.exec(key);
+  if (!match) return undefined;
+  const [, regionBase, year, month, date] = match;
+  const day = Date.UTC(Number(year), Number(month) - 1, Number(date)) / DAY_MS;
+  if (!Number.isInteger(day) || Number(month) < 1 || Number(month) > 12 || Number(date) < 1 || Number(date) > 31) return undefined;
+  if (day < days.first) return regionBase + dayFolderName(days.first).slice(0, -1);
+  if (day > days.last) return `${regionBase}${year}/${PAST_PREFIX}`;
+  return undefined;
 }
 
 /**

@@ -11,7 +11,7 @@
 import { Readable } from 'node:stream';
 import type { S3Client as S3ClientType } from '@aws-sdk/client-s3';
 import { describeS3Error, requestRetryStrategy, resumableObject, S3_ATTEMPTS, type FetchObject } from './s3-retry.js';
-import { dayFolders, folderMatchers, LayoutTrust, PROBE_MAX_BYTES, type InputPruning, type LayoutLevel } from './pruning.js';
+import { dayFolders, deliveryDays, folderMatchers, LayoutTrust, listAfter, PROBE_MAX_BYTES, type InputPruning, type LayoutLevel } from './pruning.js';
 import { isDigestFileName, isTrailFileName } from './trail-file-name.js';
 import type { SourceProblem, TrailInput } from './trail-input.js';
 
@@ -86,16 +86,31 @@ export class S3Source {
     return this.client;
   }
 
-  /** Keys under `prefix`, all pages, in key order. */
-  private async *list(bucket: string, prefix: string): AsyncGenerator<{ key: string; size?: number }> {
+  /**
+   * Every object under `prefix`, all pages, in key order. With `days`, objects in day folders of
+   * the layout outside them are not listed: the listing goes on after them (listAfter), so that
+   * `--until` alone, or a window under a prefix that names a year, does not list and fetch years
+   * of trail. An object named exactly (`prefix` itself) is listed whatever its folder.
+   */
+  private async *list(bucket: string, prefix: string, days?: { first: number; last: number }, leftOut?: { days: boolean }): AsyncGenerator<{ key: string; size?: number }> {
     const { ListObjectsV2Command } = await sdk();
     const client = await this.s3();
-    let token: string | undefined;
-    do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-      for (const object of page.Contents ?? []) if (object.Key) yield { key: object.Key, size: object.Size };
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    let from: { ContinuationToken: string } | { StartAfter: string } | undefined;
+    for (;;) {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...from }));
+      let after: string | undefined;
+      for (const object of page.Contents ?? []) {
+        if (!object.Key) continue;
+        after = days && object.Key !== prefix ? listAfter(object.Key, days) : undefined;
+        if (after) break;
+        yield { key: object.Key, size: object.Size };
+      }
+      if (after) {
+        if (leftOut) leftOut.days = true;
+        from = { StartAfter: after };
+      } else if (page.IsTruncated && page.NextContinuationToken) from = { ContinuationToken: page.NextContinuationToken };
+      else return;
+    }
   }
 
   /** The distinct next path segments under `prefix`, one small listing per segment. */
@@ -221,11 +236,15 @@ export class S3Source {
     let found = 0;
     /** The AWSLogs layout was walked: the prefixes listed are the folders pruning allowed. */
     let layoutSeen = false;
+    /** Day folders were passed over, out of the window. */
+    const leftOut = { days: false };
     try {
       const prefixes = await this.prefixes(location, pruning, onProblem);
       layoutSeen = !(prefixes.length === 1 && prefixes[0] === location.prefix);
+      // Wherever a key sits in a day folder of the layout: under a prefix that names a year too.
+      const days = deliveryDays(pruning);
       for (const prefix of prefixes) {
-        for await (const { key, size } of this.list(location.bucket, prefix)) {
+        for await (const { key, size } of this.list(location.bucket, prefix, days, leftOut)) {
           // An object named exactly is read whatever its name (downloads and copies lose
           // extensions); under a prefix, names decide, as a GET per object to sniff would cost.
           if (!isTrailFileName(key) && key !== location.prefix) continue;
@@ -244,7 +263,7 @@ export class S3Source {
     // An AWSLogs layout whose folders the window, regions or accounts all ruled out: an answer
     // (none), as for a local tree, not a failed run.
     const narrowed = pruning.since !== undefined || pruning.until !== undefined || pruning.regions.length > 0 || pruning.accounts.length > 0;
-    if (narrowed && layoutSeen) {
+    if (narrowed && (layoutSeen || leftOut.days)) {
       onProblem({ label: url, message: 'no trail files in the folders that --since/--until, --region and --account allow', warning: true });
     } else {
       onProblem({ label: url, message: 'no trail files under this prefix (.json, .json.gz, .jsonl)' });

@@ -3,7 +3,7 @@
  * seeded with a generated AWSLogs tree. The same tree read from local disk is the oracle.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -39,6 +39,24 @@ afterAll(async () => {
   await server?.close();
   rmSync(work, { recursive: true, force: true });
 });
+
+/** The generated tree's files, as bucket keys. */
+function treeFiles(): string[] {
+  const keys: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(dir, entry.name));
+      else keys.push(relative(tree, join(dir, entry.name)).split(sep).join('/'));
+    }
+  };
+  walk(tree);
+  return keys;
+}
+
+/** The tree's day folders, as `YYYY/MM/DD`. */
+function treeDays(): string[] {
+  return [...new Set(treeFiles().map((key) => /\/(\d{4}\/\d\d\/\d\d)\//.exec(key)?.[1]).filter((d): d is string => d !== undefined))];
+}
 
 function eventIds(stdout: string): string[] {
   return jsonLines(stdout).map((r) => (r as { eventID: string }).eventID);
@@ -79,6 +97,62 @@ describe('s3:// input', () => {
     expect(dayLists.length).toBeGreaterThan(0);
     for (const list of dayLists) expect(list).toMatch(/\/2024\/03\/0[23]\//);
     for (const list of lists.filter((r) => !dayLists.includes(r))) expect(list).toMatch(/max-keys=1/);
+  });
+
+  it('--until alone fetches no day folder after it, and lists past them', async () => {
+    const days = treeDays().sort();
+    expect(days.length).toBeGreaterThan(2);
+    // Until the start of the second day: deliveries of the first day, and of the next (late ones).
+    const until = ['--until', `${days[1].replaceAll('/', '-')}T00:00:00Z`];
+    const local = await runCli(['filter', '--all-sources', '-f', 'jsonl', ...until, tree]);
+    server.resetRequests();
+    const remote = await runCli(['filter', '--all-sources', '-f', 'jsonl', ...until, '--endpoint-url', server.endpoint, 's3://trails/'], { env: credentials });
+    expect(remote.stderr).toBe('');
+    expect(remote.code).toBe(0);
+    expect(eventIds(remote.stdout)).toEqual(eventIds(local.stdout));
+    expect(eventIds(remote.stdout).length).toBeGreaterThan(0);
+    const requests = server.requests.map((r) => decodeURIComponent(r));
+    const gets = requests.filter((r) => r.startsWith('GET /trails/AWSLogs/'));
+    expect(gets.length).toBeGreaterThan(0);
+    for (const get of gets) expect([days[0], days[1]]).toContain(/\/(\d{4}\/\d\d\/\d\d)\//.exec(get)?.[1]);
+    // Each region's listing met a later day and went on past its year instead of listing it.
+    expect(requests.some((r) => r.includes('list-type=2') && r.includes(`start-after=`) && /\/\d{4}\/\u{10FFFF}/u.test(r))).toBe(true);
+  });
+
+  it('a prefix that names a year, with a window: only the window is fetched', async () => {
+    const days = treeDays().sort();
+    const [year] = days[1].split('/');
+    const folders = [...new Set(treeFiles().map((key) => key.replace(/\d{4}\/\d\d\/\d\d\/[^/]+$/, '')))];
+    const inFolder = (folder: string, day: string) => treeFiles().filter((key) => key.startsWith(folder) && key.includes(`/${day}/`)).length;
+    const window = ['--since', `${days[1].replaceAll('/', '-')}T00:00:00Z`, '--until', `${days[2].replaceAll('/', '-')}T00:00:00Z`];
+    const run = async (folder: string) => {
+      const local = await runCli(['filter', '--all-sources', '-f', 'jsonl', ...window, join(tree, ...`${folder}${year}`.split('/'))]);
+      server.resetRequests();
+      const remote = await runCli(['filter', '--all-sources', '-f', 'jsonl', ...window, '--endpoint-url', server.endpoint, `s3://trails/${folder}${year}/`], { env: credentials });
+      expect(remote.code).toBe(0);
+      expect(eventIds(remote.stdout)).toEqual(eventIds(local.stdout));
+      return { remote, gets: server.requests.map((r) => decodeURIComponent(r)).filter((r) => r.startsWith('GET /trails/AWSLogs/')) };
+    };
+    // A region folder with files of the day before the window (not to be fetched) and in it.
+    const both = folders.find((folder) => inFolder(folder, days[0]) > 0 && inFolder(folder, days[1]) > 0) as string;
+    expect(both).toBeDefined();
+    const { remote, gets } = await run(both);
+    expect(eventIds(remote.stdout).length).toBeGreaterThan(0);
+    expect(gets, gets.join('\n')).toHaveLength(inFolder(both, days[1]) + inFolder(both, days[2]));
+    for (const get of gets) expect([days[1], days[2]]).toContain(/\/(\d{4}\/\d\d\/\d\d)\//.exec(get)?.[1]);
+    // One whose files are all before the window: nothing fetched, and an answer (none), not a failure.
+    const before = folders.find((folder) => inFolder(folder, days[0]) > 0 && inFolder(folder, days[1]) + inFolder(folder, days[2]) === 0);
+    expect(before).toBeDefined();
+    const none = await run(before as string);
+    expect(none.gets).toEqual([]);
+    expect(none.remote.stderr).toMatch(/warning: no trail files in the folders that --since\/--until, --region and --account allow/);
+    // An object named exactly is read whatever its day, as a local file named exactly is.
+    const named = treeFiles().find((key) => key.includes(`/${days[0]}/`)) as string;
+    server.resetRequests();
+    const one = await runCli(['filter', '--all-sources', '-f', 'jsonl', '--stats', ...window, '--endpoint-url', server.endpoint, `s3://trails/${named}`], { env: credentials });
+    expect(one.code).toBe(0);
+    expect(one.stderr).toMatch(/stats: 1 file, .* [1-9][\d,]* records read/);
+    expect(server.requests.filter((r) => r.startsWith(`GET /trails/${named}`))).toHaveLength(1);
   });
 
   // Regression guard: the alias first pass listed and fetched the whole bucket (31 GETs, 7 outside
