@@ -4,7 +4,7 @@
  * followed, once.
  */
 import { closeSync, createReadStream, fstatSync, openSync, read, readdirSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { describeFsError } from './fs-errors.js';
@@ -185,7 +185,7 @@ function folderRule(pruning: InputPruning): FolderRule {
  * YYYY/MM/DD/`, as far as its name and its parents' names tell; `other` outside it. A region folder
  * found elsewhere (trees copied without the levels above it) counts too when it holds only years.
  */
-type Level = 'other' | 'awslogs' | 'org' | 'account' | 'trail' | 'region' | 'year' | 'month' | 'day';
+export type Level = 'other' | 'awslogs' | 'org' | 'account' | 'trail' | 'region' | 'year' | 'month' | 'day';
 
 function levelOf(parent: Level, name: string): Level {
   if (name === 'AWSLogs') return 'awslogs';
@@ -205,6 +205,22 @@ function levelOf(parent: Level, name: string): Level {
     default:
       return REGION_FOLDER.test(name) ? 'region' : 'other';
   }
+}
+
+/**
+ * Where a folder a walk starts from sits in the layout, from the names of it and its parents: a
+ * walk from `…/CloudTrail/us-east-1/2024/` prunes its month and day folders as a walk from
+ * `AWSLogs/` would (and an S3 listing of that prefix does).
+ */
+export function placeOf(dir: string): { level: Level; dates: number[] } {
+  let level: Level = 'other';
+  let dates: number[] = [];
+  for (const name of resolve(dir).split(sep)) {
+    if (name === '') continue;
+    level = levelOf(level, name);
+    dates = level === 'year' || level === 'month' || level === 'day' ? [...dates, Number(name)] : [];
+  }
+  return { level, dates };
 }
 
 /** Can a folder at this place of the layout hold records the pruning lets through? */
@@ -376,7 +392,7 @@ function openFolder(dir: string, context: WalkContext, level: Level, dates: numb
  * one generator however deep the tree (a nested generator per level cost every file a round of
  * promises per level, ~4 µs a file in an AWSLogs tree).
  */
-export async function* walk(dir: string, context: WalkContext, level: Level = 'other', dates: number[] = []): AsyncGenerator<TrailInput> {
+export async function* walk(dir: string, context: WalkContext, { level, dates } = placeOf(dir)): AsyncGenerator<TrailInput> {
   const { onProblem } = context;
   const stack: WalkFrame[] = [];
   const top = openFolder(dir, context, level, dates);

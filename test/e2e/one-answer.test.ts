@@ -263,6 +263,27 @@ describe('local AWSLogs trees are pruned like S3', () => {
     expect(whole.stderr).not.toContain('skipped unread');
   });
 
+  it.skipIf(!existsSync(SANS))('a walk from a year or month folder prunes the day folders below it, as one from the top does', async () => {
+    const window = ['--since', '2021-07-30T15:00:00Z', '--until', '2021-07-30T18:00:00Z'];
+    const expected = sansJq('[records | select(.awsRegion == "us-west-1" and .eventTime >= "2021-07-30T15:00:00Z" and .eventTime < "2021-07-30T18:00:00Z") | .eventID] | sort')[0] as string[];
+    expect(expected.length).toBeGreaterThan(1000);
+    for (const root of [join(SANS, 'us-west-1', '2021'), join(SANS, 'us-west-1', '2021', '07')]) {
+      const args = ['filter', '--all-sources', ...window, '--stats', '-f', 'jsonl', root];
+      const pruned = await runCli(args);
+      const whole = await runCli([...args, '--no-prune']);
+      expect(pruned.code).toBe(0);
+      const ids = (run: { stdout: string }) => jsonLines(run.stdout).map((r) => (r as Json).eventID as string);
+      expect([...ids(pruned)].sort()).toEqual(expected);
+      expect(pruned.stdout).toBe(whole.stdout);
+      const read = stat(pruned.stderr, /stats: ([\d,]+) files,/);
+      const skipped = stat(pruned.stderr, /([\d,]+) files? skipped unread/);
+      // Read: the window's day and the next (late deliveries); the others were counted, not read.
+      const inWindow = gzFiles(root).filter((file) => /[/\\]2021[/\\]07[/\\]3[01][/\\]/.test(file)).length;
+      expect(read, root).toBe(inWindow);
+      expect(skipped, root).toBe(gzFiles(root).length - inWindow);
+    }
+  });
+
   it.skipIf(!existsSync(SANS))('a window that no folder holds says which days the folders span', async () => {
     const result = await runCli(['filter', '--all-sources', '--since', '7d', SANS]);
     expect(result).toMatchObject({ code: 0, stdout: '' });

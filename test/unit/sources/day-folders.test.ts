@@ -1,8 +1,10 @@
 /**
- * Day folders of the AWSLogs layout against a time window: which folders a window reads, and where
- * a key-ordered S3 listing goes on after a key outside the window (listAfter).
+ * Day folders of the AWSLogs layout against a time window: which folders a window reads, where a
+ * key-ordered S3 listing goes on after a key outside the window (listAfter), and where in the
+ * layout a local walk starts (placeOf).
  */
 import { describe, expect, it } from 'vitest';
+import { placeOf } from '../../../src/sources/local-files.js';
 import { dayFolderName, dayFolders, deliveryDays, listAfter } from '../../../src/sources/pruning.js';
 
 const DAY = 86_400_000;
@@ -66,5 +68,20 @@ describe('listAfter', () => {
     ]) {
       expect(listAfter(key, window), key).toBeUndefined();
     }
+  });
+});
+
+describe('placeOf: where a walk starts, in the layout', () => {
+  it('follows the names of the folder and its parents', () => {
+    expect(placeOf('/data/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03')).toEqual({ level: 'month', dates: [2024, 3] });
+    expect(placeOf('/data/AWSLogs/o-abc123/111122223333/CloudTrail/us-east-1/2024/03/02/')).toEqual({ level: 'day', dates: [2024, 3, 2] });
+    expect(placeOf('/data/AWSLogs/111122223333/CloudTrail')).toEqual({ level: 'trail', dates: [] });
+    // A region folder copied without the levels above it, as trees are shared.
+    expect(placeOf('/cases/lab/us-west-1/2021')).toEqual({ level: 'year', dates: [2021] });
+  });
+
+  it('is outside the layout where the names are', () => {
+    expect(placeOf('/data/2024/03')).toEqual({ level: 'other', dates: [] });
+    expect(placeOf('/data/AWSLogs/111122223333/CloudTrail/us-east-1/2024/notes')).toEqual({ level: 'other', dates: [] });
   });
 });
