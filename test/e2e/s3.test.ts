@@ -115,7 +115,7 @@ describe('s3:// input', () => {
     const gets = requests.filter((r) => r.startsWith('GET /trails/AWSLogs/'));
     expect(gets.length).toBeGreaterThan(0);
     for (const get of gets) expect([days[0], days[1]]).toContain(/\/(\d{4}\/\d\d\/\d\d)\//.exec(get)?.[1]);
-    // Each region's listing met a later day and went on past its year instead of listing it.
+    // A region's listing met a later day and went on past its year folder instead of listing it.
     expect(requests.some((r) => r.includes('list-type=2') && r.includes(`start-after=`) && /\/\d{4}\/\u{10FFFF}/u.test(r))).toBe(true);
   });
 
