@@ -73,13 +73,35 @@ export function parseKeyReference(value: string): KeyReference | undefined {
 }
 
 /**
- * Where other services name the key they had KMS use: S3's SSE-KMS header (request and response
- * of PutObject, CopyObject, CreateMultipartUpload), and the `kmsKeyId` of an EBS volume, an RDS
- * instance, a secret or a trail. Read after KMS's own fields.
+ * Where other services name the key they had KMS use, in requests and responses alike: S3's
+ * SSE-KMS header (PutObject, CopyObject, CreateMultipartUpload), the `kmsKeyId` of an EBS volume,
+ * an RDS instance, a secret or a trail, and a Lambda function's `kMSKeyArn`. Read after KMS's own
+ * fields. A known list, as the SQL (src/sql/conditions.ts KEY_FIELDS) reads the same fields.
  */
-const OTHER_SERVICE_KEY_FIELDS = ['x-amz-server-side-encryption-aws-kms-key-id', 'kmsKeyId'];
+const OTHER_SERVICE_KEY_FIELDS = ['x-amz-server-side-encryption-aws-kms-key-id', 'kmsKeyId', 'kMSKeyArn'];
 /** Where a record names KMS keys, in the order a reader would look for "the" key of the event. */
 const REQUEST_KEY_FIELDS = ['keyId', 'targetKeyId', 'sourceKeyId', 'destinationKeyId', 'aliasName', ...OTHER_SERVICE_KEY_FIELDS];
+/**
+ * Keys other services name a level or two down: an SQS queue's or SNS topic's
+ * `attributes.KmsMasterKeyId` (CreateQueue, SetQueueAttributes, CreateTopic), a DynamoDB table's
+ * `sSESpecification.kMSMasterKeyId` (CreateTable, UpdateTable) and, in responses, the key ARN a
+ * DynamoDB table or a DAX cluster says it is encrypted with.
+ */
+const NESTED_REQUEST_KEY_FIELDS = [['attributes', 'KmsMasterKeyId'], ['sSESpecification', 'kMSMasterKeyId']];
+const NESTED_RESPONSE_KEY_FIELDS = [
+  ['tableDescription', 'sSEDescription', 'kMSMasterKeyArn'],
+  ['cluster', 'sSEDescription', 'kMSMasterKeyArn'],
+];
+
+/** The value at `path` under `object`, when every step is an object. */
+function valueAt(object: JsonObject, path: readonly string[]): unknown {
+  let value: unknown = object;
+  for (const step of path) {
+    if (!isObject(value)) return undefined;
+    value = value[step];
+  }
+  return value;
+}
 
 /**
  * Every key reference in a record: request parameters, response elements and resources. A bare ID
@@ -99,7 +121,10 @@ export function keyReferences(record: JsonObject): KeyReference[] {
     refs.push(ref);
   };
   const request = record.requestParameters;
-  if (isObject(request)) for (const field of REQUEST_KEY_FIELDS) add(request[field]);
+  if (isObject(request)) {
+    for (const field of REQUEST_KEY_FIELDS) add(request[field]);
+    for (const path of NESTED_REQUEST_KEY_FIELDS) add(valueAt(request, path));
+  }
   const response = record.responseElements;
   if (isObject(response)) {
     add(response.keyId);
@@ -108,6 +133,7 @@ export function keyReferences(record: JsonObject): KeyReference[] {
       add(response.keyMetadata.arn);
     }
     for (const field of OTHER_SERVICE_KEY_FIELDS) add(response[field]);
+    for (const path of NESTED_RESPONSE_KEY_FIELDS) add(valueAt(response, path));
   }
   if (Array.isArray(record.resources)) {
     for (const resource of record.resources) {

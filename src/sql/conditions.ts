@@ -164,9 +164,11 @@ function sameKey(wanted: KeyReference, t: string, region: string, account: strin
 const KEY_FIELDS = [
   'requestParameters.keyId', 'requestParameters.targetKeyId', 'requestParameters.sourceKeyId',
   'requestParameters.destinationKeyId', 'requestParameters.aliasName',
-  'requestParameters.x-amz-server-side-encryption-aws-kms-key-id', 'requestParameters.kmsKeyId',
+  'requestParameters.x-amz-server-side-encryption-aws-kms-key-id', 'requestParameters.kmsKeyId', 'requestParameters.kMSKeyArn',
+  'requestParameters.attributes.KmsMasterKeyId', 'requestParameters.sSESpecification.kMSMasterKeyId',
   'responseElements.keyId', 'responseElements.keyMetadata.keyId', 'responseElements.keyMetadata.arn',
-  'responseElements.x-amz-server-side-encryption-aws-kms-key-id', 'responseElements.kmsKeyId',
+  'responseElements.x-amz-server-side-encryption-aws-kms-key-id', 'responseElements.kmsKeyId', 'responseElements.kMSKeyArn',
+  'responseElements.tableDescription.sSEDescription.kMSMasterKeyArn', 'responseElements.cluster.sSEDescription.kMSMasterKeyArn',
 ];
 
 /** Every key reference of the record, trimmed (NULL where a field is absent): keyReferences. */

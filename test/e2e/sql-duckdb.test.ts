@@ -55,6 +55,14 @@ function craftedRecords(): Json[] {
     { eventID: 'c-s3-sse', eventSource: 's3.amazonaws.com', eventName: 'PutObject', requestParameters: { 'x-amz-server-side-encryption-aws-kms-key-id': `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` } },
     { eventID: 'c-s3-sse-response', eventSource: 's3.amazonaws.com', eventName: 'CopyObject', responseElements: { 'x-amz-server-side-encryption-aws-kms-key-id': `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` } },
     { eventID: 'c-trail-key', eventSource: 'cloudtrail.amazonaws.com', eventName: 'UpdateTrail', requestParameters: { kmsKeyId: KEY } },
+    // ... and a level or two down: SQS/SNS attributes, DynamoDB and DAX encryption, a Lambda key.
+    { eventID: 'c-sqs-key', eventSource: 'sqs.amazonaws.com', eventName: 'CreateQueue', requestParameters: { queueName: 'q', attributes: { KmsMasterKeyId: KEY } } },
+    { eventID: 'c-sqs-alias', eventSource: 'sqs.amazonaws.com', eventName: 'SetQueueAttributes', requestParameters: { attributes: { KmsMasterKeyId: 'alias/prod-db' } } },
+    { eventID: 'c-ddb-request', eventSource: 'dynamodb.amazonaws.com', eventName: 'CreateTable', requestParameters: { sSESpecification: { enabled: true, kMSMasterKeyId: `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` } } },
+    { eventID: 'c-ddb-response', eventSource: 'dynamodb.amazonaws.com', eventName: 'UpdateTable', responseElements: { tableDescription: { sSEDescription: { kMSMasterKeyArn: `arn:aws:kms:eu-west-1:111122223333:key/${OTHER}` } } } },
+    { eventID: 'c-dax', eventSource: 'dax.amazonaws.com', eventName: 'CreateCluster', responseElements: { cluster: { sSEDescription: { kMSMasterKeyArn: `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` } } } },
+    { eventID: 'c-lambda', eventSource: 'lambda.amazonaws.com', eventName: 'CreateFunction20150331', requestParameters: { kMSKeyArn: ` arn:aws:kms:eu-west-1:111122223333:key/${KEY}` } },
+    { eventID: 'c-not-a-key-field', eventSource: 'glue.amazonaws.com', eventName: 'CreateSecurityConfiguration', requestParameters: { encryptionConfiguration: { kmsKeyArn: `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` } } },
   ];
   return records.map((r) => ({ ...base, ...r }));
 }
@@ -177,6 +185,15 @@ const COMBINATIONS: Array<[string, () => string[]]> = [
 describe('duckdb selects what filter selects', () => {
   it.each(EACH_OPTION)('%s', async (_name, options) => expectSame(options()));
   it.each(COMBINATIONS)('%s', async (_name, options) => expectSame(options()));
+
+  it('other services naming the key: the crafted records both find, and the ones both leave', async () => {
+    const options = ['--all-sources', '--key', KEY];
+    const crafted = (ids: string[]) => ids.filter((id) => id.startsWith('c-'));
+    const found = crafted(await viaFilter(options));
+    for (const id of ['c-s3-sse', 'c-s3-sse-response', 'c-trail-key', 'c-sqs-key', 'c-ddb-request', 'c-dax', 'c-lambda']) expect(found).toContain(id);
+    for (const id of ['c-ddb-response', 'c-not-a-key-field', 'c-sqs-alias']) expect(found).not.toContain(id);
+    expect(sorted(crafted(await viaDuckdb(options)))).toEqual(sorted(found));
+  });
 });
 
 describe('a directory', () => {

@@ -108,8 +108,28 @@ describe('keyReferences on real records', () => {
     expect(keyReferences(trail)).toEqual([{ given: KEY_0987, keyId: KEY_0987, region: 'us-west-2', account: '111122223333' }]);
   });
 
-  it('the fields are a known list, as the SQL reads them: a key ARN elsewhere (DAX\'s cluster.sSEDescription.kMSMasterKeyArn) is not read', () => {
-    expect(givens(pick(DDB, { eventID: '29158945-28da-4e32-88e1-56d1b90c1a0c' }))).toEqual([]);
+  it('other services a level down: a DAX cluster\'s key in its response (real record), SQS and SNS attributes, a DynamoDB table\'s SSE, a Lambda function\'s key', () => {
+    expect(givens(pick(DDB, { eventID: '29158945-28da-4e32-88e1-56d1b90c1a0c' }))).toEqual(['arn:aws:kms:us-west-2:111122223333:key/764898e4-adb1-46d6-a762-e2f4225b4fc4']);
+    const base = { awsRegion: 'eu-west-1', recipientAccountId: '111122223333' };
+    const queue = { ...base, eventSource: 'sqs.amazonaws.com', eventName: 'CreateQueue', requestParameters: { queueName: 'q', attributes: { KmsMasterKeyId: 'alias/orders' } } };
+    expect(keyReferences(queue)).toEqual([{ given: 'alias/orders', alias: 'alias/orders', region: 'eu-west-1', account: '111122223333' }]);
+    const topic = { ...base, eventSource: 'sns.amazonaws.com', eventName: 'CreateTopic', requestParameters: { name: 't', attributes: { KmsMasterKeyId: KEY_1234 } } };
+    expect(givens(topic)).toEqual([KEY_1234]);
+    const table = {
+      ...base,
+      eventSource: 'dynamodb.amazonaws.com',
+      eventName: 'CreateTable',
+      requestParameters: { tableName: 't', sSESpecification: { enabled: true, sSEType: 'KMS', kMSMasterKeyId: KEY_0987 } },
+      responseElements: { tableDescription: { tableName: 't', sSEDescription: { status: 'ENABLING', sSEType: 'KMS', kMSMasterKeyArn: ARN_0987 } } },
+    };
+    expect(givens(table)).toEqual([KEY_0987, ARN_0987]);
+    const lambda = { ...base, eventSource: 'lambda.amazonaws.com', eventName: 'CreateFunction20150331', requestParameters: { functionName: 'f', kMSKeyArn: ARN_1234 }, responseElements: { kMSKeyArn: ARN_1234 } };
+    expect(givens(lambda)).toEqual([ARN_1234, ARN_1234]);
+  });
+
+  it('the fields are a known list, as the SQL reads them: a key named anywhere else is not read', () => {
+    const elsewhere = { eventSource: 'glue.amazonaws.com', eventName: 'CreateSecurityConfiguration', requestParameters: { encryptionConfiguration: { s3Encryption: [{ kmsKeyArn: ARN_1234 }] }, attributes: 'KmsMasterKeyId' } };
+    expect(givens(elsewhere)).toEqual([]);
   });
 
   it('ReEncrypt: destinationKeyId and both keys of resources', () => {
