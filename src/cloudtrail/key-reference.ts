@@ -73,25 +73,38 @@ export function parseKeyReference(value: string): KeyReference | undefined {
 }
 
 /**
- * Where other services name the key they had KMS use, in requests and responses alike: S3's
- * SSE-KMS header (PutObject, CopyObject, CreateMultipartUpload), the `kmsKeyId` of an EBS volume,
- * an RDS instance, a secret or a trail, and a Lambda function's `kMSKeyArn`. Read after KMS's own
- * fields. A known list, as the SQL (src/sql/conditions.ts KEY_FIELDS) reads the same fields.
+ * Where a record names KMS keys, in the order a reader would look for "the" key of the event:
+ * KMS's own request and response fields, then where other services name the key they had KMS use
+ * (S3's SSE-KMS header on PutObject, CopyObject and CreateMultipartUpload; the `kmsKeyId` of an
+ * EBS volume, an RDS instance, a secret or a trail; a Lambda function's `kMSKeyArn`; an SQS queue's
+ * or SNS topic's `attributes.KmsMasterKeyId`; a DynamoDB table's `sSESpecification`; the key a
+ * DynamoDB table or DAX cluster answers it is encrypted with). A known list, which the SQL
+ * (src/sql/conditions.ts) reads too, so that both ask the same question. Resources come after.
  */
-const OTHER_SERVICE_KEY_FIELDS = ['x-amz-server-side-encryption-aws-kms-key-id', 'kmsKeyId', 'kMSKeyArn'];
-/** Where a record names KMS keys, in the order a reader would look for "the" key of the event. */
-const REQUEST_KEY_FIELDS = ['keyId', 'targetKeyId', 'sourceKeyId', 'destinationKeyId', 'aliasName', ...OTHER_SERVICE_KEY_FIELDS];
-/**
- * Keys other services name a level or two down: an SQS queue's or SNS topic's
- * `attributes.KmsMasterKeyId` (CreateQueue, SetQueueAttributes, CreateTopic), a DynamoDB table's
- * `sSESpecification.kMSMasterKeyId` (CreateTable, UpdateTable) and, in responses, the key ARN a
- * DynamoDB table or a DAX cluster says it is encrypted with.
- */
-const NESTED_REQUEST_KEY_FIELDS = [['attributes', 'KmsMasterKeyId'], ['sSESpecification', 'kMSMasterKeyId']];
-const NESTED_RESPONSE_KEY_FIELDS = [
-  ['tableDescription', 'sSEDescription', 'kMSMasterKeyArn'],
-  ['cluster', 'sSEDescription', 'kMSMasterKeyArn'],
+export const KEY_FIELDS: readonly string[] = [
+  'requestParameters.keyId',
+  'requestParameters.targetKeyId',
+  'requestParameters.sourceKeyId',
+  'requestParameters.destinationKeyId',
+  'requestParameters.aliasName',
+  'requestParameters.x-amz-server-side-encryption-aws-kms-key-id',
+  'requestParameters.kmsKeyId',
+  'requestParameters.kMSKeyArn',
+  'requestParameters.attributes.KmsMasterKeyId',
+  'requestParameters.sSESpecification.kMSMasterKeyId',
+  'responseElements.keyId',
+  'responseElements.keyMetadata.keyId',
+  'responseElements.keyMetadata.arn',
+  'responseElements.x-amz-server-side-encryption-aws-kms-key-id',
+  'responseElements.kmsKeyId',
+  'responseElements.kMSKeyArn',
+  'responseElements.tableDescription.sSEDescription.kMSMasterKeyArn',
+  'responseElements.cluster.sSEDescription.kMSMasterKeyArn',
 ];
+/** The fields under each of the two objects, as steps, for keyReferences (a record's hot path with --key). */
+const stepsUnder = (top: string) => KEY_FIELDS.filter((path) => path.startsWith(`${top}.`)).map((path) => path.split('.').slice(1));
+const REQUEST_STEPS = stepsUnder('requestParameters');
+const RESPONSE_STEPS = stepsUnder('responseElements');
 
 /** The value at `path` under `object`, when every step is an object. */
 function valueAt(object: JsonObject, path: readonly string[]): unknown {
@@ -121,20 +134,9 @@ export function keyReferences(record: JsonObject): KeyReference[] {
     refs.push(ref);
   };
   const request = record.requestParameters;
-  if (isObject(request)) {
-    for (const field of REQUEST_KEY_FIELDS) add(request[field]);
-    for (const path of NESTED_REQUEST_KEY_FIELDS) add(valueAt(request, path));
-  }
+  if (isObject(request)) for (const steps of REQUEST_STEPS) add(steps.length === 1 ? request[steps[0]] : valueAt(request, steps));
   const response = record.responseElements;
-  if (isObject(response)) {
-    add(response.keyId);
-    if (isObject(response.keyMetadata)) {
-      add(response.keyMetadata.keyId);
-      add(response.keyMetadata.arn);
-    }
-    for (const field of OTHER_SERVICE_KEY_FIELDS) add(response[field]);
-    for (const path of NESTED_RESPONSE_KEY_FIELDS) add(valueAt(response, path));
-  }
+  if (isObject(response)) for (const steps of RESPONSE_STEPS) add(steps.length === 1 ? response[steps[0]] : valueAt(response, steps));
   if (Array.isArray(record.resources)) {
     for (const resource of record.resources) {
       if (!isObject(resource)) continue;

@@ -8,7 +8,7 @@
  * syntax alike, and are always anchored with `^` and `\z` (Java's `$` also matches before a final
  * newline, JavaScript's does not).
  */
-import type { KeyReference } from '../cloudtrail/key-reference.js';
+import { KEY_FIELDS, type KeyReference } from '../cloudtrail/key-reference.js';
 import { emptyFilterSpec, type FilterSpec } from '../filters/filter-spec.js';
 import { normaliseAddress } from '../filters/source-ip.js';
 import { isGlob } from '../util/text-pattern.js';
@@ -159,17 +159,6 @@ function sameKey(wanted: KeyReference, t: string, region: string, account: strin
   parts.push(and(bare));
   return or(parts);
 }
-
-/** Request parameters and response elements that name keys (src/cloudtrail/key-reference.ts). */
-const KEY_FIELDS = [
-  'requestParameters.keyId', 'requestParameters.targetKeyId', 'requestParameters.sourceKeyId',
-  'requestParameters.destinationKeyId', 'requestParameters.aliasName',
-  'requestParameters.x-amz-server-side-encryption-aws-kms-key-id', 'requestParameters.kmsKeyId', 'requestParameters.kMSKeyArn',
-  'requestParameters.attributes.KmsMasterKeyId', 'requestParameters.sSESpecification.kMSMasterKeyId',
-  'responseElements.keyId', 'responseElements.keyMetadata.keyId', 'responseElements.keyMetadata.arn',
-  'responseElements.x-amz-server-side-encryption-aws-kms-key-id', 'responseElements.kmsKeyId', 'responseElements.kMSKeyArn',
-  'responseElements.tableDescription.sSEDescription.kMSMasterKeyArn', 'responseElements.cluster.sSEDescription.kMSMasterKeyArn',
-];
 
 /** Every key reference of the record, trimmed (NULL where a field is absent): keyReferences. */
 function keyValues(d: Dialect): string {

@@ -2,7 +2,7 @@
  * Key references in every form a record or a user writes them, on real records where there are any.
  */
 import { describe, expect, it } from 'vitest';
-import { displayKey, keyReferences, parseKeyReference, sameKey } from '../../../src/cloudtrail/key-reference.js';
+import { displayKey, KEY_FIELDS, keyReferences, parseKeyReference, sameKey } from '../../../src/cloudtrail/key-reference.js';
 import type { JsonObject } from '../../../src/cloudtrail/record.js';
 import { fixtureFiles, loadRecords, pick, K, P, UG, DDB, TS, KEY_1234, KEY_0987, ARN_1234, ARN_0987, MRK } from '../fixtures.js';
 
@@ -125,6 +125,17 @@ describe('keyReferences on real records', () => {
     expect(givens(table)).toEqual([KEY_0987, ARN_0987]);
     const lambda = { ...base, eventSource: 'lambda.amazonaws.com', eventName: 'CreateFunction20150331', requestParameters: { functionName: 'f', kMSKeyArn: ARN_1234 }, responseElements: { kMSKeyArn: ARN_1234 } };
     expect(givens(lambda)).toEqual([ARN_1234, ARN_1234]);
+  });
+
+  it('every field of the list is read: each under requestParameters or responseElements, none twice', () => {
+    expect(new Set(KEY_FIELDS).size).toBe(KEY_FIELDS.length);
+    for (const path of KEY_FIELDS) {
+      const [top, ...steps] = path.split('.');
+      expect(['requestParameters', 'responseElements']).toContain(top);
+      // A record naming a key there alone gives exactly that reference.
+      const record: JsonObject = { [top]: steps.reduceRight<unknown>((inner, step) => ({ [step]: inner }), KEY_1234) as JsonObject };
+      expect(givens(record), path).toEqual([KEY_1234]);
+    }
   });
 
   it('the fields are a known list, as the SQL reads them: a key named anywhere else is not read', () => {
