@@ -67,8 +67,8 @@ export function listAfter(key: string, days: { first: number; last: number }): s
   const match = IN_DAY_FOLDER.exec(key);
   if (!match) return undefined;
   const [, regionBase, year, month, date] = match;
+  if (Number(month) < 1 || Number(month) > 12 || Number(date) < 1 || Number(date) > 31) return undefined;
   const day = Date.UTC(Number(year), Number(month) - 1, Number(date)) / DAY_MS;
-  if (!Number.isInteger(day) || Number(month) < 1 || Number(month) > 12 || Number(date) < 1 || Number(date) > 31) return undefined;
   if (day < days.first) return regionBase + dayFolderName(days.first).slice(0, -1);
   if (day > days.last) return `${regionBase}${year}/${PAST_PREFIX}`;
   return undefined;
