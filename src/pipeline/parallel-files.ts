@@ -365,6 +365,8 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
+      // Inputs the walk gave while this thread read may call for the workers: asked again first.
+      if (workersPay()) continue;
       if (assigned.size === 0 && (again.length > 0 ? again[0] === head : slots.size === 0)) {
         // No worker (none asked for, or none left) and every file before it out: the next file
         // (one a batch found too big, or a new one) is read here whole, in its turn. Taken at

@@ -101,7 +101,7 @@ export async function* expandPaths(
         onNotTrail: options.onNotTrail,
         onDayFolder: options.onDayFolder,
       };
-      for await (const input of walk(path, context)) {
+      for (const input of walk(path, context)) {
         found++;
         yield input;
       }
