@@ -35,6 +35,8 @@ export function fittedHelp(command: Command, text: string): Command {
     minWidthToWrap: 24,
     // An option group's heading can be a sentence (the filter options say how they combine).
     formatItemList(heading, items, helper) {
+      // As commander's own: no heading over an empty list (the top level's "Arguments:").
+      if (items.length === 0) return [];
       return [...wrapWords(heading, helper.helpWidth ?? 80, '', '').map((line) => helper.styleTitle(line)), ...items, ''];
     },
   });

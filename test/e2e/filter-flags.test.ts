@@ -396,6 +396,16 @@ describe('help and version', () => {
     }
   });
 
+  it('no help has a heading with nothing under it', async () => {
+    for (const command of ['', 'filter', 'summary', 'keys', 'timeline', 'trace', 'detect', 'report', 'sql', 'completion']) {
+      const result = await runCli(command === '' ? ['--help'] : [command, '--help']);
+      expect(result.code).toBe(0);
+      const lines = result.stdout.split('\n');
+      const empty = lines.filter((line, k) => /^\S.*:$/.test(line) && (lines[k + 1] ?? '').trim() === '');
+      expect(empty, `${command} --help`).toEqual([]);
+    }
+  });
+
   it.each([['--version'], ['-V']])('%s prints the package.json version', async (flag) => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const result = await runCli([flag]);
