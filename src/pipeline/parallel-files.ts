@@ -187,11 +187,11 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
     if (!next && walkDone) return false;
     if (aloneMs <= 0) return true;
     if (readingSince === undefined) return false;
-    return smallFilesPay({ ms: performance.now() - readingSince, files: readHereFiles, last: lastBatch }, { files: again.length + walked.length, known: walkDone }, aloneMs);
+    return smallFilesPay({ ms: performance.now() - readingSince, files: readHereFiles, recent: recentBatches.total() }, { files: again.length + walked.length, known: walkDone }, aloneMs);
   };
-  /** Files this thread read, for workersPay's pace, and how long its last batch took. */
+  /** Files this thread read, for workersPay's pace, and how long its latest batches took. */
   let readHereFiles = 0;
-  let lastBatch = { ms: 0, files: 0 };
+  const recentBatches = new RecentBatches();
   /** Files to read again from their start, in order, before any new one. */
   const again: number[] = [];
   /**
@@ -287,7 +287,7 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
     readHereFiles += files.length;
     const batchStart = performance.now();
     const results = await readFileBatch(files, filter, { here: true, unparsed: context.unparsed });
-    lastBatch = { ms: performance.now() - batchStart, files: files.length };
+    recentBatches.add(performance.now() - batchStart, files.length);
     for (const result of results) fileResult(result);
     // Files of the batch after a hand-back were not read: they are read again like any other's.
     return true;
@@ -382,7 +382,7 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
       await wakeup.wait();
     }
   } finally {
-    if (jobs >= 2 && !workersWanted) context.note(`no worker thread: too little to read for one to pay (one joins when ${4 * aloneMs} ms of reading is left, or after ${aloneMs} ms if ${2 * aloneMs} ms is)`);
+    if (jobs >= 2 && !workersWanted) context.note(`no worker thread: too little to read for one to pay (one joins when ${4 * aloneMs} ms of reading is left)`);
     await endAll(all, stop);
   }
 }
@@ -390,26 +390,52 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
 /**
  * Whether workers pay for a run of small files, from what this thread read alone so far (`read`)
  * and what is left (`left`, whose count is `known` once the walk is done). A worker takes 50-120 ms
- * to start, and while two threads read, each reads slower than alone (they share caches and
- * memory). Measured on two cores, medians of 15: over the SANS tree (3,872 small files, 0.3 s of
- * reading on one thread) workers from the start took 0.61 s, after 300 ms 0.56 s, none 0.53 s;
- * over 10,000 small files, 1.42, 1.43 and 1.59 s. So they join once this thread has read alone
- * for `aloneMs` and, at its pace so far, has twice as long again left (unknown while the walk goes
- * on: it is then assumed). A worker started with less left (SANS at 300 ms, with half of it left)
- * cost more than it gave. And they join sooner, after a third of `aloneMs`, when the walk is done
- * and four times `aloneMs` is left at the pace of the last batch (`read.last`): over 945 files of
- * 70 KB (1.8 s on one thread), they started after 150-200 ms instead of 300-400, and two jobs went
- * from 1.46 s to 1.37 s (medians of 16, with tailBatchFiles). The last batch's pace, not the pace
- * so far: while the code is still cold, that made the SANS tree look four times as long as it is,
- * and a worker joined it in one run of three.
+ * to start, then reads at half speed or less for its first 200-300 ms, as this thread did (its code
+ * is not optimised yet, and compiling it takes the core both threads read on), and while two
+ * threads read, each reads slower than alone. So a worker pays only where much is left: once the
+ * walk is done and this thread has read for a third of `aloneMs`, when four times `aloneMs` is left
+ * (over 945 files of 70 KB, 1.8 s on one thread, workers started after 150-200 ms and two jobs
+ * went from 1.46 s to 1.37 s, medians of 16, with tailBatchFiles); while the walk goes on, what is
+ * left is unknown, and a run that lasts `aloneMs` is assumed long (over 10,000 small files, 1.43 s
+ * with workers against 1.59 s without). With less left they cost more than they gave: over the
+ * SANS tree (3,872 files, 0.3-0.4 s of reading) workers from the start took 0.61 s and none
+ * 0.53 s, and over 4,030 small files (0.65 s of reading), workers that joined at 300 ms, when
+ * 0.64 s seemed left, took 0.94-1.04 s against 0.73-0.93 s.
+ *
+ * What is left is timed at the pace of the latest batches (`read.recent`, see RecentBatches), not
+ * the pace so far, which counts the cold start (code not yet optimised, the walk's first run): at
+ * that pace the SANS tree looked four times as long as it is.
  */
-export function smallFilesPay(read: { ms: number; files: number; last: { ms: number; files: number } }, left: { files: number; known: boolean }, aloneMs: number): boolean {
+export function smallFilesPay(read: { ms: number; files: number; recent: { ms: number; files: number } }, left: { files: number; known: boolean }, aloneMs: number): boolean {
   if (read.files === 0) return false;
-  const leftMs = (left.files * read.ms) / read.files;
-  const leftAtLastPace = read.last.files > 0 ? (left.files * read.last.ms) / read.last.files : leftMs;
-  if (left.known && read.ms >= aloneMs / 3 && leftAtLastPace >= 4 * aloneMs) return true;
-  if (read.ms < aloneMs) return false;
-  return !left.known || leftMs >= 2 * aloneMs;
+  if (!left.known) return read.ms >= aloneMs;
+  const perFile = read.recent.files > 0 ? read.recent.ms / read.recent.files : read.ms / read.files;
+  return read.ms >= aloneMs / 3 && left.files * perFile >= 4 * aloneMs;
+}
+
+/**
+ * How long this thread's latest batches took, together: the pace smallFilesPay trusts. Several
+ * batches, not the last alone: one that a full collection fell in takes three or four times the
+ * others.
+ */
+export class RecentBatches {
+  static readonly KEPT = 8;
+  private readonly batches: { ms: number; files: number }[] = [];
+
+  add(ms: number, files: number): void {
+    this.batches.push({ ms, files });
+    if (this.batches.length > RecentBatches.KEPT) this.batches.shift();
+  }
+
+  total(): { ms: number; files: number } {
+    let ms = 0;
+    let files = 0;
+    for (const batch of this.batches) {
+      ms += batch.ms;
+      files += batch.files;
+    }
+    return { ms, files };
+  }
 }
 
 /**

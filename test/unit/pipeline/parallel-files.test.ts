@@ -3,27 +3,25 @@
  * of small files, and how big a batch is once the end is in sight.
  */
 import { describe, expect, it } from 'vitest';
-import { smallFilesPay, tailBatchFiles } from '../../../src/pipeline/parallel-files.js';
+import { RecentBatches, smallFilesPay, tailBatchFiles } from '../../../src/pipeline/parallel-files.js';
 
 describe('smallFilesPay', () => {
   const after = 300;
-  /** `files` read in `ms`, the last batch at the same pace. */
-  const at = (ms: number, files: number) => ({ ms, files, last: { ms: (ms * 48) / Math.max(files, 1), files: files > 0 ? 48 : 0 } });
+  /** `files` read in `ms`, the latest batches at the same pace. */
+  const at = (ms: number, files: number) => ({ ms, files, recent: { ms: (ms * 48) / Math.max(files, 1), files: files > 0 ? 48 : 0 } });
   it('waits for a first batch: no pace is known before', () => {
     expect(smallFilesPay(at(1000, 0), { files: 100_000, known: true }, after)).toBe(false);
+    expect(smallFilesPay(at(1000, 0), { files: 100_000, known: false }, after)).toBe(false);
   });
 
-  it('joins after a third of the wait when the walk is done and four times the wait is left', () => {
+  it('once the walk is done, joins after a third of the wait if four times the wait is left', () => {
     // 70 files in 105 ms, 900 left: 1,350 ms at that pace.
     expect(smallFilesPay(at(105, 70), { files: 900, known: true }, after)).toBe(true);
-    // 700 left: 1,050 ms, under four times the wait: not yet.
+    // 700 left: 1,050 ms, under four times the wait: not now, nor later at the same pace.
     expect(smallFilesPay(at(105, 70), { files: 700, known: true }, after)).toBe(false);
+    expect(smallFilesPay(at(600, 400), { files: 700, known: true }, after)).toBe(false);
     // A first batch's pace is a cold one: not trusted yet, however much it says is left.
     expect(smallFilesPay(at(60, 40), { files: 9000, known: true }, after)).toBe(false);
-    // Nor the pace so far while the code warms up: the last batch's counts. 200 files in 105 ms
-    // (3,200 left would take 1,680 ms at that pace), the last 48 of them in 6 ms: 400 ms.
-    expect(smallFilesPay({ ms: 105, files: 200, last: { ms: 6, files: 48 } }, { files: 3200, known: true }, after)).toBe(false);
-    expect(smallFilesPay({ ms: 105, files: 200, last: { ms: 30, files: 48 } }, { files: 3200, known: true }, after)).toBe(true);
   });
 
   it('while the walk goes on, waits out the wait, then joins (what is left is unknown)', () => {
@@ -31,11 +29,28 @@ describe('smallFilesPay', () => {
     expect(smallFilesPay(at(310, 200), { files: 10, known: false }, after)).toBe(true);
   });
 
-  it('after the wait, joins only if twice the wait is left at the pace so far', () => {
-    // 3,000 files in 300 ms: 2,000 left take 200 ms, under 600.
-    expect(smallFilesPay(at(300, 3000), { files: 2000, known: true }, after)).toBe(false);
-    // 7,000 left take 700 ms.
-    expect(smallFilesPay(at(300, 3000), { files: 7000, known: true }, after)).toBe(true);
+  it('times what is left at the latest pace, not the pace so far with its cold start', () => {
+    // 200 files in 105 ms (3,200 left would take 1,680 ms at that pace), the latest 48 in 6 ms: 400 ms.
+    expect(smallFilesPay({ ms: 105, files: 200, recent: { ms: 6, files: 48 } }, { files: 3200, known: true }, after)).toBe(false);
+    expect(smallFilesPay({ ms: 105, files: 200, recent: { ms: 30, files: 48 } }, { files: 3200, known: true }, after)).toBe(true);
+    // 1,000 files in 300 ms, the first 280 ms of it cold; the latest batches read 384 files in
+    // 80 ms: 3,000 left take 625 ms, which a worker, cold itself for as long, does not shorten.
+    expect(smallFilesPay({ ms: 300, files: 1000, recent: { ms: 80, files: 384 } }, { files: 3000, known: true }, after)).toBe(false);
+    expect(smallFilesPay({ ms: 300, files: 1000, recent: { ms: 80, files: 384 } }, { files: 6000, known: true }, after)).toBe(true);
+  });
+
+  it('one slow batch among the latest is not the pace', () => {
+    const recent = new RecentBatches();
+    for (let k = 0; k < 12; k++) recent.add(4, 48);
+    // A full collection fell in this one: alone, it says 2,800 files take 1,283 ms.
+    recent.add(22, 48);
+    const read = { ms: 270, files: 1200, recent: recent.total() };
+    expect(read.recent).toEqual({ ms: (RecentBatches.KEPT - 1) * 4 + 22, files: RecentBatches.KEPT * 48 });
+    expect(smallFilesPay(read, { files: 2800, known: true }, after)).toBe(false);
+    expect(smallFilesPay({ ...read, recent: { ms: 22, files: 48 } }, { files: 2800, known: true }, after)).toBe(true);
+    // Slow batch after slow batch is the pace: the tree is long, and the workers join.
+    for (let k = 0; k < RecentBatches.KEPT; k++) recent.add(22, 48);
+    expect(smallFilesPay({ ...read, recent: recent.total() }, { files: 2800, known: true }, after)).toBe(true);
   });
 });
 
