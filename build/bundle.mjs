@@ -12,6 +12,15 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
+/** commander requires child_process (and with it net) when loaded, for subcommands run as executables, which kmstrail has none of. */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (/commander/.test(args.importer) ? { path: 'child_process', namespace: 'lazy' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({ contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });", loader: 'js' }));
+  },
+};
+
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist/bundle`;
 rmSync(outdir, { recursive: true, force: true });
@@ -32,6 +41,8 @@ await build({
   define: { 'import.meta.url': '__kmstrailUrl', KMSTRAIL_READ_WORKER: '"./read-worker.cjs"' },
   banner: { js: "const __kmstrailUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
+  minifyWhitespace: true,
+  plugins: [lazyChildProcess],
 });
 execFileSync(process.execPath, [`${root}bin/kmstrail.cjs`, 'filter', '--all-sources', '--format', 'jsonl', `${root}samples`], {
   env: { ...process.env, KMSTRAIL_WRITE_CODE_CACHE: '1' },
