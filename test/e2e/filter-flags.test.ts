@@ -3,7 +3,8 @@
  * expected selection is computed by an independent jq query over the same file, after jq's own
  * dropping of copies of one event (the AWS guide shows one GenerateDataKey twice).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jq, JQ_ALIAS_SELECTION, JQ_FIRST_COPIES, KMS_DOCS, parseCsv, SHAPES, tableRows, type Json } from '../helpers/e2e.js';
@@ -404,6 +405,21 @@ describe('help and version', () => {
       const empty = lines.filter((line, k) => /^\S.*:$/.test(line) && (lines[k + 1] ?? '').trim() === '');
       expect(empty, `${command} --help`).toEqual([]);
     }
+  });
+
+  it('a filter over one file loads none of the built-in modules it does not use', async () => {
+    // Start-up is most of such a run, and each of these costs milliseconds to load (child_process,
+    // which commander requires when loaded, 4-5 ms with net and dgram).
+    const dir = mkdtempSync(join(tmpdir(), 'kmstrail-modules-'));
+    const preload = join(dir, 'loaded.cjs');
+    writeFileSync(preload, "process.on('exit', () => process.stderr.write('LOADED ' + process.moduleLoadList.join(',') + '\\n'));\n");
+    const result = await runCli(['filter', '--event', 'CreateKey', KMS_DOCS], { env: { NODE_OPTIONS: `--require ${preload}` } });
+    rmSync(dir, { recursive: true, force: true });
+    expect(result.code).toBe(0);
+    expect(jsonLines(result.stdout).length).toBeGreaterThan(0);
+    const loaded = /^LOADED (.*)$/m.exec(result.stderr)?.[1].split(',') ?? [];
+    expect(loaded).toContain('NativeModule fs');
+    for (const unused of ['child_process', 'dgram', 'worker_threads', 'v8', 'http', 'https', 'tls']) expect(loaded, unused).not.toContain(`NativeModule ${unused}`);
   });
 
   it.each([['--version'], ['-V']])('%s prints the package.json version', async (flag) => {
