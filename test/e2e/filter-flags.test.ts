@@ -413,7 +413,7 @@ describe('help and version', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kmstrail-modules-'));
     const preload = join(dir, 'loaded.cjs');
     writeFileSync(preload, "process.on('exit', () => process.stderr.write('LOADED ' + process.moduleLoadList.join(',') + '\\n'));\n");
-    const result = await runCli(['filter', '--event', 'CreateKey', KMS_DOCS], { env: { NODE_OPTIONS: `--require ${preload}` } });
+    const result = await runCli(['filter', '--event', 'CreateKey', KMS_DOCS], { env: { NODE_OPTIONS: `--require "${preload}"` } });
     rmSync(dir, { recursive: true, force: true });
     expect(result.code).toBe(0);
     expect(jsonLines(result.stdout).length).toBeGreaterThan(0);
