@@ -207,6 +207,11 @@ function levelOf(parent: Level, name: string): Level {
   }
 }
 
+/** The year, month and day a folder at `level` names with its parents (none outside those levels). */
+function datesOf(level: Level, parentDates: number[], name: string): number[] {
+  return level === 'year' || level === 'month' || level === 'day' ? [...parentDates, Number(name)] : [];
+}
+
 /**
  * Where a folder a walk starts from sits in the layout, from the names of it and its parents: a
  * walk from `…/CloudTrail/us-east-1/2024/` prunes its month and day folders as a walk from
@@ -218,7 +223,7 @@ export function placeOf(dir: string): { level: Level; dates: number[] } {
   for (const name of resolve(dir).split(sep)) {
     if (name === '') continue;
     level = levelOf(level, name);
-    dates = level === 'year' || level === 'month' || level === 'day' ? [...dates, Number(name)] : [];
+    dates = datesOf(level, dates, name);
   }
   return { level, dates };
 }
@@ -422,8 +427,7 @@ export function* walk(dir: string, context: WalkContext, { level, dates } = plac
     }
     if (isDir) {
       const child = levelOf(frame.level, entry.name);
-      const childDates = child === 'year' || child === 'month' || child === 'day' ? [...frame.dates, Number(entry.name)] : [];
-      const opened = openFolder(path, context, child, childDates);
+      const opened = openFolder(path, context, child, datesOf(child, frame.dates, entry.name));
       if (opened) stack.push(opened);
       continue;
     }
