@@ -124,7 +124,10 @@ async function* decodedSmallFile(stored: Buffer, onGzip: () => void): AsyncGener
  * A small stored file's bytes, gunzipped in one call when its first bytes say gzip; undefined when
  * it must be streamed instead: damaged gzip (the stream delivers every byte before the damage, then
  * reports it), or one that inflates past SMALL_FILE (a 50 MB record compresses to 50 KB, and in one
- * piece all its bytes would stay in memory while its records are read and printed).
+ * piece all its bytes would stay in memory while its records are read and printed), or past the
+ * size it states (a file of several members, such as a day's files joined with `cat`, states only
+ * its last member's size: gunzipped whole it would be held in memory at any size, and built from
+ * pieces of that member's size).
  */
 export function decodedWhole(stored: Buffer): { bytes: Buffer; gzipped: boolean } | undefined {
   if (!isGzip(stored)) return { bytes: stored, gzipped: false };
@@ -133,7 +136,8 @@ export function decodedWhole(stored: Buffer): { bytes: Buffer; gzipped: boolean 
   try {
     // One output buffer of the stated size (and one byte, to see the end): one piece, not many
     // small ones joined at the end, nor a big one mostly empty.
-    const { buffer, engine } = gunzipSync(stored, { ...(expected > 0 ? { chunkSize: Math.max(1024, expected + 1) } : {}), info: true } as zlib.ZlibOptions) as unknown as GunzipInfo;
+    const cap = Math.max(1024, expected + 1);
+    const { buffer, engine } = gunzipSync(stored, { chunkSize: cap, maxOutputLength: cap, info: true } as zlib.ZlibOptions) as unknown as GunzipInfo;
     // zlib stops without a word at a zero byte after a member: zero padding is nothing to report,
     // but text after it is (as zcat says "trailing garbage ignored"); the stream path tells it.
     if (engine.bytesWritten < stored.length && !isZeros(stored, engine.bytesWritten)) return undefined;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodedTogether } from '../../../src/sources/decoded-chunks.js';
+import { decodedTogether, decodedWhole } from '../../../src/sources/decoded-chunks.js';
 import { readFileBatch } from '../../../src/pipeline/file-batch.js';
 import { buildRecordFilter } from '../../../src/filters/record-filter.js';
 import { emptyFilterSpec } from '../../../src/filters/filter-spec.js';
@@ -45,6 +45,20 @@ describe('decodedTogether', () => {
     const big = gzipSync(Buffer.alloc(1 << 20, 0x20));
     big.writeUInt32LE(10, big.length - 4);
     expect(decodedTogether([gz[0], big])).toBeUndefined();
+  });
+});
+
+describe('decodedWhole', () => {
+  it('gunzips a file of one member in one piece', () => {
+    expect(decodedWhole(gz[3])?.bytes.toString()).toBe(files[3].toString());
+  });
+
+  it('leaves a file of several members to the stream: its trailer states the last member only, so its whole size is unknown', () => {
+    // A day's files joined with cat: whole, it could be held in memory at any size.
+    const day = Array.from({ length: 3 }, (_, k) => trail(Array.from({ length: 40 }, (_, r) => `Decrypt${k}-${r}`)));
+    expect(decodedWhole(Buffer.concat(day.map((f) => gzipSync(f))))).toBeUndefined();
+    const many = Buffer.concat([...Array.from({ length: 50 }, () => gzipSync(Buffer.alloc(1 << 20, 0x20))), gz[0]]);
+    expect(decodedWhole(many)).toBeUndefined();
   });
 });
 
