@@ -1614,7 +1614,15 @@ const ARCHIVES: ReadonlyArray<readonly [magic: readonly number[], what: string]>
 
 /** What archive or compression an input's first bytes say it is (see ARCHIVES), if any. */
 export function archiveKind(first: Uint8Array): string | undefined {
-  for (const [magic, what] of ARCHIVES) if (first.length >= magic.length && magic.every((b, k) => first[k] === b)) return what;
+  // Asked of every file of a tree, mostly while its code is not optimised yet: plain loops, no
+  // iterator or callback per magic number.
+  for (let a = 0; a < ARCHIVES.length; a++) {
+    const magic = ARCHIVES[a][0];
+    if (first.length < magic.length) continue;
+    let k = 0;
+    while (k < magic.length && first[k] === magic[k]) k++;
+    if (k === magic.length) return ARCHIVES[a][1];
+  }
   return undefined;
 }
 
