@@ -20,29 +20,30 @@ function stopsReading(fault: Pick<InputFault, 'warning'>, options: Pick<ReadOpti
   return options.stopOnFault === true && !fault.warning;
 }
 
-interface FaultDelivery {
-  deliver(fault: Omit<InputFault, 'file'>): void;
+/**
+ * Tells an input's faults to `onFault`: counted, the first MAX_FAULTS_SHOWN_PER_INPUT shown. A class,
+ * not a closure: one is made per file of a tree.
+ */
+class FaultDelivery {
   /** Faults delivered so far, shown or not. */
-  readonly count: number;
-}
+  count = 0;
 
-function faultDelivery(file: string, options: Pick<ReadOptions, 'onFault' | 'stopOnFault'>): FaultDelivery {
-  let count = 0;
-  return {
-    deliver(fault) {
-      count++;
-      // With --strict the fault ends the run: the message must not say the reading went on past it.
-      if (stopsReading(fault, options)) fault = { ...fault, message: stoppedHere(fault.message) };
-      const ends = fault.reason === 'unreadable input' || fault.reason === 'truncated or corrupt input';
-      if (count === MAX_FAULTS_SHOWN_PER_INPUT + 1) {
-        options.onFault({ file, message: 'more problems in this input are not shown (--stats counts them)', reason: fault.reason, warning: true });
-      }
-      options.onFault({ ...fault, file, ...(count > MAX_FAULTS_SHOWN_PER_INPUT && !ends ? { silent: true } : {}) });
-    },
-    get count() {
-      return count;
-    },
-  };
+  constructor(
+    private readonly file: string,
+    private readonly options: Pick<ReadOptions, 'onFault' | 'stopOnFault'>,
+  ) {}
+
+  deliver(fault: Omit<InputFault, 'file'>): void {
+    const { file, options } = this;
+    const count = ++this.count;
+    // With --strict the fault ends the run: the message must not say the reading went on past it.
+    if (stopsReading(fault, options)) fault = { ...fault, message: stoppedHere(fault.message) };
+    const ends = fault.reason === 'unreadable input' || fault.reason === 'truncated or corrupt input';
+    if (count === MAX_FAULTS_SHOWN_PER_INPUT + 1) {
+      options.onFault({ file, message: 'more problems in this input are not shown (--stats counts them)', reason: fault.reason, warning: true });
+    }
+    options.onFault({ ...fault, file, ...(count > MAX_FAULTS_SHOWN_PER_INPUT && !ends ? { silent: true } : {}) });
+  }
 }
 
 /** A fault as a reader finds it (the file is the queue's). */
@@ -62,7 +63,7 @@ export class FaultQueue {
     file: string,
     private readonly options: Pick<ReadOptions, 'onFault' | 'stopOnFault'>,
   ) {
-    this.delivery = faultDelivery(file, options);
+    this.delivery = new FaultDelivery(file, options);
   }
 
   /** True once the reading of the input ended (a --strict fault, or `halt`): nothing more is told. */
@@ -85,6 +86,11 @@ export class FaultQueue {
   /** The reading stops here for another reason (the rest is handed to someone else). */
   halt(): void {
     this.stopped = true;
+  }
+
+  /** Any fault waiting to be handed out? */
+  get waiting(): boolean {
+    return this.queued.length > 0;
   }
 
   /** The piece's records, with the faults told among them in their places. */

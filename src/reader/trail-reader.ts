@@ -10,7 +10,7 @@ import { decodedChunks, decodedWhole, ReadFault } from '../sources/decoded-chunk
 import type { TrailInput } from '../sources/trail-input.js';
 import { describeJsonError } from '../util/json-error-text.js';
 import { locateJsonError } from './json-error.js';
-import { RecordSplitter, VerdictMemo, type ResumePoint, type SliceKind, type SlicePlace } from './record-splitter.js';
+import { RecordSplitter, VerdictMemo, type ResumePoint, type SliceKind, type SlicePlace, type SplitterSink } from './record-splitter.js';
 import type { Prefilter, ReadOptions } from './read-options.js';
 import type { TrailPartOptions } from './trail-part.js';
 import { FaultQueue } from './fault-delivery.js';
@@ -83,149 +83,178 @@ function shapeOf(noted: NotedRecord): JsonObject {
   return shape;
 }
 
+/** `accept` for a splitter, one per pre-check: the splitter calls it unbound, many times a file. */
+const accepts = new WeakMap<Prefilter, NonNullable<SplitterSink['accept']>>();
+function acceptOf(prefilter: Prefilter): NonNullable<SplitterSink['accept']> {
+  let accept = accepts.get(prefilter);
+  if (!accept) accepts.set(prefilter, (accept = (field, value) => prefilter.accept(field, value)));
+  return accept;
+}
+
 /**
  * The scan of one input, whatever drives it: the splitter and what it does with each slice
  * (parse, unwrap, check), and the records and faults found, handed out in file order by `drain`.
+ * The splitter's sink itself. A class, not closures: one is made per file of a tree, where the
+ * closures of each file's scan were most of what reading a 10 KB file allocated.
  */
-function trailScan(file: string, options: ReadOptions, part: TrailPartOptions) {
-  const faults = new FaultQueue(file, options);
-  let records = 0;
-  let badUtf8Reported = false;
-  const report = (fault: Omit<InputFault, 'file'>) => faults.tell(fault, batch.length);
-  function* drain(): Generator<TrailRecord[]> {
-    const records = batch;
-    batch = [];
-    yield* faults.drain(records);
-  }
-  let batch: TrailRecord[] = [];
-  let isGzipped = false;
-  const prefilter = options.prefilter;
+class TrailScan implements SplitterSink {
+  readonly splitter: RecordSplitter;
+  private readonly faults: FaultQueue;
+  /** Records found since the last progress report. */
+  private records = 0;
+  private badUtf8Reported = false;
+  private batch: TrailRecord[] = [];
+  isGzipped = false;
 
-  const handBackBytes = part.handBackBytes ?? HUGE_RECORD_BYTES;
+  readonly accept: SplitterSink['accept'];
+  readonly verdicts: VerdictMemo | undefined;
+  readonly acceptFields: SplitterSink['acceptFields'];
+  readonly timeWindow: SplitterSink['timeWindow'];
+  /** A huge record is handed back as soon as it is seen to be huge, before its bytes pile up. */
+  readonly handBack: SplitterSink['handBack'];
+  readonly handBackBytes: number;
+
+  constructor(
+    private readonly file: string,
+    private readonly options: ReadOptions,
+    private readonly part: TrailPartOptions,
+  ) {
+    this.faults = new FaultQueue(file, options);
+    const prefilter = options.prefilter;
+    this.accept = prefilter && acceptOf(prefilter);
+    this.verdicts = prefilter && verdictMemoOf(prefilter);
+    this.acceptFields = prefilter?.fields;
+    this.timeWindow = prefilter?.window;
+    this.handBackBytes = part.handBackBytes ?? HUGE_RECORD_BYTES;
+    this.handBack = part.handBack ? (point) => this.offerHandBack(point) : undefined;
+    this.splitter = new RecordSplitter(this);
+  }
+
+  get halted(): boolean {
+    return this.faults.halted;
+  }
+
+  report(fault: Omit<InputFault, 'file'>): void {
+    this.faults.tell(fault, this.batch.length);
+  }
+
+  *drain(): Generator<TrailRecord[]> {
+    // Most calls find nothing, or records and no fault: no generator of the queue's for those.
+    if (this.batch.length === 0 && !this.faults.waiting) return;
+    const records = this.batch;
+    this.batch = [];
+    if (this.faults.waiting) yield* this.faults.drain(records);
+    else yield records;
+  }
+
+  gzipped(): void {
+    this.isGzipped = true;
+  }
+
+  /** Progress since the last call. */
+  progress(): void {
+    this.options.onProgress?.({ records: this.records, bytes: this.splitter.offset, gzipped: this.isGzipped });
+    this.records = 0;
+  }
+
+  /** The end of the input: complete elements out first, then what the end itself may say. */
+  *finish(): Generator<TrailRecord[]> {
+    const { splitter } = this;
+    // The records held back at the end are whole: out first, then what the end itself may say
+    // (a truncated file's fault comes after every complete record).
+    splitter.handOnHeld();
+    yield* this.drain();
+    splitter.end();
+    this.progress();
+    yield* this.drain();
+    if (!splitter.sawValue && this.faults.count === 0) {
+      this.report({ message: splitter.offset === 0 ? 'empty input' : 'no JSON value (only whitespace)', reason: 'empty input' });
+      yield* this.drain();
+    }
+  }
+
   /** Offers a huge record to `part.handBack`; true (reading stops here) when it was taken. */
-  const handBack = (point: ResumePoint): boolean => {
-    if (faults.halted || !part.handBack?.(point)) return false;
-    faults.halt();
+  private offerHandBack(point: ResumePoint): boolean {
+    if (this.faults.halted || !this.part.handBack?.(point)) return false;
+    this.faults.halt();
     return true;
-  };
-  const splitter = new RecordSplitter({
-    slice(bytes: Buffer, place: SlicePlace, kind: SliceKind) {
-      if (faults.halted) return;
-      if (bytes.length >= handBackBytes && handBack(splitter.resumePointOf(place, kind))) {
-        splitter.releaseSlice();
-        return;
-      }
-      records++;
-      const huge = bytes.length >= HUGE_RECORD_BYTES;
-      // What earlier records left behind goes before this one is copied twice more.
-      if (huge) collectGarbage();
-      if (!badUtf8Reported && !isUtf8(bytes)) {
-        badUtf8Reported = true;
-        report({
-          message: 'invalid UTF-8 in a record; shown with U+FFFD replacement characters',
-          offset: place.offset,
-          line: place.line,
-          reason: 'invalid UTF-8',
-          warning: true,
-        });
-      }
-      // Checked rather than parsed, when nothing may read more than its text. Only a plain element
-      // on one line: what the other shapes hold must be unwrapped, and a pretty-printed record is
-      // printed re-serialised.
-      const noted = options.unparsed && kind === 'element' && place.singleLine && !huge && !badUtf8Reported ? checkedRecord(bytes) : undefined;
-      if (noted && !notCloudTrailBecause(shapeOf(noted))) {
-        const fingerprint = noted.textLength('eventID') > 0 ? identityHash((hasher, key) => noted.addText(hasher, key)) : null;
-        batch.push(new UnparsedRecord(bytes.toString('utf8'), file, place.offset, place.line, fingerprint));
-        return;
-      }
-      const textOf = bytes.toString('utf8');
-      // A big record's bytes are not needed once decoded: free them before JSON.parse makes the
-      // next copy, so that a 50 MB record never holds three copies at once.
+  }
+
+  slice(bytes: Buffer, place: SlicePlace, kind: SliceKind): void {
+    const { faults, splitter, file, options } = this;
+    if (faults.halted) return;
+    if (bytes.length >= this.handBackBytes && this.offerHandBack(splitter.resumePointOf(place, kind))) {
       splitter.releaseSlice();
-      let value: unknown;
-      try {
-        value = JSON.parse(textOf);
-      } catch (error) {
-        const at = locateJsonError(textOf, error);
-        const uncounted = countNewlines(textOf) - place.lines;
-        if (uncounted > 0) splitter.addLines(uncounted);
-        report({
-          message: `${at.message}; record skipped`,
-          offset: place.offset + at.byteOffset,
-          line: place.line + at.lineDelta,
-          column: at.lineDelta === 0 ? undefined : at.column,
-          reason: 'malformed JSON',
-        });
-        return;
-      }
-      const { record, raw, problem } = unwrapValue(value, kind);
-      if (problem || !record) {
-        const [reason, message] = problem ?? ['not an object', 'skipped'];
-        report({ message, offset: place.offset, line: place.line, reason });
-        return;
-      }
-      const entry: TrailRecord = {
-        record,
-        raw: raw === null ? undefined : raw ?? (place.singleLine ? textOf : undefined),
-        multiline: raw === undefined && !place.singleLine ? textOf : undefined,
-        file,
+      return;
+    }
+    this.records++;
+    const huge = bytes.length >= HUGE_RECORD_BYTES;
+    // What earlier records left behind goes before this one is copied twice more.
+    if (huge) collectGarbage();
+    if (!this.badUtf8Reported && !isUtf8(bytes)) {
+      this.badUtf8Reported = true;
+      this.report({
+        message: 'invalid UTF-8 in a record; shown with U+FFFD replacement characters',
         offset: place.offset,
         line: place.line,
-      };
-      if (huge) entry.huge = true;
-      batch.push(entry);
-    },
-    accept: prefilter && ((field, value) => prefilter.accept(field, value)),
-    verdicts: prefilter && verdictMemoOf(prefilter),
-    acceptFields: prefilter?.fields,
-    timeWindow: prefilter?.window,
-    // A huge record is handed back as soon as it is seen to be huge, before its bytes pile up.
-    handBack: part.handBack ? handBack : undefined,
-    handBackBytes,
-    rejected() {
-      records++;
-    },
-    fault(message: string, offset: number, line: number, fatal: boolean) {
-      report({ message, offset, line, reason: fatal ? 'truncated or corrupt input' : 'malformed JSON' });
-    },
-  });
+        reason: 'invalid UTF-8',
+        warning: true,
+      });
+    }
+    // Checked rather than parsed, when nothing may read more than its text. Only a plain element
+    // on one line: what the other shapes hold must be unwrapped, and a pretty-printed record is
+    // printed re-serialised.
+    const noted = options.unparsed && kind === 'element' && place.singleLine && !huge && !this.badUtf8Reported ? checkedRecord(bytes) : undefined;
+    if (noted && !notCloudTrailBecause(shapeOf(noted))) {
+      const fingerprint = noted.textLength('eventID') > 0 ? identityHash((hasher, key) => noted.addText(hasher, key)) : null;
+      this.batch.push(new UnparsedRecord(bytes.toString('utf8'), file, place.offset, place.line, fingerprint));
+      return;
+    }
+    const textOf = bytes.toString('utf8');
+    // A big record's bytes are not needed once decoded: free them before JSON.parse makes the
+    // next copy, so that a 50 MB record never holds three copies at once.
+    splitter.releaseSlice();
+    let value: unknown;
+    try {
+      value = JSON.parse(textOf);
+    } catch (error) {
+      const at = locateJsonError(textOf, error);
+      const uncounted = countNewlines(textOf) - place.lines;
+      if (uncounted > 0) splitter.addLines(uncounted);
+      this.report({
+        message: `${at.message}; record skipped`,
+        offset: place.offset + at.byteOffset,
+        line: place.line + at.lineDelta,
+        column: at.lineDelta === 0 ? undefined : at.column,
+        reason: 'malformed JSON',
+      });
+      return;
+    }
+    const { record, raw, problem } = unwrapValue(value, kind);
+    if (problem || !record) {
+      const [reason, message] = problem ?? ['not an object', 'skipped'];
+      this.report({ message, offset: place.offset, line: place.line, reason });
+      return;
+    }
+    const entry: TrailRecord = {
+      record,
+      raw: raw === null ? undefined : raw ?? (place.singleLine ? textOf : undefined),
+      multiline: raw === undefined && !place.singleLine ? textOf : undefined,
+      file,
+      offset: place.offset,
+      line: place.line,
+    };
+    if (huge) entry.huge = true;
+    this.batch.push(entry);
+  }
 
-  return {
-    splitter,
-    drain,
-    report,
-    get halted() {
-      return faults.halted;
-    },
-    get faults() {
-      return faults.count;
-    },
-    gzipped() {
-      isGzipped = true;
-    },
-    get isGzipped() {
-      return isGzipped;
-    },
-    /** Progress since the last call. */
-    progress() {
-      options.onProgress?.({ records, bytes: splitter.offset, gzipped: isGzipped });
-      records = 0;
-    },
-    /** The end of the input: complete elements out first, then what the end itself may say. */
-    *finish(): Generator<TrailRecord[]> {
-      // The records held back at the end are whole: out first, then what the end itself may say
-      // (a truncated file's fault comes after every complete record).
-      splitter.handOnHeld();
-      yield* drain();
-      splitter.end();
-      this.progress();
-      yield* drain();
-      if (!splitter.sawValue && faults.count === 0) {
-        report({ message: splitter.offset === 0 ? 'empty input' : 'no JSON value (only whitespace)', reason: 'empty input' });
-        yield* drain();
-      }
-    },
-  };
+  rejected(): void {
+    this.records++;
+  }
+
+  fault(message: string, offset: number, line: number, fatal: boolean): void {
+    this.report({ message, offset, line, reason: fatal ? 'truncated or corrupt input' : 'malformed JSON' });
+  }
 }
 
 /**
@@ -244,7 +273,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions, part: 
     }
     // Unreadable, or damaged gzip: the stream below reads what it can and says what went wrong.
   }
-  const scan = trailScan(input.label, options, part);
+  const scan = new TrailScan(input.label, options, part);
   const { splitter } = scan;
   let skip = 0;
   if (part.resume) {
@@ -255,7 +284,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions, part: 
   let handedOver = false;
 
   try {
-    for await (let chunk of decodedChunks(input, scan.gzipped)) {
+    for await (let chunk of decodedChunks(input, () => scan.gzipped())) {
       if (scan.halted) break;
       if (skip > 0) {
         if (chunk.length <= skip) {
@@ -298,7 +327,7 @@ export async function* readTrail(input: TrailInput, options: ReadOptions, part: 
  * Records and faults as `readTrail` gives them; `part` may only hand a huge record back.
  */
 export function* readTrailBytes(label: string, bytes: Buffer, options: ReadOptions, gzipped = false, part: Pick<TrailPartOptions, 'handBack'> = {}): Generator<TrailRecord[]> {
-  const scan = trailScan(label, options, part);
+  const scan = new TrailScan(label, options, part);
   if (gzipped) scan.gzipped();
   // In pieces the WebAssembly scanner takes (a bigger chunk is read by the JavaScript loops).
   let at = 0;
