@@ -83,6 +83,8 @@ function shapeOf(noted: NotedRecord): JsonObject {
   return shape;
 }
 
+const NOTHING_FOUND: readonly TrailRecord[][] = [];
+
 /** `accept` for a splitter, one per pre-check: the splitter calls it unbound, many times a file. */
 const accepts = new WeakMap<Prefilter, NonNullable<SplitterSink['accept']>>();
 function acceptOf(prefilter: Prefilter): NonNullable<SplitterSink['accept']> {
@@ -138,13 +140,15 @@ class TrailScan implements SplitterSink {
     this.faults.tell(fault, this.batch.length);
   }
 
-  *drain(): Generator<TrailRecord[]> {
-    // Most calls find nothing, or records and no fault: no generator of the queue's for those.
-    if (this.batch.length === 0 && !this.faults.waiting) return;
+  /**
+   * The records and faults found since the last drain, in file order. Most drains find nothing,
+   * or records and no fault: those make no generator.
+   */
+  drain(): Iterable<TrailRecord[]> {
+    if (this.batch.length === 0 && !this.faults.waiting) return NOTHING_FOUND;
     const records = this.batch;
     this.batch = [];
-    if (this.faults.waiting) yield* this.faults.drain(records);
-    else yield records;
+    return this.faults.waiting ? this.faults.drain(records) : [records];
   }
 
   gzipped(): void {
