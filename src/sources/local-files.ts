@@ -361,7 +361,8 @@ function openFolder(dir: string, context: WalkContext, level: Level, dates: numb
   const { seen, onProblem } = context;
   let real: string;
   try {
-    real = realpathSync(dir);
+    // The C library's realpath: the JavaScript one stats every part of the path, for every folder.
+    real = realpathSync.native(dir);
   } catch (error) {
     onProblem({ label: dir, message: describeFsError(error) });
     return undefined;
