@@ -40,6 +40,12 @@ describe('archiveKind', () => {
     expect(archiveKind(Buffer.from(magic))).toBe(what);
   });
 
+  it('names nothing where only the last byte of a magic number differs', () => {
+    for (const first of [[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x01, 0x00], [0x50, 0x4b, 0x03, 0x05, 0x14], [0x42, 0x5a, 0x69, 0x39]]) {
+      expect(archiveKind(Buffer.from(first))).toBeUndefined();
+    }
+  });
+
   it('names nothing in JSON, gzip, raw deflate, or a first chunk shorter than the magic number', () => {
     for (const first of [Buffer.from('{"Records":[]}'), Buffer.from('PK'), Buffer.from([0x1f, 0x8b, 0x08]), deflateRawSync('{}'), Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a]), Buffer.alloc(0)]) {
       expect(archiveKind(first)).toBeUndefined();
