@@ -22,12 +22,19 @@ import { collectGarbage } from '../util/collect-garbage.js';
 /** Inputs stored in at most this many bytes are read whole (see readTrailBytes). */
 const WHOLE_INPUT_MAX = 1 << 20;
 
-/** One verdict memo per pre-check, shared by the splitters of every input it judges. */
-const verdictMemos = new WeakMap<Prefilter, VerdictMemo>();
-function verdictMemoOf(prefilter: Prefilter): VerdictMemo {
-  let memo = verdictMemos.get(prefilter);
-  if (!memo) verdictMemos.set(prefilter, (memo = new VerdictMemo()));
-  return memo;
+/**
+ * What the splitters of every input a pre-check judges share: one verdict memo, and `accept` as
+ * the splitter calls it (unbound, many times a file).
+ */
+interface PrefilterParts {
+  accept: NonNullable<SplitterSink['accept']>;
+  verdicts: VerdictMemo;
+}
+const prefilterParts = new WeakMap<Prefilter, PrefilterParts>();
+function partsOf(prefilter: Prefilter): PrefilterParts {
+  let parts = prefilterParts.get(prefilter);
+  if (!parts) prefilterParts.set(prefilter, (parts = { accept: (field, value) => prefilter.accept(field, value), verdicts: new VerdictMemo() }));
+  return parts;
 }
 
 /** What a parsed slice turned out to be: the record inside it, or why there is none. */
@@ -85,14 +92,6 @@ function shapeOf(noted: NotedRecord): JsonObject {
 
 const NOTHING_FOUND: readonly TrailRecord[][] = [];
 
-/** `accept` for a splitter, one per pre-check: the splitter calls it unbound, many times a file. */
-const accepts = new WeakMap<Prefilter, NonNullable<SplitterSink['accept']>>();
-function acceptOf(prefilter: Prefilter): NonNullable<SplitterSink['accept']> {
-  let accept = accepts.get(prefilter);
-  if (!accept) accepts.set(prefilter, (accept = (field, value) => prefilter.accept(field, value)));
-  return accept;
-}
-
 /**
  * The scan of one input, whatever drives it: the splitter and what it does with each slice
  * (parse, unwrap, check), and the records and faults found, handed out in file order by `drain`.
@@ -123,8 +122,9 @@ class TrailScan implements SplitterSink {
   ) {
     this.faults = new FaultQueue(file, options);
     const prefilter = options.prefilter;
-    this.accept = prefilter && acceptOf(prefilter);
-    this.verdicts = prefilter && verdictMemoOf(prefilter);
+    const shared = prefilter && partsOf(prefilter);
+    this.accept = shared?.accept;
+    this.verdicts = shared?.verdicts;
     this.acceptFields = prefilter?.fields;
     this.timeWindow = prefilter?.window;
     this.handBackBytes = part.handBackBytes ?? HUGE_RECORD_BYTES;
