@@ -146,19 +146,22 @@ function detectTimeTool(scratchDir) {
   const bin = '/usr/bin/time';
   if (!fs.existsSync(bin)) return null;
   const probe = path.join(scratchDir, '.time-probe');
-  const ok = tryExec(bin, ['-f', '%e %M', '-o', probe, 'true']) !== null && parseTimeFile(probe) !== null;
+  const ok = tryExec(bin, ['-f', TIME_FORMAT, '-o', probe, 'true']) !== null && parseTimeFile(probe) !== null;
   fs.rmSync(probe, { force: true });
   return ok ? bin : null;
 }
+
+/** Wall seconds, peak RSS in KB, user and system CPU seconds (the process and its children). */
+const TIME_FORMAT = '%e %M %U %S';
 
 function parseTimeFile(file) {
   let text;
   try { text = fs.readFileSync(file, 'utf8'); } catch { return null; }
   // On failure GNU time writes "Command exited with non-zero status N" before the format line.
-  const line = text.trim().split('\n').reverse().find((l) => /^\d+(\.\d+)? \d+$/.test(l));
+  const line = text.trim().split('\n').reverse().find((l) => /^\d+(\.\d+)? \d+ \d+(\.\d+)? \d+(\.\d+)?$/.test(l));
   if (!line) return null;
-  const [elapsed, maxKb] = line.split(' ').map(Number);
-  return { elapsed, rssMB: maxKb / 1024 };
+  const [elapsed, maxKb, user, system] = line.split(' ').map(Number);
+  return { elapsed, rssMB: maxKb / 1024, cpuS: user + system };
 }
 
 function machineInfo(timeTool) {
@@ -300,7 +303,7 @@ function runOnce(cmd, outFile, timeTool, scratchDir) {
   return new Promise((resolve) => {
     const timeFile = path.join(scratchDir, '.time-out');
     fs.rmSync(timeFile, { force: true });
-    const argv = timeTool ? [timeTool, '-f', '%e %M', '-o', timeFile, ...cmd.argv] : cmd.argv;
+    const argv = timeTool ? [timeTool, '-f', TIME_FORMAT, '-o', timeFile, ...cmd.argv] : cmd.argv;
     const outFd = cmd.stdout === 'file' ? fs.openSync(outFile, 'w') : 'ignore';
     let stderr = '';
     const start = process.hrtime.bigint();
@@ -314,7 +317,7 @@ function runOnce(cmd, outFile, timeTool, scratchDir) {
       const timed = timeTool ? parseTimeFile(timeFile) : null;
       fs.rmSync(timeFile, { force: true });
       const error = spawnError ? spawnError.message : code !== 0 ? `exit ${code}: ${errorSummary(stderr)}` : null;
-      resolve({ wallS, rssMB: timed?.rssMB ?? null, exitCode: code, error, stderrTail: stderr });
+      resolve({ wallS, rssMB: timed?.rssMB ?? null, cpuS: timed?.cpuS ?? null, exitCode: code, error, stderrTail: stderr });
     };
     child.on('error', (err) => finish(null, err));
     child.on('close', (code) => finish(code, null));
@@ -344,10 +347,11 @@ function commandResult(cmd, runs, outFile, scenario) {
   const result = {
     id: cmd.id, label: cmd.label, command: displayOf(cmd),
     output: cmd.stdout === 'file' ? outFile : null,
-    runs: runs.map(({ wallS, rssMB, exitCode }) => ({ wallS, rssMB, exitCode })),
+    runs: runs.map(({ wallS, rssMB, cpuS, exitCode }) => ({ wallS, rssMB, cpuS, exitCode })),
     error: failed?.error ?? null,
     wallS: failed ? null : median(runs.map((r) => r.wallS)),
     rssMB: failed || runs.some((r) => r.rssMB === null) ? null : median(runs.map((r) => r.rssMB)),
+    cpuS: failed || runs.some((r) => r.cpuS === null) ? null : median(runs.map((r) => r.cpuS)),
   };
   result.mbPerS = result.wallS ? scenario.inputMiB / result.wallS : null;
   const shown = result.error ? `error (${result.error})` : `${result.wallS.toFixed(2)} s${result.rssMB !== null ? `, ${result.rssMB.toFixed(1)} MB RSS` : ''}`;
@@ -437,7 +441,10 @@ async function runCheck(check, results) {
 // Each scenario: the input it reads, the commands timed side by side, the goals of the
 // performance issue (as ratios between two commands of the scenario) and the output checks.
 //   goal kinds: speedup = base wall / cmd wall >= limit; time = cmd wall / base wall <= limit;
-//               rss = cmd peak RSS < limit MB (ratio shown: cmd RSS / base RSS).
+//               rss = cmd peak RSS < limit MB (ratio shown: cmd RSS / base RSS);
+//               cores = the cores cmd kept busy (CPU time / wall time), and so the most that all
+//               the machine's cores can speed it up: every thread's work (V8's compiler and
+//               collector run beside the reading thread even with --jobs 1) is still to do.
 //   limit null = informational ratio, no goal.
 function defineScenarios(opts, inputs) {
   const event = ['filter', '--event', 'CreateKey', '--format', 'jsonl'];
@@ -459,6 +466,7 @@ function defineScenarios(opts, inputs) {
       { cmd: 'kmstrail', base: 'zcat', kind: 'time', limit: 1.6 },
       { cmd: 'kmstrail', base: 'jobs1', kind: 'speedup', limit: 1.7 },
       { cmd: 'kmstrail', base: null, kind: 'rss', limit: RSS_LIMIT_MB },
+      { cmd: 'jobs1', base: null, kind: 'cores', limit: null },
       ...(everyRecord ? [{ cmd: 'every', base: null, kind: 'rss', limit: RSS_LIMIT_MB }] : []),
     ],
     // Copies of one event are dropped by kmstrail (the SANS tree holds many): jq's side too.
@@ -586,6 +594,7 @@ function defineScenarios(opts, inputs) {
       goals: [
         { cmd: 'jobs2', base: 'jobs1', kind: 'speedup', limit: 1.7 },
         { cmd: 'jobs1', base: 'jq', kind: 'speedup', limit: null },
+        { cmd: 'jobs1', base: null, kind: 'cores', limit: null },
         { cmd: 'jobs2', base: null, kind: 'rss', limit: RSS_LIMIT_MB },
       ],
       checks: [
@@ -597,10 +606,19 @@ function defineScenarios(opts, inputs) {
   return opts.scenarios.map((name) => ({ name, ...defs[name]() }));
 }
 
-function evaluateGoal(goal, results) {
+function evaluateGoal(goal, results, nproc) {
   const cmd = results[goal.cmd];
   const base = goal.base ? results[goal.base] : null;
   const out = { cmd: cmd.label, base: base?.label ?? null, kind: goal.kind, limit: goal.limit, ratio: null, met: null };
+  if (goal.kind === 'cores') {
+    out.goal = '(info)';
+    out.met = '-';
+    const busy = cmd.wallS && cmd.cpuS ? cmd.cpuS / cmd.wallS : null;
+    out.cores = busy;
+    if (busy !== null) out.ratio = nproc / busy;
+    out.ratioText = busy === null ? '-' : `${busy.toFixed(2)} cores busy: ${nproc} give <= ${out.ratio.toFixed(2)}x`;
+    return out;
+  }
   if (goal.kind === 'rss') {
     out.goal = `RSS < ${goal.limit} MB`;
     if (cmd.rssMB !== null && base?.rssMB) out.ratio = cmd.rssMB / base.rssMB;
@@ -644,7 +662,7 @@ async function runScenario(scenario, ctx) {
     const own = scenario.inputsByCmd?.[cmd.id];
     results[cmd.id] = commandResult(cmd, runs.get(cmd), outFileOf(cmd), own ? { ...scenario, inputMiB: uncompressedMiB(own) } : scenario);
   }
-  const goals = scenario.goals.map((g) => ({ ...evaluateGoal(g, results), cmdId: g.cmd }));
+  const goals = scenario.goals.map((g) => ({ ...evaluateGoal(g, results, ctx.nproc), cmdId: g.cmd }));
   const checks = [];
   for (const c of scenario.checks) checks.push(await runCheck(c, results));
   const statuses = checks.map((c) => c.status);
@@ -724,6 +742,7 @@ async function main() {
   ctx.timeTool = detectTimeTool(opts.out);
   if (!ctx.timeTool) console.error('bench: GNU time not found at /usr/bin/time: peak RSS will not be measured (install it, e.g. `apt-get install -y time`)');
   const machine = machineInfo(ctx.timeTool);
+  ctx.nproc = machine.nproc;
 
   const inputs = await prepareInputs(opts);
   const scenarios = [];
