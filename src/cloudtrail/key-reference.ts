@@ -3,6 +3,7 @@
  * (`alias/app`) or an alias ARN, and a record may name it in several places at once.
  */
 import { compileTextPatterns, type TextMatcher } from '../util/text-pattern.js';
+import { KMS_SOURCE } from './events.js';
 import { isObject, type JsonObject } from './record.js';
 
 export interface KeyReference {
@@ -117,9 +118,53 @@ function valueAt(object: JsonObject, path: readonly string[]): unknown {
 }
 
 /**
+ * A KMS key or alias ARN as AWS writes one, and nothing else in the string. Other services name
+ * the key they had KMS use in fields of their own, nested in lists (an EKS cluster's
+ * `encryptionConfig[].provider.keyArn`, a Glue security configuration's) and spelt as each API
+ * likes (S3's `KMSMasterKeyID`, ECR's `kmsKey`, Backup's `encryptionKeyArn`): no list keeps up with
+ * them, but a key ARN says what it is wherever it stands. Stricter than KMS_ARN (no blanks, no
+ * character JSON would escape), so that the SQL twin (src/sql/conditions.ts) finds exactly these
+ * in the JSON text.
+ */
+export const WRITTEN_KMS_ARN = /^arn:[a-z-]+:kms:[a-z0-9-]*:[0-9]*:(?:key|alias)\/[A-Za-z0-9/_-]+$/;
+
+/** arnsWithin's, kept between records: every record of another service is walked. */
+const walkStack: unknown[] = [];
+
+/**
+ * Every string of `value` (keys too, at any depth) that is a WRITTEN_KMS_ARN, into `found`. A
+ * string holding JSON (an IAM policy document) is a string, not read inside.
+ */
+function arnsWithin(value: unknown, found: string[]): void {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'string' && value.startsWith('arn:') && WRITTEN_KMS_ARN.test(value)) found.push(value);
+    return;
+  }
+  // A stack, not recursion: a hostile record may nest deeper than the call stack goes.
+  const stack = walkStack;
+  stack.push(value);
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item === 'string') {
+      if (item.startsWith('arn:') && WRITTEN_KMS_ARN.test(item)) found.push(item);
+    } else if (Array.isArray(item)) {
+      for (const element of item) stack.push(element);
+    } else if (isObject(item)) {
+      for (const name in item) {
+        if (name.startsWith('arn:') && WRITTEN_KMS_ARN.test(name)) found.push(name);
+        stack.push(item[name]);
+      }
+    }
+  }
+}
+
+/**
  * Every key reference in a record: request parameters, response elements and resources. A bare ID
  * or alias name is taken to be in the record's own region and account, which is where KMS looked
- * it up; that is what tells `alias/app` in one region from `alias/app` in another.
+ * it up; that is what tells `alias/app` in one region from `alias/app` in another. A record of
+ * another service also names every key or alias ARN anywhere in its request or response (see
+ * WRITTEN_KMS_ARN); KMS's own records keep to their known fields, where a second key ARN (a
+ * replica's, in ReplicateKey's response) is not the key the call was about.
  */
 export function keyReferences(record: JsonObject): KeyReference[] {
   const refs: KeyReference[] = [];
@@ -137,6 +182,22 @@ export function keyReferences(record: JsonObject): KeyReference[] {
   if (isObject(request)) for (const steps of REQUEST_STEPS) add(steps.length === 1 ? request[steps[0]] : valueAt(request, steps));
   const response = record.responseElements;
   if (isObject(response)) for (const steps of RESPONSE_STEPS) add(steps.length === 1 ? response[steps[0]] : valueAt(response, steps));
+  // In any case, as --source compares: a record that passes for KMS's there is KMS's here too.
+  const kms = typeof record.eventSource === 'string' && record.eventSource.toLowerCase() === KMS_SOURCE;
+  if (!kms && (request != null || response != null)) {
+    const arns: string[] = [];
+    arnsWithin(request, arns);
+    arnsWithin(response, arns);
+    // Once each, and not again where a known field gave it already.
+    if (arns.length > 0) {
+      const given = new Set(refs.map((r) => r.given));
+      for (const arn of arns) {
+        if (given.has(arn)) continue;
+        given.add(arn);
+        add(arn);
+      }
+    }
+  }
   if (Array.isArray(record.resources)) {
     for (const resource of record.resources) {
       if (!isObject(resource)) continue;

@@ -21,7 +21,7 @@ export interface AthenaOptions {
 export const trinoJsonPath = (path: string) => `$${path.split('.').map((key) => (/^[A-Za-z_]\w*$/.test(key) ? `.${key}` : `["${key}"]`)).join('')}`;
 
 /** What Athena and CloudTrail Lake (both Trino) spell alike. */
-export const trinoFunctions: Omit<Dialect, 'text' | 'resourceArns' | 'readOnly' | 'timeWindow'> = {
+export const trinoFunctions: Omit<Dialect, 'text' | 'resourceArns' | 'matchesWithin' | 'readOnly' | 'timeWindow'> = {
   regexLike: (value, regex) => `regexp_like(${value}, ${sqlString(regex)})`,
   array: (items) => `ARRAY[${items.join(', ')}]`,
   transform: (list, name, body) => `transform(${list}, ${name} -> ${body})`,
@@ -50,6 +50,7 @@ const athenaDialect: Dialect = {
     return path.toLowerCase();
   },
   resourceArns: () => 'transform(resources, res -> res.arn)',
+  matchesWithin: (top, token) => `coalesce(regexp_extract_all(${top.toLowerCase()}, ${sqlString(token)}, 1), ARRAY[])`,
   // The SerDe writes the JSON boolean, or the string, as 'true' / 'false'.
   readOnly: (flag) => `readonly = ${sqlString(String(flag))}`,
   timeWindow: (since, until) => {

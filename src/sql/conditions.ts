@@ -8,6 +8,7 @@
  * syntax alike, and are always anchored with `^` and `\z` (Java's `$` also matches before a final
  * newline, JavaScript's does not).
  */
+import { KMS_SOURCE } from '../cloudtrail/events.js';
 import { KEY_FIELDS, type KeyReference } from '../cloudtrail/key-reference.js';
 import { emptyFilterSpec, type FilterSpec } from '../filters/filter-spec.js';
 import { normaliseAddress } from '../filters/source-ip.js';
@@ -37,6 +38,14 @@ export interface Dialect {
   concat(a: string, b: string): string;
   /** The record's `resources[].ARN` (or `.arn`) values, as a list (NULL when there are none). */
   resourceArns(): string;
+  /**
+   * Group 1 of every match of `token` in the JSON text of `top` (requestParameters or
+   * responseElements), as a list (empty or NULL when there is none). `whole` matches one string in
+   * full: where a schema keeps the top level of `top` as a map of plain strings (CloudTrail Lake),
+   * those strings and the map's keys are matched with it, and nested values (JSON text) with
+   * `token`.
+   */
+  matchesWithin(top: 'requestParameters' | 'responseElements', token: string, whole: string): string;
   readOnly(flag: boolean): string;
   /** Conditions for the time window: since inclusive, until exclusive (ms since the epoch). */
   timeWindow(since: number | undefined, until: number | undefined): string[];
@@ -58,6 +67,13 @@ const TRIM = `^${JS_WHITESPACE}*([\\s\\S]*?)${JS_WHITESPACE}*\\z`;
 const KMS_ARN = `^arn:[a-z-]+:kms:[^:]*:[^:]*:(key|alias)/${LINE}+\\z`;
 const KEY_ARN = `^arn:[a-z-]+:kms:([^:]*):([^:]*):key/(${LINE}+)\\z`;
 const ALIAS_ARN = `^arn:[a-z-]+:kms:([^:]*):([^:]*):alias/(${LINE}+)\\z`;
+// src/cloudtrail/key-reference.ts WRITTEN_KMS_ARN: whole, and as a string token in JSON text. Its
+// characters are never escaped in JSON, and a quote after one of `[{,:` or a blank is a real quote
+// (in a string a quote is escaped, and a string that ends in one of them is followed by no
+// letter), so a match is a whole string of the JSON, a key or a value, as the local walk reads it.
+const WRITTEN_ARN = 'arn:[a-z-]+:kms:[a-z0-9-]*:[0-9]*:(?:key|alias)/[A-Za-z0-9/_-]+';
+const WRITTEN_ARN_WHOLE = `^${WRITTEN_ARN}\\z`;
+const WRITTEN_ARN_TOKEN = `(?:^|[\\[{,: \\t\\n\\r])"(${WRITTEN_ARN})"`;
 // src/cloudtrail/principal.ts: session name and role from an ARN, account from an ARN.
 const SESSION_FROM_ARN = `:(?:assumed-role/[^/]+|federated-user)/(${LINE}+)\\z`;
 const ROLE_FROM_ARN = ':assumed-role/([^/]+)/';
@@ -160,12 +176,26 @@ function sameKey(wanted: KeyReference, t: string, region: string, account: strin
   return or(parts);
 }
 
-/** Every key reference of the record, trimmed (NULL where a field is absent): keyReferences. */
-function keyValues(d: Dialect): string {
+/**
+ * Every key reference of the record, trimmed (NULL where a field is absent): keyReferences. With
+ * `otherSources` false, the rows are KMS's alone (the query's sources are), and the ARNs another
+ * service's record names anywhere are left out of the query rather than tested on every row.
+ */
+function keyValues(d: Dialect, otherSources: boolean): string {
   const fields = d.transform(d.array(KEY_FIELDS.map((f) => required(d, f))), 'v', trimmed('v'));
   // A resource counts only when its ARN, as written, is a KMS ARN.
   const resources = d.transform(d.resourceArns(), 'a', `CASE WHEN ${d.regexLike('a', KMS_ARN)} THEN ${trimmed('a')} END`);
-  return d.concat(fields, resources);
+  if (!otherSources) return d.concat(fields, resources);
+  const within = (top: 'requestParameters' | 'responseElements') => d.matchesWithin(top, WRITTEN_ARN_TOKEN, WRITTEN_ARN_WHOLE);
+  const written = `CASE WHEN lower(coalesce(${required(d, 'eventSource')}, '')) <> ${str(KMS_SOURCE)} THEN ${d.concat(within('requestParameters'), within('responseElements'))} END`;
+  return d.concat(d.concat(fields, written), resources);
+}
+
+/** Can rows of another source than KMS pass the query's source condition? */
+function otherSourcesIn(spec: FilterSpec): boolean {
+  // An exclusion only narrows what the includes let through.
+  const { include } = splitExclusions(spec.sources);
+  return !(include.length > 0 && include.every((p) => p.toLowerCase() === KMS_SOURCE));
 }
 
 /** The key ID a trimmed reference names (a bare ID or a key ARN), else NULL. */
@@ -193,7 +223,8 @@ function aliasedKeyIds(d: Dialect, aliases: readonly KeyReference[]): string {
   const learned =
     `CASE WHEN ${required(d, 'eventName')} IN ('CreateAlias', 'UpdateAlias') THEN ` +
     `(CASE WHEN ${required(d, 'errorCode')} <> '' THEN ${none} ELSE ${targets} END) ELSE ${oneId} END`;
-  return bind(d, keyValues(d), 'refs', `CASE WHEN ${d.anyMatch('refs', 't', names)} THEN ${learned} ELSE ${none} END`);
+  // The first pass reads KMS's records alone, as filter's does (src/pipeline/alias-pass.ts).
+  return bind(d, keyValues(d, otherSourcesIn(emptyFilterSpec())), 'refs', `CASE WHEN ${d.anyMatch('refs', 't', names)} THEN ${learned} ELSE ${none} END`);
 }
 
 /** Column of the alias pass: every key ID the inputs show a wanted alias naming. */
@@ -210,7 +241,7 @@ function keyPattern(pattern: string, t: string): string {
   return `coalesce(${or([like(keyIdOf(t)), like(aliasOf(t)), like(t)])}, false)`;
 }
 
-function keyCondition(keys: readonly KeyReference[], d: Dialect, learned: boolean): string {
+function keyCondition(keys: readonly KeyReference[], d: Dialect, learned: boolean, otherSources: boolean): string {
   const region = required(d, 'awsRegion');
   const account = required(d, 'recipientAccountId');
   const named = (wanted: readonly KeyReference[]) => or(wanted.map((k) => (k.pattern !== undefined ? keyPattern(k.pattern, 't') : sameKey(k, 't', region, account))));
@@ -220,9 +251,9 @@ function keyCondition(keys: readonly KeyReference[], d: Dialect, learned: boolea
   if (included.length > 0) {
     // Like filter, `--key alias/x` also takes the keys the alias was seen naming (src/cli/alias-keys.ts).
     const predicate = learned ? `${named(included)} OR ${d.contains(ALIASED_KEYS, keyIdOf('t'))}` : named(included);
-    parts.push(d.anyMatch(keyValues(d), 't', predicate));
+    parts.push(d.anyMatch(keyValues(d, otherSources), 't', predicate));
   }
-  if (excluded.length > 0) parts.push(`NOT coalesce(${d.anyMatch(keyValues(d), 't', named(excluded))}, false)`);
+  if (excluded.length > 0) parts.push(`NOT coalesce(${d.anyMatch(keyValues(d, otherSources), 't', named(excluded))}, false)`);
   return and(parts);
 }
 
@@ -287,7 +318,7 @@ function conditions(spec: FilterSpec, d: Dialect, learned: boolean): string[] {
       return d.anyMatch(d.array(principalNames(d)), 'n', matchesEmpty(p) ? `n <> '' AND ${match}` : match);
     }),
   );
-  if (spec.keys.length > 0) out.push(keyCondition(spec.keys, d, learned));
+  if (spec.keys.length > 0) out.push(keyCondition(spec.keys, d, learned, otherSourcesIn(spec)));
   return out;
 }
 

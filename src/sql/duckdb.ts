@@ -41,6 +41,7 @@ export const duckdbDialect: Dialect = {
     const arn = `CASE WHEN coalesce(json_type(res, '$.ARN'), 'NULL') = 'NULL' THEN ${stringAt('res', 'arn')} ELSE ${stringAt('res', 'ARN')} END`;
     return `(CASE WHEN json_type(record, '$.resources') = 'ARRAY' THEN list_transform(CAST(record->'$.resources' AS JSON[]), lambda res: ${arn}) END)`;
   },
+  matchesWithin: (top, token) => `coalesce(regexp_extract_all(CAST(record->${jsonPath(top)} AS VARCHAR), ${sqlString(token)}, 1), [])`,
   // ->> gives 'true' for both true and "true", the two spellings the local filter accepts.
   readOnly: (flag) => `(record->>'$.readOnly') = ${sqlString(String(flag))}`,
   timeWindow: (since, until) => {

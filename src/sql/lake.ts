@@ -32,6 +32,11 @@ const lakeDialect: Dialect = {
     return map[3] === undefined ? value : `json_extract_scalar(${value}, ${sqlString(trinoJsonPath(map[3]))})`;
   },
   resourceArns: () => 'transform(resources, res -> res.arn)',
+  // The map's keys and plain values are whole strings; a nested object or list is its JSON text.
+  matchesWithin: (top, token, whole) =>
+    `coalesce(concat(filter(map_keys(${top}), k -> regexp_like(k, ${sqlString(whole)})), ` +
+    `filter(map_values(${top}), v -> regexp_like(v, ${sqlString(whole)})), ` +
+    `flatten(transform(map_values(${top}), v -> coalesce(regexp_extract_all(v, ${sqlString(token)}, 1), ARRAY[])))), ARRAY[])`,
   readOnly: (flag) => `readOnly = ${String(flag)}`,
   timeWindow: (since, until) => {
     const out: string[] = [];

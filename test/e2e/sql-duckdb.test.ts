@@ -62,7 +62,19 @@ function craftedRecords(): Json[] {
     { eventID: 'c-ddb-response', eventSource: 'dynamodb.amazonaws.com', eventName: 'UpdateTable', responseElements: { tableDescription: { sSEDescription: { kMSMasterKeyArn: `arn:aws:kms:eu-west-1:111122223333:key/${OTHER}` } } } },
     { eventID: 'c-dax', eventSource: 'dax.amazonaws.com', eventName: 'CreateCluster', responseElements: { cluster: { sSEDescription: { kMSMasterKeyArn: `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` } } } },
     { eventID: 'c-lambda', eventSource: 'lambda.amazonaws.com', eventName: 'CreateFunction20150331', requestParameters: { kMSKeyArn: ` arn:aws:kms:eu-west-1:111122223333:key/${KEY}` } },
-    { eventID: 'c-not-a-key-field', eventSource: 'glue.amazonaws.com', eventName: 'CreateSecurityConfiguration', requestParameters: { encryptionConfiguration: { kmsKeyArn: `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` } } },
+    // ... and a key or alias ARN anywhere in another service's request or response, lists included.
+    { eventID: 'c-glue', eventSource: 'glue.amazonaws.com', eventName: 'CreateSecurityConfiguration', requestParameters: { encryptionConfiguration: { s3Encryption: [{ s3EncryptionMode: 'SSE-KMS', kmsKeyArn: `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` }] } } },
+    { eventID: 'c-eks', eventSource: 'eks.amazonaws.com', eventName: 'CreateCluster', requestParameters: { name: 'c', encryptionConfig: [{ resources: ['secrets'], provider: { keyArn: `arn:aws:kms:eu-west-1:111122223333:key/${OTHER}` } }, { provider: { keyArn: `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` } }] } },
+    { eventID: 'c-ecr-response', eventSource: 'ecr.amazonaws.com', eventName: 'CreateRepository', responseElements: { repository: { encryptionConfiguration: { encryptionType: 'KMS', kmsKey: `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` } } } },
+    { eventID: 'c-s3-bucket-alias', eventSource: 's3.amazonaws.com', eventName: 'PutBucketEncryption', requestParameters: { ServerSideEncryptionConfiguration: { Rule: { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'arn:aws:kms:eu-west-1:111122223333:alias/prod-db' } } } } },
+    { eventID: 'c-arn-as-name', eventSource: 'config.amazonaws.com', eventName: 'PutX', requestParameters: { byKey: { [`arn:aws:kms:eu-west-1:111122223333:key/${KEY}`]: 1 } } },
+    { eventID: 'c-arn-request-string', eventSource: 'backup.amazonaws.com', eventName: 'PutX', requestParameters: `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` },
+    // Not taken: inside a longer string (a policy document, a sentence), blanks or capitals around
+    // it, and KMS's own records beyond their known fields (a replica's ARN in ReplicateKey).
+    { eventID: 'c-policy-string', eventSource: 'iam.amazonaws.com', eventName: 'PutRolePolicy', requestParameters: { policyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` }] }) } },
+    { eventID: 'c-arn-in-text', eventSource: 'ssm.amazonaws.com', eventName: 'PutX', requestParameters: { description: `uses arn:aws:kms:eu-west-1:111122223333:key/${KEY}`, note: `x"arn:aws:kms:eu-west-1:111122223333:key/${KEY}` } },
+    { eventID: 'c-arn-blank', eventSource: 'ssm.amazonaws.com', eventName: 'PutX', requestParameters: { deep: { keyArn: ` arn:aws:kms:eu-west-1:111122223333:key/${KEY}`, upper: `ARN:AWS:KMS:eu-west-1:111122223333:key/${KEY}` } } },
+    { eventID: 'c-kms-replica', eventName: 'ReplicateKey', requestParameters: { keyId: `arn:aws:kms:eu-west-1:111122223333:key/${OTHER}`, replicaRegion: 'us-east-1' }, responseElements: { replicaKeyMetadata: { arn: `arn:aws:kms:us-east-1:111122223333:key/${KEY}` } } },
   ];
   return records.map((r) => ({ ...base, ...r }));
 }
@@ -190,9 +202,16 @@ describe('duckdb selects what filter selects', () => {
     const options = ['--all-sources', '--key', KEY];
     const crafted = (ids: string[]) => ids.filter((id) => id.startsWith('c-'));
     const found = crafted(await viaFilter(options));
-    for (const id of ['c-s3-sse', 'c-s3-sse-response', 'c-trail-key', 'c-sqs-key', 'c-ddb-request', 'c-dax', 'c-lambda']) expect(found).toContain(id);
-    for (const id of ['c-ddb-response', 'c-not-a-key-field', 'c-sqs-alias']) expect(found).not.toContain(id);
+    for (const id of ['c-s3-sse', 'c-s3-sse-response', 'c-trail-key', 'c-sqs-key', 'c-ddb-request', 'c-dax', 'c-lambda', 'c-glue', 'c-eks', 'c-ecr-response', 'c-arn-as-name', 'c-arn-request-string']) expect(found).toContain(id);
+    for (const id of ['c-ddb-response', 'c-sqs-alias', 'c-policy-string', 'c-arn-in-text', 'c-arn-blank', 'c-kms-replica']) expect(found).not.toContain(id);
     expect(sorted(crafted(await viaDuckdb(options)))).toEqual(sorted(found));
+  });
+
+  it('an alias ARN anywhere in another service\'s record names the alias, in both', async () => {
+    const options = ['--all-sources', '--key', 'alias/prod-db'];
+    const found = (await viaFilter(options)).filter((id) => id.startsWith('c-'));
+    expect(found).toContain('c-s3-bucket-alias');
+    expect(sorted((await viaDuckdb(options)).filter((id) => id.startsWith('c-')))).toEqual(sorted(found));
   });
 });
 

@@ -138,9 +138,36 @@ describe('keyReferences on real records', () => {
     }
   });
 
-  it('the fields are a known list, as the SQL reads them: a key named anywhere else is not read', () => {
-    const elsewhere = { eventSource: 'glue.amazonaws.com', eventName: 'CreateSecurityConfiguration', requestParameters: { encryptionConfiguration: { s3Encryption: [{ kmsKeyArn: ARN_1234 }] }, attributes: 'KmsMasterKeyId' } };
-    expect(givens(elsewhere)).toEqual([]);
+  it('another service\'s record names every key or alias ARN anywhere in it, lists and names included, once each, after the known fields', () => {
+    const alias = 'arn:aws:kms:eu-west-1:111122223333:alias/eks';
+    const glue = { eventSource: 'glue.amazonaws.com', eventName: 'CreateSecurityConfiguration', requestParameters: { encryptionConfiguration: { s3Encryption: [{ kmsKeyArn: ARN_1234 }] }, attributes: 'KmsMasterKeyId' } };
+    expect(givens(glue)).toEqual([ARN_1234]);
+    const eks = {
+      eventSource: 'eks.amazonaws.com',
+      eventName: 'CreateCluster',
+      requestParameters: { kmsKeyId: KEY_0987, encryptionConfig: [{ resources: ['secrets'], provider: { keyArn: alias } }, { provider: { keyArn: ARN_1234 } }] },
+      responseElements: { cluster: { encryptionConfig: [{ provider: { keyArn: ARN_1234 } }], byArn: { [ARN_0987]: true } } },
+    };
+    expect(givens(eks).sort()).toEqual([KEY_0987, alias, ARN_1234, ARN_0987].sort());
+    expect(givens(eks)[0]).toBe(KEY_0987);
+    // A known field's ARN is not given twice.
+    const s3 = { eventSource: 's3.amazonaws.com', eventName: 'PutObject', requestParameters: { 'x-amz-server-side-encryption-aws-kms-key-id': ARN_1234 } };
+    expect(givens(s3)).toEqual([ARN_1234]);
+  });
+
+  it('an ARN counts anywhere only as AWS writes one, a whole string; and never in KMS\'s own records beyond their fields', () => {
+    const other = (requestParameters: unknown) => givens({ eventSource: 'ssm.amazonaws.com', eventName: 'PutX', requestParameters } as JsonObject);
+    expect(other({ policyDocument: JSON.stringify({ Resource: ARN_1234 }) })).toEqual([]);
+    expect(other({ description: `uses ${ARN_1234}` })).toEqual([]);
+    expect(other({ deep: { a: ` ${ARN_1234}`, b: ARN_1234.toUpperCase(), c: `${ARN_1234}\n`, d: 'arn:aws:s3:::bucket' } })).toEqual([]);
+    expect(other(ARN_1234)).toEqual([ARN_1234]);
+    // Nested deeper than any call stack goes: walked without recursion.
+    let deep: unknown = { keyArn: ARN_0987 };
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(other(deep)).toEqual([ARN_0987]);
+    const replicate = { eventSource: 'kms.amazonaws.com', eventName: 'ReplicateKey', requestParameters: { keyId: ARN_0987, replicaRegion: 'us-east-1' }, responseElements: { replicaKeyMetadata: { arn: ARN_1234 } } };
+    expect(givens(replicate)).toEqual([ARN_0987]);
+    expect(givens({ ...replicate, eventSource: 'KMS.amazonaws.com' })).toEqual([ARN_0987]);
   });
 
   it('ReEncrypt: destinationKeyId and both keys of resources', () => {

@@ -28,6 +28,8 @@ const SETS: Record<string, RawFilterOptions> = {
     account: ['111122223333'],
   },
   'all-sources-mutating': { allSources: true, mutating: true, errors: false, since: '7d' },
+  // Other services' records: a key ARN anywhere in their request or response names the key.
+  'all-sources-key': { allSources: true, key: ['1234abcd-12ab-34cd-56ef-1234567890ab'] },
   // An upper bound alone: the partitions end the day after it, as S3 listing would.
   'until-only': { event: ['ScheduleKeyDeletion'], until: '2024-03-02T00:00:00Z' },
 };
