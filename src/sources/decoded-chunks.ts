@@ -332,6 +332,10 @@ async function* gunzipped(
   // they give everything (see the end).
   let kept: Buffer[] | undefined = [];
   let keptBytes = 0;
+  // Where the last stored byte that is not zero was: past the bytes kept, what zlib stopped before
+  // (see the end) is padding only if nothing after it is. Found from each chunk's end, so a chunk
+  // of data costs a look at its last byte.
+  let lastNonZero = -1;
   // The last 8 bytes (the CRC and size trailer) are written on their own, so that a bad checksum
   // fails a write that carries no data, after every decompressed byte has been delivered.
   const feed = async () => {
@@ -339,6 +343,12 @@ async function* gunzipped(
       let held = Buffer.alloc(0);
       let next: IteratorResult<Buffer> = { done: false, value: firstChunk };
       while (!next.done) {
+        for (let k = next.value.length - 1; k >= 0; k--) {
+          if (next.value[k] !== 0) {
+            lastNonZero = keptBytes + k;
+            break;
+          }
+        }
         keptBytes += next.value.length;
         if (kept && keptBytes <= SMALL_FILE) kept.push(next.value);
         else kept = undefined;
@@ -384,6 +394,12 @@ async function* gunzipped(
             if (step.value) throw new ReadFault(trailingMessage(step.value), delivered);
             return;
           }
+        } else if (stoppedEarly) {
+          // Too big to read again: every member was delivered; what follows them is placed and
+          // counted as membersAfter would.
+          const at = gunzip.bytesWritten;
+          if (lastNonZero >= at) throw new ReadFault(trailingMessage({ at, length: keptBytes - at }), delivered);
+          return;
         }
         if (failure) throw new ReadFault(failure.message, delivered);
       }

@@ -2,6 +2,7 @@
  * Gzip with bytes appended after its data, read as zcat reads it: member by member. Real gzip from
  * zlib, real CRCs; `decodedChunks` over a stored file and over a stream (as stdin comes).
  */
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -94,6 +95,21 @@ describe('decodedChunks: zero bytes after gzip data (zlib stops there without a 
     for (const input of [{ label: 'f', open: () => Readable.from([padded]), readWhole: async () => padded }, { label: '<stdin>', open: () => Readable.from(pieces(padded)) }]) {
       expect(await decoded(input)).toEqual({ bytes: Buffer.concat([a, b]) });
     }
+  });
+
+  it('past the 16 MiB of stored bytes kept to read again, text after the zeros is still reported, and zeros alone are not', async () => {
+    // Stored (level 0), so that 17 MiB of data is 17 MiB stored, quickly.
+    const data = randomBytes(17 << 20);
+    const big = gzipSync(data, { level: 0 });
+    const chunks = (bytes: Buffer) => Array.from({ length: Math.ceil(bytes.length / (1 << 20)) }, (_, k) => bytes.subarray(k << 20, (k + 1) << 20));
+    const text = Buffer.concat([big, Buffer.alloc(4096), Buffer.from('text after the padding')]);
+    const got = await decoded({ label: '<stdin>', open: () => Readable.from(chunks(text)) });
+    expect(got.bytes.equals(data)).toBe(true);
+    expect({ message: got.fault?.message, offset: got.fault?.offset }).toEqual({ message: `${4096 + 22} bytes after the gzip data (from stored byte ${big.length}) are not gzip: ignored`, offset: data.length });
+    const zeros = Buffer.concat([big, Buffer.alloc(4096)]);
+    const padded = await decoded({ label: '<stdin>', open: () => Readable.from(chunks(zeros)) });
+    expect(padded.fault).toBeUndefined();
+    expect(padded.bytes.length).toBe(data.length);
   });
 
   it('text after the zeros is reported as zcat does ("trailing garbage"), after every member, stored or streamed', async () => {
