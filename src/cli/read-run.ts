@@ -3,12 +3,13 @@
  * and problems to stderr, the progress bar, the sink's warnings, the --stats lines.
  */
 import { eventNameAdvice } from '../cloudtrail/event-names.js';
+import { namesAliases } from '../cloudtrail/key-reference.js';
 import { originOf, type Origin } from '../cloudtrail/origins.js';
 import type { JsonObject } from '../cloudtrail/record.js';
 import { SessionIndex } from '../cloudtrail/session-index.js';
 import type { FilterSpec } from '../filters/filter-spec.js';
 import { buildRecordFilter, type RecordFilter } from '../filters/record-filter.js';
-import { namesAliases, readableTwice, readOnce, withAliasKeys } from '../pipeline/alias-pass.js';
+import { readableTwice, readOnce, withAliasKeys } from '../pipeline/alias-pass.js';
 import { learnIssuances } from '../pipeline/issuance-pass.js';
 import { runPipeline, type PipelineResult, type PipelineSettings, type RunStats } from '../pipeline/run-pipeline.js';
 import type { Output } from '../sinks/output.js';

@@ -54,6 +54,16 @@ export function keyWanted(wanted: KeyReference, r: KeyReference): boolean {
 
 const patterns = new Map<string, TextMatcher>();
 
+/**
+ * Does this `--key` value name aliases, whose keys are wanted too? An alias, or a glob that can fit
+ * alias names (`alias/app-*`, `*prod*`, an alias ARN glob); `*` alone fits every key already.
+ */
+export function namesAliases(ref: KeyReference): boolean {
+  if (ref.alias !== undefined) return true;
+  const pattern = ref.pattern;
+  return pattern !== undefined && pattern !== '*' && (pattern.includes('alias') || /^[*?]/.test(pattern));
+}
+
 // Any case: what a user types (`ARN:AWS:KMS:...`, `ALIAS/APP`) matches as a record spells it.
 const KMS_ARN = /^arn:[a-z-]+:kms:([^:]*):([^:]*):(key|alias)\/(.+)$/i;
 

@@ -8,7 +8,7 @@
  */
 import { aliasEvidence } from '../cloudtrail/aliases.js';
 import { KMS_SOURCE } from '../cloudtrail/events.js';
-import { keyWanted, type KeyReference } from '../cloudtrail/key-reference.js';
+import { keyWanted, namesAliases, type KeyReference } from '../cloudtrail/key-reference.js';
 import type { FilterSpec } from '../filters/filter-spec.js';
 import { buildRecordFilter, type RecordFilter } from '../filters/record-filter.js';
 import type { RecordSink } from '../sinks/sink.js';
@@ -28,15 +28,6 @@ export function readOnce(paths: readonly string[]): string | undefined {
   return pipes.length === 1 ? `${pipes[0]} (a pipe) is read once` : `${pipes.join(', ')} (pipes) are read once`;
 }
 
-/**
- * Does this `--key` value name aliases, whose keys are wanted too? An alias, or a glob that can fit
- * alias names (`alias/app-*`, `*prod*`, an alias ARN glob); `*` alone fits every key already.
- */
-export function namesAliases(ref: KeyReference): boolean {
-  if (ref.alias !== undefined) return true;
-  const pattern = ref.pattern;
-  return pattern !== undefined && pattern !== '*' && (pattern.includes('alias') || /^[*?]/.test(pattern));
-}
 
 /** The filter, with the keys its aliases name in these inputs added to `--key`. */
 export async function withAliasKeys(paths: readonly string[], filter: RecordFilter, settings: PipelineSettings): Promise<RecordFilter> {

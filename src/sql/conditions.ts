@@ -9,7 +9,7 @@
  * newline, JavaScript's does not).
  */
 import { KMS_SOURCE } from '../cloudtrail/events.js';
-import { KEY_FIELDS, type KeyReference } from '../cloudtrail/key-reference.js';
+import { KEY_FIELDS, namesAliases, type KeyReference } from '../cloudtrail/key-reference.js';
 import { emptyFilterSpec, type FilterSpec } from '../filters/filter-spec.js';
 import { normaliseAddress } from '../filters/source-ip.js';
 import { isGlob } from '../util/text-pattern.js';
@@ -164,12 +164,13 @@ function sameKey(wanted: KeyReference, t: string, region: string, account: strin
   const parts: string[] = [];
   const name = alias.slice('alias/'.length);
   if (name !== '') {
-    const arn = [`${extract(t, ALIAS_ARN, 3)} = ${str(name)}`];
+    // Alias names compare in any case, as sameKey does.
+    const arn = [`lower(${extract(t, ALIAS_ARN, 3)}) = ${str(name.toLowerCase())}`];
     if (wanted.region) arn.push(emptyOr(extract(t, ALIAS_ARN, 1), wanted.region));
     if (wanted.account) arn.push(emptyOr(extract(t, ALIAS_ARN, 2), wanted.account));
     parts.push(and(arn));
   }
-  const bare = [`${t} = ${str(alias)}`];
+  const bare = [`lower(${t}) = ${str(alias.toLowerCase())}`];
   if (wanted.region) bare.push(absentOr(region, wanted.region));
   if (wanted.account) bare.push(absentOr(account, wanted.account));
   parts.push(and(bare));
@@ -202,7 +203,7 @@ function otherSourcesIn(spec: FilterSpec): boolean {
 function keyIdOf(t: string): string {
   return (
     `CASE WHEN ${t} LIKE 'arn:%' THEN lower(nullif(${extract(t, KEY_ARN, 3)}, '')) ` +
-    `WHEN ${t} = '' OR ${t} LIKE 'alias/%' THEN NULL ELSE lower(${t}) END`
+    `WHEN ${t} = '' OR lower(${t}) LIKE 'alias/%' THEN NULL ELSE lower(${t}) END`
   );
 }
 
@@ -215,7 +216,10 @@ const bind = (d: Dialect, value: string, name: string, body: string) => `${d.tra
  */
 function aliasedKeyIds(d: Dialect, aliases: readonly KeyReference[]): string {
   const none = d.array([]);
-  const names = or(aliases.map((k) => sameKey(k, 't', required(d, 'awsRegion'), required(d, 'recipientAccountId'))));
+  // A glob learns from the aliases it fits (keyWanted over an alias reference: its name or its text).
+  const aliasNamed = (k: KeyReference) =>
+    k.pattern !== undefined ? `(${aliasOf('t')} IS NOT NULL AND ${keyPattern(k.pattern, 't')})` : sameKey(k, 't', required(d, 'awsRegion'), required(d, 'recipientAccountId'));
+  const names = or(aliases.map(aliasNamed));
   const target = required(d, 'requestParameters.targetKeyId');
   const targets = d.filter(d.transform('refs', 't', `CASE WHEN t = ${target} THEN ${keyIdOf('t')} END`), 'k', 'k IS NOT NULL');
   const ids = d.distinct(d.filter(d.transform('refs', 't', keyIdOf('t')), 'k', 'k IS NOT NULL'));
@@ -232,7 +236,8 @@ export const ALIASED_KEYS = 'aliased_keys';
 
 /** The alias a trimmed reference names (`alias/x`, from a name or an alias ARN), else NULL. */
 function aliasOf(t: string): string {
-  return `CASE WHEN ${t} LIKE 'alias/%' THEN ${t} WHEN ${t} LIKE 'arn:%:alias/%' THEN 'alias/' || ${extract(t, ALIAS_ARN, 3)} END`;
+  // parseKeyReference reads `alias/` in any case, and writes it in lower case.
+  return `CASE WHEN lower(${t}) LIKE 'alias/%' THEN 'alias/' || substr(${t}, 7) WHEN ${t} LIKE 'arn:%:alias/%' THEN 'alias/' || ${extract(t, ALIAS_ARN, 3)} END`;
 }
 
 /** A glob or ID prefix (keyWanted in src/cloudtrail/key-reference.ts): the key ID, the alias or the text as written. */
@@ -339,14 +344,15 @@ const lines = (conditions: readonly string[]) => (conditions.length > 0 ? `\nWHE
  * was seen naming, joined to every row as one list.
  */
 export function buildQuery(spec: FilterSpec, d: Dialect, source: QuerySource): string {
-  const excludedAlias = spec.keys.find((k) => k.exclude && k.alias !== undefined);
+  const excludedAlias = spec.keys.find((k) => k.exclude && namesAliases(k));
   if (excludedAlias) {
     throw new SqlLimitation(
-      `option --key: '!${excludedAlias.given}' has no SQL form here (leaving out the keys an alias names takes kmstrail's first pass); ` +
+      `option --key: '!${excludedAlias.given}' has no SQL form here (leaving out the keys ${excludedAlias.alias !== undefined ? 'an alias names' : 'the aliases it fits name'} takes kmstrail's first pass); ` +
         'name the key by ID or ARN, or use kmstrail filter',
     );
   }
-  const aliases = spec.keys.filter((k) => k.alias !== undefined);
+  // An alias, or a glob that can fit alias names: filter learns their keys in a first pass.
+  const aliases = spec.keys.filter(namesAliases);
   const where = [...(source.inputs ?? []), ...conditions(spec, d, aliases.length > 0)];
   // Rows in time order, ties by eventID: the same answer in the same order on every run, as
   // kmstrail timeline would list them (filter prints in input order, which SQL cannot know).

@@ -34,6 +34,7 @@ function craftedRecords(): Json[] {
     { eventID: 'c-other', requestParameters: { keyId: OTHER } },
     { eventID: 'c-alias-arn', requestParameters: { keyId: 'arn:aws:kms::111122223333:alias/prod-db' } },
     { eventID: 'c-failed-alias', eventName: 'CreateAlias', errorCode: 'AccessDenied', requestParameters: { aliasName: 'alias/prod-db', targetKeyId: OTHER } },
+    { eventID: 'c-alias-upper', requestParameters: { keyId: 'ALIAS/Prod-DB' } },
     { eventID: 'c-create-alias', eventName: 'CreateAlias', eventTime: '2024-03-02T09:00:00Z', requestParameters: { aliasName: 'alias/prod-db', targetKeyId: KEY } },
     { eventID: 'c-readonly-text', readOnly: 'true' },
     { eventID: 'c-readonly-upper', readOnly: 'TRUE' },
@@ -161,6 +162,9 @@ const EACH_OPTION: Array<[string, () => string[]]> = [
   ['--key alias (learns the aliased key)', () => ['--key', sample.alias]],
   ['--key alias, mapping after its uses', () => ['--key', 'alias/prod-db']],
   ['--key alias ARN', () => ['--key', 'arn:aws:kms:us-west-2:111122223333:alias/ExampleAlias']],
+  ['--key alias in another case', () => ['--key', 'ALIAS/PROD-DB']],
+  ['--key alias glob (learns the keys of the aliases it fits)', () => ['--key', 'alias/prod*']],
+  ['--key glob that fits aliases and keys', () => ['--key', '*prod*']],
   ['--key multi-Region key ARN', () => ['--key', 'arn:aws:kms:us-west-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab']],
   ['--since', () => ['--since', '2024-03-01T00:20:00Z']],
   ['--until', () => ['--until', '2024-03-01T00:10:00.500Z']],
@@ -242,6 +246,13 @@ describe('values stay values', () => {
 });
 
 describe('refused', () => {
+  it.each([['!alias/prod-db'], ['!alias/prod*']])('--key %s: leaving out the keys of aliases takes the first pass', async (key) => {
+    const run = await runCli(['sql', '--engine', 'duckdb', '--key', key, 'x.json']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/has no SQL form here/);
+    expect(run.stdout).toBe('');
+  });
+
   it('IPv6 --source-ip, which SQL cannot match exactly', async () => {
     const run = await runCli(['sql', '--engine', 'duckdb', '--source-ip', '2001:db8::/32', 'x.json']);
     expect(run.code).toBe(2);
