@@ -138,6 +138,8 @@ function valueAt(object: JsonObject, path: readonly string[]): unknown {
  */
 export const WRITTEN_KMS_ARN = /^arn:[a-z-]+:kms:[a-z0-9-]*:[0-9]*:(?:key|alias)\/[A-Za-z0-9/_-]+$/;
 
+const isWrittenArn = (text: string) => text.startsWith('arn:') && WRITTEN_KMS_ARN.test(text);
+
 /** arnsWithin's, kept between records: every record of another service is walked. */
 const walkStack: unknown[] = [];
 
@@ -146,22 +148,18 @@ const walkStack: unknown[] = [];
  * string holding JSON (an IAM policy document) is a string, not read inside.
  */
 function arnsWithin(value: unknown, found: string[]): void {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'string' && value.startsWith('arn:') && WRITTEN_KMS_ARN.test(value)) found.push(value);
-    return;
-  }
   // A stack, not recursion: a hostile record may nest deeper than the call stack goes.
   const stack = walkStack;
   stack.push(value);
   while (stack.length > 0) {
     const item = stack.pop();
     if (typeof item === 'string') {
-      if (item.startsWith('arn:') && WRITTEN_KMS_ARN.test(item)) found.push(item);
+      if (isWrittenArn(item)) found.push(item);
     } else if (Array.isArray(item)) {
       for (const element of item) stack.push(element);
     } else if (isObject(item)) {
       for (const name in item) {
-        if (name.startsWith('arn:') && WRITTEN_KMS_ARN.test(name)) found.push(name);
+        if (isWrittenArn(name)) found.push(name);
         stack.push(item[name]);
       }
     }
