@@ -89,7 +89,8 @@ export function parseKeyReference(value: string): KeyReference | undefined {
  * (S3's SSE-KMS header on PutObject, CopyObject and CreateMultipartUpload; the `kmsKeyId` of an
  * EBS volume, an RDS instance, a secret or a trail; a Lambda function's `kMSKeyArn`; an SQS queue's
  * or SNS topic's `attributes.KmsMasterKeyId`; a DynamoDB table's `sSESpecification`; the key a
- * DynamoDB table or DAX cluster answers it is encrypted with). A known list, which the SQL
+ * DynamoDB table or DAX cluster answers it is encrypted with; a bucket's default encryption
+ * (PutBucketEncryption); an ECR repository's key). A known list, which the SQL
  * (src/sql/conditions.ts) reads too, so that both ask the same question. Resources come after.
  */
 export const KEY_FIELDS: readonly string[] = [
@@ -103,6 +104,8 @@ export const KEY_FIELDS: readonly string[] = [
   'requestParameters.kMSKeyArn',
   'requestParameters.attributes.KmsMasterKeyId',
   'requestParameters.sSESpecification.kMSMasterKeyId',
+  'requestParameters.ServerSideEncryptionConfiguration.Rule.ApplyServerSideEncryptionByDefault.KMSMasterKeyID',
+  'requestParameters.encryptionConfiguration.kmsKey',
   'responseElements.keyId',
   'responseElements.keyMetadata.keyId',
   'responseElements.keyMetadata.arn',
@@ -131,8 +134,8 @@ function valueAt(object: JsonObject, path: readonly string[]): unknown {
  * A KMS key or alias ARN as AWS writes one, and nothing else in the string. Other services name
  * the key they had KMS use in fields of their own, nested in lists (an EKS cluster's
  * `encryptionConfig[].provider.keyArn`, a Glue security configuration's) and spelt as each API
- * likes (S3's `KMSMasterKeyID`, ECR's `kmsKey`, Backup's `encryptionKeyArn`): no list keeps up with
- * them, but a key ARN says what it is wherever it stands. Stricter than KMS_ARN (no blanks, no
+ * likes (Backup's `encryptionKeyArn`, Firehose's `keyARN`): no list keeps up with them, but a key
+ * ARN says what it is wherever it stands. Stricter than KMS_ARN (no blanks, no
  * character JSON would escape), so that the SQL twin (src/sql/conditions.ts) finds exactly these
  * in the JSON text.
  */

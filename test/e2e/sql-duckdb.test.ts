@@ -68,6 +68,8 @@ function craftedRecords(): Json[] {
     { eventID: 'c-eks', eventSource: 'eks.amazonaws.com', eventName: 'CreateCluster', requestParameters: { name: 'c', encryptionConfig: [{ resources: ['secrets'], provider: { keyArn: `arn:aws:kms:eu-west-1:111122223333:key/${OTHER}` } }, { provider: { keyArn: `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` } }] } },
     { eventID: 'c-ecr-response', eventSource: 'ecr.amazonaws.com', eventName: 'CreateRepository', responseElements: { repository: { encryptionConfiguration: { encryptionType: 'KMS', kmsKey: `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` } } } },
     { eventID: 'c-s3-bucket-alias', eventSource: 's3.amazonaws.com', eventName: 'PutBucketEncryption', requestParameters: { ServerSideEncryptionConfiguration: { Rule: { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'arn:aws:kms:eu-west-1:111122223333:alias/prod-db' } } } } },
+    { eventID: 'c-s3-bucket-key-id', eventSource: 's3.amazonaws.com', eventName: 'PutBucketEncryption', requestParameters: { ServerSideEncryptionConfiguration: { Rule: { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: ` ${KEY}` } } } } },
+    { eventID: 'c-ecr-key-id', eventSource: 'ecr.amazonaws.com', eventName: 'CreateRepository', requestParameters: { encryptionConfiguration: { encryptionType: 'KMS', kmsKey: KEY.toUpperCase() } } },
     { eventID: 'c-arn-as-name', eventSource: 'config.amazonaws.com', eventName: 'PutX', requestParameters: { byKey: { [`arn:aws:kms:eu-west-1:111122223333:key/${KEY}`]: 1 } } },
     { eventID: 'c-arn-request-string', eventSource: 'backup.amazonaws.com', eventName: 'PutX', requestParameters: `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` },
     // Not taken: inside a longer string (a policy document, a sentence), blanks or capitals around
@@ -206,7 +208,7 @@ describe('duckdb selects what filter selects', () => {
     const options = ['--all-sources', '--key', KEY];
     const crafted = (ids: string[]) => ids.filter((id) => id.startsWith('c-'));
     const found = crafted(await viaFilter(options));
-    for (const id of ['c-s3-sse', 'c-s3-sse-response', 'c-trail-key', 'c-sqs-key', 'c-ddb-request', 'c-dax', 'c-lambda', 'c-glue', 'c-eks', 'c-ecr-response', 'c-arn-as-name', 'c-arn-request-string']) expect(found).toContain(id);
+    for (const id of ['c-s3-sse', 'c-s3-sse-response', 'c-trail-key', 'c-sqs-key', 'c-ddb-request', 'c-dax', 'c-lambda', 'c-glue', 'c-eks', 'c-ecr-response', 'c-arn-as-name', 'c-arn-request-string', 'c-s3-bucket-key-id', 'c-ecr-key-id']) expect(found).toContain(id);
     for (const id of ['c-ddb-response', 'c-sqs-alias', 'c-policy-string', 'c-arn-in-text', 'c-arn-blank', 'c-kms-replica']) expect(found).not.toContain(id);
     expect(sorted(crafted(await viaDuckdb(options)))).toEqual(sorted(found));
   });

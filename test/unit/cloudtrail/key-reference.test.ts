@@ -150,6 +150,11 @@ describe('keyReferences on real records', () => {
     };
     expect(givens(eks).sort()).toEqual([KEY_0987, alias, ARN_1234, ARN_0987].sort());
     expect(givens(eks)[0]).toBe(KEY_0987);
+    // A bucket's default encryption and an ECR repository may name the key by ID or alias too: known fields.
+    const bucket = { eventSource: 's3.amazonaws.com', eventName: 'PutBucketEncryption', requestParameters: { bucketName: 'b', ServerSideEncryptionConfiguration: { Rule: { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: KEY_1234 } } } } };
+    expect(givens(bucket)).toEqual([KEY_1234]);
+    const repository = { eventSource: 'ecr.amazonaws.com', eventName: 'CreateRepository', requestParameters: { repositoryName: 'r', encryptionConfiguration: { encryptionType: 'KMS', kmsKey: 'alias/images' } } };
+    expect(givens(repository)).toEqual(['alias/images']);
     // A known field's ARN is not given twice.
     const s3 = { eventSource: 's3.amazonaws.com', eventName: 'PutObject', requestParameters: { 'x-amz-server-side-encryption-aws-kms-key-id': ARN_1234 } };
     expect(givens(s3)).toEqual([ARN_1234]);
