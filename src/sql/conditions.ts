@@ -63,10 +63,11 @@ const LINE = '[^\\n\\r\\x{2028}\\x{2029}]';
 export const JS_WHITESPACE = '[\\t-\\r\\p{Z}\\x{FEFF}]';
 const TRIM = `^${JS_WHITESPACE}*([\\s\\S]*?)${JS_WHITESPACE}*\\z`;
 
-// src/cloudtrail/key-reference.ts KMS_ARN, split by kind; group 1 region, 2 account, 3 name.
-const KMS_ARN = `^arn:[a-z-]+:kms:[^:]*:[^:]*:(key|alias)/${LINE}+\\z`;
-const KEY_ARN = `^arn:[a-z-]+:kms:([^:]*):([^:]*):key/(${LINE}+)\\z`;
-const ALIAS_ARN = `^arn:[a-z-]+:kms:([^:]*):([^:]*):alias/(${LINE}+)\\z`;
+// src/cloudtrail/key-reference.ts KMS_ARN, split by kind; group 1 region, 2 account, 3 name. In
+// any case, as there (`ARN:AWS:KMS:...`); what it takes from them is compared as it does.
+const KMS_ARN = `(?i)^arn:[a-z-]+:kms:[^:]*:[^:]*:(key|alias)/${LINE}+\\z`;
+const KEY_ARN = `(?i)^arn:[a-z-]+:kms:([^:]*):([^:]*):key/(${LINE}+)\\z`;
+const ALIAS_ARN = `(?i)^arn:[a-z-]+:kms:([^:]*):([^:]*):alias/(${LINE}+)\\z`;
 // src/cloudtrail/key-reference.ts WRITTEN_KMS_ARN: whole, and as a string token in JSON text. Its
 // characters are never escaped in JSON, and a quote after one of `[{,:` or a blank is a real quote
 // (in a string a quote is escaped, and a string that ends in one of them is followed by no
@@ -152,10 +153,10 @@ function sameKey(wanted: KeyReference, t: string, region: string, account: strin
     // Replicas of a multi-Region key share its ID: a key ARN names the one in its region.
     const mrkRegion = id.startsWith('mrk-') && wanted.region ? wanted.region : undefined;
     const arn = [`lower(${extract(t, KEY_ARN, 3)}) = ${str(id)}`];
-    if (mrkRegion) arn.push(emptyOr(extract(t, KEY_ARN, 1), mrkRegion));
+    if (mrkRegion) arn.push(emptyOr(`lower(${extract(t, KEY_ARN, 1)})`, mrkRegion));
     const bare = [`lower(${t}) = ${str(id)}`];
     // A value starting with these is read as an ARN or alias, never as a bare key ID.
-    if (id.startsWith('arn:')) bare.push(`${t} NOT LIKE 'arn:%'`);
+    if (id.startsWith('arn:')) bare.push(`lower(${t}) NOT LIKE 'arn:%'`);
     if (id.startsWith('alias/')) bare.push(`${t} NOT LIKE 'alias/%'`);
     if (mrkRegion) bare.push(absentOr(region, mrkRegion));
     return or([and(arn), and(bare)]);
@@ -166,7 +167,7 @@ function sameKey(wanted: KeyReference, t: string, region: string, account: strin
   if (name !== '') {
     // Alias names compare in any case, as sameKey does.
     const arn = [`lower(${extract(t, ALIAS_ARN, 3)}) = ${str(name.toLowerCase())}`];
-    if (wanted.region) arn.push(emptyOr(extract(t, ALIAS_ARN, 1), wanted.region));
+    if (wanted.region) arn.push(emptyOr(`lower(${extract(t, ALIAS_ARN, 1)})`, wanted.region));
     if (wanted.account) arn.push(emptyOr(extract(t, ALIAS_ARN, 2), wanted.account));
     parts.push(and(arn));
   }
@@ -202,7 +203,7 @@ function otherSourcesIn(spec: FilterSpec): boolean {
 /** The key ID a trimmed reference names (a bare ID or a key ARN), else NULL. */
 function keyIdOf(t: string): string {
   return (
-    `CASE WHEN ${t} LIKE 'arn:%' THEN lower(nullif(${extract(t, KEY_ARN, 3)}, '')) ` +
+    `CASE WHEN lower(${t}) LIKE 'arn:%' THEN lower(nullif(${extract(t, KEY_ARN, 3)}, '')) ` +
     `WHEN ${t} = '' OR lower(${t}) LIKE 'alias/%' THEN NULL ELSE lower(${t}) END`
   );
 }
@@ -237,7 +238,7 @@ export const ALIASED_KEYS = 'aliased_keys';
 /** The alias a trimmed reference names (`alias/x`, from a name or an alias ARN), else NULL. */
 function aliasOf(t: string): string {
   // parseKeyReference reads `alias/` in any case, and writes it in lower case.
-  return `CASE WHEN lower(${t}) LIKE 'alias/%' THEN 'alias/' || substr(${t}, 7) WHEN ${t} LIKE 'arn:%:alias/%' THEN 'alias/' || ${extract(t, ALIAS_ARN, 3)} END`;
+  return `CASE WHEN lower(${t}) LIKE 'alias/%' THEN 'alias/' || substr(${t}, 7) WHEN lower(${t}) LIKE 'arn:%:alias/%' THEN 'alias/' || ${extract(t, ALIAS_ARN, 3)} END`;
 }
 
 /** A glob or ID prefix (keyWanted in src/cloudtrail/key-reference.ts): the key ID, the alias or the text as written. */

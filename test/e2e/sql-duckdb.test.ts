@@ -29,6 +29,8 @@ function craftedRecords(): Json[] {
   const records: Json[] = [
     { eventID: 'c-trim', requestParameters: { keyId: ` ${KEY}\n` } },
     { eventID: 'c-arn-space', requestParameters: { keyId: `\u00a0arn:aws:kms:eu-west-1:111122223333:key/${KEY.toUpperCase()}\u2028` } },
+    { eventID: 'c-arn-capitals', requestParameters: { keyId: `ARN:AWS:KMS:EU-WEST-1:111122223333:KEY/${KEY}` } },
+    { eventID: 'c-alias-arn-capitals', requestParameters: { keyId: 'ARN:AWS:KMS:EU-WEST-1:111122223333:ALIAS/prod-db' } },
     { eventID: 'c-resource-lower', resources: [{ ARN: null, arn: `arn:aws:kms:eu-west-1:111122223333:key/${KEY}` }] },
     { eventID: 'c-resource-padded', resources: [{ ARN: ` arn:aws:kms:eu-west-1:111122223333:key/${KEY}` }] },
     { eventID: 'c-other', requestParameters: { keyId: OTHER } },
