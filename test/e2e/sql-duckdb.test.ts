@@ -4,6 +4,7 @@
  * and crafted edge cases. eventIDs repeat in these files, so whole lists are compared.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -116,17 +117,17 @@ afterAll(() => {
   removeDir(dir);
 });
 
-async function viaFilter(options: string[]): Promise<string[]> {
+async function viaFilter(options: string[], inputs = files): Promise<string[]> {
   // The queries select every record of the table, copies of one event included (see the README).
-  const run = await runCli(['filter', '--keep-duplicates', '--format', 'jsonl', ...options, ...files]);
+  const run = await runCli(['filter', '--keep-duplicates', '--format', 'jsonl', ...options, ...inputs]);
   // Made-up event names (LIKE characters) are warned about, as they would match nothing in real logs.
   expect(run.stderr.split('\n').filter((l) => l !== '' && !l.startsWith("kmstrail: warning: --event '"))).toEqual([]);
   expect(run.code).toBe(0);
   return jsonLines(run.stdout).map((r) => String((r as Json).eventID));
 }
 
-async function viaDuckdb(options: string[]): Promise<string[]> {
-  const run = await runCli(['sql', '--engine', 'duckdb', ...options, ...files]);
+async function viaDuckdb(options: string[], inputs = files): Promise<string[]> {
+  const run = await runCli(['sql', '--engine', 'duckdb', ...options, ...inputs]);
   expect(run.stderr.split('\n').filter((l) => l !== '' && !l.startsWith("kmstrail: warning: --event '"))).toEqual([]);
   expect(run.code).toBe(0);
   const rows = (await connection.runAndReadAll(run.stdout)).getRows();
@@ -220,6 +221,99 @@ describe('duckdb selects what filter selects', () => {
     const found = (await viaFilter(options)).filter((id) => id.startsWith('c-'));
     expect(found).toContain('c-s3-bucket-alias');
     expect(sorted((await viaDuckdb(options)).filter((id) => id.startsWith('c-')))).toEqual(sorted(found));
+  });
+});
+
+/**
+ * Key references drawn at random (fast-check, the suite's fixed seed unless PROPERTY_SEED says
+ * otherwise): every form a record may name a key in, in any case and with blanks around, in the
+ * known fields, the resources and anywhere in another service's record, alias changes that fail or
+ * succeed. The crafted records above pin the cases found; this hunts for the ones not thought of.
+ */
+describe('random key references: duckdb selects what filter selects', () => {
+  const KEYS = [KEY, OTHER, 'mrk-1234abcd12ab34cd56ef1234567890ab'];
+  const ALIASES = ['prod-db', 'Prod-Db', 'other', 'prod-logs'];
+  const REGIONS = ['eu-west-1', 'us-east-1'];
+  const ACCOUNTS = ['111122223333', '444455556666'];
+  const anyCase = (text: string) => fc.constantFrom(text, text.toUpperCase(), text.toLowerCase());
+  const blank = fc.constantFrom('', '', '', ' ', '\t', '\n', '\u00a0', '\u2028');
+  const padded = (value: fc.Arbitrary<string>) => fc.tuple(blank, value, blank).map(([a, v, b]) => a + v + b);
+  const arn = (kind: 'key' | 'alias', name: fc.Arbitrary<string>) =>
+    fc.tuple(anyCase('arn:aws:kms'), fc.constantFrom(...REGIONS, 'EU-WEST-1', ''), fc.constantFrom(...ACCOUNTS, ''), anyCase(kind), name).map(([p, r, a, k, n]) => `${p}:${r}:${a}:${k}/${n}`);
+  const keyName = fc.constantFrom(...KEYS).chain(anyCase);
+  const aliasName = fc.tuple(anyCase('alias/'), fc.constantFrom(...ALIASES)).map(([p, n]) => p + n);
+  const reference = fc.oneof(
+    padded(keyName),
+    padded(aliasName),
+    padded(arn('key', keyName)),
+    padded(arn('alias', fc.constantFrom(...ALIASES))),
+    fc.constantFrom('arn:aws:s3:::bucket', '', 'not-a-key', 'arn:aws:kms:eu-west-1:111122223333:grant/abc'),
+  );
+  /** A key or alias ARN as AWS writes it, somewhere in nested lists and objects. */
+  const written = fc.tuple(fc.constantFrom('key', 'alias'), fc.constantFrom(...KEYS, ...ALIASES), fc.constantFrom(...REGIONS)).map(([k, n, r]) => `arn:aws:kms:${r}:111122223333:${k}/${n}`);
+  const nested = fc.tuple(fc.oneof(written, reference), fc.array(fc.constantFrom('list', 'object', 'name'), { maxLength: 3 })).map(([value, steps]) => {
+    let at: unknown = value;
+    for (const step of steps) at = step === 'list' ? ['x', at] : step === 'object' ? { inner: at, other: 1 } : { [String(value)]: at };
+    return at;
+  });
+  const record = fc.record({
+    source: fc.constantFrom('kms.amazonaws.com', 'kms.amazonaws.com', 's3.amazonaws.com', 'eks.amazonaws.com', 'KMS.amazonaws.com'),
+    eventName: fc.constantFrom('Decrypt', 'Encrypt', 'CreateAlias', 'UpdateAlias', 'DeleteAlias', 'CreateCluster'),
+    failed: fc.boolean(),
+    region: fc.constantFrom(...REGIONS),
+    account: fc.constantFrom(...ACCOUNTS),
+    keyId: fc.option(reference),
+    targetKeyId: fc.option(reference),
+    aliasName: fc.option(reference),
+    responseArn: fc.option(reference),
+    resource: fc.option(reference),
+    sse: fc.option(reference),
+    deep: fc.option(nested),
+  });
+  const seed = process.env.PROPERTY_SEED === 'random' ? Date.now() | 0 : Number(process.env.PROPERTY_SEED ?? 20261130) | 0;
+  let path = '';
+
+  beforeAll(() => {
+    const drawn = fc.sample(record, { seed, numRuns: 400 });
+    const records = drawn.map((r, n) => {
+      const request: Json = {};
+      if (r.keyId !== null) request.keyId = r.keyId;
+      if (r.targetKeyId !== null) request.targetKeyId = r.targetKeyId;
+      if (r.aliasName !== null) request.aliasName = r.aliasName;
+      if (r.sse !== null) request['x-amz-server-side-encryption-aws-kms-key-id'] = r.sse;
+      if (r.deep !== null) request.deep = r.deep as Json;
+      return {
+        eventID: `r-${n}`,
+        eventTime: new Date(Date.UTC(2024, 2, 1) + n * 1000).toISOString().replace('.000', ''),
+        eventSource: r.source,
+        eventName: r.eventName,
+        awsRegion: r.region,
+        recipientAccountId: r.account,
+        ...(r.failed ? { errorCode: 'AccessDenied' } : {}),
+        requestParameters: request,
+        responseElements: r.responseArn === null ? null : { keyMetadata: { arn: r.responseArn } },
+        ...(r.resource === null ? {} : { resources: [{ ARN: r.resource }] }),
+      };
+    });
+    path = join(dir as string, 'random.json');
+    writeFileSync(path, JSON.stringify({ Records: records }));
+  });
+
+  it.each([
+    [['--key', KEY]],
+    [['--key', `arn:aws:kms:eu-west-1:111122223333:key/${OTHER.toUpperCase()}`]],
+    [['--key', 'arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab']],
+    [['--key', 'alias/prod-db']],
+    [['--key', 'arn:aws:kms:eu-west-1:444455556666:alias/PROD-DB']],
+    [['--key', 'alias/prod*']],
+    [['--key', '*prod*', '--key', `!${OTHER}`]],
+    [['--all-sources', '--key', KEY]],
+    [['--all-sources', '--key', 'alias/other,mrk-*']],
+    [['--all-sources', '--key', `!${KEY}`]],
+  ])('%j', async (options) => {
+    const expected = await viaFilter(options, [path]);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(sorted(await viaDuckdb(options, [path]))).toEqual(sorted(expected));
   });
 });
 
