@@ -317,6 +317,70 @@ describe('random key references: duckdb selects what filter selects', () => {
   });
 });
 
+/** The same hunt over principals: every name CloudTrail gives the caller, and --user's forms. */
+describe('random principals: duckdb selects what filter selects', () => {
+  const text = (...values: string[]) => fc.constantFrom(...values);
+  const name = text('Alice', 'alice', ' Alice ', 'bob@example.com', 'Admin', 'sess-a', 'a/b', '');
+  const account = text('111122223333', '444455556666');
+  const arn = fc.oneof(
+    fc.tuple(account, name).map(([a, n]) => `arn:aws:iam::${a}:user/${n}`),
+    fc.tuple(account, text('Admin', 'ReadOnly', 'admin'), name).map(([a, r, n]) => `arn:aws:sts::${a}:assumed-role/${r}/${n}`),
+    fc.tuple(account, name).map(([a, n]) => `arn:aws:sts::${a}:federated-user/${n}`),
+    account.map((a) => `arn:aws:iam::${a}:root`),
+    text('', 'arn:aws:sts::111122223333:assumed-role/Admin', 'not an arn'),
+  );
+  const principalId = text('AROAEXAMPLE:sess-a', 'AROAEXAMPLE:Alice', 'AIDAEXAMPLE', 'AROA:', ':', '');
+  const identity = fc.record(
+    {
+      type: text('IAMUser', 'AssumedRole', 'Root', 'AWSService', 'FederatedUser', 'AWSAccount', 'assumedrole'),
+      arn: fc.oneof(arn, fc.constant(5)),
+      userName: name,
+      principalId,
+      accessKeyId: text('AKIAEXAMPLE', 'ASIAEXAMPLE', ''),
+      invokedBy: text('kms.amazonaws.com', 'AWS Internal', ''),
+      sessionContext: fc.record({ sessionIssuer: fc.record({ type: text('Role', 'IAMUser'), arn: arn, userName: name, principalId }, { requiredKeys: [] }) }),
+      onBehalfOf: fc.record({ userId: name }),
+      session_name: name,
+      assumed_role: text('ZipRole', ''),
+    },
+    { requiredKeys: [] },
+  );
+  const seed = process.env.PROPERTY_SEED === 'random' ? Date.now() | 0 : Number(process.env.PROPERTY_SEED ?? 20261130) | 0;
+  let path = '';
+
+  beforeAll(() => {
+    const records = fc.sample(fc.option(identity, { freq: 10 }), { seed, numRuns: 400 }).map((userIdentity, n) => ({
+      eventID: `p-${n}`,
+      eventTime: new Date(Date.UTC(2024, 2, 1) + n * 1000).toISOString().replace('.000', ''),
+      eventSource: 'kms.amazonaws.com',
+      eventName: 'Decrypt',
+      awsRegion: 'eu-west-1',
+      recipientAccountId: '111122223333',
+      userIdentity,
+    }));
+    path = join(dir as string, 'principals.json');
+    writeFileSync(path, JSON.stringify({ Records: records }));
+  });
+
+  it.each([
+    [['--user', 'Alice']],
+    [['--user', 'sess-a']],
+    [['--user', 'admin']],
+    [['--user', 'root']],
+    [['--user', '*']],
+    [['--user', '!*']],
+    [['--user', '*a*,!alice']],
+    [['--user', 'arn:aws:sts::*:assumed-role/*']],
+    [['--user', '*/*,bob@*']],
+    [['--user', '*.amazonaws.com,ZipRole']],
+    [['--account', '444455556666']],
+    [['--account', '!111122223333']],
+  ])('%j', async (options) => {
+    const expected = await viaFilter(options, [path]);
+    expect(sorted(await viaDuckdb(options, [path]))).toEqual(sorted(expected));
+  });
+});
+
 describe('a directory', () => {
   it('DuckDB reads the trail files under it (a recursive glob), the records filter reads there', async () => {
     const run = await runCli(['sql', '--engine', 'duckdb', '--all-sources', TREE]);
