@@ -225,9 +225,12 @@ function aliasedKeyIds(d: Dialect, aliases: readonly KeyReference[]): string {
   const targets = d.filter(d.transform('refs', 't', `CASE WHEN t = ${target} THEN ${keyIdOf('t')} END`), 'k', 'k IS NOT NULL');
   const ids = d.distinct(d.filter(d.transform('refs', 't', keyIdOf('t')), 'k', 'k IS NOT NULL'));
   const oneId = bind(d, ids, 'ids', `CASE WHEN ${d.size('ids')} = 1 THEN ids ELSE ${none} END`);
+  // A failed alias change, DeleteAlias's too, tells nothing (aliasEvidence); a DeleteAlias that
+  // went through tells the one key the alias named, as any other record does.
+  const eventName = required(d, 'eventName');
   const learned =
-    `CASE WHEN ${required(d, 'eventName')} IN ('CreateAlias', 'UpdateAlias') THEN ` +
-    `(CASE WHEN ${required(d, 'errorCode')} <> '' THEN ${none} ELSE ${targets} END) ELSE ${oneId} END`;
+    `CASE WHEN ${eventName} IN ('CreateAlias', 'UpdateAlias', 'DeleteAlias') AND ${required(d, 'errorCode')} <> '' THEN ${none} ` +
+    `WHEN ${eventName} IN ('CreateAlias', 'UpdateAlias') THEN ${targets} ELSE ${oneId} END`;
   // The first pass reads KMS's records alone, as filter's does (src/pipeline/alias-pass.ts).
   return bind(d, keyValues(d, otherSourcesIn(emptyFilterSpec())), 'refs', `CASE WHEN ${d.anyMatch('refs', 't', names)} THEN ${learned} ELSE ${none} END`);
 }

@@ -5,7 +5,7 @@
  * by read_json would either reject or coerce.
  */
 import type { FilterSpec } from '../filters/filter-spec.js';
-import { buildQuery, type Dialect } from './conditions.js';
+import { buildQuery, JS_WHITESPACE, type Dialect } from './conditions.js';
 import { sqlString } from './quote.js';
 
 export interface DuckdbOptions {
@@ -21,6 +21,9 @@ function stringAt(json: string, path: string): string {
   const p = jsonPath(path);
   return `(CASE WHEN json_type(${json}, ${p}) = 'VARCHAR' THEN ${json}->>${p} END)`;
 }
+
+/** src/cloudtrail/event-time.ts EVENT_TIME, between blanks as JavaScript's trim() takes them. */
+const EVENT_TIME = `^${JS_WHITESPACE}*[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?${JS_WHITESPACE}*\\z`;
 
 const timestamp = (ms: number) => `TIMESTAMPTZ ${sqlString(new Date(ms).toISOString().replace('T', ' ').replace('Z', '+00'))}`;
 
@@ -46,8 +49,17 @@ export const duckdbDialect: Dialect = {
   readOnly: (flag) => `(record->>'$.readOnly') = ${sqlString(String(flag))}`,
   timeWindow: (since, until) => {
     if (since === undefined && until === undefined) return [];
-    // A time without a zone is UTC, as locally: add the Z rather than let DuckDB's TimeZone decide.
-    const time = `TRY_CAST(regexp_replace(${stringAt('record', 'eventTime')}, '^([0-9-]+[T ][0-9:.]+)\\z', '\\1Z') AS TIMESTAMPTZ)`;
+    // Only what parseEventTime reads (src/cloudtrail/event-time.ts): DuckDB's cast also takes a
+    // date alone, or a zone's name, which the local filter counts as no time. Trimmed as there, in
+    // capitals (it reads `t` and `z`), and a time without a zone is UTC, as locally: add the Z rather
+    // than let DuckDB's TimeZone decide.
+    const raw = stringAt('record', 'eventTime');
+    const trimmedTime = `upper(regexp_extract(${raw}, ${sqlString(`^${JS_WHITESPACE}*([\\s\\S]*?)${JS_WHITESPACE}*\\z`)}, 1))`;
+    // Seconds may be left out there too (`10:00Z`), which the cast does not take.
+    const withSeconds = `regexp_replace(${trimmedTime}, '^([0-9-]+[T ][0-9]{2}:[0-9]{2})(Z|[+-]|\\z)', '\\1:00\\2')`;
+    const time =
+      `(CASE WHEN regexp_matches(${raw}, ${sqlString(EVENT_TIME)}) ` +
+      `THEN TRY_CAST(regexp_replace(${withSeconds}, '^([0-9-]+[T ][0-9:.]+)\\z', '\\1Z') AS TIMESTAMPTZ) END)`;
     const out: string[] = [];
     if (since !== undefined) out.push(`${time} >= ${timestamp(since)}`);
     if (until !== undefined) out.push(`${time} < ${timestamp(until)}`);
