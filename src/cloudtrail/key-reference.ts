@@ -147,11 +147,13 @@ const isWrittenArn = (text: string) => text.startsWith('arn:') && WRITTEN_KMS_AR
 const walkStack: unknown[] = [];
 
 /**
- * Every string of `value` (keys too, at any depth) that is a WRITTEN_KMS_ARN, into `found`. A
- * string holding JSON (an IAM policy document) is a string, not read inside.
+ * Every string of `value` (keys too, at any depth) that is a WRITTEN_KMS_ARN, into `found`, in the
+ * order the record writes them (the first may be the key shown for the record). A string holding
+ * JSON (an IAM policy document) is a string, not read inside.
  */
 function arnsWithin(value: unknown, found: string[]): void {
-  // A stack, not recursion: a hostile record may nest deeper than the call stack goes.
+  // A stack, not recursion: a hostile record may nest deeper than the call stack goes. Children go
+  // on it last first, so that they come off it in order.
   const stack = walkStack;
   stack.push(value);
   while (stack.length > 0) {
@@ -159,12 +161,11 @@ function arnsWithin(value: unknown, found: string[]): void {
     if (typeof item === 'string') {
       if (isWrittenArn(item)) found.push(item);
     } else if (Array.isArray(item)) {
-      for (const element of item) stack.push(element);
+      for (let k = item.length - 1; k >= 0; k--) stack.push(item[k]);
     } else if (isObject(item)) {
-      for (const name in item) {
-        if (isWrittenArn(name)) found.push(name);
-        stack.push(item[name]);
-      }
+      const names = Object.keys(item);
+      for (const name of names) if (isWrittenArn(name)) found.push(name);
+      for (let k = names.length - 1; k >= 0; k--) stack.push(item[names[k]]);
     }
   }
 }
