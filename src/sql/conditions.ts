@@ -88,7 +88,7 @@ const or = (parts: string[]) => (parts.length === 1 ? parts[0] : `(${parts.join(
 const and = (parts: string[]) => (parts.length === 1 ? parts[0] : `(${parts.join(' AND ')})`);
 const extract = (value: string, regex: string, group: number) => `regexp_extract(${value}, ${str(regex)}, ${group})`;
 /** What JavaScript's trim() leaves of a string. */
-const trimmed = (value: string) => extract(value, TRIM, 1);
+export const trimmed = (value: string) => extract(value, TRIM, 1);
 
 /** Case-insensitive literals and `*`/`?` globs, as src/filters/text-pattern.ts compares them. */
 export function matchText(value: string, patterns: readonly string[]): string {

@@ -5,7 +5,7 @@
  * by read_json would either reject or coerce.
  */
 import type { FilterSpec } from '../filters/filter-spec.js';
-import { buildQuery, JS_WHITESPACE, type Dialect } from './conditions.js';
+import { buildQuery, JS_WHITESPACE, trimmed, type Dialect } from './conditions.js';
 import { sqlString } from './quote.js';
 
 export interface DuckdbOptions {
@@ -54,7 +54,7 @@ export const duckdbDialect: Dialect = {
     // capitals (it reads `t` and `z`), and a time without a zone is UTC, as locally: add the Z rather
     // than let DuckDB's TimeZone decide.
     const raw = stringAt('record', 'eventTime');
-    const trimmedTime = `upper(regexp_extract(${raw}, ${sqlString(`^${JS_WHITESPACE}*([\\s\\S]*?)${JS_WHITESPACE}*\\z`)}, 1))`;
+    const trimmedTime = `upper(${trimmed(raw)})`;
     // Seconds may be left out there too (`10:00Z`), which the cast does not take.
     const withSeconds = `regexp_replace(${trimmedTime}, '^([0-9-]+[T ][0-9]{2}:[0-9]{2})(Z|[+-]|\\z)', '\\1:00\\2')`;
     const time =
