@@ -134,10 +134,7 @@ export function decodedWhole(stored: Buffer): { bytes: Buffer; gzipped: boolean 
   const expected = gunzippedSize(stored);
   if (expected > SMALL_FILE) return undefined;
   try {
-    // One output buffer of the stated size (and one byte, to see the end): one piece, not many
-    // small ones joined at the end, nor a big one mostly empty.
-    const cap = Math.max(1024, expected + 1);
-    const { buffer, engine } = gunzipSync(stored, { chunkSize: cap, maxOutputLength: cap, info: true } as zlib.ZlibOptions) as unknown as GunzipInfo;
+    const { buffer, engine } = gunzippedUpTo(stored, expected);
     // zlib stops without a word at a zero byte after a member: zero padding is nothing to report,
     // but text after it is (as zcat says "trailing garbage ignored"); the stream path tells it.
     if (engine.bytesWritten < stored.length && !isZeros(stored, engine.bytesWritten)) return undefined;
@@ -151,6 +148,17 @@ export function decodedWhole(stored: Buffer): { bytes: Buffer; gzipped: boolean 
 interface GunzipInfo {
   buffer: Buffer;
   engine: { bytesWritten: number };
+}
+
+/**
+ * Gunzipped in one call into one output buffer of the `stated` size and one byte more, to see the
+ * end: one piece, not many small ones joined at the end, nor a big one mostly empty. Throws past
+ * that, so a file that holds more than it states (several members, or a size wrapped at 4 GiB)
+ * costs no more than the size it states.
+ */
+function gunzippedUpTo(stored: Buffer, stated: number): GunzipInfo {
+  const cap = Math.max(1024, stated + 1);
+  return gunzipSync(stored, { chunkSize: cap, maxOutputLength: cap, info: true } as zlib.ZlibOptions) as unknown as GunzipInfo;
 }
 
 function isZeros(bytes: Buffer, from: number): boolean {
@@ -185,7 +193,7 @@ export function decodedTogether(stored: readonly Buffer[]): Buffer[] | undefined
   let decoded: Buffer;
   // A file that states less than it holds (a bomb whose size wrapped at 4 GiB) stops at the cap.
   try {
-    const result = gunzipSync(Buffer.concat(stored, storedBytes), { chunkSize: Math.max(1024, stated + 1), maxOutputLength: Math.max(1024, stated + 1), info: true } as zlib.ZlibOptions) as unknown as GunzipInfo;
+    const result = gunzippedUpTo(Buffer.concat(stored, storedBytes), stated);
     if (result.engine.bytesWritten !== storedBytes) return undefined;
     decoded = result.buffer;
   } catch {
