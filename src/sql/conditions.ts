@@ -157,7 +157,7 @@ function sameKey(wanted: KeyReference, t: string, region: string, account: strin
     const bare = [`lower(${t}) = ${str(id)}`];
     // A value starting with these is read as an ARN or alias, never as a bare key ID.
     if (id.startsWith('arn:')) bare.push(`lower(${t}) NOT LIKE 'arn:%'`);
-    if (id.startsWith('alias/')) bare.push(`${t} NOT LIKE 'alias/%'`);
+    if (id.startsWith('alias/')) bare.push(`lower(${t}) NOT LIKE 'alias/%'`);
     if (mrkRegion) bare.push(absentOr(region, mrkRegion));
     return or([and(arn), and(bare)]);
   }
