@@ -1,7 +1,10 @@
 /**
  * The progress bar on stderr: bytes and records read, rate, and the file being read. Only when
- * stderr is a terminal and not --quiet, so pipes and CI logs stay clean.
+ * stderr is a terminal and not --quiet, so pipes and CI logs stay clean; and not when standard
+ * output is a pipe, as what reads it (`| head`, `| jq`) may print to the same screen, where the
+ * bar would be left in the middle of its lines.
  */
+import { fstatSync } from 'node:fs';
 import { terminalSafe } from '../sinks/terminal-safe.js';
 import type { RunReport } from '../pipeline/run-pipeline.js';
 import type { Messages } from './messages.js';
@@ -11,8 +14,18 @@ export interface Progress {
   stop(): void;
 }
 
-export function progressFor(run: { quiet: boolean }, messages: Messages, stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (run.quiet || !stream.isTTY) return { update: undefined, stop: () => {} };
+/** Whether file descriptor `fd` is a pipe or a socket (not a terminal, a file or /dev/null). */
+export function isPipe(fd: number): boolean {
+  try {
+    const stats = fstatSync(fd);
+    return stats.isFIFO() || stats.isSocket();
+  } catch {
+    return false;
+  }
+}
+
+export function progressFor(run: { quiet: boolean }, messages: Messages, stream: NodeJS.WriteStream = process.stderr, stdoutIsPipe = isPipe(1)): Progress {
+  if (run.quiet || !stream.isTTY || stdoutIsPipe) return { update: undefined, stop: () => {} };
   let last = 0;
   let shown = false;
   const clear = () => {

@@ -199,3 +199,12 @@ describe.runIf(HAVE_TMUX)('messages on a real terminal', () => {
     expect(words(screen.lines)).toEqual(words(messages));
   });
 });
+
+describe.runIf(HAVE_TMUX)('progress on a real terminal', () => {
+  it('no bar when standard output is a pipe whose reader prints to the same screen', async () => {
+    const kmstrail = [process.execPath, BIN, 'filter', '--all-sources', '--jobs', '1', SANS].map((a) => `'${a}'`).join(' ');
+    const { lines } = await inTmux({ shell: `${kmstrail} | head -c 300; echo` }, 80);
+    expect(lines[0]?.startsWith('{"eventVersion"'), lines.join('\n')).toBe(true);
+    expect(lines.filter((l) => l.includes('matched'))).toEqual([]);
+  });
+});
