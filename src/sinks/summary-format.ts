@@ -67,10 +67,19 @@ function printOrigins(out: Output, t: OriginTable, matched: number, cap: number,
 
 /** The destructive events list: filter's default columns, giving way on a narrow screen as they do there. */
 function listedColumns(zone: TimeZone): TableColumn[] {
-  const columns = ['time', 'event', 'principal', 'key', 'region', 'source-ip', 'error'].map((id) => tableColumn(columnOf(id), zone));
-  // Principals are listed by ARN here.
-  columns[2] = { ...columns[2], cut: 'start' };
-  return columns;
+  return ['time', 'event', 'principal', 'key', 'region', 'source-ip', 'error'].map((id) => tableColumn(columnOf(id), zone));
+}
+
+/**
+ * A listed principal (an ARN, as json gives it) as filter's table names it: a role session as
+ * role/session, a user by name, so that a cut keeps the role rather than a session number; a root
+ * user keeps its account, as several accounts' roots may act in one trail.
+ */
+export function listedPrincipal(label: string): string {
+  const m = /^arn:[^:]*:(?:iam|sts)::(\d*):(.+)$/.exec(label);
+  if (!m) return label;
+  if (m[2] === 'root') return `${m[1]}:root`;
+  return m[2].replace(/^(?:assumed-role|user|role|federated-user)\//, '');
 }
 
 function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance, zone: TimeZone, chart: ChartStyle): void {
@@ -119,7 +128,7 @@ function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance, zon
   }
   const table = wrappedTable(out, listedColumns(zone), color);
   for (const e of d.listed) {
-    table.row([formatEventTime(e.time ?? '', zone), e.event, e.principal, e.key, e.region, e.sourceIp, e.error ?? ''], e.error ? color.red : color.yellow);
+    table.row([formatEventTime(e.time ?? '', zone), e.event, listedPrincipal(e.principal), e.key, e.region, e.sourceIp, e.error ?? ''], e.error ? color.red : color.yellow);
   }
   table.end();
   if (d.omitted > 0) {

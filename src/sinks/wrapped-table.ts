@@ -58,32 +58,51 @@ function widestOf(column: TableColumn): number {
 
 
 /**
+ * A column holding a value in fewer than this share of the rows seen (the error column of mostly
+ * successful calls, the key column of other services' records) leaves before the columns most rows
+ * fill: on a narrow screen, a column of blanks is room taken from the values that are there.
+ */
+const SPARSE = 0.25;
+
+/**
  * The width of each column on a screen `screen` columns wide (undefined: no screen, nothing is
  * dropped), or undefined for a column left out. `natural` is the widest each column's header and
- * values are; `empty` says which columns hold nothing in the rows seen (left out first).
+ * values are; `filled` is the share of the rows seen that hold a value in each column (empty and
+ * sparse columns leave first).
  */
 export function layoutColumns(
   columns: readonly TableColumn[],
   natural: readonly number[],
-  empty: readonly boolean[],
+  filled: readonly number[],
   screen: number | undefined,
 ): Array<number | undefined> {
   const wanted = columns.map((c, i) => Math.max(1, Math.min(natural[i], widestOf(c))));
   if (screen === undefined) return wanted;
   const floor = columns.map((c, i) => Math.min(wanted[i], c.min ?? (c.wrap ? MIN_WRAP_WIDTH : Infinity)));
   const shown = columns.map((_, i) => i);
-  const sum = (values: readonly number[]) => shown.reduce((total, i) => total + values[i], 0);
-  while (sum(floor) + overhead(shown.length) > screen) {
+  const sum = (values: readonly number[], among: readonly number[] = shown) => among.reduce((total, i) => total + values[i], 0);
+  const fits = (among: readonly number[]) => sum(floor, among) + overhead(among.length) <= screen;
+  /** Columns left out, the first to leave first. */
+  const left: number[] = [];
+  while (!fits(shown)) {
     const droppable = shown.filter((i) => (columns[i].drop ?? 0) > 0);
     if (droppable.length === 0) break;
-    // Empty columns first, then the highest `drop`, then the rightmost.
-    const rank = (i: number) => [empty[i] ? 1 : 0, columns[i].drop ?? 0, i];
+    // Empty columns first, then sparse ones, then the highest `drop`, then the rightmost.
+    const rank = (i: number) => [filled[i] === 0 ? 2 : filled[i] < SPARSE ? 1 : 0, columns[i].drop ?? 0, i];
     const leaving = droppable.reduce((a, b) => {
       const [ra, rb] = [rank(a), rank(b)];
       for (let k = 0; k < ra.length; k++) if (ra[k] !== rb[k]) return ra[k] > rb[k] ? a : b;
       return a;
     });
     shown.splice(shown.indexOf(leaving), 1);
+    left.push(leaving);
+  }
+  // A column that left early may fit in the room a wider one left behind: the last to leave (the
+  // most wanted) comes back first.
+  for (const back of left.reverse()) {
+    if (filled[back] === 0) continue;
+    const tried = [...shown, back].sort((a, b) => a - b);
+    if (fits(tried)) shown.splice(0, shown.length, ...tried);
   }
   const budget = screen - overhead(shown.length);
   const widths = [...floor];
@@ -102,11 +121,15 @@ export function layoutColumns(
     if (!tier) break;
     widths[tier.reduce((a, b) => (widths[b] > widths[a] ? b : a))]--;
   }
-  // The room left goes to the narrowest column still short of its values, a column at a time.
-  for (let spare = budget - sum(widths); spare > 0; spare--) {
-    const short = shown.filter((i) => widths[i] < wanted[i]);
-    if (short.length === 0) break;
-    widths[short.reduce((a, b) => (widths[b] < widths[a] ? b : a))]++;
+  // The room left goes to the narrowest column still short of its values, a column at a time: up
+  // to each column's maximum, then past it, as a value wrapped or cut on a screen with room to
+  // spare is only harder to read (and an ARN wrapped in its middle cannot be copied).
+  for (const goal of [wanted, natural]) {
+    for (let spare = budget - sum(widths); spare > 0; spare--) {
+      const short = shown.filter((i) => widths[i] < goal[i]);
+      if (short.length === 0) break;
+      widths[short.reduce((a, b) => (widths[b] < widths[a] ? b : a))]++;
+    }
   }
   return columns.map((_, i) => (shown.includes(i) ? widths[i] : undefined));
 }
@@ -236,8 +259,8 @@ export function wrappedTable(out: Output, columns: readonly TableColumn[], color
     fitted = screen !== undefined;
     const headers = columns.map((c) => (typeof c.header === 'string' ? [c.header] : [...c.header]));
     const natural = columns.map((_, i) => Math.max(...headers[i].map(displayWidth), ...rows.flatMap((r) => r.lines[i].map(displayWidth))));
-    const empty = columns.map((_, i) => rows.every((r) => r.lines[i].every((line) => line === '')));
-    widths = layoutColumns(columns, natural, empty, screen);
+    const filled = columns.map((_, i) => (rows.length === 0 ? 0 : rows.filter((r) => r.lines[i].some((line) => line !== '')).length / rows.length));
+    widths = layoutColumns(columns, natural, filled, screen);
     out.write(border('┌', '┬', '┐'));
     const cut = headers.map((lines, i) => (widths[i] === undefined ? [] : lines.map((line) => cutToWidth(line, widths[i]!))));
     print({ lines: cut, paints: columns.map(() => color.bold) }, true);

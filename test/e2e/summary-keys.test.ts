@@ -143,7 +143,7 @@ describe('summary', () => {
     // 7 and 33 of the 65 records, rounded once (10.77%, 50.77%).
     expect(rows).toContainEqual(['Decrypt', '7', '10.8%']);
     expect(rows).toContainEqual(['us-west-2', '33', '50.8%']);
-    expect(rows).toContainEqual(['2022-09-01 20:06:16Z', 'PutKeyPolicy', 'arn:aws:iam::111122223333:user/Alice', KEY_1234, 'us-west-2', '192.0.2.0', '']);
+    expect(rows).toContainEqual(['2022-09-01 20:06:16Z', 'PutKeyPolicy', 'Alice', KEY_1234, 'us-west-2', '192.0.2.0', '']);
   });
 
   it('table: hostile log values are shown escaped', async () => {

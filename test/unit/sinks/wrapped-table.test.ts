@@ -40,7 +40,7 @@ describe('layoutColumns', () => {
     { header: 'details', wrap: true, min: 15, drop: 2 },
   ];
   const natural = [20, 25, 40, 9, 90];
-  const none = [false, false, false, false, false];
+  const none = [1, 1, 1, 1, 1];
   const total = (widths: Array<number | undefined>) =>
     widths.reduce<number>((sum, w) => sum + (w === undefined ? 0 : w + 3), 1);
 
@@ -48,8 +48,13 @@ describe('layoutColumns', () => {
     expect(layoutColumns(columns, natural, none, undefined)).toEqual([20, 25, 40, 9, 80]);
   });
 
-  it('a wide screen: the same, when it all fits', () => {
-    expect(layoutColumns(columns, natural, none, 300)).toEqual([20, 25, 40, 9, 80]);
+  it('a wide screen: every column, and one capped by its maximum grows to its whole value when there is room', () => {
+    expect(layoutColumns(columns, natural, none, 300)).toEqual([20, 25, 40, 9, 90]);
+    // Room for part of it: the table fills the screen, no wider.
+    const widths = layoutColumns(columns, natural, none, 195);
+    expect(widths[4]).toBeGreaterThan(80);
+    expect(widths[4]).toBeLessThan(90);
+    expect(total(widths)).toBe(195);
   });
 
   it('narrower: the room is shared out, the narrowest wanting more served first, and the line fits exactly', () => {
@@ -74,13 +79,36 @@ describe('layoutColumns', () => {
   });
 
   it('a column empty in every row seen leaves before the others, whatever its drop', () => {
-    const empty = [false, false, true, false, false];
+    const empty = [1, 1, 0, 1, 1];
     expect(layoutColumns(columns, natural, empty, 80)[2]).toBeUndefined();
+  });
+
+  it('a sparse column (values in under a quarter of the rows) leaves before a fuller one of lower drop', () => {
+    // principal (drop 1) holds values in a tenth of the rows: it leaves, details (drop 2) stays.
+    const at80 = layoutColumns(columns, natural, [1, 1, 0.1, 1, 1], 80);
+    expect(at80[2]).toBeUndefined();
+    expect(at80[4]).toBeDefined();
+    expect(layoutColumns(columns, natural, [1, 1, 0.3, 1, 1], 80)[2]).toBeDefined();
+  });
+
+  it('a column that left early comes back when a wider one that left after it made room', () => {
+    const wide: TableColumn[] = [
+      { header: 'time', min: 20 },
+      { header: 'event', min: 16 },
+      { header: 'principal ARN', min: 20, drop: 3 },
+      { header: 'key', min: 13, drop: 3 },
+      { header: 'origin', min: 16, drop: 2 },
+    ];
+    // key leaves first (rightmost of drop 3), then principal ARN; then key fits again.
+    const widths = layoutColumns(wide, [20, 19, 60, 36, 20], [1, 1, 1, 1, 1], 80);
+    expect(widths[2]).toBeUndefined();
+    expect(widths[3]).toBeGreaterThanOrEqual(13);
+    expect(total(widths)).toBe(80);
   });
 
   it('columns that may not leave give way, a wrapping one first (it loses nothing), then the widest, never past the screen', () => {
     const fixed: TableColumn[] = [{ header: 'a' }, { header: 'b' }, { header: 'c', wrap: true }];
-    const widths = layoutColumns(fixed, [30, 30, 30], [false, false, false], 40);
+    const widths = layoutColumns(fixed, [30, 30, 30], [1, 1, 1], 40);
     expect(total(widths)).toBe(40);
     expect(widths[2]).toBe(6);
     expect(Math.abs((widths[0] as number) - (widths[1] as number))).toBeLessThanOrEqual(1);
@@ -94,11 +122,11 @@ describe('layoutColumns', () => {
       { header: 'chain', wrap: 100, min: 20 },
     ];
     // 25 columns: a time with its zone offset, the widest value of the table.
-    const widths = layoutColumns(trace, [25, 30, 28, 60], [false, false, false, false], 80);
+    const widths = layoutColumns(trace, [25, 30, 28, 60], [1, 1, 1, 1], 80);
     expect(total(widths)).toBeLessThanOrEqual(80);
     expect(widths[0]).toBe(25);
     // Narrower still: the wrapping columns squeezed, then the event cut below its minimum.
-    const cramped = layoutColumns(trace, [25, 30, 28, 60], [false, false, false, false], 60);
+    const cramped = layoutColumns(trace, [25, 30, 28, 60], [1, 1, 1, 1], 60);
     expect(total(cramped)).toBeLessThanOrEqual(60);
     expect(cramped[0]).toBe(25);
     expect(cramped[1]).toBeLessThan(16);
