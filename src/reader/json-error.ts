@@ -101,23 +101,27 @@ export function firstSyntaxError(text: string): { offset: number; message: strin
     }
     return true;
   };
+  /**
+   * What the text holds next: a value, a property name, or what follows a value (`,` or a closing
+   * bracket). A loop over this, not recursion, so that a record nested deeper than the call stack
+   * (hostile, or cut inside its nesting) is placed like any other.
+   */
+  let next: 'value' | 'key' | 'after' = 'value';
   /** A value starts at `i`: scalars are read whole, containers opened. */
   const value = (): { offset: number; message: string } | undefined => {
     const c = text[i];
     if (c === '{' || c === '[') {
-      if (open.length > 10_000) return bad('nesting too deep to follow');
       open.push(c === '{');
       i++;
       skipSpace();
       if (i < n && text[i] === (c === '{' ? '}' : ']')) {
         open.pop();
         i++;
-        return undefined;
-      }
-      if (c === '{') return key();
-      skipSpace();
-      return i < n ? value() : undefined;
+        next = 'after';
+      } else next = c === '{' ? 'key' : 'value';
+      return undefined;
     }
+    next = 'after';
     if (c === '"') return string() ? undefined : bad('invalid character in a string');
     if (c === '-' || (c >= '0' && c <= '9')) return number() ? undefined : bad('malformed number');
     for (const word of ['true', 'false', 'null']) {
@@ -135,44 +139,38 @@ export function firstSyntaxError(text: string): { offset: number; message: strin
     }
     return bad('expected a value');
   };
+  /** A property name and its colon. */
   const key = (): { offset: number; message: string } | undefined => {
-    skipSpace();
-    if (i >= n) return undefined;
     if (text[i] !== '"') return bad('expected a property name');
     if (!string()) return bad('invalid character in a string');
     skipSpace();
     if (i >= n) return undefined;
     if (text[i] !== ':') return bad("expected ':' after a property name");
     i++;
-    skipSpace();
-    return i < n ? value() : undefined;
+    next = 'value';
+    return undefined;
   };
-
-  skipSpace();
-  if (i >= n) return undefined;
-  let fault = value();
-  while (!fault) {
-    skipSpace();
-    if (i >= n) return undefined;
+  /** A comma or the closing bracket after a value. */
+  const after = (): { offset: number; message: string } | undefined => {
     if (open.length === 0) return bad('unexpected text after the value');
     const inObject = open[open.length - 1];
     const c = text[i];
     if (c === ',') {
       i++;
-      if (inObject) fault = key();
-      else {
-        skipSpace();
-        fault = i < n ? value() : undefined;
-      }
+      next = inObject ? 'key' : 'value';
     } else if (c === (inObject ? '}' : ']')) {
       open.pop();
       i++;
-    } else {
-      fault = bad(inObject ? "expected ',' or '}' after a property value" : "expected ',' or ']' after an array element");
-    }
-    if (fault === undefined && i >= n) return undefined;
+    } else return bad(inObject ? "expected ',' or '}' after a property value" : "expected ',' or ']' after an array element");
+    return undefined;
+  };
+
+  for (;;) {
+    skipSpace();
+    if (i >= n) return undefined;
+    const fault = next === 'value' ? value() : next === 'key' ? key() : after();
+    if (fault) return fault;
   }
-  return fault;
 }
 
 function describeChar(c: number): string {

@@ -3,7 +3,7 @@
  * 10,000-deep nesting, and Ctrl-C during a run. Made in a temp dir by the test itself.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -171,6 +171,27 @@ describe('hostile inputs', () => {
     const run = await runCli(['filter', '-f', 'jsonl', path]);
     const names = run.stdout.trim().split('\n').map((line) => /"eventName":\s*"(\w)"/.exec(line)?.[1]);
     expect(names).toEqual(['X', 'Y']);
+  });
+
+  it('a malformed record nested 20,000 deep: one line naming the file and byte, the records on both sides and the other files read', async () => {
+    const folder = join(dir, 'deep-broken');
+    mkdirSync(folder);
+    const record = (name: string) => JSON.stringify({ ...kms, eventName: name, eventID: name });
+    writeFileSync(join(folder, 'a.json'), JSON.stringify({ Records: [JSON.parse(record('A'))] }));
+    // A value opened 20,000 times and never closed, then the array ends: not JSON.
+    const broken = `{"Records":[${record('B')},{"deep":${'{"a":'.repeat(20_000)}]},${record('C')}]}`;
+    writeFileSync(join(folder, 'b.json'), broken);
+    writeFileSync(join(folder, 'c.json'), JSON.stringify({ Records: [JSON.parse(record('D'))] }));
+    for (const command of ['filter', 'summary', 'trace']) {
+      const run = await runCli([command, '-f', command === 'summary' ? 'json' : 'jsonl', folder]);
+      const lines = run.stderr.split('\n').filter((l) => l !== '');
+      expect(lines, command).toHaveLength(1);
+      expect(lines[0], command).toMatch(/^kmstrail: .*b\.json:1: a record that began at byte \d+ is malformed/);
+      expect(run.stderr, command).not.toMatch(/internal error|call stack/);
+      expect(run.code, command).toBe(1);
+      if (command === 'filter') expect(jsonLines(run.stdout).map((r) => (r as { eventID: string }).eventID)).toEqual(['A', 'B', 'C', 'D']);
+      if (command === 'summary') expect((JSON.parse(run.stdout) as { records: number }).records).toBe(4);
+    }
   });
 
   it('Ctrl-C during a run ends it with one line and exit code 130', async () => {
