@@ -253,6 +253,13 @@ export class RecordSplitter {
   private wrapperPending = HOT_NONE;
   /** After a top-level fault: ignore bytes up to the next newline. */
   private skipToNewline = false;
+  /**
+   * The last top-level value was a record on one line: the input is JSON lines, where a record
+   * never spans lines. A record left open at its line's end then ends there (see `openLineEnds`).
+   */
+  private linesMode = false;
+  /** Absolute offset of the last newline met between tokens (-2: none yet). */
+  private lastNewline = -2;
   private dead = false;
   private sawAnyValue = false;
   /** Remembered `accept` verdicts (the sink's memo, or this splitter's own). */
@@ -478,10 +485,14 @@ export class RecordSplitter {
       }
       const b = chunk[i];
       if (isSpace(b)) {
-        if (b === NEWLINE) this.line++;
+        if (b === NEWLINE) {
+          this.line++;
+          this.lastNewline = this.base + i;
+        }
         i++;
         continue;
       }
+      if (b === LBRACE && this.base + i === this.lastNewline + 1 && this.openLineEnds(chunk, i)) continue;
       // The commonest tokens inside a record, handled without the general dispatch.
       if (b === COLON && this.depth !== this.arrayDepth) {
         i++;
@@ -626,6 +637,29 @@ export class RecordSplitter {
     this.topIsWrapper = false;
     this.wrapperPending = HOT_NONE;
     this.skipToNewline = true;
+  }
+
+  /**
+   * In JSON lines, a '{' at chunk index `i` opens a line while the record of a line before is
+   * still open, and cannot be part of it (JSON.parse would stop there or before): that record's
+   * line was cut (a shipper's line cut between two properties), and the '{' is the next record.
+   * The open one is told as a fault at its line's end, and reading goes on with the new one; true
+   * when that happened. A '{' that may be a nested value (after ':' or in an array) reads on as one.
+   */
+  private openLineEnds(chunk: Buffer, i: number): boolean {
+    if (!this.linesMode || !this.capturing || this.captureKind !== 'top' || this.depth <= 0 || this.topIsWrapper) return false;
+    const captured = this.capturedThrough(chunk, i + 1);
+    if (!captured || !firstSyntaxErrorIn(captured)) return false;
+    const start = this.captureStart;
+    this.sink.fault(
+      `a record that began at byte ${start} is not closed at the end of its line (${this.depth} unclosed bracket${this.depth > 1 ? 's' : ''}); read on from the next line`,
+      this.lastNewline,
+      this.line - 1,
+      false,
+    );
+    this.recoverAtNextLine();
+    this.skipToNewline = false;
+    return true;
   }
 
   /** A top-level fault: JSON lines recover at the next line, anything inside a wrapper is fatal. */
@@ -863,6 +897,7 @@ export class RecordSplitter {
 
   private finishTop(chunk: Buffer, end: number): void {
     if (this.capturing && this.captureKind === 'top') {
+      this.linesMode = this.captureLine === this.line;
       const bytes = this.endCapture(chunk, end);
       this.emit(bytes, 'top');
     }
@@ -1310,15 +1345,22 @@ export class RecordSplitter {
         i = j + 1;
         continue;
       }
-      if (b === LBRACE || b === LBRACKET) d++;
-      else if (b === RBRACE || b === RBRACKET) {
+      if (b === LBRACE || b === LBRACKET) {
+        if (b === LBRACE && checkLines && this.base + i === this.lastNewline + 1) {
+          this.depth = d;
+          if (this.openLineEnds(chunk, i)) return i;
+        }
+        d++;
+      } else if (b === RBRACE || b === RBRACKET) {
         d--;
         if (d === stop) {
           this.depth = d;
           return i + 1;
         }
-      } else if (b === NEWLINE) this.line++;
-      else if (FREE_BYTE[b] === 0 && this.arrayDepth >= 0 && this.capturing) {
+      } else if (b === NEWLINE) {
+        this.line++;
+        this.lastNewline = this.base + i;
+      } else if (FREE_BYTE[b] === 0 && this.arrayDepth >= 0 && this.capturing) {
         this.depth = d;
         return this.brokenRecord(chunk, i, b);
       }

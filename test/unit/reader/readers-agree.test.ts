@@ -162,6 +162,35 @@ describe('both readers agree on every broken and every good fixture', () => {
   });
 });
 
+describe('JSON lines: a line cut between two properties', () => {
+  const lines = readFileSync(join(FIXTURES, 'shapes', 'expected.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
+  // Where a shipper may cut a line: after a value, after a comma, inside a nested object or list.
+  const cuts: Array<[string, (line: string) => string]> = [
+    ['after a value', (line) => line.slice(0, line.indexOf(',"eventSource"'))],
+    ['after a comma', (line) => line.slice(0, line.indexOf(',"eventSource"') + 1)],
+    ['inside userIdentity', (line) => line.slice(0, line.indexOf(',"', line.indexOf('"userIdentity":{')) + 1)],
+  ];
+
+  it.each(cuts)('%s: the cut line is told at its end, every other line is read, at any chunking', async (_name, cut) => {
+    const text = [lines[0], cut(lines[1]), ...lines.slice(2)].join('\n') + '\n';
+    for (const chunk of CHUNKINGS) {
+      for (const reader of [readTrail, readTrailWithJsLoops] as Reader[]) {
+        const reading = await read(reader, inputOf(Buffer.from(text), chunk, 'cut.jsonl'));
+        expect(reading.records.map((r) => r.record), `chunks of ${chunk}`).toEqual([lines[0], ...lines.slice(2)].map((l) => JSON.parse(l)));
+        expect(reading.faults, `chunks of ${chunk}`).toEqual([{ reason: 'malformed JSON', offset: lines[0].length + 1 + cut(lines[1]).length, line: 2 }]);
+        expect(reading.messages[0]).toMatch(/not closed at the end of its line/);
+      }
+    }
+  });
+
+  it('a nested object that starts a line after its key is read as part of the record, not as a new one', async () => {
+    const text = `${lines[0]}\n{"eventName":"CreateKey","eventSource":"kms.amazonaws.com","userIdentity":\n{"type":"Root"}}\n${lines[2]}\n`;
+    const reading = await read(readTrail, inputOf(Buffer.from(text), 61, 'pretty.jsonl'));
+    expect(reading.faults).toEqual([]);
+    expect(reading.records).toHaveLength(3);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Generated: real records in a Records array, one corruption inside one of them.
 // ---------------------------------------------------------------------------------------------
