@@ -85,6 +85,18 @@ export function periodMayHold(days: { first: number; last: number }, year: numbe
   return end >= days.first && start <= days.last;
 }
 
+/**
+ * The region global services' events (IAM, STS's global endpoint, sign-in, CloudFront) are
+ * recorded in, in the partition of `region`. A trail delivers them into the folder of the region
+ * it lives in: a single-region trail in us-west-1 has us-east-1 records in its us-west-1 folder
+ * (the SANS lab's tree does). So a region folder holds records of its own region and of this one.
+ */
+export function globalEventsRegion(region: string): string {
+  if (region.startsWith('us-gov-')) return 'us-gov-west-1';
+  if (region.startsWith('cn-')) return 'cn-north-1';
+  return 'us-east-1';
+}
+
 /** The matchers for the account and region folders the pruning allows (undefined: any). */
 export function folderMatchers(pruning: InputPruning): { account?: TextMatcher; region?: TextMatcher } {
   // `!x` leaves a folder out; the others choose (see src/util/value-filter.ts).
@@ -92,7 +104,8 @@ export function folderMatchers(pruning: InputPruning): { account?: TextMatcher; 
     const filter = textValueFilter(values);
     return filter && ((name) => keepsValue(filter, name));
   };
-  return { account: matcher(pruning.accounts), region: matcher(pruning.regions) };
+  const region = matcher(pruning.regions);
+  return { account: matcher(pruning.accounts), region: region && ((name) => region(name) || region(globalEventsRegion(name))) };
 }
 
 /** The record field a folder level of the layout stands for. */
@@ -133,7 +146,7 @@ export function layoutCheck(stored: Buffer, field: LayoutField, folder: string):
   const value = new RegExp(`"${field}"\\s*:\\s*"([^"]*)"`, 'g');
   let seen = false;
   for (const [, found] of bytes.toString('latin1').matchAll(value)) {
-    if (found !== folder) return { keeps: false, found };
+    if (found !== folder && !(field === 'awsRegion' && found === globalEventsRegion(folder))) return { keeps: false, found };
     seen = true;
   }
   return seen ? { keeps: true } : undefined;

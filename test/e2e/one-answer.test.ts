@@ -263,6 +263,17 @@ describe('local AWSLogs trees are pruned like S3', () => {
     expect(whole.stderr).not.toContain('skipped unread');
   });
 
+  it.skipIf(!existsSync(SANS))('global services\' events (us-east-1) sit in other regions\' folders: --region us-east-1 and !us-west-1 keep those folders, as jq finds', async () => {
+    // The lab's trail lives in us-west-1: its IAM, STS and sign-in records say us-east-1.
+    for (const [region, test] of [['us-east-1', '.awsRegion == "us-east-1"'], ['!us-west-1', '.awsRegion != "us-west-1"']]) {
+      const expected = sansJq(`[records | select(${test}) | .eventID] | sort`)[0] as string[];
+      expect(expected.length, region).toBeGreaterThan(10);
+      const pruned = await runCli(['filter', '--all-sources', '--region', region, '-f', 'jsonl', SANS]);
+      expect(pruned.code).toBe(0);
+      expect(jsonLines(pruned.stdout).map((r) => (r as Json).eventID as string).sort(), region).toEqual(expected);
+    }
+  });
+
   it.skipIf(!existsSync(SANS))('a walk from a year or month folder prunes the day folders below it, as one from the top does', async () => {
     const window = ['--since', '2021-07-30T15:00:00Z', '--until', '2021-07-30T18:00:00Z'];
     const expected = sansJq('[records | select(.awsRegion == "us-west-1" and .eventTime >= "2021-07-30T15:00:00Z" and .eventTime < "2021-07-30T18:00:00Z") | .eventID] | sort')[0] as string[];
