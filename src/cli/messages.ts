@@ -16,6 +16,11 @@ export const EXIT_HITS = 3;
 
 export class UsageError extends Error {}
 
+/** A first pass's faults kept for telling: past this many, the rest go untold (the real pass's are all told). */
+const MAX_HELD_FAULTS = 1000;
+
+const faultKey = (fault: InputFault) => `${fault.file}\0${fault.offset ?? ''}\0${fault.message}`;
+
 export class Messages {
   /** Some input could not be fully read: the run ends with exit code 1. */
   inputFailed = false;
@@ -43,8 +48,29 @@ export class Messages {
     this.write(`${width && width > 0 ? wrapWords(safe, width, 'kmstrail: ', '  ').join('\n') : `kmstrail: ${safe}`}\n`);
   }
 
+  /** Faults told (or counted silently), by file, byte and message: a first pass's are told once. */
+  private readonly told = new Set<string>();
+  /** A first pass's faults, until the real pass has told its own (see RunReport.firstPassFault). */
+  private held: InputFault[] = [];
+
+  holdFault(fault: InputFault): void {
+    if (!fault.silent && this.held.length < MAX_HELD_FAULTS) this.held.push(fault);
+  }
+
+  /** The faults a first pass found and the real pass did not: records it passed over unparsed. */
+  tellHeldFaults(): void {
+    const held = this.held;
+    this.held = [];
+    for (const fault of held) if (!this.told.has(faultKey(fault))) this.fault(fault);
+  }
+
+  dropHeldFaults(): void {
+    this.held = [];
+  }
+
   fault(fault: InputFault): void {
     if (!fault.warning) this.inputFailed = true;
+    this.told.add(faultKey(fault));
     if (fault.silent) return;
     let place = fault.file;
     if (fault.line !== undefined) place += `:${fault.line}`;

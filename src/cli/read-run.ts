@@ -31,7 +31,7 @@ export function pipelineSettings(run: RunValues, messages: Messages, out?: Outpu
     pruning: run.prune ? undefined : false,
     s3: { profile: run.profile, endpointUrl: run.endpointUrl },
     output: out,
-    report: { fault: (fault) => messages.fault(fault), problem: (problem) => messages.source(problem) },
+    report: { fault: (fault) => messages.fault(fault), firstPassFault: (fault) => messages.holdFault(fault), problem: (problem) => messages.source(problem) },
   };
 }
 
@@ -163,6 +163,9 @@ export async function readInto(
   if (process.stdout.isTTY) out.beforeWrite(progress.stop);
   const result = await runPipeline(paths, filter, sink, { ...settings, report: { ...settings.report, progress: progress.update } });
   progress.stop();
+  // A first pass's faults past where the real pass stopped are not this run's to tell.
+  if (result.stoppedEarly) messages.dropHeldFaults();
+  else messages.tellHeldFaults();
   for (const warning of [...result.warnings, ...(result.sink.warnings ?? [])]) messages.line(warning);
   return result;
 }

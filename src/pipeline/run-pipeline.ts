@@ -46,6 +46,12 @@ export interface RunStats {
 /** Where the run tells what happens as it happens: faults, problems with paths, progress. */
 export interface RunReport {
   fault(fault: InputFault): void;
+  /**
+   * A first pass's fault (see firstPassSettings): the real pass rejects some records unparsed that
+   * the first pass read whole (an STS call broken inside, for origins), so its faults are told
+   * after the real pass, those it did not tell itself. Absent: a first pass's faults go untold.
+   */
+  firstPassFault?(fault: InputFault): void;
   problem(problem: SourceProblem): void;
   progress?(stats: RunStats, file: string, fileBytes?: number, fileSize?: number): void;
 }
@@ -91,7 +97,7 @@ export function firstPassSettings(settings: PipelineSettings, pruning: InputPrun
     strict: false,
     limit: undefined,
     output: undefined,
-    report: { fault() {}, problem() {} },
+    report: { fault: settings.report.firstPassFault ?? (() => {}), problem() {} },
     pruning: settings.pruning === false ? false : pruning,
   };
 }
@@ -111,6 +117,8 @@ export interface PipelineResult {
   sink: SinkReport;
   /** What the run itself has to warn about (a cap reached). */
   warnings: string[];
+  /** The run stopped before the inputs' end: --limit reached, output closed, or --strict's first fault. */
+  stoppedEarly: boolean;
 }
 
 /**
@@ -214,6 +222,7 @@ export async function runPipeline(
 
   const limit = settings.limit ?? Infinity;
   const copies = settings.keepDuplicates ? undefined : new CopyFilter(settings.copiesRemembered);
+  let stoppedEarly = false;
   for await (const batch of strategy.matches(countedInputs(peeked, walked, stats), context)) {
     let full = false;
     for (const record of batch.records) {
@@ -232,7 +241,10 @@ export async function runPipeline(
       batch.records.length = 0;
       collectGarbage();
     }
-    if (full || output?.stopped || faulted) break;
+    if (full || output?.stopped || faulted) {
+      stoppedEarly = true;
+      break;
+    }
   }
   stats.duplicates = copies?.dropped ?? 0;
   if (stats.times && filter.times) mergeTimes(stats.times, filter.times);
@@ -246,7 +258,7 @@ export async function runPipeline(
   const window = windowMissed(stats, filter.spec);
   if (window) warnings.push(window);
   const totals = { files: stats.files, recordsRead: stats.records, duplicates: stats.duplicates };
-  return { stats, sink: (await sink.end(totals)) ?? {}, warnings };
+  return { stats, sink: (await sink.end(totals)) ?? {}, warnings, stoppedEarly };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');

@@ -257,3 +257,29 @@ describe.skipIf(!existsSync(GENERATOR))('a generated trail: every record\'s orig
     }
   });
 });
+
+describe('an issuing call broken inside', () => {
+  it('trace and --origin tell its fault (once) and fail, though the real pass passes it over unparsed; filter without origins does not read it', async () => {
+    const dir = makeTempDir();
+    try {
+      const text = readFileSync(join(SESSIONS, 'session-token.json'), 'utf8');
+      // A comma lost between two fields of the GetSessionToken call that issued carol's key.
+      const broken = text.replace('","eventName":"GetSessionToken"', '" "eventName":"GetSessionToken"');
+      expect(broken).not.toBe(text);
+      const file = join(dir, 'broken.json');
+      writeFileSync(file, broken);
+      for (const args of [['trace'], ['filter', '--origin', 'carol'], ['summary']]) {
+        const r = await runCli([...args, '-f', args[0] === 'summary' ? 'json' : 'jsonl', file]);
+        const lines = stderrLines(r.stderr);
+        expect(lines, args.join(' ')).toHaveLength(1);
+        expect(lines[0]).toMatch(/broken\.json:2: .*record skipped \(byte \d+\)$/);
+        expect(r.code, args.join(' ')).toBe(1);
+      }
+      const plain = await runCli(['filter', '-f', 'jsonl', file]);
+      expect(plain.code).toBe(0);
+      expect(jsonLines(plain.stdout)).toHaveLength(2);
+    } finally {
+      removeDir(dir);
+    }
+  });
+});

@@ -43,3 +43,26 @@ describe('Messages', () => {
     expect(words(narrow.join('\n'))).toEqual(words(written(undefined)));
   });
 });
+
+describe('Messages: a first pass\'s faults', () => {
+  it('are told after the real pass, only those it did not tell itself, and dropped when it stopped early', () => {
+    let out = '';
+    const messages = new Messages((text) => (out += text), () => undefined);
+    const other = { ...FAULT, offset: 4000, message: 'a record broken inside' };
+    messages.holdFault(FAULT);
+    messages.holdFault(other);
+    expect(out).toBe('');
+    messages.fault(FAULT);
+    messages.tellHeldFaults();
+    expect(out.split('\n').filter((l) => l !== '')).toEqual([
+      `kmstrail: ${FAULT.file}: gzip data ends early (truncated download?) (byte 1918)`,
+      `kmstrail: ${FAULT.file}: a record broken inside (byte 4000)`,
+    ]);
+    expect(messages.inputFailed).toBe(true);
+    const stopped = new Messages(() => {}, () => undefined);
+    stopped.holdFault(other);
+    stopped.dropHeldFaults();
+    stopped.tellHeldFaults();
+    expect(stopped.inputFailed).toBe(false);
+  });
+});
