@@ -155,7 +155,7 @@ export const DETECT = defineCommand({
     const out = context.out;
     const sigma = o.sigma.length > 0 ? await loadSigmaRules(o.sigma) : undefined;
     // Named one line each, before anything else is printed; the exit code says it at the end.
-    for (const problem of sigma?.problems ?? []) messages.source({ label: problem.file, message: problem.message });
+    for (const problem of sigma?.problems ?? []) messages.source({ label: problem.file, message: problem.message, warning: problem.warning });
     const sigmaLines = sigma && o.stats ? sigmaStats(sigma) : [];
 
     const rules = chooseRules({ ids: o.rule, minSeverity: o.minSeverity, builtin: o.builtin, sigma: sigma?.rules ?? [] });

@@ -127,7 +127,7 @@ export const REPORT = defineCommand({
     process.once('exit', cleanUp);
     try {
       const sigma = o.sigma.length > 0 ? await loadSigmaRules(o.sigma) : undefined;
-      for (const problem of sigma?.problems ?? []) messages.source({ label: problem.file, message: problem.message });
+      for (const problem of sigma?.problems ?? []) messages.source({ label: problem.file, message: problem.message, warning: problem.warning });
       if (sigma && sigma.rules.length > 0 && o.source.length === 0 && !o.allSources) {
         messages.line('warning: --sigma rules see only the records the filter options choose, KMS events here (add --all-sources for the others)');
       }

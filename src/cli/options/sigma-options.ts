@@ -32,7 +32,7 @@ export function sigmaStats(set: SigmaRuleSet): string[] {
   const plural = (x: number, what: string) => `${n(x)} ${what}${x === 1 ? '' : 's'}`;
   const lines = [
     `sigma: ${plural(set.rules.length, 'rule')} loaded from ${plural(set.files, 'file')} (${plural(correlations, 'correlation')}), ` +
-      `${plural(set.problems.length, 'problem')}, ${plural(set.notApplicable.length, 'rule')} not for CloudTrail`,
+      `${plural(set.problems.filter((p) => !p.warning).length, 'problem')}, ${plural(set.notApplicable.length, 'rule')} not for CloudTrail`,
   ];
   if (set.notApplicable.length > 0) {
     const byLogsource = new Map<string, number>();

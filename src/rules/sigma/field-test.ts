@@ -328,6 +328,9 @@ export function compileFieldTest(key: string, value: unknown): CompiledTest {
     throw new SigmaRuleError(`'${key}': utf16 encodings only make sense before base64 or base64offset on JSON text`);
   }
   if (all && has('neq')) throw new SigmaRuleError(`'${key}': neq does not go with all`);
+  // base64offset's three encodings each drop the text's edges, which are never whole in them: only
+  // a search inside the field can find them (the Sigma specification pairs it with contains).
+  if (has('base64offset') && !has('contains')) throw new SigmaRuleError(`'${key}': base64offset needs contains (base64offset|contains)`);
   const perValue: Array<Pattern[] | null> = values.map((v) => {
     if (v === null) {
       if (modifiers.some((m) => m !== 'all' && m !== 'cased')) throw new SigmaRuleError(`'${key}': null takes no modifiers`);

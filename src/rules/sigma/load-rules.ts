@@ -15,6 +15,17 @@ import { describeLogsource, fitsCloudTrail, ruleFromDocument, type SigmaCorrelat
 export interface SigmaProblem {
   file: string;
   message: string;
+  /** Told, but the run goes on and does not fail for it (a rule for another log source, named by path). */
+  warning?: boolean;
+}
+
+/** Why a rule path could not be read, in words. */
+function readProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'cannot read: no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot read: permission denied';
+  if (code === 'EISDIR') return 'cannot read: is a directory';
+  return `cannot read: ${code ?? (error as Error).message}`;
 }
 
 export interface NotApplicableRule {
@@ -243,7 +254,7 @@ async function walk(path: string, out: string[], problems: SigmaProblem[]): Prom
   try {
     info = await stat(path);
   } catch (error) {
-    problems.push({ file: path, message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+    problems.push({ file: path, message: readProblem(error) });
     return;
   }
   if (!info.isDirectory()) {
@@ -276,12 +287,21 @@ export async function loadSigmaRules(paths: readonly string[]): Promise<SigmaRul
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      problems.push({ file, message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+      problems.push({ file, message: readProblem(error) });
       continue;
     }
     const parsed = parseDocuments(text, file);
     rules.push(...parsed.rules);
     problems.push(...parsed.problems);
   }
-  return { ...resolve({ rules, problems }), files: files.length };
+  const set = resolve({ rules, problems });
+  // A rule file named by path was meant to run: one for another log source is said so. Found in a
+  // directory (SigmaHQ's tree holds every product's rules), it is only counted, under --stats.
+  const named = new Set(paths);
+  for (const rule of set.notApplicable) {
+    if (named.has(rule.file)) {
+      set.problems.push({ file: rule.file, message: `rule '${rule.title}' is for logsource ${rule.logsource}, not CloudTrail: not run`, warning: true });
+    }
+  }
+  return { ...set, files: files.length };
 }

@@ -109,6 +109,7 @@ function countCondition(value: unknown, allowField: boolean): { condition: Count
 
 function facts(doc: Record<string, unknown>, file: string, document: number): RuleFacts {
   const title = doc.title;
+  if (title !== undefined && title !== null && typeof title !== 'string') throw new SigmaRuleError(`its title is not a string (a ${Array.isArray(title) ? 'list' : typeof title})`);
   if (typeof title !== 'string' || title.trim() === '') throw new SigmaRuleError('has no title');
   const id = optionalText(doc, 'id');
   const name = optionalText(doc, 'name');

@@ -31,11 +31,26 @@ describe('problems', () => {
       join(dir, 'mixed/a_bad_yaml.yml'),
       join(dir, 'mixed/sub/c_bad_modifier.yaml'),
     ]);
-    expect(set.problems[0].message).toBe('cannot read: ENOENT');
+    expect(set.problems[0].message).toBe('cannot read: no such file or directory');
     expect(set.problems[1].message).toMatch(/^YAML at line \d+, column \d+: /);
     expect(set.problems[2].message).toBe("rule 'Test rule': detection: sel: unknown modifier 'sometimes' in 'eventName|sometimes'");
     for (const p of set.problems) expect(p.message).not.toContain('\n');
     expect(set.files).toBe(4);
+  });
+
+  it('a rule for another log source: a warning when its file was named, counted only when found in a directory', async () => {
+    mkdirSync(join(dir, 'others'), { recursive: true });
+    const s3 = ruleText(detection).replace(/logsource:[\s\S]*?detection:/, 'logsource:\n    product: aws\n    service: s3\ndetection:');
+    expect(s3).toContain('service: s3');
+    writeFileSync(join(dir, 'others/s3.yml'), s3);
+    const named = await loadSigmaRules([join(dir, 'others/s3.yml'), join(dir, 'mixed/b_good.yml')]);
+    expect(named.rules.map((r) => r.title)).toEqual(['Good B']);
+    expect(named.problems).toEqual([
+      { file: join(dir, 'others/s3.yml'), message: "rule 'Test rule' is for logsource product: aws, service: s3, not CloudTrail: not run", warning: true },
+    ]);
+    const walked = await loadSigmaRules([join(dir, 'others')]);
+    expect(walked.problems).toEqual([]);
+    expect(walked.notApplicable).toHaveLength(1);
   });
 
   it('a directory without rule files is a problem too (a wrong path, most likely)', async () => {
@@ -49,6 +64,10 @@ describe('problems', () => {
   it('missing parts, bad levels, duplicate ids, unsupported features', () => {
     const p = (text: string) => parseSigmaText(text, 'x.yml').problems.map((q) => q.message);
     expect(p('logsource: {product: aws}\ndetection: {sel: {a: 1}, condition: sel}')).toEqual(['has no title']);
+    expect(p('title: [a, b]\nlogsource: {product: aws}\ndetection: {sel: {a: 1}, condition: sel}')).toEqual(['its title is not a string (a list)']);
+    expect(p(ruleText(`sel:\n    requestParameters.userData|base64offset: curl\ncondition: sel`))).toEqual([
+      "rule 'Test rule': detection: sel: 'requestParameters.userData|base64offset': base64offset needs contains (base64offset|contains)",
+    ]);
     expect(p('title: T\ndetection: {sel: {a: 1}, condition: sel}')).toEqual(["rule 'T': has no logsource map"]);
     expect(p('title: T\nlogsource: {product: aws}\n')).toEqual(["rule 'T': has no detection"]);
     expect(p('title: T\nlogsource: {product: aws}\ndetection: {sel: {a: 1}}')).toEqual(["rule 'T': detection has no condition"]);
