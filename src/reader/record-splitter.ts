@@ -437,7 +437,7 @@ export class RecordSplitter {
         return;
       }
     }
-    if (this.resyncing && this.resyncCarry) {
+    if ((this.resyncing || this.skipToNewline) && this.resyncCarry) {
       // A record start may begin in the last bytes before this chunk (cut by one boundary or by
       // several): those bytes and this chunk are read as one piece, from where the carry began.
       const carry = this.resyncCarry;
@@ -460,7 +460,20 @@ export class RecordSplitter {
       }
       if (this.skipToNewline) {
         const nl = chunk.indexOf(NEWLINE, i);
+        // Stray text before a value on its line (`junk{"Records":[…`, two files cat'ed with no
+        // newline between): the value is read, not skipped with the rest of the line.
+        const value = valueStartIn(chunk, i, nl < 0 ? n : nl);
+        if (value >= 0) {
+          this.skipToNewline = false;
+          i = value;
+          continue;
+        }
         if (nl < 0) {
+          // A value's start may be cut by this chunk's end: its last bytes are searched again
+          // with the next chunk (they hold no newline).
+          const from = Math.max(i, n - MAX_VALUE_START);
+          this.resyncCarry = Buffer.from(chunk.subarray(from));
+          this.resyncCarryFrom = 0;
           i = n;
           break;
         }
@@ -792,7 +805,7 @@ export class RecordSplitter {
       return i + 1;
     }
 
-    if (depth === 0) return this.topLevelStart(i, b);
+    if (depth === 0) return this.topLevelStart(chunk, i, b);
 
     switch (b) {
       case QUOTE:
@@ -855,7 +868,7 @@ export class RecordSplitter {
     }
   }
 
-  private topLevelStart(i: number, b: number): number {
+  private topLevelStart(chunk: Buffer, i: number, b: number): number {
     const at = this.base + i;
     if (at < 3 && at === this.bomBytes && b === BOM[at]) {
       // A UTF-8 byte order mark, as some editors write (JSON itself has none), maybe split
@@ -868,6 +881,8 @@ export class RecordSplitter {
       this.topFault('incomplete UTF-8 byte order mark at the start', 0);
       return i;
     }
+    // Files that each start with a byte order mark, cat'ed together: one before each value.
+    if (b === BOM[0] && chunk[i + 1] === BOM[1] && chunk[i + 2] === BOM[2] && this.sawAnyValue) return i + 3;
     this.sawAnyValue = true;
     this.topIsWrapper = false;
     this.wrapperPending = HOT_NONE;
@@ -1619,6 +1634,26 @@ const RECORD_FIRST_KEYS = new Set([
   'eventVersion', 'userIdentity', 'eventTime', 'eventSource', 'eventName', 'awsRegion', 'sourceIPAddress', 'userAgent',
   'eventID', 'eventType', 'recipientAccountId', 'requestID', 'readOnly', 'eventCategory', 'managementEvent',
 ]);
+
+/**
+ * The index of the first '{' in `chunk` from `from` to `before` that opens a trail file's wrapper
+ * (`{"Records"`, `{"Events"`) or a record (its first key one records start with), else -1.
+ */
+/** Bytes a value's start takes at most for valueStartIn: '{', blanks, and a quoted key of up to 40 bytes. */
+const MAX_VALUE_START = 64;
+
+function valueStartIn(chunk: Buffer, from: number, before: number): number {
+  for (let brace = chunk.indexOf(LBRACE, from); brace >= 0 && brace < before; brace = chunk.indexOf(LBRACE, brace + 1)) {
+    let q = brace + 1;
+    while (q < before && isSpace(chunk[q])) q++;
+    if (chunk[q] !== QUOTE) continue;
+    const close = chunk.indexOf(QUOTE, q + 1);
+    if (close < 0 || close >= before || close - q > 40) continue;
+    const key = chunk.toString('latin1', q + 1, close);
+    if (key === 'Records' || key === 'Events' || RECORD_FIRST_KEYS.has(key)) return brace;
+  }
+  return -1;
+}
 
 /** The first key of an object's bytes, when it is written plainly (no escape). */
 function firstKeyOf(bytes: Buffer): Buffer | undefined {

@@ -263,6 +263,20 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     return -1;
   };
 
+  /** Does the '{' at byte `at` open a wrapper (`{"Records"`, `{"Events"`) or a record? Undefined: not kept far enough yet to tell. */
+  const opensValue = (at: number): boolean | undefined => {
+    const end = keptFrom + kept.length;
+    let q = at + 1;
+    while (q < end && isSpace(byteAt(q) as number)) q++;
+    if (q >= end) return q - at < 64 ? undefined : false;
+    if (byteAt(q) !== 0x22) return false;
+    const close = kept.indexOf(0x22, q + 1 - keptFrom) + keptFrom;
+    if (close < keptFrom) return end - q <= 40 ? undefined : false;
+    if (close - q > 40) return false;
+    const key = kept.toString('latin1', q + 1 - keptFrom, close - keptFrom);
+    return key === 'Records' || key === 'Events' || RECORD_KEYS.has(key);
+  };
+
   /** Where reading goes on after a fault at byte `at` outside a records array, or -1 (not in what is kept yet). */
   const afterBrokenValue = (at: number, open: number): number => {
     let d = open;
@@ -277,6 +291,12 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       }
       if (d === 0) {
         if (b === 0x0a) return k + 1;
+        // Stray text before a value on its line: the value is read (the splitter's valueStartIn).
+        if (b === 0x7b) {
+          const opens = opensValue(k);
+          if (opens === undefined) return -1;
+          if (opens) return k;
+        }
         continue;
       }
       if (b === 0x22) inString = true;
@@ -293,8 +313,8 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
    * A fault at byte `at` (line `line`): told once, then reading goes on where the splitter would
    * read on. Returns where the next segment starts and how, or undefined to wait for more bytes.
    */
-  /** `record`: at the next record start from `from`; `at`: right at `from` (a record starts there); `value`: after the broken value. */
-  let pendingRecovery: { kind: 'record' | 'at' | 'value'; from: number; open: number; wrapper: boolean } | undefined;
+  /** `record`: at the next record start from `from`; `at`: right at `from` (a record starts there); `value`: after the broken value; `top`: a top-level value right at `from`. */
+  let pendingRecovery: { kind: 'record' | 'at' | 'value' | 'top'; from: number; open: number; wrapper: boolean } | undefined;
   /** The pending recovery is only past a wrapper's closing '}': read on right after it. */
   let closesWrapper = false;
   const fault = (at: number, line: number, message: string) => {
@@ -362,6 +382,12 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
         pendingRecovery = { kind: 'record', from: at, open: 0, wrapper };
       }
     } else {
+      if (depth === 0 && sawValue && byteAt(at) === 0xef && byteAt(at + 1) === 0xbb && byteAt(at + 2) === 0xbf) {
+        // Files that each start with a byte order mark, cat'ed together: one before each value.
+        pendingRecovery = { kind: 'top', from: at + 3, open: 0, wrapper: false };
+        asm = null;
+        return;
+      }
       if (asm && asmKind === 'top') sawValue = true;
       tell({ file, message: `${message}; skipped`, offset: at, line, reason: 'malformed JSON' });
       pendingRecovery = { kind: 'value', from: at, open: depth, wrapper: false };
@@ -372,7 +398,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   /** Tries to start the next segment after a fault, with the bytes kept so far. */
   const recover = (): Buffer | undefined => {
     const r = pendingRecovery as NonNullable<typeof pendingRecovery>;
-    const at = closesWrapper || r.kind === 'at' ? r.from : r.kind === 'record' ? recordStartFrom(r.from) : afterBrokenValue(r.from, r.open);
+    const at = closesWrapper || r.kind === 'at' || r.kind === 'top' ? r.from : r.kind === 'record' ? recordStartFrom(r.from) : afterBrokenValue(r.from, r.open);
     closesWrapper = false;
     if (at < 0) return undefined;
     pendingRecovery = undefined;

@@ -27,6 +27,8 @@ import { jsonLines, runCli } from '../helpers/run-cli.js';
 // Every shape fixture holds the same records: copies of one event on purpose, so they are kept here.
 const ALL = ['filter', '--all-sources', '--keep-duplicates', '--format', 'jsonl'];
 const EXPECTED = expectedShapeRecords();
+/** The five records of test/fixtures/shapes/delivery.json, which the cat'ed fixtures split in two files. */
+const DELIVERY = () => (JSON.parse(readFileSync(join(SHAPES, 'delivery.json'), 'utf8')) as { Records: Json[] }).Records;
 const EXPECTED_LINES = expectedShapeLines();
 const bytesOf = (name: string) => readFileSync(join(BAD, name));
 const recordsOf = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { Records: Json[] }).Records;
@@ -197,6 +199,17 @@ const CASES: Record<string, BadCase> = {
     },
   },
   'bom.json': { code: 0, records: () => EXPECTED, lines: 0 },
+  // Two delivery files cat'ed together: a byte order mark before each, or text between them.
+  'cat-bom.json': { code: 0, records: () => DELIVERY(), lines: 0 },
+  'cat-junk.json': {
+    code: 1,
+    records: () => DELIVERY(),
+    lines: 1,
+    check: ([line], path) => {
+      expect(line.startsWith(`kmstrail: ${path}:1:`)).toBe(true);
+      expect(byteOffset(line)).toBe(bytesOf('cat-junk.json').indexOf('== next file =='));
+    },
+  },
   // Another compression or an archive: one line that says what it is, not a line per line of noise.
   'zip-archive.json.gz': {
     code: 1,

@@ -162,6 +162,23 @@ describe('both readers agree on every broken and every good fixture', () => {
   });
 });
 
+describe('delivery files cat\'ed together', () => {
+  /** test/fixtures/shapes/delivery.json's five records: the two files hold its first two and last three. */
+  const DELIVERY = (JSON.parse(readFileSync(join(FIXTURES, 'shapes', 'delivery.json'), 'utf8')) as { Records: JsonObject[] }).Records;
+
+  it('a byte order mark before each (each file had one) is no fault; stray text between them is one, and every record is kept', async () => {
+    for (const [name, faults] of [['cat-bom.json', 0], ['cat-junk.json', 1]] as const) {
+      for (const chunk of CHUNKINGS) {
+        const [splitter, streamJson] = await bothReadings(readFileSync(join(FIXTURES, 'bad', name)), chunk, name);
+        expect(splitter.records.map((r) => r.record), `${name} in chunks of ${chunk}`).toEqual(DELIVERY);
+        expect(splitter.faults, `${name} in chunks of ${chunk}`).toHaveLength(faults);
+        expect(streamJson.records).toEqual(splitter.records);
+        expect(streamJson.faults).toEqual(splitter.faults);
+      }
+    }
+  });
+});
+
 describe('JSON lines: a line cut between two properties', () => {
   const lines = readFileSync(join(FIXTURES, 'shapes', 'expected.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
   // Where a shipper may cut a line: after a value, after a comma, inside a nested object or list.
