@@ -190,7 +190,7 @@ function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
 
-function describeByte(b: number): string {
+export function describeByte(b: number): string {
   if (b >= 0x21 && b < 0x7f) return `'${String.fromCharCode(b)}'`;
   return `byte 0x${b.toString(16).padStart(2, '0')}`;
 }
@@ -883,6 +883,7 @@ export class RecordSplitter {
     }
     // Files that each start with a byte order mark, cat'ed together: one before each value.
     if (b === BOM[0] && chunk[i + 1] === BOM[1] && chunk[i + 2] === BOM[2] && this.sawAnyValue) return i + 3;
+    const first = !this.sawAnyValue;
     this.sawAnyValue = true;
     this.topIsWrapper = false;
     this.wrapperPending = HOT_NONE;
@@ -902,6 +903,12 @@ export class RecordSplitter {
       this.separatorExpected = false;
       this.trailingComma = -1;
       return i + 1;
+    }
+    if (first && isJunkByte(b)) {
+      // Text that does not start as JSON (a README, a log of another kind, a document): one line
+      // for the input, not one per line of it.
+      this.fail(`not JSON: it starts with ${describeByte(b)}${b === 0 ? ' (NUL)' : ''}, not '{' or '[' (not a trail file)`, this.base + i, true);
+      return chunk.length;
     }
     this.topFault(
       `expected a JSON object or array, found ${describeByte(b)}${b === 0 ? ' (NUL)' : ''}`,
@@ -1687,6 +1694,16 @@ const ARCHIVES: ReadonlyArray<readonly [magic: readonly number[], what: string]>
   [[0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], 'a 7z archive'],
   [[0x04, 0x22, 0x4d, 0x18], 'lz4-compressed data'],
   [[0x50, 0x41, 0x52, 0x31], 'a Parquet file'],
+  // Text in another encoding than UTF-8 (a Windows editor's "Unicode"): by its byte order mark, or
+  // by a NUL beside the first '{' or '[' (which UTF-8 JSON never has).
+  [[0xff, 0xfe, 0x00, 0x00], 'UTF-32LE text'],
+  [[0x00, 0x00, 0xfe, 0xff], 'UTF-32BE text'],
+  [[0xff, 0xfe], 'UTF-16LE text'],
+  [[0xfe, 0xff], 'UTF-16BE text'],
+  [[0x7b, 0x00], 'UTF-16LE text'],
+  [[0x5b, 0x00], 'UTF-16LE text'],
+  [[0x00, 0x7b], 'UTF-16BE text'],
+  [[0x00, 0x5b], 'UTF-16BE text'],
 ];
 
 /** What archive or compression an input's first bytes say it is (see ARCHIVES), if any. */
@@ -1704,7 +1721,10 @@ export function archiveKind(first: Uint8Array): string | undefined {
 }
 
 /** The one fault for an input in an archive or compression format kmstrail does not read. */
-export const archiveFault = (what: string) => `${what}, not JSON or gzip: unpack it first`;
+export const archiveFault = (what: string) => {
+  const encoding = /^(UTF-\d+[LB]E) text$/.exec(what)?.[1];
+  return encoding ? `${what}, not UTF-8: convert it first (iconv -f ${encoding} -t UTF-8)` : `${what}, not JSON or gzip: unpack it first`;
+};
 
 /**
  * A byte that can neither start a JSON value nor be structure or space: stray text (a letter other

@@ -20,7 +20,7 @@ import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { FaultQueue } from './fault-delivery.js';
 import type { ReadOptions } from './read-options.js';
-import { archiveFault, archiveKind, isStrayAfterRecord, type SliceKind } from './record-splitter.js';
+import { archiveFault, archiveKind, describeByte, isJunkByte, isStrayAfterRecord, type SliceKind } from './record-splitter.js';
 import { unwrapValue } from './trail-reader.js';
 import type { InputFault, TrailRecord } from './trail-record.js';
 import { type ValuePlace, ValuePlaces } from './value-places.js';
@@ -76,6 +76,8 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   let gzipped = false;
   let seen = 0;
   let sawValue = false;
+  /** The input does not start as JSON: told once, nothing more is read of it. */
+  let notJson = false;
   let batch: TrailRecord[] = [];
   // Records and faults go out in file order (the splitter's rule); with --strict the first fault
   // ends the input: nothing after it is told or emitted.
@@ -388,6 +390,14 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
         asm = null;
         return;
       }
+      const b = byteAt(at);
+      if (depth === 0 && !sawValue && !asm && b !== undefined && isJunkByte(b)) {
+        // Text that does not start as JSON: one line for the input (the splitter's rule).
+        tell({ file, message: `not JSON: it starts with ${`${describeByte(b)}${b === 0 ? ' (NUL)' : ''}`}, not '{' or '[' (not a trail file)`, offset: at, line, reason: 'malformed JSON' });
+        notJson = true;
+        asm = null;
+        return;
+      }
       if (asm && asmKind === 'top') sawValue = true;
       tell({ file, message: `${message}; skipped`, offset: at, line, reason: 'malformed JSON' });
       pendingRecovery = { kind: 'value', from: at, open: depth, wrapper: false };
@@ -397,6 +407,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
 
   /** Tries to start the next segment after a fault, with the bytes kept so far. */
   const recover = (): Buffer | undefined => {
+    if (notJson) return undefined;
     const r = pendingRecovery as NonNullable<typeof pendingRecovery>;
     const at = closesWrapper || r.kind === 'at' || r.kind === 'top' ? r.from : r.kind === 'record' ? recordStartFrom(r.from) : afterBrokenValue(r.from, r.open);
     closesWrapper = false;
@@ -495,7 +506,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       }
       progress();
       yield* drain();
-      if (faults.halted) return;
+      if (faults.halted || notJson) return;
     }
   } catch (error) {
     if (!(error instanceof ReadFault)) throw error;
@@ -512,7 +523,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     flushHeld();
     progress();
     yield* drain();
-    if (pendingRecovery) break;
+    if (pendingRecovery || notJson) break;
     try {
       seg.verify(none);
     } catch (error) {

@@ -553,6 +553,29 @@ describe('path problems', () => {
   });
 });
 
+describe('text that is not JSON, named as a path', () => {
+  it('one line for the input (not one per line of it), in both readers; the good file after it is read', async () => {
+    const dir = makeTempDir();
+    try {
+      const notes = join(dir, 'NOTES.md');
+      writeFileSync(notes, '# Incident notes\n\nThe key was scheduled for deletion at 10:02.\n'.repeat(40));
+      const utf16 = join(dir, 'unicode.json');
+      writeFileSync(utf16, Buffer.from(`\ufeff${readFileSync(join(SHAPES, 'delivery.json'), 'utf8')}`, 'utf16le'));
+      for (const reader of ['fast', 'stream-json']) {
+        const run = await runCli(['filter', '--all-sources', '--reader', reader, '-f', 'jsonl', notes, utf16, join(SHAPES, 'delivery.json')]);
+        expect(stderrLines(run.stderr), reader).toEqual([
+          `kmstrail: ${notes}:1: not JSON: it starts with '#', not '{' or '[' (not a trail file) (byte 0)`,
+          `kmstrail: ${utf16}:1: UTF-16LE text, not UTF-8: convert it first (iconv -f UTF-16LE -t UTF-8) (byte 0)`,
+        ]);
+        expect(run.code).toBe(1);
+        expect(jsonLines(run.stdout)).toHaveLength(5);
+      }
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
+
 describe('--strict', () => {
   // Regression guard: with --strict the records before the first fault in the same chunk are lost after the first one: forEachMatch breaks out of the batch as soon as `stop` is set, and the fault has already set it while the batch was bein
   it('stops at the first fault: malformed-middle.json emits records 1 and 2 only', async () => {

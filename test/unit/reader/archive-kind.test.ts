@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { archiveKind } from '../../../src/reader/record-splitter.js';
+import { archiveFault, archiveKind } from '../../../src/reader/record-splitter.js';
 
 const has = (tool: string) => {
   try {
@@ -38,6 +38,23 @@ describe('archiveKind', () => {
     [[0x50, 0x41, 0x52, 0x31, 0x15], 'a Parquet file'],
   ])('names %j', (magic, what) => {
     expect(archiveKind(Buffer.from(magic))).toBe(what);
+  });
+
+  it('names JSON written in UTF-16 or UTF-32, with or without a byte order mark, and says how to convert it', () => {
+    const json = '{"Records":[]}';
+    const be16 = (text: string) => Buffer.from(text, 'utf16le').swap16();
+    expect(archiveKind(Buffer.from(`\ufeff${json}`, 'utf16le'))).toBe('UTF-16LE text');
+    expect(archiveKind(Buffer.from(json, 'utf16le'))).toBe('UTF-16LE text');
+    expect(archiveKind(Buffer.from('[{}]', 'utf16le'))).toBe('UTF-16LE text');
+    expect(archiveKind(be16(`\ufeff${json}`))).toBe('UTF-16BE text');
+    expect(archiveKind(be16(json))).toBe('UTF-16BE text');
+    expect(archiveKind(Buffer.from([0xff, 0xfe, 0x00, 0x00, 0x7b, 0x00, 0x00, 0x00]))).toBe('UTF-32LE text');
+    expect(archiveKind(Buffer.from([0x00, 0x00, 0xfe, 0xff, 0x00, 0x00, 0x00, 0x7b]))).toBe('UTF-32BE text');
+    expect(archiveFault('UTF-16LE text')).toBe('UTF-16LE text, not UTF-8: convert it first (iconv -f UTF-16LE -t UTF-8)');
+    expect(archiveFault('a zip archive')).toBe('a zip archive, not JSON or gzip: unpack it first');
+    // UTF-8, with its byte order mark or not, is JSON as it should be.
+    expect(archiveKind(Buffer.from(`\ufeff${json}`, 'utf8'))).toBeUndefined();
+    expect(archiveKind(Buffer.from('[]'))).toBeUndefined();
   });
 
   it('names nothing where only the last byte of a magic number differs', () => {
