@@ -5,6 +5,8 @@
 import { Command } from 'commander';
 import { addOptions, parseOptions, type OptionTable, type OptionValues } from './options/option-table.js';
 import { fittedHelp } from './help-text.js';
+import { UsageError } from './messages.js';
+import { isStdinPath } from '../sources/expand-paths.js';
 
 export interface CommandSpec<T extends OptionTable> {
   name: string;
@@ -21,7 +23,7 @@ export function defineCommand<T extends OptionTable>(spec: CommandSpec<T>): Comm
   return spec;
 }
 
-export const PATHS_HELP = 'trail files, directories (walked for .json, .json.gz, .jsonl), s3://bucket/prefix, or - for stdin';
+export const PATHS_HELP = 'trail files (plain or gzip, whatever their names), directories (walked for the trail files in them, told by their content), s3://bucket/prefix, or - for stdin';
 
 /** The commander command of a spec: parsing its flags with the table, then running it. */
 export function commanderCommand<T extends OptionTable>(spec: CommandSpec<T>): Command {
@@ -29,6 +31,8 @@ export function commanderCommand<T extends OptionTable>(spec: CommandSpec<T>): C
   addOptions(command, spec.options);
   fittedHelp(command, spec.help);
   command.action(async (paths: string[], raw: Record<string, unknown>) => {
+    // Standard input can be read once: a second `-` would read nothing and say it was empty.
+    if (paths.filter(isStdinPath).length > 1) throw new UsageError('standard input (-) is given more than once: it can be read only once');
     await spec.run(paths, parseOptions(spec.options, raw, { now: Date.now(), stdout: process.stdout }));
   });
   return command;

@@ -1,6 +1,6 @@
 /**
  * Turns command-line paths into trail inputs: `-` (or no path) is standard input, `s3://` URLs
- * are listed by S3Source, a directory is walked for `.json`, `.json.gz` and `.jsonl` files
+ * are listed by S3Source, a directory is walked for the trail files in it (told by their content)
  * (CloudTrail digest files skipped), and a file named explicitly is read whatever its name.
  */
 import { statSync } from 'node:fs';

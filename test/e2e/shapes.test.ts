@@ -79,6 +79,13 @@ describe('standard input', () => {
     expect(jsonLines(result.stdout)).toEqual(EXPECTED);
   });
 
+  it('- given twice is a usage error (exit 2), before anything is read', async () => {
+    const result = await runCli([...ALL, '-', '-'], { input: readFileSync(join(SHAPES, 'records.jsonl')) });
+    expect(result.stdout).toBe('');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^kmstrail: standard input \(-\) is given more than once: it can be read only once/);
+  });
+
   it('gunzips gzip on stdin', async () => {
     const result = await runCli([...ALL, '-'], { input: readFileSync(join(SHAPES, 'delivery.json.gz')) });
     expect(result.stderr).toBe('');

@@ -56,7 +56,7 @@ export const SCREEN_OPTIONS = {
   }),
   tz: option({
     flags: '--tz <zone>',
-    help: 'time zone of the times in tables and csv: UTC (default), local, or an IANA name such as Europe/Paris (JSON stays UTC)',
+    help: 'time zone of the times in tables (and csv, where the command has it): UTC (default), local, or an IANA name such as Europe/Paris (JSON stays UTC)',
     group: OUTPUT,
     values: () => ['UTC', 'local', ...Intl.supportedValuesOf('timeZone')],
     parse: (raw): TimeZone => {
