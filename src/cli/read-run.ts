@@ -15,6 +15,7 @@ import { runPipeline, type PipelineResult, type PipelineSettings, type RunStats 
 import type { Output } from '../sinks/output.js';
 import type { RecordSink } from '../sinks/sink.js';
 import { isStdinPath } from '../sources/expand-paths.js';
+import { spoolReadOnceInputs } from '../sources/read-once-spool.js';
 import { splitExclusions } from '../util/value-filter.js';
 import type { Messages } from './messages.js';
 import type { RunValues } from './options/run-options.js';
@@ -95,6 +96,9 @@ export async function prepareFilter(
   messages: Messages,
   shown: boolean,
 ): Promise<{ filter: RecordFilter; originOf?: OriginResolver }> {
+  // A first pass over standard input or a pipe needs its bytes again: they are kept as read.
+  const firstPass = shown || (filter.spec.origins ?? []).length > 0 || filter.spec.keys.some(namesAliases);
+  if (firstPass && !readableTwice(paths)) spoolReadOnceInputs();
   return completeOrigins(paths, await withAliases(paths, filter, run, messages), run, messages, shown);
 }
 

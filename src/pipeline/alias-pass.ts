@@ -13,6 +13,7 @@ import type { FilterSpec } from '../filters/filter-spec.js';
 import { buildRecordFilter, type RecordFilter } from '../filters/record-filter.js';
 import type { RecordSink } from '../sinks/sink.js';
 import { isPipePath, isStdinPath } from '../sources/expand-paths.js';
+import { readOnceInputsSpooled } from '../sources/read-once-spool.js';
 import { firstPassSettings, pruningOf, runPipeline, type PipelineSettings } from './run-pipeline.js';
 
 /** Can these inputs be read twice? Not standard input, nor a pipe given as a path (`<(zcat …)`). */
@@ -22,6 +23,8 @@ export function readableTwice(paths: readonly string[]): boolean {
 
 /** What among these inputs can be read only once, as messages say it ("… is read once"); undefined when nothing. */
 export function readOnce(paths: readonly string[]): string | undefined {
+  // Kept in a temporary file as first read: a second read takes them from there.
+  if (readOnceInputsSpooled()) return undefined;
   if (paths.length === 0 || paths.some(isStdinPath)) return 'standard input is read once';
   const pipes = paths.filter(isPipePath);
   if (pipes.length === 0) return undefined;

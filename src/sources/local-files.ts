@@ -8,6 +8,7 @@ import { basename, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { describeFsError } from './fs-errors.js';
+import { openReadOnce } from './read-once-spool.js';
 import { ACCOUNT_FOLDER, deliveryDays, folderMatchers, LayoutTrust, periodMayHold, PROBE_MAX_BYTES, REGION_FOLDER, type InputPruning } from './pruning.js';
 import { isDigestFileName, isTrailFileName } from './trail-file-name.js';
 import type { SourceProblem, TrailInput } from './trail-input.js';
@@ -137,7 +138,7 @@ export function filePartInput(path: string, start: number, blocking: () => boole
 }
 
 export function stdinInput(): TrailInput {
-  return { label: STDIN_LABEL, open: () => process.stdin };
+  return { label: STDIN_LABEL, open: () => openReadOnce(STDIN_LABEL, () => process.stdin) };
 }
 
 /**
@@ -145,7 +146,7 @@ export function stdinInput(): TrailInput {
  * start, without the blocking positioned read of small files (a pipe has no positions).
  */
 export function pipeInput(path: string): TrailInput {
-  return { label: path, open: () => createReadStream(path, { highWaterMark: 1 << 20 }) };
+  return { label: path, open: () => openReadOnce(path, () => createReadStream(path, { highWaterMark: 1 << 20 })) };
 }
 
 /** What a directory walk is told and tells: problems, and the files it leaves unread, and why. */

@@ -5,6 +5,7 @@
 import { closeSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { buildRecordFilter } from '../../filters/record-filter.js';
 import { readableTwice, readOnce } from '../../pipeline/alias-pass.js';
+import { spoolReadOnceInputs } from '../../sources/read-once-spool.js';
 import { runPipeline } from '../../pipeline/run-pipeline.js';
 import { chooseRules, type RuleChoice } from '../../rules/catalog.js';
 import { DEFAULT_SETTINGS } from '../../rules/rule.js';
@@ -131,6 +132,8 @@ export const REPORT = defineCommand({
       if (sigma && sigma.rules.length > 0 && o.source.length === 0 && !o.allSources) {
         messages.line('warning: --sigma rules see only the records the filter options choose, KMS events here (add --all-sources for the others)');
       }
+      // The key timelines read the inputs a second time: standard input or a pipe is kept as read.
+      if (!readableTwice(paths)) spoolReadOnceInputs();
       const { filter, originOf } = await prepareFilter(paths, buildRecordFilter(spec), o, messages, o.origins);
       // Nothing goes to stdout; the pipeline's back-pressure is moot for a sink that writes at its end.
       const out = new Output(process.stdout);
