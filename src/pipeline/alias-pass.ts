@@ -3,8 +3,8 @@
  * mapping is in the logs themselves (src/cloudtrail/aliases.ts says where), and may come after the
  * records it explains, so a first pass over the same inputs learns it before the real pass. The
  * first pass reads the same inputs as the real one: the same pruning of S3 and local trees, so it
- * never fetches what the real pass will not read. Standard input cannot be read twice: there, an
- * alias matches only records that name the alias.
+ * never fetches what the real pass will not read. Standard input and pipes are kept in a temporary
+ * file as first read (src/sources/read-once-spool.ts), so they are read twice too.
  */
 import { aliasEvidence } from '../cloudtrail/aliases.js';
 import { KMS_SOURCE } from '../cloudtrail/events.js';

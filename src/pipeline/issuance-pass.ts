@@ -39,8 +39,8 @@ export function issuanceWindow(spec: Pick<FilterSpec, 'since' | 'until'>): { sin
 }
 
 /**
- * The issuing calls of these inputs, for a real pass with `spec`'s window. Undefined for standard
- * input, which cannot be read twice.
+ * The issuing calls of these inputs, for a real pass with `spec`'s window. Undefined when the inputs
+ * cannot be read twice (standard input or a pipe not kept in a temporary file).
  */
 export async function learnIssuances(
   paths: readonly string[],

@@ -50,8 +50,8 @@ Sigma rules see the records the filter options choose, as every section does: KM
 --source or --all-sources says otherwise (kmstrail detect --sigma reads every source by default).
 
 The inputs are read twice: once for everything, once more for the timelines of the keys the first
-read found (files come in any order, so those keys are known only at the end). Standard input can be
-read only once: from it, the report has no timelines. The file is written when the report is
+read found (files come in any order, so those keys are known only at the end). Standard input is
+kept in a temporary file as first read, and read again from there. The file is written when the report is
 complete (an unreadable input is still named on stderr and makes the exit code 1).
 With no path, or with -, records are read from standard input.
 `;

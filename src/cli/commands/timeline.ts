@@ -33,7 +33,7 @@ until the end: one short line each, not the records. For a very busy key, narrow
 --until. Events whose time cannot be read come last. Copies of one event (same eventID, time, name,
 outcome and recipient account, as when a delivery file is stored twice) are shown once.
 An alias (alias/x) also matches the events that name its key by ID or ARN when the logs hold the
-mapping (CreateAlias, UpdateAlias, or a record naming both); on standard input, only those naming it.
+mapping (CreateAlias, UpdateAlias, or a record naming both).
 With no path, or with -, records are read from standard input.
 `;
 

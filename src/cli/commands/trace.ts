@@ -25,8 +25,8 @@ guess.
 
 A first pass over the inputs collects the issuing calls (it reads only STS records, unparsed
 otherwise), from 50 hours before --since: long enough for a 36-hour session token that assumed a
-role and chained two more. Standard input cannot be read twice: there, only identities the records
-name themselves resolve.
+role and chained two more. Standard input is kept in a temporary file as first read, and read
+again from there.
 `;
 
 export const TRACE = defineCommand({
