@@ -27,7 +27,7 @@ export const ORIGIN_RULES: readonly Rule[] = [
     description:
       'A KMS call on a key of one account made by a role session that leads back to an identity (an IAM user, root, ' +
       'a federated or Identity Center user) of another account: the principal is in the key\'s account, so the key ' +
-      'policy sees a local role, but the person is not. Calls made directly by a foreign principal are left to KMS-006. ' +
+      'policy sees a local role, but the person is not. Calls made directly by a foreign principal are left to KMS-014. ' +
       'One hit per identity and key a day: the first call, not every one.',
     defaults: (s) => `remembers up to ${s.stateLimit.toLocaleString('en-US')} identity/key pairs, least recently seen dropped first`,
     create(settings) {
