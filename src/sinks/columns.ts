@@ -29,11 +29,13 @@ export interface Column {
 /** Times are never cut, so a time column is as wide as its values. */
 const WHOLE = Number.MAX_SAFE_INTEGER;
 
+// At 80 columns the default table is time, event, principal and key at their minimums: an event
+// whole up to 19 (ScheduleKeyDeletion, GenerateDataKeyPair), a key still telling its first 8 hex digits.
 export const COLUMNS: readonly Column[] = [
   { id: 'time', header: 'time', zoned: true, fit: { min: WHOLE }, value: (r, _o, time) => time(r.eventTime) },
-  { id: 'event', header: 'event', fit: { min: 16 }, value: (r) => text(r, 'eventName') ?? '' },
-  { id: 'principal', header: 'principal', fit: { min: 16, drop: 1 }, value: (r) => shortPrincipal(r) },
-  { id: 'key', header: 'key', fit: { min: 13, drop: 3 }, value: (r) => displayKey(r) },
+  { id: 'event', header: 'event', fit: { min: 19 }, value: (r) => text(r, 'eventName') ?? '' },
+  { id: 'principal', header: 'principal', fit: { min: 14, drop: 1 }, value: (r) => shortPrincipal(r) },
+  { id: 'key', header: 'key', fit: { min: 12, drop: 3 }, value: (r) => displayKey(r) },
   { id: 'region', header: 'region', fit: { min: 9, drop: 5 }, value: (r) => text(r, 'awsRegion') ?? '' },
   { id: 'source-ip', header: 'source IP', fit: { min: 9, drop: 4 }, value: (r) => text(r, 'sourceIPAddress') ?? '' },
   { id: 'error', header: 'error', fit: { min: 12, drop: 2 }, value: (r) => errorCode(r) ?? '' },

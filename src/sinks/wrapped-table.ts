@@ -121,10 +121,16 @@ export function layoutColumns(
     if (!tier) break;
     widths[tier.reduce((a, b) => (widths[b] > widths[a] ? b : a))]--;
   }
-  // The room left goes to the narrowest column still short of its values, a column at a time: up
-  // to each column's maximum, then past it, as a value wrapped or cut on a screen with room to
-  // spare is only harder to read (and an ARN wrapped in its middle cannot be copied).
+  // The room left first makes whole the columns it can, the one shortest of its values first: a
+  // value whole is read, one cut is lost however little is missing. What is left goes to the
+  // narrowest column still short of its values, a column at a time: up to each column's maximum,
+  // then past it, as a value wrapped or cut on a screen with room to spare is only harder to read
+  // (and an ARN wrapped in its middle cannot be copied).
   for (const goal of [wanted, natural]) {
+    const shortBy = (i: number) => goal[i] - widths[i];
+    for (const i of shown.filter((c) => shortBy(c) > 0).sort((a, b) => shortBy(a) - shortBy(b))) {
+      if (shortBy(i) <= budget - sum(widths)) widths[i] = goal[i];
+    }
     for (let spare = budget - sum(widths); spare > 0; spare--) {
       const short = shown.filter((i) => widths[i] < goal[i]);
       if (short.length === 0) break;
@@ -220,6 +226,8 @@ export function wrappedTable(out: Output, columns: readonly TableColumn[], color
   let widths: Array<number | undefined> = [];
   let fitted = false;
   let printed = 0;
+  /** Per column, the rows holding a value: a column left out says how many it hid. */
+  const holding = columns.map(() => 0);
 
   const border = (left: string, middle: string, right: string) =>
     left + widths.flatMap((w) => (w === undefined ? [] : ['─'.repeat(w + 2)])).join(middle) + right + '\n';
@@ -272,6 +280,9 @@ export function wrappedTable(out: Output, columns: readonly TableColumn[], color
     row(cells, paint) {
       const row = held(cells, columns.length, paint);
       printed++;
+      row.lines.forEach((lines, i) => {
+        if (lines.some((line) => line !== '')) holding[i]++;
+      });
       if (sample === undefined) return print(row);
       sample.push(row);
       if (sample.length >= SAMPLE_ROWS) start();
@@ -280,7 +291,12 @@ export function wrappedTable(out: Output, columns: readonly TableColumn[], color
       if (printed === 0) return 0;
       if (sample !== undefined) start();
       out.write(border('└', '┴', '┘'));
-      const left = columns.filter((_, i) => widths[i] === undefined).map((c) => (typeof c.header === 'string' ? c.header : c.header[0]));
+      // A sparse column left out (the error of a few failed calls) says how many rows it hid.
+      const left = columns.flatMap((c, i) => {
+        if (widths[i] !== undefined) return [];
+        const name = typeof c.header === 'string' ? c.header : c.header[0];
+        return [holding[i] > 0 && holding[i] < printed ? `${name} (in ${holding[i].toLocaleString('en-US')} of ${printed.toLocaleString('en-US')} rows)` : name];
+      });
       const screen = out.width;
       if (left.length > 0 && screen !== undefined) {
         const note = `not shown, to fit ${screen} columns: ${left.join(', ')} (--wide shows every column)`;

@@ -66,6 +66,16 @@ describe('layoutColumns', () => {
     expect(widths[1]).toBe(25);
   });
 
+  it('the room left makes whole the columns it can, the one shortest of its values first, before sharing the rest', () => {
+    const three: TableColumn[] = [{ header: 'a', min: 10 }, { header: 'b', min: 10 }, { header: 'c', min: 10 }];
+    // 5 spare: b (3 short) is made whole, not a and b each given 2 and both left cut.
+    const widths = layoutColumns(three, [30, 13, 10], [1, 1, 1], 10 * 3 + 10 + 5);
+    expect(widths).toEqual([12, 13, 10]);
+    // Too little spare for either: the narrowest short one grows first (the first of equals), as before.
+    expect(layoutColumns(three, [30, 20, 10], [1, 1, 1], 10 * 3 + 10 + 5)).toEqual([13, 12, 10]);
+    expect(layoutColumns(three, [30, 20, 10], [1, 1, 1], 10 * 3 + 10 + 4)).toEqual([12, 12, 10]);
+  });
+
   it('too narrow for every minimum: the highest drop leaves first, then the next', () => {
     const at80 = layoutColumns(columns, natural, none, 80);
     expect(at80[3]).toBeUndefined(); // region, drop 3
@@ -215,6 +225,17 @@ describe('wrappedTable on a terminal', () => {
     const printed = await text();
     expect(cells(printed)[0]).not.toContain('agent');
     expect(printed).toMatch(/not shown, to fit 60 columns: agent/);
+  });
+
+  it('a column left out that held a value in some rows only says in how many', async () => {
+    const { out, text } = screen(60);
+    const sparse: TableColumn[] = [{ header: 'event', min: 50 }, { header: 'error', min: 12, drop: 1 }];
+    const table = wrappedTable(out, sparse, plain);
+    for (let i = 0; i < 12; i++) table.row([`Decrypt ${i}`.padEnd(50, '.'), i % 5 === 0 ? 'AccessDenied' : '']);
+    table.end();
+    const printed = await text();
+    expect(printed).not.toContain('AccessDenied');
+    expect(printed.replace(/\s+/g, ' ')).toContain('not shown, to fit 60 columns: error (in 3 of 12 rows) (--wide');
   });
 
   it('no rows: nothing at all (the command says why)', async () => {
