@@ -51,7 +51,7 @@ export const TIMELINE_PRINTERS = {
         { header: 'actor', wrap: 28, min: 12, drop: follows === 'user' ? 9 : 1 },
         { header: 'action', wrap: true, min: 12 },
         { header: 'key', wrap: 36, min: 13, drop: follows === 'key' ? 9 : 2 },
-        { header: 'outcome', min: 7, drop: 3 },
+        { header: 'outcome', wrap: 24, min: 12, drop: 3, foldInto: 2, usual: 'ok' },
         { header: 'details', wrap: 100, min: 20 },
       ],
       color,

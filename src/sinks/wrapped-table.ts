@@ -41,6 +41,14 @@ export interface TableColumn {
   max?: number;
   /** When the screen is too narrow for every column at its minimum, the highest `drop` leaves first; 0 or absent: never. */
   drop?: number;
+  /**
+   * Left out, its values other than `usual` are shown as a last line (`header: value`) of that
+   * column's cells, which should wrap: timeline's outcome goes under the action, so a failure on a
+   * narrow screen is still read.
+   */
+  foldInto?: number;
+  /** The value most rows hold (`ok`), not worth a line when folded. */
+  usual?: string;
   /** Where a cut value loses its text: at the end (default), or at the start for ARNs, whose end says most. */
   cut?: 'end' | 'start';
   align?: 'left' | 'right';
@@ -121,14 +129,15 @@ export function layoutColumns(
     if (!tier) break;
     widths[tier.reduce((a, b) => (widths[b] > widths[a] ? b : a))]--;
   }
-  // The room left first makes whole the columns it can, the one shortest of its values first: a
-  // value whole is read, one cut is lost however little is missing. What is left goes to the
+  // The room left first makes whole the columns that cut that it can, the one shortest of its
+  // values first: a value whole is read, one cut is lost however little is missing (a wrapping
+  // column loses nothing, only takes more lines). What is left goes to the
   // narrowest column still short of its values, a column at a time: up to each column's maximum,
   // then past it, as a value wrapped or cut on a screen with room to spare is only harder to read
   // (and an ARN wrapped in its middle cannot be copied).
   for (const goal of [wanted, natural]) {
     const shortBy = (i: number) => goal[i] - widths[i];
-    for (const i of shown.filter((c) => shortBy(c) > 0).sort((a, b) => shortBy(a) - shortBy(b))) {
+    for (const i of shown.filter((c) => !columns[c].wrap && shortBy(c) > 0).sort((a, b) => shortBy(a) - shortBy(b))) {
       if (shortBy(i) <= budget - sum(widths)) widths[i] = goal[i];
     }
     for (let spare = budget - sum(widths); spare > 0; spare--) {
@@ -239,8 +248,20 @@ export function wrappedTable(out: Output, columns: readonly TableColumn[], color
       return fitted && !columns[i].wrap ? [cutToWidth(line, width, columns[i].cut)] : wrapText(line, width);
     });
 
+  /** A row's lines per column, with the values of columns left out folded into the column they name. */
+  const folded = (row: HeldRow): string[][] => {
+    const lines = row.lines.map((cell) => [...cell]);
+    columns.forEach((c, i) => {
+      const into = c.foldInto;
+      if (widths[i] !== undefined || into === undefined || widths[into] === undefined) return;
+      const value = row.lines[i].join(' ');
+      if (value !== '' && value !== c.usual) lines[into].push(`${typeof c.header === 'string' ? c.header : c.header[0]}: ${value}`);
+    });
+    return lines;
+  };
+
   const print = (row: HeldRow, header = false) => {
-    const cells = row.lines.map((lines, i) => (widths[i] === undefined ? [] : shape(lines, i, widths[i]!)));
+    const cells = (header ? row.lines : folded(row)).map((lines, i) => (widths[i] === undefined ? [] : shape(lines, i, widths[i]!)));
     const height = Math.max(1, ...cells.map((c) => c.length));
     let block = '';
     for (let l = 0; l < height; l++) {
@@ -291,15 +312,20 @@ export function wrappedTable(out: Output, columns: readonly TableColumn[], color
       if (printed === 0) return 0;
       if (sample !== undefined) start();
       out.write(border('└', '┴', '┘'));
+      const name = (c: TableColumn) => (typeof c.header === 'string' ? c.header : c.header[0]);
+      const isFolded = (c: TableColumn) => c.foldInto !== undefined && widths[c.foldInto] !== undefined;
       // A sparse column left out (the error of a few failed calls) says how many rows it hid.
       const left = columns.flatMap((c, i) => {
-        if (widths[i] !== undefined) return [];
-        const name = typeof c.header === 'string' ? c.header : c.header[0];
-        return [holding[i] > 0 && holding[i] < printed ? `${name} (in ${holding[i].toLocaleString('en-US')} of ${printed.toLocaleString('en-US')} rows)` : name];
+        if (widths[i] !== undefined || isFolded(c)) return [];
+        return [holding[i] > 0 && holding[i] < printed ? `${name(c)} (in ${holding[i].toLocaleString('en-US')} of ${printed.toLocaleString('en-US')} rows)` : name(c)];
       });
+      const moved = columns.flatMap((c, i) =>
+        widths[i] === undefined && isFolded(c) ? [`${name(c)} under ${name(columns[c.foldInto!])}${c.usual === undefined ? '' : ` where not ${c.usual}`}`] : [],
+      );
       const screen = out.width;
-      if (left.length > 0 && screen !== undefined) {
-        const note = `not shown, to fit ${screen} columns: ${left.join(', ')} (--wide shows every column)`;
+      if (left.length + moved.length > 0 && screen !== undefined) {
+        const parts = [...(left.length > 0 ? [`not shown, to fit ${screen} columns: ${left.join(', ')}`] : []), ...moved];
+        const note = `${parts.join('; ')} (--wide shows every column)`;
         out.write(wrapText(note, screen).map((line) => color.dim(line) + '\n').join(''));
       }
       return printed;

@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BAD, jq, JQ_FIRST_COPIES } from '../helpers/e2e.js';
+import { BAD, jq, JQ_FIRST_COPIES, KMS_DOCS } from '../helpers/e2e.js';
 import { BIN, jsonLines, runCli, SHARED } from '../helpers/run-cli.js';
 import { cells, HAVE_TMUX, inTmux, type PaneResult } from '../helpers/tmux.js';
 
@@ -117,6 +117,23 @@ describe.runIf(HAVE_TMUX)('tables on a real terminal, 80 and 200 columns', () =>
       const shown = rows(screens[width].lines).slice(1).map((r) => r[0]).filter((c) => c !== '');
       expect(shown).toEqual(times);
     }
+  });
+
+  it('timeline: a failed call keeps its error code at 80 columns (under the action when the outcome column leaves)', async () => {
+    const key = '0987dcba-09fe-87dc-65ba-ab0987654321';
+    const failures = jq(`.Records[] | select(.errorCode and (tostring | contains("${key}"))) | .errorCode`, { files: [KMS_DOCS] }) as string[];
+    expect(failures.length).toBeGreaterThan(0);
+    const screens = await atBothWidths(['timeline', '--key', key, '--no-color', KMS_DOCS]);
+    for (const width of WIDTHS) {
+      expectFits(screens[width], width);
+      const [header, ...data] = rows(screens[width].lines);
+      // A cell's lines joined up (a wrapped code comes back whole), column by column.
+      const column = (name: string) => data.map((r) => r[header.indexOf(name)]).join('');
+      const codes = header.includes('outcome') ? column('outcome') : column('action');
+      for (const code of failures) expect(codes, `${code} at ${width}`).toContain(header.includes('outcome') ? code : `outcome:${code}`);
+    }
+    expect(rows(screens[200].lines)[0]).toContain('outcome');
+    expect(screens[80].lines.join(' ')).toMatch(/outcome under action where not ok/);
   });
 
   it('detect: its table fits through the shared table', async () => {
