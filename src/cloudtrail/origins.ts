@@ -87,7 +87,10 @@ export interface Origin {
   chain: Link[];
   /** The session's source identity: set once along a chain and carried to every later session. */
   sourceIdentity?: string;
-  /** The account of the long-term identity (or of the last known link), when it has one. */
+  /**
+   * The account of the long-term identity (or of the last known link), when it has one; for a
+   * federated user, the account of the first role they assumed.
+   */
   account?: string;
   /** The SAML or OpenID Connect provider of a federated origin. */
   provider?: string;
@@ -98,6 +101,8 @@ export interface Origin {
 export interface IssuanceLookup {
   issuance(accessKeyId: string): Issuance | undefined;
 }
+
+const FEDERATED: ReadonlySet<OriginKind> = new Set(['saml-user', 'web-identity-user', 'identity-center-user']);
 
 /** More hops than any real role chain has; past this a chain is reported unresolved. */
 export const MAX_CHAIN_LINKS = 32;
@@ -239,7 +244,10 @@ function keyVia(accessKeyId: string | undefined, consoleSession: boolean): strin
 function resolved(kind: OriginKind, backward: Link[], sourceIdentity?: string, provider?: string): Origin {
   const chain = backward.reverse();
   const top = chain[0];
-  const account = kind === 'aws-service' ? undefined : principalAccount({ userIdentity: top.identity });
+  let account = kind === 'aws-service' ? undefined : principalAccount({ userIdentity: top.identity });
+  // A federated user is of no account by name: the one they entered (their first role's, where
+  // the SAML or OpenID Connect provider is registered) is theirs, as KMS-017 judges "from elsewhere".
+  if (!account && FEDERATED.has(kind) && chain[1]) account = principalAccount({ userIdentity: chain[1].identity });
   const origin: Origin = { kind, identity: originArn(kind, top, account) ?? top.principal, label: top.label, chain };
   if (sourceIdentity) origin.sourceIdentity = sourceIdentity;
   if (account) origin.account = account;

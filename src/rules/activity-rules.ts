@@ -84,19 +84,19 @@ export const ACTIVITY_RULES: Rule[] = [
     title: 'Cross-account key use',
     description:
       'A principal of one account called a key owned by another (a call KMS allows across accounts: cryptographic ' +
-      'operations, DescribeKey, GetPublicKey, grant calls), failed or not. Reported once per principal (a role counts ' +
+      'operations, DescribeKey, GetPublicKey, grant calls; either key of a ReEncrypt), failed or not. Reported once per principal (a role counts ' +
       'with all its sessions), key and outcome.',
     defaults: (s) => `remembers up to ${s.stateLimit.toLocaleString('en-US')} principal/key pairs, least recently seen dropped first`,
     create(settings) {
       const reported = new BoundedSet<string>(settings.stateLimit);
       return (e) => {
-        if (!CROSS_ACCOUNT_OPERATIONS.has(e.eventName) || e.principalType === 'AWSService') return undefined;
-        if (!e.principalAccount || !e.keyAccount || e.principalAccount === e.keyAccount) return undefined;
-        if (!reported.add(`${e.identity}\u0000${e.keyId ?? e.key}\u0000${e.errorCode ?? ''}`)) return undefined;
-        return (
-          `${e.principal} of account ${e.principalAccount} called ${e.eventName} on ${keyName(e)} ` +
-          `owned by account ${e.keyAccount}${failed(e)}`
-        );
+        if (!CROSS_ACCOUNT_OPERATIONS.has(e.eventName) || e.principalType === 'AWSService' || !e.principalAccount) return undefined;
+        // Every key of the call: a ReEncrypt may read with a foreign source key into a local one.
+        const foreign = e.keys.filter((k) => k.keyAccount && k.keyAccount !== e.principalAccount);
+        const told = foreign.filter((k) => reported.add(`${e.identity}\u0000${k.keyId ?? k.key}\u0000${e.errorCode ?? ''}`));
+        if (told.length === 0) return undefined;
+        const on = told.map((k) => `${keyName(k)} owned by account ${k.keyAccount}`).join(' and ');
+        return { reason: `${e.principal} of account ${e.principalAccount} called ${e.eventName} on ${on}${failed(e)}`, key: told[0] };
       };
     },
   },

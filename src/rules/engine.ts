@@ -71,8 +71,9 @@ export class DetectionEngine {
 
   private judge(event: KmsEvent): void {
     for (const [rule, check] of this.checks) {
-      const reason = check(event);
-      if (reason === undefined) continue;
+      const said = check(event);
+      if (said === undefined) continue;
+      const [reason, key] = typeof said === 'string' ? [said, event] : [said.reason, said.key];
       this.stats.hits++;
       this.onHit({
         rule: rule.id,
@@ -84,10 +85,10 @@ export class DetectionEngine {
         eventId: event.eventId,
         principal: event.principal,
         principalAccount: event.principalAccount,
-        key: event.key || undefined,
+        key: key.key || undefined,
         // The rules' keyAccount falls back on the recipient account, which names no owner when no
         // key is named (ListAliases): a hit says it only with a key, as a Sigma hit does.
-        keyAccount: event.key ? event.keyAccount : undefined,
+        keyAccount: key.key ? key.keyAccount : undefined,
         region: event.region,
         reason,
         file: event.file,

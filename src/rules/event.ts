@@ -4,7 +4,7 @@
  * about (never the record, never a policy document: a policy becomes its findings here).
  */
 import { parseEventTime } from '../cloudtrail/event-time.js';
-import { keyReferences } from '../cloudtrail/key-reference.js';
+import { keyReferences, type KeyReference } from '../cloudtrail/key-reference.js';
 import { allowedAccounts, openStatements, readKeyPolicy, statementPhrase } from '../cloudtrail/key-policy.js';
 import { principalAccount, shortPrincipal } from '../cloudtrail/principal.js';
 import { renderChain, type Origin } from '../cloudtrail/origins.js';
@@ -67,6 +67,11 @@ export interface KmsEvent {
   key: string;
   /** The account owning the key: from a key ARN, else the key resource, else recipientAccountId. */
   keyAccount?: string;
+  /**
+   * Every key the call names by ID or ARN, the one above first: a ReEncrypt reads with its source
+   * key and writes with its destination, and either may be another account's.
+   */
+  keys: KeyFacts[];
   pendingWindowInDays?: string;
   bypassLockoutCheck: boolean;
   policy?: PolicyFindings;
@@ -83,26 +88,40 @@ export interface KmsEvent {
 
 const KMS_KEY_ARN = /^arn:[a-z-]+:kms:[^:]*:(\d{12}):key\//;
 
-/** The key a record is about: its identity for state, the name to show, and the owning account. */
-export function keyFacts(record: JsonObject): Pick<KmsEvent, 'keyId' | 'key' | 'keyAccount'> {
+export type KeyFacts = Pick<KmsEvent, 'keyId' | 'key' | 'keyAccount'>;
+
+/** The key a record is about (its identity for state, the name to show, and the owning account), and every key it names. */
+export function keyFacts(record: JsonObject): KeyFacts & { keys: KeyFacts[] } {
   const refs = keyReferences(record);
-  const byId = refs.find((r) => r.keyId);
-  const keyId = byId?.keyId ?? refs.find((r) => r.alias)?.alias;
+  const ids = [...new Set(refs.flatMap((r) => (r.keyId ? [r.keyId] : [])))];
+  if (ids.length === 0) {
+    const alias = refs.find((r) => r.alias)?.alias;
+    const only = { keyId: alias, key: alias ?? '', keyAccount: text(record, 'recipientAccountId') };
+    return { ...only, keys: alias ? [only] : [] };
+  }
+  const keys = ids.map((id) => factsOfKey(record, refs, id));
+  return { ...keys[0], keys };
+}
+
+function factsOfKey(record: JsonObject, refs: readonly KeyReference[], keyId: string): KeyFacts {
+  const byId = refs.find((r) => r.keyId === keyId)!;
   // keyReferences gives bare IDs the record's account too; only an ARN says whose key it is.
-  const arn = byId ? refs.find((r) => r.keyId === byId.keyId && r.given.startsWith('arn:')) : undefined;
+  const arn = refs.find((r) => r.keyId === keyId && r.given.startsWith('arn:'));
   let keyAccount = arn?.account;
   if (!keyAccount && Array.isArray(record.resources)) {
     for (const resource of record.resources) {
       const account = text(resource, 'accountId');
       const arnText = text(resource, 'ARN') ?? text(resource, 'arn') ?? '';
-      if (account && (text(resource, 'type') === 'AWS::KMS::Key' || KMS_KEY_ARN.test(arnText))) {
+      const keyResource = text(resource, 'type') === 'AWS::KMS::Key' || KMS_KEY_ARN.test(arnText);
+      // A resource naming another key is that key's: only one naming no key or this one says.
+      if (account && keyResource && (!KMS_KEY_ARN.test(arnText) || arnText.toLowerCase().endsWith(`/${keyId}`))) {
         keyAccount = account;
         break;
       }
     }
   }
   keyAccount ??= text(record, 'recipientAccountId');
-  return { keyId, key: arn?.given ?? byId?.given ?? keyId ?? '', keyAccount };
+  return { keyId, key: arn?.given ?? byId.given, keyAccount };
 }
 
 /**

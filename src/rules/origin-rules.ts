@@ -1,8 +1,8 @@
 /**
  * Rules on who is behind a session (src/cloudtrail/origins.ts): what a record's own principal
  * hides. A role in the key's own account can be a door for someone from elsewhere; many short
- * sessions can be one person. Both need the issuing calls of a first pass; without them (standard
- * input, or a run that made none) every role session is unresolved and these rules stay quiet.
+ * sessions can be one person. Both need the issuing calls of a first pass (standard input is kept
+ * in a temporary file for it); without them every role session is unresolved and these rules stay quiet.
  */
 import type { KmsEvent, OriginFacts } from './event.js';
 import { BoundedMap } from './bounded.js';
@@ -26,7 +26,8 @@ export const ORIGIN_RULES: readonly Rule[] = [
     title: 'Key used by an identity from another account, through a role',
     description:
       'A KMS call on a key of one account made by a role session that leads back to an identity (an IAM user, root, ' +
-      'a federated or Identity Center user) of another account: the principal is in the key\'s account, so the key ' +
+      'a federated or Identity Center user, whose account is that of the first role they assumed) of another account ' +
+      '(a ReEncrypt: its source or destination key): the principal is in the key\'s account, so the key ' +
       'policy sees a local role, but the person is not. Calls made directly by a foreign principal are left to KMS-014. ' +
       'One hit per identity and key a day: the first call, not every one.',
     defaults: (s) => `remembers up to ${s.stateLimit.toLocaleString('en-US')} identity/key pairs, least recently seen dropped first`,
@@ -34,14 +35,20 @@ export const ORIGIN_RULES: readonly Rule[] = [
       const told = new BoundedMap<string, number>(settings.stateLimit);
       return (e: KmsEvent) => {
         const origin = e.origin;
-        if (!resolvedPerson(origin) || origin.hops === 0 || !origin.account || !e.keyAccount || !e.keyId) return undefined;
-        if (origin.account === e.keyAccount || e.principalAccount !== e.keyAccount) return undefined;
-        const pair = `${origin.identity}\u0000${e.keyId}`;
-        const last = told.get(pair);
-        if (last !== undefined && e.time !== undefined && e.time - last < DAY_MS) return undefined;
-        told.set(pair, e.time ?? 0);
+        if (!resolvedPerson(origin) || origin.hops === 0 || !origin.account) return undefined;
+        // Every key of the call: a ReEncrypt reads with its source key, which may be the door.
+        const through = e.keys.filter((k) => k.keyId && k.keyAccount && k.keyAccount !== origin.account && e.principalAccount === k.keyAccount);
+        const fresh = through.filter((k) => {
+          const pair = `${origin.identity}\u0000${k.keyId}`;
+          const last = told.get(pair);
+          if (last !== undefined && e.time !== undefined && e.time - last < DAY_MS) return false;
+          told.set(pair, e.time ?? 0);
+          return true;
+        });
+        if (fresh.length === 0) return undefined;
         const outcome = e.errorCode ? ` (failed: ${e.errorCode})` : '';
-        return `${e.eventName} on key ${e.key} of account ${e.keyAccount} by ${origin.label} of account ${origin.account}, through ${origin.chain}${outcome}`;
+        const on = fresh.map((k) => `key ${k.key} of account ${k.keyAccount}`).join(' and ');
+        return { reason: `${e.eventName} on ${on} by ${origin.label} of account ${origin.account}, through ${origin.chain}${outcome}`, key: fresh[0] };
       };
     },
   },

@@ -1,7 +1,7 @@
 /** What a detection rule is, what it reports, and the settings a run gives it. */
 import type { Origin } from '../cloudtrail/origins.js';
 import type { JsonObject } from '../cloudtrail/record.js';
-import type { KmsEvent } from './event.js';
+import type { KeyFacts, KmsEvent } from './event.js';
 
 /**
  * Sigma's five levels, least to most severe. The built-in rules use low, medium and high; Sigma
@@ -50,8 +50,11 @@ export const DEFAULT_SETTINGS: RuleSettings = {
   stateLimit: 100_000,
 };
 
-/** Looks at one event (in time order) and returns the one-line reason when it is a hit. */
-export type Check = (event: KmsEvent) => string | undefined;
+/**
+ * Looks at one event (in time order) and returns the one-line reason when it is a hit; with the
+ * key it is about when that is not the event's first (a ReEncrypt's source key).
+ */
+export type Check = (event: KmsEvent) => string | { reason: string; key: KeyFacts } | undefined;
 
 export interface Rule {
   /** Stable: scripts and --rule name it. Never reused for another meaning. */
@@ -107,4 +110,4 @@ export function stateless(check: Check): (settings: RuleSettings) => Check {
 }
 
 /** `key arn:aws:kms:...` or `an unnamed key`, for reasons. */
-export const keyName = (e: KmsEvent): string => (e.key ? `key ${e.key}` : 'an unnamed key');
+export const keyName = (e: Pick<KmsEvent, 'key'>): string => (e.key ? `key ${e.key}` : 'an unnamed key');

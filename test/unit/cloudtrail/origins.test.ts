@@ -299,7 +299,7 @@ describe('federation and services (fixtures)', () => {
     expect(origin.sourceIdentity).toBe('priya');
     expect(renderChain(origin)).toBe('priya@corp.example → SAML-Engineers');
     expect(origin.chain[1]).toMatchObject({ via: 'AssumeRoleWithSAML', eventID: records[0].eventID });
-    expect(origin.account).toBeUndefined();
+    expect(origin.account).toBe('111122223333'); // the account of the role they entered
   });
 
   it('web identity → role', () => {

@@ -68,6 +68,55 @@ describe('KMS-017: a key used by an identity of another account, through a role 
   });
 });
 
+describe('KMS-017 and KMS-014: every key of a ReEncrypt, and federated users', () => {
+  const LOCAL_KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const OWN_KEY = 'arn:aws:kms:us-east-1:777788889999:key/0987dcba-09fe-87dc-65ba-ab0987654321';
+  /** The Decrypt made a ReEncrypt from the key account's key into one of `destination`'s account. */
+  function reEncrypt(decrypt: JsonObject, destination: string): JsonObject {
+    return {
+      ...decrypt,
+      eventName: 'ReEncrypt',
+      requestParameters: { destinationKeyId: destination, sourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT' },
+      resources: [
+        { accountId: '111122223333', type: 'AWS::KMS::Key', ARN: LOCAL_KEY },
+        { accountId: destination.split(':')[4], type: 'AWS::KMS::Key', ARN: destination },
+      ],
+    };
+  }
+
+  it('alice of 777788889999 re-encrypts out of a 111122223333 key into her own: KMS-017 names the source key', () => {
+    const { issuing, decrypt } = aliceFrom('777788889999');
+    const hits = detect([...issuing, reEncrypt(decrypt, OWN_KEY)], ['KMS-017']);
+    expect(hits).toHaveLength(1);
+    expect(hits[0].key).toBe(LOCAL_KEY);
+    expect(hits[0].reason).toContain(`key ${LOCAL_KEY} of account 111122223333`);
+    expect(hits[0].reason).not.toContain(OWN_KEY);
+  });
+
+  it('KMS-014: a principal of 111122223333 re-encrypting into a key of 777788889999 is told on that key', () => {
+    const { issuing, decrypt } = aliceFrom('111122223333');
+    const hits = detect([...issuing, reEncrypt(decrypt, OWN_KEY)], ['KMS-014']);
+    expect(hits.map((h) => [h.key, h.keyAccount])).toEqual([[OWN_KEY, '777788889999']]);
+  });
+
+  it('a SAML user who entered through a role of 777788889999 and chained into 111122223333: KMS-017 fires', () => {
+    const saml = (JSON.parse(readFileSync(join(FIXTURES, 'sessions', 'saml.json'), 'utf8')) as { Records: JsonObject[] }).Records;
+    // The SAML sign-in and its role moved to 777788889999; from that session, an AssumeRole into BreakGlass of the key account.
+    const [signIn, used] = saml.map((r) => JSON.parse(JSON.stringify(r).replaceAll('111122223333', '777788889999')) as JsonObject);
+    const hop = byId('a2break0-0000-4000-8000-000000000006');
+    hop.userIdentity = used.userIdentity;
+    const { decrypt } = aliceFrom('777788889999');
+    const hits = detect([signIn, hop, decrypt], ['KMS-017']);
+    expect(hits).toHaveLength(1);
+    expect(hits[0].reason).toContain('by priya@corp.example of account 777788889999');
+    // Entered in the key account itself: no hit.
+    const home = saml.map(clone);
+    const hopHome = byId('a2break0-0000-4000-8000-000000000006');
+    hopHome.userIdentity = home[1].userIdentity;
+    expect(detect([home[0], hopHome, decrypt], ['KMS-017'])).toEqual([]);
+  });
+});
+
 describe('KMS-018: one identity reaching a key through many role sessions', () => {
   /** alice's chain repeated `n` times within minutes, each time a new BreakGlass session and key. */
   function sessions(n: number, minutesApart: number): JsonObject[] {
