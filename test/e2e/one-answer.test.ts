@@ -109,6 +109,26 @@ describe.skipIf(!existsSync(SANS))('the SANS tree: the same number from every co
     const detect = await runCli(['detect', '-f', 'jsonl', '--stats', SANS]);
     expect(stat(detect.stderr, /detect: \d+ built-in rules judged ([\d,]+) KMS events/)).toBe(summary.records);
   });
+
+  it('detect --all-sources reads what filter --all-sources reads, and tells the same faults (a broken non-KMS record)', async () => {
+    const records = (JSON.parse(readFileSync(KMS_DOCS, 'utf8')) as { Records: Json[] }).Records;
+    const file = join(dir, 'broken-s3.jsonl');
+    const lines = records.map((r) => JSON.stringify(r));
+    lines.splice(3, 0, '{"eventSource":"s3.amazonaws.com","eventName":"GetObject" "eventTime":"2024-01-01T00:00:00Z"}');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const [filter, detect] = await Promise.all([
+      runCli(['filter', '--all-sources', '-f', 'jsonl', file]),
+      runCli(['detect', '--all-sources', '-f', 'jsonl', '--stats', file]),
+    ]);
+    // Every record but the broken one, copies of one event once (kms-docs.json holds some).
+    const taken = jsonLines(filter.stdout).length;
+    expect(taken).toBeGreaterThan(records.length - 5);
+    expect(stat(detect.stderr, /stats: .* ([\d,]+) matched/)).toBe(taken);
+    for (const result of [filter, detect]) {
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`${file}:4:`);
+    }
+  });
 });
 
 describe('filter --sort time --limit N', () => {

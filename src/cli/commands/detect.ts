@@ -44,7 +44,9 @@ rule (count, first and last seen, top principals and keys); --format jsonl gives
 json one document with every hit and the groups.
 
 The built-in rules judge KMS events only, and only those the filter options let through: a burst or
-"seen before" judgment counts nothing else. Rules that change a key (deletion, disabling, policies,
+"seen before" judgment counts nothing else. Records no rule can judge are passed over unparsed,
+unless --all-sources or --source asks for them: then they are read (a broken one is told) as filter
+reads them. Rules that change a key (deletion, disabling, policies,
 grants, key material) fire only on calls that succeeded; the burst rule counts the failures.
 
 Sigma rules (--sigma, files or directories of .yml/.yaml, repeatable) judge every record the filter
@@ -193,7 +195,10 @@ export const DETECT = defineCommand({
     const followsOrigins = rules.builtin.some((r) => ORIGIN_RULES.includes(r));
     const prepared = await prepareFilter(paths, buildRecordFilter(spec), o, messages, followsOrigins);
     if (followsOrigins) settings.originOf = prepared.originOf;
-    const filter = narrowedFilter(prepared.filter, hotNeeds(rules));
+    // Records no chosen rule can judge are passed over unparsed, unless --source or --all-sources
+    // asked for them: then they are read (and their faults told) as filter and summary read them.
+    const sourcesChosen = o.allSources || o.source.length > 0;
+    const filter = sourcesChosen ? prepared.filter : narrowedFilter(prepared.filter, hotNeeds(rules));
     let failing = false;
     const onHit = (hit: Hit) => {
       if (o.failOn && severityRank(hit.severity) >= severityRank(o.failOn)) failing = true;
