@@ -133,7 +133,7 @@ export function issuanceOf(record: JsonObject): Issuance | undefined {
       undefined,
     subject: text(response, 'subject') || text(response, 'subjectFromWebIdentityToken') || undefined,
     provider: text(request, 'principalArn') || text(response, 'provider') || text(request, 'providerId') || undefined,
-    expiresAt: parseCredentialExpiration(path(response, 'credentials', 'expiration')),
+    expiresAt: parseCredentialExpiration(path(response, 'credentials', 'expiration')) ?? askedExpiry(record, request),
     account: text(record, 'recipientAccountId') || undefined,
     callerFromConsole: fromConsole(record) ? true : undefined,
   };
@@ -195,6 +195,14 @@ const US_TIME = /^([A-Za-z]{3})[a-z]*\.? (\d{1,2}), (\d{4}),? (\d{1,2}):(\d{2}):
  * `credentials.expiration` in ms since the epoch: the US-style text CloudTrail writes, an ISO time
  * (exports), or epoch milliseconds/seconds (some tools). Undefined when it is none of them.
  */
+/** With no expiration in the response: the call's time plus the `durationSeconds` it asked for. */
+function askedExpiry(record: JsonObject, request: unknown): number | undefined {
+  const seconds = isObject(request) ? request.durationSeconds : undefined;
+  const issuedAt = parseEventTime(record.eventTime);
+  const asked = typeof seconds === 'number' ? seconds : typeof seconds === 'string' ? Number(seconds) : NaN;
+  return issuedAt !== undefined && Number.isFinite(asked) && asked > 0 ? issuedAt + asked * 1000 : undefined;
+}
+
 export function parseCredentialExpiration(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return value < 1e11 ? value * 1000 : value;
   if (typeof value !== 'string') return undefined;

@@ -30,6 +30,7 @@
  *   known link. So are AWSAccount callers (the cross-account caller is in the other account's
  *   logs), records without a principal, chains that loop and chains longer than MAX_CHAIN_LINKS.
  */
+import { parseEventTime } from './event-time.js';
 import { fromConsole, type Issuance } from './issuance.js';
 import { longTermArn, principalAccount, principalNames, sessionName, shortPrincipal } from './principal.js';
 import { isObject, type JsonObject } from './record.js';
@@ -46,6 +47,8 @@ export type OriginKind =
 export type UnresolvedReason =
   /** A temporary key no inspected issuing call issued. */
   | 'missing-issuer'
+  /** The only call in the logs that issued the key did so after the key was used, or its credentials had expired. */
+  | 'issued-out-of-time'
   /** The caller is another account, named by account only; its own logs know who. */
   | 'other-account'
   | 'cycle'
@@ -104,6 +107,20 @@ export interface IssuanceLookup {
 
 const FEDERATED: ReadonlySet<OriginKind> = new Set(['saml-user', 'web-identity-user', 'identity-center-user']);
 
+/**
+ * How far apart two clocks may be: an issuing call is taken for a use up to this long before the
+ * call's own time, or after its credentials expired (services log on their own clocks).
+ */
+const CLOCK_SLACK_MS = 5 * 60_000;
+
+/** Could credentials issued by `issuance` have been used at `usedAt`? Unknown times do not say no. */
+function inTime(issuance: Issuance, usedAt: number | undefined): boolean {
+  if (usedAt === undefined) return true;
+  const issuedAt = parseEventTime(issuance.eventTime);
+  if (issuedAt !== undefined && usedAt < issuedAt - CLOCK_SLACK_MS) return false;
+  return issuance.expiresAt === undefined || usedAt <= issuance.expiresAt + CLOCK_SLACK_MS;
+}
+
 /** More hops than any real role chain has; past this a chain is reported unresolved. */
 export const MAX_CHAIN_LINKS = 32;
 
@@ -120,11 +137,20 @@ export function originOf(record: JsonObject, index: IssuanceLookup): Origin {
   let consoleSession = fromConsole(record);
   let issued: Issuance | undefined; // the call `current` made, one link further down
   let sourceIdentity = contextField(own, 'sourceIdentity');
+  // When `current` used its key: the record's time, then each issuing call's.
+  let usedAt = parseEventTime(record.eventTime);
   for (;;) {
     const link = linkOf(current);
     const key = link.accessKeyId;
-    const issuance = key ? index.issuance(key) : undefined;
-    if (!issuance) return resolveEnd(link, links, issued, consoleSession, sourceIdentity);
+    const found = key ? index.issuance(key) : undefined;
+    // A call that issued the key after it was used, or credentials used after they expired, did not
+    // make this session (a reused key ID, a wrong clock): never a guess.
+    const issuance = found && inTime(found, usedAt) ? found : undefined;
+    if (!issuance) {
+      const end = resolveEnd(link, links, issued, consoleSession, sourceIdentity);
+      if (found && end.reason === 'missing-issuer') end.reason = 'issued-out-of-time';
+      return end;
+    }
     seen ??= new Set();
     if (seen.has(issuance.accessKeyId)) {
       links.push(link);
@@ -138,6 +164,7 @@ export function originOf(record: JsonObject, index: IssuanceLookup): Origin {
     sourceIdentity ||= issuance.sourceIdentity;
     if (links.length >= MAX_CHAIN_LINKS) return unresolved(links, 'too-long', sourceIdentity);
     issued = issuance;
+    usedAt = parseEventTime(issuance.eventTime);
     current = issuance.caller;
     consoleSession = issuance.callerFromConsole === true;
   }
@@ -377,13 +404,15 @@ function federationProvider(issued: Issuance | undefined, identity: JsonObject):
 /**
  * Every name the origin and each link of its chain go by, for `--origin`: the same forms as
  * `--user` (ARNs, user, role and session names, principal and access key IDs, services, `root`),
- * plus the origin's subject, source identity and provider.
+ * plus the origin's subject, source identity and provider; an unresolved origin is also named
+ * `unresolved` ("which sessions can I not attribute?").
  */
 export function originNames(origin: Origin): string[] {
   const names = new Set<string>();
   const add = (value: string | undefined) => {
     if (value) names.add(value);
   };
+  if (origin.kind === 'unresolved') add('unresolved');
   add(origin.identity);
   add(origin.sourceIdentity);
   add(origin.provider);

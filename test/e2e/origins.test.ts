@@ -201,7 +201,9 @@ describe('a pruned AWSLogs tree: the issuing call before --since, in another reg
     const day2 = join(tree, 'eu-west-1', '2024', '03', '02');
     mkdirSync(day1, { recursive: true });
     mkdirSync(day2, { recursive: true });
-    writeFileSync(join(day1, 'sts.json'), JSON.stringify({ Records: assume.map((r) => ({ ...r, eventTime: '2024-03-01T20:00:00Z' })) }));
+    // Credentials that outlive the gap (the fixture's expire in an hour; a use after expiry is not theirs).
+    const lasting = (r: Record<string, unknown>) => JSON.parse(JSON.stringify(r).replace(/"expiration":"[^"]*"/, '"expiration":"Mar 3, 2024, 8:00:00 AM"')) as Record<string, unknown>;
+    writeFileSync(join(day1, 'sts.json'), JSON.stringify({ Records: assume.map((r) => ({ ...lasting(r), eventTime: '2024-03-01T20:00:00Z' })) }));
     writeFileSync(join(day2, 'kms.json'), JSON.stringify({ Records: [{ ...decrypt, eventTime: '2024-03-02T10:00:00Z', awsRegion: 'eu-west-1' }] }));
     const root = join(dir, 'tree');
     for (const extra of [[], ['--no-prune']]) {

@@ -42,7 +42,7 @@ export const FILTER_OPTIONS = {
   }),
   origin: option({
     flags: '--origin <who>',
-    help: 'who is behind the session: the identity its credentials lead back to, or any role or session on the way (same forms as --user; * for any)',
+    help: 'who is behind the session: the identity its credentials lead back to, or any role or session on the way (same forms as --user; * for any; unresolved for sessions that lead nowhere known)',
     group: GROUP,
     repeatable: true,
     parse: (raw) => listOf('--origin', raw),

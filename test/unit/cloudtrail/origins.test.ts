@@ -454,6 +454,32 @@ describe('what cannot be resolved', () => {
     expect(renderChain(originOf(records[0], index))).toBe('? → Admin');
   });
 
+  it('a key used before the call that issued it, or after its credentials expired: unresolved, never a guess; clocks may differ by minutes', () => {
+    const records = load('role-chains.json');
+    const index = indexOf(records);
+    const decrypt = byEventID(records, 'a3decr00-0000-4000-8000-000000000008');
+    // BreakGlass was assumed at 10:05:00 and its credentials expire at 11:05:00.
+    const at = (time: string) => originOf({ ...decrypt, eventTime: time }, index);
+    for (const time of ['2024-03-01T10:06:00Z', '2024-03-01T10:01:00Z', '2024-03-01T11:09:00Z']) expect(at(time).kind, time).toBe('iam-user');
+    for (const time of ['2024-03-01T09:59:00Z', '2024-03-01T11:11:00Z', '2024-03-02T10:06:00Z']) {
+      expect(at(time), time).toMatchObject({ kind: 'unresolved', reason: 'issued-out-of-time', label: '?' });
+      expect(originNames(at(time))).toContain('unresolved');
+    }
+    expect(originNames(at('2024-03-01T10:06:00Z'))).not.toContain('unresolved');
+    // Unknown times say nothing against the call.
+    expect(originOf({ ...decrypt, eventTime: undefined }, index).kind).toBe('iam-user');
+    // No expiration in the response: the durationSeconds asked for (15 minutes here) says when it ends.
+    const asked = records.map((r) => {
+      if (r.eventID !== 'a2break0-0000-4000-8000-000000000006') return r;
+      const copy = JSON.parse(JSON.stringify(r)) as JsonObject;
+      delete ((copy.responseElements as JsonObject).credentials as JsonObject).expiration;
+      (copy.requestParameters as JsonObject).durationSeconds = 900;
+      return copy;
+    });
+    const short = (time: string) => originOf({ ...decrypt, eventTime: time }, indexOf(asked)).kind;
+    expect([short('2024-03-01T10:24:00Z'), short('2024-03-01T10:26:00Z')]).toEqual(['iam-user', 'unresolved']);
+  });
+
   it('no index at all: every session unresolved, but users, root and services are still themselves', () => {
     const empty = new SessionIndex();
     const records = load('role-chains.json');
