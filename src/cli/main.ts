@@ -60,7 +60,12 @@ Examples:
 /** One line: the error, commander's suggestion for a typo (`(did you mean --event?)`), where help is. */
 function usageLine(message: string, command: string): string {
   const [text, ...rest] = message.replace(/^error: /, '').split('\n');
-  const suggestion = rest.find((line) => /^\(Did you mean /.test(line))?.replace(/^\(Did/, ' (did') ?? '';
+  let suggestion = rest.find((line) => /^\(Did you mean /.test(line))?.replace(/^\(Did/, ' (did') ?? '';
+  // Commander suggests by edit distance alone (`--fields` → `--eds`): one that does not start as
+  // the typed word did is noise, not help.
+  const typed = /'-{1,2}([^'=\s])/.exec(text)?.[1];
+  const offered = /did you mean -{1,2}(\S)/.exec(suggestion)?.[1];
+  if (typed && offered && typed.toLowerCase() !== offered.toLowerCase()) suggestion = '';
   return `kmstrail: ${text}${suggestion} (see 'kmstrail${command ? ` ${command}` : ''} --help')\n`;
 }
 

@@ -446,4 +446,10 @@ describe('an unknown command or option: exit 2, one line with the nearest name',
       expect(lines[0].replaceAll(typo, '')).toContain(suggestion);
     }
   });
+
+  it('sql --fields: no suggestion that only shares letters (commander offered --eds)', async () => {
+    const r = await run(['sql', '--fields', 'x']);
+    expect(r.code).toBe(2);
+    expect(stderrLines(r.stderr)).toEqual(["kmstrail: unknown option '--fields' (see 'kmstrail sql --help')"]);
+  });
 });

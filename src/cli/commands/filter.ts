@@ -18,7 +18,7 @@ Examples:
   kmstrail filter --event CreateKey samples/
   kmstrail filter --event ScheduleKeyDeletion,DisableKey AWSLogs/      who is destroying keys?
   kmstrail filter --key alias/prod-db --event Decrypt --since 24h logs/ | jq -r .userIdentity.arn | sort | uniq -c
-  kmstrail filter --errors --error-code AccessDenied* --format csv logs/ > denied.csv
+  kmstrail filter --errors --error-code 'AccessDenied*' --format csv logs/ > denied.csv
   kmstrail filter --event DisableKey --tz Europe/Paris logs/           times on Paris clocks
   kmstrail filter --fields time,event,principal-arn,user-agent --wide logs/   every column, whole
   kmstrail filter --user 'arn:aws:sts::*:assumed-role/Admin/*' --mutating logs/

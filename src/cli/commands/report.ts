@@ -5,6 +5,7 @@
 import { closeSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { buildRecordFilter } from '../../filters/record-filter.js';
 import { readableTwice, readOnce } from '../../pipeline/alias-pass.js';
+import { describeFsError } from '../../sources/fs-errors.js';
 import { spoolReadOnceInputs } from '../../sources/read-once-spool.js';
 import { runPipeline } from '../../pipeline/run-pipeline.js';
 import { chooseRules, type RuleChoice } from '../../rules/catalog.js';
@@ -107,7 +108,7 @@ export const REPORT = defineCommand({
     try {
       fd = openSync(partial, 'w');
     } catch (error) {
-      messages.line(`cannot write ${target}: ${(error as Error).message}`);
+      messages.line(`cannot write ${target}: ${describeFsError(error)}`);
       process.exitCode = 1;
       return;
     }
@@ -195,7 +196,7 @@ export const REPORT = defineCommand({
         done = true;
         result.sink.stats = [...(result.sink.stats ?? []), `report: ${target}, ${bytes.length.toLocaleString('en-US')} bytes, key timelines for ${followed.length} of ${wanted.length} keys`];
       } catch (error) {
-        messages.line(`cannot write ${target}: ${(error as Error).message}`);
+        messages.line(`cannot write ${target}: ${describeFsError(error)}`);
         messages.inputFailed = true;
       }
       await finish(out, messages, o.stats ? [...statsLines(result), ...(sigma ? sigmaStats(sigma) : [])] : []);

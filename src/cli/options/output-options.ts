@@ -12,9 +12,13 @@ import { option, splitList, stringValue, type OptionSpec } from './option-table.
 
 const OUTPUT = 'Output options:';
 
-/** Colour only for a terminal, never under NO_COLOR or --no-color. */
+/**
+ * Colour for a terminal, never under NO_COLOR or --no-color; FORCE_COLOR (not 0 or false) asks for
+ * it on a pipe too (`| less -R`), as chalk-based tools read it.
+ */
 export function colorFor(stream: { isTTY?: boolean }, wanted: boolean | undefined, env = process.env): ChalkInstance {
-  const on = wanted !== false && stream.isTTY === true && !env.NO_COLOR;
+  const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && !/^(0|false)$/i.test(env.FORCE_COLOR);
+  const on = wanted !== false && !env.NO_COLOR && (forced || stream.isTTY === true);
   return new Chalk({ level: on ? 1 : 0 });
 }
 
@@ -39,7 +43,7 @@ export function formatOptions<F extends string>(formats: Record<F, unknown>, whe
     }),
     color: option({
       flags: '--no-color',
-      help: 'no colours (also off when NO_COLOR is set or stdout is not a terminal)',
+      help: 'no colours (also off when NO_COLOR is set, or stdout is not a terminal and FORCE_COLOR is not set)',
       group: OUTPUT,
       parse: (raw, { stdout }) => colorFor(stdout, raw === false ? false : undefined),
     }),
