@@ -85,6 +85,7 @@ export class DetectionEngine {
         eventId: event.eventId,
         principal: event.principal,
         principalAccount: event.principalAccount,
+        ...(rule.aboutOrigins && event.origin ? { origin: event.origin.identity } : {}),
         key: key.key || undefined,
         // The rules' keyAccount falls back on the recipient account, which names no owner when no
         // key is named (ListAliases): a hit says it only with a key, as a Sigma hit does.

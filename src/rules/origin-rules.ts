@@ -24,6 +24,7 @@ export const ORIGIN_RULES: readonly Rule[] = [
     id: 'KMS-017',
     severity: 'medium',
     title: 'Key used by an identity from another account, through a role',
+    aboutOrigins: true,
     description:
       'A KMS call on a key of one account made by a role session that leads back to an identity (an IAM user, root, ' +
       'a federated or Identity Center user, whose account is that of the first role they assumed) of another account ' +
@@ -56,6 +57,7 @@ export const ORIGIN_RULES: readonly Rule[] = [
     id: 'KMS-018',
     severity: 'low',
     title: 'One identity reaching a key through many role sessions',
+    aboutOrigins: true,
     description:
       'One origin (the identity behind the sessions) used one key through at least --origin-sessions-threshold ' +
       'distinct role sessions within --origin-sessions-window: credentials spread over many short sessions, which ' +

@@ -66,6 +66,8 @@ export interface Rule {
   tags?: readonly string[];
   /** The settings it reads, for --list-rules. */
   defaults?: (settings: RuleSettings) => string;
+  /** A rule about the identity behind sessions: its hits name it (`origin`), and their groups count it. */
+  aboutOrigins?: true;
   /** A fresh checker for one run; stateful rules keep their state inside it. */
   create(settings: RuleSettings): Check;
 }
@@ -81,6 +83,8 @@ export interface Hit {
   eventId?: string;
   principal: string;
   principalAccount?: string;
+  /** Rules on who is behind a session (KMS-017, KMS-018): that identity; groups count it in place of the session. */
+  origin?: string;
   key?: string;
   keyAccount?: string;
   region?: string;

@@ -38,6 +38,7 @@ export function hitObject(h: Hit) {
     eventID: h.eventId ?? null,
     principal: h.principal,
     principalAccount: h.principalAccount ?? null,
+    origin: h.origin ?? null,
     key: h.key ?? null,
     keyAccount: h.keyAccount ?? null,
     region: h.region ?? null,
@@ -125,6 +126,8 @@ export function hitJsonWriter(): (h: Hit) => string {
       json(h.principal) +
       ',"principalAccount":' +
       orNull(h.principalAccount) +
+      ',"origin":' +
+      orNull(h.origin) +
       ',"key":' +
       orNull(h.key) +
       ',"keyAccount":' +

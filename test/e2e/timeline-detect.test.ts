@@ -216,6 +216,7 @@ describe('kmstrail detect', () => {
       eventID: 'test-04',
       principal: 'TestRole',
       principalAccount: null,
+      origin: null,
       key: null,
       keyAccount: null,
       region: 'us-west-2',

@@ -80,7 +80,7 @@ export class HitGroups {
         g.lastSeen = hit.time;
       }
     }
-    g.principals.add(hit.principal);
+    g.principals.add(hit.origin ?? hit.principal);
     if (hit.key) g.keys.add(hit.key);
   }
 

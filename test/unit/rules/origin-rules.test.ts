@@ -55,6 +55,7 @@ describe('KMS-017: a key used by an identity of another account, through a role 
     expect(hits[0].reason).toContain('by alice of account 777788889999');
     expect(hits[0].reason).toContain('alice → Admin → BreakGlass');
     expect(hits[0].keyAccount).toBe('111122223333');
+    expect(hits[0].origin).toBe('arn:aws:iam::777788889999:user/alice');
   });
 
   it('the same identity and key again that day: no second hit; the next day: one more', () => {

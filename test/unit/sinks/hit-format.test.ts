@@ -111,7 +111,7 @@ describe('hit printers', () => {
   it('jsonl: one hit per line, every key always there (null when absent), in a fixed order', async () => {
     const text = await printHits((out) => HIT_PRINTERS.jsonl(out, plain), [disabled('2024-03-01T09:00:00Z'), correlation]);
     const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const keys = ['rule', 'severity', 'title', 'source', 'tags', 'time', 'eventName', 'eventID', 'principal', 'principalAccount', 'key', 'keyAccount', 'region', 'reason', 'group', 'count', 'records', 'firstTime', 'lastTime', 'ruleFile', 'file', 'line'];
+    const keys = ['rule', 'severity', 'title', 'source', 'tags', 'time', 'eventName', 'eventID', 'principal', 'principalAccount', 'origin', 'key', 'keyAccount', 'region', 'reason', 'group', 'count', 'records', 'firstTime', 'lastTime', 'ruleFile', 'file', 'line'];
     expect(lines.map((l) => Object.keys(l))).toEqual([keys, keys]);
     expect(lines[0]).toMatchObject({ rule: 'KMS-003', source: 'builtin', tags: ['attack.impact', 'attack.t1485'], group: null, records: null, ruleFile: null });
     expect(lines[1]).toMatchObject({
@@ -164,6 +164,7 @@ describe('hitJsonWriter', () => {
       eventId: optional(text),
       principal: text,
       principalAccount: optional(text),
+      origin: optional(text),
       key: optional(text),
       keyAccount: optional(text),
       region: optional(text),

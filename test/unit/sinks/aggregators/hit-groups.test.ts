@@ -35,6 +35,12 @@ describe('HitGroups', () => {
     expect(g.keys).toEqual({ distinct: 2, capped: false, top: [{ value: 'k1', count: 2 }, { value: 'k2', count: 1 }] });
   });
 
+  it('a hit naming the identity behind its session (KMS-017) counts that identity, not the session', () => {
+    const groups = new HitGroups();
+    for (const session of ['s1', 's2', 's3']) groups.add(hit({ time: '2024-03-01T10:00:00Z', rule: 'KMS-017', principal: `arn:aws:sts::1:assumed-role/Admin/${session}`, origin: 'arn:aws:iam::2:user/mallory' }));
+    expect(groups.result(3)[0].principals).toEqual({ distinct: 1, capped: false, top: [{ value: 'arn:aws:iam::2:user/mallory', count: 3 }] });
+  });
+
   it('groups: most severe first, then most hits, then rule ID; totals per severity', () => {
     const groups = new HitGroups();
     for (let i = 0; i < 3; i++) groups.add(hit({ time: '2024-03-01T10:00:00Z', rule: 'sigma-low', severity: 'low', source: 'sigma', tags: ['attack.t1078'] }));
