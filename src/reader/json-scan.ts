@@ -60,6 +60,8 @@ export const NESTED_CLOSED = 0;
 export const NESTED_CHUNK_END = 1;
 export const NESTED_IN_STRING = 2;
 export const NESTED_STRAY_BYTE = 3;
+/** A '{' that may open a record (`{"eventVersion"`) inside a record being captured: see json-scan.wat. */
+export const NESTED_RECORD_START = 4;
 
 let scan: JsonScanExports | null | undefined;
 let bytes: Buffer | undefined;

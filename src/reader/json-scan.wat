@@ -67,7 +67,10 @@
   ;;   0 that bracket closed (the position is just after it);
   ;;   1 the chunk ended outside a string (the position is $n);
   ;;   2 the chunk ended inside a string whose content began at 268 (the position is as $quote's);
-  ;;   3 a stray byte, when $stray is not 0 (the position is the byte's).
+  ;;   3 a stray byte, when $stray is not 0 (the position is the byte's);
+  ;;   4 when $stray is not 0, a '{' that may open a record (`{"eventVersion"`, blanks allowed
+  ;;     after the '{'): a record cut short inside a nested value, the next one right after it?
+  ;;     The caller looks (the position is the '{', the depth the one before it).
   ;; At 260, the depth reached; at 264, the newlines passed outside strings.
   (func (export "skipNested") (param $from i32) (param $n i32) (param $d i32) (param $stop i32)
       (param $stray i32) (result i32)
@@ -99,7 +102,15 @@
             (local.set $p (i32.add (local.get $q) (i32.const 1)))
             (br $next)))
         (if (i32.eq (local.get $c) (i32.const 3))
-          (then (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $next)))
+          (then
+            (if (i32.and (i32.ne (local.get $stray) (i32.const 0))
+                  (call $opensRecord (i32.sub (local.get $p) (i32.const 1)) (local.get $end)))
+              (then
+                (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+                (i32.store (i32.const 256) (i32.const 4))
+                (br $out)))
+            (local.set $d (i32.add (local.get $d) (i32.const 1)))
+            (br $next)))
         (if (i32.eq (local.get $c) (i32.const 4))
           (then
             (local.set $d (i32.sub (local.get $d) (i32.const 1)))
@@ -115,6 +126,28 @@
     (i32.store (i32.const 260) (local.get $d))
     (i32.store (i32.const 264) (local.get $lines))
     (local.get $p))
+
+  ;; Whether the bracket at $p is a '{' followed (blanks aside) by the key "eventVersion", which
+  ;; CloudTrail records start with: skipNested's status 4. Bytes past $end may be looked at (there
+  ;; are 16 after the chunk); the caller checks the chunk's bytes before it acts.
+  (func $opensRecord (param $p i32) (param $end i32) (result i32)
+    (local $b i32)
+    (if (i32.ne (i32.load8_u (local.get $p)) (i32.const 0x7b)) (then (return (i32.const 0))))
+    (local.set $p (i32.add (local.get $p) (i32.const 1)))
+    (block $key
+      (loop $blank
+        (br_if $key (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $b (i32.load8_u (local.get $p)))
+        (br_if $key (i32.eqz (i32.or (i32.or (i32.eq (local.get $b) (i32.const 0x20)) (i32.eq (local.get $b) (i32.const 0x0a)))
+          (i32.or (i32.eq (local.get $b) (i32.const 0x0d)) (i32.eq (local.get $b) (i32.const 0x09))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $blank)))
+    ;; `"eventVe`, `rsio`, `n"` as little-endian words.
+    (i32.and
+      (i64.eq (i64.load align=1 (local.get $p)) (i64.const 0x6556746e65766522))
+      (i32.and
+        (i32.eq (i32.load align=1 (i32.add (local.get $p) (i32.const 8))) (i32.const 0x6f697372))
+        (i32.eq (i32.load16_u align=1 (i32.add (local.get $p) (i32.const 12))) (i32.const 0x226e)))))
 
   ;; The verdict memo: the splitter's verdicts on eventName and eventSource values (VerdictMemo in
   ;; record-splitter.ts), remembered here too so that a record they rule out can be passed over

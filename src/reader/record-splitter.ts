@@ -277,6 +277,8 @@ export class RecordSplitter {
   private captureBytes = 0;
   /** `sink.handBack` was already asked about the current capture. */
   private handBackAsked = false;
+  /** Record starts met nested in the current capture and checked (see `cutShortBefore`). */
+  private nestedStartChecks = 0;
   /** Current 1-based line. Newlines only occur between tokens, where bytes are looked at one by one. */
   private line = 1;
   private captureLine = 1;
@@ -584,6 +586,10 @@ export class RecordSplitter {
 
   end(): void {
     if (this.dead) return;
+    if (this.atCutShortEnd()) {
+      this.end();
+      return;
+    }
     // Complete elements before the end are handed on, whatever comes (or does not) after them.
     this.flushHeld();
     // Looking for the next record after a broken one, and none came: that fault was told.
@@ -612,6 +618,38 @@ export class RecordSplitter {
     } else if (this.depth > 0) {
       this.fail(this.unclosedMessage(), at, true);
     }
+  }
+
+  /**
+   * At the end, the records array left open and the last record closed but not JSON: a record cut
+   * short whose brackets the records after it closed, with the array's `]}` (the next record's
+   * start went by unnoticed: cut by a chunk boundary, or left a field's value by the cut). It is
+   * read again as a broken record (see brokenRecord), with the blanks after it; true when it was.
+   */
+  private cutShortAtEnd(): boolean {
+    const h = this.held.length === 1 ? this.held[0] : undefined;
+    if (!h || !h.object || h.rejected || h.bytes.length === 0 || !firstSyntaxErrorIn(h.bytes)) return false;
+    const bytes = h.spilled ? Buffer.from(h.bytes) : h.bytes;
+    this.discardHeld();
+    const end = h.place.offset + bytes.length;
+    const blanks = Math.max(0, this.base - end);
+    const newlines = Math.min(blanks, Math.max(0, this.line - h.place.line - countNewlines(bytes, 0, bytes.length)));
+    this.line = h.place.line;
+    this.capturing = true;
+    this.captureIsObject = true;
+    this.captureStart = h.place.offset;
+    this.captureLine = h.place.line;
+    this.captureKind = h.kind;
+    this.captureLocal = -1;
+    this.captureParts = [bytes, Buffer.from('\n'.repeat(newlines) + ' '.repeat(blanks - newlines))];
+    this.bytesDropped = false;
+    this.rejecting = false;
+    const base = this.base;
+    // As if the end were one byte on: brokenRecord looks at the bytes up to the one it was given.
+    this.base = base + 1;
+    this.brokenRecord(EMPTY, -1, RBRACE);
+    this.base = base;
+    return true;
   }
 
   private unclosedMessage(): string {
@@ -694,6 +732,7 @@ export class RecordSplitter {
     this.bytesDropped = false;
     this.captureBytes = 0;
     this.handBackAsked = false;
+    this.nestedStartChecks = 0;
   }
 
   private endCapture(chunk: Buffer, endIndex: number): Buffer {
@@ -815,6 +854,10 @@ export class RecordSplitter {
       case LBRACE:
       case LBRACKET:
         if (depth === this.recordDepth && this.keyExpected && this.arrayDepth >= 0) return this.brokenRecord(chunk, i, b);
+        // Deeper in a record (a nested value the chunk boundary cut, read on here): as skipNested.
+        if (depth > this.recordDepth && this.recordDepth >= 0 && this.arrayDepth >= 0 && this.capturing && this.cutShortBefore(chunk, i)) {
+          return this.brokenRecord(chunk, i, b);
+        }
         if (depth === this.recordDepth) this.pendingKey = HOT_NONE;
         if (depth === 1 && this.wrapperPending !== HOT_NONE && b === LBRACKET) {
           // `{"Records": [` — stream the elements; the wrapper itself is never kept.
@@ -943,10 +986,18 @@ export class RecordSplitter {
   /**
    * Hands on the records held back (see `held`) now: for a reader that stops between two records
    * because another thread reads on from the next (a split file), the next record's start is
-   * what proves the last one whole.
+   * what proves the last one whole. At the input's end (`atEnd`), a last record that the records
+   * array's end closed is read again as a record cut short first (see cutShortAtEnd).
    */
-  handOnHeld(): void {
+  handOnHeld(atEnd = false): void {
+    if (atEnd && this.atCutShortEnd()) return;
     this.flushHeld();
+  }
+
+  private atCutShortEnd(): boolean {
+    if (this.dead || !(this.arrayDepth >= 0 && this.depth === this.arrayDepth && this.separatorExpected) || !this.cutShortAtEnd()) return false;
+    this.replayed = false;
+    return true;
   }
 
   /** Hands on the elements held: what followed them was as it should be. */
@@ -1076,7 +1127,10 @@ export class RecordSplitter {
     if (!captured) return i;
     // The next record start after the error: in the bytes captured, or in the rest of this chunk.
     const joined = Buffer.concat([captured, chunk.subarray(i + 1)]);
-    const next = this.recordStartIn(joined, errorAt - start, joined.length);
+    // A record cut short may have taken in the start of the next one before its bytes stopped
+    // making sense (`"key":{"eventVersion"…`, `"arn:…{"eventVersion"…`): that one is read.
+    const inside = cutShortRecordStart(joined, errorAt - start);
+    const next = inside >= 0 ? inside : this.recordStartIn(joined, errorAt - start, joined.length);
     if (next >= 0) {
       this.resyncing = false;
       this.base = start + next;
@@ -1321,21 +1375,28 @@ export class RecordSplitter {
     const checkLines = this.arrayDepth < 0;
     if (!checkLines && jsonScan.isLoaded(chunk, this.scanGen)) {
       const found = this.nestedStop;
-      const at = jsonScan.skipNested(i, n, this.depth, stop, this.capturing, found);
-      this.depth = found.depth;
-      this.line += found.lines;
-      switch (found.status) {
-        case jsonScan.NESTED_CLOSED:
-          return at;
-        case jsonScan.NESTED_IN_STRING:
-          this.inString = true;
-          this.stringStart = this.base + found.stringStart;
-          this.escapeNext = at > n;
-          return n;
-        case jsonScan.NESTED_STRAY_BYTE:
-          return this.brokenRecord(chunk, at, chunk[at]);
-        default:
-          return n;
+      for (;;) {
+        const at = jsonScan.skipNested(i, n, this.depth, stop, this.capturing, found);
+        this.depth = found.depth;
+        this.line += found.lines;
+        switch (found.status) {
+          case jsonScan.NESTED_CLOSED:
+            return at;
+          case jsonScan.NESTED_IN_STRING:
+            this.inString = true;
+            this.stringStart = this.base + found.stringStart;
+            this.escapeNext = at > n;
+            return n;
+          case jsonScan.NESTED_STRAY_BYTE:
+            return this.brokenRecord(chunk, at, chunk[at]);
+          case jsonScan.NESTED_RECORD_START:
+            if (this.cutShortBefore(chunk, at)) return this.brokenRecord(chunk, at, LBRACE);
+            this.depth++;
+            i = at + 1;
+            continue;
+          default:
+            return n;
+        }
       }
     }
     let d = this.depth;
@@ -1372,6 +1433,10 @@ export class RecordSplitter {
           this.depth = d;
           if (this.openLineEnds(chunk, i)) return i;
         }
+        if (b === LBRACE && !checkLines && this.capturing && opensRecord(chunk, i, n)) {
+          this.depth = d;
+          if (this.cutShortBefore(chunk, i)) return this.brokenRecord(chunk, i, b);
+        }
         d++;
       } else if (b === RBRACE || b === RBRACKET) {
         d--;
@@ -1390,6 +1455,21 @@ export class RecordSplitter {
     }
     this.depth = d;
     return n;
+  }
+
+  /**
+   * Inside a value nested in the record being captured, a '{' at chunk index `i` opens an object
+   * whose first key is "eventVersion", as records' is: is this the next record, after one cut
+   * short (`…"userIdentity":{"type":"IAMUser",{"eventVersion":…`)? Only when the bytes captured up
+   * to it are not JSON: a record may hold such an object (in an array) and be whole. Brackets
+   * alone would take every record after the cut for part of the cut one, up to the file's end.
+   * Asked a few times per record at most (each asking reads the record again).
+   */
+  private cutShortBefore(chunk: Buffer, i: number): boolean {
+    if (!opensRecord(chunk, i, chunk.length) || this.nestedStartChecks >= MAX_NESTED_START_CHECKS) return false;
+    this.nestedStartChecks++;
+    const captured = this.capturedThrough(chunk, i + 1);
+    return captured !== undefined && firstSyntaxErrorIn(captured) !== undefined;
   }
 
   /**
@@ -1669,6 +1749,35 @@ function firstKeyOf(bytes: Buffer): Buffer | undefined {
   const close = bytes.indexOf(QUOTE, open + 1);
   if (close <= open + 1 || bytes.subarray(open + 1, close).includes(BACKSLASH)) return undefined;
   return Buffer.from(bytes.subarray(open + 1, close));
+}
+
+/** Nested record starts checked per record at most (see `RecordSplitter.cutShortBefore`). */
+const MAX_NESTED_START_CHECKS = 8;
+const KEY_EVENT_VERSION = Buffer.from('"eventVersion"');
+
+/**
+ * Whether `bytes[i]` is a '{' followed (blanks aside) by the key "eventVersion", which CloudTrail
+ * records start with; the key must lie before `end`. As json-scan.wat's opensRecord.
+ */
+export function opensRecord(bytes: Buffer, i: number, end: number): boolean {
+  if (bytes[i] !== LBRACE) return false;
+  let q = i + 1;
+  while (q < end && isSpace(bytes[q])) q++;
+  if (q + KEY_EVENT_VERSION.length > end) return false;
+  for (let k = 0; k < KEY_EVENT_VERSION.length; k++) if (bytes[q + k] !== KEY_EVENT_VERSION[k]) return false;
+  return true;
+}
+
+/**
+ * In a broken record's bytes (its own '{' at 0), the first record start (`opensRecord`) before its
+ * first syntax error at `errorAt`, wherever it is (after a ':', inside what read as a string): the
+ * record was cut short there and the next one follows. -1 when there is none.
+ */
+export function cutShortRecordStart(bytes: Buffer, errorAt: number): number {
+  for (let brace = bytes.indexOf(LBRACE, 1); brace >= 0 && brace < errorAt; brace = bytes.indexOf(LBRACE, brace + 1)) {
+    if (opensRecord(bytes, brace, bytes.length)) return brace;
+  }
+  return -1;
 }
 
 function countNewlines(bytes: Buffer, from: number, to: number): number {

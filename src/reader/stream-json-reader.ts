@@ -20,7 +20,7 @@ import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { FaultQueue } from './fault-delivery.js';
 import type { ReadOptions } from './read-options.js';
-import { archiveFault, archiveKind, describeByte, isJunkByte, isStrayAfterRecord, type SliceKind } from './record-splitter.js';
+import { archiveFault, archiveKind, cutShortRecordStart, describeByte, isJunkByte, isStrayAfterRecord, type SliceKind } from './record-splitter.js';
 import { unwrapValue } from './trail-reader.js';
 import type { InputFault, TrailRecord } from './trail-record.js';
 import { type ValuePlace, ValuePlaces } from './value-places.js';
@@ -381,7 +381,11 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       } else {
         held = [];
         fault(at, line, message);
-        pendingRecovery = { kind: 'record', from: at, open: 0, wrapper };
+        // A record cut short may have taken in the next one's start before the error (the
+        // splitter's rule, see its cutShortRecordStart): read on from there.
+        const start = asm && depth > elementDepth && asmPlace && asmPlace.start >= keptFrom ? asmPlace.start : -1;
+        const inside = start < 0 ? -1 : cutShortRecordStart(kept.subarray(start - keptFrom), at - start);
+        pendingRecovery = inside >= 0 ? { kind: 'at', from: start + inside, open: 0, wrapper } : { kind: 'record', from: at, open: 0, wrapper };
       }
     } else {
       if (depth === 0 && sawValue && byteAt(at) === 0xef && byteAt(at + 1) === 0xbb && byteAt(at + 2) === 0xbf) {

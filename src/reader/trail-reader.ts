@@ -166,7 +166,7 @@ class TrailScan implements SplitterSink {
     const { splitter } = this;
     // The records held back at the end are whole: out first, then what the end itself may say
     // (a truncated file's fault comes after every complete record).
-    splitter.handOnHeld();
+    splitter.handOnHeld(true);
     yield* this.drain();
     splitter.end();
     this.progress();

@@ -219,7 +219,20 @@ const REAL: JsonObject[] = readFileSync(join(FIXTURES, 'shapes', 'expected.jsonl
   .map((line) => JSON.parse(line) as JsonObject);
 
 /** `junk-before`/`junk-after`: stray text between two records, before the victim's '{' or after its '}'. */
-type Corruption = 'stray-brace' | 'missing-brace' | 'missing-comma' | 'double-comma' | 'trailing-comma' | 'extra-brace' | 'delete-byte' | 'insert-byte' | 'junk-before' | 'junk-after';
+type Corruption =
+  | 'stray-brace'
+  | 'missing-brace'
+  | 'missing-comma'
+  | 'double-comma'
+  | 'trailing-comma'
+  | 'extra-brace'
+  | 'delete-byte'
+  | 'insert-byte'
+  | 'junk-before'
+  | 'junk-after'
+  /** The victim cut short anywhere (a write cut off), the next record right after: with its ',' or without. */
+  | 'cut-short'
+  | 'cut-short-bare';
 
 interface Damage {
   records: JsonObject[];
@@ -238,7 +251,20 @@ const damageArb: fc.Arbitrary<Damage> = fc
     picks: fc.array(fc.nat(REAL.length - 1), { minLength: 2, maxLength: 7 }),
     pretty: fc.boolean(),
     victimFraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
-    corruption: fc.constantFrom<Corruption>('stray-brace', 'missing-brace', 'missing-comma', 'double-comma', 'trailing-comma', 'extra-brace', 'delete-byte', 'insert-byte', 'junk-before', 'junk-after'),
+    corruption: fc.constantFrom<Corruption>(
+      'stray-brace',
+      'missing-brace',
+      'missing-comma',
+      'double-comma',
+      'trailing-comma',
+      'extra-brace',
+      'delete-byte',
+      'insert-byte',
+      'junk-before',
+      'junk-after',
+      'cut-short',
+      'cut-short-bare',
+    ),
     at: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
     inserted: fc.constantFrom('}', '{', ']', '[', ',', ':', '"', '\\', 'x', '\n'),
     // Bytes no JSON holds, and stray text that starts like a value (a literal, a number, a string,
@@ -255,6 +281,29 @@ const damageArb: fc.Arbitrary<Damage> = fc
     inserted,
     junk,
   }));
+
+/**
+ * Whether a record cut short (`cut-short`) was cut where the next record's '{' goes on as an
+ * element of an array the cut left open, with nothing out of place in JSON until the records
+ * array's end: `"resources":[{…},` then `{"eventVersion"…}`.
+ */
+function cutInsideArray(d: Damage): boolean {
+  const texts = d.records.map((r) => JSON.stringify(r, null, d.pretty ? 2 : undefined));
+  const victim = texts[d.victim];
+  const cut = victim.slice(0, 1 + Math.floor(d.at * (victim.length - 2)));
+  const open: string[] = [];
+  let inString = false;
+  for (let k = 0; k < cut.length; k++) {
+    const c = cut[k];
+    if (inString) {
+      if (c === '\\') k++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') open.push(c);
+    else if (c === '}' || c === ']') open.pop();
+  }
+  return !inString && open.includes('[');
+}
 
 /** The damaged file, and the byte range the victim record took before the damage. */
 function damagedTrail(d: Damage): { bytes: Buffer; text: string } {
@@ -299,6 +348,13 @@ function damagedTrail(d: Damage): { bytes: Buffer; text: string } {
       break;
     case 'junk-after':
       victim += d.junk;
+      break;
+    case 'cut-short':
+      victim = victim.slice(0, pos);
+      break;
+    case 'cut-short-bare':
+      victim = victim.slice(0, pos);
+      comma = false;
       break;
   }
   texts[d.victim] = victim;
@@ -380,6 +436,15 @@ describe('a Records array with one damaged record', () => {
         if (damage.corruption === 'junk-after' && !damage.junk.trimStart().startsWith('"')) {
           expect(kept.has(damage.records[damage.victim].eventID), `${where}: the record before the junk lost`).toBe(true);
         }
+        // A record cut short loses only itself when the next one follows: its start (`{"eventVersion"`)
+        // is read as one wherever the cut left it, unless the cut left it an array's element,
+        // which brackets and JSON alike take for part of the cut record (see cutInsideArray).
+        if (damage.corruption.startsWith('cut-short') && damage.victim < damage.records.length - 1 && !cutInsideArray(damage)) {
+          expect(splitter.faults.length, `${where}: one fault`).toBe(1);
+          damage.records.forEach((r, k) => {
+            if (k !== damage.victim) expect(kept.has(r.eventID), `${where}: record ${k} lost`).toBe(true);
+          });
+        }
         // Whatever is kept is a record as written: the victim only if JSON.parse reads it the same.
         for (const r of splitter.records) {
           const k = damage.records.findIndex((x) => x.eventID === r.record.eventID);
@@ -391,6 +456,59 @@ describe('a Records array with one damaged record', () => {
     // The prefiltered readings did pass over ruled-out records (see above).
     expect(recordsPassedOver() - passedBefore).toBeGreaterThan(20);
   }, 60_000 * SCALE);
+});
+
+describe('a Records array with a record cut short inside a nested object', () => {
+  // Each record its own eventID, so that a record lost cannot hide behind a twin.
+  const records = Array.from({ length: 12 }, (_, k) => ({ ...REAL[k % REAL.length], eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` }));
+  const cuts: Array<[string, (record: string) => string]> = [
+    ['inside userIdentity, after a comma', (r) => r.slice(0, r.indexOf(',"', r.indexOf('"userIdentity":{')) + 1)],
+    ['inside userIdentity, after a value', (r) => r.slice(0, r.indexOf(',"', r.indexOf('"userIdentity":{')))],
+    ['after a key, inside requestParameters', (r) => r.slice(0, r.indexOf('":', r.indexOf('"requestParameters":{') + 21) + 2)],
+  ];
+  const cases = cuts.flatMap(([name, cut]) =>
+    [true, false].flatMap((pretty) => [',', ''].map((comma) => [`${name}${pretty ? ', pretty-printed' : ''}${comma ? '' : ', no comma'}`, cut, pretty, comma] as const)),
+  );
+
+  it.each(cases)('%s: every other record is kept, one fault at the cut record, by every reader', async (_name, cut, pretty, comma) => {
+    const victim = 5;
+    const texts = records.map((r) => JSON.stringify(r, null, pretty ? 2 : undefined));
+    const cutText = cut(JSON.stringify(records[victim]));
+    texts[victim] = pretty ? cut(texts[victim].replace(/\n */g, '')).replace(/^\{/, '{\n  ') : cutText;
+    const sep = pretty ? '\n' : '';
+    const pieces = texts.map((t, k) => (k === 0 ? '' : k - 1 === victim ? comma + sep : `,${sep}`) + t);
+    const bytes = Buffer.from(`{"Records":[${sep}${pieces.join('')}${sep}]}\n`);
+    const start = Buffer.byteLength(`{"Records":[${sep}${pieces.slice(0, victim + 1).join('')}`) - Buffer.byteLength(texts[victim]);
+    const want = records.filter((_, k) => k !== victim).map((r) => r.eventID);
+    for (const chunk of [1 << 20, 97]) {
+      const [splitter, streamJson] = await bothReadings(bytes, chunk, 'cut.json');
+      expect(splitter.records.map((r) => r.record.eventID), `chunks of ${chunk}`).toEqual(want);
+      expect(splitter.faults, `chunks of ${chunk}`).toHaveLength(1);
+      expect(splitter.messages[0]).toContain(`a record that began at byte ${start} is malformed`);
+      expect(streamJson.records).toEqual(splitter.records);
+      expect(streamJson.faults).toEqual(splitter.faults);
+      // With a prefilter the cut record is ruled out early (it is no Decrypt): the cut is still found.
+      const prefiltered = await read(readTrail, inputOf(bytes, chunk, 'cut.json'), { prefilter: DECRYPT.hot });
+      expect(prefiltered.faults).toEqual(splitter.faults);
+      const passed = new Set(prefiltered.records.map((r) => r.record.eventID));
+      expect(splitter.records.filter((r) => passed.has(r.record.eventID))).toEqual(prefiltered.records);
+      for (const r of splitter.records) if (r.record.eventName === 'Decrypt') expect(passed.has(r.record.eventID)).toBe(true);
+    }
+  });
+
+  it('a whole record holding objects that start as records do is one record, and no fault', async () => {
+    const inner = { eventVersion: '1.08', eventName: 'Decrypt' };
+    const odd = { ...records[1], requestParameters: { batch: [inner, inner, { note: 'x' }, inner] }, responseElements: { eventVersion: 1 } };
+    for (const pretty of [false, true]) {
+      const text = JSON.stringify({ Records: [records[0], odd, records[2]] }, null, pretty ? 2 : undefined);
+      for (const chunk of [1 << 20, 61]) {
+        const [splitter, streamJson] = await bothReadings(Buffer.from(text), chunk, 'odd.json');
+        expect(splitter.faults).toEqual([]);
+        expect(splitter.records.map((r) => r.record)).toEqual([records[0], odd, records[2]]);
+        expect(streamJson.records).toEqual(splitter.records);
+      }
+    }
+  });
 });
 
 describe('a whole input in memory bigger than the WebAssembly scanner takes at once', () => {
