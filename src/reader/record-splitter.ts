@@ -258,6 +258,8 @@ export class RecordSplitter {
    * never spans lines. A record left open at its line's end then ends there (see `openLineEnds`).
    */
   private linesMode = false;
+  /** A top-level value was read whole. */
+  private topSeen = false;
   /** Absolute offset of the last newline met between tokens (-2: none yet). */
   private lastNewline = -2;
   private dead = false;
@@ -698,7 +700,9 @@ export class RecordSplitter {
    * when that happened. A '{' that may be a nested value (after ':' or in an array) reads on as one.
    */
   private openLineEnds(chunk: Buffer, i: number): boolean {
-    if (!this.linesMode || !this.capturing || this.captureKind !== 'top' || this.depth <= 0 || this.topIsWrapper) return false;
+    // The first line may be the cut one too: its record is the first top-level value (nothing says
+    // JSON lines yet), and the '{' still has to be where that record could not go on.
+    if (!(this.linesMode || !this.topSeen) || !this.capturing || this.captureKind !== 'top' || this.depth <= 0 || this.topIsWrapper) return false;
     const captured = this.capturedThrough(chunk, i + 1);
     if (!captured || !firstSyntaxErrorIn(captured)) return false;
     const start = this.captureStart;
@@ -963,6 +967,7 @@ export class RecordSplitter {
   private finishTop(chunk: Buffer, end: number): void {
     if (this.capturing && this.captureKind === 'top') {
       this.linesMode = this.captureLine === this.line;
+      this.topSeen = true;
       const bytes = this.endCapture(chunk, end);
       this.emit(bytes, 'top');
     }

@@ -200,6 +200,18 @@ describe('JSON lines: a line cut between two properties', () => {
     }
   });
 
+  it.each(cuts)('%s, on the first line: nothing says JSON lines yet, and the cut line is still told at its end', async (_name, cut) => {
+    const text = [cut(lines[0]), ...lines.slice(1)].join('\n') + '\n';
+    for (const chunk of CHUNKINGS) {
+      for (const reader of [readTrail, readTrailWithJsLoops] as Reader[]) {
+        const reading = await read(reader, inputOf(Buffer.from(text), chunk, 'cut.jsonl'));
+        expect(reading.records.map((r) => r.record), `chunks of ${chunk}`).toEqual(lines.slice(1).map((l) => JSON.parse(l)));
+        expect(reading.faults, `chunks of ${chunk}`).toEqual([{ reason: 'malformed JSON', offset: cut(lines[0]).length, line: 1 }]);
+        expect(reading.messages[0]).toMatch(/not closed at the end of its line/);
+      }
+    }
+  });
+
   it('a nested object that starts a line after its key is read as part of the record, not as a new one', async () => {
     const text = `${lines[0]}\n{"eventName":"CreateKey","eventSource":"kms.amazonaws.com","userIdentity":\n{"type":"Root"}}\n${lines[2]}\n`;
     const reading = await read(readTrail, inputOf(Buffer.from(text), 61, 'pretty.jsonl'));
