@@ -13,12 +13,11 @@ import { option, splitList, stringValue, type OptionSpec } from './option-table.
 const OUTPUT = 'Output options:';
 
 /**
- * Colour for a terminal, never under NO_COLOR or --no-color; FORCE_COLOR (not 0 or false) asks for
- * it on a pipe too (`| less -R`), as chalk-based tools read it.
+ * Colour only for a terminal, never under NO_COLOR or --no-color. FORCE_COLOR is not read: a CI
+ * job or a shell profile that sets it would put escape bytes into files and pipes meant for grep.
  */
 export function colorFor(stream: { isTTY?: boolean }, wanted: boolean | undefined, env = process.env): ChalkInstance {
-  const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && !/^(0|false)$/i.test(env.FORCE_COLOR);
-  const on = wanted !== false && !env.NO_COLOR && (forced || stream.isTTY === true);
+  const on = wanted !== false && stream.isTTY === true && !env.NO_COLOR;
   return new Chalk({ level: on ? 1 : 0 });
 }
 
@@ -43,7 +42,7 @@ export function formatOptions<F extends string>(formats: Record<F, unknown>, whe
     }),
     color: option({
       flags: '--no-color',
-      help: 'no colours (also off when NO_COLOR is set, or stdout is not a terminal and FORCE_COLOR is not set)',
+      help: 'no colours (also off when NO_COLOR is set or stdout is not a terminal, FORCE_COLOR or not)',
       group: OUTPUT,
       parse: (raw, { stdout }) => colorFor(stdout, raw === false ? false : undefined),
     }),
