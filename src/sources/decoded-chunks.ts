@@ -4,7 +4,7 @@
  * thread pool, so decompression overlaps with scanning on the main thread.
  */
 import type { Readable } from 'node:stream';
-import zlib, { createGunzip, createInflateRaw, gunzipSync } from 'node:zlib';
+import zlib, { createGunzip, createInflateRaw, gunzipSync, inflateRawSync } from 'node:zlib';
 import { describeFsError } from './fs-errors.js';
 import type { TrailInput } from './trail-input.js';
 import { Wakeup } from '../util/wakeup.js';
@@ -116,8 +116,24 @@ async function* decodedSmallFile(stored: Buffer, onGzip: () => void): AsyncGener
     if (whole.bytes.length > 0) yield whole.bytes;
     return;
   }
-  const none: AsyncIterator<Buffer> = { next: async () => ({ done: true, value: undefined }) };
-  yield* gunzipped(stored, none, () => {}, 0);
+  // Already whole in memory: streamed through one gunzip, a failure would lose all it decoded.
+  yield* walkedMembers(stored, 0);
+}
+
+/**
+ * The members of stored gzip from decoded byte `delivered` on (membersAfter); throws ReadFault
+ * for what ended the walk, after every byte it gave.
+ */
+async function* walkedMembers(stored: Buffer, delivered: number): AsyncGenerator<Buffer> {
+  const walk = membersAfter(stored, delivered);
+  let step = await walk.next();
+  while (!step.done) {
+    delivered += step.value.length;
+    yield step.value;
+    step = await walk.next();
+  }
+  const end = step.value;
+  if (end) throw new ReadFault('damaged' in end ? end.damaged : trailingMessage(end), delivered);
 }
 
 /**
@@ -215,42 +231,140 @@ function trailingMessage(trailing: { at: number; length: number }): string {
   return `${trailing.length} bytes after the gzip data (from stored byte ${trailing.at}) are not gzip: ignored`;
 }
 
+/** What is said of a member that ends before its data does. */
+const CUT = 'gzip data ends early (truncated download?)';
+
+/**
+ * How a walk over stored gzip members ended: every member whole (nothing, or zeros, after them),
+ * bytes that begin no member (where, how many), or a member that is cut, corrupt or fails its
+ * check (what to say, naming the stored byte where it could be).
+ */
+export type MembersEnd = { at: number; length: number } | { damaged: string } | undefined;
+
 /**
  * The decoded bytes of stored gzip from decoded byte `from` on, member by member and streamed (a
- * member may decode to far more than SMALL_FILE), then where bytes that begin no member start
- * (undefined: nothing, or zeros, follows the last member), or 'damaged' when a member is cut or
- * fails its check (what it gave before is given).
+ * member may decode to far more than SMALL_FILE), then how the walk ended. A damaged member gives
+ * every byte it decodes to before the damage (inflatedMember), as a cut one does.
  */
-export async function* membersAfter(stored: Buffer, from: number): AsyncGenerator<Buffer, { at: number; length: number } | undefined | 'damaged'> {
+export async function* membersAfter(stored: Buffer, from: number): AsyncGenerator<Buffer, MembersEnd> {
   let at = 0;
   let produced = 0;
   while (at < stored.length) {
     const header = isGzip(stored.subarray(at)) ? gzipHeaderLength(stored, at) : undefined;
     if (header === undefined) {
-      if (at === 0) return 'damaged';
+      if (at === 0) return { damaged: stored.length < 10 ? CUT : 'damaged gzip header' };
       return isZeros(stored, at) ? undefined : { at, length: stored.length - at };
     }
-    const inflate = createInflateRaw({ chunkSize: 1 << 20 });
-    inflate.end(stored.subarray(at + header));
+    const member = inflatedMember(stored, at + header);
     let size = 0;
     let crc = 0;
-    try {
-      for await (const chunk of inflate as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (CRC32) crc = CRC32(chunk, crc);
-        if (produced + chunk.length > from) yield chunk.subarray(Math.max(0, from - produced));
-        produced += chunk.length;
-      }
-    } catch {
-      // Not a member after all (two bytes that look like one), or a damaged one.
-      return at === 0 ? 'damaged' : { at, length: stored.length - at };
+    let step = await member.next();
+    while (!step.done) {
+      const chunk = step.value;
+      size += chunk.length;
+      if (CRC32) crc = CRC32(chunk, crc);
+      if (produced + chunk.length > from) yield chunk.subarray(Math.max(0, from - produced));
+      produced += chunk.length;
+      step = await member.next();
     }
-    const end = at + header + inflate.bytesWritten;
-    if (end + TRAILER_BYTES > stored.length) return 'damaged';
-    if ((CRC32 && stored.readUInt32LE(end) !== crc) || stored.readUInt32LE(end + 4) !== size % 2 ** 32) return 'damaged';
+    const ended = step.value;
+    if (ended === 'cut') return { damaged: CUT };
+    if ('error' in ended) return { damaged: `${describeZlib(ended.error)} at stored byte ${ended.failedAt}` };
+    const end = ended.end;
+    if (end + TRAILER_BYTES > stored.length) return { damaged: CUT };
+    if ((CRC32 && stored.readUInt32LE(end) !== crc) || stored.readUInt32LE(end + 4) !== size % 2 ** 32) {
+      return { damaged: `gzip checksum mismatch (corrupted file)${at > 0 ? ` in the member from stored byte ${at}` : ''}` };
+    }
     at = end + TRAILER_BYTES;
   }
   return undefined;
+}
+
+/**
+ * Stored bytes written to zlib at a time when a member is read again: zlib hands out nothing of the
+ * write it fails on, so this bounds what must be looked for again there.
+ */
+const PIECE = 16 << 10;
+
+/**
+ * The raw deflate data from stored byte `start`, inflated: every decoded byte, then where the data
+ * ended, 'cut' when the bytes end first, or the error and the stored byte it was met at. A corrupt
+ * member gives every byte decoded before the damage, as a cut one does: zlib fails a write as a
+ * whole, so the failing piece is decoded again from the member's start, with the longest prefix
+ * that decodes found by halving (a cut prefix decodes, with Z_SYNC_FLUSH, a damaged one throws).
+ * That costs about 14 decodes of what the member gave, so it is done only up to SMALL_FILE of it;
+ * past that, what the failing piece decoded to is lost.
+ */
+async function* inflatedMember(stored: Buffer, start: number): AsyncGenerator<Buffer, { end: number } | 'cut' | { error: NodeJS.ErrnoException; failedAt: number }> {
+  const inflate = createInflateRaw({ chunkSize: 1 << 20 });
+  const queue: Buffer[] = [];
+  let failure: NodeJS.ErrnoException | undefined;
+  const wakeup = new Wakeup();
+  inflate.on('data', (chunk: Buffer) => queue.push(chunk));
+  inflate.on('error', (error: NodeJS.ErrnoException) => {
+    failure ??= error;
+    wakeup.notify();
+  });
+  let produced = 0;
+  try {
+    for (let piece = start; piece < stored.length; piece += PIECE) {
+      const pieceEnd = Math.min(stored.length, piece + PIECE);
+      const written = wakeup.wait();
+      inflate.write(stored.subarray(piece, pieceEnd), wakeup.notify);
+      await written;
+      if (failure) {
+        const prefix = produced <= SMALL_FILE ? longestPrefix(stored, start, piece, pieceEnd) : undefined;
+        if (!prefix) {
+          // Decoded by the calls before the failing one: good bytes, only fewer.
+          for (const chunk of queue) yield chunk;
+          return { error: failure, failedAt: start + inflate.bytesWritten };
+        }
+        if (prefix.decoded.length > produced) yield prefix.decoded.subarray(produced);
+        return { error: prefix.error ?? failure, failedAt: prefix.length };
+      }
+      // A write's output is pushed before its callback; a tick more is no cost once per member.
+      if (start + inflate.bytesWritten < pieceEnd || pieceEnd === stored.length) await new Promise(setImmediate);
+      while (queue.length > 0) {
+        const chunk = queue.shift() as Buffer;
+        produced += chunk.length;
+        yield chunk;
+      }
+      if (start + inflate.bytesWritten < pieceEnd) return { end: start + inflate.bytesWritten };
+    }
+    return 'cut';
+  } finally {
+    inflate.destroy();
+  }
+}
+
+/**
+ * The longest prefix of the deflate data from `start` that decodes, ending between `good` (known
+ * to decode) and `bad` (known to fail): its end as a stored byte, what it decodes to, and the error
+ * of the shortest prefix that fails.
+ */
+function longestPrefix(stored: Buffer, start: number, good: number, bad: number): { length: number; decoded: Buffer; error?: NodeJS.ErrnoException } | undefined {
+  const attempt = (end: number): Buffer | NodeJS.ErrnoException => {
+    try {
+      return inflateRawSync(stored.subarray(start, end), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    } catch (error) {
+      return error as NodeJS.ErrnoException;
+    }
+  };
+  let decoded = attempt(good);
+  if (!Buffer.isBuffer(decoded)) return undefined;
+  let error: NodeJS.ErrnoException | undefined;
+  while (bad - good > 1) {
+    const middle = Math.floor((good + bad) / 2);
+    const got = attempt(middle);
+    if (Buffer.isBuffer(got)) {
+      good = middle;
+      decoded = got;
+    } else {
+      bad = middle;
+      error = got;
+    }
+  }
+  return { length: good, decoded, error };
 }
 
 /** zlib.crc32 came with Node 20.15: before it, a member is checked by its stated size alone. */
@@ -264,6 +378,8 @@ function gzipHeaderLength(stored: Buffer, at: number): number | undefined {
   const FCOMMENT = 16;
   if (stored.length < at + 10 || stored[at + 2] !== 8) return undefined;
   const flags = stored[at + 3];
+  // Reserved flags set: no gzip writes that, so these bytes only look like a member.
+  if (flags & 0xe0) return undefined;
   let k = at + 10;
   if (flags & FEXTRA) {
     if (stored.length < k + 2) return undefined;
@@ -391,17 +507,8 @@ async function* gunzipped(
         if (kept) {
           // zlib lost the output of the write it failed on: read the members again, one by one,
           // and give what comes after the bytes already delivered.
-          const walk = membersAfter(Buffer.concat(kept), delivered);
-          let step = await walk.next();
-          while (!step.done) {
-            delivered += step.value.length;
-            yield step.value;
-            step = await walk.next();
-          }
-          if (step.value !== 'damaged') {
-            if (step.value) throw new ReadFault(trailingMessage(step.value), delivered);
-            return;
-          }
+          yield* walkedMembers(Buffer.concat(kept), delivered);
+          return;
         } else if (stoppedEarly) {
           // Too big to read again: every member was delivered; what follows them is placed and
           // counted as membersAfter would.

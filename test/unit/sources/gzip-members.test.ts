@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodedChunks, membersAfter, ReadFault } from '../../../src/sources/decoded-chunks.js';
 import type { TrailInput } from '../../../src/sources/trail-input.js';
@@ -60,12 +60,137 @@ describe('membersAfter', () => {
   it('a damaged member (its CRC wrong) or a cut one is damaged, not trailing', async () => {
     const damaged = Buffer.from(gzipSync(a));
     damaged[damaged.length - 8] ^= 0xff;
-    expect((await walk(Buffer.concat([damaged, Buffer.from('x')]))).end).toBe('damaged');
+    expect((await walk(Buffer.concat([damaged, Buffer.from('x')]))).end).toEqual({ damaged: 'gzip checksum mismatch (corrupted file)' });
     const whole = gzipSync(a);
-    expect((await walk(whole.subarray(0, whole.length - 4))).end).toBe('damaged');
-    expect((await walk(Buffer.from('not gzip'))).end).toBe('damaged');
+    expect((await walk(whole.subarray(0, whole.length - 4))).end).toEqual({ damaged: 'gzip data ends early (truncated download?)' });
+    expect((await walk(Buffer.from('not gzip, not at all'))).end).toEqual({ damaged: 'damaged gzip header' });
+  });
+
+  it('a second member cut short, or damaged, is said to be so, not "not gzip"; each gives what decodes before', async () => {
+    const second = gzipSync(bigTrail(400));
+    const half = second.subarray(0, second.length >> 1);
+    const cut = await walk(Buffer.concat([gzipSync(a), half]));
+    expect(cut.end).toEqual({ damaged: 'gzip data ends early (truncated download?)' });
+    expectKeptAsReference(cut.bytes.subarray(a.length), await streamedReference(half));
+    const corrupt = damagedInMiddle(second);
+    const got = await walk(Buffer.concat([gzipSync(a), corrupt]));
+    expect(got.end).toEqual({ damaged: expect.stringMatching(/^corrupt gzip data \(.+\) at stored byte \d+$/) });
+    expectKeptAsReference(got.bytes.subarray(a.length), await streamedReference(corrupt));
   });
 });
+
+describe('decodedChunks: gzip damaged in the middle of its deflate data', () => {
+  const trail = bigTrail(3000);
+  const gz = gzipSync(trail);
+  const inputs = (stored: Buffer): TrailInput[] => [
+    { label: 'f', size: stored.length, open: () => Readable.from([stored]), readWhole: async () => stored },
+    { label: '<stdin>', open: () => Readable.from(Array.from({ length: Math.ceil(stored.length / 4096) }, (_, k) => stored.subarray(k * 4096, (k + 1) * 4096))) },
+  ];
+
+  it('random bytes over the middle, or the rest cut and random bytes after: every byte decoded before the damage, then one fault at its stored byte', async () => {
+    const cases = [damagedInMiddle(gz), Buffer.concat([gz.subarray(0, gz.length >> 1), damagedInMiddle(gz).subarray(gz.length >> 1, (gz.length >> 1) + 2000)])];
+    for (const stored of cases) {
+      const reference = await streamedReference(stored);
+      // Damage zlib notices in the deflate data, not only by the checksum at the end.
+      expect(reference.error?.message).toMatch(/invalid|incorrect|too far/);
+      expect(reference.error?.message).not.toMatch(/data check/);
+      for (const input of inputs(stored)) {
+        const got = await decoded(input);
+        expectKeptAsReference(got.bytes, reference);
+        expect(got.fault?.message).toMatch(/^corrupt gzip data \(.+\) at stored byte \d+$/);
+        const at = Number(/stored byte (\d+)/.exec(got.fault?.message ?? '')?.[1]);
+        // At the damage or after it: zlib notices it only when the bytes it decodes make no sense.
+        expect(at).toBeGreaterThanOrEqual(gz.length >> 1);
+        expect(got.fault?.offset).toBe(got.bytes.length);
+      }
+    }
+  });
+
+  it('a cut first member followed by a whole one: what the cut one decodes to before the second begins, and a fault', async () => {
+    const stored = Buffer.concat([gz.subarray(0, gz.length >> 1), gz]);
+    const reference = await streamedReference(gz.subarray(0, gz.length >> 1));
+    for (const input of inputs(stored)) {
+      const got = await decoded(input);
+      expect(got.bytes.subarray(0, reference.bytes.length).equals(reference.bytes)).toBe(true);
+      expect(got.fault?.message).toMatch(/^corrupt gzip data/);
+    }
+  });
+});
+
+/** A trail of `n` records, each different (about 130 bytes a record), on one line each. */
+function bigTrail(n: number): Buffer {
+  const records = Array.from({ length: n }, (_, k) => JSON.stringify({ eventVersion: '1.08', eventID: `id-${k}-${((k * 2654435761) % 2 ** 32).toString(36)}-${((k * 40503 + 7) ** 2 % 1e9).toString(16)}`, eventName: k % 3 ? 'Decrypt' : 'GenerateDataKey', requestParameters: { keyId: `key-${k % 17}` } }));
+  return Buffer.from(`{"Records":[\n${records.join(',\n')}\n]}\n`);
+}
+
+/**
+ * The gzip with 2000 pseudo-random bytes written over its middle, the first of a few fixed seeds
+ * that zlib finds wrong in the deflate data (deflate takes many bytes as some code: the damage may
+ * show only in the checksum).
+ */
+function damagedInMiddle(gz: Buffer): Buffer {
+  for (let seed = 1; seed < 50; seed++) {
+    const copy = Buffer.from(gz);
+    let x = seed;
+    for (let k = 0; k < 2000; k++) {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      copy[(copy.length >> 1) + k] = x >> 16;
+    }
+    try {
+      gunzipSync(copy, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch (error) {
+      if (!/check/.test((error as Error).message)) return copy;
+    }
+  }
+  throw new Error('no seed damages the deflate data');
+}
+
+/**
+ * The reference: what Node's gzip stream gives for `stored`, each write done before the next, and
+ * the error it stopped at. zlib gives nothing of the write it fails on, so the bytes are written 16
+ * at a time to find that write, then again up to it and one at a time from there: what is lost is
+ * what one byte decodes to, less than two records.
+ */
+async function streamedReference(stored: Buffer): Promise<{ bytes: Buffer; error?: Error }> {
+  const first = await streamed(stored, () => 16);
+  if (!first.error) return first;
+  return streamed(stored, (at) => (at < first.failedAt ? 16 : 1));
+}
+
+async function streamed(stored: Buffer, step: (at: number) => number): Promise<{ bytes: Buffer; error?: Error; failedAt: number }> {
+  const gunzip = createGunzip();
+  gunzip.setMaxListeners(0);
+  const out: Buffer[] = [];
+  let error: Error | undefined;
+  gunzip.on('data', (chunk: Buffer) => out.push(chunk));
+  gunzip.on('error', (e: Error) => (error = e));
+  let at = 0;
+  for (; at < stored.length; at += step(at)) {
+    const piece = stored.subarray(at, at + step(at));
+    await new Promise<void>((resolve) => {
+      gunzip.once('error', () => resolve());
+      gunzip.write(piece, () => resolve());
+    });
+    if (error) break;
+  }
+  // A cut member fails only at the end.
+  if (!error) await new Promise<void>((resolve) => gunzip.once('error', () => resolve()).end(resolve));
+  await new Promise(setImmediate);
+  gunzip.destroy();
+  return { bytes: Buffer.concat(out), error, failedAt: at };
+}
+
+/** Records are lines here: the whole ones decoded. */
+const wholeLines = (bytes: Buffer) => bytes.toString('latin1').split('\n').slice(0, -1);
+
+/** Everything the reference decoded is kept, in order, and no more whole records than the lost write could hold. */
+function expectKeptAsReference(got: Buffer, reference: { bytes: Buffer }): void {
+  expect(reference.bytes.length).toBeGreaterThan(1000);
+  expect(got.subarray(0, reference.bytes.length).equals(reference.bytes)).toBe(true);
+  const extra = wholeLines(got).length - wholeLines(reference.bytes).length;
+  expect(extra).toBeGreaterThanOrEqual(0);
+  expect(extra).toBeLessThanOrEqual(2);
+}
 
 describe('decodedChunks: bytes appended after gzip data', () => {
   const stored = Buffer.concat([gzipSync(a), gzipSync(b), Buffer.from([0x1f, 0x8b, 0x58]), Buffer.from('junk')]);
