@@ -5,6 +5,7 @@
  * and --strict.
  */
 import { accessSync, chmodSync, constants, copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -339,6 +340,102 @@ describe('bytes appended after gzip data, beyond what is decoded in one piece', 
         expect(lines[0]).toContain(`${junk.length} bytes after the gzip data (from stored byte ${member.length}) are not gzip: ignored`);
       }
     }
+  });
+});
+
+describe('gzip damaged in the middle of its deflate data', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = makeTempDir('kmstrail-gzip-damage-');
+  });
+  afterEach(() => removeDir(dir));
+
+  // The shapes' records again, each its own eventID, one a line: whole records are whole lines.
+  // A pseudo-random requestID in each, so that the file compresses as a real trail does (~8x).
+  let x = 7;
+  const noise = () => Array.from({ length: 6 }, () => ((x = (x * 1103515245 + 12345) % 2 ** 31), (x >> 8).toString(36))).join('');
+  const lines = Array.from({ length: 900 }, (_, k) => JSON.stringify({ ...(EXPECTED[k % EXPECTED.length] as Json), eventID: `damage-${k}`, requestID: noise() }));
+  const gz = gzipSync(`{"Records":[\n${lines.join(',\n')}\n]}\n`);
+
+  /** `count` pseudo-random bytes over the middle, from the first fixed seed zlib finds wrong in the deflate data (not only by its checksum). */
+  function damaged(bytes: Buffer, count = 2000): Buffer {
+    for (let seed = 1; seed < 50; seed++) {
+      const copy = Buffer.from(bytes);
+      let x = seed;
+      for (let k = 0; k < count; k++) {
+        x = (x * 1103515245 + 12345) % 2 ** 31;
+        copy[(copy.length >> 1) + k] = x >> 16;
+      }
+      try {
+        gunzipSync(copy, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      } catch (error) {
+        if (!/check/.test((error as Error).message)) return copy;
+      }
+    }
+    throw new Error('no seed damages the deflate data');
+  }
+
+  /**
+   * The reference: the records zcat writes out whole before it stops at the damage (what it decodes
+   * between the damage and where it notices is garbage, so only the lines as written count).
+   */
+  function zcatRecords(path: string, written: string[]): Json[] {
+    const out = spawnSync('zcat', [path], { maxBuffer: 1 << 28 }).stdout.toString('utf8').split('\n').slice(1);
+    const whole = out.findIndex((line, k) => line.replace(/,$/, '') !== written[k]);
+    return written.slice(0, whole).map((line) => JSON.parse(line) as Json);
+  }
+
+  it('on a path, on stdin and among many small good files read by workers: the records before the damage, one fault line at a stored byte, exit 1', async () => {
+    const bad = damaged(gz);
+    const path = join(dir, 'bad.json.gz');
+    writeFileSync(path, bad);
+    const expected = zcatRecords(path, lines);
+    expect(expected.length).toBeGreaterThan(100);
+    expect(expected.length).toBeLessThan(lines.length);
+    for (const run of [() => runCli([...ALL, path]), () => runCli(ALL, { input: bad })]) {
+      const result = await run();
+      expect(result.code).toBe(1);
+      const got = jsonLines(result.stdout);
+      // zcat loses what its last read decoded to: at most a record or two more here.
+      expect(got.slice(0, expected.length)).toEqual(expected);
+      expect(got.length - expected.length).toBeLessThanOrEqual(2);
+      const gzipLines = stderrLines(result.stderr).filter((line) => /corrupt gzip|gzip data|gzip checksum/.test(line));
+      expect(gzipLines).toHaveLength(1);
+      expect(gzipLines[0]).toMatch(/: corrupt gzip data \(.+\) at stored byte \d+ \(after \d+ bytes of data\)$/);
+    }
+
+    // A tree of small files, one of them damaged: the others whole, the damaged one its good part.
+    const tree = join(dir, 'tree');
+    mkdirSync(tree);
+    const small = Array.from({ length: 30 }, (_, k) => lines.slice(k * 30, k * 30 + 30));
+    small.forEach((part, k) => writeFileSync(join(tree, `f${String(k).padStart(2, '0')}.json.gz`), gzipSync(`{"Records":[\n${part.join(',\n')}\n]}\n`)));
+    const brokenPath = join(tree, 'f13.json.gz');
+    writeFileSync(brokenPath, damaged(readFileSync(brokenPath), 64));
+    const keptOfBroken = zcatRecords(brokenPath, small[13]);
+    expect(keptOfBroken.length).toBeLessThan(30);
+    for (const jobs of ['1', '2']) {
+      const result = await runCli([...ALL, '--jobs', jobs, tree]);
+      expect(result.code).toBe(1);
+      const want = [...small.slice(0, 13).flat().map((l) => JSON.parse(l) as Json), ...keptOfBroken, ...small.slice(14).flat().map((l) => JSON.parse(l) as Json)];
+      const got = jsonLines(result.stdout);
+      expect(got.length - want.length).toBeGreaterThanOrEqual(0);
+      expect(got.length - want.length).toBeLessThanOrEqual(2);
+      const wanted = new Set(want.map((r) => JSON.stringify(r)));
+      expect(got.filter((r) => !wanted.has(JSON.stringify(r))).length).toBeLessThanOrEqual(2);
+      expect(stderrLines(result.stderr).filter((line) => /corrupt gzip|gzip data|gzip checksum/.test(line))).toEqual([expect.stringContaining(`${brokenPath}: corrupt gzip data`)]);
+    }
+  });
+
+  it('a second member cut short is said to end early, not to be bytes that are not gzip', async () => {
+    const path = join(dir, 'two.json.gz');
+    writeFileSync(path, Buffer.concat([gz, gz.subarray(0, gz.length >> 1)]));
+    const result = await runCli([...ALL, path]);
+    expect(result.code).toBe(1);
+    expect(jsonLines(result.stdout).length).toBeGreaterThan(lines.length);
+    const errors = stderrLines(result.stderr);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('gzip data ends early (truncated download?)');
+    expect(errors[0]).not.toContain('not gzip');
   });
 });
 
