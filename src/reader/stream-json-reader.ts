@@ -517,7 +517,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     flushHeld();
     progress();
     yield* drain();
-    tell({ file, message: `${error.message} (after ${delivered} bytes of data)`, reason: 'truncated or corrupt input' });
+    tell({ file, message: delivered === 0 ? error.message : `${error.message} (after ${delivered} bytes of data)`, reason: 'truncated or corrupt input' });
     yield* drain();
     return;
   }

@@ -318,7 +318,8 @@ export async function* readTrail(input: TrailInput, options: ReadOptions, part: 
     splitter.handOnHeld();
     yield* scan.drain();
     const reason: SkipReason = error.offset === 0 && !splitter.sawValue ? 'unreadable input' : 'truncated or corrupt input';
-    scan.report({ message: `${error.message} (after ${error.offset} bytes of data)`, reason });
+    // "after 0 bytes" says nothing an unreadable file's message does not.
+    scan.report({ message: error.offset === 0 ? error.message : `${error.message} (after ${error.offset} bytes of data)`, reason });
     yield* scan.drain();
     return;
   }
