@@ -23,6 +23,7 @@ import {
   tableRows,
   type Json,
 } from '../helpers/e2e.js';
+import { damagedInMiddle } from '../helpers/damaged-gzip.js';
 import { jsonLines, runCli } from '../helpers/run-cli.js';
 
 // Every shape fixture holds the same records: copies of one event on purpose, so they are kept here.
@@ -357,24 +358,6 @@ describe('gzip damaged in the middle of its deflate data', () => {
   const lines = Array.from({ length: 900 }, (_, k) => JSON.stringify({ ...(EXPECTED[k % EXPECTED.length] as Json), eventID: `damage-${k}`, requestID: noise() }));
   const gz = gzipSync(`{"Records":[\n${lines.join(',\n')}\n]}\n`);
 
-  /** `count` pseudo-random bytes over the middle, from the first fixed seed zlib finds wrong in the deflate data (not only by its checksum). */
-  function damaged(bytes: Buffer, count = 2000): Buffer {
-    for (let seed = 1; seed < 50; seed++) {
-      const copy = Buffer.from(bytes);
-      let x = seed;
-      for (let k = 0; k < count; k++) {
-        x = (x * 1103515245 + 12345) % 2 ** 31;
-        copy[(copy.length >> 1) + k] = x >> 16;
-      }
-      try {
-        gunzipSync(copy, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-      } catch (error) {
-        if (!/check/.test((error as Error).message)) return copy;
-      }
-    }
-    throw new Error('no seed damages the deflate data');
-  }
-
   /**
    * The reference: the records zcat writes out whole before it stops at the damage (what it decodes
    * between the damage and where it notices is garbage, so only the lines as written count).
@@ -386,7 +369,7 @@ describe('gzip damaged in the middle of its deflate data', () => {
   }
 
   it('on a path, on stdin and among many small good files read by workers: the records before the damage, one fault line at a stored byte, exit 1', async () => {
-    const bad = damaged(gz);
+    const bad = damagedInMiddle(gz);
     const path = join(dir, 'bad.json.gz');
     writeFileSync(path, bad);
     const expected = zcatRecords(path, lines);
@@ -410,7 +393,7 @@ describe('gzip damaged in the middle of its deflate data', () => {
     const small = Array.from({ length: 30 }, (_, k) => lines.slice(k * 30, k * 30 + 30));
     small.forEach((part, k) => writeFileSync(join(tree, `f${String(k).padStart(2, '0')}.json.gz`), gzipSync(`{"Records":[\n${part.join(',\n')}\n]}\n`)));
     const brokenPath = join(tree, 'f13.json.gz');
-    writeFileSync(brokenPath, damaged(readFileSync(brokenPath), 64));
+    writeFileSync(brokenPath, damagedInMiddle(readFileSync(brokenPath), 64));
     const keptOfBroken = zcatRecords(brokenPath, small[13]);
     expect(keptOfBroken.length).toBeLessThan(30);
     for (const jobs of ['1', '2']) {

@@ -4,10 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { createGunzip, gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
+import { createGunzip, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodedChunks, membersAfter, ReadFault } from '../../../src/sources/decoded-chunks.js';
 import type { TrailInput } from '../../../src/sources/trail-input.js';
+import { damagedInMiddle } from '../../helpers/damaged-gzip.js';
 
 const a = Buffer.from('{"Records":[{"eventName":"A"}]}\n');
 const b = Buffer.from('{"Records":[{"eventName":"B"}]}\n');
@@ -121,28 +122,6 @@ describe('decodedChunks: gzip damaged in the middle of its deflate data', () => 
 function bigTrail(n: number): Buffer {
   const records = Array.from({ length: n }, (_, k) => JSON.stringify({ eventVersion: '1.08', eventID: `id-${k}-${((k * 2654435761) % 2 ** 32).toString(36)}-${((k * 40503 + 7) ** 2 % 1e9).toString(16)}`, eventName: k % 3 ? 'Decrypt' : 'GenerateDataKey', requestParameters: { keyId: `key-${k % 17}` } }));
   return Buffer.from(`{"Records":[\n${records.join(',\n')}\n]}\n`);
-}
-
-/**
- * The gzip with 2000 pseudo-random bytes written over its middle, the first of a few fixed seeds
- * that zlib finds wrong in the deflate data (deflate takes many bytes as some code: the damage may
- * show only in the checksum).
- */
-function damagedInMiddle(gz: Buffer): Buffer {
-  for (let seed = 1; seed < 50; seed++) {
-    const copy = Buffer.from(gz);
-    let x = seed;
-    for (let k = 0; k < 2000; k++) {
-      x = (x * 1103515245 + 12345) % 2 ** 31;
-      copy[(copy.length >> 1) + k] = x >> 16;
-    }
-    try {
-      gunzipSync(copy, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    } catch (error) {
-      if (!/check/.test((error as Error).message)) return copy;
-    }
-  }
-  throw new Error('no seed damages the deflate data');
 }
 
 /**
