@@ -169,6 +169,22 @@ describe('v2 correlations through the binary', () => {
       expect(got).toEqual(expected);
     }
   });
+
+  it('--rule naming only a building block: a warning that names its correlation, and nothing printed; naming the correlation prints its hits', async () => {
+    const file = join(dir, 'v2-block.yml');
+    writeFileSync(file, V2_RULES);
+    const [block, correlation] = await Promise.all([
+      runCli(['detect', '--no-builtin', '--sigma', file, '--rule', 'secret_read', '--format', 'jsonl', generated]),
+      runCli(['detect', '--no-builtin', '--sigma', file, '--rule', 'corr-value-count', '--format', 'jsonl', generated]),
+    ]);
+    expect(block.code).toBe(0);
+    expect(block.stdout).toBe('');
+    expect(stderrLines(block.stderr)).toEqual([
+      "kmstrail: warning: --rule: 'secret_read' only feeds the correlations 'corr-value-count', 'corr-temporal', 'corr-ordered': it reports nothing on its own (name the correlation)",
+    ]);
+    expect(correlation.stderr).toBe('');
+    expect(jsonLines(correlation.stdout).length).toBeGreaterThan(0);
+  });
 });
 
 describe('rules that do not load, rules for other logs, levels', () => {

@@ -166,6 +166,12 @@ export const DETECT = defineCommand({
         `option --rule: unknown rule '${rules.unknown}' (known: ${RULES.map((r) => r.id).join(', ')}${sigma ? ', and the ids and names of the Sigma rules loaded' : ''})`,
       );
     }
+    // A building block chosen without its correlation runs silently: say so rather than print nothing.
+    for (const rule of rules.sigma) {
+      if (rule.standalone || rules.sigma.some((r) => r.kind === 'correlation' && r.rules.includes(rule))) continue;
+      const feeds = (sigma?.rules ?? []).filter((r) => r.kind === 'correlation' && r.rules.includes(rule)).map((r) => r.name ?? r.id ?? r.title);
+      messages.line(`warning: --rule: '${rule.title}' only feeds ${feeds.length === 1 ? 'the correlation' : 'the correlations'} ${feeds.map((f) => `'${f}'`).join(', ')}: it reports nothing on its own (name the correlation)`);
+    }
     const settings: RuleSettings = {
       ...DEFAULT_SETTINGS,
       burstThreshold: o.burstThreshold,

@@ -46,6 +46,19 @@ export interface SigmaRuleSet {
 interface Parsed {
   rules: SigmaRule[];
   problems: SigmaProblem[];
+  /**
+   * The rules named by correlations that did not load (and do not say `generate`): building blocks
+   * still, so a broken correlation does not turn them into a flood of hits of their own.
+   */
+  blocks: string[];
+}
+
+/** The rules a correlation document names, when its `rules` can be read and it does not say `generate: true`. */
+function namedBlocks(doc: unknown): string[] {
+  if (!isMap(doc) || !isMap(doc.correlation) || doc.correlation.generate === true) return [];
+  const refs = doc.correlation.rules;
+  const list = typeof refs === 'string' ? [refs] : Array.isArray(refs) ? refs : [];
+  return list.filter((r): r is string => typeof r === 'string');
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {
@@ -70,6 +83,7 @@ const docLabel = (doc: unknown, n: number, total: number): string => {
 function parseDocuments(text: string, file: string): Parsed {
   const rules: SigmaRule[] = [];
   const problems: SigmaProblem[] = [];
+  const blocks: string[] = [];
   const lines = new LineCounter();
   const stream = parseAllDocuments(text, { prettyErrors: false, lineCounter: lines });
   const docs = Array.isArray(stream) ? stream : [];
@@ -111,11 +125,21 @@ function parseDocuments(text: string, file: string): Parsed {
     } catch (error) {
       if (!(error instanceof SigmaRuleError)) throw error;
       const label = docLabel(value, n, docs.length);
-      problems.push({ file, message: `${label ? `${label}: ` : ''}${error.message}` });
+      const named = namedBlocks(value);
+      blocks.push(...named);
+      const silent = named.length > 0 ? ` (the rules it names report nothing on their own: ${named.join(', ')})` : '';
+      problems.push({ file, message: `${label ? `${label}: ` : ''}${error.message}${silent}` });
     }
   });
   if (rules.length === 0 && problems.length === 0) problems.push({ file, message: 'holds no Sigma rule' });
-  return { rules, problems };
+  return { rules, problems, blocks };
+}
+
+/** For a correlation that does not run: which of the rules it names stay silent for it. */
+function silencedNote(rule: SigmaRule, byRef: ReadonlyMap<string, SigmaRule>): string {
+  if (rule.kind !== 'correlation' || rule.generate || rule.legacy) return '';
+  const loaded = rule.ruleRefs.filter((ref) => byRef.has(ref));
+  return loaded.length > 0 ? ` (the rules it names report nothing on their own: ${loaded.join(', ')})` : '';
 }
 
 /**
@@ -179,19 +203,22 @@ function resolve(parsed: Parsed): SigmaRuleSet {
   for (const rule of accepted) {
     const v = judge(rule, []);
     if (v.ok) rules.push(rule);
-    else if (v.problem) problems.push({ file: rule.file, message: v.problem });
+    else if (v.problem) problems.push({ file: rule.file, message: v.problem + silencedNote(rule, byRef) });
     else notApplicable.push({ file: rule.file, title: rule.title, logsource: v.logsource ?? '(none)' });
   }
-  // Base rules report by themselves only when no correlation uses them, or one says `generate`.
+  // Base rules report by themselves only when no correlation names them, or one says `generate`.
+  // A correlation that does not run (a missing reference, a bad chain, a document that did not
+  // load) still names its building blocks: they stay silent rather than report on their own.
   const used = new Set<SigmaRule>();
   const generated = new Set<SigmaRule>();
-  for (const rule of rules) {
-    if (rule.kind !== 'correlation') continue;
-    for (const base of rule.rules) {
-      used.add(base);
-      if (rule.generate) generated.add(base);
-    }
-  }
+  const name = (ref: string, generate: boolean) => {
+    const base = byRef.get(ref);
+    if (!base) return;
+    used.add(base);
+    if (generate) generated.add(base);
+  };
+  for (const rule of accepted) if (rule.kind === 'correlation') for (const ref of rule.ruleRefs) name(ref, rule.generate);
+  for (const ref of parsed.blocks) name(ref, false);
   for (const rule of rules) rule.standalone = !used.has(rule) || generated.has(rule);
   const checked = validateChains(rules, problems);
   return { rules: checked, problems, notApplicable, files: 0 };
@@ -282,6 +309,7 @@ export async function loadSigmaRules(paths: readonly string[]): Promise<SigmaRul
     if (files.length === before && problems.length === known) problems.push({ file: p, message: 'holds no .yml or .yaml file' });
   }
   const rules: SigmaRule[] = [];
+  const blocks: string[] = [];
   for (const file of files) {
     let text: string;
     try {
@@ -293,8 +321,9 @@ export async function loadSigmaRules(paths: readonly string[]): Promise<SigmaRul
     const parsed = parseDocuments(text, file);
     rules.push(...parsed.rules);
     problems.push(...parsed.problems);
+    blocks.push(...parsed.blocks);
   }
-  const set = resolve({ rules, problems });
+  const set = resolve({ rules, problems, blocks });
   // A rule file named by path was meant to run: one for another log source is said so. Found in a
   // directory (SigmaHQ's tree holds every product's rules), it is only counted, under --stats.
   const named = new Set(paths);

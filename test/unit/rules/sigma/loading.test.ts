@@ -145,4 +145,25 @@ describe('documents', () => {
     expect(set.problems).toEqual([{ file: join(dir, 'split/dangling.yml'), message: "correlation 'Dangling' refers to rule 'nowhere', which is not loaded" }]);
     expect(set.rules.map((r) => [r.title, r.standalone])).toEqual([['Base', false], ['Many', true]]);
   });
+
+  it('a correlation that does not load still keeps the rules it names silent, and its error line names them', () => {
+    const base = 'title: Lookups\nname: lookups\nlogsource:\n    product: aws\n    service: cloudtrail\ndetection:\n    sel:\n        eventName: GetUser\n    condition: sel';
+    const other = 'title: Other\nname: other\nlogsource:\n    product: aws\n    service: cloudtrail\ndetection:\n    sel:\n        eventName: ListUsers\n    condition: sel';
+    const correlation = (rules: string, timespan: string, generate = '') =>
+      `title: Many lookups\ncorrelation:\n    type: event_count\n    rules: ${rules}\n    group-by: [userIdentity.arn]\n    timespan: ${timespan}\n    condition: {gte: 2}${generate}`;
+    const standalone = (text: string) => Object.fromEntries(parseSigmaText(text, 'c.yml').rules.map((r) => [r.title, r.standalone]));
+    // A timespan that does not parse: the document is a problem, and 'lookups' is still a building block.
+    const badSpan = parseSigmaText([base, other, correlation('[lookups]', '5 minutes')].join('\n---\n'), 'c.yml');
+    expect(badSpan.problems).toHaveLength(1);
+    expect(badSpan.problems[0].message).toMatch(/the rules it names report nothing on their own: lookups\)$/);
+    expect(Object.fromEntries(badSpan.rules.map((r) => [r.title, r.standalone]))).toEqual({ Lookups: false, Other: true });
+    // A reference that is not loaded: the loaded one stays silent too.
+    const dangling = parseSigmaText([base, correlation('[lookups, nowhere]', '5m')].join('\n---\n'), 'c.yml');
+    expect(dangling.problems.map((p) => p.message)).toEqual([
+      "correlation 'Many lookups' refers to rule 'nowhere', which is not loaded (the rules it names report nothing on their own: lookups)",
+    ]);
+    expect(standalone([base, correlation('[lookups, nowhere]', '5m')].join('\n---\n'))).toEqual({ Lookups: false });
+    // generate: true lets them report, loaded or not.
+    expect(standalone([base, correlation('[lookups]', '5 minutes', '\n    generate: true')].join('\n---\n'))).toEqual({ Lookups: true });
+  });
 });
