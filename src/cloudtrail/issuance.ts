@@ -187,14 +187,6 @@ export function callerIdentity(identity: unknown): JsonObject {
   };
 }
 
-const MONTHS: Record<string, number> = { jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11 };
-// "Jul 10, 2023, 12:09:47 PM" as delivery files write it (UTC); older records drop the second comma.
-const US_TIME = /^([A-Za-z]{3})[a-z]*\.? (\d{1,2}), (\d{4}),? (\d{1,2}):(\d{2}):(\d{2}) ?([AP]M)$/i;
-
-/**
- * `credentials.expiration` in ms since the epoch: the US-style text CloudTrail writes, an ISO time
- * (exports), or epoch milliseconds/seconds (some tools). Undefined when it is none of them.
- */
 /** With no expiration in the response: the call's time plus the `durationSeconds` it asked for. */
 function askedExpiry(record: JsonObject, request: unknown): number | undefined {
   const seconds = isObject(request) ? request.durationSeconds : undefined;
@@ -203,6 +195,14 @@ function askedExpiry(record: JsonObject, request: unknown): number | undefined {
   return issuedAt !== undefined && Number.isFinite(asked) && asked > 0 ? issuedAt + asked * 1000 : undefined;
 }
 
+const MONTHS: Record<string, number> = { jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11 };
+// "Jul 10, 2023, 12:09:47 PM" as delivery files write it (UTC); older records drop the second comma.
+const US_TIME = /^([A-Za-z]{3})[a-z]*\.? (\d{1,2}), (\d{4}),? (\d{1,2}):(\d{2}):(\d{2}) ?([AP]M)$/i;
+
+/**
+ * `credentials.expiration` in ms since the epoch: the US-style text CloudTrail writes, an ISO time
+ * (exports), or epoch milliseconds/seconds (some tools). Undefined when it is none of them.
+ */
 export function parseCredentialExpiration(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return value < 1e11 ? value * 1000 : value;
   if (typeof value !== 'string') return undefined;

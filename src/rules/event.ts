@@ -96,7 +96,7 @@ export function keyFacts(record: JsonObject): KeyFacts & { keys: KeyFacts[] } {
   const ids = [...new Set(refs.flatMap((r) => (r.keyId ? [r.keyId] : [])))];
   if (ids.length === 0) {
     const alias = refs.find((r) => r.alias)?.alias;
-    const only = { keyId: alias, key: alias ?? '', keyAccount: text(record, 'recipientAccountId') };
+    const only = { keyId: alias, key: alias ?? '', keyAccount: keyAccountOf(record, refs, undefined) };
     return { ...only, keys: alias ? [only] : [] };
   }
   const keys = ids.map((id) => factsOfKey(record, refs, id));
@@ -105,8 +105,14 @@ export function keyFacts(record: JsonObject): KeyFacts & { keys: KeyFacts[] } {
 
 function factsOfKey(record: JsonObject, refs: readonly KeyReference[], keyId: string): KeyFacts {
   const byId = refs.find((r) => r.keyId === keyId)!;
-  // keyReferences gives bare IDs the record's account too; only an ARN says whose key it is.
   const arn = refs.find((r) => r.keyId === keyId && r.given.startsWith('arn:'));
+  return { keyId, key: arn?.given ?? byId.given, keyAccount: keyAccountOf(record, refs, keyId) };
+}
+
+/** Whose key `keyId` is (undefined: the key a record names by alias only): its ARN, a key resource, else the recipient. */
+function keyAccountOf(record: JsonObject, refs: readonly KeyReference[], keyId: string | undefined): string | undefined {
+  // keyReferences gives bare IDs the record's account too; only an ARN says whose key it is.
+  const arn = keyId === undefined ? undefined : refs.find((r) => r.keyId === keyId && r.given.startsWith('arn:'));
   let keyAccount = arn?.account;
   if (!keyAccount && Array.isArray(record.resources)) {
     for (const resource of record.resources) {
@@ -114,14 +120,13 @@ function factsOfKey(record: JsonObject, refs: readonly KeyReference[], keyId: st
       const arnText = text(resource, 'ARN') ?? text(resource, 'arn') ?? '';
       const keyResource = text(resource, 'type') === 'AWS::KMS::Key' || KMS_KEY_ARN.test(arnText);
       // A resource naming another key is that key's: only one naming no key or this one says.
-      if (account && keyResource && (!KMS_KEY_ARN.test(arnText) || arnText.toLowerCase().endsWith(`/${keyId}`))) {
+      if (account && keyResource && (keyId === undefined || !KMS_KEY_ARN.test(arnText) || arnText.toLowerCase().endsWith(`/${keyId}`))) {
         keyAccount = account;
         break;
       }
     }
   }
-  keyAccount ??= text(record, 'recipientAccountId');
-  return { keyId, key: arn?.given ?? byId.given, keyAccount };
+  return keyAccount ?? text(record, 'recipientAccountId');
 }
 
 /**

@@ -652,6 +652,33 @@ describe('kmsEvent', () => {
     expect([bare.key, bare.keyAccount]).toEqual([KEY_1234, '999988887777']);
   });
 
+  it('names every key of a ReEncrypt, each with the account of its own ARN or resource; an alias alone takes a key resource\'s account', () => {
+    const source = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const destination = '0987dcba-09fe-87dc-65ba-ab0987654321';
+    const e = kmsEvent(
+      derive(disableKey(), {
+        eventName: 'ReEncrypt',
+        requestParameters: { destinationKeyId: destination },
+        resources: [
+          { accountId: '111122223333', type: 'AWS::KMS::Key', ARN: source },
+          { accountId: '444455556666', type: 'AWS::KMS::Key', ARN: `arn:aws:kms:us-east-1:444455556666:key/${destination}` },
+        ],
+      }),
+    );
+    expect(e.keys.map((k) => [k.keyId, k.keyAccount])).toEqual([
+      [destination, '444455556666'],
+      ['1234abcd-12ab-34cd-56ef-1234567890ab', '111122223333'],
+    ]);
+    expect([e.keyId, e.keyAccount]).toEqual([destination, '444455556666']);
+    const byAlias = kmsEvent(
+      derive(disableKey(), {
+        requestParameters: { keyId: 'alias/shared' },
+        resources: [{ accountId: '444455556666', type: 'AWS::KMS::Key', ARN: 'arn:aws:kms:us-east-1:444455556666:alias/shared' }],
+      }),
+    );
+    expect([byAlias.keyId, byAlias.keyAccount, byAlias.keys.length]).toEqual(['alias/shared', '444455556666', 1]);
+  });
+
   it('names a role session by its ARN and stands the role behind it', () => {
     const e = kmsEvent(adminsDecrypt());
     expect([e.principal, e.identity, e.principalIds]).toEqual([
