@@ -265,6 +265,9 @@ export class S3Source {
     const narrowed = pruning.since !== undefined || pruning.until !== undefined || pruning.regions.length > 0 || pruning.accounts.length > 0;
     if (narrowed && (layoutSeen || leftOut.days)) {
       onProblem({ label: url, message: 'no trail files in the folders that --since/--until, --region and --account allow', warning: true });
+    } else if (isTrailFileName(location.prefix)) {
+      // Named as one object (`…/x.json.gz`): what is missing is that object, not a folder's files.
+      onProblem({ label: url, message: 'no such object (nor trail files under it as a prefix)' });
     } else {
       onProblem({ label: url, message: 'no trail files under this prefix (.json, .json.gz, .jsonl)' });
     }

@@ -300,6 +300,10 @@ describe('s3:// input', () => {
     const prefix = await runCli(['filter', '-f', 'jsonl', '--endpoint-url', server.endpoint, 's3://trails/downloads/'], { env: credentials });
     expect(prefix.code).toBe(1);
     expect(prefix.stderr).toMatch(/no trail files under this prefix/);
+    // A key named as one file that is not there: the object is what is missing.
+    const missing = await runCli(['filter', '-f', 'jsonl', '--endpoint-url', server.endpoint, 's3://trails/downloads/gone.json.gz'], { env: credentials });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('kmstrail: s3://trails/downloads/gone.json.gz: no such object (nor trail files under it as a prefix)\n');
   });
 
   it('a missing bucket is one line, exit 1', async () => {
