@@ -184,6 +184,16 @@ describe('v2 correlations through the binary', () => {
     ]);
     expect(correlation.stderr).toBe('');
     expect(jsonLines(correlation.stdout).length).toBeGreaterThan(0);
+    // Its correlation does not load (a timespan in words): the rule stays silent, and both lines say why.
+    const broken = join(dir, 'v2-broken.yml');
+    writeFileSync(broken, `${V2_RULES.split('---\n')[1]}---\ntitle: Reads\ncorrelation: {type: event_count, rules: [secret_read], group-by: [userIdentity.arn], timespan: 5 minutes, condition: {gte: 2}}\n`);
+    const orphan = await runCli(['detect', '--no-builtin', '--sigma', broken, '--rule', 'secret_read', '--format', 'jsonl', generated]);
+    expect(orphan.code).toBe(1);
+    expect(orphan.stdout).toBe('');
+    const lines = stderrLines(orphan.stderr);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/the rules it names report nothing on their own: secret_read\)$/);
+    expect(lines[1]).toBe("kmstrail: warning: --rule: 'secret_read' is named by a correlation that did not load: it reports nothing on its own");
   });
 });
 

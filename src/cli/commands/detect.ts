@@ -169,8 +169,12 @@ export const DETECT = defineCommand({
     // A building block chosen without its correlation runs silently: say so rather than print nothing.
     for (const rule of rules.sigma) {
       if (rule.standalone || rules.sigma.some((r) => r.kind === 'correlation' && r.rules.includes(rule))) continue;
-      const feeds = (sigma?.rules ?? []).filter((r) => r.kind === 'correlation' && r.rules.includes(rule)).map((r) => r.name ?? r.id ?? r.title);
-      messages.line(`warning: --rule: '${rule.title}' only feeds ${feeds.length === 1 ? 'the correlation' : 'the correlations'} ${feeds.map((f) => `'${f}'`).join(', ')}: it reports nothing on its own (name the correlation)`);
+      const feeds = (sigma?.rules ?? []).filter((r) => r.kind === 'correlation' && r.rules.includes(rule)).map((r) => `'${r.name ?? r.id ?? r.title}'`);
+      messages.line(
+        feeds.length > 0
+          ? `warning: --rule: '${rule.title}' only feeds ${feeds.length === 1 ? 'the correlation' : 'the correlations'} ${feeds.join(', ')}: it reports nothing on its own (name the correlation)`
+          : `warning: --rule: '${rule.title}' is named by a correlation that did not load: it reports nothing on its own`,
+      );
     }
     const settings: RuleSettings = {
       ...DEFAULT_SETTINGS,
