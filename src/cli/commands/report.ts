@@ -41,8 +41,9 @@ Examples:
 One HTML file, self-contained (no script, font, image or network request; it opens offline): the
 summary (the numbers of kmstrail summary --format json with the same options), the activity over
 time, the top principals and user agents, event names, keys, source IPs, regions and error codes,
-the key inventory with states (kmstrail keys), who is behind the role sessions (origins, as in
-kmstrail summary; --no-origins leaves them and their first pass out), the hits of the built-in
+the key inventory with states (kmstrail keys), who is behind the role sessions (origins counted per
+origin and chain: kmstrail summary counts per origin; --no-origins leaves them
+and their first pass out), the hits of the built-in
 detection rules and of any --sigma rules grouped by rule (kmstrail detect), the destructive and
 policy events, and a timeline for each key with destructive or policy events: the calls that
 changed it or failed, in time order.
