@@ -113,10 +113,9 @@ const FEDERATED: ReadonlySet<OriginKind> = new Set(['saml-user', 'web-identity-u
  */
 const CLOCK_SLACK_MS = 5 * 60_000;
 
-/** Could credentials issued by `issuance` have been used at `usedAt`? Unknown times do not say no. */
-function inTime(issuance: Issuance, usedAt: number | undefined): boolean {
+/** Could credentials issued at `issuedAt` by `issuance` have been used at `usedAt`? Unknown times do not say no. */
+function inTime(issuance: Issuance, issuedAt: number | undefined, usedAt: number | undefined): boolean {
   if (usedAt === undefined) return true;
-  const issuedAt = parseEventTime(issuance.eventTime);
   if (issuedAt !== undefined && usedAt < issuedAt - CLOCK_SLACK_MS) return false;
   return issuance.expiresAt === undefined || usedAt <= issuance.expiresAt + CLOCK_SLACK_MS;
 }
@@ -143,9 +142,10 @@ export function originOf(record: JsonObject, index: IssuanceLookup): Origin {
     const link = linkOf(current);
     const key = link.accessKeyId;
     const found = key ? index.issuance(key) : undefined;
+    const issuedAt = found ? parseEventTime(found.eventTime) : undefined;
     // A call that issued the key after it was used, or credentials used after they expired, did not
     // make this session (a reused key ID, a wrong clock): never a guess.
-    const issuance = found && inTime(found, usedAt) ? found : undefined;
+    const issuance = found && inTime(found, issuedAt, usedAt) ? found : undefined;
     if (!issuance) {
       const end = resolveEnd(link, links, issued, consoleSession, sourceIdentity);
       if (found && end.reason === 'missing-issuer') end.reason = 'issued-out-of-time';
@@ -164,7 +164,7 @@ export function originOf(record: JsonObject, index: IssuanceLookup): Origin {
     sourceIdentity ||= issuance.sourceIdentity;
     if (links.length >= MAX_CHAIN_LINKS) return unresolved(links, 'too-long', sourceIdentity);
     issued = issuance;
-    usedAt = parseEventTime(issuance.eventTime);
+    usedAt = issuedAt;
     current = issuance.caller;
     consoleSession = issuance.callerFromConsole === true;
   }

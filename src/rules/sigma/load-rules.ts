@@ -127,8 +127,7 @@ function parseDocuments(text: string, file: string): Parsed {
       const label = docLabel(value, n, docs.length);
       const named = namedBlocks(value);
       blocks.push(...named);
-      const silent = named.length > 0 ? ` (the rules it names report nothing on their own: ${named.join(', ')})` : '';
-      problems.push({ file, message: `${label ? `${label}: ` : ''}${error.message}${silent}` });
+      problems.push({ file, message: `${label ? `${label}: ` : ''}${error.message}${silentRulesNote(named)}` });
     }
   });
   if (rules.length === 0 && problems.length === 0) problems.push({ file, message: 'holds no Sigma rule' });
@@ -138,8 +137,12 @@ function parseDocuments(text: string, file: string): Parsed {
 /** For a correlation that does not run: which of the rules it names stay silent for it. */
 function silencedNote(rule: SigmaRule, byRef: ReadonlyMap<string, SigmaRule>): string {
   if (rule.kind !== 'correlation' || rule.generate || rule.legacy) return '';
-  const loaded = rule.ruleRefs.filter((ref) => byRef.has(ref));
-  return loaded.length > 0 ? ` (the rules it names report nothing on their own: ${loaded.join(', ')})` : '';
+  return silentRulesNote(rule.ruleRefs.filter((ref) => byRef.has(ref)));
+}
+
+/** What a correlation that does not run adds to its problem line about the rules it names. */
+function silentRulesNote(names: readonly string[]): string {
+  return names.length > 0 ? ` (the rules it names report nothing on their own: ${names.join(', ')})` : '';
 }
 
 /**
