@@ -509,7 +509,13 @@ export class RecordSplitter {
         i++;
         continue;
       }
-      if (b === LBRACE && this.base + i === this.lastNewline + 1 && this.openLineEnds(chunk, i)) continue;
+      if (b === LBRACE && this.base + i === this.lastNewline + 1) {
+        const next = this.openLineEnds(chunk, i);
+        if (next >= 0) {
+          i = next;
+          continue;
+        }
+      }
       // The commonest tokens inside a record, handled without the general dispatch.
       if (b === COLON && this.depth !== this.arrayDepth) {
         i++;
@@ -696,15 +702,20 @@ export class RecordSplitter {
    * In JSON lines, a '{' at chunk index `i` opens a line while the record of a line before is
    * still open, and cannot be part of it (JSON.parse would stop there or before): that record's
    * line was cut (a shipper's line cut between two properties), and the '{' is the next record.
-   * The open one is told as a fault at its line's end, and reading goes on with the new one; true
-   * when that happened. A '{' that may be a nested value (after ':' or in an array) reads on as one.
+   * The open one is told as a fault at its line's end, and reading goes on with the new one: from
+   * the chunk index returned (-1 when the record goes on). A '{' that may be a nested value (after
+   * ':' or in an array) reads on as one.
    */
-  private openLineEnds(chunk: Buffer, i: number): boolean {
+  private openLineEnds(chunk: Buffer, i: number): number {
     // The first line may be the cut one too: its record is the first top-level value (nothing says
     // JSON lines yet), and the '{' still has to be where that record could not go on.
-    if (!(this.linesMode || !this.topSeen) || !this.capturing || this.captureKind !== 'top' || this.depth <= 0 || this.topIsWrapper) return false;
+    if (!(this.linesMode || !this.topSeen) || !this.capturing || this.captureKind !== 'top' || this.depth <= 0 || this.topIsWrapper) return -1;
     const captured = this.capturedThrough(chunk, i + 1);
-    if (!captured || !firstSyntaxErrorIn(captured)) return false;
+    const first = captured && firstSyntaxErrorIn(captured);
+    if (!captured || !first) return -1;
+    // (Not the '{' that opens this line: that one is the next line's record.)
+    const glued = this.gluedRecord(chunk, i + 1, captured, Math.min(first.byteOffset + 1, captured.length - 1));
+    if (glued >= 0) return glued;
     const start = this.captureStart;
     this.sink.fault(
       `a record that began at byte ${start} is not closed at the end of its line (${this.depth} unclosed bracket${this.depth > 1 ? 's' : ''}); read on from the next line`,
@@ -714,7 +725,31 @@ export class RecordSplitter {
     );
     this.recoverAtNextLine();
     this.skipToNewline = false;
-    return true;
+    return i;
+  }
+
+  /**
+   * A line's record cut short with the next record glued on at the cut, on the same line (a
+   * shipper lost the cut line's end and its newline): the glued record's start lies before
+   * `before`, one past the broken one's first syntax error (which may be the glued record's '{'
+   * itself, after a value with no ','; see cutShortRecordStart). It is told once, at
+   * the glued record's start, and reading goes on from there: the bytes `captured` from it, then
+   * the chunk from index `from`. Returns the chunk's end (all of it was read), or -1 when no record
+   * starts inside the broken one: the caller then skips to the next line, as before.
+   */
+  private gluedRecord(chunk: Buffer, from: number, captured: Buffer, before: number): number {
+    const glued = cutShortRecordStart(captured, before);
+    if (glued < 0) return -1;
+    const start = this.captureStart;
+    const line = this.captureLine + countNewlines(captured, 0, glued);
+    this.sink.fault(`a record that began at byte ${start} is cut short: the next record starts inside it, on the same line; read on from that record`, start + glued, line, false);
+    this.recoverAtNextLine();
+    this.skipToNewline = false;
+    this.base = start + glued;
+    this.line = line;
+    this.push(Buffer.concat([captured.subarray(glued), chunk.subarray(from)]));
+    this.replayed = true;
+    return chunk.length;
   }
 
   /** A top-level fault: JSON lines recover at the next line, anything inside a wrapper is fatal. */
@@ -1251,7 +1286,7 @@ export class RecordSplitter {
         const c = chunk[j];
         if (c === QUOTE) break;
         if (c === BACKSLASH) j += 2;
-        else if (c === NEWLINE) return this.brokenLine(j);
+        else if (c === NEWLINE) return this.brokenLine(chunk, j);
         else j++;
       }
     } else {
@@ -1417,7 +1452,7 @@ export class RecordSplitter {
             else if (c === NEWLINE) {
               this.depth = d;
               this.stringStart = this.base + i + 1;
-              return this.brokenLine(j);
+              return this.brokenLine(chunk, j);
             } else j++;
           }
         } else {
@@ -1436,7 +1471,8 @@ export class RecordSplitter {
       if (b === LBRACE || b === LBRACKET) {
         if (b === LBRACE && checkLines && this.base + i === this.lastNewline + 1) {
           this.depth = d;
-          if (this.openLineEnds(chunk, i)) return i;
+          const next = this.openLineEnds(chunk, i);
+          if (next >= 0) return next;
         }
         if (b === LBRACE && !checkLines && this.capturing && opensRecord(chunk, i, n)) {
           this.depth = d;
@@ -1496,7 +1532,14 @@ export class RecordSplitter {
     return ((n - 1 - k) & 1) === 1 ? n + 1 : n;
   }
 
-  private brokenLine(nl: number): number {
+  private brokenLine(chunk: Buffer, nl: number): number {
+    // The string ran on from a cut into the next record, glued on after the cut?
+    const captured = this.capturing && this.captureKind === 'top' ? this.capturedThrough(chunk, nl) : undefined;
+    if (captured) {
+      const first = firstSyntaxErrorIn(captured);
+      const glued = this.gluedRecord(chunk, nl, captured, first ? first.byteOffset + 1 : captured.length);
+      if (glued >= 0) return glued;
+    }
     this.fail(`unterminated string that began at byte ${this.stringStart - 1}`, this.base + nl, false);
     this.recoverAtNextLine();
     this.skipToNewline = false;

@@ -212,6 +212,37 @@ describe('JSON lines: a line cut between two properties', () => {
     }
   });
 
+  // A shipper that loses a cut line's end loses its newline too: the next record follows on the
+  // same line. Before, that record went with the cut one (the line was skipped to its end).
+  const glueCuts: Array<[string, (line: string) => string]> = [
+    ...cuts,
+    ['inside a string', (line) => line.slice(0, line.indexOf('"kms.amazonaws.com"') + 5)],
+    ['inside resources, after an element and its comma', (line) => `${line.slice(0, line.lastIndexOf('}]'))}},`],
+    ['inside resources, after an element', (line) => `${line.slice(0, line.lastIndexOf('}]'))}}`],
+  ];
+
+  it.each(glueCuts)('%s, the next record glued on at the cut: that record is read, one fault at its start', async (_name, cut) => {
+    const text = [lines[0], cut(lines[1]) + lines[2], ...lines.slice(3)].join('\n') + '\n';
+    const gluedAt = lines[0].length + 1 + cut(lines[1]).length;
+    for (const chunk of CHUNKINGS) {
+      for (const reader of [readTrail, readTrailWithJsLoops, readTrailUnparsed] as Reader[]) {
+        const reading = await read(reader, inputOf(Buffer.from(text), chunk, 'glued.jsonl'));
+        const where = `${reader.name}, chunks of ${chunk}`;
+        expect(reading.records.map((r) => r.record), where).toEqual([lines[0], ...lines.slice(2)].map((l) => JSON.parse(l)));
+        expect(reading.records[1], where).toMatchObject({ offset: gluedAt, line: 2 });
+        expect(reading.records[2], where).toMatchObject({ offset: gluedAt + lines[2].length + 1, line: 3 });
+        expect(reading.faults, where).toEqual([{ reason: 'malformed JSON', offset: gluedAt, line: 2 }]);
+        expect(reading.messages[0]).toMatch(new RegExp(`record that began at byte ${lines[0].length + 1} is cut short: the next record starts inside it`));
+      }
+      // With a prefilter the cut record is ruled out as soon as its eventName is read: the glued
+      // record is still found.
+      const want = [lines[0], ...lines.slice(2)].map((l) => JSON.parse(l) as JsonObject).filter((r) => r.eventName === 'Decrypt');
+      const prefiltered = await read(readTrail, inputOf(Buffer.from(text), chunk, 'glued.jsonl'), { prefilter: DECRYPT.hot });
+      expect(prefiltered.records.map((r) => r.record).filter((r) => r.eventName === 'Decrypt'), `prefiltered, chunks of ${chunk}`).toEqual(want);
+      expect(prefiltered.faults).toHaveLength(1);
+    }
+  });
+
   it('a nested object that starts a line after its key is read as part of the record, not as a new one', async () => {
     const text = `${lines[0]}\n{"eventName":"CreateKey","eventSource":"kms.amazonaws.com","userIdentity":\n{"type":"Root"}}\n${lines[2]}\n`;
     const reading = await read(readTrail, inputOf(Buffer.from(text), 61, 'pretty.jsonl'));
