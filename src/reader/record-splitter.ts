@@ -135,7 +135,7 @@ interface Held {
   bytes: Buffer;
   place: SlicePlace;
   kind: SliceKind;
-  /** Ruled out by `accept`: told as `rejected`, no bytes. */
+  /** Ruled out by `accept`: told as `rejected` (its bytes, if kept, only for telling damage). */
   rejected: boolean;
   object: boolean;
   /** `bytes` is a view into the current chunk (copied before the chunk is let go). */
@@ -636,7 +636,12 @@ export class RecordSplitter {
    */
   private cutShortAtEnd(): boolean {
     const h = this.held.length === 1 ? this.held[0] : undefined;
-    if (!h || !h.object || h.rejected || h.bytes.length === 0 || !firstSyntaxErrorIn(h.bytes)) return false;
+    if (!h || !h.object || h.bytes.length === 0) return false;
+    // Or JSON all the same: cut right after a nested list's element and its ',' (`"resources":[{…},`),
+    // the records after it were taken in as that list's elements, and the array's `]}` closed both.
+    const broken = firstSyntaxErrorIn(h.bytes) !== undefined;
+    const inside = broken ? -1 : cutShortRecordStart(h.bytes, h.bytes.length);
+    if (!broken && inside < 0) return false;
     const bytes = h.spilled ? Buffer.from(h.bytes) : h.bytes;
     this.discardHeld();
     const end = h.place.offset + bytes.length;
@@ -655,7 +660,7 @@ export class RecordSplitter {
     const base = this.base;
     // As if the end were one byte on: brokenRecord looks at the bytes up to the one it was given.
     this.base = base + 1;
-    this.brokenRecord(EMPTY, -1, RBRACE);
+    this.brokenRecord(EMPTY, -1, RBRACE, inside);
     this.base = base;
     return true;
   }
@@ -776,7 +781,7 @@ export class RecordSplitter {
 
   private endCapture(chunk: Buffer, endIndex: number): Buffer {
     let bytes: Buffer;
-    if (this.rejecting) {
+    if (this.rejecting && (this.spilling || this.bytesDropped)) {
       bytes = EMPTY;
     } else if (this.spilling) {
       const spill = this.spill as ArrayBuffer;
@@ -1013,7 +1018,9 @@ export class RecordSplitter {
 
   private finishElement(chunk: Buffer, end: number): void {
     if (!this.capturing) return;
-    const view = !this.rejecting && !this.spilling && this.captureParts.length === 0;
+    // A record ruled out is held with its bytes too: the array's end may yet show that it took in
+    // the records after it (see cutShortAtEnd).
+    const view = !this.spilling && this.captureParts.length === 0;
     const spilled = !this.rejecting && this.spilling;
     const bytes = this.endCapture(chunk, end);
     const place = { offset: this.captureStart, line: this.captureLine, singleLine: this.captureLine === this.line, lines: this.line - this.captureLine };
@@ -1088,7 +1095,7 @@ export class RecordSplitter {
     }
     const stray = this.held[this.held.length - 1];
     const record = this.held.length === 2 ? this.held[0] : undefined;
-    const wholeRecord = record !== undefined && record.object && !record.rejected && !firstSyntaxErrorIn(record.bytes);
+    const wholeRecord = record !== undefined && record.object && record.bytes.length > 0 && !firstSyntaxErrorIn(record.bytes);
     if (stray && !stray.object && (this.held.length === 1 || wholeRecord) && !(b === COLON && stray.bytes[0] === QUOTE)) {
       // Stray text where a record belongs (`foo`, `12`, `"note"`), after a record and its ',' or
       // first in the array, and not the `"key":` that goes on after a record a stray '}' closed
@@ -1112,7 +1119,7 @@ export class RecordSplitter {
     const start = first ? first.place.offset : at;
     // A record that closed early may hide its own first error (a lost '{' turns its nested object
     // into its end): the fault is told there, where any JSON parser stops, not where the scan did.
-    const inside = first?.object && !first.rejected ? firstSyntaxErrorIn(first.bytes) : undefined;
+    const inside = first?.object && first.bytes.length > 0 ? firstSyntaxErrorIn(first.bytes) : undefined;
     this.discardHeld();
     if (inside) {
       const line = first.place.line + countNewlines(first.bytes, 0, inside.byteOffset);
@@ -1144,13 +1151,17 @@ export class RecordSplitter {
    * by JSON.parse in the bytes captured), and reading goes on from the next record start after
    * that error, which may lie in bytes already scanned: those are read again.
    */
-  private brokenRecord(chunk: Buffer, i: number, b: number): number {
+  private brokenRecord(chunk: Buffer, i: number, b: number, cutAt = -1): number {
     const start = this.captureStart;
     const detected = this.base + i;
     const captured = this.capturedThrough(chunk, i + 1);
     let errorAt = detected;
     let why = b === LBRACE || b === LBRACKET ? `found ${describeByte(b)} where a key belongs` : `unexpected ${describeByte(b)}`;
-    if (captured) {
+    if (cutAt >= 0) {
+      // (See cutShortAtEnd.) No syntax error to tell: the cut is where the next record starts.
+      errorAt = start + cutAt;
+      why = 'cut short: the next record starts inside it';
+    } else if (captured) {
       const first = firstSyntaxErrorIn(captured);
       if (first && start + first.byteOffset <= detected) {
         errorAt = start + first.byteOffset;
@@ -1169,7 +1180,7 @@ export class RecordSplitter {
     const joined = Buffer.concat([captured, chunk.subarray(i + 1)]);
     // A record cut short may have taken in the start of the next one before its bytes stopped
     // making sense (`"key":{"eventVersion"…`, `"arn:…{"eventVersion"…`): that one is read.
-    const inside = cutShortRecordStart(joined, errorAt - start);
+    const inside = cutAt >= 0 ? cutAt : cutShortRecordStart(joined, errorAt - start);
     const next = inside >= 0 ? inside : this.recordStartIn(joined, errorAt - start, joined.length);
     if (next >= 0) {
       this.resyncing = false;

@@ -521,9 +521,34 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     yield* drain();
     return;
   }
+  /**
+   * At the end, the records array left open and its last record JSON all the same: cut short
+   * right after a nested list's element and its ',', it took in the records after it, and the
+   * array's `]}` closed both (the splitter's rule, see its cutShortAtEnd). Read on from the first
+   * record start inside it; true when there is one.
+   */
+  const cutShortAtEnd = (): boolean => {
+    const place = held.length === 1 && held[0].object ? held[0].place : undefined;
+    if (!place || !afterElement || elementDepth < 1 || depth !== elementDepth || place.end < 0 || place.start < keptFrom || place.end > keptFrom + kept.length) return false;
+    const inside = cutShortRecordStart(kept.subarray(place.start - keptFrom, place.end - keptFrom), place.end - place.start);
+    if (inside < 0) return false;
+    held = [];
+    const at = place.start + inside;
+    fault(at, lineOf(at), `a record that began at byte ${place.start} is cut short: the next record starts inside it`);
+    pendingRecovery = { kind: 'at', from: at, open: 0, wrapper: seg.wrapperOpen || elementDepth === 2 };
+    return true;
+  };
+
   // The end: complete elements first, then what the end says (a value or array left open, or a
   // syntax error the verifier could only see once no more text could follow).
   for (;;) {
+    if (cutShortAtEnd()) {
+      const rest = recover();
+      if (rest) {
+        await feedSegment(rest);
+        continue;
+      }
+    }
     flushHeld();
     progress();
     yield* drain();

@@ -508,6 +508,9 @@ describe('a Records array with a record cut short inside a nested object', () =>
     ['inside userIdentity, after a comma', (r) => r.slice(0, r.indexOf(',"', r.indexOf('"userIdentity":{')) + 1)],
     ['inside userIdentity, after a value', (r) => r.slice(0, r.indexOf(',"', r.indexOf('"userIdentity":{')))],
     ['after a key, inside requestParameters', (r) => r.slice(0, r.indexOf('":', r.indexOf('"requestParameters":{') + 21) + 2)],
+    // With no comma after it, the records after the cut are that list's elements, and the
+    // array's `]}` closes the list and the cut record: JSON up to the end, the array left open.
+    ['inside resources, after an element and its comma', (r) => `${r.slice(0, r.lastIndexOf('}]'))}},`],
   ];
   const cases = cuts.flatMap(([name, cut]) =>
     [true, false].flatMap((pretty) => [',', ''].map((comma) => [`${name}${pretty ? ', pretty-printed' : ''}${comma ? '' : ', no comma'}`, cut, pretty, comma] as const)),
