@@ -8,7 +8,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import { SigmaRuleError } from './field-test.js';
 import { describeLogsource, fitsCloudTrail, ruleFromDocument, type SigmaCorrelationRule, type SigmaRule } from './sigma-rule.js';
 
@@ -79,6 +79,22 @@ const docLabel = (doc: unknown, n: number, total: number): string => {
   return [where, title].filter(Boolean).join(', ');
 };
 
+/**
+ * Plain digits with a leading zero (`recipientAccountId: 012345678901`) are an identifier as
+ * written, not a number: YAML 1.2 reads them as 12345678901, which then matches no record, and
+ * pySigma's YAML 1.1 as the same string, or as octal when every digit is below 8. Sigma compares
+ * values as strings, so they stay the digits written.
+ */
+function keepLeadingZeros(doc: Document): void {
+  visit(doc, {
+    Scalar(_key, node) {
+      if (isScalar(node) && typeof node.value === 'number' && node.type === 'PLAIN' && typeof node.source === 'string' && /^[-+]?0\d/.test(node.source)) {
+        node.value = node.source;
+      }
+    },
+  });
+}
+
 /** The rules of one file's text, with no references resolved yet. */
 function parseDocuments(text: string, file: string): Parsed {
   const rules: SigmaRule[] = [];
@@ -98,6 +114,7 @@ function parseDocuments(text: string, file: string): Parsed {
       problems.push({ file, message: `YAML${docs.length > 1 ? ` document ${n}` : ''}${at}: ${e.message.split('\n')[0]}` });
       return;
     }
+    keepLeadingZeros(doc);
     let value: unknown = doc.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) return;
     if (isMap(value) && 'action' in value) {

@@ -46,4 +46,17 @@ describe('null, empty and present', () => {
     expect(matches(`sel:\n    requestParameters.port: 22\ncondition: sel`, { requestParameters: { port: '22' } })).toBe(true);
     expect(matches(`sel:\n    requestParameters.port: 22\ncondition: sel`, { requestParameters: { port: 220 } })).toBe(false);
   });
+
+  it('digits with a leading zero, unquoted, are the digits written (an account ID), not a number', () => {
+    for (const id of ['012345678901', '012345670123', '000000000007']) {
+      const d = `sel:\n    recipientAccountId: ${id}\ncondition: sel`;
+      expect(matches(d, { recipientAccountId: id }), id).toBe(true);
+      expect(matches(d, { recipientAccountId: String(Number(id)) }), id).toBe(false);
+      expect(matches(`sel:\n    recipientAccountId:\n        - 111122223333\n        - ${id}\ncondition: sel`, { recipientAccountId: id }), id).toBe(true);
+    }
+    // Other numbers are still numbers: 50 matches 50 and "50", not "050".
+    expect(matches(`sel:\n    requestParameters.maxResults: 50\ncondition: sel`, { requestParameters: { maxResults: 50 } })).toBe(true);
+    expect(matches(`sel:\n    requestParameters.maxResults: 50\ncondition: sel`, { requestParameters: { maxResults: '050' } })).toBe(false);
+    expect(matches(`sel:\n    requestParameters.maxResults: 0\ncondition: sel`, { requestParameters: { maxResults: 0 } })).toBe(true);
+  });
 });
