@@ -903,20 +903,17 @@ export class RecordSplitter {
           return this.brokenRecord(chunk, i, b);
         }
         if (depth === this.recordDepth) this.pendingKey = HOT_NONE;
+        if (depth === 1 && this.wrapperPending !== HOT_NONE && b === LBRACE && opensRecordByKey(chunk, i, chunk.length)) {
+          // `{"Records": {"eventVersion"…` — the '[' was lost (no trail file holds a lone record
+          // there): one fault, and the records are read as the array's, this '{' the first one's.
+          // (Not when the chunk's end cuts the key: rare, and that input is then one fault.)
+          this.fail(`expected '[' after "${this.wrapperPending === WRAP_EVENTS ? 'Events' : 'Records'}":, found '{'; read as the records array`, this.base + i, false);
+          this.openRecordsArray();
+          return i;
+        }
         if (depth === 1 && this.wrapperPending !== HOT_NONE && b === LBRACKET) {
           // `{"Records": [` — stream the elements; the wrapper itself is never kept.
-          this.arrayKind = this.wrapperPending === WRAP_EVENTS ? 'lookup-event' : 'element';
-          this.wrapperPending = HOT_NONE;
-          this.topIsWrapper = true;
-          this.capturing = false;
-          this.captureParts = [];
-          this.releaseSlice();
-          this.recordDepth = -1;
-          this.depth = 2;
-          this.arrayDepth = 2;
-          this.elementExpected = true;
-          this.separatorExpected = false;
-          this.trailingComma = -1;
+          this.openRecordsArray();
           return i + 1;
         }
         this.wrapperPending = HOT_NONE;
@@ -953,6 +950,22 @@ export class RecordSplitter {
         return endOfBareValue(chunk, i + 1);
       }
     }
+  }
+
+  /** After `{"Records":` and its '[': the elements are streamed; the wrapper itself is never kept. */
+  private openRecordsArray(): void {
+    this.arrayKind = this.wrapperPending === WRAP_EVENTS ? 'lookup-event' : 'element';
+    this.wrapperPending = HOT_NONE;
+    this.topIsWrapper = true;
+    this.capturing = false;
+    this.captureParts = [];
+    this.releaseSlice();
+    this.recordDepth = -1;
+    this.depth = 2;
+    this.arrayDepth = 2;
+    this.elementExpected = true;
+    this.separatorExpected = false;
+    this.trailingComma = -1;
   }
 
   private topLevelStart(chunk: Buffer, i: number, b: number): number {
@@ -1776,9 +1789,11 @@ export class RecordSplitter {
  * Top-level keys of CloudTrail records: a '{' followed by one of them, not after ':', is taken for
  * a record start when reading on past a broken record (keys of nested objects differ).
  */
-const RECORD_FIRST_KEYS = new Set([
+export const RECORD_FIRST_KEYS: ReadonlySet<string> = new Set([
   'eventVersion', 'userIdentity', 'eventTime', 'eventSource', 'eventName', 'awsRegion', 'sourceIPAddress', 'userAgent',
   'eventID', 'eventType', 'recipientAccountId', 'requestID', 'readOnly', 'eventCategory', 'managementEvent',
+  // The first keys of records written with sorted keys (`jq -S`), besides awsRegion.
+  'additionalEventData', 'apiVersion',
 ]);
 
 /**
@@ -1790,15 +1805,29 @@ const MAX_VALUE_START = 64;
 
 function valueStartIn(chunk: Buffer, from: number, before: number): number {
   for (let brace = chunk.indexOf(LBRACE, from); brace >= 0 && brace < before; brace = chunk.indexOf(LBRACE, brace + 1)) {
-    let q = brace + 1;
-    while (q < before && isSpace(chunk[q])) q++;
-    if (chunk[q] !== QUOTE) continue;
-    const close = chunk.indexOf(QUOTE, q + 1);
-    if (close < 0 || close >= before || close - q > 40) continue;
-    const key = chunk.toString('latin1', q + 1, close);
-    if (key === 'Records' || key === 'Events' || RECORD_FIRST_KEYS.has(key)) return brace;
+    const key = firstKeyAt(chunk, brace, before);
+    if (key !== undefined && (key === 'Records' || key === 'Events' || RECORD_FIRST_KEYS.has(key))) return brace;
   }
   return -1;
+}
+
+/** The first key of the object whose '{' is at `brace`, when it is short and ends before `before`. */
+function firstKeyAt(chunk: Buffer, brace: number, before: number): string | undefined {
+  let q = brace + 1;
+  while (q < before && isSpace(chunk[q])) q++;
+  if (chunk[q] !== QUOTE) return undefined;
+  const close = chunk.indexOf(QUOTE, q + 1);
+  if (close < 0 || close >= before || close - q > 40) return undefined;
+  return chunk.toString('latin1', q + 1, close);
+}
+
+/**
+ * Whether the '{' at `brace` opens a record (its first key one records start with), as far as
+ * the bytes up to `before` show: a key cut by the chunk's end is not seen.
+ */
+function opensRecordByKey(chunk: Buffer, brace: number, before: number): boolean {
+  const key = firstKeyAt(chunk, brace, before);
+  return key !== undefined && RECORD_FIRST_KEYS.has(key);
 }
 
 /** The first key of an object's bytes, when it is written plainly (no escape). */
@@ -1830,13 +1859,30 @@ export function opensRecord(bytes: Buffer, i: number, end: number): boolean {
 /**
  * In a broken record's bytes (its own '{' at 0), the first record start (`opensRecord`) before its
  * first syntax error at `errorAt`, wherever it is (after a ':', inside what read as a string): the
- * record was cut short there and the next one follows. -1 when there is none.
+ * record was cut short there and the next one follows. Records written with sorted keys (`jq -S`)
+ * start with one of SORTED_FIRST_KEYS instead: such a start counts where it cannot be a field's
+ * value (not after ':'), as nested objects may start with those keys. -1 when there is none.
  */
 export function cutShortRecordStart(bytes: Buffer, errorAt: number): number {
   for (let brace = bytes.indexOf(LBRACE, 1); brace >= 0 && brace < errorAt; brace = bytes.indexOf(LBRACE, brace + 1)) {
     if (opensRecord(bytes, brace, bytes.length)) return brace;
+    const key = firstKeyAt(bytes, brace, bytes.length);
+    if (key !== undefined && SORTED_FIRST_KEYS.has(key) && !afterColon(bytes, brace)) return brace;
   }
   return -1;
+}
+
+/**
+ * The first key of a record written with sorted keys: `additionalEventData` or `apiVersion` when
+ * it has them, else `awsRegion`, which every record has.
+ */
+const SORTED_FIRST_KEYS = new Set(['additionalEventData', 'apiVersion', 'awsRegion']);
+
+/** Whether the byte before `at` (blanks aside) is ':'. */
+function afterColon(bytes: Buffer, at: number): boolean {
+  let k = at - 1;
+  while (k >= 0 && isSpace(bytes[k])) k--;
+  return k >= 0 && bytes[k] === COLON;
 }
 
 function countNewlines(bytes: Buffer, from: number, to: number): number {

@@ -20,7 +20,8 @@ import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { FaultQueue } from './fault-delivery.js';
 import type { ReadOptions } from './read-options.js';
-import { archiveFault, archiveKind, cutShortRecordStart, describeByte, isJunkByte, isStrayAfterRecord, type SliceKind } from './record-splitter.js';
+// Records start with RECORD_FIRST_KEYS (the splitter's rule).
+import { archiveFault, archiveKind, cutShortRecordStart, describeByte, isJunkByte, isStrayAfterRecord, RECORD_FIRST_KEYS, type SliceKind } from './record-splitter.js';
 import { unwrapValue } from './trail-reader.js';
 import type { InputFault, TrailRecord } from './trail-record.js';
 import { type ValuePlace, ValuePlaces } from './value-places.js';
@@ -49,11 +50,6 @@ interface Segment {
 /** Tokens that begin a value (packed values come whole). */
 const VALUE_TOKENS = new Set(['startObject', 'startArray', 'stringValue', 'numberValue', 'nullValue', 'trueValue', 'falseValue']);
 
-/** Records start with these top-level keys (the splitter's rule: src/reader/record-splitter.ts). */
-const RECORD_KEYS = new Set([
-  'eventVersion', 'userIdentity', 'eventTime', 'eventSource', 'eventName', 'awsRegion', 'sourceIPAddress', 'userAgent',
-  'eventID', 'eventType', 'recipientAccountId', 'requestID', 'readOnly', 'eventCategory', 'managementEvent',
-]);
 
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
@@ -260,7 +256,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       if (byteAt(q) !== 0x22) continue;
       const close = kept.indexOf(0x22, q + 1 - keptFrom) + keptFrom;
       if (close < keptFrom || close - q > 40) continue;
-      if (RECORD_KEYS.has(kept.toString('latin1', q + 1 - keptFrom, close - keptFrom))) return at;
+      if (RECORD_FIRST_KEYS.has(kept.toString('latin1', q + 1 - keptFrom, close - keptFrom))) return at;
     }
     return -1;
   };
@@ -276,7 +272,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     if (close < keptFrom) return end - q <= 40 ? undefined : false;
     if (close - q > 40) return false;
     const key = kept.toString('latin1', q + 1 - keptFrom, close - keptFrom);
-    return key === 'Records' || key === 'Events' || RECORD_KEYS.has(key);
+    return key === 'Records' || key === 'Events' || RECORD_FIRST_KEYS.has(key);
   };
 
   /** Where reading goes on after a fault at byte `at` outside a records array, or -1 (not in what is kept yet). */

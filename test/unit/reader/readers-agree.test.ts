@@ -280,6 +280,8 @@ type Corruption =
 interface Damage {
   records: JsonObject[];
   pretty: boolean;
+  /** Keys sorted at every level, as `jq -S` writes them: records start with additionalEventData, apiVersion or awsRegion. */
+  sortedKeys: boolean;
   victim: number;
   corruption: Corruption;
   /** Where inside the victim, as a fraction of its length. */
@@ -293,6 +295,7 @@ const damageArb: fc.Arbitrary<Damage> = fc
   .record({
     picks: fc.array(fc.nat(REAL.length - 1), { minLength: 2, maxLength: 7 }),
     pretty: fc.boolean(),
+    sortedKeys: fc.boolean(),
     victimFraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
     corruption: fc.constantFrom<Corruption>(
       'stray-brace',
@@ -314,10 +317,14 @@ const damageArb: fc.Arbitrary<Damage> = fc
     // an array) but is none where it stands.
     junk: fc.constantFrom('x', '\u0000', 'é', '#', 'Z', 'abc', 'x ', ' \u0007 ', 'foo', 'tru', 'f', '12', 'true', 'null', '-', '12x', '[1]', '"note"', '"a"b', ' 12 ', 'null\n', 'note:\n', ' @@: \n'),
   })
-  .map(({ picks, pretty, victimFraction, corruption, at, inserted, junk }) => ({
+  .map(({ picks, pretty, sortedKeys, victimFraction, corruption, at, inserted, junk }) => ({
     // Each record its own eventID, so that a record lost or doubled cannot hide behind a twin.
-    records: picks.map((p, k) => ({ ...REAL[p], eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` })),
+    records: picks.map((p, k) => {
+      const record = { ...REAL[p], eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` };
+      return sortedKeys ? (withSortedKeys(record) as JsonObject) : record;
+    }),
     pretty,
+    sortedKeys,
     victim: Math.floor(victimFraction * picks.length),
     corruption,
     at,
@@ -325,27 +332,20 @@ const damageArb: fc.Arbitrary<Damage> = fc
     junk,
   }));
 
-/**
- * Whether a record cut short (`cut-short`) was cut where the next record's '{' goes on as an
- * element of an array the cut left open, with nothing out of place in JSON until the records
- * array's end: `"resources":[{…},` then `{"eventVersion"…}`.
- */
-function cutInsideArray(d: Damage): boolean {
-  const texts = d.records.map((r) => JSON.stringify(r, null, d.pretty ? 2 : undefined));
-  const victim = texts[d.victim];
-  const cut = victim.slice(0, 1 + Math.floor(d.at * (victim.length - 2)));
-  const open: string[] = [];
-  let inString = false;
-  for (let k = 0; k < cut.length; k++) {
-    const c = cut[k];
-    if (inString) {
-      if (c === '\\') k++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{' || c === '[') open.push(c);
-    else if (c === '}' || c === ']') open.pop();
-  }
-  return !inString && open.includes('[');
+function withSortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withSortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, withSortedKeys((value as Record<string, unknown>)[k])]),
+  );
+}
+
+/** The victim's text up to where a `cut-short` damage cuts it. */
+function cutText(d: Damage): string {
+  const victim = JSON.stringify(d.records[d.victim], null, d.pretty ? 2 : undefined);
+  return victim.slice(0, 1 + Math.floor(d.at * (victim.length - 2)));
 }
 
 /** The damaged file, and the byte range the victim record took before the damage. */
@@ -480,9 +480,11 @@ describe('a Records array with one damaged record', () => {
           expect(kept.has(damage.records[damage.victim].eventID), `${where}: the record before the junk lost`).toBe(true);
         }
         // A record cut short loses only itself when the next one follows: its start (`{"eventVersion"`)
-        // is read as one wherever the cut left it, unless the cut left it an array's element,
-        // which brackets and JSON alike take for part of the cut record (see cutInsideArray).
-        if (damage.corruption.startsWith('cut-short') && damage.victim < damage.records.length - 1 && !cutInsideArray(damage)) {
+        // is read as one wherever the cut left it, also where the cut left it an array's element
+        // (`"resources":[{…},` then the records after it, JSON to the array's end). A record with sorted keys starts as a nested object may, so not
+        // where the cut left it a field's value (after ':').
+        const cutAfterKey = damage.sortedKeys && /:\s*$/.test(cutText(damage));
+        if (damage.corruption.startsWith('cut-short') && damage.victim < damage.records.length - 1 && !cutAfterKey) {
           expect(splitter.faults.length, `${where}: one fault`).toBe(1);
           damage.records.forEach((r, k) => {
             if (k !== damage.victim) expect(kept.has(r.eventID), `${where}: record ${k} lost`).toBe(true);
@@ -554,6 +556,33 @@ describe('a Records array with a record cut short inside a nested object', () =>
         expect(streamJson.records).toEqual(splitter.records);
       }
     }
+  });
+});
+
+describe('a Records array whose [ was lost', () => {
+  // `{"Records":{…},{…}]}`: one byte gone, and before, every record of the file with it.
+  const records = REAL.map((r, k) => ({ ...r, eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` }));
+
+  it.each([false, true])('pretty-printed %s: one fault where the [ belongs, and every record is read (the splitter)', async (pretty) => {
+    const whole = JSON.stringify({ Records: records }, null, pretty ? 2 : undefined);
+    const bracket = whole.indexOf('[');
+    const bytes = Buffer.from(whole.slice(0, bracket) + whole.slice(bracket + 1));
+    const recordAt = whole.indexOf('{', bracket) - 1;
+    for (const chunk of [1 << 20, 1000, 61]) {
+      for (const reader of [readTrail, readTrailWithJsLoops, readTrailUnparsed] as Reader[]) {
+        const reading = await read(reader, inputOf(bytes, chunk, 'lost-bracket.json'));
+        const where = `${reader.name}, chunks of ${chunk}`;
+        expect(reading.records.map((r) => r.record), where).toEqual(records);
+        expect(reading.faults, where).toEqual([{ reason: 'malformed JSON', offset: recordAt, line: pretty ? 3 : 1 }]);
+        expect(reading.messages[0]).toMatch(/expected '\[' after "Records":, found '\{'; read as the records array/);
+      }
+    }
+  });
+
+  it('a "Records" object that is no record is still one fault for the input', async () => {
+    const reading = await read(readTrail, inputOf(Buffer.from('{"Records":{"a":1,"b":[2]}}\n'), 1 << 20, 'odd.json'));
+    expect(reading.records).toEqual([]);
+    expect(reading.messages).toEqual(['"Records" is not an array; skipped']);
   });
 });
 
