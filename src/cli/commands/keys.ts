@@ -21,8 +21,9 @@ One row per key (per ARN: replicas of a multi-Region key are separate keys): ali
 created it and when, its state as far as the logs show (decided by eventTime, whatever the order
 the files are read in; failed calls change nothing), the last key policy change, rotation, grants
 created/retired/revoked, first and last event naming it, events by operation and distinct principals.
-A record that names a key only by alias counts for the key the alias pointed to, when the logs hold
-the mapping (CreateAlias, UpdateAlias, or a record naming both); otherwise the alias gets its own row.
+A record that names a key only by alias counts for the key the alias pointed to at the record's
+time, when the logs hold the mapping (CreateAlias, UpdateAlias, or a record naming both); otherwise
+the alias gets its own row.
 --key picks the keys to show (by key ID, ARN or alias) after the whole inventory is built, and
 prints every field of each; the other filter options choose which records are counted.
 Default format: table on a terminal, json when piped. With no path, or with -, records are read

@@ -27,6 +27,11 @@ export const PRINCIPAL_BUDGET = 1_000_000;
 const OPERATIONS_PER_KEY = 1_000;
 /** CreateAlias/UpdateAlias/DeleteAlias events remembered per alias. */
 const ALIAS_CHANGES_CAP = 1_000;
+/**
+ * Alias-only uses kept one by one, across all aliases, so that an alias moved between keys can
+ * give each use to the key it pointed to at that time (see resolveUses); about 50 bytes each.
+ */
+export const ALIAS_USES_KEPT = 200_000;
 
 export interface KeyRow {
   /** null for an alias that records use but whose key the logs do not show. */
@@ -89,14 +94,18 @@ class Usage {
   }
 
   add(record: JsonObject, stamp: Stamp, by: string): void {
-    if (Number.isFinite(stamp.ms)) {
-      this.first = Math.min(this.first, stamp.ms);
-      this.last = Math.max(this.last, stamp.ms);
+    this.addUse(useOf(record, stamp, by));
+  }
+
+  addUse(use: AliasUse): void {
+    if (Number.isFinite(use.ms)) {
+      this.first = Math.min(this.first, use.ms);
+      this.last = Math.max(this.last, use.ms);
     }
     this.events++;
-    if (errorCode(record)) this.errors++;
-    this.operations.add(text(record, 'eventName') ?? '(none)');
-    this.principals.add(by);
+    if (use.failed) this.errors++;
+    this.operations.add(use.event);
+    this.principals.add(use.by);
   }
 
   /** A new Usage counting both; the per-key caps still apply, the shared budget is not drawn on. */
@@ -112,6 +121,18 @@ class Usage {
     }
     return sum;
   }
+}
+
+/** What a use adds to a Usage, kept apart for an alias-only use (see AliasEntry.uses). */
+interface AliasUse {
+  ms: number;
+  event: string;
+  failed: boolean;
+  by: string;
+}
+
+function useOf(record: JsonObject, stamp: Stamp, by: string): AliasUse {
+  return { ms: stamp.ms, event: text(record, 'eventName') ?? '(none)', failed: !!errorCode(record), by };
 }
 
 interface Marked<T> {
@@ -139,6 +160,8 @@ interface AliasEntry {
   observed: Map<string, { first: Stamp; last: Stamp }>;
   /** Records that name the alias and no key. */
   usage?: Usage;
+  /** The same records one by one, while ALIAS_USES_KEPT allows; undefined once one was not kept. */
+  uses?: AliasUse[];
 }
 
 /**
@@ -209,8 +232,12 @@ export class KeyInventory {
   private readonly budget: EntryBudget = { left: PRINCIPAL_BUDGET };
   private untrackedKeyRecords = 0;
   private untrackedAliasRecords = 0;
+  private usesKept = 0;
 
-  constructor(private readonly cap: number = KEY_CAP) {}
+  constructor(
+    private readonly cap: number = KEY_CAP,
+    private readonly usesToKeep: number = ALIAS_USES_KEPT,
+  ) {}
 
   /** The keys and aliases a record names, once each, keys in the order the record names them. */
   private named(record: JsonObject): { keys: KeyName[]; aliases: AliasName[] } {
@@ -247,7 +274,7 @@ export class KeyInventory {
     const id = idOf(name, name.name);
     let entry = this.aliases.get(id);
     if (!entry && this.aliases.size < this.cap) {
-      entry = { name, changes: [], observed: new Map() };
+      entry = { name, changes: [], observed: new Map(), uses: [] };
       this.aliases.set(id, entry);
     }
     return entry;
@@ -272,7 +299,14 @@ export class KeyInventory {
           continue;
         }
         entry.usage ??= new Usage(this.budget);
-        entry.usage.add(record, stamp, by);
+        const use = useOf(record, stamp, by);
+        entry.usage.addUse(use);
+        if (entry.uses && this.usesKept < this.usesToKeep) {
+          entry.uses.push(use);
+          this.usesKept++;
+        } else {
+          entry.uses = undefined;
+        }
       }
     }
 
@@ -360,10 +394,15 @@ export class KeyInventory {
         aliasesOf.set(target, names);
       }
       if (!alias.usage) continue;
-      const resolved = resolveAlias(evidence, targets, alias.usage);
-      const entry = resolved !== undefined ? this.keys.get(resolved) : undefined;
-      if (entry && resolved !== undefined) usageOf.set(resolved, Usage.sum(usageOf.get(resolved) ?? entry.usage, alias.usage));
-      else unresolved.push(aliasRow(alias.name, alias.usage, current !== null));
+      // Each part: the alias-only uses that went to one key (undefined: to none known).
+      const parts = targets.size > 1 && alias.uses ? resolveUses(evidence, alias.uses) : new Map([[resolveAlias(evidence, targets, alias.usage), alias.usage]]);
+      let left: Usage | undefined;
+      for (const [resolved, usage] of parts) {
+        const entry = resolved !== undefined ? this.keys.get(resolved) : undefined;
+        if (entry && resolved !== undefined) usageOf.set(resolved, Usage.sum(usageOf.get(resolved) ?? entry.usage, usage));
+        else left = left ? Usage.sum(left, usage) : usage;
+      }
+      if (left) unresolved.push(aliasRow(alias.name, left, current !== null));
     }
     const rows = [...this.keys]
       .map(([id, entry]) => keyRow(entry, usageOf.get(id) ?? entry.usage, aliasesOf.get(id) ?? new Map()))
@@ -394,16 +433,44 @@ function aliasEvidence(alias: AliasEntry): Evidence[] {
   return evidence.sort((a, b) => compareStamps(a.stamp, b.stamp) || Number(a.change) - Number(b.change));
 }
 
+/** The key the alias named at `ms` by the evidence (sorted), or null: none yet, or deleted. */
+function targetAt(evidence: Evidence[], ms: number): string | null {
+  let target: string | null = null;
+  for (const e of evidence) {
+    if (e.stamp.ms > ms) break;
+    target = e.target;
+  }
+  return target;
+}
+
 /**
- * The key that the alias-only uses of an alias went to. Aggregated uses keep only their first and
- * last time, so when the alias was moved between keys they resolve only if all of them fall while
- * it pointed at one key; otherwise they stay with the alias, unresolved, rather than be guessed.
+ * An alias moved between keys: each alias-only use goes to the key the alias named at its time
+ * (undefined: before any evidence, after a DeleteAlias, or with no time), as a Usage per key.
+ */
+function resolveUses(evidence: Evidence[], uses: readonly AliasUse[]): Map<string | undefined, Usage> {
+  const parts = new Map<string | undefined, Usage>();
+  for (const use of uses) {
+    const target = Number.isFinite(use.ms) ? (targetAt(evidence, use.ms) ?? undefined) : undefined;
+    let usage = parts.get(target);
+    if (!usage) {
+      usage = new Usage({ left: Infinity });
+      parts.set(target, usage);
+    }
+    usage.addUse(use);
+  }
+  return parts;
+}
+
+/**
+ * The key that the alias-only uses of an alias went to, from their aggregate (when they were too
+ * many to keep one by one, see ALIAS_USES_KEPT): it keeps only their first and last time, so when
+ * the alias was moved between keys they resolve only if all of them fall while it pointed at one
+ * key; otherwise they stay with the alias, unresolved, rather than be guessed.
  */
 function resolveAlias(evidence: Evidence[], targets: Set<string>, usage: Usage): string | undefined {
   if (targets.size <= 1) return [...targets][0];
   if (!Number.isFinite(usage.first)) return undefined;
-  const at = (ms: number) => evidence.filter((e) => e.stamp.ms <= ms).pop()?.target ?? null;
-  const target = at(usage.first);
+  const target = targetAt(evidence, usage.first);
   if (target === null) return undefined;
   const moved = evidence.some((e) => e.stamp.ms > usage.first && e.stamp.ms <= usage.last && e.target !== target);
   return moved ? undefined : target;

@@ -388,13 +388,45 @@ describe('aliases', () => {
     }
   });
 
-  it('uses before and after a move are not guessed: they stay with the alias', () => {
+  it('uses before and after a move: each counts for the key the alias named at its time, whatever the order', () => {
+    const records = [
+      createAlias('alias/app', KEY_A, '2024-01-01T00:00:00Z'),
+      useAlias('alias/app', '2024-01-05T00:00:00Z', 'Decrypt'),
+      updateAlias('alias/app', KEY_B, '2024-01-10T00:00:00Z'),
+      useAlias('alias/app', '2024-01-11T00:00:00Z'),
+      useAlias('alias/app', '2024-01-12T00:00:00Z', 'Decrypt', { error: 'AccessDeniedException' }),
+    ];
+    for (const order of [records, [...records].reverse(), shuffled(records, 5)]) {
+      const result = inventory(order);
+      expect(row(result, KEY_A)).toMatchObject({ operations: { CreateAlias: 1, Decrypt: 1 }, events: 2, errors: 0, lastSeen: '2024-01-05T00:00:00Z' });
+      expect(row(result, KEY_B)).toMatchObject({ operations: { UpdateAlias: 1, Encrypt: 1, Decrypt: 1 }, events: 3, errors: 1, firstSeen: '2024-01-10T00:00:00Z' });
+      expect(result.keys.some((k) => k.keyId === null)).toBe(false);
+    }
+  });
+
+  it('a moved alias: uses before any mapping, and after its DeleteAlias, stay with the alias', () => {
     const result = inventory([
+      useAlias('alias/app', '2023-12-31T00:00:00Z'),
+      createAlias('alias/app', KEY_A, '2024-01-01T00:00:00Z'),
+      updateAlias('alias/app', KEY_B, '2024-01-10T00:00:00Z'),
+      useAlias('alias/app', '2024-01-11T00:00:00Z'),
+      deleteAlias('alias/app', KEY_B, '2024-01-20T00:00:00Z'),
+      useAlias('alias/app', '2024-01-21T00:00:00Z', 'Decrypt'),
+    ]);
+    expect(row(result, KEY_B).operations).toEqual({ UpdateAlias: 1, Encrypt: 1, DeleteAlias: 1 });
+    expect(result.keys.find((k) => k.keyId === null)).toMatchObject({ events: 2, operations: { Encrypt: 1, Decrypt: 1 }, aliases: [{ name: 'alias/app', current: false }] });
+  });
+
+  it('past the uses kept one by one, uses on both sides of a move are not guessed: they stay with the alias', () => {
+    const records = [
       createAlias('alias/app', KEY_A, '2024-01-01T00:00:00Z'),
       useAlias('alias/app', '2024-01-05T00:00:00Z'),
       updateAlias('alias/app', KEY_B, '2024-01-10T00:00:00Z'),
       useAlias('alias/app', '2024-01-11T00:00:00Z'),
-    ]);
+    ];
+    const inv = new KeyInventory(undefined, 1);
+    for (const r of records) inv.add(r);
+    const result = inv.result();
     expect(row(result, KEY_A).operations).toEqual({ CreateAlias: 1 });
     expect(row(result, KEY_B).operations).toEqual({ UpdateAlias: 1 });
     expect(result.keys.find((k) => k.keyId === null)).toMatchObject({ events: 2, aliases: [{ name: 'alias/app', current: true }] });
