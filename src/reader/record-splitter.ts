@@ -251,6 +251,13 @@ export class RecordSplitter {
   /** The current top-level value turned out to be a wrapper (a Records/Events array was found). */
   private topIsWrapper = false;
   private wrapperPending = HOT_NONE;
+  /** After the records array, a ',' at the wrapper's level that no member has followed yet (its offset and line), or -1. */
+  private wrapperComma = -1;
+  private wrapperCommaLine = 0;
+  /** Stray text after the records array, in the wrapper, was told (once per wrapper is enough). */
+  private wrapperStrayTold = false;
+  /** A bare word in the wrapper ran to the last chunk's end: the next chunk may go on with it. */
+  private wrapperWordCut = false;
   /** After a top-level fault: ignore bytes up to the next newline. */
   private skipToNewline = false;
   /**
@@ -522,6 +529,7 @@ export class RecordSplitter {
         continue;
       }
       if (b === QUOTE && this.depth > 0 && this.depth !== this.arrayDepth) {
+        this.wrapperComma = -1;
         this.inString = true;
         this.stringStart = this.base + i + 1;
         i = this.scanString(chunk, i + 1);
@@ -700,6 +708,7 @@ export class RecordSplitter {
     this.pendingKey = HOT_NONE;
     this.topIsWrapper = false;
     this.wrapperPending = HOT_NONE;
+    this.wrapperComma = -1;
     this.skipToNewline = true;
   }
 
@@ -892,11 +901,13 @@ export class RecordSplitter {
 
     switch (b) {
       case QUOTE:
+        this.wrapperComma = -1;
         this.inString = true;
         this.stringStart = this.base + i + 1;
         return i + 1;
       case LBRACE:
       case LBRACKET:
+        this.wrapperComma = -1;
         if (depth === this.recordDepth && this.keyExpected && this.arrayDepth >= 0) return this.brokenRecord(chunk, i, b);
         // Deeper in a record (a nested value the chunk boundary cut, read on here): as skipNested.
         if (depth > this.recordDepth && this.recordDepth >= 0 && this.arrayDepth >= 0 && this.capturing && this.cutShortBefore(chunk, i)) {
@@ -926,6 +937,11 @@ export class RecordSplitter {
       case RBRACKET:
         // A record ('{') closed by ']': broken.
         if (this.arrayDepth >= 0 && depth - 1 === this.arrayDepth && this.capturing && this.captureIsObject && b === RBRACKET) return this.brokenRecord(chunk, i, b);
+        if (depth === 1 && this.wrapperComma >= 0) {
+          // `{"Records":[…],}`: every record is whole; the comma is the fault, as after a last record.
+          this.sink.fault('trailing comma after the last member of the trail file\'s wrapper', this.wrapperComma, this.wrapperCommaLine, false);
+          this.wrapperComma = -1;
+        }
         this.depth = depth - 1;
         if (this.depth === 0) {
           this.finishTop(chunk, i + 1);
@@ -939,6 +955,10 @@ export class RecordSplitter {
           this.pendingKey = HOT_NONE;
           this.wrapperPending = HOT_NONE;
         }
+        if (depth === 1 && this.topIsWrapper && !this.capturing) {
+          this.wrapperComma = this.base + i;
+          this.wrapperCommaLine = this.line;
+        }
         return i + 1;
       case COLON:
         return i + 1;
@@ -947,9 +967,27 @@ export class RecordSplitter {
         if (FREE_BYTE[b] === 0 && this.arrayDepth >= 0 && depth > this.arrayDepth && this.capturing) return this.brokenRecord(chunk, i, b);
         if (depth === this.recordDepth) this.pendingKey = HOT_NONE;
         if (depth === 1) this.wrapperPending = HOT_NONE;
-        return endOfBareValue(chunk, i + 1);
+        const end = endOfBareValue(chunk, i + 1);
+        if (depth === 1 && this.topIsWrapper && !this.capturing) this.wrapperValue(chunk, i, end);
+        return end;
       }
     }
+  }
+
+  /**
+   * A bare word from chunk index `i` to `end` in the wrapper, after its records array: JSON's
+   * `true`, `false`, `null` or a number is a member's value; anything else (`note: rotated by
+   * hand`) is stray text, told once. Every record is whole either way. (A word the chunk's end
+   * cuts is let pass, both its parts: rare, and only a fault is at stake.)
+   */
+  private wrapperValue(chunk: Buffer, i: number, end: number): void {
+    this.wrapperComma = -1;
+    const goesOn = this.wrapperWordCut && i === 0;
+    this.wrapperWordCut = end >= chunk.length;
+    if (this.wrapperStrayTold || goesOn || this.wrapperWordCut) return;
+    if (/^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?)$/.test(chunk.toString('latin1', i, end))) return;
+    this.wrapperStrayTold = true;
+    this.fail(`unexpected ${describeByte(chunk[i])} after the records array, in the trail file's wrapper (stray text?); every record was read`, this.base + i, false);
   }
 
   /** After `{"Records":` and its '[': the elements are streamed; the wrapper itself is never kept. */
@@ -957,6 +995,8 @@ export class RecordSplitter {
     this.arrayKind = this.wrapperPending === WRAP_EVENTS ? 'lookup-event' : 'element';
     this.wrapperPending = HOT_NONE;
     this.topIsWrapper = true;
+    this.wrapperComma = -1;
+    this.wrapperStrayTold = false;
     this.capturing = false;
     this.captureParts = [];
     this.releaseSlice();

@@ -586,6 +586,34 @@ describe('a Records array whose [ was lost', () => {
   });
 });
 
+describe("after the records array, in the file's wrapper", () => {
+  const records = REAL.map((r, k) => ({ ...r, eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` }));
+  const array = JSON.stringify({ Records: records }).slice(0, -1);
+  const cases: Array<[string, string, RegExp | undefined, number]> = [
+    ['other members, with JSON values', ',"x":null,"y":-1.5e3, "z": [true, {"a": false}], "w": "note"}', undefined, -1],
+    ['stray text on a line of its own', '\nnote: rotated by hand\n}', /unexpected 'n' after the records array, in the trail file's wrapper/, 1],
+    ['a trailing comma', ',}', /trailing comma after the last member of the trail file's wrapper/, 0],
+    ['a trailing comma after another member', ',"x":1,\n}', /trailing comma after the last member/, 6],
+  ];
+
+  it.each(cases)('%s: every record is read, and one fault names what is wrong (or none)', async (_name, tail, message, at) => {
+    const bytes = Buffer.from(array + tail);
+    for (const chunk of [1 << 20, 1000, 61]) {
+      for (const reader of [readTrail, readTrailWithJsLoops, readTrailUnparsed] as Reader[]) {
+        const reading = await read(reader, inputOf(bytes, chunk, 'wrapper.json'));
+        const where = `${reader.name}, chunks of ${chunk}`;
+        expect(reading.records.map((r) => r.record), where).toEqual(records);
+        if (!message) {
+          expect(reading.faults, where).toEqual([]);
+          continue;
+        }
+        expect(reading.faults, where).toEqual([{ reason: 'malformed JSON', offset: array.length + at, line: 1 + (tail.slice(0, at).match(/\n/g)?.length ?? 0) }]);
+        expect(reading.messages[0], where).toMatch(message);
+      }
+    }
+  });
+});
+
 describe('a whole input in memory bigger than the WebAssembly scanner takes at once', () => {
   it('readTrailBytes reads it in pieces: the records, places and faults readTrail gives', async () => {
     const records = Array.from({ length: 40_000 }, (_, k) => ({ ...REAL[k % REAL.length], eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` }));
