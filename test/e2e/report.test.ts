@@ -169,6 +169,24 @@ describe('the report in Chromium', () => {
     expect(statSync(out).size).toBeLessThan(200_000);
   });
 
+  it('with --key: the keys shown are those keys --key shows, with its counts, not every key a matched record also names', async () => {
+    // 0987dcba's ReEncrypt names 1234abcd too; alias/ExampleAlias names its key and others name it.
+    for (const key of ['0987dcba', 'alias/ExampleAlias']) {
+      const args = ['--key', key, KMS_DOCS];
+      const { out, result } = await report(`kms-docs-key-${key.replace('/', '-')}`, args);
+      expect(result.code).toBe(0);
+      const page = await checkAgainstCommands(out, args);
+      const keys = JSON.parse((await runCli(['keys', '--format', 'json', ...args])).stdout) as { keys: Array<{ events: number }> };
+      expect(keys.keys).toHaveLength(1);
+      const events = await page.$$eval('table[data-table="key-inventory"] tbody tr td.num[data-count]', (cells) => cells.map((c) => Number(c.getAttribute('data-count'))));
+      expect(events).toEqual(keys.keys.map((k) => k.events));
+      // Timelines only for the chosen key.
+      const timelines = await page.$$eval('article.key-timeline', (a) => a.map((e) => e.getAttribute('data-key')));
+      const arns = await page.$$eval('table[data-table="key-inventory"] tbody tr', (rows) => rows.map((r) => r.getAttribute('data-key-arn')));
+      for (const timeline of timelines) expect(arns).toContain(timeline);
+    }
+  });
+
   it.skipIf(!existsSync(INVICTUS))('a real trail with options (invictus-ir, all sources, --top 5): the same numbers as the commands', async () => {
     const args = ['--all-sources', INVICTUS];
     const { out, result } = await report('invictus', ['--top', '5', ...args]);

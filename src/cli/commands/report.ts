@@ -12,6 +12,7 @@ import { chooseRules, type RuleChoice } from '../../rules/catalog.js';
 import { DEFAULT_SETTINGS } from '../../rules/rule.js';
 import { loadSigmaRules } from '../../rules/sigma/index.js';
 import { Output } from '../../sinks/output.js';
+import { selectKeys } from '../../sinks/aggregators/key-inventory.js';
 import { capWarnings, KeyTimelineCollector, keysWithDestructiveEvents, ReportCollector, TIMELINE_KEYS_CAP } from '../../sinks/report/report-collector.js';
 import type { ReportModel, TimelineSection } from '../../sinks/report/report-model.js';
 import { renderReport } from '../../sinks/report/render-report.js';
@@ -150,8 +151,11 @@ export const REPORT = defineCommand({
       });
       const result = await readInto(paths, filter, collector, o, messages, out);
       const first = collector.result();
+      // As `keys --key` shows them: the chosen keys only, not every key a matched record also
+      // names (a ReEncrypt's other key, counted from that one record).
+      const inventory = spec.keys.length > 0 ? { ...first.inventory, keys: selectKeys(first.inventory.keys, spec.keys) } : first.inventory;
 
-      const wanted = keysWithDestructiveEvents(first.inventory);
+      const wanted = keysWithDestructiveEvents(inventory);
       const followed = wanted.slice(0, TIMELINE_KEYS_CAP);
       let timelines: TimelineSection;
       const warnings = capWarnings(first);
@@ -181,7 +185,7 @@ export const REPORT = defineCommand({
         top: o.top,
         summary: first.summary,
         userAgents: first.userAgents,
-        keys: { inventory: first.inventory, shown: KEY_ROWS_SHOWN },
+        keys: { inventory, shown: KEY_ROWS_SHOWN },
         detections: first.detections,
         zone: o.tz,
         timelines,
