@@ -169,6 +169,35 @@ describe('the report in Chromium', () => {
     expect(statSync(out).size).toBeLessThan(200_000);
   });
 
+  it('fits a phone, a desktop and paper: no page-wide horizontal scroll, every printed column on the page, link targets below the nav', async () => {
+    const { out } = await report('kms-docs-layout', [KMS_DOCS]);
+    for (const width of [375, 800, 1400]) {
+      const page = await browser!.newPage({ viewport: { width, height: 900 } });
+      await page.goto(pathToFileURL(out).href, { waitUntil: 'load' });
+      // Wide tables scroll in their own box; the page itself never does.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), `${width}px`).toBeLessThanOrEqual(width);
+      // Every section a nav link names shows its heading, not under the nav.
+      for (const target of await page.$$eval('nav a', (links) => links.map((a) => a.getAttribute('href')!))) {
+        await page.click(`nav a[href="${target}"]`);
+        const [top, navBottom] = await page.evaluate((id) => {
+          const heading = document.querySelector(`${id} h2`) ?? document.querySelector(id)!;
+          const nav = document.querySelector('nav')!.getBoundingClientRect();
+          return [heading.getBoundingClientRect().top, getComputedStyle(document.querySelector('nav')!).position === 'sticky' ? nav.bottom : 0];
+        }, target);
+        expect(top, `${width}px, ${target}`).toBeGreaterThanOrEqual(navBottom - 1);
+      }
+      await page.close();
+    }
+    // A4 portrait is about 718 CSS pixels wide: every column of every table within its box.
+    const paper = await browser!.newPage({ viewport: { width: 718, height: 1000 } });
+    await paper.goto(pathToFileURL(out).href, { waitUntil: 'load' });
+    await paper.emulateMedia({ media: 'print' });
+    const cut = await paper.$$eval('table', (tables) => tables.filter((t) => t.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map((t) => t.dataset.table ?? t.className));
+    expect(cut).toEqual([]);
+    expect((await paper.pdf({ format: 'A4' })).length).toBeGreaterThan(10_000);
+    await paper.close();
+  });
+
   it('with --key: the keys shown are those keys --key shows, with its counts, not every key a matched record also names', async () => {
     // 0987dcba's ReEncrypt names 1234abcd too; alias/ExampleAlias names its key and others name it.
     for (const key of ['0987dcba', 'alias/ExampleAlias']) {

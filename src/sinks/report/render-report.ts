@@ -28,8 +28,10 @@ header { padding-top: 24px; }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 32px 0 8px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
 h3 { font-size: 15px; margin: 20px 0 6px; }
-nav { position: sticky; top: 0; background: var(--bg); border-bottom: 1px solid var(--line); padding-top: 8px; padding-bottom: 8px; z-index: 1; }
-nav a { margin-right: 14px; color: var(--bar); text-decoration: none; }
+nav { position: sticky; top: 0; background: var(--bg); border-bottom: 1px solid var(--line); padding-top: 8px; padding-bottom: 8px; z-index: 1; display: flex; flex-wrap: wrap; gap: 2px 14px; }
+nav a { color: var(--bar); text-decoration: none; }
+/* A link's target lands below the sticky nav, not under it. */
+[id] { scroll-margin-top: 48px; }
 .meta, .note { color: var(--muted); }
 .meta code { white-space: pre-wrap; overflow-wrap: anywhere; }
 .tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr)); gap: 10px; margin: 12px 0; }
@@ -46,7 +48,8 @@ td.t { white-space: nowrap; font-variant-numeric: tabular-nums; }
 table.small { font-size: 12.5px; }
 .wide { overflow-x: auto; }
 .nowrap { white-space: nowrap; }
-.grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 0 24px; }
+.grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(420px, 100%), 1fr)); gap: 0 24px; }
+.grid2 > * { min-width: 0; }
 svg.chart { width: 100%; height: auto; display: block; margin: 8px 0; }
 svg .bar { fill: var(--bar); }
 svg .busiest { fill: var(--hot); }
@@ -61,6 +64,26 @@ tr.failed td { color: #b52b27; }
 tr.destructive td { background: #fff7e6; }
 details summary { cursor: pointer; color: var(--bar); }
 footer { max-width: 1200px; margin: 40px auto; padding: 0 24px; color: var(--muted); font-size: 12px; }
+/* A phone: the nav wraps to several lines, so it scrolls away with the page instead of covering it. */
+@media (max-width: 600px) {
+  header, main, nav { padding: 0 12px; }
+  nav { position: static; }
+  [id] { scroll-margin-top: 0; }
+  th, td { padding: 3px 5px; }
+}
+/* Paper has no horizontal scroll: every column must fit the page, so long values may break. */
+@media print {
+  nav { display: none; }
+  [id] { scroll-margin-top: 0; }
+  body { font-size: 11px; }
+  header, main { max-width: none; padding: 0; }
+  .wide { overflow: visible; }
+  table, table.small, td.v, .mono { font-size: 9.5px; }
+  th, td { padding: 2px 4px; }
+  .mono.key, td.t, .nowrap { white-space: normal; overflow-wrap: anywhere; }
+  td, th { overflow-wrap: anywhere; }
+  tr, .tile, svg.chart { break-inside: avoid; }
+}
 `;
 
 const percent = (n: number, of: number) => `${of === 0 ? '0.0' : ((n / of) * 100).toFixed(1)}%`;
