@@ -366,10 +366,15 @@ function roleName(identity: JsonObject): string | undefined {
 const SSO_ROLE = /(?:^|\/)AWSReservedSSO_/;
 const SSO_ROLE_PATH = ':role/aws-reserved/sso.amazonaws.com/';
 
-/** A session of a role that IAM Identity Center made for a permission set. */
+/**
+ * A session of a role that IAM Identity Center made for a permission set. Its role's path says
+ * so, where the record gives it (the issuer's ARN): only AWS makes roles under `aws-reserved/`,
+ * while anyone may name a role `AWSReservedSSO_…` and pick its session names, which would then
+ * be taken for Identity Center users. Only a record without its issuer's ARN goes by the name.
+ */
 function isIdentityCenterRole(identity: JsonObject): boolean {
   const issuerArn = issuerField(identity, 'arn');
-  if (issuerArn && (issuerArn.includes(SSO_ROLE_PATH) || SSO_ROLE.test(issuerArn.split(':').pop() ?? ''))) return true;
+  if (issuerArn) return issuerArn.includes(SSO_ROLE_PATH);
   const issuerName = issuerField(identity, 'userName');
   if (issuerName && SSO_ROLE.test(issuerName)) return true;
   const arn = field(identity, 'arn');
@@ -379,7 +384,7 @@ function isIdentityCenterRole(identity: JsonObject): boolean {
 function isIdentityCenterIssuance(issued: Issuance | undefined): boolean {
   if (!issued) return false;
   if (issued.provider && /:saml-provider\/AWSSSO_/.test(issued.provider)) return true;
-  return issued.roleArn !== undefined && (issued.roleArn.includes(SSO_ROLE_PATH) || /\/AWSReservedSSO_/.test(issued.roleArn));
+  return issued.roleArn !== undefined && issued.roleArn.includes(SSO_ROLE_PATH);
 }
 
 /**

@@ -383,6 +383,16 @@ describe('IAM Identity Center', () => {
     expect(origin.chain[1].eventID).toBeUndefined();
   });
 
+  it('a role merely named AWSReservedSSO_…, not under aws-reserved/: its session name is nobody, the session unresolved', () => {
+    // Anyone may name a role so and pick its session names; only AWS makes roles under aws-reserved/.
+    const record = structuredClone(records[0]);
+    const issuer = ((record.userIdentity as JsonObject).sessionContext as JsonObject).sessionIssuer as JsonObject;
+    issuer.arn = 'arn:aws:iam::111122223333:role/AWSReservedSSO_KeyOperators_0123456789abcdef';
+    const origin = originOf(record, index);
+    expect(origin.kind).toBe('unresolved');
+    expect(origin.chain.some((link) => link.via === 'identity-center')).toBe(false);
+  });
+
   it("the same user's session whose AssumeRoleWithSAML is in the logs: the call is the link", () => {
     const origin = originOf(records[2], index);
     expect(origin.kind).toBe('identity-center-user');
