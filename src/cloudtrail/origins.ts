@@ -111,7 +111,7 @@ const FEDERATED: ReadonlySet<OriginKind> = new Set(['saml-user', 'web-identity-u
  * How far apart two clocks may be: an issuing call is taken for a use up to this long before the
  * call's own time, or after its credentials expired (services log on their own clocks).
  */
-const CLOCK_SLACK_MS = 5 * 60_000;
+export const CLOCK_SLACK_MS = 5 * 60_000;
 
 /** Could credentials issued at `issuedAt` by `issuance` have been used at `usedAt`? Unknown times do not say no. */
 function inTime(issuance: Issuance, issuedAt: number | undefined, usedAt: number | undefined): boolean {

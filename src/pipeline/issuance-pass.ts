@@ -11,6 +11,7 @@
  * endpoint are logged in us-east-1, and a cross-account AssumeRole in the caller's account too.
  */
 import { issuanceLookbackMs, STS_ISSUING_EVENTS, STS_SOURCE } from '../cloudtrail/issuance.js';
+import { CLOCK_SLACK_MS } from '../cloudtrail/origins.js';
 import { SessionIndex } from '../cloudtrail/session-index.js';
 import { emptyFilterSpec, type FilterSpec } from '../filters/filter-spec.js';
 import { buildRecordFilter } from '../filters/record-filter.js';
@@ -33,9 +34,15 @@ export interface IssuancePass {
   warning?: string;
 }
 
-/** The window, in ms, the first pass reads for a real pass over [since, until). */
+/**
+ * The window, in ms, the first pass reads for a real pass over [since, until): a use just before
+ * `until` may come from a call logged up to the clocks' slack after it.
+ */
 export function issuanceWindow(spec: Pick<FilterSpec, 'since' | 'until'>): { since?: number; until?: number } {
-  return { since: spec.since === undefined ? undefined : spec.since - issuanceLookbackMs(LOOKBACK_ROLE_HOPS), until: spec.until };
+  return {
+    since: spec.since === undefined ? undefined : spec.since - issuanceLookbackMs(LOOKBACK_ROLE_HOPS),
+    until: spec.until === undefined ? undefined : spec.until + CLOCK_SLACK_MS,
+  };
 }
 
 /**

@@ -49,10 +49,10 @@ describe('--origin', () => {
 });
 
 describe('the first pass window', () => {
-  it(`reads from ${36 + 12 + LOOKBACK_ROLE_HOPS - 1} hours before --since to --until`, () => {
+  it(`reads from ${36 + 12 + LOOKBACK_ROLE_HOPS - 1} hours before --since to 5 minutes past --until (the clocks' slack)`, () => {
     const since = Date.UTC(2024, 2, 5);
     const until = Date.UTC(2024, 2, 6);
-    expect(issuanceWindow({ since, until })).toEqual({ since: since - 50 * 3_600_000, until });
+    expect(issuanceWindow({ since, until })).toEqual({ since: since - 50 * 3_600_000, until: until + 5 * 60_000 });
     expect(issuanceWindow({})).toEqual({ since: undefined, until: undefined });
   });
 });
