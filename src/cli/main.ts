@@ -74,6 +74,10 @@ export function main(argv: string[]): Promise<number> {
     process.stderr.write('\nkmstrail: interrupted\n');
     process.exit(130);
   });
+  // `timeout`, `kill` and a closed terminal: exit as a signal would, but through process.exit, so
+  // that what a run leaves behind is removed (a report's partial file, a kept copy of stdin).
+  process.once('SIGTERM', () => process.exit(143));
+  process.once('SIGHUP', () => process.exit(129));
   // A closed stdout (| head) is not an error: stop quietly. Output handles the rest.
   process.stdout.on('error', () => {});
   const run = runCommand(argv);

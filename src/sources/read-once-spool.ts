@@ -38,9 +38,8 @@ function spoolDir(): string {
   if (dir === undefined) {
     const made = mkdtempSync(join(tmpdir(), 'kmstrail-input-'));
     dir = made;
+    // Also on SIGINT, SIGTERM and SIGHUP, which the CLI turns into process.exit (src/cli/main.ts).
     process.once('exit', () => rmSync(made, { recursive: true, force: true }));
-    // A copy of a whole input is not left behind by a plain `kill` (SIGINT already exits).
-    process.once('SIGTERM', () => process.exit(143));
   }
   return dir;
 }

@@ -5,13 +5,14 @@
  * for the key timelines. Hostile log values must stay text in the browser. Without Chromium the
  * browser tests fail, saying how to install it: they never pass by not running.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BAD, jq, JQ_FIRST_COPIES, JQ_KEY_ID_OF, JQ_KEY_REFS, KMS_DOCS, makeTempDir, removeDir, STACK_FRAME, stderrLines, type Json } from '../helpers/e2e.js';
-import { jsonLines, runCli, SHARED } from '../helpers/run-cli.js';
+import { BIN, jsonLines, runCli, SHARED } from '../helpers/run-cli.js';
 
 const CHROMIUM = process.env.KMSTRAIL_CHROMIUM ?? '/usr/bin/chromium';
 const INVICTUS = join(SHARED, 'samples', 'trees', 'invictus-ir');
@@ -324,6 +325,53 @@ level: medium
     expect(stderrLines(result.stderr)).toHaveLength(1);
     expect(result.stderr).toBe(`kmstrail: cannot write ${where}: no such file or directory\n`);
     expect(result.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it('--out through a symbolic link writes its file and keeps the link; never over a pipe, a device or a file that is not a report', async () => {
+    const place = join(dir, 'out-places');
+    mkdirSync(join(place, 'real'), { recursive: true });
+    symlinkSync('real/kept.html', join(place, 'link.html'));
+    const linked = await runCli(['report', '--out', join(place, 'link.html'), KMS_DOCS]);
+    expect(linked.code).toBe(0);
+    expect(lstatSync(join(place, 'link.html')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(place, 'real', 'kept.html'), 'utf8')).toMatch(/^<!DOCTYPE html>/);
+    // Again, over the report it wrote: a report is replaced.
+    expect((await runCli(['report', '--out', join(place, 'link.html'), KMS_DOCS])).code).toBe(0);
+
+    // A trail file given as --out by a slip, and a pipe: refused before anything is read, left as they were.
+    const trail = join(place, 'evidence.json');
+    copyFileSync(KMS_DOCS, trail);
+    const fifo = join(place, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    for (const [out, why] of [
+      [trail, 'exists and is not an HTML report'],
+      [fifo, 'is not a regular file'],
+    ]) {
+      const refused = await runCli(['report', '--out', out, KMS_DOCS]);
+      expect(refused.code, out).toBe(2);
+      expect(stderrLines(refused.stderr), out).toEqual([expect.stringContaining(`option --out: '${out}' ${why}`)]);
+    }
+    expect(readFileSync(trail)).toEqual(readFileSync(KMS_DOCS));
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(readdirSync(place).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+
+  it('SIGTERM or SIGHUP mid-run (timeout, kill, a closed terminal): the previous report stays, no partial file is left', async () => {
+    const place = join(dir, 'signalled');
+    mkdirSync(place, { recursive: true });
+    const out = join(place, 'r.html');
+    writeFileSync(out, '<!DOCTYPE html>\n<p>the previous report</p>\n');
+    for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+      // Standard input held open: the run waits for more when the signal comes.
+      const child = spawn(process.execPath, [BIN, 'report', '--out', out, '-'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      child.stdin.write(readFileSync(KMS_DOCS));
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      child.kill(signal);
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect(code, signal).toBe(signal === 'SIGTERM' ? 143 : 129);
+      expect(readFileSync(out, 'utf8'), signal).toContain('the previous report');
+      expect(readdirSync(place), signal).toEqual(['r.html']);
+    }
   });
 
   it('bad inputs: the report of what could be read, exit 1, each fault told once, as summary tells it', async () => {

@@ -2,7 +2,8 @@
  * `kmstrail report --out FILE.html`: the summary, activity, principals, key inventory, detections
  * and per-key timelines of the matching records, in one HTML file that opens offline.
  */
-import { closeSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readlinkSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { buildRecordFilter } from '../../filters/record-filter.js';
 import { readableTwice, readOnce } from '../../pipeline/alias-pass.js';
 import { describeFsError } from '../../sources/fs-errors.js';
@@ -100,8 +101,7 @@ export const REPORT = defineCommand({
   },
   async run(paths, o) {
     const spec = filterSpecOf(o);
-    const target = o.out;
-    if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`option --out: '${target}' is a directory`);
+    const target = reportTarget(o.out);
     const messages = new Messages();
     // Written beside the target and renamed at the end: a failed or interrupted run leaves the
     // previous report as it was, and an unwritable place is found before any reading.
@@ -211,3 +211,40 @@ export const REPORT = defineCommand({
     }
   },
 });
+
+/**
+ * The file `--out` names, through a symbolic link to its file (the link stays). Never a device,
+ * a pipe or a socket (renamed over, /dev/null would become a report), and never an existing file
+ * that is not a report: a trail file given as `--out` by a slip would be lost, evidence and all.
+ */
+function reportTarget(out: string): string {
+  let target = out;
+  for (let hops = 0; lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink(); hops++) {
+    if (hops === 40) throw new UsageError(`option --out: '${out}' is a loop of symbolic links`);
+    target = resolve(dirname(target), readlinkSync(target));
+  }
+  const stat = statSync(target, { throwIfNoEntry: false });
+  if (!stat) return target;
+  if (stat.isDirectory()) throw new UsageError(`option --out: '${out}' is a directory`);
+  if (!stat.isFile()) throw new UsageError(`option --out: '${out}' is not a regular file (a device, a pipe or a socket): the report goes to a file`);
+  if (stat.size > 0 && !isReport(target)) {
+    throw new UsageError(`option --out: '${out}' exists and is not an HTML report: it is not replaced (remove it, or choose another name)`);
+  }
+  return target;
+}
+
+/** Whether a file starts as the pages `report` writes do. */
+function isReport(path: string): boolean {
+  const head = Buffer.alloc(64);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const n = readSync(fd, head, 0, head.length, 0);
+    return /^\s*<!doctype html/i.test(head.toString('latin1', 0, n));
+  } catch {
+    // Unreadable: opening it for the report will say why.
+    return true;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
