@@ -386,6 +386,11 @@ export class RecordSplitter {
    * after the comma: the state `resume` starts from at a `RECORDS_ELEMENT`. This is what proves that a
    * guessed split point of a big file (src/cli/parallel/split-file.ts) was a real record boundary.
    */
+  /** A fatal fault was told: nothing more of this input is read (the rest need not even be fetched). */
+  get stopped(): boolean {
+    return this.dead;
+  }
+
   get betweenRecords(): boolean {
     return (
       !this.dead &&

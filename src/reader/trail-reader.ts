@@ -311,6 +311,8 @@ export async function* readTrail(input: TrailInput, options: ReadOptions, part: 
       scan.progress();
       yield* scan.drain();
       if (handedOver) return;
+      // Not a trail file (/dev/zero, an archive), or a fault it cannot read past: stop reading.
+      if (splitter.stopped) break;
     }
   } catch (error) {
     if (!(error instanceof ReadFault)) throw error;

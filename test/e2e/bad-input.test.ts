@@ -4,7 +4,7 @@
  * trace. Then the path-level problems: missing paths, empty and unreadable ones, symlink loops,
  * and --strict.
  */
-import { accessSync, chmodSync, constants, copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
@@ -24,7 +24,7 @@ import {
   type Json,
 } from '../helpers/e2e.js';
 import { damagedInMiddle } from '../helpers/damaged-gzip.js';
-import { jsonLines, runCli } from '../helpers/run-cli.js';
+import { BIN, jsonLines, runCli } from '../helpers/run-cli.js';
 
 // Every shape fixture holds the same records: copies of one event on purpose, so they are kept here.
 const ALL = ['filter', '--all-sources', '--keep-duplicates', '--format', 'jsonl'];
@@ -535,6 +535,15 @@ describe('path problems', () => {
       }
       removeDir(dir);
     }
+  });
+
+  it.skipIf(!existsSync('/dev/zero'))('an endless input that is no trail (/dev/zero): one line, and the run ends; the next path is read', async () => {
+    // It read on to the input's end after the fault, and /dev/zero has none: killed after 20 s.
+    const result = spawnSync(process.execPath, [BIN, ...ALL, '/dev/zero', join(SHAPES, 'single-record.json')], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.signal).toBeNull();
+    expect(result.status).toBe(1);
+    expect(stderrLines(result.stderr)).toEqual(["kmstrail: /dev/zero:1: not JSON: it starts with byte 0x00 (NUL), not '{' or '[' (not a trail file) (byte 0)"]);
+    expect(jsonLines(result.stdout)).toEqual([EXPECTED[0]]);
   });
 
   it('a missing path is reported in one line, exit 1, and the other paths are still read', async () => {
