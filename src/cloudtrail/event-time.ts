@@ -62,6 +62,8 @@ export function parseEventTime(value: unknown): number | undefined {
 const RELATIVE = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/i;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+/** The furthest a JavaScript Date reaches either side of 1970. */
+const MAX_TIME_MS = 8.64e15;
 
 /** A span such as `90s`, `5m`, `24h`, `7d`, `1w` in milliseconds; undefined when it is not one. */
 export function parseDuration(value: string): number | undefined {
@@ -76,7 +78,8 @@ export function parseDuration(value: string): number | undefined {
 export function parseTimeBound(value: string, now: number): number | undefined {
   const text = value.trim();
   const span = parseDuration(text);
-  if (span !== undefined) return now - span;
+  // Beyond ±8.64e15 ms a Date is invalid: such a span is no time at all.
+  if (span !== undefined) return Math.abs(now - span) <= MAX_TIME_MS ? now - span : undefined;
   if (DATE_ONLY.test(text)) return parseEventTime(`${text}T00:00:00Z`);
   return parseEventTime(text);
 }

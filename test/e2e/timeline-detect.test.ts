@@ -329,7 +329,11 @@ describe('kmstrail detect', () => {
       [['--burst-window', '5'], "option --burst-window: '5' is not a time span (use 90s, 5m, 1h)"],
       [['--burst-threshold', '0'], "option --burst-threshold: '0' is not a positive whole number"],
       [['--format', 'csv'], "option --format: 'csv' is not one of table, json, jsonl"],
-      [['--rule', 'KMS-002', '--min-severity', 'high'], 'no rule is left to run'],
+      [['--rule', 'KMS-002', '--min-severity', 'high'], 'no rule is left to run: --rule and --min-severity exclude each other here'],
+      // No --rule given: the message does not blame it.
+      [['--min-severity', 'critical'], 'no rule is left to run: no built-in rule is of severity critical or above'],
+      // A bare '!' is no value (it read as "leave out nothing" or "match nothing", flag by flag).
+      [['--user', '!'], "option --user: '!' leaves out nothing: a value must follow the !"],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(['detect', ...args, KMS_DOCS]);

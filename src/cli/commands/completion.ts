@@ -10,9 +10,9 @@ import { fittedHelp } from '../help-text.js';
 
 const HELP = `
 Examples:
-  source <(kmstrail completion bash)                       this bash
+  source <(kmstrail completion bash)                  # this bash only
   kmstrail completion bash > ~/.local/share/bash-completion/completions/kmstrail
-  kmstrail completion zsh > "\${fpath[1]}/_kmstrail"          zsh, after compinit
+  kmstrail completion zsh > "\${fpath[1]}/_kmstrail"     # zsh, after compinit
   kmstrail completion fish > ~/.config/fish/completions/kmstrail.fish
 
 Completes commands, their options, and the values options take: formats, time zones, KMS event

@@ -196,7 +196,11 @@ export const DETECT = defineCommand({
         return finish(out, messages, sigmaLines, EXIT_INPUT_FAILED);
       }
       if (!o.builtin && !sigma) throw new UsageError('no rule is left to run: --no-builtin needs --sigma');
-      throw new UsageError('no rule is left to run: --rule and --min-severity exclude each other here');
+      if (o.rule.length > 0 && o.minSeverity !== undefined) throw new UsageError('no rule is left to run: --rule and --min-severity exclude each other here');
+      if (o.minSeverity !== undefined) {
+        throw new UsageError(`no rule is left to run: no ${o.builtin ? 'built-in ' : ''}${sigma ? 'or Sigma ' : ''}rule is of severity ${o.minSeverity} or above; --list-rules lists them`);
+      }
+      throw new UsageError('no rule is left to run: --rule names none of the rules loaded; --list-rules lists them');
     }
 
     // Sigma rules are about every service: unless --source or --all-sources says, all are read.

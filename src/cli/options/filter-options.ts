@@ -5,7 +5,7 @@
  */
 import { eventNamesOf, knownSources } from '../../cloudtrail/event-names.js';
 import { KMS_SOURCE } from '../../cloudtrail/events.js';
-import { parseTimeBound } from '../../cloudtrail/event-time.js';
+import { parseDuration, parseTimeBound } from '../../cloudtrail/event-time.js';
 import { parseWantedKey, type KeyReference } from '../../cloudtrail/key-reference.js';
 import type { FilterSpec } from '../../filters/filter-spec.js';
 import { compileAddressPatterns } from '../../filters/source-ip.js';
@@ -18,6 +18,7 @@ function timeBound(flag: string, raw: RawValue, now: number): number | undefined
   const value = stringValue(raw);
   if (value === undefined) return undefined;
   const ms = parseTimeBound(value, now);
+  if (ms === undefined && parseDuration(value) !== undefined) throw new UsageError(`option ${flag}: '${value}' reaches back before any time there is`);
   if (ms === undefined) {
     throw new UsageError(`option ${flag}: '${value}' is not a time (use ISO 8601 like 2024-03-01T10:00:00Z, or 90m, 24h, 7d)`);
   }

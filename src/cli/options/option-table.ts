@@ -102,6 +102,8 @@ export function listOf(flag: string, raw: RawValue): string[] {
   const values = Array.isArray(raw) ? raw : [String(raw)];
   const list = splitList(values);
   if (values.length > 0 && list.length === 0) throw new UsageError(`option ${flag}: empty value`);
+  // `!` alone would leave out nothing (or, to some flags, match nothing): a slip, not a value.
+  if (list.some((value) => value.trim() === '!')) throw new UsageError(`option ${flag}: '!' leaves out nothing: a value must follow the !`);
   return list;
 }
 

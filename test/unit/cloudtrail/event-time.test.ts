@@ -93,6 +93,9 @@ describe('parseEventTime', () => {
     expect(parseTimeBound('90m', now)).toBe(now - 90 * 60_000);
     expect(parseTimeBound('2024-02-01', now)).toBe(Date.UTC(2024, 1, 1));
     expect(parseTimeBound('soon', now)).toBeUndefined();
+    // A span back past what a Date holds is no time (it was an internal error at the first use).
+    expect(parseTimeBound('9999999999d', now)).toBeUndefined();
+    expect(parseTimeBound('99999999d', now)).toBe(now - 99_999_999 * 86_400_000);
   });
 });
 
