@@ -42,6 +42,15 @@ describe('terminalSafe', () => {
     ['RLO (bidi override)', '\u202e', '\\u202e'],
     ['LRI', '\u2066', '\\u2066'],
     ['PDI', '\u2069', '\\u2069'],
+    // Characters that show as nothing: a value holding them would pass for another by eye.
+    ['zero-width space', '\u200b', '\\u200b'],
+    ['zero-width joiner', '\u200d', '\\u200d'],
+    ['right-to-left mark', '\u200f', '\\u200f'],
+    ['word joiner', '\u2060', '\\u2060'],
+    ['BOM / zero-width no-break space', '\ufeff', '\\ufeff'],
+    ['soft hyphen', '\u00ad', '\\xad'],
+    ['Hangul filler', '\u3164', '\\u3164'],
+    ['Arabic letter mark', '\u061c', '\\u061c'],
   ])('%s', (_name, ch, escaped) => {
     expect(terminalSafe(`a${ch}b`)).toBe(`a${escaped}b`);
   });
