@@ -13,11 +13,12 @@ import { option, splitList, stringValue, type OptionSpec } from './option-table.
 const OUTPUT = 'Output options:';
 
 /**
- * Colour only for a terminal, never under NO_COLOR or --no-color. FORCE_COLOR is not read: a CI
- * job or a shell profile that sets it would put escape bytes into files and pipes meant for grep.
+ * Colour only for a terminal that shows it (not TERM=dumb), never under NO_COLOR or --no-color.
+ * FORCE_COLOR is not read: a CI job or a shell profile that sets it would put escape bytes into
+ * files and pipes meant for grep.
  */
 export function colorFor(stream: { isTTY?: boolean }, wanted: boolean | undefined, env = process.env): ChalkInstance {
-  const on = wanted !== false && stream.isTTY === true && !env.NO_COLOR;
+  const on = wanted !== false && stream.isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
   return new Chalk({ level: on ? 1 : 0 });
 }
 
@@ -42,7 +43,7 @@ export function formatOptions<F extends string>(formats: Record<F, unknown>, whe
     }),
     color: option({
       flags: '--no-color',
-      help: 'no colours (also off when NO_COLOR is set or stdout is not a terminal, FORCE_COLOR or not)',
+      help: 'no colours (also off when NO_COLOR is set, TERM is dumb or stdout is not a terminal, FORCE_COLOR or not)',
       group: OUTPUT,
       parse: (raw, { stdout }) => colorFor(stdout, raw === false ? false : undefined),
     }),

@@ -19,4 +19,9 @@ describe('colorFor', () => {
     expect(level(tty, undefined, { NO_COLOR: '1' })).toBe(0);
     expect(level(tty, false, {})).toBe(0);
   });
+
+  it('a terminal that shows no colour (TERM=dumb) gets none', () => {
+    expect(level(tty, undefined, { TERM: 'dumb' })).toBe(0);
+    expect(level(tty, undefined, { TERM: 'xterm-256color' })).toBeGreaterThan(0);
+  });
 });
