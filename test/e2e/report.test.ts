@@ -402,10 +402,12 @@ level: medium
     const sub = join(dir, 'replace');
     mkdirSync(sub);
     const out = join(sub, 'r.html');
-    writeFileSync(out, 'old');
+    // An earlier report (only a report is replaced: see the test of what --out refuses).
+    writeFileSync(out, '<!DOCTYPE html>\n<p>old</p>\n');
     const result = await runCli(['report', '--out', out, '--event', 'CreateKey', KMS_DOCS]);
     expect(result.code).toBe(0);
     expect(readFileSync(out, 'utf8')).toMatch(/^<!DOCTYPE html>/);
+    expect(readFileSync(out, 'utf8')).not.toContain('<p>old</p>');
     expect(readdirSync(sub)).toEqual(['r.html']);
   });
 });
