@@ -17,6 +17,8 @@ const PIECE = 1 << 20;
 export class Output {
   private pending: string[] = [];
   private pendingBytes = 0;
+  /** A flush is due once the work in hand is done (see write). */
+  private flushDue = false;
   /**
    * Text flushed but not yet given to the stream, because the stream asked to wait. Huge text waits
    * as pieces still to be made, so that only the piece being written exists as a copy.
@@ -83,6 +85,15 @@ export class Output {
     this.pending.push(text);
     this.pendingBytes += text.length;
     if (this.pendingBytes >= FLUSH_AT) this.flush();
+    else if (!this.flushDue) {
+      // Text also goes out when the run next waits (for input from a pipe, a live feed): what
+      // was found is shown then, not held until 64 KB more of it or the end.
+      this.flushDue = true;
+      setImmediate(() => {
+        this.flushDue = false;
+        this.flush();
+      });
+    }
   }
 
   private flush(): void {

@@ -2,12 +2,12 @@
  * `kmstrail ... | head -1`: the reader of our output goes away early. That is not an error: the
  * tool stops quietly, prints nothing on stderr and exits 0.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeDir } from '../helpers/e2e.js';
-import { BIN, SHARED } from '../helpers/run-cli.js';
+import { BIN, FIXTURES, SHARED } from '../helpers/run-cli.js';
 
 const GENERATOR = join(SHARED, 'bench/gen-trail.mjs');
 
@@ -73,5 +73,23 @@ describe('output into a pipe that closes early', () => {
     expect(stderr).toBe('');
     expect(tool).toBe(0);
     expect(stdout).toHaveLength(100);
+  });
+});
+
+describe('input from a live feed (a pipe that pauses)', () => {
+  it('what matched so far is printed while the input waits, not held until the end', async () => {
+    const lines = (JSON.parse(readFileSync(join(FIXTURES, 'records', 'kms-docs.json'), 'utf8')) as { Records: unknown[] }).Records.map((r) => JSON.stringify(r));
+    const child = spawn(process.execPath, [BIN, 'filter', '--all-sources', '--keep-duplicates', '--format', 'jsonl', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stdin.write(lines.slice(0, 5).join('\n') + '\n');
+    // The feed pauses with stdin open: the five records must come out meanwhile.
+    const deadline = Date.now() + 10_000;
+    while (out.split('\n').length <= 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(out.split('\n').filter((l) => l !== '')).toHaveLength(5);
+    child.stdin.end(lines.slice(5).join('\n') + '\n');
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown)).toEqual(lines.map((l) => JSON.parse(l) as unknown));
   });
 });
