@@ -94,18 +94,22 @@ class Usage {
   }
 
   add(record: JsonObject, stamp: Stamp, by: string): void {
-    this.addUse(useOf(record, stamp, by));
+    this.count(stamp.ms, text(record, 'eventName') ?? '(none)', !!errorCode(record), by);
   }
 
   addUse(use: AliasUse): void {
-    if (Number.isFinite(use.ms)) {
-      this.first = Math.min(this.first, use.ms);
-      this.last = Math.max(this.last, use.ms);
+    this.count(use.ms, use.event, use.failed, use.by);
+  }
+
+  private count(ms: number, event: string, failed: boolean, by: string): void {
+    if (Number.isFinite(ms)) {
+      this.first = Math.min(this.first, ms);
+      this.last = Math.max(this.last, ms);
     }
     this.events++;
-    if (use.failed) this.errors++;
-    this.operations.add(use.event);
-    this.principals.add(use.by);
+    if (failed) this.errors++;
+    this.operations.add(event);
+    this.principals.add(by);
   }
 
   /** A new Usage counting both; the per-key caps still apply, the shared budget is not drawn on. */
@@ -433,14 +437,19 @@ function aliasEvidence(alias: AliasEntry): Evidence[] {
   return evidence.sort((a, b) => compareStamps(a.stamp, b.stamp) || Number(a.change) - Number(b.change));
 }
 
-/** The key the alias named at `ms` by the evidence (sorted), or null: none yet, or deleted. */
+/**
+ * The key the alias named at `ms` by the evidence (sorted by time), or null: none yet, or deleted.
+ * A binary search: a moved alias may have many uses, and up to ALIAS_CHANGES_CAP changes.
+ */
 function targetAt(evidence: Evidence[], ms: number): string | null {
-  let target: string | null = null;
-  for (const e of evidence) {
-    if (e.stamp.ms > ms) break;
-    target = e.target;
+  let lo = 0;
+  let hi = evidence.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (evidence[mid].stamp.ms <= ms) lo = mid + 1;
+    else hi = mid;
   }
-  return target;
+  return lo === 0 ? null : evidence[lo - 1].target;
 }
 
 /**
