@@ -3,10 +3,24 @@
  */
 import { describe, expect, it } from 'vitest';
 import { errorCode, type JsonObject } from '../../../src/cloudtrail/record.js';
-import { COLUMNS, isoTime, selectColumns, tableTime } from '../../../src/sinks/columns.js';
+import { COLUMNS, DEFAULT_COLUMNS, isoTime, selectColumns, tableTime } from '../../../src/sinks/columns.js';
+import { layoutColumns } from '../../../src/sinks/wrapped-table.js';
 import { timeZoneNamed } from '../../../src/util/time-zone.js';
 import type { TrailRecord } from '../../../src/reader/trail-record.js';
 import { pick, K, KEY_0987 } from '../fixtures.js';
+
+describe('a source IP on a narrow screen', () => {
+  it('is shown whole (an IPv4 address) or not at all: a cut address passes for another', () => {
+    const columns = DEFAULT_COLUMNS.map((id) => COLUMNS.find((c) => c.id === id)!);
+    const ip = DEFAULT_COLUMNS.indexOf('source-ip');
+    // Natural widths of a table of real-looking values: time, event, principal ARN, key ID, region, '255.255.255.255', error.
+    const natural = [20, 19, 44, 36, 14, 15, 24];
+    for (let screen = 60; screen <= 200; screen++) {
+      const widths = layoutColumns(columns.map((c) => ({ header: c.header, ...c.fit })), natural, natural.map(() => 1), screen);
+      if (widths[ip] !== undefined) expect(widths[ip], `${screen} columns`).toBeGreaterThanOrEqual(15);
+    }
+  });
+});
 
 describe('columns on real records', () => {
   const origin = { file: 'kms-docs.json' } as TrailRecord;
