@@ -365,7 +365,10 @@ level: medium
       // Standard input held open: the run waits for more when the signal comes.
       const child = spawn(process.execPath, [BIN, 'report', '--out', out, '-'], { stdio: ['pipe', 'ignore', 'ignore'] });
       child.stdin.write(readFileSync(KMS_DOCS));
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      // Started (its partial file is there, so its handlers are set), however loaded the machine.
+      const deadline = Date.now() + 15_000;
+      while (!readdirSync(place).some((f) => f.endsWith('.partial')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(readdirSync(place).some((f) => f.endsWith('.partial')), signal).toBe(true);
       child.kill(signal);
       const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
       expect(code, signal).toBe(signal === 'SIGTERM' ? 143 : 129);
