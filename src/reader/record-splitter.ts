@@ -1839,6 +1839,8 @@ export const RECORD_FIRST_KEYS: ReadonlySet<string> = new Set([
   'eventID', 'eventType', 'recipientAccountId', 'requestID', 'readOnly', 'eventCategory', 'managementEvent',
   // The first keys of records written with sorted keys (`jq -S`), besides awsRegion.
   'additionalEventData', 'apiVersion',
+  // The first key of a row of `aws cloudtrail lookup-events` output ({"Events":[…]}).
+  'EventId',
 ]);
 
 /**
@@ -1905,8 +1907,9 @@ export function opensRecord(bytes: Buffer, i: number, end: number): boolean {
  * In a broken record's bytes (its own '{' at 0), the first record start (`opensRecord`) before its
  * first syntax error at `errorAt`, wherever it is (after a ':', inside what read as a string): the
  * record was cut short there and the next one follows. Records written with sorted keys (`jq -S`)
- * start with one of SORTED_FIRST_KEYS instead: such a start counts where it cannot be a field's
- * value (not after ':'), as nested objects may start with those keys. -1 when there is none.
+ * and lookup-events rows start with one of SORTED_FIRST_KEYS instead: such a start counts where it
+ * cannot be a field's value (not after ':'), as nested objects may start with those keys. -1 when
+ * there is none.
  */
 export function cutShortRecordStart(bytes: Buffer, errorAt: number): number {
   for (let brace = bytes.indexOf(LBRACE, 1); brace >= 0 && brace < errorAt; brace = bytes.indexOf(LBRACE, brace + 1)) {
@@ -1918,10 +1921,11 @@ export function cutShortRecordStart(bytes: Buffer, errorAt: number): number {
 }
 
 /**
- * The first key of a record written with sorted keys: `additionalEventData` or `apiVersion` when
- * it has them, else `awsRegion`, which every record has.
+ * First keys that start a record, but also may a nested object: the first key of a record written
+ * with sorted keys (`additionalEventData` or `apiVersion` when it has them, else `awsRegion`,
+ * which every record has), and of a lookup-events row (`EventId`).
  */
-const SORTED_FIRST_KEYS = new Set(['additionalEventData', 'apiVersion', 'awsRegion']);
+const SORTED_FIRST_KEYS = new Set(['additionalEventData', 'apiVersion', 'awsRegion', 'EventId']);
 
 /** Whether the byte before `at` (blanks aside) is ':'. */
 function afterColon(bytes: Buffer, at: number): boolean {

@@ -43,6 +43,8 @@ interface Segment {
   pieces: Array<{ charStart: number; byteStart: number; text: string }>;
   /** After its synthetic array ends, one '}' closes the wrapper the array was in. */
   wrapperOpen: boolean;
+  /** What the elements of its synthetic array are, until that array starts. */
+  carriedKind?: SliceKind;
   /** Where the values the tokens stand for lie in the bytes. */
   places: ValuePlaces;
 }
@@ -151,6 +153,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   let seg = newSegment(0, 1, '', false);
   const startSegment = (start: number, line: number, prefix: string, wrapperOpen: boolean) => {
     seg = newSegment(start, line, prefix, wrapperOpen);
+    if (prefix === '[') seg.carriedKind = elementKind;
     depth = 0;
     asm = null;
     afterElement = false;
@@ -182,7 +185,10 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
           lastTopKey = null;
           if (token.name === 'startArray') {
             elementDepth = 1;
-            elementKind = 'element';
+            // A synthetic '[' reads on inside the array a fault broke off: its elements are still
+            // lookup-events rows when they were (`{"Events":[…]}`).
+            elementKind = seg.carriedKind ?? 'element';
+            seg.carriedKind = undefined;
           } else {
             asm = new Assembler();
             asmKind = 'top';

@@ -559,6 +559,33 @@ describe('a Records array with a record cut short inside a nested object', () =>
   });
 });
 
+describe('lookup-events output ({"Events":[…]}) with one damage', () => {
+  // Rows as `aws cloudtrail lookup-events` prints them: the record as a JSON string in CloudTrailEvent.
+  const records = REAL.map((r, k) => ({ ...r, eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` }));
+  const rows = records.map((r) =>
+    JSON.stringify({ EventId: r.eventID, EventName: r.eventName, ReadOnly: 'true', EventTime: 1709251200, EventSource: r.eventSource, Resources: [], CloudTrailEvent: JSON.stringify(r) }),
+  );
+  const doc = (texts: readonly string[]) => `{"Events":[${texts.join(',')}]}`;
+  const cases: Array<[string, string, number]> = [
+    // [name, file, the row the damage spoils (-1: none)]
+    ['stray text between two rows', `{"Events":[${rows.slice(0, 2).join(',')},garbage,${rows.slice(2).join(',')}]}`, -1],
+    ['no comma between two rows', `{"Events":[${rows.slice(0, 2).join(',')}${rows.slice(2).join(',')}]}`, -1],
+    ['an escape broken inside a row', doc(rows.map((t, k) => (k === 1 ? t.replace('\\"eventVersion', '\\xeventVersion') : t))), 1],
+    ['a row cut inside its CloudTrailEvent, the next row glued on', doc([...rows.slice(0, 1), rows[1].slice(0, rows[1].length >> 1) + rows[2], ...rows.slice(3)]), 1],
+  ];
+
+  it.each(cases)('%s: both readers read every intact row, with one fault', async (_name, text, spoiled) => {
+    const want = records.filter((_, k) => k !== spoiled).map((r) => r.eventID);
+    for (const chunk of [1 << 20, 97]) {
+      const [splitter, streamJson] = await bothReadings(Buffer.from(text), chunk, 'events.json');
+      expect(splitter.records.map((r) => r.record.eventID), `chunks of ${chunk}`).toEqual(want);
+      expect(splitter.faults, `chunks of ${chunk}`).toHaveLength(1);
+      expect(streamJson.records.map((r) => r.record.eventID), `stream-json, chunks of ${chunk}`).toEqual(want);
+      expect(streamJson.faults.map((f) => f.offset), `stream-json, chunks of ${chunk}`).toEqual(splitter.faults.map((f) => f.offset));
+    }
+  });
+});
+
 describe('a Records array whose [ was lost', () => {
   // `{"Records":{…},{…}]}`: one byte gone, and before, every record of the file with it.
   const records = REAL.map((r, k) => ({ ...r, eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` }));
