@@ -25,13 +25,20 @@ export function isGzip(chunk: Buffer): boolean {
   return chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
 }
 
+/**
+ * A checksum that does not match says the data changed somewhere, not where: a flipped bit in a
+ * literal decodes on as a changed byte, so records decoded from it may be altered ("readOnly":55666,
+ * a principal one letter off). They are shown, as zcat shows them; the fault line says what they are.
+ */
+const CHECKSUM_MISMATCH = 'gzip checksum mismatch (corrupted file: records read from it may be altered)';
+
 function describeZlib(error: NodeJS.ErrnoException): string {
   switch (error.code) {
     case 'Z_BUF_ERROR':
       return 'gzip data ends early (truncated download?)';
     case 'Z_DATA_ERROR':
       if (/header check/i.test(error.message)) return 'bytes that are not gzip after the gzip data, or a damaged gzip header';
-      return /check/i.test(error.message) ? 'gzip checksum mismatch (corrupted file)' : `corrupt gzip data (${error.message})`;
+      return /check/i.test(error.message) ? CHECKSUM_MISMATCH : `corrupt gzip data (${error.message})`;
     default:
       return `gzip: ${error.message}`;
   }
@@ -273,7 +280,7 @@ export async function* membersAfter(stored: Buffer, from: number): AsyncGenerato
     const end = ended.end;
     if (end + TRAILER_BYTES > stored.length) return { damaged: CUT };
     if ((CRC32 && stored.readUInt32LE(end) !== crc) || stored.readUInt32LE(end + 4) !== size % 2 ** 32) {
-      return { damaged: `gzip checksum mismatch (corrupted file)${at > 0 ? ` in the member from stored byte ${at}` : ''}` };
+      return { damaged: `${CHECKSUM_MISMATCH}${at > 0 ? ` in the member from stored byte ${at}` : ''}` };
     }
     at = end + TRAILER_BYTES;
   }
