@@ -52,7 +52,6 @@ interface Segment {
 /** Tokens that begin a value (packed values come whole). */
 const VALUE_TOKENS = new Set(['startObject', 'startArray', 'stringValue', 'numberValue', 'nullValue', 'trueValue', 'falseValue']);
 
-
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
 /** Bytes up to the last complete UTF-8 character, and the incomplete rest. */
