@@ -381,16 +381,16 @@ export class RecordSplitter {
     return this.line;
   }
 
-  /**
-   * True when the bytes so far end between two elements of a top-level object's `Records` array,
-   * after the comma: the state `resume` starts from at a `RECORDS_ELEMENT`. This is what proves that a
-   * guessed split point of a big file (src/cli/parallel/split-file.ts) was a real record boundary.
-   */
   /** A fatal fault was told: nothing more of this input is read (the rest need not even be fetched). */
   get stopped(): boolean {
     return this.dead;
   }
 
+  /**
+   * True when the bytes so far end between two elements of a top-level object's `Records` array,
+   * after the comma: the state `resume` starts from at a `RECORDS_ELEMENT`. This is what proves that a
+   * guessed split point of a big file (src/cli/parallel/split-file.ts) was a real record boundary.
+   */
   get betweenRecords(): boolean {
     return (
       !this.dead &&
