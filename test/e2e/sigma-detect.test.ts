@@ -194,6 +194,14 @@ describe('v2 correlations through the binary', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/the rules it names report nothing on their own: secret_read\)$/);
     expect(lines[1]).toBe("kmstrail: warning: --rule: 'secret_read' is named by a correlation that did not load: it reports nothing on its own");
+    // With no --rule, nothing is left to run because of the rule files, not of a --rule: exit 1.
+    const alone = await runCli(['detect', '--no-builtin', '--sigma', broken, '--format', 'jsonl', generated]);
+    expect(alone.code).toBe(1);
+    expect(alone.stdout).toBe('');
+    const aloneLines = stderrLines(alone.stderr);
+    expect(aloneLines).toHaveLength(2);
+    expect(aloneLines[0]).toBe(lines[0]);
+    expect(aloneLines[1]).toBe('kmstrail: no rule is left to run: the Sigma rules that load only feed correlations that did not load');
   });
 });
 

@@ -190,9 +190,14 @@ export const DETECT = defineCommand({
       return finish(out, messages, sigmaLines);
     }
     if (rules.builtin.length === 0 && rules.sigma.length === 0) {
-      if (!o.builtin && sigma && sigma.rules.length === 0) {
-        // Nothing loaded: the rule files are the bad input, as an unreadable trail would be.
-        messages.line(`no rule is left to run: the Sigma paths hold no rule that loads and applies to CloudTrail`);
+      if (!o.builtin && sigma && o.rule.length === 0 && o.minSeverity === undefined) {
+        // Nothing loaded that reports on its own: the rule files are the bad input, as an
+        // unreadable trail would be (the rules left only feed correlations that failed to load).
+        messages.line(
+          sigma.rules.length === 0
+            ? 'no rule is left to run: the Sigma paths hold no rule that loads and applies to CloudTrail'
+            : 'no rule is left to run: the Sigma rules that load only feed correlations that did not load',
+        );
         return finish(out, messages, sigmaLines, EXIT_INPUT_FAILED);
       }
       if (!o.builtin && !sigma) throw new UsageError('no rule is left to run: --no-builtin needs --sigma');
