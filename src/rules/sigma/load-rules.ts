@@ -8,7 +8,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
+import { isNode, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import { SigmaRuleError } from './field-test.js';
 import { describeLogsource, fitsCloudTrail, ruleFromDocument, type SigmaCorrelationRule, type SigmaRule } from './sigma-rule.js';
 
@@ -80,15 +80,19 @@ const docLabel = (doc: unknown, n: number, total: number): string => {
 };
 
 /**
- * Plain digits with a leading zero (`recipientAccountId: 012345678901`) are an identifier as
- * written, not a number: YAML 1.2 reads them as 12345678901, which then matches no record, and
- * pySigma's YAML 1.1 as the same string, or as octal when every digit is below 8. Sigma compares
- * values as strings, so they stay the digits written.
+ * A plain scalar of a detection that YAML reads as a number stays the text written when the number
+ * prints otherwise: Sigma compares values as text, and YAML's number is not what the rule says.
+ * `eventVersion: 1.10` (CloudTrail's current version) was read as 1.1 and matched no record;
+ * `recipientAccountId: 012345678901` as 12345678901 (pySigma's YAML 1.1 keeps that one a string,
+ * or reads octal when every digit is below 8). `port: 22` stays 22, which matches 22 and "22".
+ * Only the detection: a correlation's `gte: 2` must stay a number.
  */
-function keepLeadingZeros(doc: Document): void {
-  visit(doc, {
+function keepWrittenNumbers(doc: Document): void {
+  const detection = doc.get('detection', true);
+  if (!isNode(detection)) return;
+  visit(detection, {
     Scalar(_key, node) {
-      if (isScalar(node) && typeof node.value === 'number' && node.type === 'PLAIN' && typeof node.source === 'string' && /^[-+]?0\d/.test(node.source)) {
+      if (typeof node.value === 'number' && node.type === 'PLAIN' && typeof node.source === 'string' && node.source !== String(node.value)) {
         node.value = node.source;
       }
     },
@@ -114,7 +118,7 @@ function parseDocuments(text: string, file: string): Parsed {
       problems.push({ file, message: `YAML${docs.length > 1 ? ` document ${n}` : ''}${at}: ${e.message.split('\n')[0]}` });
       return;
     }
-    keepLeadingZeros(doc);
+    keepWrittenNumbers(doc);
     let value: unknown = doc.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) return;
     if (isMap(value) && 'action' in value) {

@@ -59,4 +59,17 @@ describe('null, empty and present', () => {
     expect(matches(`sel:\n    requestParameters.maxResults: 50\ncondition: sel`, { requestParameters: { maxResults: '050' } })).toBe(false);
     expect(matches(`sel:\n    requestParameters.maxResults: 0\ncondition: sel`, { requestParameters: { maxResults: 0 } })).toBe(true);
   });
+
+  it('any number written otherwise than its value prints (1.10, 0x10, 1e3, 1.0, +5) is the text written', () => {
+    // CloudTrail's eventVersion is "1.10": YAML reads an unquoted 1.10 as 1.1, which matched nothing.
+    for (const written of ['1.10', '0x10', '1e3', '1.0', '+5', '0o17', '.5']) {
+      const d = `sel:\n    eventVersion: ${written}\ncondition: sel`;
+      expect(matches(d, { eventVersion: written }), written).toBe(true);
+      expect(matches(d, { eventVersion: String(Number(written)) }), written).toBe(false);
+      expect(matches(`sel:\n    eventVersion:\n        - '1.08'\n        - ${written}\ncondition: sel`, { eventVersion: written }), written).toBe(true);
+    }
+    // Compared as numbers, they are still the numbers written.
+    expect(matches(`sel:\n    eventVersion|gte: 1.10\ncondition: sel`, { eventVersion: '1.09' })).toBe(false);
+    expect(matches(`sel:\n    eventVersion|gte: 1.10\ncondition: sel`, { eventVersion: '1.2' })).toBe(true);
+  });
 });
