@@ -298,6 +298,13 @@ export class RecordSplitter {
    * object is held until then (with at most one non-object element after it).
    */
   private held: Held[] = [];
+  /**
+   * A '}' too many right after the held record (byte, line; -1 for none). The record is whole,
+   * and the '}' stray, unless the '}' closed it early and its members go on after it
+   * (`…"x"}},"eventID":…`): the first byte after the next ',' tells (see afterStrayBrace).
+   */
+  private strayBraceAt = -1;
+  private strayBraceLine = 1;
   /** The current capture is an object (a record candidate), not a string, number or array. */
   private captureIsObject = false;
   /** After a broken record: skipping bytes to the next record start (`{"<first key>"` after ',' or '['). */
@@ -838,6 +845,7 @@ export class RecordSplitter {
     const depth = this.depth;
     // In a streamed array, at element level: separators, the closing bracket, element starts.
     if (this.arrayDepth >= 0 && depth === this.arrayDepth) {
+      if (this.strayBraceAt >= 0 && !(this.separatorExpected && (b === COMMA || b === RBRACE))) return this.afterStrayBrace(i, b);
       if (b === COMMA) {
         if (!this.separatorExpected) {
           this.fail(`unexpected ',' in the records array`, this.base + i, false);
@@ -1105,9 +1113,8 @@ export class RecordSplitter {
     return true;
   }
 
-  /** Hands on the elements held: what followed them was as it should be. */
+  /** Hands on the elements held: what followed them was as it should be (a stray '}' aside, told after them). */
   private flushHeld(): void {
-    if (this.held.length === 0) return;
     const held = this.held;
     this.held = [];
     for (const h of held) {
@@ -1115,11 +1122,35 @@ export class RecordSplitter {
       else this.sink.slice(h.bytes, h.place, h.kind);
       if (h.spilled) this.releaseSlice();
     }
+    if (this.strayBraceAt >= 0) {
+      this.sink.fault(`unexpected '}' after a record; read on from the next record`, this.strayBraceAt, this.strayBraceLine, false);
+      this.strayBraceAt = -1;
+    }
   }
 
   private discardHeld(): void {
     for (const h of this.held) if (h.spilled) this.releaseSlice();
     this.held = [];
+    this.strayBraceAt = -1;
+  }
+
+  /**
+   * The first byte after a record and a '}' too many (other than more of them, or the ',' after
+   * them): a quote after the ',' is a key, so the '}' closed the record early and its members go
+   * on (`…"x"}},"eventID":…`): the record is not kept. Anything else leaves the record whole and
+   * the '}' stray. Either way one fault, at the '}', and reading goes on at the next record start.
+   */
+  private afterStrayBrace(i: number, b: number): number {
+    if (!this.separatorExpected && b === QUOTE) {
+      const first = this.held[0];
+      const at = this.strayBraceAt;
+      const line = this.strayBraceLine;
+      this.discardHeld();
+      this.sink.fault(`a record that began at byte ${first.place.offset} is malformed (unexpected '}'); read on from the next record`, at, line, false);
+    } else {
+      this.flushHeld();
+    }
+    return this.resyncFrom(i);
   }
 
   /**
@@ -1139,10 +1170,12 @@ export class RecordSplitter {
       return this.structural(chunk, i, b);
     }
     if (lastIsRecord && b === RBRACE && this.separatorExpected) {
-      // A record closed, then one '}' too many: the record itself is whole.
-      this.flushHeld();
-      this.fail(`unexpected '}' after a record; read on from the next record`, at, false);
-      return this.resyncFrom(i + 1);
+      // A record closed, then one '}' too many (or more): whole or closed early, what follows tells.
+      if (this.strayBraceAt < 0) {
+        this.strayBraceAt = at;
+        this.strayBraceLine = this.line;
+      }
+      return i + 1;
     }
     if (lastIsRecord && isStrayAfterRecord(b) && !firstSyntaxErrorIn(this.held[0].bytes)) {
       // Stray text right after a record that reads whole (see isStrayAfterRecord): the record is
@@ -1250,7 +1283,8 @@ export class RecordSplitter {
     }
     // Lines inside strings went by uncounted (valid JSON has none): count them all again.
     this.line = this.captureLine + countNewlines(joined, 0, joined.length);
-    this.carryForResync(joined, errorAt - start);
+    const undecided = cutAt >= 0 ? -1 : undecidedRecordStart(joined, errorAt - start);
+    this.carryForResync(joined, undecided >= 0 ? undecided : errorAt - start);
     return chunk.length;
   }
 
@@ -1916,6 +1950,26 @@ export function cutShortRecordStart(bytes: Buffer, errorAt: number): number {
     if (opensRecord(bytes, brace, bytes.length)) return brace;
     const key = firstKeyAt(bytes, brace, bytes.length);
     if (key !== undefined && SORTED_FIRST_KEYS.has(key) && !afterColon(bytes, brace)) return brace;
+  }
+  return -1;
+}
+
+/**
+ * Where cutShortRecordStart found nothing because the bytes end too soon to tell: the first '{'
+ * before `errorAt` (not a field's value) whose key the end of `bytes` cuts while it may still be
+ * one records start with (`{"{"eventVers` then the chunk's end: a record cut right after a
+ * quote, and the next one's start swallowed by the string it opened). Reading goes on from
+ * there once more bytes come; -1 when there is none.
+ */
+export function undecidedRecordStart(bytes: Buffer, errorAt: number): number {
+  for (let brace = bytes.indexOf(LBRACE, 1); brace >= 0 && brace < errorAt; brace = bytes.indexOf(LBRACE, brace + 1)) {
+    if (afterColon(bytes, brace)) continue;
+    let q = brace + 1;
+    while (q < bytes.length && isSpace(bytes[q])) q++;
+    if (q >= bytes.length) return brace;
+    if (bytes[q] !== QUOTE || bytes.indexOf(QUOTE, q + 1) >= 0) continue;
+    const begun = bytes.toString('latin1', q + 1);
+    for (const key of RECORD_FIRST_KEYS) if (key.startsWith(begun)) return brace;
   }
   return -1;
 }

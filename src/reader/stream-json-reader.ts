@@ -21,7 +21,7 @@ import type { TrailInput } from '../sources/trail-input.js';
 import { FaultQueue } from './fault-delivery.js';
 import type { ReadOptions } from './read-options.js';
 // Records start with RECORD_FIRST_KEYS (the splitter's rule).
-import { archiveFault, archiveKind, cutShortRecordStart, describeByte, isJunkByte, isStrayAfterRecord, RECORD_FIRST_KEYS, type SliceKind } from './record-splitter.js';
+import { archiveFault, archiveKind, cutShortRecordStart, describeByte, isJunkByte, isStrayAfterRecord, RECORD_FIRST_KEYS, undecidedRecordStart, type SliceKind } from './record-splitter.js';
 import { unwrapValue } from './trail-reader.js';
 import type { InputFault, TrailRecord } from './trail-record.js';
 import { type ValuePlace, ValuePlaces } from './value-places.js';
@@ -130,8 +130,12 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     if (faults.halted) return;
     batch.push({ record, raw: undefined, file, offset: place?.start ?? -1, line: place?.line ?? -1 });
   };
+  /** A '}' too many right after the held record: told once what follows shows what it did (the splitter's strayBraceAt). */
+  let strayBrace: { at: number; line: number; message: string } | undefined;
   const flushHeld = () => {
     for (const h of held.splice(0)) emit(h.value, h.kind, h.place);
+    if (strayBrace) fault(strayBrace.at, strayBrace.line, strayBrace.message);
+    strayBrace = undefined;
   };
   const hold = (value: unknown, kind: SliceKind, object: boolean, place: ValuePlace | undefined) => {
     held.push({ value, kind, object, place });
@@ -316,8 +320,8 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
    * A fault at byte `at` (line `line`): told once, then reading goes on where the splitter would
    * read on. Returns where the next segment starts and how, or undefined to wait for more bytes.
    */
-  /** `record`: at the next record start from `from`; `at`: right at `from` (a record starts there); `value`: after the broken value; `top`: a top-level value right at `from`. */
-  let pendingRecovery: { kind: 'record' | 'at' | 'value' | 'top'; from: number; open: number; wrapper: boolean } | undefined;
+  /** `record`: at the next record start from `from`; `at`: right at `from` (a record starts there); `value`: after the broken value; `top`: a top-level value right at `from`; `brace`: as `record`, once what follows a '}' after a record tells whether it closed the record early. */
+  let pendingRecovery: { kind: 'record' | 'at' | 'value' | 'top' | 'brace'; from: number; open: number; wrapper: boolean } | undefined;
   /** The pending recovery is only past a wrapper's closing '}': read on right after it. */
   let closesWrapper = false;
   const fault = (at: number, line: number, message: string) => {
@@ -352,9 +356,9 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
         fault(at, line, message);
         pendingRecovery = { kind: 'at', from: at, open: 0, wrapper };
       } else if (lastIsRecord && b === 0x7d) {
-        flushHeld();
-        fault(at, line, message);
-        pendingRecovery = { kind: 'record', from: at + 1, open: 0, wrapper };
+        // Whole, or closed early: what follows tells (see recover).
+        strayBrace = { at, line, message };
+        pendingRecovery = { kind: 'brace', from: at + 1, open: 0, wrapper };
       } else if (b === 0x5d && depth === elementDepth && held.length === 1 && held[0].object && trailingComma(at) >= 0) {
         // A comma after the last record (`…},]`): the record is whole and kept; the fault is the
         // comma's, as the splitter tells it.
@@ -386,7 +390,9 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
         // splitter's rule, see its cutShortRecordStart): read on from there.
         const start = asm && depth > elementDepth && asmPlace && asmPlace.start >= keptFrom ? asmPlace.start : -1;
         const inside = start < 0 ? -1 : cutShortRecordStart(kept.subarray(start - keptFrom), at - start);
-        pendingRecovery = inside >= 0 ? { kind: 'at', from: start + inside, open: 0, wrapper } : { kind: 'record', from: at, open: 0, wrapper };
+        const undecided = start < 0 || inside >= 0 ? -1 : undecidedRecordStart(kept.subarray(start - keptFrom), at - start);
+        pendingRecovery =
+          inside >= 0 ? { kind: 'at', from: start + inside, open: 0, wrapper } : { kind: 'record', from: undecided >= 0 ? start + undecided : at, open: 0, wrapper };
       }
     } else {
       if (depth === 0 && sawValue && byteAt(at) === 0xef && byteAt(at + 1) === 0xbb && byteAt(at + 2) === 0xbf) {
@@ -414,6 +420,30 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   const recover = (): Buffer | undefined => {
     if (notJson) return undefined;
     const r = pendingRecovery as NonNullable<typeof pendingRecovery>;
+    if (r.kind === 'brace') {
+      // After the '}'s and a ',', a quote is a key: the record was closed early and is not kept.
+      const end = keptFrom + kept.length;
+      let k = Math.max(r.from, keptFrom);
+      let comma = false;
+      for (; k < end; k++) {
+        const b = byteAt(k) as number;
+        if (isSpace(b) || (!comma && b === 0x7d)) continue;
+        if (!comma && b === 0x2c) comma = true;
+        else break;
+      }
+      if (k >= end) return undefined;
+      const stray = strayBrace as NonNullable<typeof strayBrace>;
+      if (comma && byteAt(k) === 0x22) {
+        const start = held[0]?.place?.start;
+        held = [];
+        strayBrace = undefined;
+        fault(stray.at, stray.line, `a record that began at byte ${start} is malformed (unexpected '}')`);
+      } else {
+        flushHeld();
+      }
+      pendingRecovery = { kind: 'record', from: k, open: 0, wrapper: r.wrapper };
+      return recover();
+    }
     const at = closesWrapper || r.kind === 'at' || r.kind === 'top' ? r.from : r.kind === 'record' ? recordStartFrom(r.from) : afterBrokenValue(r.from, r.open);
     closesWrapper = false;
     if (at < 0) return undefined;
@@ -543,6 +573,8 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   // The end: complete elements first, then what the end says (a value or array left open, or a
   // syntax error the verifier could only see once no more text could follow).
   for (;;) {
+    // The input ended right after a record and a '}' too many: the record is whole.
+    if (pendingRecovery?.kind === 'brace') pendingRecovery = { ...pendingRecovery, kind: 'record' };
     if (cutShortAtEnd()) {
       const rest = recover();
       if (rest) {

@@ -25,6 +25,8 @@ type Damage = (record: string) => string;
 const DAMAGES: Array<{ name: string; damage: Damage; alsoLost: number; runsOn?: true }> = [
   // A '}' after the record's first nested object closes it early.
   { name: 'a stray brace', damage: (r) => r.replace(/\},"eventTime"/, '}},"eventTime"'), alsoLost: 0 },
+  // Two: one closes the record early, the other follows it; the record's first part is not kept.
+  { name: 'two stray braces', damage: (r) => r.replace(/\},"eventTime"/, '}}},"eventTime"'), alsoLost: 0 },
   { name: 'a missing closing brace', damage: (r) => r.slice(0, -1), alsoLost: 0 },
   { name: 'a missing quote', damage: (r) => r.replace('"eventSource":"', '"eventSource":'), alsoLost: 0 },
   // The last closing quote lost: the string runs on into the next record's '{'; that record's text

@@ -12,6 +12,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -264,6 +265,7 @@ const REAL: JsonObject[] = readFileSync(join(FIXTURES, 'shapes', 'expected.jsonl
 /** `junk-before`/`junk-after`: stray text between two records, before the victim's '{' or after its '}'. */
 type Corruption =
   | 'stray-brace'
+  | 'stray-braces'
   | 'missing-brace'
   | 'missing-comma'
   | 'double-comma'
@@ -299,6 +301,7 @@ const damageArb: fc.Arbitrary<Damage> = fc
     victimFraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
     corruption: fc.constantFrom<Corruption>(
       'stray-brace',
+      'stray-braces',
       'missing-brace',
       'missing-comma',
       'double-comma',
@@ -332,6 +335,14 @@ const damageArb: fc.Arbitrary<Damage> = fc
     junk,
   }));
 
+function parsedOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 function withSortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withSortedKeys);
   if (value === null || typeof value !== 'object') return value;
@@ -348,8 +359,8 @@ function cutText(d: Damage): string {
   return victim.slice(0, 1 + Math.floor(d.at * (victim.length - 2)));
 }
 
-/** The damaged file, and the byte range the victim record took before the damage. */
-function damagedTrail(d: Damage): { bytes: Buffer; text: string } {
+/** The damaged file, and the victim's damaged text. */
+function damagedTrail(d: Damage): { bytes: Buffer; text: string; victim: string } {
   const texts = d.records.map((r) => JSON.stringify(r, null, d.pretty ? 2 : undefined));
   let victim = texts[d.victim];
   const pos = 1 + Math.floor(d.at * (victim.length - 2));
@@ -360,6 +371,13 @@ function damagedTrail(d: Damage): { bytes: Buffer; text: string } {
       const after = victim.indexOf('",', pos);
       const cut = after < 0 ? victim.length - 1 : after + 1;
       victim = victim.slice(0, cut) + '}' + victim.slice(cut);
+      break;
+    }
+    case 'stray-braces': {
+      // Two: after a value of the record itself, one closes it early and the other follows it.
+      const after = victim.indexOf('",', pos);
+      const cut = after < 0 ? victim.length - 1 : after + 1;
+      victim = victim.slice(0, cut) + '}}' + victim.slice(cut);
       break;
     }
     case 'missing-brace':
@@ -408,7 +426,7 @@ function damagedTrail(d: Damage): { bytes: Buffer; text: string } {
     body += t;
   });
   const text = `{"Records":[${sep}${body}${sep}]}\n`;
-  return { bytes: Buffer.from(text), text };
+  return { bytes: Buffer.from(text), text, victim };
 }
 
 const DECRYPT = buildRecordFilter(filterSpecFromOptions({ event: ['Decrypt'] }, Date.UTC(2025, 0, 1)));
@@ -451,7 +469,7 @@ describe('a Records array with one damaged record', () => {
     const passedBefore = recordsPassedOver();
     await fc.assert(
       fc.asyncProperty(damageArb, fc.constantFrom(1 << 20, 97, 13), fc.boolean(), async (damage, chunk, gzipped) => {
-        const { bytes, text } = damagedTrail(damage);
+        const { bytes, text, victim } = damagedTrail(damage);
         const stored = gzipped ? gzipSync(bytes) : bytes;
         const [splitter, streamJson] = await bothReadings(stored, chunk, 'damaged.json');
         const where = `${damage.corruption} in record ${damage.victim} of ${damage.records.length}: ${JSON.stringify(text)}`;
@@ -494,6 +512,9 @@ describe('a Records array with one damaged record', () => {
         for (const r of splitter.records) {
           const k = damage.records.findIndex((x) => x.eventID === r.record.eventID);
           if (k >= 0 && k !== damage.victim) expect(r.record, where).toEqual(damage.records[k]);
+          // Not a record as written (a part of the victim that a stray '}' closed early, say): the
+          // victim's damaged text must read as it alone.
+          if (!damage.records.some((x) => isDeepStrictEqual(x, r.record))) expect(r.record, `${where}: a record kept that is not as written`).toEqual(parsedOrUndefined(victim));
         }
       }),
       { numRuns: 300 * SCALE },
