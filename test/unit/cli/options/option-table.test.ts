@@ -3,6 +3,7 @@
  * pure function of what commander collected (and a given now / terminal), and each malformed value
  * is one usage error whose exact text names the option.
  */
+import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { commanderCommand, type CommandSpec } from '../../../../src/cli/command.js';
@@ -51,6 +52,8 @@ describe('exact usage errors', () => {
     [FILTER, ['--sort', 'name'], "option --sort: 'name' is not a sort order (only: time)"],
     [FILTER, ['--limit', '0'], "option --limit: '0' is not a positive whole number"],
     [FILTER, ['--jobs', 'two'], "option --jobs: 'two' is not a positive whole number"],
+    // More threads than cores only take memory (63 workers on 2 cores: 844 MB, 4x slower): 4 per core at most.
+    [FILTER, ['--jobs', String(4 * availableParallelism() + 1)], `option --jobs: ${4 * availableParallelism() + 1} is more than 4 threads per core (this machine has ${availableParallelism()}: at most ${4 * availableParallelism()})`],
     [FILTER, ['--reader', 'slow'], "option --reader: 'slow' is not a reader (fast, stream-json)"],
     [FILTER, ['--endpoint-url', 'ftp://x'], "option --endpoint-url: 'ftp://x' is not an http(s) URL"],
     [SUMMARY, ['--top', '-3'], "option --top: '-3' is not a positive whole number"],
