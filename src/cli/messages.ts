@@ -19,7 +19,8 @@ export class UsageError extends Error {}
 /** A first pass's faults kept for telling: past this many, the rest go untold (the real pass's are all told). */
 const MAX_HELD_FAULTS = 1000;
 
-const faultKey = (fault: InputFault) => `${fault.file}\0${fault.offset ?? ''}\0${fault.message}`;
+/** A fault by its place, not its words: a first pass may tell the same one otherwise (`record skipped` for --strict's `stopped here`). */
+const faultKey = (fault: InputFault) => `${fault.file}\0${fault.offset ?? ''}\0${fault.line ?? ''}\0${fault.reason}`;
 
 export class Messages {
   /** Some input could not be fully read: the run ends with exit code 1. */

@@ -88,13 +88,14 @@ export interface PipelineSettings {
 
 /**
  * The settings of a first pass over a real pass's inputs (alias keys, issuing calls): silent, as
- * the real pass tells the problems; whole, with no limit or --strict stop; printing nothing; its
- * folders pruned by `pruning`, unless the run reads every folder (--no-prune).
+ * the real pass tells the problems; whole, with no limit; printing nothing; its folders pruned by
+ * `pruning`, unless the run reads every folder (--no-prune). With --strict it stops at its first
+ * fault too: what lies after the point where the real pass stops (an alias created there) must
+ * not decide what the real pass prints.
  */
 export function firstPassSettings(settings: PipelineSettings, pruning: InputPruning): PipelineSettings {
   return {
     ...settings,
-    strict: false,
     limit: undefined,
     output: undefined,
     report: { fault: settings.report.firstPassFault ?? (() => {}), problem() {} },

@@ -731,6 +731,34 @@ describe('--strict', () => {
     }
   });
 
+  it('commands that read twice (--key alias/x, the origins of summary) tell the stop once and use nothing after it', async () => {
+    const dir = makeTempDir();
+    try {
+      const key = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+      const record = (n: number, more: string) =>
+        `{"eventVersion":"1.08","eventTime":"2024-03-01T00:00:0${n}Z","eventSource":"kms.amazonaws.com","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u${n}"},"eventID":"11111111-0000-0000-0000-00000000000${n}",${more}}`;
+      const path = join(dir, 'strict.json');
+      writeFileSync(
+        path,
+        `{"Records":[\n${record(1, `"eventName":"Decrypt","requestParameters":{"keyId":"${key}"}`)},\n` +
+          `{"eventVersion":"1.08","eventTime":"2024-03-01T00:00:02Z" "eventName":"Decrypt"},\n` +
+          `${record(3, `"eventName":"CreateAlias","requestParameters":{"aliasName":"alias/x","targetKeyId":"${key}"}`)}\n]}\n`,
+      );
+      const byAlias = await runCli(['filter', '--key', 'alias/x', '--strict', '--format', 'jsonl', path]);
+      expect(byAlias.code).toBe(1);
+      // alias/x names the key only in the CreateAlias after the stop: nothing before it matches.
+      expect(byAlias.stdout).toBe('');
+      expect(stderrLines(byAlias.stderr)).toEqual([expect.stringMatching(new RegExp(`^kmstrail: ${path}:3: .*; stopped here \\(--strict\\) \\(byte \\d+\\)$`))]);
+      for (const command of ['summary', 'trace', 'detect']) {
+        const run = await runCli([command, '--strict', '--format', 'json', path]);
+        expect(run.code, command).toBe(1);
+        expect(stderrLines(run.stderr), command).toEqual(stderrLines(byAlias.stderr));
+      }
+    } finally {
+      removeDir(dir);
+    }
+  });
+
   it('a warning (invalid UTF-8) does not stop a strict run', async () => {
     const result = await runCli([...ALL, '--strict', join(BAD, 'invalid-utf8.json'), join(SHAPES, 'single-record.json')]);
     expect(result.code).toBe(0);
