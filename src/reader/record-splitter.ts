@@ -304,6 +304,8 @@ export class RecordSplitter {
    * (`…"x"}},"eventID":…`): the first byte after the next ',' tells (see afterStrayBrace).
    */
   private strayBraceAt = -1;
+  /** A ',' between top-level values was told (see topLevelStart): the next ones are not. */
+  private topCommaTold = false;
   private strayBraceLine = 1;
   /** The current capture is an object (a record candidate), not a string, number or array. */
   private captureIsObject = false;
@@ -1062,6 +1064,15 @@ export class RecordSplitter {
       // for the input, not one per line of it.
       this.fail(`not JSON: it starts with ${describeByte(b)}${b === 0 ? ' (NUL)' : ''}, not '{' or '[' (not a trail file)`, this.base + i, true);
       return chunk.length;
+    }
+    if (!first && (b === COMMA || (this.topCommaTold && (b === RBRACKET || b === RBRACE)))) {
+      // A ',' after a whole top-level value: the records array closed too early (`…}]},` and the
+      // records after it go on to the array's real end), or JSON lines with commas. One fault;
+      // the next commas, and the ']}' the early close displaced, are the same mistake.
+      if (this.topCommaTold) this.recoverAtNextLine();
+      else this.topFault(`unexpected ',' after a whole JSON value (the records array closed too early?); the records after it are read`, this.base + i);
+      this.topCommaTold = true;
+      return i + 1;
     }
     this.topFault(
       `expected a JSON object or array, found ${describeByte(b)}${b === 0 ? ' (NUL)' : ''}`,

@@ -130,6 +130,8 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     if (faults.halted) return;
     batch.push({ record, raw: undefined, file, offset: place?.start ?? -1, line: place?.line ?? -1 });
   };
+  /** A ',' between top-level values was told: the next ones are not (the splitter's topCommaTold). */
+  let topCommaTold = false;
   /** A '}' too many right after the held record: told once what follows shows what it did (the splitter's strayBraceAt). */
   let strayBrace: { at: number; line: number; message: string } | undefined;
   const flushHeld = () => {
@@ -407,6 +409,13 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
         tell({ file, message: `not JSON: it starts with ${`${describeByte(b)}${b === 0 ? ' (NUL)' : ''}`}, not '{' or '[' (not a trail file)`, offset: at, line, reason: 'malformed JSON' });
         notJson = true;
         asm = null;
+        return;
+      }
+      if (depth === 0 && !asm && sawValue && (b === 0x2c || (topCommaTold && (b === 0x5d || b === 0x7d)))) {
+        // A ',' after a whole top-level value: told once (the splitter's rule, see its topLevelStart).
+        if (!topCommaTold) tell({ file, message: `unexpected ',' after a whole JSON value (the records array closed too early?); the records after it are read`, offset: at, line, reason: 'malformed JSON' });
+        topCommaTold = true;
+        pendingRecovery = { kind: 'value', from: at, open: 0, wrapper: false };
         return;
       }
       if (asm && asmKind === 'top') sawValue = true;

@@ -662,6 +662,29 @@ describe("after the records array, in the file's wrapper", () => {
   });
 });
 
+describe('a records array closed too early (`]}` after a record, the records after it still in the file)', () => {
+  const records = REAL.map((r, k) => ({ ...r, eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` }));
+  const texts = records.map((r) => JSON.stringify(r));
+  it.each([
+    ['one record per line', '\n', ',\n'],
+    ['all on one line', '', ','],
+  ])('%s: every record is read, one fault at the first comma after the wrapper, none for the others or the displaced ]}', async (_name, nl, sep) => {
+    const early = 3;
+    const text = `{"Records":[${nl}${texts.slice(0, early).join(sep)}]}${sep}${texts.slice(early).join(sep)}${nl}]}${nl}`;
+    const bytes = Buffer.from(text);
+    const comma = text.indexOf(']},') + 2;
+    for (const chunk of [1 << 20, 1000, 61]) {
+      const [splitter, streamJson] = await bothReadings(bytes, chunk, 'early.json');
+      const where = `chunks of ${chunk}`;
+      expect(splitter.records.map((r) => r.record), where).toEqual(records);
+      expect(splitter.faults, where).toEqual([{ reason: 'malformed JSON', offset: comma, line: 1 + (text.slice(0, comma).match(/\n/g)?.length ?? 0) }]);
+      expect(splitter.messages[0], where).toMatch(/records array closed too early/);
+      expect(streamJson.records, where).toEqual(splitter.records);
+      expect(streamJson.faults, where).toEqual(splitter.faults);
+    }
+  });
+});
+
 describe('a whole input in memory bigger than the WebAssembly scanner takes at once', () => {
   it('readTrailBytes reads it in pieces: the records, places and faults readTrail gives', async () => {
     const records = Array.from({ length: 40_000 }, (_, k) => ({ ...REAL[k % REAL.length], eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` }));
