@@ -35,7 +35,9 @@ export function principalNames(record: JsonObject): string[] {
   const add = (value: unknown) => {
     if (typeof value === 'string' && value !== '') names.push(value);
   };
-  add(identity.arn);
+  // The ARN summary and the principal-arn column name it by, also where the record gives only
+  // the account and user name (sign-in and MFA records): one principal, one answer.
+  add(principalArn(record));
   add(identity.userName);
   add(identity.principalId);
   add(identity.accessKeyId);

@@ -104,6 +104,20 @@ describe.skipIf(!existsSync(SANS))('the SANS tree: the same number from every co
     expect(created[0].operations.CreateKey).toBe(1);
   });
 
+  it("a principal summary names by an IAM user's ARN is found by --user with that ARN, also in records that name it without one", async () => {
+    // invictus-ir: sign-in and MFA records name bert-jan by account and user name only.
+    const invictus = join(SHARED, 'samples/trees/invictus-ir');
+    const summary = JSON.parse((await runCli(['summary', '--all-sources', '--top', '1000', '-f', 'json', invictus])).stdout) as { principals: { rows: Array<{ value: string; count: number }> } };
+    const users = summary.principals.rows.filter((row) => /^arn:aws:iam::\d{12}:user\//.test(row.value));
+    expect(users.length).toBeGreaterThan(0);
+    const withoutArn = jq('.Records[] | select(.userIdentity.type == "IAMUser" and .userIdentity.arn == null) | .eventID', { files: readdirSync(invictus).map((f) => join(invictus, f)) });
+    expect(withoutArn.length).toBeGreaterThan(0);
+    for (const row of users) {
+      const found = await runCli(['filter', '--all-sources', '--user', row.value, '-f', 'jsonl', invictus]);
+      expect(jsonLines(found.stdout).length, row.value).toBe(row.count);
+    }
+  });
+
   it('detect and summary count the same KMS events', async () => {
     const summary = JSON.parse((await runCli(['summary', '-f', 'json', SANS])).stdout) as Json;
     const detect = await runCli(['detect', '-f', 'jsonl', '--stats', SANS]);
