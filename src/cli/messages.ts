@@ -18,6 +18,8 @@ export class UsageError extends Error {}
 
 /** A first pass's faults kept for telling: past this many, the rest go untold (the real pass's are all told). */
 const MAX_HELD_FAULTS = 1000;
+/** Input problems kept as told, for the report (the rest are counted). */
+const MAX_PROBLEM_LINES = 50;
 
 /** A fault by its place, not its words: a first pass may tell the same one otherwise (`record skipped` for --strict's `stopped here`). */
 const faultKey = (fault: InputFault) => `${fault.file}\0${fault.offset ?? ''}\0${fault.line ?? ''}\0${fault.reason}`;
@@ -49,6 +51,17 @@ export class Messages {
     this.write(`${width && width > 0 ? wrapWords(safe, width, 'kmstrail: ', '  ').join('\n') : `kmstrail: ${safe}`}\n`);
   }
 
+  /**
+   * The input problems told (faults and unreadable sources, warnings too): the first ones as told,
+   * and how many, for a report to say that its input was damaged.
+   */
+  readonly problems: { lines: string[]; total: number } = { lines: [], total: 0 };
+
+  private noteProblem(text: string): void {
+    this.problems.total++;
+    if (this.problems.lines.length < MAX_PROBLEM_LINES) this.problems.lines.push(text);
+  }
+
   /** Faults told (or counted silently), by file, byte and message: a first pass's are told once. */
   private readonly told = new Set<string>();
   /** A first pass's faults, until the real pass has told its own (see RunReport.firstPassFault). */
@@ -77,11 +90,15 @@ export class Messages {
     if (fault.line !== undefined) place += `:${fault.line}`;
     if (fault.line !== undefined && fault.column !== undefined) place += `:${fault.column}`;
     const byte = fault.offset !== undefined ? ` (byte ${fault.offset})` : '';
-    this.line(`${place}: ${fault.warning ? 'warning: ' : ''}${fault.message}${byte}`);
+    const text = `${place}: ${fault.warning ? 'warning: ' : ''}${fault.message}${byte}`;
+    this.noteProblem(text);
+    this.line(text);
   }
 
   source(problem: SourceProblem): void {
     if (!problem.warning) this.inputFailed = true;
-    this.line(`${problem.label}: ${problem.warning ? 'warning: ' : ''}${problem.message}`);
+    const text = `${problem.label}: ${problem.warning ? 'warning: ' : ''}${problem.message}`;
+    this.noteProblem(text);
+    this.line(text);
   }
 }

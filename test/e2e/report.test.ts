@@ -386,6 +386,13 @@ level: medium
     expect(stderrLines(result.stderr)).toHaveLength(2);
     const html = readFileSync(out, 'utf8');
     expect(html).toContain(`data-metric="records" data-value="${(JSON.parse(summary.stdout) as Summary).records}"`);
+    // A report handed over says that its input was damaged, with the lines the run told.
+    expect(html).toContain('data-metric="input-problems" data-value="2"');
+    const text = html.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    for (const line of stderrLines(result.stderr)) expect(text).toContain(line.replace(/^kmstrail: /, ''));
+    const clean = await report('clean', [KMS_DOCS]);
+    expect(clean.result.code).toBe(0);
+    expect(readFileSync(clean.out, 'utf8')).not.toContain('input-problems');
   });
 
   it('from standard input: the report the file gives, timelines and session chains included (the input is kept as read)', async () => {

@@ -191,6 +191,7 @@ export const REPORT = defineCommand({
         timelines,
         origins: first.origins,
         warnings,
+        inputProblems: messages.problems,
       };
       const page = renderReport(model);
       try {

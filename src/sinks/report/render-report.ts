@@ -38,6 +38,8 @@ nav a { color: var(--bar); text-decoration: none; }
 .tile { background: var(--soft); border-radius: 6px; padding: 10px 12px; }
 .tile .n { font-size: 20px; font-weight: 600; }
 .tile .l { color: var(--muted); font-size: 12px; }
+.problems { border-left: 4px solid var(--hot); background: var(--soft); padding: 4px 12px; margin: 12px 0; }
+.problems ul { margin: 4px 0; padding-left: 18px; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; background: var(--soft); }
@@ -110,6 +112,15 @@ ${t.rows.map((r) => html`<tr><td class="v">${r.value}</td><td class="num" data-c
   return html`<div class="top-block"><h3>${title} <span class="note">(${count(t.distinct)} distinct${shown})</span></h3>${body}${capped}</div>`;
 }
 
+/** The input was damaged or partly unreadable: said where the numbers are, with the lines the run told. */
+function inputProblems(m: ReportModel): Html | string {
+  const p = m.inputProblems;
+  if (p.total === 0) return '';
+  const more = p.total - p.lines.length;
+  return html`<div class="problems" id="input-problems"><p><strong>${plural(p.total, 'input problem')}</strong>: the numbers here are those of what could be read.</p>
+<ul>${p.lines.map((line) => html`<li class="mono">${line}</li>`)}</ul>${more > 0 ? html`<p class="note">${plural(more, 'more problem')}: the run's standard error has them (<code>--stats</code> counts them).</p>` : ''}</div>`;
+}
+
 function summarySection(m: ReportModel): Html {
   const s = m.summary;
   const span = s.timeSpan.first && s.timeSpan.last ? `${time(s.timeSpan.first)} → ${time(s.timeSpan.last)}` : 'unknown';
@@ -126,7 +137,9 @@ ${tile('failed calls', count(s.errors), 'errors', s.errors)}
 ${tile('destructive or policy events', count(s.destructiveOrPolicy.total), 'destructive', s.destructiveOrPolicy.total)}
 ${tile('detection hits', count(m.detections.hits), 'hits', m.detections.hits)}
 ${tile('keys', count(m.keys.inventory.keys.length), 'keys', m.keys.inventory.keys.length)}
+${m.inputProblems.total > 0 ? tile('input problems', count(m.inputProblems.total), 'input-problems', m.inputProblems.total) : ''}
 </div>
+${inputProblems(m)}
 <p>Time span: <span class="mono" data-metric="time-span">${span}</span>${s.timeSpan.unreadable ? ` (${plural(s.timeSpan.unreadable, 'record')} without a readable eventTime)` : ''}</p>
 </section>`;
 }

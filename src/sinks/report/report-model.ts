@@ -38,6 +38,8 @@ export interface ReportModel {
   origins?: OriginTable;
   /** What the run warned about (caps reached, a read that could not be repeated), shown at the end. */
   warnings: string[];
+  /** Input problems the run told on stderr (the first ones, and how many): the input was damaged. */
+  inputProblems: { lines: string[]; total: number };
 }
 
 export interface KeySection {

@@ -54,6 +54,8 @@ function model(records: JsonObject[], extra: Partial<ReportModel> = {}): ReportM
     detections: first.detections,
     timelines: { keys: second.result(), more: 0 },
     warnings: [PAYLOAD],
+    // A file name is the file system's: markup in it stays text too.
+    inputProblems: { lines: [`logs/${PAYLOAD}.json:3: unexpected end of data (truncated file?) (byte 9)`], total: 1 },
     ...extra,
   };
 }
@@ -68,8 +70,8 @@ describe('renderReport', () => {
     // No tag of the page has an event handler (attribute values, all quoted, set aside).
     expect(tags(page)).not.toMatch(/<[a-z][^>]*\son[a-z]+=/i);
     const shown = '&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;';
-    // user agent, source IP, principal, timeline details, detection reason, title, command, warning
-    expect(page.split(shown).length - 1).toBeGreaterThanOrEqual(8);
+    // user agent, source IP, principal, timeline details, detection reason, title, command, warning, input problem
+    expect(page.split(shown).length - 1).toBeGreaterThanOrEqual(9);
   });
 
   it('loads nothing: no src, no href but to its own sections, a policy that forbids the rest', () => {
