@@ -25,6 +25,7 @@ import { archiveFault, archiveKind, cutShortRecordStart, describeByte, isJunkByt
 import { unwrapValue } from './trail-reader.js';
 import type { InputFault, TrailRecord } from './trail-record.js';
 import { type ValuePlace, ValuePlaces } from './value-places.js';
+import { firstInvalidUtf8, newlinesIn } from '../util/utf8.js';
 
 type Feed = (chunk: unknown) => AsyncIterable<Token> | Token | undefined;
 
@@ -99,6 +100,13 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   let keptFrom = 0;
   const byteAt = (at: number) => (at >= keptFrom && at < keptFrom + kept.length ? kept[at - keptFrom] : undefined);
   /** Whether a value's bytes are not all UTF-8 (when they are no longer kept: taken to be so). */
+  /** The first bad byte of a record (the splitter's place), when its bytes are still kept; else its start. */
+  const badUtf8Place = (place: ValuePlace) => {
+    if (place.end < 0 || place.start < keptFrom || place.end > keptFrom + kept.length) return placeOf(place);
+    const bytes = kept.subarray(place.start - keptFrom, place.end - keptFrom);
+    const at = Math.max(0, firstInvalidUtf8(bytes));
+    return { offset: place.start + at, line: place.line + newlinesIn(bytes, at) };
+  };
   const holdsBadUtf8 = (place: ValuePlace): boolean =>
     place.end < 0 || place.start < keptFrom || place.end > keptFrom + kept.length || !isUtf8(kept.subarray(place.start - keptFrom, place.end - keptFrom));
 
@@ -119,7 +127,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     seen++;
     if (badUtf8Seen && !badUtf8Told && place && holdsBadUtf8(place)) {
       badUtf8Told = true;
-      tell({ file, message: 'invalid UTF-8 in a record; shown with U+FFFD replacement characters', reason: 'invalid UTF-8', warning: true, ...placeOf(place) });
+      tell({ file, message: 'invalid UTF-8 in a record; shown with U+FFFD replacement characters', reason: 'invalid UTF-8', warning: true, ...badUtf8Place(place) });
     }
     const { record, problem } = unwrapValue(value, kind);
     if (problem || !record) {

@@ -9,6 +9,7 @@ import { isCloudTrailEnvelope, isObject, notCloudTrailBecause, RECORD_KEYS, type
 import { decodedChunks, decodedWhole, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { describeJsonError } from '../util/json-error-text.js';
+import { firstInvalidUtf8, newlinesIn } from '../util/utf8.js';
 import { locateJsonError } from './json-error.js';
 import { RecordSplitter, VerdictMemo, type ResumePoint, type SliceKind, type SlicePlace, type SplitterSink } from './record-splitter.js';
 import type { Prefilter, ReadOptions } from './read-options.js';
@@ -197,10 +198,11 @@ class TrailScan implements SplitterSink {
     if (huge) collectGarbage();
     if (!this.badUtf8Reported && !isUtf8(bytes)) {
       this.badUtf8Reported = true;
+      const at = Math.max(0, firstInvalidUtf8(bytes));
       this.report({
         message: 'invalid UTF-8 in a record; shown with U+FFFD replacement characters',
-        offset: place.offset,
-        line: place.line,
+        offset: place.offset + at,
+        line: place.line + newlinesIn(bytes, at),
         reason: 'invalid UTF-8',
         warning: true,
       });

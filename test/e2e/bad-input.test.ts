@@ -244,6 +244,8 @@ const CASES: Record<string, BadCase> = {
     check: ([line]) => {
       expect(line).toContain('warning');
       expect(line).toMatch(/UTF-8/i);
+      // The bad byte itself (iconv's place), not the start of the record holding it.
+      expect(byteOffset(line)).toBe(bytesOf('invalid-utf8.json').indexOf(Buffer.from([0xc3, 0x28])));
     },
   },
   'ansi-injection.json': { code: 0, records: () => recordsOf(join(BAD, 'ansi-injection.json')), lines: 0 },
