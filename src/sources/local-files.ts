@@ -4,7 +4,7 @@
  * followed, once.
  */
 import { closeSync, createReadStream, fstatSync, openSync, read, readdirSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
-import { basename, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { describeFsError } from './fs-errors.js';
@@ -369,7 +369,16 @@ function openFolder(dir: string, context: WalkContext, level: Level, dates: numb
     return undefined;
   }
   if (seen.has(real)) {
-    onProblem({ label: dir, message: 'symbolic link loop, already walked; skipped', warning: true });
+    // A link to a folder it is in is a loop; one to a folder beside it (or a path given twice) only
+    // leads to files already read.
+    let parent = '';
+    try {
+      parent = realpathSync.native(dirname(dir));
+    } catch {
+      // gone since: told as no loop
+    }
+    const loop = parent === real || parent.startsWith(real.endsWith(sep) ? real : real + sep);
+    onProblem({ label: dir, message: loop ? 'symbolic link loop, already walked; skipped' : 'the same folder as one already walked; skipped', warning: true });
     return undefined;
   }
   seen.add(real);

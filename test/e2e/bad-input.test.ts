@@ -627,6 +627,21 @@ describe('path problems', () => {
       expect(line.startsWith(`kmstrail: ${dir}/`)).toBe(true);
       expect(line).toContain('warning');
     }
+    // a/b/up and a/loop lead back to a folder they are in: loops.
+    expect(stderrLines(result.stderr).sort()).toEqual(
+      [join(dir, 'a', 'b', 'up'), join(dir, 'a', 'loop')].map((link) => `kmstrail: ${link}: warning: symbolic link loop, already walked; skipped`).sort(),
+    );
+  });
+
+  it('a symbolic link to a folder walked already, not above it, is skipped as such, not called a loop', async () => {
+    mkdirSync(join(dir, 'a'), { recursive: true });
+    mkdirSync(join(dir, 'b'), { recursive: true });
+    copyFileSync(join(SHAPES, 'delivery.json'), join(dir, 'a', 'x.json'));
+    symlinkSync('../a', join(dir, 'b', 'to-a'));
+    const result = await runCli(['filter', '--all-sources', '--keep-duplicates', '--format', 'jsonl', dir]);
+    expect(result.code).toBe(0);
+    expect(jsonLines(result.stdout)).toHaveLength(EXPECTED.length);
+    expect(stderrLines(result.stderr)).toEqual([`kmstrail: ${join(dir, 'b', 'to-a')}: warning: the same folder as one already walked; skipped`]);
   });
 
   it('a symlink to itself and a dangling one are reported; the real file is read', async () => {
