@@ -869,7 +869,12 @@ export class RecordSplitter {
         this.separatorExpected = false;
         this.depth = depth - 1;
         if (this.depth === 0) this.finishTop(chunk, i + 1);
-        else this.keyExpected = false;
+        else if (this.depth === 1 && this.topIsWrapper) {
+          // Back among the wrapper's members: a second "Records" key is read too (JSON parsers keep
+          // the last; no record is dropped for it). Its ',' comes first.
+          this.startRecordKeys(1);
+          this.keyExpected = false;
+        } else this.keyExpected = false;
         return i + 1;
       }
       if (this.separatorExpected || b === RBRACE || b === COLON) return this.brokenArray(chunk, i, b);
@@ -1721,7 +1726,7 @@ export class RecordSplitter {
       else if (sameBytes(chunk, local, KEY_EVENT_TIME)) this.pendingKey = HOT_TIME;
     } else if (len === 11) {
       if (sameBytes(chunk, local, KEY_EVENT_SOURCE)) this.pendingKey = HOT_SOURCE;
-    } else if (this.depth === 1 && this.captureKind === 'top') {
+    } else if (this.depth === 1 && (this.captureKind === 'top' || (this.topIsWrapper && !this.capturing))) {
       if (len === 7 && sameBytes(chunk, local, KEY_RECORDS)) this.wrapperPending = WRAP_RECORDS;
       else if (len === 6 && sameBytes(chunk, local, KEY_EVENTS)) this.wrapperPending = WRAP_EVENTS;
     }
@@ -1732,7 +1737,7 @@ export class RecordSplitter {
     if (name === 'eventName') this.pendingKey = HOT_NAME;
     else if (name === 'eventTime') this.pendingKey = HOT_TIME;
     else if (name === 'eventSource') this.pendingKey = HOT_SOURCE;
-    else if (this.depth === 1 && this.captureKind === 'top') {
+    else if (this.depth === 1 && (this.captureKind === 'top' || (this.topIsWrapper && !this.capturing))) {
       if (name === 'Records') this.wrapperPending = WRAP_RECORDS;
       else if (name === 'Events') this.wrapperPending = WRAP_EVENTS;
     }

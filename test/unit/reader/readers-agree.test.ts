@@ -662,6 +662,25 @@ describe("after the records array, in the file's wrapper", () => {
   });
 });
 
+describe('a wrapper with two "Records" keys', () => {
+  it('the records of both arrays are read, in file order, with no fault (no record is dropped for a repeated key)', async () => {
+    const records = REAL.map((r, k) => ({ ...r, eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` }));
+    const texts = records.map((r) => JSON.stringify(r));
+    const half = Math.ceil(texts.length / 2);
+    for (const nl of ['', '\n']) {
+      const text = `{"Records":[${nl}${texts.slice(0, half).join(`,${nl}`)}${nl}],${nl}"note":{"a":[1,{"b":"Records"}]},"Records":[${nl}${texts.slice(half).join(`,${nl}`)}${nl}]}${nl}`;
+      for (const chunk of CHUNKINGS) {
+        const [splitter, streamJson] = await bothReadings(Buffer.from(text), chunk, 'two-records.json');
+        const where = `chunks of ${chunk}${nl ? ', pretty' : ''}`;
+        expect(splitter.records.map((r) => r.record), where).toEqual(records);
+        expect(splitter.faults, where).toEqual([]);
+        expect(streamJson.records, where).toEqual(splitter.records);
+        expect(streamJson.faults, where).toEqual([]);
+      }
+    }
+  });
+});
+
 describe('a records array closed too early (`]}` after a record, the records after it still in the file)', () => {
   const records = REAL.map((r, k) => ({ ...r, eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` }));
   const texts = records.map((r) => JSON.stringify(r));
