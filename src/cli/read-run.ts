@@ -2,7 +2,7 @@
  * What every reading command does around its pipeline: run options to pipeline settings, faults
  * and problems to stderr, the progress bar, the sink's warnings, the --stats lines.
  */
-import { eventNameAdvice } from '../cloudtrail/event-names.js';
+import { eventNameAdvice, unknownSourceAdvice } from '../cloudtrail/event-names.js';
 import { namesAliases } from '../cloudtrail/key-reference.js';
 import { originOf, type Origin } from '../cloudtrail/origins.js';
 import type { JsonObject } from '../cloudtrail/record.js';
@@ -48,6 +48,21 @@ function workersAfterMs(): number | undefined {
 }
 
 const quoted = (names: readonly string[]) => names.join(' or ');
+
+/**
+ * When nothing matched, a `--source` kmstrail does not know may be why (`kmss`, `kms.amazonws.com`):
+ * said then only, as most AWS services are not in its list and their sources are right.
+ */
+export function unknownSourceNotes(spec: FilterSpec): string[] {
+  const notes: string[] = [];
+  for (const source of new Set(splitExclusions(spec.sources).include)) {
+    const advice = unknownSourceAdvice(source);
+    if (!advice) continue;
+    const near = advice.suggestions.length > 0 ? `: did you mean ${quoted(advice.suggestions)}?` : ' (a typo?)';
+    notes.push(`note: no record matched, and --source '${source}' is not an event source kmstrail knows${near}`);
+  }
+  return notes;
+}
 
 /** One warning for each `--event` name that would quietly match nothing (a typo, another service's event). */
 export function warnAboutEventNames(spec: FilterSpec, messages: Messages): void {
@@ -170,6 +185,7 @@ export async function readInto(
   // A first pass's faults past where the real pass stopped are not this run's to tell.
   if (result.stoppedEarly) messages.dropHeldFaults();
   else messages.tellHeldFaults();
+  if (result.stats.matched === 0 && result.stats.records > 0) for (const note of unknownSourceNotes(filter.spec)) messages.line(note);
   for (const warning of [...result.warnings, ...(result.sink.warnings ?? [])]) messages.line(warning);
   return result;
 }

@@ -47,6 +47,18 @@ export function knownSources(): string[] {
   return [...known().keys()];
 }
 
+/**
+ * For a `--source` value (full name, no glob) that is none of the sources kmstrail knows: the known
+ * ones it is close to, as `--source` spells them (`kms`), maybe none. Undefined for a known source
+ * or a glob. Many services are not known, so this is only worth saying when nothing matched.
+ */
+export function unknownSourceAdvice(source: string): { suggestions: string[] } | undefined {
+  const lower = source.toLowerCase();
+  if (isGlob(source) || known().has(lower)) return undefined;
+  const suggestions = [...known().keys()].filter((s) => editDistance(lower, s, 2) <= 2).map((s) => s.replace(/\.amazonaws\.com$/, ''));
+  return { suggestions };
+}
+
 /** The event names of a source, as AWS spells them (none for a source not known). */
 export function eventNamesOf(source: string): string[] {
   return [...(known().get(source)?.names.values() ?? [])];

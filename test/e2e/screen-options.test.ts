@@ -385,6 +385,28 @@ describe('summary --top N: the earliest N destructive or policy events, the rest
   });
 });
 
+describe('a --source kmstrail does not know, when nothing matched, gets a note (a typo is not a silent zero)', () => {
+  it("'kmss' and 'kms.amazonws.com': no record, exit 0, one note naming the near source; a known or matching one: none", async () => {
+    for (const [given, full, near] of [
+      ['kmss', 'kmss.amazonaws.com', 'kms'],
+      ['kms.amazonws.com', 'kms.amazonws.com', 'kms'],
+    ]) {
+      const r = await run(['filter', '--format', 'jsonl', '--source', given, KMS_DOCS]);
+      expect(r.code, given).toBe(0);
+      expect(r.stdout, given).toBe('');
+      expect(stderrLines(r.stderr), given).toEqual([`kmstrail: note: no record matched, and --source '${full}' is not an event source kmstrail knows: did you mean ${near}?`]);
+    }
+    // A service kmstrail has no names for, with records in the input: found, and no note.
+    const other = await run(['filter', '--format', 'jsonl', '--source', 'autoscaling', join(KMS_DOCS, '..', 'flosell__trailscraper.json')]);
+    expect(other.code).toBe(0);
+    expect(jsonLines(other.stdout).length).toBeGreaterThan(0);
+    expect(other.stderr).toBe('');
+    // A known source with no record here: nothing to say beyond the empty output.
+    const none = await run(['filter', '--format', 'jsonl', '--source', 's3', KMS_DOCS]);
+    expect(none).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  });
+});
+
 describe('--event names that CloudTrail does not record get a did-you-mean; real names and globs do not', () => {
   it('CreateKeys: a warning on stderr that says did you mean CreateKey?, and the run goes on (exit 0)', async () => {
     const r = await run(['filter', '--format', 'jsonl', '--event', 'CreateKeys', KMS_DOCS]);
