@@ -62,7 +62,7 @@ export class Messages {
     if (this.problems.lines.length < MAX_PROBLEM_LINES) this.problems.lines.push(text);
   }
 
-  /** Faults told (or counted silently), by file, byte and message: a first pass's are told once. */
+  /** Faults told (or counted silently), by their place (faultKey): a first pass's are told once. */
   private readonly told = new Set<string>();
   /** A first pass's faults, until the real pass has told its own (see RunReport.firstPassFault). */
   private held: InputFault[] = [];

@@ -35,8 +35,8 @@ export function principalNames(record: JsonObject): string[] {
   const add = (value: unknown) => {
     if (typeof value === 'string' && value !== '') names.push(value);
   };
-  // The ARN summary and the principal-arn column name it by, also where the record gives only
-  // the account and user name (sign-in and MFA records): one principal, one answer.
+  // The ARN summary counts it under, also where the record gives only the account and user name
+  // (sign-in and MFA records): one principal, one answer.
   add(principalArn(record));
   add(identity.userName);
   add(identity.principalId);

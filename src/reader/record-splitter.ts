@@ -304,9 +304,9 @@ export class RecordSplitter {
    * (`…"x"}},"eventID":…`): the first byte after the next ',' tells (see afterStrayBrace).
    */
   private strayBraceAt = -1;
+  private strayBraceLine = 1;
   /** A ',' between top-level values was told (see topLevelStart): the next ones are not. */
   private topCommaTold = false;
-  private strayBraceLine = 1;
   /** The current capture is an object (a record candidate), not a string, number or array. */
   private captureIsObject = false;
   /** After a broken record: skipping bytes to the next record start (`{"<first key>"` after ',' or '['). */
@@ -1158,11 +1158,11 @@ export class RecordSplitter {
    */
   private afterStrayBrace(i: number, b: number): number {
     if (!this.separatorExpected && b === QUOTE) {
-      const first = this.held[0];
       const at = this.strayBraceAt;
       const line = this.strayBraceLine;
+      const start = this.held[0]?.place.offset ?? at;
       this.discardHeld();
-      this.sink.fault(`a record that began at byte ${first.place.offset} is malformed (unexpected '}'); read on from the next record`, at, line, false);
+      this.sink.fault(`a record that began at byte ${start} is malformed (unexpected '}'); read on from the next record`, at, line, false);
     } else {
       this.flushHeld();
     }

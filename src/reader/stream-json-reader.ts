@@ -18,6 +18,7 @@ import { jsonVerifier } from 'stream-json/utils/verifier.js';
 import { none } from 'stream-chain/defs.js';
 import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
+import { firstInvalidUtf8, newlinesIn } from '../util/utf8.js';
 import { FaultQueue } from './fault-delivery.js';
 import type { ReadOptions } from './read-options.js';
 // Records start with RECORD_FIRST_KEYS (the splitter's rule).
@@ -25,7 +26,6 @@ import { archiveFault, archiveKind, cutShortRecordStart, describeByte, isJunkByt
 import { unwrapValue } from './trail-reader.js';
 import type { InputFault, TrailRecord } from './trail-record.js';
 import { type ValuePlace, ValuePlaces } from './value-places.js';
-import { firstInvalidUtf8, newlinesIn } from '../util/utf8.js';
 
 type Feed = (chunk: unknown) => AsyncIterable<Token> | Token | undefined;
 
@@ -100,6 +100,8 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   let keptFrom = 0;
   const byteAt = (at: number) => (at >= keptFrom && at < keptFrom + kept.length ? kept[at - keptFrom] : undefined);
   /** Whether a value's bytes are not all UTF-8 (when they are no longer kept: taken to be so). */
+  const holdsBadUtf8 = (place: ValuePlace): boolean =>
+    place.end < 0 || place.start < keptFrom || place.end > keptFrom + kept.length || !isUtf8(kept.subarray(place.start - keptFrom, place.end - keptFrom));
   /** The first bad byte of a record (the splitter's place), when its bytes are still kept; else its start. */
   const badUtf8Place = (place: ValuePlace) => {
     if (place.end < 0 || place.start < keptFrom || place.end > keptFrom + kept.length) return placeOf(place);
@@ -107,8 +109,6 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     const at = Math.max(0, firstInvalidUtf8(bytes));
     return { offset: place.start + at, line: place.line + newlinesIn(bytes, at) };
   };
-  const holdsBadUtf8 = (place: ValuePlace): boolean =>
-    place.end < 0 || place.start < keptFrom || place.end > keptFrom + kept.length || !isUtf8(kept.subarray(place.start - keptFrom, place.end - keptFrom));
 
   let depth = 0;
   /** Depth at which array elements are records (1: bare array, 2: a Records/Events array), or -1. */
