@@ -305,6 +305,8 @@ export class RecordSplitter {
    */
   private strayBraceAt = -1;
   private strayBraceLine = 1;
+  /** After a top-level record and its '}' too many, the ',' that may go on with its members came. */
+  private strayComma = false;
   /** A ',' between top-level values was told (see topLevelStart): the next ones are not. */
   private topCommaTold = false;
   /** The current capture is an object (a record candidate), not a string, number or array. */
@@ -565,6 +567,10 @@ export class RecordSplitter {
       else if (this.keyCarry) this.keyCarry = Buffer.concat([this.keyCarry, piece]);
       if (this.keyCarry && this.keyCarry.length > MAX_CARRIED_KEY) this.keyCarry = undefined;
     }
+    // A JSON line's record whose line ended with nothing after it is handed on now, not when the
+    // next line comes: on a live pipe that may be a while, and what matched is printed meanwhile.
+    const top = this.held.length === 1 && this.held[0].kind === 'top' ? this.held[0] : undefined;
+    if (top && this.line > top.place.line + top.place.lines) this.flushHeld();
     // Held elements may be views into this chunk, which the source may reuse: copy them (rare:
     // a record is mostly handed on at the next record's start, in the same chunk).
     for (const h of this.held) {
@@ -1043,6 +1049,10 @@ export class RecordSplitter {
     }
     // Files that each start with a byte order mark, cat'ed together: one before each value.
     if (b === BOM[0] && chunk[i + 1] === BOM[1] && chunk[i + 2] === BOM[2] && this.sawAnyValue) return i + 3;
+    if (this.held.length > 0) {
+      const next = this.afterTopRecord(i, b);
+      if (next >= 0) return next;
+    }
     const first = !this.sawAnyValue;
     this.sawAnyValue = true;
     this.topIsWrapper = false;
@@ -1086,12 +1096,57 @@ export class RecordSplitter {
     return i + 1;
   }
 
+  /**
+   * The first bytes after a top-level record (a JSON line's): a '}' on its line may be one too many
+   * after a whole record, or have closed it early (`…"x"}}},"eventID":…`: after the '}'s and a
+   * ',', a quote is a key). Returns where to go on, or -1 once the record is handed on and `b` is
+   * to be read as usual.
+   */
+  private afterTopRecord(i: number, b: number): number {
+    const record = this.held[0];
+    const onItsLine = this.line === record.place.line + record.place.lines;
+    if (onItsLine && b === RBRACE && !this.strayComma) {
+      if (this.strayBraceAt < 0) {
+        this.strayBraceAt = this.base + i;
+        this.strayBraceLine = this.line;
+      }
+      return i + 1;
+    }
+    const brace = onItsLine && this.strayBraceAt >= 0;
+    if (brace && b === COMMA && !this.strayComma) {
+      this.strayComma = true;
+      return i + 1;
+    }
+    this.strayComma = false;
+    if (brace && b === QUOTE) {
+      const at = this.strayBraceAt;
+      const line = this.strayBraceLine;
+      this.discardHeld();
+      this.sink.fault(`a record that began at byte ${record.place.offset} is malformed (unexpected '}'); record skipped`, at, line, false);
+      this.recoverAtNextLine();
+      return i;
+    }
+    // Whole: handed on, and a '}' after it told; the rest of its line is skipped, as it always was.
+    this.flushHeld();
+    if (brace) {
+      this.recoverAtNextLine();
+      return i;
+    }
+    return -1;
+  }
+
   private finishTop(chunk: Buffer, end: number): void {
     if (this.capturing && this.captureKind === 'top') {
       this.linesMode = this.captureLine === this.line;
       this.topSeen = true;
+      // Held until the next value starts (see topLevelStart): a '}' too many after it on its line,
+      // then `,"key"`, shows that the '}' closed it early, as in a Records array.
+      const view = !this.spilling && this.captureParts.length === 0;
+      const spilled = !this.rejecting && this.spilling;
       const bytes = this.endCapture(chunk, end);
-      this.emit(bytes, 'top');
+      const place = { offset: this.captureStart, line: this.captureLine, singleLine: this.captureLine === this.line, lines: this.line - this.captureLine };
+      this.held.push({ bytes, place, kind: 'top', rejected: this.rejecting, object: true, view, spilled });
+      this.rejecting = false;
     }
     this.recordDepth = -1;
     this.topIsWrapper = false;
@@ -1139,15 +1194,18 @@ export class RecordSplitter {
       if (h.spilled) this.releaseSlice();
     }
     if (this.strayBraceAt >= 0) {
-      this.sink.fault(`unexpected '}' after a record; read on from the next record`, this.strayBraceAt, this.strayBraceLine, false);
+      const message = held[0]?.kind === 'top' ? `expected a JSON object or array, found '}'` : `unexpected '}' after a record; read on from the next record`;
+      this.sink.fault(message, this.strayBraceAt, this.strayBraceLine, false);
       this.strayBraceAt = -1;
     }
+    this.strayComma = false;
   }
 
   private discardHeld(): void {
     for (const h of this.held) if (h.spilled) this.releaseSlice();
     this.held = [];
     this.strayBraceAt = -1;
+    this.strayComma = false;
   }
 
   /**

@@ -141,10 +141,10 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   /** A ',' between top-level values was told: the next ones are not (the splitter's topCommaTold). */
   let topCommaTold = false;
   /** A '}' too many right after the held record: told once what follows shows what it did (the splitter's strayBraceAt). */
-  let strayBrace: { at: number; line: number; message: string } | undefined;
+  let strayBrace: { at: number; line: number; tell: () => void } | undefined;
   const flushHeld = () => {
     for (const h of held.splice(0)) emit(h.value, h.kind, h.place);
-    if (strayBrace) fault(strayBrace.at, strayBrace.line, strayBrace.message);
+    strayBrace?.tell();
     strayBrace = undefined;
   };
   const hold = (value: unknown, kind: SliceKind, object: boolean, place: ValuePlace | undefined) => {
@@ -184,7 +184,8 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     if (asm) {
       asm.consume(token);
       if (asm.done) {
-        if (asmKind === 'top') emit(asm.current, 'top', asmPlace);
+        // Held until the next value starts: a '}' too many after it may show it was closed early (the splitter's afterTopRecord).
+        if (asmKind === 'top') held.push({ value: asm.current, kind: 'top', object: true, place: asmPlace });
         // An array element is no record candidate, as in the splitter (only an object is).
         else hold(asm.current, asmKind, !Array.isArray(asm.current), asmPlace);
         asm = null;
@@ -194,6 +195,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       case 'startObject':
       case 'startArray': {
         if (depth === 0) {
+          if (held.length > 0) flushHeld();
           sawValue = true;
           lastTopKey = null;
           if (token.name === 'startArray') {
@@ -330,8 +332,8 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
    * A fault at byte `at` (line `line`): told once, then reading goes on where the splitter would
    * read on. Returns where the next segment starts and how, or undefined to wait for more bytes.
    */
-  /** `record`: at the next record start from `from`; `at`: right at `from` (a record starts there); `value`: after the broken value; `top`: a top-level value right at `from`; `brace`: as `record`, once what follows a '}' after a record tells whether it closed the record early. */
-  let pendingRecovery: { kind: 'record' | 'at' | 'value' | 'top' | 'brace'; from: number; open: number; wrapper: boolean } | undefined;
+  /** `record`: at the next record start from `from`; `at`: right at `from` (a record starts there); `value`: after the broken value; `top`: a top-level value right at `from`; `brace`: as `record`, once what follows a '}' after a record tells whether it closed the record early; `top-brace`: as `value`, the same after a top-level record. */
+  let pendingRecovery: { kind: 'record' | 'at' | 'value' | 'top' | 'brace' | 'top-brace'; from: number; open: number; wrapper: boolean } | undefined;
   /** The pending recovery is only past a wrapper's closing '}': read on right after it. */
   let closesWrapper = false;
   const fault = (at: number, line: number, message: string) => {
@@ -342,6 +344,11 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     let k = at - 1;
     while (k >= keptFrom && isSpace(byteAt(k) as number)) k--;
     return byteAt(k) === 0x2c ? k : -1;
+  };
+  /** A line break between bytes `from` and `to` (the bytes no longer kept count as none). */
+  const newlineIn = (from: number, to: number): boolean => {
+    for (let k = Math.max(from, keptFrom); k < to; k++) if (byteAt(k) === 0x0a) return true;
+    return false;
   };
   const newlinesBetween = (from: number, to: number): number => {
     let n = 0;
@@ -367,7 +374,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
         pendingRecovery = { kind: 'at', from: at, open: 0, wrapper };
       } else if (lastIsRecord && b === 0x7d) {
         // Whole, or closed early: what follows tells (see recover).
-        strayBrace = { at, line, message };
+        strayBrace = { at, line, tell: () => fault(at, line, message) };
         pendingRecovery = { kind: 'brace', from: at + 1, open: 0, wrapper };
       } else if (b === 0x5d && depth === elementDepth && held.length === 1 && held[0].object && trailingComma(at) >= 0) {
         // A comma after the last record (`…},]`): the record is whole and kept; the fault is the
@@ -412,6 +419,15 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
         return;
       }
       const b = byteAt(at);
+      const heldTop = depth === 0 && !asm && held.length === 1 && held[0].kind === 'top';
+      if (heldTop && b === 0x7d && !newlineIn(held[0].place?.end ?? at, at)) {
+        // A '}' on a JSON line's record's line: whole, or closed early (see recover).
+        const told = `${message}; skipped`;
+        strayBrace = { at, line, tell: () => tell({ file, message: told, offset: at, line, reason: 'malformed JSON' }) };
+        pendingRecovery = { kind: 'top-brace', from: at + 1, open: 0, wrapper: false };
+        return;
+      }
+      if (heldTop) flushHeld();
       if (depth === 0 && !sawValue && !asm && b !== undefined && isJunkByte(b)) {
         // Text that does not start as JSON: one line for the input (the splitter's rule).
         tell({ file, message: `not JSON: it starts with ${`${describeByte(b)}${b === 0 ? ' (NUL)' : ''}`}, not '{' or '[' (not a trail file)`, offset: at, line, reason: 'malformed JSON' });
@@ -437,6 +453,31 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   const recover = (): Buffer | undefined => {
     if (notJson) return undefined;
     const r = pendingRecovery as NonNullable<typeof pendingRecovery>;
+    if (r.kind === 'top-brace') {
+      // After the '}'s and a ',' on the record's line, a quote is a key: the record was closed
+      // early and is not kept (the splitter's afterTopRecord).
+      const end = keptFrom + kept.length;
+      let k = Math.max(r.from, keptFrom);
+      let comma = false;
+      for (; k < end; k++) {
+        const b = byteAt(k) as number;
+        if (b === 0x20 || b === 0x09 || b === 0x0d || (!comma && b === 0x7d)) continue;
+        if (!comma && b === 0x2c) comma = true;
+        else break;
+      }
+      if (k >= end) return undefined;
+      const stray = strayBrace as NonNullable<typeof strayBrace>;
+      if (comma && byteAt(k) === 0x22) {
+        const start = held[0]?.place?.start;
+        held = [];
+        strayBrace = undefined;
+        tell({ file, message: `a record that began at byte ${start} is malformed (unexpected '}'); record skipped`, offset: stray.at, line: stray.line, reason: 'malformed JSON' });
+      } else {
+        flushHeld();
+      }
+      pendingRecovery = { kind: 'value', from: k, open: 0, wrapper: false };
+      return recover();
+    }
     if (r.kind === 'brace') {
       // After the '}'s and a ',', a quote is a key: the record was closed early and is not kept.
       const end = keptFrom + kept.length;
@@ -556,6 +597,9 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       } else {
         await feed(whole, byteStart);
       }
+      // A JSON line's record whose line ended is handed on now (the splitter's rule, at a chunk's end).
+      const top = held.length === 1 && held[0].kind === 'top' ? held[0].place : undefined;
+      if (top && !pendingRecovery && top.end >= 0 && newlineIn(top.end, keptFrom + kept.length)) flushHeld();
       progress();
       yield* drain();
       if (faults.halted || notJson) return;
@@ -592,6 +636,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   for (;;) {
     // The input ended right after a record and a '}' too many: the record is whole.
     if (pendingRecovery?.kind === 'brace') pendingRecovery = { ...pendingRecovery, kind: 'record' };
+    if (pendingRecovery?.kind === 'top-brace') pendingRecovery = { ...pendingRecovery, kind: 'value' };
     if (cutShortAtEnd()) {
       const rest = recover();
       if (rest) {

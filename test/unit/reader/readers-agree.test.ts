@@ -662,6 +662,36 @@ describe("after the records array, in the file's wrapper", () => {
   });
 });
 
+describe('JSON lines: a line with a \'}\' too many', () => {
+  const lines = REAL.map((r, k) => JSON.stringify({ ...r, eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` }));
+  const afterName = (line: string) => line.indexOf('",', line.indexOf('"eventName"')) + 1;
+  const damages: Array<[string, (line: string) => string, boolean]> = [
+    // One of the two closes the record after its eventName: its errorCode, eventID... are cut off.
+    ['two inside it, then its other members', (l) => `${l.slice(0, afterName(l))}}}${l.slice(afterName(l))}`, false],
+    ['three, with spaces', (l) => `${l.slice(0, afterName(l))} } } },${l.slice(afterName(l) + 1)}`, false],
+    ['one after the whole record', (l) => `${l}}`, true],
+    ['one after the whole record, then stray text', (l) => `${l}} x`, true],
+  ];
+  it.each(damages)('%s: one fault; the record kept only when whole; every other line read; both readers, any chunking', async (_name, damage, whole) => {
+    for (const victim of [0, 2, lines.length - 1]) {
+      const text = lines.map((l, k) => (k === victim ? damage(l) : l)).join('\n') + '\n';
+      for (const chunk of CHUNKINGS) {
+        const [splitter, streamJson] = await bothReadings(Buffer.from(text), chunk, 'braces.jsonl');
+        const where = `victim ${victim}, chunks of ${chunk}: ${JSON.stringify(damage(lines[victim]).slice(0, 200))}`;
+        const expected = lines.filter((_, k) => whole || k !== victim).map((l) => JSON.parse(l));
+        expect(splitter.records.map((r) => r.record), where).toEqual(expected);
+        expect(splitter.faults, where).toHaveLength(1);
+        // At the '}' too many: the one after the whole record, or after the '}' that closed it early.
+        const lineStart = victim === 0 ? 0 : lines.slice(0, victim).join('\n').length + 1;
+        const closing = whole ? lineStart + lines[victim].length - 1 : text.indexOf('}', lineStart + afterName(lines[victim]));
+        expect(splitter.faults[0].offset, where).toBe(text.indexOf('}', closing + 1));
+        expect(streamJson.records, where).toEqual(splitter.records);
+        expect(streamJson.faults, where).toEqual(splitter.faults);
+      }
+    }
+  });
+});
+
 describe('a wrapper with two "Records" keys', () => {
   it('the records of both arrays are read, in file order, with no fault (no record is dropped for a repeated key)', async () => {
     const records = REAL.map((r, k) => ({ ...r, eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` }));
