@@ -1175,6 +1175,9 @@ export class RecordSplitter {
    */
   handOnHeld(atEnd = false): void {
     if (atEnd && this.atCutShortEnd()) return;
+    // At the end, a '}' too many after the last record is the fault told (the array it left open
+    // is not told again), as when reading went on from it.
+    if (atEnd && this.strayBraceAt >= 0 && this.arrayDepth >= 0) this.resyncing = true;
     this.flushHeld();
   }
 

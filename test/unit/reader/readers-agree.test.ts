@@ -662,6 +662,20 @@ describe("after the records array, in the file's wrapper", () => {
   });
 });
 
+describe("a '}' too many after the last record, at the end of the input", () => {
+  it.each(['}', '}}', '}}  ', '} \n'])('%j: the record is read, one fault at the first, as with the stream-json reader', async (tail) => {
+    const record = JSON.stringify({ ...REAL[0], eventID: '00000000-0000-4000-8000-000000000000' });
+    const text = `{"Records":[${record}${tail}`;
+    for (const chunk of CHUNKINGS) {
+      const [splitter, streamJson] = await bothReadings(Buffer.from(text), chunk, 'end.json');
+      expect(splitter.records.map((r) => r.record), `chunks of ${chunk}`).toEqual([JSON.parse(record)]);
+      expect(splitter.faults, `chunks of ${chunk}`).toEqual([{ reason: 'malformed JSON', offset: text.indexOf(tail.trim()[0], 12 + record.length), line: 1 }]);
+      expect(streamJson.faults, `chunks of ${chunk}`).toEqual(splitter.faults);
+      expect(streamJson.records, `chunks of ${chunk}`).toEqual(splitter.records);
+    }
+  });
+});
+
 describe('JSON lines: a line with a \'}\' too many', () => {
   const lines = REAL.map((r, k) => JSON.stringify({ ...r, eventID: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}` }));
   const afterName = (line: string) => line.indexOf('",', line.indexOf('"eventName"')) + 1;
