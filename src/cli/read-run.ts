@@ -58,7 +58,7 @@ export function unknownSourceNotes(spec: FilterSpec): string[] {
   for (const source of new Set(splitExclusions(spec.sources).include)) {
     const advice = unknownSourceAdvice(source);
     if (!advice) continue;
-    const near = advice.suggestions.length > 0 ? `: did you mean ${quoted(advice.suggestions)}?` : ' (a typo?)';
+    const near = advice.suggestions.length > 0 ? `: did you mean ${quoted(advice.suggestions)}?` : ' (a typo, or a service whose events it has no list of)';
     notes.push(`note: no record matched, and --source '${source}' is not an event source kmstrail knows${near}`);
   }
   return notes;

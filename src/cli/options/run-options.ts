@@ -28,7 +28,7 @@ function endpointUrl(value: string | undefined): string | undefined {
 function jobsValue(value: string): number {
   const jobs = positiveInteger('--jobs', value);
   const cores = availableParallelism();
-  if (jobs > 4 * cores) throw new UsageError(`option --jobs: ${jobs} is more than 4 threads per core (this machine has ${cores}: at most ${4 * cores})`);
+  if (jobs > 4 * cores) throw new UsageError(`option --jobs: ${value.trim()} is more than 4 threads per core (this machine has ${cores}: at most ${4 * cores})`);
   return jobs;
 }
 
