@@ -1117,8 +1117,9 @@ export class RecordSplitter {
       this.strayComma = true;
       return i + 1;
     }
+    const comma = this.strayComma;
     this.strayComma = false;
-    if (brace && b === QUOTE) {
+    if (brace && comma && b === QUOTE) {
       const at = this.strayBraceAt;
       const line = this.strayBraceLine;
       this.discardHeld();

@@ -685,6 +685,8 @@ describe('JSON lines: a line with a \'}\' too many', () => {
     ['three, with spaces', (l) => `${l.slice(0, afterName(l))} } } },${l.slice(afterName(l) + 1)}`, false],
     ['one after the whole record', (l) => `${l}}`, true],
     ['one after the whole record, then stray text', (l) => `${l}} x`, true],
+    // A key needs the ',' before it: a quote right after the '}' is stray text.
+    ['one after the whole record, then a quoted word', (l) => `${l}}"x"`, true],
   ];
   it.each(damages)('%s: one fault; the record kept only when whole; every other line read; both readers, any chunking', async (_name, damage, whole) => {
     for (const victim of [0, 2, lines.length - 1]) {
