@@ -449,59 +449,45 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     asm = null;
   };
 
+  /**
+   * After a record and a '}' too many (in a records array, or on a JSON line's record's line):
+   * past more '}'s and a ',', a quote is a key, so the '}' closed the record early and it is not
+   * kept; anything else leaves it whole, the '}' told (the splitter's afterStrayBrace and
+   * afterTopRecord). Undefined while the bytes kept do not tell yet.
+   */
+  const afterStrayBrace = (r: NonNullable<typeof pendingRecovery>): Buffer | undefined => {
+    const top = r.kind === 'top-brace';
+    const end = keptFrom + kept.length;
+    let k = Math.max(r.from, keptFrom);
+    let comma = false;
+    for (; k < end; k++) {
+      const b = byteAt(k) as number;
+      // A JSON line's record ends at its line's end.
+      const blank = top ? b === 0x20 || b === 0x09 || b === 0x0d : isSpace(b);
+      if (blank || (!comma && b === 0x7d)) continue;
+      if (!comma && b === 0x2c) comma = true;
+      else break;
+    }
+    if (k >= end) return undefined;
+    const stray = strayBrace as NonNullable<typeof strayBrace>;
+    if (comma && byteAt(k) === 0x22) {
+      const why = `a record that began at byte ${held[0]?.place?.start} is malformed (unexpected '}')`;
+      held = [];
+      strayBrace = undefined;
+      if (top) tell({ file, message: `${why}; record skipped`, offset: stray.at, line: stray.line, reason: 'malformed JSON' });
+      else fault(stray.at, stray.line, why);
+    } else {
+      flushHeld();
+    }
+    pendingRecovery = top ? { kind: 'value', from: k, open: 0, wrapper: false } : { kind: 'record', from: k, open: 0, wrapper: r.wrapper };
+    return recover();
+  };
+
   /** Tries to start the next segment after a fault, with the bytes kept so far. */
   const recover = (): Buffer | undefined => {
     if (notJson) return undefined;
     const r = pendingRecovery as NonNullable<typeof pendingRecovery>;
-    if (r.kind === 'top-brace') {
-      // After the '}'s and a ',' on the record's line, a quote is a key: the record was closed
-      // early and is not kept (the splitter's afterTopRecord).
-      const end = keptFrom + kept.length;
-      let k = Math.max(r.from, keptFrom);
-      let comma = false;
-      for (; k < end; k++) {
-        const b = byteAt(k) as number;
-        if (b === 0x20 || b === 0x09 || b === 0x0d || (!comma && b === 0x7d)) continue;
-        if (!comma && b === 0x2c) comma = true;
-        else break;
-      }
-      if (k >= end) return undefined;
-      const stray = strayBrace as NonNullable<typeof strayBrace>;
-      if (comma && byteAt(k) === 0x22) {
-        const start = held[0]?.place?.start;
-        held = [];
-        strayBrace = undefined;
-        tell({ file, message: `a record that began at byte ${start} is malformed (unexpected '}'); record skipped`, offset: stray.at, line: stray.line, reason: 'malformed JSON' });
-      } else {
-        flushHeld();
-      }
-      pendingRecovery = { kind: 'value', from: k, open: 0, wrapper: false };
-      return recover();
-    }
-    if (r.kind === 'brace') {
-      // After the '}'s and a ',', a quote is a key: the record was closed early and is not kept.
-      const end = keptFrom + kept.length;
-      let k = Math.max(r.from, keptFrom);
-      let comma = false;
-      for (; k < end; k++) {
-        const b = byteAt(k) as number;
-        if (isSpace(b) || (!comma && b === 0x7d)) continue;
-        if (!comma && b === 0x2c) comma = true;
-        else break;
-      }
-      if (k >= end) return undefined;
-      const stray = strayBrace as NonNullable<typeof strayBrace>;
-      if (comma && byteAt(k) === 0x22) {
-        const start = held[0]?.place?.start;
-        held = [];
-        strayBrace = undefined;
-        fault(stray.at, stray.line, `a record that began at byte ${start} is malformed (unexpected '}')`);
-      } else {
-        flushHeld();
-      }
-      pendingRecovery = { kind: 'record', from: k, open: 0, wrapper: r.wrapper };
-      return recover();
-    }
+    if (r.kind === 'brace' || r.kind === 'top-brace') return afterStrayBrace(r);
     const at = closesWrapper || r.kind === 'at' || r.kind === 'top' ? r.from : r.kind === 'record' ? recordStartFrom(r.from) : afterBrokenValue(r.from, r.open);
     closesWrapper = false;
     if (at < 0) return undefined;
