@@ -835,8 +835,7 @@ export class RecordSplitter {
       this.sink.rejected?.();
       return;
     }
-    const place = { offset: this.captureStart, line: this.captureLine, singleLine: this.captureLine === this.line, lines: this.line - this.captureLine };
-    this.sink.slice(bytes, place, kind);
+    this.sink.slice(bytes, this.capturePlace(), kind);
     this.releaseSlice();
   }
 
@@ -874,13 +873,14 @@ export class RecordSplitter {
         this.elementExpected = false;
         this.separatorExpected = false;
         this.depth = depth - 1;
-        if (this.depth === 0) this.finishTop(chunk, i + 1);
-        else if (this.depth === 1 && this.topIsWrapper) {
+        if (this.depth === 0) {
+          this.finishTop(chunk, i + 1);
+        } else {
           // Back among the wrapper's members: a second "Records" key is read too (JSON parsers keep
           // the last; no record is dropped for it). Its ',' comes first.
-          this.startRecordKeys(1);
+          if (this.depth === 1 && this.topIsWrapper) this.startRecordKeys(1);
           this.keyExpected = false;
-        } else this.keyExpected = false;
+        }
         return i + 1;
       }
       if (this.separatorExpected || b === RBRACE || b === COLON) return this.brokenArray(chunk, i, b);
@@ -1142,12 +1142,7 @@ export class RecordSplitter {
       this.topSeen = true;
       // Held until the next value starts (see topLevelStart): a '}' too many after it on its line,
       // then `,"key"`, shows that the '}' closed it early, as in a Records array.
-      const view = !this.spilling && this.captureParts.length === 0;
-      const spilled = !this.rejecting && this.spilling;
-      const bytes = this.endCapture(chunk, end);
-      const place = { offset: this.captureStart, line: this.captureLine, singleLine: this.captureLine === this.line, lines: this.line - this.captureLine };
-      this.held.push({ bytes, place, kind: 'top', rejected: this.rejecting, object: true, view, spilled });
-      this.rejecting = false;
+      this.holdCapture(chunk, end, true);
     }
     this.recordDepth = -1;
     this.topIsWrapper = false;
@@ -1158,14 +1153,25 @@ export class RecordSplitter {
     if (!this.capturing) return;
     // A record ruled out is held with its bytes too: the array's end may yet show that it took in
     // the records after it (see cutShortAtEnd).
+    const held = this.holdCapture(chunk, end, this.captureIsObject);
+    if (held.object && !held.rejected && !this.firstKey) this.firstKey = firstKeyOf(held.bytes);
+    this.recordDepth = -1;
+  }
+
+  /** Ends the current capture and holds it (see `held`), until what follows tells it whole. */
+  private holdCapture(chunk: Buffer, end: number, object: boolean): Held {
     const view = !this.spilling && this.captureParts.length === 0;
     const spilled = !this.rejecting && this.spilling;
     const bytes = this.endCapture(chunk, end);
-    const place = { offset: this.captureStart, line: this.captureLine, singleLine: this.captureLine === this.line, lines: this.line - this.captureLine };
-    if (this.captureIsObject && !this.firstKey && !this.rejecting) this.firstKey = firstKeyOf(bytes);
-    this.held.push({ bytes, place, kind: this.captureKind, rejected: this.rejecting, object: this.captureIsObject, view, spilled });
+    const held: Held = { bytes, place: this.capturePlace(), kind: this.captureKind, rejected: this.rejecting, object, view, spilled };
+    this.held.push(held);
     this.rejecting = false;
-    this.recordDepth = -1;
+    return held;
+  }
+
+  /** Where the capture just ended lies. */
+  private capturePlace(): SlicePlace {
+    return { offset: this.captureStart, line: this.captureLine, singleLine: this.captureLine === this.line, lines: this.line - this.captureLine };
   }
 
   /**
@@ -1788,10 +1794,18 @@ export class RecordSplitter {
       else if (sameBytes(chunk, local, KEY_EVENT_TIME)) this.pendingKey = HOT_TIME;
     } else if (len === 11) {
       if (sameBytes(chunk, local, KEY_EVENT_SOURCE)) this.pendingKey = HOT_SOURCE;
-    } else if (this.depth === 1 && (this.captureKind === 'top' || (this.topIsWrapper && !this.capturing))) {
+    } else if (this.atWrapperKey()) {
       if (len === 7 && sameBytes(chunk, local, KEY_RECORDS)) this.wrapperPending = WRAP_RECORDS;
       else if (len === 6 && sameBytes(chunk, local, KEY_EVENTS)) this.wrapperPending = WRAP_EVENTS;
     }
+  }
+
+  /**
+   * A key at depth 1 is the wrapper's: of the top-level object still read as a candidate record,
+   * or of a wrapper whose records array closed (a second "Records" array is read too).
+   */
+  private atWrapperKey(): boolean {
+    return this.depth === 1 && (this.captureKind === 'top' || (this.topIsWrapper && !this.capturing));
   }
 
   /** noteKey for a key that had to be decoded first. */
@@ -1799,7 +1813,7 @@ export class RecordSplitter {
     if (name === 'eventName') this.pendingKey = HOT_NAME;
     else if (name === 'eventTime') this.pendingKey = HOT_TIME;
     else if (name === 'eventSource') this.pendingKey = HOT_SOURCE;
-    else if (this.depth === 1 && (this.captureKind === 'top' || (this.topIsWrapper && !this.capturing))) {
+    else if (this.atWrapperKey()) {
       if (name === 'Records') this.wrapperPending = WRAP_RECORDS;
       else if (name === 'Events') this.wrapperPending = WRAP_EVENTS;
     }
@@ -2066,7 +2080,8 @@ function afterColon(bytes: Buffer, at: number): boolean {
   return k >= 0 && bytes[k] === COLON;
 }
 
-function countNewlines(bytes: Buffer, from: number, to: number): number {
+/** Line breaks in `bytes` from `from` up to `to`. */
+export function countNewlines(bytes: Buffer, from: number, to: number): number {
   let n = 0;
   for (let k = bytes.indexOf(NEWLINE, from); k >= 0 && k < to; k = bytes.indexOf(NEWLINE, k + 1)) n++;
   return n;

@@ -18,7 +18,7 @@ import { jsonVerifier } from 'stream-json/utils/verifier.js';
 import { none } from 'stream-chain/defs.js';
 import { decodedChunks, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
-import { firstInvalidUtf8, newlinesIn } from '../util/utf8.js';
+import { firstInvalidUtf8 } from '../util/utf8.js';
 import { FaultQueue } from './fault-delivery.js';
 import type { ReadOptions } from './read-options.js';
 // Records start with RECORD_FIRST_KEYS (the splitter's rule).
@@ -99,15 +99,20 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   let kept: Buffer = Buffer.alloc(0);
   let keptFrom = 0;
   const byteAt = (at: number) => (at >= keptFrom && at < keptFrom + kept.length ? kept[at - keptFrom] : undefined);
+  /** A closed value's bytes, while they are still kept. */
+  const keptBytesOf = (place: ValuePlace): Buffer | undefined =>
+    place.end < 0 || place.start < keptFrom || place.end > keptFrom + kept.length ? undefined : kept.subarray(place.start - keptFrom, place.end - keptFrom);
   /** Whether a value's bytes are not all UTF-8 (when they are no longer kept: taken to be so). */
-  const holdsBadUtf8 = (place: ValuePlace): boolean =>
-    place.end < 0 || place.start < keptFrom || place.end > keptFrom + kept.length || !isUtf8(kept.subarray(place.start - keptFrom, place.end - keptFrom));
+  const holdsBadUtf8 = (place: ValuePlace): boolean => {
+    const bytes = keptBytesOf(place);
+    return !bytes || !isUtf8(bytes);
+  };
   /** The first bad byte of a record (the splitter's place), when its bytes are still kept; else its start. */
   const badUtf8Place = (place: ValuePlace) => {
-    if (place.end < 0 || place.start < keptFrom || place.end > keptFrom + kept.length) return placeOf(place);
-    const bytes = kept.subarray(place.start - keptFrom, place.end - keptFrom);
-    const at = Math.max(0, firstInvalidUtf8(bytes));
-    return { offset: place.start + at, line: place.line + newlinesIn(bytes, at) };
+    const bytes = keptBytesOf(place);
+    if (!bytes) return placeOf(place);
+    const at = place.start + Math.max(0, firstInvalidUtf8(bytes));
+    return { offset: at, line: place.line + newlinesBetween(place.start, at) };
   };
 
   let depth = 0;

@@ -9,9 +9,9 @@ import { isCloudTrailEnvelope, isObject, notCloudTrailBecause, RECORD_KEYS, type
 import { decodedChunks, decodedWhole, ReadFault } from '../sources/decoded-chunks.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { describeJsonError } from '../util/json-error-text.js';
-import { firstInvalidUtf8, newlinesIn } from '../util/utf8.js';
+import { firstInvalidUtf8 } from '../util/utf8.js';
 import { locateJsonError } from './json-error.js';
-import { RecordSplitter, VerdictMemo, type ResumePoint, type SliceKind, type SlicePlace, type SplitterSink } from './record-splitter.js';
+import { countNewlines as newlinesInBytes, RecordSplitter, VerdictMemo, type ResumePoint, type SliceKind, type SlicePlace, type SplitterSink } from './record-splitter.js';
 import type { Prefilter, ReadOptions } from './read-options.js';
 import type { TrailPartOptions } from './trail-part.js';
 import { FaultQueue } from './fault-delivery.js';
@@ -202,7 +202,7 @@ class TrailScan implements SplitterSink {
       this.report({
         message: 'invalid UTF-8 in a record; shown with U+FFFD replacement characters',
         offset: place.offset + at,
-        line: place.line + newlinesIn(bytes, at),
+        line: place.line + newlinesInBytes(bytes, 0, at),
         reason: 'invalid UTF-8',
         warning: true,
       });

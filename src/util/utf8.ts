@@ -31,9 +31,3 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   return -1;
 }
 
-/** Line breaks in `bytes` before index `end`: a place inside a record is on its line plus these. */
-export function newlinesIn(bytes: Uint8Array, end: number): number {
-  let n = 0;
-  for (let k = 0; k < end; k++) if (bytes[k] === 0x0a) n++;
-  return n;
-}
