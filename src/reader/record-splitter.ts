@@ -156,6 +156,8 @@ const RBRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const NEWLINE = 0x0a;
+/** A ',' after a whole top-level value: the records array closed too early, or JSON lines with commas. */
+export const TOP_COMMA = `unexpected ',' after a whole JSON value (the records array closed too early?); the records after it are read`;
 
 const HOT_NONE = 0;
 const HOT_NAME = 1;
@@ -309,6 +311,12 @@ export class RecordSplitter {
   private strayComma = false;
   /** A ',' between top-level values was told (see topLevelStart): the next ones are not. */
   private topCommaTold = false;
+  /**
+   * A ',' right after a top-level record on its line, not yet told (byte, line; -1 for none): a key
+   * after it on that line shows a '}' too many closed the record early (see afterTopRecord).
+   */
+  private topCommaAt = -1;
+  private topCommaLine = 1;
   /** The current capture is an object (a record candidate), not a string, number or array. */
   private captureIsObject = false;
   /** After a broken record: skipping bytes to the next record start (`{"<first key>"` after ',' or '['). */
@@ -1085,7 +1093,7 @@ export class RecordSplitter {
       // records after it go on to the array's real end), or JSON lines with commas. One fault;
       // the next commas, and the ']}' the early close displaced, are the same mistake.
       if (this.topCommaTold) this.recoverAtNextLine();
-      else this.topFault(`unexpected ',' after a whole JSON value (the records array closed too early?); the records after it are read`, this.base + i);
+      else this.topFault(TOP_COMMA, this.base + i);
       this.topCommaTold = true;
       return i + 1;
     }
@@ -1116,6 +1124,26 @@ export class RecordSplitter {
     if (brace && b === COMMA && !this.strayComma) {
       this.strayComma = true;
       return i + 1;
+    }
+    if (onItsLine && b === COMMA && !brace && !this.topCommaTold && this.topCommaAt < 0) {
+      // `…"userIdentity":{…}},"eventTime":…`: the record's own '}' closed it, with no '}' left
+      // over to tell. Only a key after the ',' shows it.
+      this.topCommaAt = this.base + i;
+      this.topCommaLine = this.line;
+      return i + 1;
+    }
+    if (this.topCommaAt >= 0) {
+      const at = this.topCommaAt;
+      if (b === QUOTE && this.line === this.topCommaLine) {
+        this.discardHeld();
+        this.sink.fault(`a record that began at byte ${record.place.offset} is malformed (unexpected ','); record skipped`, at, this.line, false);
+      } else {
+        // JSON lines with commas: the records are whole, the ',' told as it always was.
+        this.flushHeld();
+        if (this.line !== this.topCommaLine) return -1;
+      }
+      this.recoverAtNextLine();
+      return i;
     }
     const comma = this.strayComma;
     this.strayComma = false;
@@ -1208,6 +1236,11 @@ export class RecordSplitter {
       this.sink.fault(message, this.strayBraceAt, this.strayBraceLine, false);
       this.strayBraceAt = -1;
     }
+    if (this.topCommaAt >= 0) {
+      this.sink.fault(TOP_COMMA, this.topCommaAt, this.topCommaLine, false);
+      this.topCommaTold = true;
+      this.topCommaAt = -1;
+    }
     this.strayComma = false;
   }
 
@@ -1216,6 +1249,7 @@ export class RecordSplitter {
     this.held = [];
     this.strayBraceAt = -1;
     this.strayComma = false;
+    this.topCommaAt = -1;
   }
 
   /**

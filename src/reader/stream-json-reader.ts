@@ -22,7 +22,7 @@ import { firstInvalidUtf8 } from '../util/utf8.js';
 import { FaultQueue } from './fault-delivery.js';
 import type { ReadOptions } from './read-options.js';
 // Records start with RECORD_FIRST_KEYS (the splitter's rule).
-import { archiveFault, archiveKind, cutShortRecordStart, describeByte, isJunkByte, isStrayAfterRecord, RECORD_FIRST_KEYS, undecidedRecordStart, type SliceKind } from './record-splitter.js';
+import { archiveFault, archiveKind, cutShortRecordStart, describeByte, isJunkByte, isStrayAfterRecord, RECORD_FIRST_KEYS, TOP_COMMA, undecidedRecordStart, type SliceKind } from './record-splitter.js';
 import { unwrapValue } from './trail-reader.js';
 import type { InputFault, TrailRecord } from './trail-record.js';
 import { type ValuePlace, ValuePlaces } from './value-places.js';
@@ -146,7 +146,8 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
   /** A ',' between top-level values was told: the next ones are not (the splitter's topCommaTold). */
   let topCommaTold = false;
   /** A '}' too many right after the held record: told once what follows shows what it did (the splitter's strayBraceAt). */
-  let strayBrace: { at: number; line: number; tell: () => void } | undefined;
+  /** A '}' too many after a held record, or a ',' right after a JSON line's record: told when the record is handed on. */
+  let strayBrace: { at: number; line: number; tell: () => void; what?: string } | undefined;
   const flushHeld = () => {
     for (const h of held.splice(0)) emit(h.value, h.kind, h.place);
     strayBrace?.tell();
@@ -432,6 +433,21 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
         pendingRecovery = { kind: 'top-brace', from: at + 1, open: 0, wrapper: false };
         return;
       }
+      if (heldTop && b === 0x2c && !topCommaTold && !newlineIn(held[0].place?.end ?? at, at)) {
+        // A ',' on a JSON line's record's line: JSON lines with commas, or a record its own '}'
+        // closed early, when a key follows (the splitter's afterTopRecord).
+        strayBrace = {
+          at,
+          line,
+          what: "','",
+          tell: () => {
+            tell({ file, message: TOP_COMMA, offset: at, line, reason: 'malformed JSON' });
+            topCommaTold = true;
+          },
+        };
+        pendingRecovery = { kind: 'top-brace', from: at, open: 0, wrapper: false };
+        return;
+      }
       if (heldTop) flushHeld();
       if (depth === 0 && !sawValue && !asm && b !== undefined && isJunkByte(b)) {
         // Text that does not start as JSON: one line for the input (the splitter's rule).
@@ -442,7 +458,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
       }
       if (depth === 0 && !asm && sawValue && (b === 0x2c || (topCommaTold && (b === 0x5d || b === 0x7d)))) {
         // A ',' after a whole top-level value: told once (the splitter's rule, see its topLevelStart).
-        if (!topCommaTold) tell({ file, message: `unexpected ',' after a whole JSON value (the records array closed too early?); the records after it are read`, offset: at, line, reason: 'malformed JSON' });
+        if (!topCommaTold) tell({ file, message: TOP_COMMA, offset: at, line, reason: 'malformed JSON' });
         topCommaTold = true;
         pendingRecovery = { kind: 'value', from: at, open: 0, wrapper: false };
         return;
@@ -476,7 +492,7 @@ export async function* readTrailWithStreamJson(input: TrailInput, options: ReadO
     if (k >= end) return undefined;
     const stray = strayBrace as NonNullable<typeof strayBrace>;
     if (comma && byteAt(k) === 0x22) {
-      const why = `a record that began at byte ${held[0]?.place?.start} is malformed (unexpected '}')`;
+      const why = `a record that began at byte ${held[0]?.place?.start} is malformed (unexpected ${strayBrace?.what ?? "'}'"})`;
       held = [];
       strayBrace = undefined;
       if (top) tell({ file, message: `${why}; record skipped`, offset: stray.at, line: stray.line, reason: 'malformed JSON' });

@@ -706,6 +706,42 @@ describe('JSON lines: a line with a \'}\' too many', () => {
       }
     }
   });
+
+  // A single '}' too many closes the record early with nothing stray after it: the ',' and the key
+  // that follow are what show it (jq: "Expected value before ','"). The part before it was printed
+  // as a record, with no eventTime, errorCode...
+  const closedAt: Array<[string, (line: string) => number]> = [
+    ['after its eventName', (l) => afterName(l)],
+    ['after its userIdentity', (l) => l.indexOf(',"eventTime"')],
+  ];
+  it.each(closedAt)('one closing it %s, then its other members: skipped with one fault at the comma; both readers, any chunking', async (_name, cut) => {
+    for (const victim of [0, 2, lines.length - 1]) {
+      const damaged = (l: string) => `${l.slice(0, cut(l))}}${l.slice(cut(l))}`;
+      const text = lines.map((l, k) => (k === victim ? damaged(l) : l)).join('\n') + '\n';
+      for (const chunk of CHUNKINGS) {
+        const [splitter, streamJson] = await bothReadings(Buffer.from(text), chunk, 'brace.jsonl');
+        const where = `victim ${victim}, chunks of ${chunk}: ${JSON.stringify(damaged(lines[victim]).slice(0, 200))}`;
+        expect(splitter.records.map((r) => r.record), where).toEqual(lines.filter((_, k) => k !== victim).map((l) => JSON.parse(l)));
+        expect(splitter.faults, where).toHaveLength(1);
+        const lineStart = victim === 0 ? 0 : lines.slice(0, victim).join('\n').length + 1;
+        expect(splitter.faults[0].offset, where).toBe(lineStart + cut(lines[victim]) + 1);
+        expect(splitter.messages[0], where).toMatch(/malformed \(unexpected ','\); record skipped/);
+        expect(streamJson.records, where).toEqual(splitter.records);
+        expect(streamJson.faults, where).toEqual(splitter.faults);
+      }
+    }
+  });
+
+  it("JSON lines with a ',' after each record are still read, the first ',' told", async () => {
+    const text = lines.map((l) => `${l},`).join('\n') + '\n';
+    for (const chunk of CHUNKINGS) {
+      const [splitter, streamJson] = await bothReadings(Buffer.from(text), chunk, 'commas.jsonl');
+      expect(splitter.records.map((r) => r.record), `chunks of ${chunk}`).toEqual(lines.map((l) => JSON.parse(l)));
+      expect(splitter.faults.map((f) => [f.offset, f.line]), `chunks of ${chunk}`).toEqual([[lines[0].length, 1]]);
+      expect(streamJson.records, `chunks of ${chunk}`).toEqual(splitter.records);
+      expect(streamJson.faults, `chunks of ${chunk}`).toEqual(splitter.faults);
+    }
+  });
 });
 
 describe('a wrapper with two "Records" keys', () => {
