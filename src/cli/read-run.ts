@@ -214,7 +214,8 @@ export function statsLines({ stats, sink }: PipelineResult): string[] {
       `${stats.records.toLocaleString('en-US')} records read, ${stats.matched.toLocaleString('en-US')} matched, ` +
       `${stats.duplicates.toLocaleString('en-US')} duplicates dropped, ` +
       (stats.pruned > 0 ? `${stats.pruned.toLocaleString('en-US')} file${stats.pruned === 1 ? '' : 's'} skipped unread (folders outside the window, accounts or regions), ` : '') +
-      `${skippedTotal} skipped${skippedTotal ? ` (${why})` : ''}, ${seconds.toFixed(2)} s`,
+      // Faults, not records: one may skip a record, a whole file, or nothing (a missing ',').
+      `${skippedTotal} input problem${skippedTotal === 1 ? '' : 's'}${skippedTotal ? ` (${why})` : ''}, ${seconds.toFixed(2)} s`,
     `stats: read ${STRATEGIES[stats.strategy]}${stats.notes.map((note) => `; ${note}`).join('')}`,
     ...(stats.times ? [`stats: time window: ${stats.times.untimed.toLocaleString('en-US')} records without a readable eventTime (never in a window)`] : []),
     ...(sink.stats ?? []),

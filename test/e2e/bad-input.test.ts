@@ -316,7 +316,7 @@ describe('many faults in one input', () => {
     const lines = stderrLines(result.stderr).filter((l) => !l.startsWith('kmstrail: stats:'));
     expect(lines.filter((l) => l.includes('oops') || /malformed|expected/i.test(l))).toHaveLength(20);
     expect(lines.at(-1)).toBe(`kmstrail: ${path}: warning: more problems in this input are not shown (--stats counts them)`);
-    expect(result.stderr).toContain('50 skipped (malformed JSON: 50)');
+    expect(result.stderr).toContain('50 input problems (malformed JSON: 50)');
   });
 });
 

@@ -180,7 +180,7 @@ describe('elements of an array are held to the "is this CloudTrail?" test', () =
     expect(result.stdout).toBe('');
     expect(result.code).toBe(1);
     expect(lines(result.stderr).filter((l) => l.includes('array element is not a CloudTrail record (keys: _raw, _time, host)'))).toHaveLength(3);
-    expect(result.stderr).toMatch(/3 skipped \(not a CloudTrail record: 3\)/);
+    expect(result.stderr).toMatch(/3 input problems \(not a CloudTrail record: 3\)/);
   });
 
   it('{"Records":[{"foo":1}]} is no record', async () => {
@@ -247,7 +247,7 @@ describe('a directory walk decides by content, not by name', () => {
     expect(result.code).toBe(0);
     const five = jq('.', { file: join(SHAPES, 'expected.jsonl') });
     expect(jsonLines(result.stdout)).toEqual([...five, ...five, ...five, ...five]);
-    expect(result.stderr).toMatch(/stats: 4 files, .* 1 skipped \(not a trail file: 1\)/);
+    expect(result.stderr).toMatch(/stats: 4 files, .* 1 input problem \(not a trail file: 1\)/);
   });
 
   it('a named pipe inside a tree is passed over unread (it would block the walk) and counted', async () => {
@@ -258,7 +258,7 @@ describe('a directory walk decides by content, not by name', () => {
     const result = await runCli(['filter', '--all-sources', '--keep-duplicates', '--stats', '-f', 'jsonl', tree]);
     expect(result.code).toBe(0);
     expect(jsonLines(result.stdout)).toHaveLength(5);
-    expect(result.stderr).toMatch(/stats: 1 file, .* 1 skipped \(not a trail file: 1\)/);
+    expect(result.stderr).toMatch(/stats: 1 file, .* 1 input problem \(not a trail file: 1\)/);
   });
 
   it('a download cut inside its gzip header, named without an extension, is a truncated trail: named, exit 1, the others read', async () => {
