@@ -97,6 +97,8 @@ export function parseCondition(text: string, identifiers: readonly string[]): Co
       let names: string[];
       if (target.toLowerCase() === 'them') {
         names = identifiers.filter((n) => !n.startsWith('_'));
+        // 'all of' nothing would be true of every record.
+        if (names.length === 0) throw new ConditionError(`'${token} of ${target}' matches no search identifier (them leaves out names that start with _)`);
       } else {
         const re = globRegex(target);
         names = identifiers.filter((n) => re.test(n));

@@ -61,20 +61,30 @@ export interface FieldPath {
   isNull(record: JsonObject): boolean;
 }
 
-function collect(value: unknown, segments: readonly string[], joined: readonly string[][], at: number, out: unknown[]): void {
+type FieldOf = (value: JsonObject, key: string) => unknown;
+
+const plainField: FieldOf = (value, key) => value[key];
+/**
+ * A record's own field. Reading `value[key]` alone finds what every JavaScript object inherits
+ * (`constructor`, `toString`, `__proto__`...): a field no record has would then be present. Only
+ * paths that name one of those pay for the check (see fieldPath).
+ */
+const ownField: FieldOf = (value, key) => (Object.hasOwn(value, key) ? value[key] : undefined);
+
+function collect(value: unknown, segments: readonly string[], joined: readonly string[][], at: number, out: unknown[], field: FieldOf): void {
   if (at === segments.length) {
     out.push(value);
     return;
   }
   if (Array.isArray(value)) {
-    for (const item of value) collect(item, segments, joined, at, out);
+    for (const item of value) collect(item, segments, joined, at, out, field);
     return;
   }
   if (!isObject(value)) return;
   const keys = joined[at];
   for (let end = 0; end < keys.length; end++) {
-    const next = value[keys[end]];
-    if (next !== undefined) collect(next, segments, joined, at + 1 + end, out);
+    const next = field(value, keys[end]);
+    if (next !== undefined) collect(next, segments, joined, at + 1 + end, out, field);
   }
 }
 
@@ -88,9 +98,10 @@ export function fieldPath(name: string): FieldPath {
   const segments = name.split('.');
   // joined[i][k] = segments i..i+k joined with dots: the keys tried at depth i.
   const joined = segments.map((_, i) => segments.slice(i).map((__, k) => segments.slice(i, i + k + 1).join('.')));
+  const field = joined.some((keys) => keys.some((key) => key in Object.prototype)) ? ownField : plainField;
   const terminals = (record: JsonObject): unknown[] => {
     const out: unknown[] = [];
-    collect(record, segments, joined, 0, out);
+    collect(record, segments, joined, 0, out, field);
     return out;
   };
   const isNull = (record: JsonObject) => terminals(record).every(nullOnly);
@@ -100,10 +111,10 @@ export function fieldPath(name: string): FieldPath {
     return {
       name,
       terminals,
-      some: (record, test) => someLeaf(record[key], test),
-      present: (record) => record[key] !== undefined,
+      some: (record, test) => someLeaf(field(record, key), test),
+      present: (record) => field(record, key) !== undefined,
       isNull: (record) => {
-        const v = record[key];
+        const v = field(record, key);
         return v === undefined || nullOnly(v);
       },
     };
@@ -120,9 +131,9 @@ export function fieldPath(name: string): FieldPath {
         if (!isObject(value)) return false;
         const keys = joined[i];
         for (let k = 1; k < keys.length; k++) {
-          if (value[keys[k]] !== undefined) return terminals(record).some((t) => someLeaf(t, test));
+          if (field(value, keys[k]) !== undefined) return terminals(record).some((t) => someLeaf(t, test));
         }
-        value = value[segments[i]];
+        value = field(value, segments[i]);
         if (value === undefined) return false;
       }
       return someLeaf(value, test);

@@ -122,8 +122,10 @@ export function requiredLiteral(source: string): string | undefined {
       const next = source[i + 1];
       if (next === undefined) return undefined;
       i++;
-      // Escaped punctuation is itself; \d, \w, \b and friends are classes or assertions.
+      // Escaped punctuation is itself; \d, \w, \b and friends are classes or assertions, and
+      // \x41, \u0041, \cJ, \k<name>, \p{L} and \1 take what follows them.
       if (/[^A-Za-z0-9]/.test(next)) literal = next;
+      else i = pastEscape(source, i);
     } else if (c === '|') {
       if (depth === 0) return undefined;
     } else if (c === '(') {
@@ -153,6 +155,31 @@ export function requiredLiteral(source: string): string | undefined {
   }
   end();
   return best.length >= 3 ? best : undefined;
+}
+
+/** The index of the last character of the escape whose letter or digit is at `i` (after its backslash). */
+function pastEscape(source: string, i: number): number {
+  const next = source[i];
+  const upTo = (close: string) => {
+    const end = source.indexOf(close, i + 1);
+    return end < 0 ? source.length - 1 : end;
+  };
+  const hex = (most: number) => {
+    let k = i;
+    while (k - i < most && /[0-9A-Fa-f]/.test(source[k + 1] ?? '')) k++;
+    return k;
+  };
+  if (next === 'x') return hex(2);
+  if (next === 'u') return source[i + 1] === '{' ? upTo('}') : hex(4);
+  if (next === 'c') return i + 1;
+  if (next === 'k' && source[i + 1] === '<') return upTo('>');
+  if ((next === 'p' || next === 'P') && source[i + 1] === '{') return upTo('}');
+  if (/[0-9]/.test(next)) {
+    let k = i;
+    while (/[0-9]/.test(source[k + 1] ?? '')) k++;
+    return k;
+  }
+  return i;
 }
 
 function regexFor(source: string, modifiers: readonly string[], key: string): RegExp {

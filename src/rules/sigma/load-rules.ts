@@ -6,7 +6,7 @@
  * Nothing here stops at a bad rule: each problem is one line naming the file, the rest still load.
  * Rules whose logsource is not CloudTrail are listed apart, so the caller can say how many.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isNode, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import { SigmaRuleError } from './field-test.js';
@@ -99,13 +99,20 @@ function keepWrittenNumbers(doc: Document): void {
   });
 }
 
+/**
+ * The yaml library's cap on what aliases expand to (its default is 100): a list of a few hundred
+ * `*name` is a rule, a few levels of lists of lists of aliases (a "billion laughs") is not.
+ */
+const MAX_ALIAS_COUNT = 10_000;
+
 /** The rules of one file's text, with no references resolved yet. */
 function parseDocuments(text: string, file: string): Parsed {
   const rules: SigmaRule[] = [];
   const problems: SigmaProblem[] = [];
   const blocks: string[] = [];
   const lines = new LineCounter();
-  const stream = parseAllDocuments(text, { prettyErrors: false, lineCounter: lines });
+  // Merge keys (`<<: *common`), as PyYAML, and so pySigma, reads them.
+  const stream = parseAllDocuments(text, { prettyErrors: false, lineCounter: lines, merge: true });
   const docs = Array.isArray(stream) ? stream : [];
   let global: unknown;
   let previous: unknown;
@@ -119,7 +126,14 @@ function parseDocuments(text: string, file: string): Parsed {
       return;
     }
     keepWrittenNumbers(doc);
-    let value: unknown = doc.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      // An alias to no anchor, or an alias bomb, shows only now.
+      problems.push({ file, message: `YAML${docs.length > 1 ? ` document ${n}` : ''}: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}` });
+      return;
+    }
     if (value === null || value === undefined) return;
     if (isMap(value) && 'action' in value) {
       const { action, ...rest } = value;
@@ -300,37 +314,53 @@ export function parseSigmaText(text: string, file: string): SigmaRuleSet {
   return { ...resolve(parseDocuments(text, file)), files: 1 };
 }
 
-async function walk(path: string, out: string[], problems: SigmaProblem[]): Promise<void> {
+/**
+ * Rule files under `path`, each once (whether it holds any): `seen` holds the real paths of the
+ * files and folders taken, and whether each held rule files.
+ * A file named twice, or reached again through a link (`self -> .`, a loop), would be a second
+ * rule clashing with its own id.
+ */
+async function walk(path: string, out: string[], problems: SigmaProblem[], seen: Map<string, boolean>): Promise<boolean> {
   let info;
+  let real;
   try {
     info = await stat(path);
+    real = await realpath(path);
   } catch (error) {
     problems.push({ file: path, message: readProblem(error) });
-    return;
+    return true;
   }
   if (!info.isDirectory()) {
-    out.push(path);
-    return;
+    if (!seen.has(real)) out.push(path);
+    seen.set(real, true);
+    return true;
   }
+  // A folder walked already (or being walked: a loop) holds rule files only if it did then.
+  const walked = seen.get(real);
+  if (walked !== undefined) return walked;
+  seen.set(real, false);
+  let found = false;
   const names = (await readdir(path)).sort();
   for (const name of names) {
     const child = join(path, name);
     const childInfo = await stat(child).catch(() => undefined);
-    if (childInfo?.isDirectory()) await walk(child, out, problems);
-    else if (/\.ya?ml$/i.test(name)) out.push(child);
+    if (childInfo?.isDirectory() || /\.ya?ml$/i.test(name)) found = (await walk(child, out, problems, seen)) || found;
   }
+  seen.set(real, found);
+  return found;
 }
 
 /** Loads rule files and directories; a file named directly is read whatever its extension. */
 export async function loadSigmaRules(paths: readonly string[]): Promise<SigmaRuleSet> {
   const problems: SigmaProblem[] = [];
   const files: string[] = [];
+  const seen = new Map<string, boolean>();
   for (const p of paths) {
     const before = files.length;
     const known = problems.length;
-    await walk(p, files, problems);
+    const found = await walk(p, files, problems, seen);
     // A directory without rule files is more likely a wrong path than a choice to run nothing.
-    if (files.length === before && problems.length === known) problems.push({ file: p, message: 'holds no .yml or .yaml file' });
+    if (!found && files.length === before && problems.length === known) problems.push({ file: p, message: 'holds no .yml or .yaml file' });
   }
   const rules: SigmaRule[] = [];
   const blocks: string[] = [];

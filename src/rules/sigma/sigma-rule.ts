@@ -6,7 +6,11 @@
 import type { Severity } from '../rule.js';
 import { compileDetection, type CompiledDetection } from './detection.js';
 import { SigmaRuleError } from './field-test.js';
+import { anyOf } from './hot-constraint.js';
 import { sigmaLevel } from './level.js';
+
+/** The detection of a rule for another log that kmstrail could not compile: it never runs. */
+const NEVER_RUN: CompiledDetection = { matches: () => false, hot: { eventName: anyOf([]), eventSource: anyOf([]) } };
 
 export type CorrelationType = 'event_count' | 'value_count' | 'temporal' | 'temporal_ordered';
 export const CORRELATION_TYPES: readonly CorrelationType[] = ['event_count', 'value_count', 'temporal', 'temporal_ordered'];
@@ -217,7 +221,15 @@ export function ruleFromDocument(doc: unknown, file: string, document: number): 
   }
   const logsource = logsourceOf(d);
   if (d.detection === undefined) throw new SigmaRuleError('has no detection');
-  const detection = compileDetection(d.detection);
+  let detection: CompiledDetection;
+  try {
+    detection = compileDetection(d.detection);
+  } catch (error) {
+    // A rule for another log is never run here: what kmstrail refuses in a CloudTrail rule
+    // (placeholders, near) is no error in it, and it is counted as not for CloudTrail.
+    if (!(error instanceof SigmaRuleError) || fitsCloudTrail(logsource)) throw error;
+    detection = NEVER_RUN;
+  }
   const rule: SigmaDetectionRule = { ...base, kind: 'detection', logsource, detection };
   if (!detection.aggregation) return [rule];
   // Sigma 1 aggregation: the detection without it is the base rule, the count a correlation.

@@ -60,5 +60,9 @@ describe('conditions', () => {
     expect(p('a and nope')).toMatch(/'nope' is not a search identifier/);
     expect(p('1 of zz*')).toMatch(/matches no search identifier/);
     expect(p('half of them')).toMatch(/expected 1, any, all or a number/);
+    // 'them' leaves out _names: with only those, 'all of them' would be true of every record.
+    const hidden = `_sel:\n    eventName: Decrypt\n_who:\n    userIdentity.userName: bob\n`;
+    expect(problemsOf(ruleText(`${hidden}condition: all of them`))[0]).toMatch(/'all of them' matches no search identifier \(them leaves out names that start with _\)/);
+    expect(problemsOf(ruleText(`${hidden}condition: 1 of them`))[0]).toMatch(/'1 of them' matches no search identifier/);
   });
 });

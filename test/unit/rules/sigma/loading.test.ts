@@ -2,7 +2,7 @@
  * Loading Sigma rule files: problems as one line per file, logsources that are not CloudTrail,
  * multi-document files, action: global, references between files, directory walking.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -165,5 +165,53 @@ describe('documents', () => {
     expect(standalone([base, correlation('[lookups, nowhere]', '5m')].join('\n---\n'))).toEqual({ Lookups: false });
     // generate: true lets them report, loaded or not.
     expect(standalone([base, correlation('[lookups]', '5 minutes', '\n    generate: true')].join('\n---\n'))).toEqual({ Lookups: true });
+  });
+});
+
+describe('what a demanding rule writer does (a QA round)', () => {
+  it('an alias to no anchor, or more aliases than the cap allows for, is one line naming the file; the other rules load', async () => {
+    mkdirSync(join(dir, 'aliases'), { recursive: true });
+    writeFileSync(join(dir, 'aliases/good.yml'), good('Good', 'g'));
+    writeFileSync(join(dir, 'aliases/typo.yml'), ruleText(`sel:\n    eventName: *deletion\ncondition: sel`));
+    const set = await loadSigmaRules([join(dir, 'aliases')]);
+    expect(set.rules.map((r) => r.title)).toEqual(['Good']);
+    expect(set.problems).toHaveLength(1);
+    expect(set.problems[0].file).toBe(join(dir, 'aliases/typo.yml'));
+    expect(set.problems[0].message).toMatch(/^YAML: .*alias/i);
+    // 150 aliases of one short anchor: a harmless list, not an alias bomb.
+    const many = ruleText(`sel:\n    eventName: &v DeleteTrail\n    eventSource:\n${Array.from({ length: 150 }, () => '        - *v').join('\n')}\ncondition: sel`);
+    expect(parseSigmaText(many, 'many.yml').problems).toEqual([]);
+    // An alias bomb is still refused, as one line.
+    const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n${good('Bomb', 'b')}`;
+    const bombed = parseSigmaText(bomb, 'bomb.yml').problems;
+    expect(bombed).toHaveLength(1);
+    expect(bombed[0].message).toMatch(/^YAML: /);
+  });
+
+  it('YAML merge keys (<<: *anchor) are merged, as PyYAML (and so pySigma) reads them', () => {
+    const text = `title: Merged\nid: m\nlogsource: {product: aws, service: cloudtrail}\nx-common: &kms\n    eventSource: kms.amazonaws.com\ndetection:\n    sel:\n        <<: *kms\n        eventName: ScheduleKeyDeletion\n    condition: sel\n`;
+    const set = parseSigmaText(text, 'merge.yml');
+    expect(set.problems).toEqual([]);
+    const kms = record({ eventSource: 'kms.amazonaws.com', eventName: 'ScheduleKeyDeletion' });
+    const iam = record({ eventSource: 'iam.amazonaws.com', eventName: 'ScheduleKeyDeletion' });
+    expect(run(set.rules, [kms, iam])).toHaveLength(1);
+  });
+
+  it('a rule for another log source is not compiled: one it would refuse (expand, near) is counted apart, not an error', () => {
+    const windows = `title: Win\nid: w\nlogsource: {product: windows, category: process_creation}\ndetection:\n    sel:\n        Image|expand: '%AppData%\\evil.exe'\n    condition: sel\n`;
+    const set = parseSigmaText(`${windows}---\n${good('Trail', 't')}`, 'w.yml');
+    expect(set.problems).toEqual([]);
+    expect(set.rules.map((r) => r.title)).toEqual(['Trail']);
+    expect(set.notApplicable.map((n) => n.title)).toEqual(['Win']);
+  });
+
+  it('the same rule file named twice, or reached twice through a folder and a link, is read once', async () => {
+    mkdirSync(join(dir, 'twice'), { recursive: true });
+    writeFileSync(join(dir, 'twice/good.yml'), good('Once', 'once'));
+    symlinkSync('.', join(dir, 'twice/self'));
+    symlinkSync('.', join(dir, 'twice/again'));
+    const set = await loadSigmaRules([join(dir, 'twice/good.yml'), join(dir, 'twice'), `${join(dir, 'twice')}/`, join(dir, 'twice/self/good.yml')]);
+    expect(set.rules.map((r) => r.title)).toEqual(['Once']);
+    expect(set.problems).toEqual([]);
   });
 });

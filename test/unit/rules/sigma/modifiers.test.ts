@@ -168,9 +168,16 @@ describe('the substring check before a regular expression', () => {
     expect(requiredLiteral('ab?c')).toBeUndefined();
     expect(requiredLiteral('[abc]defg\\d+hij')).toBe('defg');
     expect(requiredLiteral('x{2}yyyy')).toBe('yyyy');
+    // Escapes that take what follows: none of it is literal text to look for.
+    expect(requiredLiteral('Sched\\x75leKeyDeletion')).toBe('leKeyDeletion');
+    expect(requiredLiteral('Sched\\u0075leKeyDeletion')).toBe('leKeyDeletion');
+    expect(requiredLiteral('ab\\u{75}cdefgh')).toBe('cdefgh');
+    expect(requiredLiteral('(?<d>\\d)\\k<d>')).toBeUndefined();
+    expect(requiredLiteral('abc\\cJdefgh')).toBe('defgh');
+    expect(requiredLiteral('abc\\p{L}defgh')).toBe('defgh');
   });
   it('never rejects a text the expression matches', () => {
-    const pieces = ['a', 'b', 'ab', '.', '.+', '.*', '?', '+', '\\.', '\\/', '[ab]', '(a|b)', '(ab)?', 'b{1,2}', '\\d', ':'];
+    const pieces = ['a', 'b', 'ab', '.', '.+', '.*', '?', '+', '\\.', '\\/', '[ab]', '(a|b)', '(ab)?', 'b{1,2}', '\\d', ':', '\\x61', '\\u0062', '\\u{61}', '\\k<n>', '(?<n>a)', '\\cJ', '\\p{L}', '\\P{L}', '\\0', '\\1'];
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 8 }), fc.stringMatching(/^[ab.:/1]{0,12}$/), (parts, text) => {
         let re: RegExp;

@@ -73,3 +73,16 @@ describe('null, empty and present', () => {
     expect(matches(`sel:\n    eventVersion|gte: 1.10\ncondition: sel`, { eventVersion: '1.2' })).toBe(true);
   });
 });
+
+describe('field names that every JavaScript object has', () => {
+  // jq: .requestParameters | has("constructor") is false; so is every one of these.
+  const names = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', 'isPrototypeOf'];
+  it.each(names)('%s is absent unless the record has it', (name) => {
+    const present = (path: string) => matches(`sel:\n    ${path}|exists: true\ncondition: sel`, { requestParameters: { keyId: 'k' } });
+    const isNullOf = (path: string) => matches(`sel:\n    ${path}: null\ncondition: sel`, { requestParameters: { keyId: 'k' } });
+    expect(present(`requestParameters.${name}`)).toBe(false);
+    expect(present(name)).toBe(false);
+    expect(isNullOf(`requestParameters.${name}`)).toBe(true);
+    expect(matches(`sel:\n    requestParameters.${name}: x\ncondition: sel`, { requestParameters: JSON.parse(`{"${name}":"x"}`) })).toBe(true);
+  });
+});
