@@ -9,6 +9,10 @@ import { commanderCommand } from './command.js';
 import { fittedHelp } from './help-text.js';
 import { reportIfAbandoned } from './abandoned-run.js';
 import { EXIT_INPUT_FAILED, EXIT_USAGE, UsageError } from './messages.js';
+import { settleOutputs } from '../sinks/output.js';
+
+/** Longest a stopped run waits for its output to go out whole (a reader that no longer reads). */
+const SETTLE_MS = 2000;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -70,14 +74,20 @@ function usageLine(message: string, command: string): string {
 }
 
 export function main(argv: string[]): Promise<number> {
-  process.once('SIGINT', () => {
-    process.stderr.write('\nkmstrail: interrupted\n');
-    process.exit(130);
-  });
-  // `timeout`, `kill` and a closed terminal: exit as a signal would, but through process.exit, so
-  // that what a run leaves behind is removed (a report's partial file, a kept copy of stdin).
-  process.once('SIGTERM', () => process.exit(143));
-  process.once('SIGHUP', () => process.exit(129));
+  // Ctrl-C, `timeout`, `kill` and a closed terminal: exit as a signal would, but through
+  // process.exit, so that what a run leaves behind is removed (a report's partial file, a kept
+  // copy of stdin), and once what was printed went out whole: the last line, not part of it.
+  // A second signal exits at once.
+  const stopOn = (signal: NodeJS.Signals, code: number, message = '') => {
+    process.once(signal, () => {
+      process.once(signal, () => process.exit(code));
+      if (message) process.stderr.write(message);
+      void settleOutputs(SETTLE_MS).finally(() => process.exit(code));
+    });
+  };
+  stopOn('SIGINT', 130, '\nkmstrail: interrupted\n');
+  stopOn('SIGTERM', 143);
+  stopOn('SIGHUP', 129);
   // A closed stdout (| head) is not an error: stop quietly. Output handles the rest.
   process.stdout.on('error', () => {});
   const run = runCommand(argv);

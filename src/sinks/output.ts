@@ -14,8 +14,25 @@ const FLUSH_AT = 1 << 16;
  */
 const PIECE = 1 << 20;
 
+/** Every Output of the run, for an interrupt (see settleOutputs). */
+const outputs = new Set<Output>();
+
+/**
+ * For a run stopped by a signal: what each output was given goes to its stream whole, and nothing
+ * more is taken. Resolves once the streams took it, or after `ms` (a reader that never reads
+ * again). Exiting at once dropped the writes a full pipe had queued, and a record was cut off.
+ */
+export async function settleOutputs(ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([Promise.all([...outputs].map((output) => output.settle())), late]);
+  clearTimeout(timer);
+}
+
 export class Output {
   private pending: string[] = [];
+  /** Set by settle: the run was stopped, and what comes after is not written. */
+  private settling = false;
   private pendingBytes = 0;
   /** A flush is due once the work in hand is done (see write). */
   private flushDue = false;
@@ -53,6 +70,14 @@ export class Output {
     });
     stream.on('drain', () => this.resume());
     stream.on('close', () => this.resume());
+    outputs.add(this);
+  }
+
+  /** Writes what was given, takes nothing more, and resolves once the stream took it (see settleOutputs). */
+  async settle(): Promise<void> {
+    this.flush();
+    this.settling = true;
+    await this.ready();
   }
 
   /**
@@ -75,7 +100,7 @@ export class Output {
   }
 
   write(text: string): void {
-    if (this.stopped) return;
+    if (this.stopped || this.settling) return;
     if (text.length >= FLUSH_AT) {
       // A huge value (a 50 MB policy) goes out alone: joining it to others would copy it again.
       this.flush();
@@ -109,7 +134,7 @@ export class Output {
    * for only once the stream has taken the last.
    */
   writePieces(pieces: Iterable<string>): void {
-    if (this.stopped) return;
+    if (this.stopped || this.settling) return;
     this.flush();
     this.send(pieces[Symbol.iterator]());
   }

@@ -93,3 +93,31 @@ describe('input from a live feed (a pipe that pauses)', () => {
     expect(out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown)).toEqual(lines.map((l) => JSON.parse(l) as unknown));
   });
 });
+
+describe('a run stopped by a signal while its reader lags behind', () => {
+  // The pipe is full (its reader has not read for a while), so writes wait in the process. Stopped
+  // then, the output ended inside a record: `jq` fails on the last line, a file has no last newline.
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('%s: what came out ends on a whole line, every line valid JSON; exit %i', async (signal, exitCode) => {
+    const child = spawn(process.execPath, [BIN, 'filter', '--all-sources', '--format', 'jsonl', '--jobs', '1', trail], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Not read yet: the pipe fills and the writes queue up.
+    child.stdout.pause();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const chunks: Buffer[] = [];
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    child.kill(signal);
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stdout.resume();
+    expect(await exited).toBe(exitCode);
+    const out = Buffer.concat(chunks).toString('utf8');
+    // More than the pipe holds came out: the writes did wait.
+    expect(out.length).toBeGreaterThan(64 * 1024);
+    expect(out.endsWith('\n'), `ends with ${JSON.stringify(out.slice(-80))}`).toBe(true);
+    for (const line of out.slice(0, -1).split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+    if (signal === 'SIGINT') expect(stderr).toContain('kmstrail: interrupted');
+  });
+});
