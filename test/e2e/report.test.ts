@@ -316,6 +316,19 @@ level: medium
     const folder = await runCli(['report', '--out', dir, KMS_DOCS]);
     expect(folder.code).toBe(2);
     expect(stderrLines(folder.stderr)).toEqual([`kmstrail: option --out: '${dir}' is a directory (see 'kmstrail report --help')`]);
+    // '-' and a forgotten name (the next option taken for it) had written files named '-' and '--since'.
+    const cwd = makeTempDir();
+    try {
+      const dash = await runCli(['report', '--out', '-', KMS_DOCS], { cwd });
+      expect(dash.code).toBe(2);
+      expect(stderrLines(dash.stderr)).toEqual([`kmstrail: option --out: the report is written to a file, not to standard output: give its name, e.g. --out report.html (or ./- for a file named '-') (see 'kmstrail report --help')`]);
+      const forgotten = await runCli(['report', '--out', '--since', '7d', KMS_DOCS], { cwd });
+      expect(forgotten.code).toBe(2);
+      expect(stderrLines(forgotten.stderr)).toEqual([`kmstrail: option --out wants a value, and got the option '--since' (was its value left out?) (see 'kmstrail report --help')`]);
+      expect(readdirSync(cwd)).toEqual([]);
+    } finally {
+      removeDir(cwd);
+    }
   });
 
   it('an --out that cannot be written: one line, exit 1, before reading, nothing left behind', async () => {

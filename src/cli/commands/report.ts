@@ -78,6 +78,8 @@ export const REPORT = defineCommand({
       parse: (raw) => {
         const value = stringValue(raw);
         if (value === undefined || value.trim() === '') throw new UsageError('option --out: give the HTML file to write, e.g. --out report.html');
+        // Elsewhere '-' is standard input; a report is a file that is replaced whole once written.
+        if (value === '-') throw new UsageError("option --out: the report is written to a file, not to standard output: give its name, e.g. --out report.html (or ./- for a file named '-')");
         return value;
       },
     }),

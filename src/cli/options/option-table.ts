@@ -81,8 +81,26 @@ function refuseBoth(command: Command, flag: Option, negation: Option): void {
 /** The typed values of a table's options, from what commander collected (keyed the same way). */
 export function parseOptions<T extends OptionTable>(table: T, raw: Record<string, unknown>, context: ParseContext): OptionValues<T> {
   const values: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(table)) values[name] = spec.parse(raw[name] as RawValue, context);
+  for (const [name, spec] of Object.entries(table)) {
+    refuseOptionAsValue(spec, raw[name] as RawValue);
+    values[name] = spec.parse(raw[name] as RawValue, context);
+  }
   return values as OptionValues<T>;
+}
+
+/**
+ * A value that is an option (`--out --since 7d`, `--key --event CreateKey`: the value forgotten)
+ * is refused: commander takes it as the value, and the run wrote a file named `--since` or looked
+ * for a key named `--event`. A value that really starts with `--` is given as `--key=--x`... and
+ * is refused the same way: none of kmstrail's values does.
+ */
+function refuseOptionAsValue(spec: OptionSpec<unknown>, raw: RawValue): void {
+  if (!/[<[]/.test(spec.flags)) return;
+  const values = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : [];
+  const taken = values.find((value) => /^--[a-z]/i.test(value));
+  if (taken === undefined) return;
+  const long = /--[a-z][\w-]*/i.exec(spec.flags)?.[0] ?? spec.flags;
+  throw new UsageError(`option ${long} wants a value, and got the option '${taken}' (was its value left out?)`);
 }
 
 // ---- Parsers that several options share.

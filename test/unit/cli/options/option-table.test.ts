@@ -42,6 +42,10 @@ function usageError(spec: CommandSpec<OptionTable>, argv: string[], context = PI
 
 describe('exact usage errors', () => {
   it.each([
+    // The value left out: commander took the next option for it (a key named --event).
+    [FILTER, ['--key', '--event', 'CreateKey'], "option --key wants a value, and got the option '--event' (was its value left out?)"],
+    [FILTER, ['--event', 'Decrypt', '--user', '--since', '24h'], "option --user wants a value, and got the option '--since' (was its value left out?)"],
+    [SUMMARY, ['--top', '--json'], "option --top wants a value, and got the option '--json' (was its value left out?)"],
     [FILTER, ['--since', 'yesterday'], "option --since: 'yesterday' is not a time (use ISO 8601 like 2024-03-01T10:00:00Z, or 90m, 24h, 7d)"],
     [FILTER, ['--key', 'arn:aws:s3:::b'], "option --key: 'arn:aws:s3:::b' is not a KMS key ID, ID prefix, key ARN, alias name or alias ARN (* globs allowed)"],
     [FILTER, ['--key', ' , '], 'option --key: empty value'],
