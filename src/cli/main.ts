@@ -102,6 +102,10 @@ async function runCommand(argv: string[]): Promise<number> {
   const commandName = argv.slice(2).find((a) => !a.startsWith('-')) ?? '';
   // Only when the command comes first: `kmstrail --help` and typos need them all.
   const program = await buildProgram(argv[2] === commandName ? commandName : undefined);
+  // `kmstrail help nope` showed the general help and exited 0: ask commander about `nope`
+  // instead, for its 'unknown command' (with its 'did you mean').
+  const helpFor = argv[2] === 'help' ? argv[3] : undefined;
+  if (helpFor !== undefined && !helpFor.startsWith('-') && !program.commands.some((c) => c.name() === helpFor)) argv = [...argv.slice(0, 2), helpFor];
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -379,6 +379,16 @@ describe('usage errors', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^kmstrail: .*filtre.*\n$/);
   });
+
+  it("'help' with an unknown command is that error too (it showed the general help and exited 0); with a known one, that command's help", async () => {
+    const unknown = await runCli(['help', 'filtre']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toBe("kmstrail: unknown command 'filtre' (did you mean filter?) (see 'kmstrail --help')\n");
+    const known = await runCli(['help', 'summary']);
+    expect(known.code).toBe(0);
+    expect(known.stdout).toMatch(/^Usage: kmstrail summary /);
+  });
 });
 
 describe('help and version', () => {
