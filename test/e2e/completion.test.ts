@@ -82,6 +82,9 @@ describe('kmstrail completion bash', () => {
     expect(bashCompletes('kmstrail filter --tz Europe/Pa')).toEqual(['Europe/Paris']);
     expect(bashCompletes('kmstrail filter --event ScheduleKey')).toEqual(['ScheduleKeyDeletion']);
     expect(bashCompletes('kmstrail completion ')).toEqual(['bash', 'zsh', 'fish']);
+    // The levels the README promises: they had completed nothing (bash offered files).
+    expect(bashCompletes('kmstrail detect --min-severity ')).toEqual(['informational', 'low', 'medium', 'high', 'critical']);
+    expect(bashCompletes('kmstrail detect --fail-on h')).toEqual(['high']);
   });
 
   it('after an option that takes a free value, no flags are offered in its place', () => {

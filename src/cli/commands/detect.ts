@@ -75,6 +75,7 @@ function severityOption(flag: string, help: string) {
     flags: `${flag} <level>`,
     help,
     group: RULE_OPTIONS,
+    values: () => SEVERITIES,
     parse: (raw): Severity | undefined => {
       const value = stringValue(raw);
       if (value === undefined) return undefined;
