@@ -104,7 +104,7 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
         for (const id of files) {
           const slot = slots.get(id);
           if (!slot || slot.done) continue;
-          slot.events.push({ fault: { file: slot.label, message: `internal error: ${report.message}`, reason: 'unreadable input' } });
+          slot.events.push({ fault: { file: slot.label, message: report.message, reason: 'unreadable input' } });
           slot.done = true;
         }
       }
@@ -125,7 +125,7 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
       slot.events.push({ handback: report.point });
     } else {
       if (report.type === 'crash') {
-        slot.events.push({ fault: { file: slot.label, message: `internal error: ${report.message}`, reason: 'unreadable input' } });
+        slot.events.push({ fault: { file: slot.label, message: report.message, reason: 'unreadable input' } });
       }
       slot.done = true;
       assigned.get(worker)?.delete(report.id);
@@ -148,8 +148,8 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
     });
     worker.on('error', (error) => {
       for (const [key, ids] of assigned.get(worker) ?? []) {
-        if (ids.length === 1 && ids[0] === key && !batched.has(key)) onReport(worker, { type: 'crash', id: key, message: error.message });
-        else onReport(worker, { type: 'files-crash', batch: key, message: error.message });
+        if (ids.length === 1 && ids[0] === key && !batched.has(key)) onReport(worker, { type: 'crash', id: key, message: `internal error: ${error.message}` });
+        else onReport(worker, { type: 'files-crash', batch: key, message: `internal error: ${error.message}` });
       }
       // A dead worker takes no more files.
       assigned.delete(worker);

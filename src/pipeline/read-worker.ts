@@ -11,6 +11,7 @@ import { readTrail } from '../reader/trail-reader.js';
 import { fileInput, filePartInput } from '../sources/local-files.js';
 import { collectGarbage } from '../util/collect-garbage.js';
 import { matchesOf, readFileBatch } from './file-batch.js';
+import { readerStopped } from './sequential.js';
 import {
   TAIL_DENSE_AFTER_BYTES,
   TAIL_DENSE_SHARE,
@@ -57,7 +58,7 @@ async function readFiles({ batch, files }: ReadFilesRequest): Promise<void> {
     const results = await readFileBatch(files, filter, { stopped, unparsed });
     send({ type: 'files', batch, results, times: takeTimes() });
   } catch (error) {
-    send({ type: 'files-crash', batch, message: error instanceof Error ? error.message : String(error) });
+    send({ type: 'files-crash', batch, message: readerStopped(error) });
   }
 }
 
@@ -131,6 +132,6 @@ async function read({ id, path, size, from }: ReadRequest): Promise<void> {
     }
     send({ type: 'done', id });
   } catch (error) {
-    send({ type: 'crash', id, message: error instanceof Error ? error.message : String(error) });
+    send({ type: 'crash', id, message: readerStopped(error) });
   }
 }

@@ -5,6 +5,7 @@
  */
 import { readTrail } from '../reader/trail-reader.js';
 import type { TrailPartOptions } from '../reader/trail-part.js';
+import type { TrailRecord } from '../reader/trail-record.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { matchBatch, type MatchBatch, type ReadContext, type ReadStrategy } from './read-strategy.js';
 
@@ -25,8 +26,40 @@ export async function* readHere(input: TrailInput, context: ReadContext, part?: 
       bytesSoFar = Math.max(bytesSoFar, bytes);
     },
   };
-  const reader = part ? readTrail(input, options, part) : context.read(input, options);
-  for await (const batch of reader) yield matchBatch(batch, context.filter);
+  const reader = (part ? readTrail(input, options, part) : context.read(input, options))[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    for (;;) {
+      let next: IteratorResult<TrailRecord[]>;
+      try {
+        next = await reader.next();
+      } catch (error) {
+        // One input the reader could not go on with (a record too big for a string) is one fault,
+        // as a worker's crash is: the inputs after it are still read.
+        done = true;
+        context.fault({ file: input.label, message: readerStopped(error), reason: 'unreadable input' });
+        return;
+      }
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield matchBatch(next.value, context.filter);
+    }
+  } finally {
+    if (!done) await reader.return?.(undefined);
+  }
+}
+
+/** What is said of an input whose reading stopped on an error the reader did not expect. */
+export function readerStopped(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // Node's ERR_STRING_TOO_LONG (Buffer.toString), V8's RangeError (JSON.parse, joins).
+  if ((error as { code?: string } | undefined)?.code === 'ERR_STRING_TOO_LONG' || (error instanceof RangeError && /Invalid string length/i.test(message))) {
+    return 'a record too big to read (over 512 MiB of text); the rest of this input is not read';
+  }
+  if (process.env.KMSTRAIL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  return `internal error: ${message}; the rest of this input is not read`;
 }
 
 export const sequential: ReadStrategy = {

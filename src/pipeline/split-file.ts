@@ -160,7 +160,7 @@ export class FileTail implements SplitPoint {
       this.wakeup.notify();
     });
     this.worker.on('error', (error) => {
-      this.events.push({ type: 'crash', id: 0, message: error.message });
+      this.events.push({ type: 'crash', id: 0, message: `internal error: ${error.message}` });
       this.done = true;
       this.failed = true;
       this.wakeup.notify();
@@ -219,7 +219,7 @@ export class FileTail implements SplitPoint {
       } else if (report.type === 'handback') {
         yield { handback: { ...report.point, line: report.point.line + this.lineShift } };
       } else if (report.type === 'crash') {
-        yield { fault: { file: this.path, message: `internal error: ${report.message}`, reason: 'unreadable input' } };
+        yield { fault: { file: this.path, message: report.message, reason: 'unreadable input' } };
       }
     }
   }

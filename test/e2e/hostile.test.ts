@@ -3,7 +3,7 @@
  * 10,000-deep nesting, and Ctrl-C during a run. Made in a temp dir by the test itself.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -40,6 +40,32 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('hostile inputs', () => {
+  // Past what a JavaScript string holds, a record cannot be read: it was an 'internal error' that
+  // ended the run, and the record after it and every input after that were lost.
+  it('a record of 600 MiB: one line naming the file, and the record after it is lost, but the next input is read; exit 1', async () => {
+    const path = join(dir, 'huge600.json');
+    const head = (n: number, id: string) => `{"eventVersion":"1.08","eventSource":"kms.amazonaws.com","eventName":"Decrypt","eventTime":"2024-03-01T00:00:0${n}Z","eventID":"${id}"`;
+    const chunk = Buffer.alloc(1 << 20, 'A');
+    const fd = openSync(path, 'w');
+    writeSync(fd, `{"Records":[${head(0, 'small-1')}},${head(1, 'huge')},"userAgent":"`);
+    for (let k = 0; k < 600; k++) writeSync(fd, chunk);
+    writeSync(fd, `"},${head(2, 'small-2')}}]}`);
+    closeSync(fd);
+    const next = join(dir, 'next.json');
+    writeFileSync(next, JSON.stringify({ Records: [{ ...kms, eventName: 'CreateKey', eventID: 'next-1' }] }));
+    try {
+      for (const jobs of ['1', '2']) {
+        const run = await runCli(['filter', '--all-sources', '-f', 'jsonl', '--jobs', jobs, path, next]);
+        expect(run.stderr, `--jobs ${jobs}`).toBe(`kmstrail: ${path}: a record too big to read (over 512 MiB of text); the rest of this input is not read\n`);
+        expect(run.code).toBe(1);
+        const ids = (jsonLines(run.stdout) as Array<{ eventID: string }>).map((r) => r.eventID);
+        expect(ids, `--jobs ${jobs}`).toEqual(['small-1', 'next-1']);
+      }
+    } finally {
+      rmSync(path, { force: true });
+    }
+  }, 120_000);
+
   it('a 50 MB record is read whole, and the record after it too', async () => {
     const path = hugeTrail();
     const run = await runCli(['filter', '-f', 'jsonl', path]);
