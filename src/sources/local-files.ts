@@ -3,7 +3,7 @@
  * and the recursive walk of a directory, in name order so runs are repeatable. Symbolic links are
  * followed, once.
  */
-import { closeSync, createReadStream, fstatSync, openSync, read, readdirSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, lstatSync, openSync, read, readdirSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
@@ -261,6 +261,34 @@ function layoutAllowsPruning(dir: string, level: Level, context: WalkContext): b
   return trust.judge(stored, level, basename(dir), first, context.onProblem);
 }
 
+/** Whether the path, as a string, names something (a name that was not UTF-8 no longer does). */
+function existsByName(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An entry's name as its bytes, the bytes past ASCII written `\xff`: Node reads names as UTF-8,
+ * and what it cannot read becomes U+FFFD, which would name no file a user could find.
+ */
+function rawName(dir: string, name: string): string {
+  try {
+    for (const raw of readdirSync(dir, { encoding: 'buffer' })) {
+      if (raw.toString('utf8') !== name) continue;
+      let text = '';
+      for (const byte of raw) text += byte < 0x80 ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+      return text;
+    }
+  } catch {
+    // gone since: its name as Node read it
+  }
+  return name;
+}
+
 /** Directory entries in name order, as the walk reads them (code-unit order, not the locale's). */
 const byName = (a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
@@ -422,6 +450,10 @@ export function* walk(dir: string, context: WalkContext, { level, dates } = plac
     }
     const entry = frame.entries[frame.next++];
     const path = frame.prefix + entry.name;
+    if (entry.name.includes('\uFFFD') && !existsByName(path)) {
+      onProblem({ label: frame.prefix + rawName(frame.prefix, entry.name), message: 'its name is not valid UTF-8, and Node opens files only by UTF-8 names: rename it to read it' });
+      continue;
+    }
     let isDir = entry.isDirectory();
     let isFile = entry.isFile();
     let size: number | undefined;

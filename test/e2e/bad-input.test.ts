@@ -13,6 +13,7 @@ import {
   BAD,
   expectedShapeLines,
   expectedShapeRecords,
+  KMS_DOCS,
   makeTempDir,
   parseCsv,
   RECORDS,
@@ -537,6 +538,17 @@ describe('path problems', () => {
       }
       removeDir(dir);
     }
+  });
+
+  it('a file whose name is not valid UTF-8, in a folder: one line with its bytes escaped (not "no such file"); the others are read', async () => {
+    copyFileSync(KMS_DOCS, join(dir, 'a.json'));
+    // Written by name as bytes: Node would turn a string with \xff into UTF-8.
+    const made = spawnSync('sh', ['-c', `cp "$0" "$(printf '%s/bad\\377\\376name.json' "$1")"`, KMS_DOCS, dir]);
+    expect(made.status).toBe(0);
+    const result = await runCli([...ALL, dir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`kmstrail: ${dir}/bad\\xff\\xfename.json: its name is not valid UTF-8, and Node opens files only by UTF-8 names: rename it to read it\n`);
+    expect(jsonLines(result.stdout).length).toBe(jsonLines((await runCli([...ALL, KMS_DOCS])).stdout).length);
   });
 
   it.skipIf(!existsSync('/dev/zero'))('an endless input that is no trail (/dev/zero): one line, and the run ends; the next path is read', async () => {
