@@ -85,6 +85,28 @@ export function parseTimeBound(value: string, now: number): number | undefined {
 }
 
 /**
+ * Whether a `--since` / `--until` value names its instant whatever the zone: a span back from now,
+ * or a time with `Z` or an offset. A date alone, or a time without either, is a wall-clock time.
+ */
+export function namesItsZone(value: string): boolean {
+  const text = value.trim();
+  return parseDuration(text) !== undefined || /(?:z|[+-]\d{2}(?::?\d{2})?)$/i.test(text.slice(10));
+}
+
+/**
+ * The instant at which a zone's clocks read the wall-clock time `wall` (written as if in UTC): in
+ * a spring-forward gap, the instant after it; in a repeated autumn hour, the first.
+ */
+export function wallClockIn(wall: number, offsetAt: (ms: number) => number): number {
+  // Zones change offset at most once in a day or so: the offsets a day either side are the two
+  // the wall-clock time may be read with.
+  const before = offsetAt(wall - 86_400_000);
+  const after = offsetAt(wall + 86_400_000);
+  const readings = [wall - before, wall - after].filter((ms) => offsetAt(ms) === wall - ms);
+  return readings.length > 0 ? Math.min(...readings) : wall - before;
+}
+
+/**
  * `2024-03-01 10:00:00Z` (UTC), or `2024-03-01 11:00:00+01:00` in another zone, for tables.
  * Unparseable times are shown as they are.
  */

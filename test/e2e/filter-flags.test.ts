@@ -440,3 +440,18 @@ describe('help and version', () => {
     expect(result.stdout).toBe(`${pkg.version}\n`);
   });
 });
+
+describe('--since with --tz', () => {
+  it('a time copied from a table printed with --tz, given back with the same --tz, is that instant (it was read as UTC: hours off)', async () => {
+    const zone = 'Asia/Kolkata';
+    const csv = parseCsv((await runCli(['filter', '--tz', zone, '--format', 'csv', '--fields', 'time,event-id', KMS_DOCS])).stdout);
+    const [time, id] = csv[1];
+    // 2021-10-14T23:09:50+05:30: the wall-clock part, as a person copies it without the offset.
+    const wall = time.slice(0, 19);
+    expect(time.slice(19)).toBe('+05:30');
+    const from = jsonLines((await runCli(['filter', '--tz', zone, '--since', wall, '--format', 'jsonl', KMS_DOCS])).stdout) as Array<{ eventID: string }>;
+    const expected = jq(`${JQ_FIRST_COPIES} .Records | firstcopies | select(.eventSource == "kms.amazonaws.com" and (.eventTime | fromdateiso8601) >= ("${time}" | sub("\\\\+05:30$"; "Z") | fromdateiso8601) - 19800) | .eventID`, { file: KMS_DOCS }) as string[];
+    expect(from.map((r) => r.eventID)).toEqual(expected);
+    expect(expected).toContain(id);
+  });
+});

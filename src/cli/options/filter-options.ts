@@ -5,16 +5,23 @@
  */
 import { eventNamesOf, knownSources } from '../../cloudtrail/event-names.js';
 import { KMS_SOURCE } from '../../cloudtrail/events.js';
-import { parseDuration, parseTimeBound } from '../../cloudtrail/event-time.js';
+import { namesItsZone, parseDuration, parseTimeBound, wallClockIn } from '../../cloudtrail/event-time.js';
 import { parseWantedKey, type KeyReference } from '../../cloudtrail/key-reference.js';
 import type { FilterSpec } from '../../filters/filter-spec.js';
 import { compileAddressPatterns } from '../../filters/source-ip.js';
+import type { TimeZone } from '../../util/time-zone.js';
 import { UsageError } from '../messages.js';
 import { listOf, option, parseOptions, stringValue, switchValue, type OptionValues, type RawValue } from './option-table.js';
 
 const GROUP = 'Filter options (all must hold; a repeated option matches any of its values; a leading ! leaves matching records out):';
 
-function timeBound(flag: string, raw: RawValue, now: number): number | undefined {
+/** A `--since` / `--until` value: its instant read as UTC, and whether it is a wall-clock time (no zone written). */
+export interface TimeBound {
+  ms: number;
+  wallClock: boolean;
+}
+
+function timeBound(flag: string, raw: RawValue, now: number): TimeBound | undefined {
   const value = stringValue(raw);
   if (value === undefined) return undefined;
   const ms = parseTimeBound(value, now);
@@ -22,7 +29,16 @@ function timeBound(flag: string, raw: RawValue, now: number): number | undefined
   if (ms === undefined) {
     throw new UsageError(`option ${flag}: '${value}' is not a time (use ISO 8601 like 2024-03-01T10:00:00Z, or 90m, 24h, 7d)`);
   }
-  return ms;
+  return { ms, wallClock: !namesItsZone(value) };
+}
+
+/**
+ * A bound's instant: a wall-clock time is read on the clock of `--tz` (a time copied from a table
+ * printed with `--tz Europe/Paris` means what the table meant), UTC without it.
+ */
+function instantOf(bound: TimeBound | undefined, zone: TimeZone | undefined): number | undefined {
+  if (bound === undefined) return undefined;
+  return bound.wallClock && zone ? wallClockIn(bound.ms, (ms) => zone.offsetAt(ms)) : bound.ms;
 }
 
 export const FILTER_OPTIONS = {
@@ -62,7 +78,7 @@ export const FILTER_OPTIONS = {
   }),
   since: option({
     flags: '--since <time>',
-    help: 'records at or after this time: ISO 8601 or relative (90m, 24h, 7d)',
+    help: 'records at or after this time: ISO 8601 or relative (90m, 24h, 7d); without Z or an offset, a time is on the clock of --tz (UTC by default)',
     group: GROUP,
     parse: (raw, { now }) => timeBound('--since', raw, now),
   }),
@@ -143,8 +159,10 @@ export type FilterValues = OptionValues<typeof FILTER_OPTIONS>;
 export type RawFilterOptions = { [K in keyof typeof FILTER_OPTIONS]?: RawValue };
 
 /** The FilterSpec of checked filter values; throws UsageError for flags that cannot go together. */
-export function filterSpecOf(v: FilterValues): FilterSpec {
-  if (v.since !== undefined && v.until !== undefined && v.since >= v.until) {
+export function filterSpecOf(v: FilterValues & { tz?: TimeZone }): FilterSpec {
+  const since = instantOf(v.since, v.tz);
+  const until = instantOf(v.until, v.tz);
+  if (since !== undefined && until !== undefined && since >= until) {
     throw new UsageError('options --since and --until: the window is empty (--since must be before --until)');
   }
   if (v.readOnly && v.mutating) throw new UsageError('options --read-only and --mutating exclude each other');
@@ -154,8 +172,8 @@ export function filterSpecOf(v: FilterValues): FilterSpec {
     events: v.event,
     users: v.user,
     keys: v.key,
-    since: v.since,
-    until: v.until,
+    since,
+    until,
     regions: v.region,
     accounts: v.account,
     sourceIps: v.sourceIp,

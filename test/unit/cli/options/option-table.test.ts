@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { commanderCommand, type CommandSpec } from '../../../../src/cli/command.js';
 import { DETECT } from '../../../../src/cli/commands/detect.js';
 import { FILTER } from '../../../../src/cli/commands/filter.js';
+import { filterSpecOf } from '../../../../src/cli/options/filter-options.js';
 import { KEYS } from '../../../../src/cli/commands/keys.js';
 import { SQL } from '../../../../src/cli/commands/sql.js';
 import { SUMMARY } from '../../../../src/cli/commands/summary.js';
@@ -100,7 +101,26 @@ describe('defaults', () => {
 
   it('relative times count back from the given now, not the clock', () => {
     const values = parseOptions(FILTER.options, collected(FILTER, ['--since', '24h']), PIPE);
-    expect(values.since).toBe(NOW - 24 * 3_600_000);
+    expect(filterSpecOf(values).since).toBe(NOW - 24 * 3_600_000);
+  });
+
+  it('a --since/--until without a zone is read on the clock of --tz (as a table printed with it shows times); with a zone, or relative, it is that instant', () => {
+    const spec = (argv: string[]) => filterSpecOf(parseOptions(FILTER.options, collected(FILTER, argv), PIPE));
+    const paris = ['--tz', 'Europe/Paris'];
+    // Winter (UTC+1), summer (UTC+2), a date alone (its midnight there).
+    expect(spec([...paris, '--since', '2024-01-15T10:00:00']).since).toBe(Date.UTC(2024, 0, 15, 9));
+    expect(spec([...paris, '--since', '2024-07-15 10:00:00']).since).toBe(Date.UTC(2024, 6, 15, 8));
+    expect(spec([...paris, '--until', '2024-07-15']).until).toBe(Date.UTC(2024, 6, 14, 22));
+    // The repeated hour of the autumn change: its first reading. The skipped spring hour: after the jump.
+    expect(spec([...paris, '--since', '2024-10-27T02:30:00']).since).toBe(Date.UTC(2024, 9, 27, 0, 30));
+    expect(spec([...paris, '--since', '2024-03-31T02:30:00']).since).toBe(Date.UTC(2024, 2, 31, 1, 30));
+    // Zones written, relative times and no --tz: as before.
+    expect(spec([...paris, '--since', '2024-01-15T10:00:00Z']).since).toBe(Date.UTC(2024, 0, 15, 10));
+    expect(spec([...paris, '--since', '2024-01-15T10:00:00+05:30']).since).toBe(Date.UTC(2024, 0, 15, 4, 30));
+    expect(spec([...paris, '--since', '24h']).since).toBe(NOW - 24 * 3_600_000);
+    expect(spec(['--since', '2024-01-15T10:00:00']).since).toBe(Date.UTC(2024, 0, 15, 10));
+    // The empty-window check compares the instants.
+    expect(() => spec([...paris, '--since', '2024-01-15T10:30:00', '--until', '2024-01-15T10:00:00Z'])).not.toThrow();
   });
 
   it('numbers and switches have their documented defaults', () => {
