@@ -85,7 +85,8 @@ export function main(argv: string[]): Promise<number> {
       void settleOutputs(SETTLE_MS).finally(() => process.exit(code));
     });
   };
-  stopOn('SIGINT', 130, '\nkmstrail: interrupted\n');
+  // On a terminal, over the progress line (it is one line, cut to the width) rather than under it.
+  stopOn('SIGINT', 130, `${process.stderr.isTTY ? '\r\x1b[2K' : '\n'}kmstrail: interrupted\n`);
   stopOn('SIGTERM', 143);
   stopOn('SIGHUP', 129);
   // A closed stdout (| head) is not an error: stop quietly. Output handles the rest.
