@@ -331,6 +331,9 @@ export function referenceHits(rules, records) {
         if (holds(r.cond, measure(r, windowEvents))) {
           hits[r.id].push(windowEvents.map((e) => e.id));
           start = end + 1;
+        } else if ('lt' in r.cond || 'lte' in r.cond || 'eq' in r.cond) {
+          // With an upper bound, the next window starts after the failed one.
+          start = end + 1;
         } else start++;
       }
     }

@@ -6,7 +6,8 @@
  * its matching events in time order; a window starts at an event and holds every later event up to
  * start + timespan (inclusive). If the window's measure meets the condition, it is a hit and its
  * events are used up (the next window starts after them); if not, the next window starts at the
- * next event. Measures: event_count counts events, value_count counts distinct values of `field`
+ * next event, or, with an upper bound (lt, lte, eq), at the first event after the failed window's
+ * span (see failFront). Measures: event_count counts events, value_count counts distinct values of `field`
  * (exact text; an event without the field takes no part), temporal counts the distinct base rules
  * seen, temporal_ordered the length of the longest prefix of the rule list found in time order
  * (one event advances it by one step at most; equal times count as in order).
@@ -105,6 +106,8 @@ class GroupWindow {
   distinctRules = 0;
   /** temporal_ordered: steps of the rule list found so far from the front. */
   chain = 0;
+  /** With an upper bound: a window that failed ends here; the events up to it are not a window's start (see add). */
+  failedUntil = -Infinity;
   // After commit:
   start = 0;
   decidedAt = 0;
@@ -178,8 +181,10 @@ export class CorrelationWindows {
       this.late++;
       return;
     }
+    // Part of a window that failed: with an upper bound, the next window starts after it.
+    if (e.time <= w.failedUntil) return;
     this.push(w, e);
-    while (w.length > 0 && exceedsUpper(this.spec.condition, this.measure(w))) this.dropFront(w);
+    if (w.length > 0 && exceedsUpper(this.spec.condition, this.measure(w))) this.failFront(w);
     if (w.length > MAX_WINDOW_EVENTS) this.dropFront(w);
     if (this.lowerOnly && w.length > 0 && conditionHolds(this.spec.condition, this.measure(w))) this.commit(w, e.time);
   }
@@ -326,10 +331,27 @@ export class CorrelationWindows {
         this.clearQueue(w);
         for (const e of events) this.absorb(w, e);
         this.emit(w);
-      } else {
+      } else if (this.lowerOnly) {
         this.dropFront(w);
+      } else {
+        this.failFront(w);
       }
     }
+  }
+
+  /**
+   * The window from the front failed. With only lower bounds the next starts at the next event (a
+   * burst may begin anywhere); with an upper bound, after the failed window's span: sliding on,
+   * every group's last events would make a small window, and `lt: 2` would fire for nearly all.
+   */
+  private failFront(w: GroupWindow): void {
+    if (this.lowerOnly) {
+      this.dropFront(w);
+      return;
+    }
+    const end = w.front().time + this.spec.timespanMs;
+    while (w.length > 0 && w.front().time <= end) this.dropFront(w);
+    w.failedUntil = end;
   }
 
   private result(w: GroupWindow): WindowResult {

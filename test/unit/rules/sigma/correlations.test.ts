@@ -66,10 +66,15 @@ describe('event_count', () => {
   it('a range (gt and lte) and an upper bound alone', () => {
     const range = `${base('denied', 'GetSecretValue')}---\n${correlation('event_count', ['denied'], '    condition:\n        gt: 2\n        lte: 4\n')}`;
     expect(hitsOf(range, [0, 1, 2].map((s) => ev('GetSecretValue', s))).map((h) => h.count)).toEqual([3]);
-    // Six in one minute: windows of 0 and 1 hold more than 4; the one of 2 holds exactly 4.
-    expect(hitsOf(range, [0, 1, 2, 3, 4, 5].map((s) => ev('GetSecretValue', s))).map((h) => [h.count, h.firstTime])).toEqual([[4, at(2)]]);
+    // Six in one minute: more than 4. The window of 0 fails, and with an upper bound the next one
+    // starts after its minute, not at 2 (whose window holds exactly 4, a part of the same burst).
+    expect(hitsOf(range, [0, 1, 2, 3, 4, 5].map((s) => ev('GetSecretValue', s))).map((h) => [h.count, h.firstTime])).toEqual([]);
+    expect(hitsOf(range, [0, 1, 2, 3, 4, 5, 70, 71, 72].map((s) => ev('GetSecretValue', s))).map((h) => [h.count, h.firstTime])).toEqual([[3, at(70)]]);
     const fewer = `${base('denied', 'GetSecretValue')}---\n${correlation('event_count', ['denied'], '    condition:\n        lt: 2\n')}`;
-    expect(hitsOf(fewer, [ev('GetSecretValue', 0), ev('GetSecretValue', 100), ev('GetSecretValue', 101)]).map((h) => h.count)).toEqual([1, 1]);
+    // 0 alone in its minute: a hit. 100 and 101: two, and 101 is no window of its own (sliding on,
+    // every group's last event would be one, and lt would fire for nearly every group).
+    expect(hitsOf(fewer, [ev('GetSecretValue', 0), ev('GetSecretValue', 100), ev('GetSecretValue', 101)]).map((h) => [h.count, h.firstTime])).toEqual([[1, at(0)]]);
+    expect(hitsOf(fewer, [0, 60, 120].map((s) => ev('GetSecretValue', s * 3))).map((h) => h.count)).toEqual([1, 1, 1]);
   });
 
   it('records without the group-by field belong to no group; no group-by is one group', () => {
