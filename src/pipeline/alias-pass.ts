@@ -12,7 +12,7 @@ import { keyWanted, namesAliases, type KeyReference } from '../cloudtrail/key-re
 import type { FilterSpec } from '../filters/filter-spec.js';
 import { buildRecordFilter, type RecordFilter } from '../filters/record-filter.js';
 import type { RecordSink } from '../sinks/sink.js';
-import { isPipePath, isStdinPath } from '../sources/expand-paths.js';
+import { isPipePath, isS3Path, isStdinPath } from '../sources/expand-paths.js';
 import { readOnceInputsSpooled } from '../sources/read-once-spool.js';
 import { firstPassSettings, pruningOf, runPipeline, type PipelineSettings } from './run-pipeline.js';
 
@@ -37,8 +37,10 @@ export async function withAliasKeys(paths: readonly string[], filter: RecordFilt
   const aliases = filter.spec.keys.filter(namesAliases);
   if (aliases.length === 0 || !readableTwice(paths)) return filter;
   // KMS records naming a wanted alias, any time, any principal or origin: the mapping may be told by anyone,
-  // and before the window. The inputs are pruned as the real pass prunes them (same window,
-  // accounts and regions), which is what keeps an S3 run from fetching folders it will not read.
+  // and before the window. A local tree is pruned by accounts and regions only, so that the
+  // CreateAlias of last year is found; on S3 the window prunes too, which keeps a run from fetching
+  // a bucket's history (there, a mapping told before the window is learned only if a record in it
+  // names the alias).
   const spec: FilterSpec = {
     ...filter.spec,
     events: [],
@@ -72,7 +74,8 @@ export async function withAliasKeys(paths: readonly string[], filter: RecordFilt
     },
     end() {},
   };
-  await runPipeline(paths, buildRecordFilter(spec), learn, firstPassSettings(settings, settings.pruning || pruningOf(filter.spec)));
+  const window = paths.some(isS3Path) ? filter.spec : { ...filter.spec, since: undefined, until: undefined };
+  await runPipeline(paths, buildRecordFilter(spec), learn, firstPassSettings(settings, settings.pruning || pruningOf(window)));
   if (found.size === 0) return filter;
   return buildRecordFilter({ ...filter.spec, keys: [...filter.spec.keys, ...found.values()] });
 }

@@ -16,7 +16,12 @@ import type { SourceProblem, TrailInput } from './trail-input.js';
  * can be read only once, in order, by one reader.
  */
 export function isLocalPath(path: string): boolean {
-  return !isStdinPath(path) && !/^s3:\/\//i.test(path) && !isPipePath(path);
+  return !isStdinPath(path) && !isS3Path(path) && !isPipePath(path);
+}
+
+/** An `s3://bucket/prefix` URL. */
+export function isS3Path(path: string): boolean {
+  return /^s3:\/\//i.test(path);
 }
 
 /** `-`, or a name of standard input (opening /dev/stdin fails when it is a socket, as under Node's spawn). */
@@ -29,7 +34,7 @@ const pipePaths = new Map<string, boolean>();
 
 /** A local path that is neither a regular file nor a directory: its bytes can be read once only. */
 export function isPipePath(path: string): boolean {
-  if (isStdinPath(path) || /^s3:\/\//i.test(path)) return false;
+  if (isStdinPath(path) || isS3Path(path)) return false;
   let pipe = pipePaths.get(path);
   if (pipe === undefined) {
     try {

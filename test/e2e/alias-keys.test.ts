@@ -2,7 +2,8 @@
  * `--key alias/x` also finds records that name the aliased key by ID or ARN, when the logs hold the
  * mapping, even when the mapping comes after those records (a first pass learns it).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,5 +61,33 @@ describe('--key with an alias', () => {
     expect(ids(run.stdout)).toEqual(ids(files.stdout));
     // A record naming the key by ID only: found through what the first pass learned.
     expect(ids(run.stdout)).toContain('use-by-id');
+  });
+});
+
+describe('an alias created before the --since window, in an AWSLogs tree', () => {
+  // The first pass pruned the tree by the window, so the CreateAlias in an earlier day folder was
+  // never read: every command found nothing, and --no-prune or the files named one by one found it.
+  let tree: string;
+  beforeAll(() => {
+    tree = mkdtempSync(join(tmpdir(), 'kmstrail-alias-tree-'));
+    const day = (d: string) => join(tree, 'AWSLogs/111122223333/CloudTrail/eu-west-1/2024/03', d);
+    mkdirSync(day('01'), { recursive: true });
+    mkdirSync(day('03'), { recursive: true });
+    writeFileSync(join(day('01'), '111122223333_CloudTrail_eu-west-1_20240301T1000Z_a.json.gz'), gzipSync(JSON.stringify({ Records: [{ ...createAlias, eventTime: '2024-03-01T09:00:00Z' }] })));
+    writeFileSync(join(day('03'), '111122223333_CloudTrail_eu-west-1_20240303T1000Z_b.json.gz'), gzipSync(JSON.stringify({ Records: [{ ...useById, eventTime: '2024-03-03T10:00:00Z' }, { ...useOther, eventTime: '2024-03-03T10:01:00Z' }] })));
+  });
+  afterAll(() => rmSync(tree, { recursive: true, force: true }));
+
+  it('filter, summary and keys find the key the alias names, as with --no-prune', async () => {
+    const window = ['--key', 'alias/prod-db', '--since', '2024-03-02'];
+    const pruned = await runCli(['filter', ...window, tree]);
+    expect(pruned.stderr).toBe('');
+    expect(ids(pruned.stdout)).toEqual(['use-by-id']);
+    expect(ids((await runCli(['filter', '--no-prune', ...window, tree])).stdout)).toEqual(['use-by-id']);
+    const summary = JSON.parse((await runCli(['summary', '--format', 'json', ...window, tree])).stdout) as { records: number };
+    expect(summary.records).toBe(1);
+    // keys chose its rows by the aliases seen in the window: none, and so no key.
+    const keys = JSON.parse((await runCli(['keys', '--format', 'json', ...window, tree])).stdout) as { keys: Array<{ keyId: string }> };
+    expect(keys.keys.map((k) => k.keyId)).toEqual([KEY]);
   });
 });

@@ -41,11 +41,13 @@ export const KEYS = defineCommand({
     // --key chooses rows, not records: a key's state comes from events that may name it only by
     // ID while the user names it by alias (or the other way round).
     const messages = new Messages();
-    // completeFilter also warns of --event names that match nothing.
-    const filter = await completeFilter(paths, buildRecordFilter({ ...spec, keys: [] }), o, messages);
+    // completeFilter also warns of --event names that match nothing, and adds the keys an alias
+    // names in the logs (told before the window, say), which choose rows as the alias does.
+    const keyed = await completeFilter(paths, buildRecordFilter(spec), o, messages);
+    const filter = buildRecordFilter({ ...keyed.spec, keys: [] });
     const context = formatContext(o);
     const out = context.out;
-    const sink = KEY_FORMATS[o.format](context, { selected: spec.keys });
+    const sink = KEY_FORMATS[o.format](context, { selected: keyed.spec.keys });
     const result = await readInto(paths, filter, sink, o, messages, out);
     await finish(out, messages, o.stats ? statsLines(result) : []);
   },

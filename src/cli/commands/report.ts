@@ -155,7 +155,8 @@ export const REPORT = defineCommand({
       const first = collector.result();
       // As `keys --key` shows them: the chosen keys only, not every key a matched record also
       // names (a ReEncrypt's other key, counted from that one record).
-      const inventory = spec.keys.length > 0 ? { ...first.inventory, keys: selectKeys(first.inventory.keys, spec.keys) } : first.inventory;
+      // With the keys an alias names in the logs (the alias pass), as the records were chosen.
+      const inventory = spec.keys.length > 0 ? { ...first.inventory, keys: selectKeys(first.inventory.keys, filter.spec.keys) } : first.inventory;
 
       const wanted = keysWithDestructiveEvents(inventory);
       const followed = wanted.slice(0, TIMELINE_KEYS_CAP);
