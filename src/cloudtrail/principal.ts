@@ -49,6 +49,8 @@ export function principalNames(record: JsonObject): string[] {
     add(issuer.userName);
     add(issuer.principalId);
   }
+  // The role's ARN as `summary --by role` counts it, also where only the session's ARN tells it.
+  add(roleArn(record));
   add(sessionName(identity));
   add(assumedRoleName(identity));
   if (identity.type === 'Root') add('root');

@@ -106,6 +106,10 @@ describe('principals', () => {
     expect(principalNames(insight)).toEqual([]);
     expect(principalNames(ec2Role)).not.toContain(''); // accessKeyId ""
     expect(principalNames(datadog)).toEqual(expect.arrayContaining(['account-admin', 'christophe.tafanidereeper']));
+    // A session record with no sessionIssuer: summary --by role counts it under the role's ARN
+    // drawn from the session's, so --user with that row's value finds it too.
+    expect(roleArn(myAppRole)).toBe('arn:aws:iam::123456789012:role/MyAppRole');
+    expect(principalNames(myAppRole)).toContain('arn:aws:iam::123456789012:role/MyAppRole');
   });
 
   it('principalAccount: accountId, else the ARN, else nothing', () => {
