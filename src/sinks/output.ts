@@ -33,6 +33,7 @@ export class Output {
   private pending: string[] = [];
   /** Set by settle: the run was stopped, and what comes after is not written. */
   private settling = false;
+  private readonly closers: Array<() => void> = [];
   private pendingBytes = 0;
   /** A flush is due once the work in hand is done (see write). */
   private flushDue = false;
@@ -73,8 +74,17 @@ export class Output {
     outputs.add(this);
   }
 
+  /**
+   * `close` writes what makes the output whole if the run is stopped now (a JSON array's `]`): told
+   * by settle, before it takes nothing more.
+   */
+  onSettle(close: () => void): void {
+    this.closers.push(close);
+  }
+
   /** Writes what was given, takes nothing more, and resolves once the stream took it (see settleOutputs). */
   async settle(): Promise<void> {
+    for (const close of this.closers.splice(0)) close();
     this.flush();
     this.settling = true;
     await this.ready();

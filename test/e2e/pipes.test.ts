@@ -120,4 +120,18 @@ describe('a run stopped by a signal while its reader lags behind', () => {
     for (const line of out.slice(0, -1).split('\n')) expect(() => JSON.parse(line)).not.toThrow();
     if (signal === 'SIGINT') expect(stderr).toContain('kmstrail: interrupted');
   });
+
+  it('--format json: the array printed so far is closed, so the output is one valid JSON value', async () => {
+    const child = spawn(process.execPath, [BIN, 'filter', '--all-sources', '--format', 'json', '--jobs', '1', trail], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.pause();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const chunks: Buffer[] = [];
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stdout.resume();
+    expect(await exited).toBe(143);
+    const records = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown[];
+    expect(records.length).toBeGreaterThan(10);
+  });
 });
