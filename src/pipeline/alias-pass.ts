@@ -32,6 +32,11 @@ export function readOnce(paths: readonly string[]): string | undefined {
 }
 
 
+/** A record's awsRegion as key references spell regions (lower case). */
+function regionOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value.toLowerCase() : undefined;
+}
+
 /** The filter, with the keys its aliases name in these inputs added to `--key`. */
 export async function withAliasKeys(paths: readonly string[], filter: RecordFilter, settings: PipelineSettings): Promise<RecordFilter> {
   const aliases = filter.spec.keys.filter(namesAliases);
@@ -62,13 +67,19 @@ export async function withAliasKeys(paths: readonly string[], filter: RecordFilt
   const found = new Map<string, KeyReference>();
   const learn: RecordSink = {
     write(match) {
+      // An alias lives in one region: the replica of a multi-Region key (same ID) that it names is
+      // the one there (see sameKey); other keys' IDs are unique anyway.
+      const where = match.record.awsRegion;
+      const region = regionOf(where);
       for (const { alias, key } of aliasEvidence(match.record)) {
         if (!key?.keyId) continue;
         // The key is wanted, or left out, as its alias is.
         for (const wanted of aliases) {
           if (!keyWanted({ ...wanted, exclude: undefined }, alias)) continue;
-          const id = `${wanted.exclude ? '!' : ''}${key.keyId}`;
-          found.set(id, wanted.exclude ? { given: key.keyId, keyId: key.keyId, exclude: true } : { given: key.keyId, keyId: key.keyId });
+          const keyRegion = key.region ?? alias.region ?? region;
+          const id = `${wanted.exclude ? '!' : ''}${key.keyId}@${keyRegion ?? ''}`;
+          const learned: KeyReference = { given: key.keyId, keyId: key.keyId, ...(keyRegion ? { region: keyRegion } : {}) };
+          found.set(id, wanted.exclude ? { ...learned, exclude: true } : learned);
         }
       }
     },

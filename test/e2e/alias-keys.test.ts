@@ -91,3 +91,20 @@ describe('an alias created before the --since window, in an AWSLogs tree', () =>
     expect(keys.keys.map((k) => k.keyId)).toEqual([KEY]);
   });
 });
+
+describe('an alias of a multi-Region key', () => {
+  // Replicas share the key's ID; an alias lives in one region and names the replica there.
+  it('matches the records of the replica in its own region, not those of the replica in another', async () => {
+    const mrk = 'mrk-1234abcd12ab34cd56ef1234567890ab';
+    const arn = (region: string) => `arn:aws:kms:${region}:111122223333:key/${mrk}`;
+    const use = (id: string, region: string) => ({ ...base, awsRegion: region, eventID: id, eventName: 'Decrypt', eventTime: '2024-03-03T10:00:00Z', resources: [{ ARN: arn(region), accountId: '111122223333', type: 'AWS::KMS::Key' }] });
+    const alias = { ...createAlias, awsRegion: 'us-east-1', requestParameters: { aliasName: 'alias/global-db', targetKeyId: mrk }, resources: [{ ARN: arn('us-east-1') }, { ARN: 'arn:aws:kms:us-east-1:111122223333:alias/global-db' }] };
+    const file = join(dir, 'mrk.json');
+    writeFileSync(file, JSON.stringify({ Records: [alias, use('use-east', 'us-east-1'), use('use-west', 'eu-west-1')] }));
+    const result = await runCli(['filter', '--key', 'alias/global-db', '--event', 'Decrypt', file]);
+    expect(result.stderr).toBe('');
+    expect(ids(result.stdout)).toEqual(['use-east']);
+    // The key's ID names both replicas.
+    expect(ids((await runCli(['filter', '--key', mrk, '--event', 'Decrypt', file])).stdout)).toEqual(['use-east', 'use-west']);
+  });
+});
