@@ -14,11 +14,19 @@ export interface Stamp {
 }
 
 export function stampOf(record: JsonObject): Stamp {
+  const eventName = text(record, 'eventName');
   return {
     ms: parseEventTime(record.eventTime) ?? -Infinity,
-    tie: [text(record, 'eventName'), text(record, 'eventID'), text(record, 'requestID'), principalLabel(record)].join('\u0000'),
+    tie: [LIFECYCLE[eventName ?? ''] ?? 1, eventName, text(record, 'eventID'), text(record, 'requestID'), principalLabel(record)].join('\u0000'),
   };
 }
+
+/**
+ * In one second, a key is made before anything is done with it (the SANS lab's root made a key
+ * and its alias in the same second) and deleted after: the tie-break starts with this rank, then
+ * goes by name, as no file's order can be trusted across files.
+ */
+const LIFECYCLE: Record<string, number> = { CreateKey: 0, ReplicateKey: 0, DeleteKey: 2, DeleteExpiredKeyMaterial: 2 };
 
 export function compareStamps(a: Stamp, b: Stamp): number {
   if (a.ms !== b.ms) return a.ms < b.ms ? -1 : 1;

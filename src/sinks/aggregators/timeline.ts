@@ -9,6 +9,7 @@ import { displayKey } from '../../cloudtrail/key-reference.js';
 import { phrasesDigest, readKeyPolicy, statementPhrase } from '../../cloudtrail/key-policy.js';
 import { shortPrincipal } from '../../cloudtrail/principal.js';
 import { errorCode, isObject, text, type JsonObject } from '../../cloudtrail/record.js';
+import { stampOf } from './event-order.js';
 
 export interface TimelineEntry {
   /** ISO 8601, or eventTime as written when it cannot be read. */
@@ -142,18 +143,19 @@ function withDetails(parameters: JsonObject): Pick<TimelineEntry, 'details' | 'p
 }
 
 /**
- * Collects entries in any order; `entries()` gives them by eventTime, then arrival (unreadable times
- * last). With a `limit`, only the earliest `limit` are kept (the report's per-key timelines): the
+ * Collects entries in any order; `entries()` gives them by eventTime, then as `keys` orders one
+ * second's events (compareStamps's tie-break), then arrival (unreadable times last). With a
+ * `limit`, only the earliest `limit` are kept (the report's per-key timelines): the
  * rest are counted in `omitted`, and memory stays within twice the limit.
  */
 export class Timeline {
-  private items: Array<{ ms: number | undefined; seq: number; entry: TimelineEntry }> = [];
+  private items: Array<{ ms: number | undefined; tie: string; seq: number; entry: TimelineEntry }> = [];
   private added = 0;
 
   constructor(private readonly limit: number = Infinity) {}
 
   add(record: JsonObject): void {
-    this.items.push({ ms: parseEventTime(record.eventTime), seq: this.added++, entry: timelineEntry(record) });
+    this.items.push({ ms: parseEventTime(record.eventTime), tie: stampOf(record).tie, seq: this.added++, entry: timelineEntry(record) });
     // Trim now and then rather than on every add: sorting is the cost.
     if (this.items.length >= 2 * this.limit) this.trim();
   }
@@ -171,7 +173,9 @@ export class Timeline {
 
   private trim(): void {
     const late = Number.POSITIVE_INFINITY;
-    this.items.sort((a, b) => (a.ms ?? late) - (b.ms ?? late) || a.seq - b.seq);
+    // Events of one second in the order `keys` gives them (compareStamps), not the order the files
+    // were read: a key's state and the last line of its timeline then tell the same story.
+    this.items.sort((a, b) => (a.ms ?? late) - (b.ms ?? late) || (a.tie < b.tie ? -1 : a.tie > b.tie ? 1 : 0) || a.seq - b.seq);
     if (this.items.length > this.limit) this.items.length = this.limit;
   }
 

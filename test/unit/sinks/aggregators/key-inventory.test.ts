@@ -603,3 +603,24 @@ describe.skipIf(!HAVE_SANS)('on the SANS 504 lab trail (6,235 KMS records)', () 
     expect(inventory([...records].reverse())).toEqual(result);
   });
 });
+
+describe('events of one second: the key state and the timeline agree, whatever the order read', () => {
+  it('the state is that of the timeline\'s last event, in either file order', async () => {
+    const { Timeline } = await import('../../../../src/sinks/aggregators/timeline.js');
+    const create = createKey(KEY_A, '2024-01-01T00:00:00Z');
+    const enable = kms('EnableKey', '2024-01-02T00:00:00Z', { key: KEY_A });
+    const disable = kms('DisableKey', '2024-01-02T00:00:00Z', { key: KEY_A });
+    const answers = [
+      [create, enable, disable],
+      [create, disable, enable],
+    ].map((records) => {
+      const timeline = new Timeline();
+      for (const r of records) timeline.add(r);
+      const last = timeline.entries().at(-1)?.eventName;
+      return { state: stateOf(records), last };
+    });
+    expect(answers[0]).toEqual(answers[1]);
+    // The state follows the event the timeline shows last.
+    expect(answers[0].state).toBe(answers[0].last === 'DisableKey' ? 'Disabled' : 'Enabled');
+  });
+});

@@ -167,13 +167,14 @@ describe('Timeline: order across inputs', () => {
     expect(times[0]).toBe('2014-11-04T00:50:30Z');
   });
 
-  it('equal times keep input order; unreadable times come last, in input order', () => {
+  it('equal times in the order keys gives them (eventName, eventID...), whatever the input order; unreadable times last', () => {
     const a = derive(pick(K, { eventName: 'DisableKey' }), { eventID: 'a', eventTime: '2024-01-01T00:00:00Z' });
     const b = derive(a, { eventID: 'b' });
     const bad1 = derive(a, { eventID: 'bad1', eventTime: 'not a time' });
     const bad2 = derive(a, { eventID: 'bad2', eventTime: undefined });
     const early = derive(a, { eventID: 'early', eventTime: '2023-12-31 23:59:59' });
-    expect(collect([bad1, b, a, bad2, early]).entries().map((e) => e.eventId)).toEqual(['early', 'b', 'a', 'bad1', 'bad2']);
+    expect(collect([bad1, b, a, bad2, early]).entries().map((e) => e.eventId)).toEqual(['early', 'a', 'b', 'bad1', 'bad2']);
+    expect(collect([early, bad2, a, b, bad1]).entries().map((e) => e.eventId)).toEqual(['early', 'a', 'b', 'bad1', 'bad2']);
   });
 });
 
