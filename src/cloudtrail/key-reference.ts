@@ -67,10 +67,14 @@ export function namesAliases(ref: KeyReference): boolean {
 // Any case: what a user types (`ARN:AWS:KMS:...`, `ALIAS/APP`) matches as a record spells it.
 const KMS_ARN = /^arn:[a-z-]+:kms:([^:]*):([^:]*):(key|alias)\/(.+)$/i;
 
-/** Reads a key reference in any of its forms; undefined for empty or non-KMS values. */
+/**
+ * Reads a key reference in any of its forms; undefined for empty or non-KMS values. A record's
+ * value is taken as written: trimmed, `"\t\r\nalias/prod "` was shown, and matched, as
+ * `alias/prod` (the command line's values are trimmed by parseWantedKey).
+ */
 export function parseKeyReference(value: string): KeyReference | undefined {
-  const given = value.trim();
-  if (given === '') return undefined;
+  const given = value;
+  if (given.trim() === '') return undefined;
   const arn = KMS_ARN.exec(given);
   if (arn) {
     const [, region, account, kind, name] = arn;

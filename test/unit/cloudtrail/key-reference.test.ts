@@ -2,7 +2,7 @@
  * Key references in every form a record or a user writes them, on real records where there are any.
  */
 import { describe, expect, it } from 'vitest';
-import { displayKey, KEY_FIELDS, keyReferences, parseKeyReference, sameKey } from '../../../src/cloudtrail/key-reference.js';
+import { displayKey, KEY_FIELDS, keyReferences, parseKeyReference, parseWantedKey, sameKey } from '../../../src/cloudtrail/key-reference.js';
 import type { JsonObject } from '../../../src/cloudtrail/record.js';
 import { fixtureFiles, loadRecords, pick, K, P, UG, DDB, TS, KEY_1234, KEY_0987, ARN_1234, ARN_0987, MRK } from '../fixtures.js';
 
@@ -36,6 +36,12 @@ describe('parseKeyReference', () => {
   it('alias name, case kept', () => {
     expect(parseKeyReference('alias/ExampleAlias')).toEqual({ given: 'alias/ExampleAlias', alias: 'alias/ExampleAlias' });
     expect(parseKeyReference('alias/aws/ebs')).toEqual({ given: 'alias/aws/ebs', alias: 'alias/aws/ebs' });
+    // A record's value as written: white space and control characters around it are no part to drop
+    // (shown as escapes, and no alias/prod for --key alias/prod).
+    const spoofed = '\t\r\nalias/prod \u000b';
+    expect(parseKeyReference(spoofed)).toEqual({ given: spoofed, keyId: spoofed.toLowerCase() });
+    expect(parseKeyReference('alias/prod ')).toEqual({ given: 'alias/prod ', alias: 'alias/prod ' });
+    expect(parseKeyReference(' \t')).toBeUndefined();
   });
 
   it('alias ARN', () => {
@@ -44,8 +50,9 @@ describe('parseKeyReference', () => {
     expect(parseKeyReference('arn:aws:kms:us-east-1:111122223333:alias/aws/ebs')).toMatchObject({ alias: 'alias/aws/ebs' });
   });
 
-  it('surrounding blanks are ignored', () => {
-    expect(parseKeyReference(`  ${KEY_1234}\t`)).toEqual({ given: KEY_1234, keyId: KEY_1234 });
+  it("surrounding blanks are kept in a record's value (KMS would not take them as the key), dropped from the command line's", () => {
+    expect(parseKeyReference(`  ${KEY_1234}\t`)).toEqual({ given: `  ${KEY_1234}\t`, keyId: `  ${KEY_1234}\t` });
+    expect(parseWantedKey(`  ${KEY_1234}\t`)).toEqual({ given: KEY_1234, keyId: KEY_1234 });
   });
 
   it('empty and blank → undefined', () => {
