@@ -37,6 +37,12 @@ export interface S3Settings {
 /** Objects up to this size are downloaded ahead, whole (as local files are read whole). */
 const SMALL_OBJECT = 16 << 20;
 const AFTER_EVERYTHING = '\u{10FFFF}';
+/**
+ * Most day folders of a window listed one by one per region. `--since` alone ran to today: over a
+ * trail of 2024, 1,000 listings per region (12,055 in all, 46 s, against 31 and 2.4 s for the whole
+ * tree). Past this, the region folder is listed from the window's first day on.
+ */
+const MAX_DAY_LISTINGS = 31;
 
 let clientModule: Promise<typeof import('@aws-sdk/client-s3')> | undefined;
 
@@ -113,7 +119,7 @@ export class S3Source {
     }
   }
 
-  /** The distinct next path segments under `prefix`, one small listing per segment. */
+  /** The distinct next path segments under `prefix`, one small listing per segment (and per file among them). */
   private async children(bucket: string, prefix: string): Promise<string[]> {
     const { ListObjectsV2Command } = await sdk();
     const client = await this.s3();
@@ -127,7 +133,12 @@ export class S3Source {
       if (!key) return found;
       const rest = key.slice(prefix.length);
       const slash = rest.indexOf('/');
-      if (slash < 0) return found;
+      if (slash < 0) {
+        // The empty "folder" object the S3 console, rclone or s3fs leave (`AWSLogs/` itself), or
+        // a file among the folders: passed over, not the end of the folders.
+        after = key;
+        continue;
+      }
       const segment = rest.slice(0, slash);
       found.push(segment);
       after = `${prefix}${segment}/${AFTER_EVERYTHING}`;
@@ -219,7 +230,11 @@ export class S3Source {
           result.push(`${regionBase}${dateParts.map((p) => `${p}/`).join('')}`);
           continue;
         }
-        for (const day of dayFolders(pruning.since, pruning.until ?? Date.now())) result.push(`${regionBase}${day}`);
+        // A listing per day folder for a short window; for a long one (`--since` a year back, or
+        // alone: up to today), the region folder, which `list` reads from the window's first day.
+        const days = dayFolders(pruning.since, pruning.until ?? Date.now());
+        if (days.length > MAX_DAY_LISTINGS) result.push(regionBase);
+        else for (const day of days) result.push(`${regionBase}${day}`);
       }
     }
     return result;

@@ -312,3 +312,34 @@ describe('s3:// input', () => {
     expect(run.stderr).toMatch(/^kmstrail: s3:\/\/no-such-bucket\/: cannot list: no such bucket/);
   });
 });
+
+describe('s3:// input: what other tools leave in a bucket, and long windows', () => {
+  it('an empty "folder" object (the S3 console\'s, rclone\'s) at AWSLogs/ or an account\'s CloudTrail/ hides no folder', async () => {
+    const local = await runCli(['filter', '--all-sources', '-f', 'jsonl', tree]);
+    await server.upload(tree, 'marked/');
+    const accounts = treeFiles().map((key) => /^AWSLogs\/(\d{12})\//.exec(key)?.[1]).filter((a): a is string => a !== undefined);
+    await server.putObjects([
+      { key: 'marked/AWSLogs/', body: Buffer.alloc(0) },
+      { key: `marked/AWSLogs/${accounts[0]}/CloudTrail/`, body: Buffer.alloc(0) },
+    ]);
+    const remote = await runCli(['filter', '--all-sources', '-f', 'jsonl', '--endpoint-url', server.endpoint, 's3://trails/marked/AWSLogs/'], { env: credentials });
+    expect(remote.stderr).toBe('');
+    expect(remote.code).toBe(0);
+    expect(eventIds(remote.stdout)).toEqual(eventIds(local.stdout));
+  });
+
+  it('--since alone lists each region folder from its first day, not every day folder up to today', async () => {
+    const days = treeDays().sort();
+    const since = ['--since', `${days[1].replaceAll('/', '-')}T00:00:00Z`];
+    const local = await runCli(['filter', '--all-sources', '-f', 'jsonl', ...since, tree]);
+    server.resetRequests();
+    const remote = await runCli(['filter', '--all-sources', '-f', 'jsonl', ...since, '--endpoint-url', server.endpoint, 's3://trails/AWSLogs/'], { env: credentials });
+    expect(remote.stderr).toBe('');
+    expect(remote.code).toBe(0);
+    expect(eventIds(remote.stdout)).toEqual(eventIds(local.stdout));
+    const requests = server.requests.map((r) => decodeURIComponent(r));
+    // The generated trail is of 2024: a listing per day folder up to today would be hundreds per region.
+    expect(requests.filter((r) => r.includes('list-type=2')).length).toBeLessThan(100);
+    for (const get of requests.filter((r) => r.startsWith('GET /trails/AWSLogs/'))) expect(days.slice(1)).toContain(/\/(\d{4}\/\d\d\/\d\d)\//.exec(get)?.[1]);
+  });
+});
