@@ -31,7 +31,7 @@
  *   logs), records without a principal, chains that loop and chains longer than MAX_CHAIN_LINKS.
  */
 import { parseEventTime } from './event-time.js';
-import { fromConsole, type Issuance } from './issuance.js';
+import { fromConsole, issuanceOf, type Issuance } from './issuance.js';
 import { longTermArn, principalAccount, principalNames, sessionName, shortPrincipal } from './principal.js';
 import { isObject, type JsonObject } from './record.js';
 
@@ -134,7 +134,10 @@ export function originOf(record: JsonObject, index: IssuanceLookup): Origin {
   let seen: Set<string> | undefined; // keys walked, against cycles
   let current: JsonObject = own;
   let consoleSession = fromConsole(record);
-  let issued: Issuance | undefined; // the call `current` made, one link further down
+  // The call `current` made, one link further down. For a federated user's own sign-in call
+  // (AssumeRoleWithSAML, ...WithWebIdentity), the record itself: it names the provider by ARN, as
+  // its sessions' issuance does (its userIdentity only by a hash).
+  let issued: Issuance | undefined = own.type === 'SAMLUser' || own.type === 'WebIdentityUser' ? issuanceOf(record) : undefined;
   let sourceIdentity = contextField(own, 'sourceIdentity');
   // When `current` used its key: the record's time, then each issuing call's.
   let usedAt = parseEventTime(record.eventTime);
@@ -227,9 +230,10 @@ function resolveEnd(
         links,
         sourceIdentity,
         federationProvider(issued, identity),
+        issued?.account,
       );
     case 'WebIdentityUser':
-      return resolved('web-identity-user', links, sourceIdentity, federationProvider(issued, identity));
+      return resolved('web-identity-user', links, sourceIdentity, federationProvider(issued, identity), issued?.account);
     case 'IdentityCenterUser':
       return resolved('identity-center-user', links, sourceIdentity);
     case 'AssumedRole': {
@@ -268,13 +272,14 @@ function keyVia(accessKeyId: string | undefined, consoleSession: boolean): strin
   return undefined;
 }
 
-function resolved(kind: OriginKind, backward: Link[], sourceIdentity?: string, provider?: string): Origin {
+function resolved(kind: OriginKind, backward: Link[], sourceIdentity?: string, provider?: string, signedInto?: string): Origin {
   const chain = backward.reverse();
   const top = chain[0];
   let account = kind === 'aws-service' ? undefined : principalAccount({ userIdentity: top.identity });
   // A federated user is of no account by name: the one they entered (their first role's, where
-  // the SAML or OpenID Connect provider is registered) is theirs, as KMS-017 judges "from elsewhere".
-  if (!account && FEDERATED.has(kind) && chain[1]) account = principalAccount({ userIdentity: chain[1].identity });
+  // the SAML or OpenID Connect provider is registered) is theirs, as KMS-017 judges "from elsewhere";
+  // on their own sign-in call, the account it entered (`signedInto`).
+  if (!account && FEDERATED.has(kind)) account = chain[1] ? principalAccount({ userIdentity: chain[1].identity }) : signedInto;
   const origin: Origin = { kind, identity: originArn(kind, top, account) ?? top.principal, label: top.label, chain };
   if (sourceIdentity) origin.sourceIdentity = sourceIdentity;
   if (account) origin.account = account;

@@ -300,6 +300,12 @@ describe('federation and services (fixtures)', () => {
     expect(renderChain(origin)).toBe('priya@corp.example → SAML-Engineers');
     expect(origin.chain[1]).toMatchObject({ via: 'AssumeRoleWithSAML', eventID: records[0].eventID });
     expect(origin.account).toBe('111122223333'); // the account of the role they entered
+    // The sign-in call itself is the same person through the same provider (its userIdentity
+    // names the provider only by a hash): --origin <provider ARN> finds both records.
+    const signIn = originOf(records[0], indexOf(records));
+    expect(signIn.kind).toBe('saml-user');
+    expect(signIn.provider).toBe(origin.provider);
+    expect(signIn.account).toBe(origin.account);
   });
 
   it('web identity → role', () => {
