@@ -150,8 +150,18 @@ function policyFindings(value: unknown): PolicyFindings | undefined {
   const reading = readKeyPolicy(value);
   if (!reading) return undefined;
   if (!reading.ok) return { error: reading.error, open: [], accounts: [] };
-  const open = openStatements(reading.statements).map((s) => (s.sid ? `"${s.sid}": ` : '') + statementPhrase(s));
+  const phrases = openStatements(reading.statements).map((s) => cutPhrase((s.sid ? `"${s.sid}": ` : '') + statementPhrase(s)));
+  // The reason quotes them: a policy is the caller's text, and a 100,000-character Sid made every
+  // hit line, and the report's detections, that long.
+  const open = phrases.length > MAX_OPEN_QUOTED ? [...phrases.slice(0, MAX_OPEN_QUOTED), `and ${phrases.length - MAX_OPEN_QUOTED} more`] : phrases;
   return { open, accounts: allowedAccounts(reading.statements) };
+}
+
+const MAX_OPEN_QUOTED = 10;
+const MAX_PHRASE = 300;
+
+function cutPhrase(phrase: string): string {
+  return phrase.length > MAX_PHRASE ? `${phrase.slice(0, MAX_PHRASE - 1)}…` : phrase;
 }
 
 /** Who made the call, for reasons and hits: the principal's ARN, else its short name. */

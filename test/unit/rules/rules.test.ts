@@ -652,6 +652,17 @@ describe('kmsEvent', () => {
     expect([bare.key, bare.keyAccount]).toEqual([KEY_1234, '999988887777']);
   });
 
+  it('quotes at most 10 open statements, each cut to 300 characters: a policy is the caller\'s text (a 100,000-character Sid made hits that long)', () => {
+    const statement = (sid: string) => ({ Sid: sid, Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' });
+    const policy = JSON.stringify({ Statement: [statement('S'.repeat(100_000)), ...Array.from({ length: 14 }, (_, k) => statement(`open-${k}`))] });
+    const e = kmsEvent(derive(disableKey(), { eventName: 'PutKeyPolicy', requestParameters: { keyId: '1234abcd-12ab-34cd-56ef-1234567890ab', policy } }));
+    expect(e.policy?.open).toHaveLength(11);
+    expect(e.policy?.open[0].length).toBe(300);
+    expect(e.policy?.open[0].endsWith('…')).toBe(true);
+    expect(e.policy?.open[1]).toBe('"open-0": Allow * kms:*');
+    expect(e.policy?.open[10]).toBe('and 5 more');
+  });
+
   it('names every key of a ReEncrypt, each with the account of its own ARN or resource; an alias alone takes a key resource\'s account', () => {
     const source = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     const destination = '0987dcba-09fe-87dc-65ba-ab0987654321';
