@@ -101,13 +101,23 @@ function tile(label: string, value: string, metric: string, exact?: number): Htm
   return html`<div class="tile" data-metric="${metric}"${exact === undefined ? '' : html` data-value="${exact}"`}><div class="n">${value}</div><div class="l">${label}</div></div>`;
 }
 
+/**
+ * Longest value a top table shows whole. Values are the logs' text (a user agent is the caller's
+ * own): 20 records with 2 MB user agents made a 37 MB page that took 34 s to open.
+ */
+const MAX_PAGE_VALUE = 2000;
+
+function pageValue(value: string): string {
+  return value.length > MAX_PAGE_VALUE ? `${value.slice(0, MAX_PAGE_VALUE)}… (${count(value.length - MAX_PAGE_VALUE)} more characters)` : value;
+}
+
 function topTable(name: string, title: string, header: string, t: TopTable, records: number): Html {
   const shown = t.rows.length < t.distinct ? `, top ${t.rows.length}` : '';
   const body =
     t.rows.length === 0
       ? html`<p class="note">(none)</p>`
       : html`<table class="top" data-table="${name}"><thead><tr><th>${header}</th><th class="num">count</th><th class="num">share</th></tr></thead><tbody>
-${t.rows.map((r) => html`<tr><td class="v">${r.value}</td><td class="num" data-count="${r.count}">${count(r.count)}</td><td class="num">${percent(r.count, records)}</td></tr>\n`)}</tbody></table>`;
+${t.rows.map((r) => html`<tr><td class="v">${pageValue(r.value)}</td><td class="num" data-count="${r.count}">${count(r.count)}</td><td class="num">${percent(r.count, records)}</td></tr>\n`)}</tbody></table>`;
   const capped = t.capped ? html`<p class="note">Cap reached: ${count(t.other)} records with later new values are counted as (other).</p>` : '';
   return html`<div class="top-block"><h3>${title} <span class="note">(${count(t.distinct)} distinct${shown})</span></h3>${body}${capped}</div>`;
 }

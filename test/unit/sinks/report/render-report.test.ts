@@ -74,6 +74,13 @@ describe('renderReport', () => {
     expect(page.split(shown).length - 1).toBeGreaterThanOrEqual(9);
   });
 
+  it("a top table's value longer than 2,000 characters is cut, with how much was left out: the logs' text sets no page size", () => {
+    const agent = `curl/${'x'.repeat(2_000_000)}`;
+    const long = renderReport(model([...records, derive(records[0], { eventID: 'long-agent', userAgent: agent })]));
+    expect(long.length).toBeLessThan(page.length + 10_000);
+    expect(long).toContain(`curl/${'x'.repeat(1995)}… (1,998,005 more characters)`);
+  });
+
   it('loads nothing: no src, no href but to its own sections, a policy that forbids the rest', () => {
     expect(tags(page)).not.toMatch(/<[a-z][^>]*\s(src|srcset|data|action|background|poster)=/i);
     expect([...page.matchAll(/href="([^"]*)"/g)].map((m) => m[1]).every((h) => h.startsWith('#'))).toBe(true);
