@@ -69,8 +69,7 @@ export async function withAliasKeys(paths: readonly string[], filter: RecordFilt
     write(match) {
       // An alias lives in one region: the replica of a multi-Region key (same ID) that it names is
       // the one there (see sameKey); other keys' IDs are unique anyway.
-      const where = match.record.awsRegion;
-      const region = regionOf(where);
+      const region = regionOf(match.record.awsRegion);
       for (const { alias, key } of aliasEvidence(match.record)) {
         if (!key?.keyId) continue;
         // The key is wanted, or left out, as its alias is.
