@@ -68,13 +68,20 @@ export function namesAliases(ref: KeyReference): boolean {
 const KMS_ARN = /^arn:[a-z-]+:kms:([^:]*):([^:]*):(key|alias)\/(.+)$/i;
 
 /**
- * Reads a key reference in any of its forms; undefined for empty or non-KMS values. A record's
- * value is taken as written: trimmed, `"\t\r\nalias/prod "` was shown, and matched, as
- * `alias/prod` (the command line's values are trimmed by parseWantedKey).
+ * Reads a key reference in any of its forms; undefined for empty or non-KMS values. Blanks around
+ * it are no part of the key (as the SQL of `kmstrail sql` reads it too), but `given` keeps the value
+ * as written, for display: trimmed, `"\t\r\nalias/prod "` was shown as `alias/prod`.
  */
 export function parseKeyReference(value: string): KeyReference | undefined {
-  const given = value;
-  if (given.trim() === '') return undefined;
+  const written = value;
+  const given = value.trim();
+  if (given === '') return undefined;
+  const ref = keyReferenceOf(given);
+  if (ref && written !== given) ref.given = written;
+  return ref;
+}
+
+function keyReferenceOf(given: string): KeyReference | undefined {
   const arn = KMS_ARN.exec(given);
   if (arn) {
     const [, region, account, kind, name] = arn;
