@@ -32,11 +32,6 @@ export function readOnce(paths: readonly string[]): string | undefined {
 }
 
 
-/** A record's awsRegion as key references spell regions (lower case). */
-function regionOf(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value.toLowerCase() : undefined;
-}
-
 /** The filter, with the keys its aliases name in these inputs added to `--key`. */
 export async function withAliasKeys(paths: readonly string[], filter: RecordFilter, settings: PipelineSettings): Promise<RecordFilter> {
   const aliases = filter.spec.keys.filter(namesAliases);
@@ -67,15 +62,14 @@ export async function withAliasKeys(paths: readonly string[], filter: RecordFilt
   const found = new Map<string, KeyReference>();
   const learn: RecordSink = {
     write(match) {
-      // An alias lives in one region: the replica of a multi-Region key (same ID) that it names is
-      // the one there (see sameKey); other keys' IDs are unique anyway.
-      const region = regionOf(match.record.awsRegion);
       for (const { alias, key } of aliasEvidence(match.record)) {
         if (!key?.keyId) continue;
         // The key is wanted, or left out, as its alias is.
         for (const wanted of aliases) {
           if (!keyWanted({ ...wanted, exclude: undefined }, alias)) continue;
-          const keyRegion = key.region ?? alias.region ?? region;
+          // An alias lives in one region: the replica of a multi-Region key (same ID) that it names
+          // is the one there (see sameKey). keyReferences gives each reference the record's region.
+          const keyRegion = key.region ?? alias.region;
           const id = `${wanted.exclude ? '!' : ''}${key.keyId}@${keyRegion ?? ''}`;
           const learned: KeyReference = { given: key.keyId, keyId: key.keyId, ...(keyRegion ? { region: keyRegion } : {}) };
           found.set(id, wanted.exclude ? { ...learned, exclude: true } : learned);

@@ -4,7 +4,7 @@
  * short lines (time, actor, action, key, outcome, a digest of the parameters that matter), never
  * the records: the set is already narrowed to one key or principal by the filter.
  */
-import { isoEventTime, parseEventTime } from '../../cloudtrail/event-time.js';
+import { isoEventTime } from '../../cloudtrail/event-time.js';
 import { displayKey } from '../../cloudtrail/key-reference.js';
 import { phrasesDigest, readKeyPolicy, statementPhrase } from '../../cloudtrail/key-policy.js';
 import { shortPrincipal } from '../../cloudtrail/principal.js';
@@ -155,7 +155,9 @@ export class Timeline {
   constructor(private readonly limit: number = Infinity) {}
 
   add(record: JsonObject): void {
-    this.items.push({ ms: parseEventTime(record.eventTime), tie: stampOf(record).tie, seq: this.added++, entry: timelineEntry(record) });
+    const { ms, tie } = stampOf(record);
+    // stampOf puts an unreadable time first (-Infinity); a timeline puts it last.
+    this.items.push({ ms: Number.isFinite(ms) ? ms : undefined, tie, seq: this.added++, entry: timelineEntry(record) });
     // Trim now and then rather than on every add: sorting is the cost.
     if (this.items.length >= 2 * this.limit) this.trim();
   }
