@@ -434,6 +434,15 @@ export function originNames(origin: Origin): string[] {
 }
 
 /**
+ * A federation provider as tables name it: an IAM provider ARN without its account and kind
+ * (`Okta`, `token.actions.githubusercontent.com`, `oidc.eks.eu-west-1.amazonaws.com/id/…`); any
+ * other name (`accounts.google.com`) as it is.
+ */
+export function providerName(provider: string): string {
+  return provider.replace(/^arn:[^:]*:iam::[^:]*:(?:saml|oidc)-provider\//, '');
+}
+
+/**
  * The chain for a table: `alice → Admin → BreakGlass`, `? → Admin` when the start is unknown. A link
  * that repeats the one before (a user's GetSessionToken session) says how: `alice → alice (GetSessionToken)`.
  */

@@ -3,7 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import { formatEventTime } from '../cloudtrail/event-time.js';
 import { UTC, type TimeZone } from '../util/time-zone.js';
 import { stableJson } from './aggregators/stable-json.js';
-import type { Origin } from '../cloudtrail/origins.js';
+import { providerName, type Origin } from '../cloudtrail/origins.js';
 import type { JsonObject } from '../cloudtrail/record.js';
 import { SummaryAggregator, type OriginTable, type PrincipalGrouping, type SummaryResult, type TopTable } from './aggregators/summary.js';
 import { activityChart, DEFAULT_WIDTH, type ChartStyle } from './activity-chart.js';
@@ -44,8 +44,9 @@ function printTop(out: Output, field: TopField | 'origins', title: string, heade
   const table = wrappedTable(
     out,
     [
-      // The values are what the table is about: never left out, cut last.
-      { header, min: 24, cut: ARN_TABLES.has(field) ? 'start' : 'end' },
+      // The values are what the table is about: never left out, cut last. An origin wraps rather
+      // than cut: one subject through two providers differs only at its end.
+      field === 'origins' ? { header, min: 24, wrap: true } : { header, min: 24, cut: ARN_TABLES.has(field) ? 'start' : 'end' },
       { header: 'count', align: 'right' },
       { header: 'share', align: 'right' },
     ],
@@ -59,9 +60,9 @@ function printTop(out: Output, field: TopField | 'origins', title: string, heade
   }
 }
 
-/** Who is behind the principals' sessions: the identity, its kind, and how many records. */
+/** Who is behind the principals' sessions: the identity, its kind (and provider), and how many records. */
 function printOrigins(out: Output, t: OriginTable, matched: number, cap: number, color: ChalkInstance): void {
-  const rows = t.rows.map((r) => ({ ...r, value: `${r.value} (${r.kind})` }));
+  const rows = t.rows.map((r) => ({ ...r, value: `${r.value} (${r.kind}${r.provider ? `, ${providerName(r.provider)}` : ''})` }));
   printTop(out, 'origins', 'origins (who is behind the sessions)', 'origin', { ...t, rows }, matched, cap, color);
 }
 

@@ -112,3 +112,18 @@ export function withoutCopies(records: readonly JsonObject[]): JsonObject[] {
   const copies = new CopyFilter();
   return records.filter((record) => !copies.isCopy({ record, raw: undefined, file: 'fixture', offset: 0, line: 1 }));
 }
+
+/**
+ * web-identity.json (a GitHub Actions token's AssumeRoleWithWebIdentity, then a Decrypt with its
+ * key) and the same two records again through another OIDC provider with the same subject.
+ */
+export function webIdentityTwice(): JsonObject[] {
+  const records = (JSON.parse(readFileSync(join(RECORDS_DIR, '..', 'sessions', 'web-identity.json'), 'utf8')) as { Records: JsonObject[] }).Records;
+  const other = JSON.parse(
+    JSON.stringify(records)
+      .replaceAll('oidc-provider/token.actions.githubusercontent.com', 'oidc-provider/gitlab.example.com')
+      .replaceAll('ASIAWEBIDEXAMPLE0001', 'ASIAWEBIDEXAMPLE0002'),
+  ) as JsonObject[];
+  other.forEach((r, i) => (r.eventID = `${String(r.eventID)}-gitlab-${i}`));
+  return [...records, ...other];
+}

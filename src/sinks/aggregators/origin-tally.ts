@@ -4,13 +4,13 @@
  * the index of issuing calls that a first pass over the inputs builds, behind `originOf`; it turns
  * each record into an origin and a chain and counts the pairs.
  */
-import { renderChain, type Origin } from '../../cloudtrail/origins.js';
+import { providerName, renderChain, type Origin } from '../../cloudtrail/origins.js';
 import type { JsonObject } from '../../cloudtrail/record.js';
 import { CappedCounter, DISTINCT_CAP } from './capped-counter.js';
 
 /** One row of the origins section. */
 export interface OriginRow {
-  /** The long-term identity behind the records (an ARN, a federated subject, a service). */
+  /** The long-term identity behind the records (an ARN, a federated subject with its provider, a service). */
   origin: string;
   /** From the origin down to the principal the records name: `alice → Admin → BreakGlass`. */
   chain: string;
@@ -37,8 +37,11 @@ export class OriginTally {
 
   add(record: JsonObject): void {
     const origin = this.originOf(record);
+    // A subject names one user only with its provider: two providers' same subject are two origins.
+    const name = origin.identity || origin.label;
+    const identity = origin.provider ? `${name} (${providerName(origin.provider)})` : name;
     // One string per pair: the counter keys on strings, and JSON keeps the two apart unambiguously.
-    this.counter.add(JSON.stringify([origin.identity || origin.label, renderChain(origin)]));
+    this.counter.add(JSON.stringify([identity, renderChain(origin)]));
   }
 
   result(top: number): OriginTable {

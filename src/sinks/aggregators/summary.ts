@@ -42,6 +42,8 @@ export interface OriginRow extends TopRow {
   kind: OriginKind;
   /** The long-term identity (an ARN, a subject, a service); for an unresolved origin, the last link known. */
   identity: string;
+  /** A federated user's SAML or OpenID Connect provider: a subject is one user only with its provider. */
+  provider: string | null;
 }
 
 export interface OriginTable extends Omit<TopTable, 'rows'> {
@@ -83,12 +85,12 @@ export interface SummaryResult {
   caps: { distinctValues: number; listedEvents: number };
 }
 
-/** One counter key per origin: kind, identity and short label, tab-separated (none holds a tab). */
+/** One counter key per origin: kind, identity, short label and provider (JSON: a subject may hold any character). */
 function originKey(origin: Origin): string {
   const last = origin.chain[0];
   const identity = origin.kind === 'unresolved' ? (last?.principal ?? '') : origin.identity;
   const label = origin.kind === 'unresolved' ? `? → ${last?.label ?? '?'}` : origin.label;
-  return `${origin.kind}\t${identity}\t${label}`;
+  return JSON.stringify([origin.kind, identity, label, origin.provider ?? null]);
 }
 
 /**
@@ -242,8 +244,8 @@ export class SummaryAggregator {
       capped: counter.capped,
       other: counter.other,
       rows: counter.top(top).map(({ value, count }) => {
-        const [kind, identity, label] = value.split('\t');
-        return { value: label, kind: kind as OriginKind, identity, count, share: share(count, this.records) };
+        const [kind, identity, label, provider] = JSON.parse(value) as [OriginKind, string, string, string | null];
+        return { value: label, kind, identity, provider, count, share: share(count, this.records) };
       }),
     };
   }

@@ -17,7 +17,7 @@ import { KeyTimelines } from '../../../../src/sinks/aggregators/key-timelines.js
 import { OriginTally } from '../../../../src/sinks/aggregators/origin-tally.js';
 import { Timeline } from '../../../../src/sinks/aggregators/timeline.js';
 import { FIXTURES } from '../../../helpers/run-cli.js';
-import { K, KEY_0987, loadRecords, shuffled } from '../../fixtures.js';
+import { K, KEY_0987, loadRecords, shuffled, webIdentityTwice } from '../../fixtures.js';
 
 const ARN_0987 = `arn:aws:kms:us-west-2:111122223333:key/${KEY_0987}`;
 const MRK = 'mrk-1234abcd12ab34cd56ef1234567890ab';
@@ -119,10 +119,18 @@ describe('OriginTally', () => {
     expect(result.rows).toEqual([
       { origin: 'arn:aws:iam::111122223333:user/alice', chain: 'alice → Admin → BreakGlass', records: 1 },
       { origin: 'arn:aws:iam::111122223333:user/bob', chain: 'bob → Admin → BreakGlass → KeyAdmin', records: 1 },
-      { origin: 'priya@corp.example', chain: 'priya@corp.example → SAML-Engineers', records: 1 },
+      { origin: 'priya@corp.example (Okta)', chain: 'priya@corp.example → SAML-Engineers', records: 1 },
     ]);
     expect(result.rows.reduce((sum, r) => sum + r.records, 0)).toBe(kms.length);
     expect(result.distinct).toBe(3);
+  });
+
+  it('one subject through two providers is two origins, each named with its provider', () => {
+    const { result } = tally(webIdentityTwice());
+    expect(result.rows.map((r) => [r.origin, r.records]).sort()).toEqual([
+      ['repo:acme/payments:ref:refs/heads/main (gitlab.example.com)', 1],
+      ['repo:acme/payments:ref:refs/heads/main (token.actions.githubusercontent.com)', 1],
+    ]);
   });
 
   it('an origin reached by two chains is two rows; past the cap, records are counted apart', () => {

@@ -10,7 +10,7 @@ import type { JsonObject } from '../../../../src/cloudtrail/record.js';
 import { SessionIndex } from '../../../../src/cloudtrail/session-index.js';
 import { FIXTURES } from '../../../helpers/run-cli.js';
 import { SummaryAggregator, type SummaryResult, type TopTable } from '../../../../src/sinks/aggregators/summary.js';
-import { derive, loadRecords, pick, shuffled } from '../../fixtures.js';
+import { derive, loadRecords, pick, shuffled, webIdentityTwice } from '../../fixtures.js';
 import { HAVE_SANS, sansKmsRecords } from '../../sans-records.js';
 
 /** Written out rather than imported: the test states which events the summary lists. */
@@ -254,4 +254,16 @@ describe('the origins table', () => {
     expect(rows.find((r) => r.kind === 'unresolved')).toMatchObject({ value: '? → Admin', count: 2 });
     expect(rows.reduce((n, r) => n + r.count, 0)).toBe(records.length);
   });
+
+  it('one subject through two providers is two users: a row each, its provider named', () => {
+    const records = webIdentityTwice();
+    const index = new SessionIndex();
+    for (const r of records) index.addRecord(r);
+    const summary = new SummaryAggregator(undefined, undefined, 'session', (r) => originOf(r, index));
+    for (const r of records) summary.add(r);
+    const rows = summary.result(10).origins!.rows.filter((r) => r.kind === 'web-identity-user');
+    const providers = records.filter((r) => r.eventName === 'AssumeRoleWithWebIdentity').map((r) => (r.responseElements as JsonObject).provider);
+    expect(rows.map((r) => [r.value, r.provider, r.count]).sort()).toEqual(providers.map((p) => ['repo:acme/payments:ref:refs/heads/main', p, 2]).sort());
+  });
 });
+
