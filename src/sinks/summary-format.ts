@@ -5,7 +5,7 @@ import { UTC, type TimeZone } from '../util/time-zone.js';
 import { stableJson } from './aggregators/stable-json.js';
 import { providerName, type Origin } from '../cloudtrail/origins.js';
 import type { JsonObject } from '../cloudtrail/record.js';
-import { SummaryAggregator, type OriginTable, type PrincipalGrouping, type SummaryResult, type TopTable } from './aggregators/summary.js';
+import { SummaryAggregator, type OriginRow, type OriginTable, type PrincipalGrouping, type SummaryResult, type TopTable } from './aggregators/summary.js';
 import { activityChart, DEFAULT_WIDTH, type ChartStyle } from './activity-chart.js';
 import { columnOf, tableColumn } from './columns.js';
 import type { Output } from './output.js';
@@ -60,9 +60,23 @@ function printTop(out: Output, field: TopField | 'origins', title: string, heade
   }
 }
 
+/**
+ * What the origins table says of each row: the short name, its kind (and provider). Where two
+ * rows would read the same (two accounts' users of one name, two accounts' `Admin` roles), both
+ * name their identity in full instead, its account included.
+ */
+export function originTexts(rows: readonly OriginRow[]): string[] {
+  const text = (r: OriginRow, name: string) => `${name} (${r.kind}${r.provider ? `, ${providerName(r.provider)}` : ''})`;
+  const short = rows.map((r) => text(r, r.value));
+  const times = new Map<string, number>();
+  for (const s of short) times.set(s, (times.get(s) ?? 0) + 1);
+  return rows.map((r, i) => (times.get(short[i])! > 1 && r.identity ? text(r, r.kind === 'unresolved' ? `? → ${r.identity}` : r.identity) : short[i]));
+}
+
 /** Who is behind the principals' sessions: the identity, its kind (and provider), and how many records. */
 function printOrigins(out: Output, t: OriginTable, matched: number, cap: number, color: ChalkInstance): void {
-  const rows = t.rows.map((r) => ({ ...r, value: `${r.value} (${r.kind}${r.provider ? `, ${providerName(r.provider)}` : ''})` }));
+  const texts = originTexts(t.rows);
+  const rows = t.rows.map((r, i) => ({ ...r, value: texts[i] }));
   printTop(out, 'origins', 'origins (who is behind the sessions)', 'origin', { ...t, rows }, matched, cap, color);
 }
 
