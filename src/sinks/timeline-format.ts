@@ -13,6 +13,8 @@ import { wrappedTable } from './wrapped-table.js';
 
 /** A table cell holds at most this much of the details; json and jsonl give them all, structured. */
 const MAX_DETAILS = 500;
+/** Fitted to a screen, at most this many lines of them: a key policy's digest is 30 lines in 20 columns. */
+const DETAILS_LINES = 4;
 
 const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
@@ -49,10 +51,11 @@ export const TIMELINE_PRINTERS = {
       [
         { header: zonedHeader('time', zone), min: Number.MAX_SAFE_INTEGER },
         { header: 'actor', wrap: 28, min: 12, drop: follows === 'user' ? 9 : 1 },
-        { header: 'action', wrap: true, min: 12 },
+        // Most KMS event names whole (ScheduleKeyDeletion): GenerateData/Key on two lines reads badly.
+        { header: 'action', wrap: true, min: 19 },
         { header: 'key', wrap: 36, min: 13, drop: follows === 'key' ? 9 : 2 },
         { header: 'outcome', wrap: 24, min: 12, drop: 3, foldInto: 2, usual: 'ok' },
-        { header: 'details', wrap: 100, min: 20 },
+        { header: 'details', wrap: 100, min: 20, lines: DETAILS_LINES },
       ],
       color,
     );

@@ -39,6 +39,11 @@ export interface TableColumn {
   min?: number;
   /** Widest the column grows (default 80, or the wrap number). */
   max?: number;
+  /**
+   * On a fitted screen, a wrapping cell shows at most this many lines, the last ending in `…`: a
+   * narrow screen would make a long value a row of dozens of lines (a key policy's digest).
+   */
+  lines?: number;
   /** When the screen is too narrow for every column at its minimum, the highest `drop` leaves first; 0 or absent: never. */
   drop?: number;
   /**
@@ -237,16 +242,23 @@ export function wrappedTable(out: Output, columns: readonly TableColumn[], color
   let printed = 0;
   /** Per column, the rows holding a value: a column left out says how many it hid. */
   const holding = columns.map(() => 0);
+  /** Per column, the cells cut to its `lines`. */
+  const clipped = columns.map(() => 0);
 
   const border = (left: string, middle: string, right: string) =>
     left + widths.flatMap((w) => (w === undefined ? [] : ['─'.repeat(w + 2)])).join(middle) + right + '\n';
 
-  /** A cell's lines in its column's width: cut on a fitted screen unless the column wraps. */
-  const shape = (lines: readonly string[], i: number, width: number): string[] =>
-    lines.flatMap((line) => {
+  /** A cell's lines in its column's width: cut on a fitted screen unless the column wraps, and then to its `lines`. */
+  const shape = (lines: readonly string[], i: number, width: number): string[] => {
+    const shaped = lines.flatMap((line) => {
       if (displayWidth(line) <= width) return [line];
       return fitted && !columns[i].wrap ? [cutToWidth(line, width, columns[i].cut)] : wrapText(line, width);
     });
+    const most = columns[i].lines;
+    if (!fitted || most === undefined || shaped.length <= most) return shaped;
+    clipped[i]++;
+    return [...shaped.slice(0, most - 1), cutToWidth(`${shaped[most - 1]}…`, width)];
+  };
 
   /** A row's lines per column, with the values of columns left out folded into the column they name. */
   const folded = (row: HeldRow): string[][] => {
@@ -322,10 +334,13 @@ export function wrappedTable(out: Output, columns: readonly TableColumn[], color
       const moved = columns.flatMap((c, i) =>
         widths[i] === undefined && isFolded(c) ? [`${name(c)} under ${name(columns[c.foldInto!])}${c.usual === undefined ? '' : ` where not ${c.usual}`}`] : [],
       );
+      const cut = columns.flatMap((c, i) =>
+        clipped[i] > 0 ? [`${name(c)} cut to ${c.lines} lines in ${clipped[i].toLocaleString('en-US')} of ${printed.toLocaleString('en-US')} rows`] : [],
+      );
       const screen = out.width;
-      if (left.length + moved.length > 0 && screen !== undefined) {
-        const parts = [...(left.length > 0 ? [`not shown, to fit ${screen} columns: ${left.join(', ')}`] : []), ...moved];
-        const note = `${parts.join('; ')} (--wide shows every column)`;
+      if (left.length + moved.length + cut.length > 0 && screen !== undefined) {
+        const parts = [...(left.length > 0 ? [`not shown, to fit ${screen} columns: ${left.join(', ')}`] : []), ...moved, ...cut];
+        const note = `${parts.join('; ')} (--wide shows every column${cut.length > 0 ? ' and value whole' : ''})`;
         out.write(wrapText(note, screen).map((line) => color.dim(line) + '\n').join(''));
       }
       return printed;

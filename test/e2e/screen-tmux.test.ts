@@ -136,6 +136,22 @@ describe.runIf(HAVE_TMUX)('tables on a real terminal, 80 and 200 columns', () =>
     expect(screens[80].lines.join(' ')).toMatch(/outcome under action where not ok/);
   });
 
+  it('timeline at 80 columns: a key\'s story a few lines an event, event names whole, and says what it cut', async () => {
+    const args = ['timeline', '--key', 'alias/cloudwatchkms', '--until', '2021-07-30T00:10', SANS];
+    const entries = jsonLines((await runCli([...args, '--format', 'jsonl'])).stdout) as Array<{ eventName: string }>;
+    expect(entries.length).toBeGreaterThan(10);
+    const screen = await inTmux(args, 80);
+    expectFits(screen, 80);
+    const [header, ...data] = rows(screen.lines);
+    // One event: its first line (the time) and the lines under it.
+    const events: string[][][] = [];
+    for (const r of data) (r[0] !== '' ? events.push([r]) : events.at(-1)!.push(r));
+    expect(events).toHaveLength(entries.length);
+    expect(Math.max(...events.map((e) => e.length))).toBeLessThanOrEqual(4);
+    expect(events.map((e) => e[0][header.indexOf('action')])).toEqual(entries.map((e) => e.eventName));
+    expect(screen.lines.join(' ').replace(/\s+/g, ' ')).toMatch(/details cut to 4 lines in \d+ of \d+ rows/);
+  });
+
   it('detect: its table fits through the shared table', async () => {
     const screens = await atBothWidths(['detect', INVICTUS]);
     for (const width of WIDTHS) expectFits(screens[width], width);

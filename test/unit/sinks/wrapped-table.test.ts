@@ -238,6 +238,27 @@ describe('wrappedTable on a terminal', () => {
     expect(printed.replace(/\s+/g, ' ')).toContain('not shown, to fit 60 columns: error (in 3 of 12 rows) (--wide');
   });
 
+  it('a wrapping column with `lines` shows at most that many, the last ending in …, and says in how many rows', async () => {
+    const long = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
+    for (const [fitted, expected] of [[screen(40), 3], [screen(40, false), Infinity]] as const) {
+      const table = wrappedTable(fitted.out, [{ header: 'event', min: 10 }, { header: 'details', wrap: true, min: 20, lines: 3 }], plain);
+      table.row(['Decrypt', long]);
+      table.row(['CreateKey', 'short']);
+      table.end();
+      const printed = await fitted.text();
+      const details = cells(printed).slice(1).map((r) => r[1]);
+      if (expected === 3) {
+        expect(details).toHaveLength(4);
+        expect(details[2]).toMatch(/…$/);
+        expect(long.startsWith(details.slice(0, 3).join(' ').replace(/ ?…$/, ''))).toBe(true);
+        expect(printed.replace(/\s+/g, ' ')).toContain('details cut to 3 lines in 1 of 2 rows (--wide shows every column and value whole)');
+      } else {
+        expect(details.slice(0, -1).join(' ')).toBe(long);
+        expect(printed).not.toContain('cut to');
+      }
+    }
+  });
+
   it('no rows: nothing at all (the command says why)', async () => {
     const { out, text } = screen(80);
     expect(wrappedTable(out, columns, plain).end()).toBe(0);
