@@ -3,6 +3,7 @@
  * something was not read. The interface between the reader and every stage after it.
  */
 import type { JsonObject } from '../cloudtrail/record.js';
+import { deepJsonText } from '../util/deep-json.js';
 
 export interface TrailRecord {
   record: JsonObject;
@@ -79,9 +80,10 @@ export function recordText(record: TrailRecord): string {
   try {
     return JSON.stringify(record.record);
   } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
     // JSON.stringify recurses: a record nested thousands deep overflows the stack. Its source text
-    // is valid JSON whose newlines can only be whitespace between tokens, so dropping them is safe.
-    if (record.multiline !== undefined) return record.multiline.replace(/[\r\n]+/g, ' ');
-    throw error;
+    // is valid JSON whose newlines can only be whitespace between tokens, so dropping them is safe;
+    // without one (stream-json's records), a serialiser that does not recurse.
+    return record.multiline !== undefined ? record.multiline.replace(/[\r\n]+/g, ' ') : deepJsonText(record.record);
   }
 }

@@ -18,8 +18,14 @@ import { isObject, type JsonObject } from '../../cloudtrail/record.js';
 
 export type TextTest = (text: string) => boolean;
 
+/**
+ * Levels walked by recursion; deeper, an explicit stack. A record nested thousands deep (valid
+ * JSON, but hostile or broken) would overflow the call stack, and the recursion is the hot path.
+ */
+const RECURSION_DEPTH = 200;
+
 /** Whether some scalar leaf of `value` passes `test`. */
-export function someLeaf(value: unknown, test: TextTest): boolean {
+export function someLeaf(value: unknown, test: TextTest, depth = 0): boolean {
   switch (typeof value) {
     case 'string':
       return test(value);
@@ -29,15 +35,34 @@ export function someLeaf(value: unknown, test: TextTest): boolean {
       return test(value ? 'true' : 'false');
     case 'object':
       if (value === null) return false;
+      if (depth >= RECURSION_DEPTH) return someDeepLeaf(value, test);
       if (Array.isArray(value)) {
-        for (const item of value) if (someLeaf(item, test)) return true;
+        for (const item of value) if (someLeaf(item, test, depth + 1)) return true;
         return false;
       }
-      for (const key in value as JsonObject) if (someLeaf((value as JsonObject)[key], test)) return true;
+      for (const key in value as JsonObject) if (someLeaf((value as JsonObject)[key], test, depth + 1)) return true;
       return false;
     default:
       return false;
   }
+}
+
+/** someLeaf past RECURSION_DEPTH: the same leaves in the same (document) order, off a stack. */
+function someDeepLeaf(value: object, test: TextTest): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') {
+      if (someLeaf(v, test)) return true;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
+    } else {
+      const values: unknown[] = [];
+      for (const key in v as JsonObject) values.push((v as JsonObject)[key]);
+      for (let i = values.length - 1; i >= 0; i--) stack.push(values[i]);
+    }
+  }
+  return false;
 }
 
 /** Every scalar leaf of `value` as text, in document order. */
@@ -77,7 +102,7 @@ function collect(value: unknown, segments: readonly string[], joined: readonly s
     return;
   }
   if (Array.isArray(value)) {
-    for (const item of value) collect(item, segments, joined, at, out, field);
+    for (const item of arrayItems(value)) collect(item, segments, joined, at, out, field);
     return;
   }
   if (!isObject(value)) return;
@@ -88,10 +113,21 @@ function collect(value: unknown, segments: readonly string[], joined: readonly s
   }
 }
 
+/** The items of an array and of the arrays in it, however deep, in order, without recursion. */
+function arrayItems(array: unknown[]): unknown[] {
+  const items: unknown[] = [];
+  const stack: unknown[] = [array];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (!Array.isArray(v)) items.push(v);
+    else for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
+  }
+  return items;
+}
+
 function nullOnly(value: unknown): boolean {
   if (value === null) return true;
-  if (Array.isArray(value)) return value.every(nullOnly);
-  return false;
+  return Array.isArray(value) && arrayItems(value).every((item) => item === null);
 }
 
 export function fieldPath(name: string): FieldPath {

@@ -1,6 +1,6 @@
 /** Dotted field names: nesting, arrays on the way, keys that hold dots, and containers as values. */
 import { describe, expect, it } from 'vitest';
-import { fieldPath } from '../../../../src/rules/sigma/field-path.js';
+import { fieldPath, leafTexts, someLeaf } from '../../../../src/rules/sigma/field-path.js';
 import { matches } from './sigma-helpers.js';
 
 describe('dotted paths', () => {
@@ -41,5 +41,30 @@ describe('dotted paths', () => {
     expect(p.isNull({ a: [{ b: null }] })).toBe(true);
     expect(p.isNull({ a: [{ b: null }, { b: 'x' }] })).toBe(false);
     expect(p.some({ a: { b: { deep: [{ x: 'needle' }] } } }, (t) => t === 'needle')).toBe(true);
+  });
+});
+
+describe('values nested thousands deep (valid JSON a broken or hostile log may hold)', () => {
+  /** `[[[…[leaves…]…]]]`, `depth` arrays around the leaves. */
+  const nested = (depth: number, leaves: unknown[]): unknown => {
+    let value: unknown = leaves;
+    for (let i = 1; i < depth; i++) value = [value];
+    return value;
+  };
+
+  it('the leaves are walked without overflowing the stack, in document order', () => {
+    const value = { a: nested(20_000, ['first', 2, true, null, { b: nested(300, ['last']) }]) };
+    expect(leafTexts(value)).toEqual(['first', '2', 'true', 'last']);
+    expect(someLeaf(value, (t) => t === 'last')).toBe(true);
+    expect(someLeaf(value, (t) => t === 'absent')).toBe(false);
+  });
+
+  it('a field path through them: terminals, tests, null', () => {
+    const record = { requestParameters: { a: nested(20_000, [{ b: 'deep' }, null]) }, c: nested(20_000, [null]) };
+    const ab = fieldPath('requestParameters.a.b');
+    expect(ab.terminals(record)).toEqual(['deep']);
+    expect(ab.some(record, (t) => t.startsWith('de'))).toBe(true);
+    expect(fieldPath('c').isNull(record)).toBe(true);
+    expect(fieldPath('requestParameters.a').isNull(record)).toBe(false);
   });
 });
