@@ -97,11 +97,11 @@ export function layoutColumns(
   const fits = (among: readonly number[]) => sum(floor, among) + overhead(among.length) <= screen;
   /** Columns left out, the first to leave first. */
   const left: number[] = [];
-  // Empty columns first, then sparse ones, then the highest `drop`, then the rightmost.
-  const rank = (i: number) => [filled[i] === 0 ? 2 : filled[i] < SPARSE ? 1 : 0, columns[i].drop ?? 0, i];
   while (!fits(shown)) {
     const droppable = shown.filter((i) => (columns[i].drop ?? 0) > 0);
     if (droppable.length === 0) break;
+    // Empty columns first, then sparse ones, then the highest `drop`, then the rightmost.
+    const rank = (i: number) => [filled[i] === 0 ? 2 : filled[i] < SPARSE ? 1 : 0, columns[i].drop ?? 0, i];
     const leaving = droppable.reduce((a, b) => {
       const [ra, rb] = [rank(a), rank(b)];
       for (let k = 0; k < ra.length; k++) if (ra[k] !== rb[k]) return ra[k] > rb[k] ? a : b;
@@ -111,16 +111,9 @@ export function layoutColumns(
     left.push(leaving);
   }
   // A column that left early may fit in the room a wider one left behind: the last to leave (the
-  // most wanted) comes back first. Never in the place of one more wanted (by emptiness, then
-  // `drop`) that stays out: `--fields origin,user-agent` showing the agent but not the origin
-  // would turn the order the columns leave in upside down. Among equals, the room is used.
-  const moreWanted = (a: number, b: number) => {
-    const [ra, rb] = [rank(a), rank(b)];
-    return ra[0] < rb[0] || (ra[0] === rb[0] && ra[1] < rb[1]);
-  };
+  // most wanted) comes back first.
   for (const back of left.reverse()) {
     if (filled[back] === 0) continue;
-    if (left.some((other) => !shown.includes(other) && moreWanted(other, back))) continue;
     const tried = [...shown, back].sort((a, b) => a - b);
     if (fits(tried)) shown.splice(0, shown.length, ...tried);
   }
