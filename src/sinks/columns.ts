@@ -48,7 +48,7 @@ export const COLUMNS: readonly Column[] = [
   { id: 'file', header: 'file', fit: { min: 12, drop: 8 }, value: (_r, origin) => origin.file },
   // Who is behind the session: filled in by the command, which alone holds the issuing calls
   // (src/cli/read-run.ts completeOrigins); see `withOrigins`.
-  { id: 'origin', header: 'origin', fit: { min: 16, drop: 2 }, value: () => '' },
+  { id: 'origin', header: 'origin', fit: { min: 12, drop: 2 }, value: () => '' },
 ];
 
 /** The columns with `origin` made to say who is behind each record's session. */

@@ -22,6 +22,18 @@ describe('a source IP on a narrow screen', () => {
   });
 });
 
+describe('the origin column on a narrow screen', () => {
+  it('stays before the user agent does, with a zoned time at 80 columns (the agent leaves first)', () => {
+    const ids = ['time', 'event', 'principal', 'origin', 'user-agent'];
+    const columns = ids.map((id) => COLUMNS.find((c) => c.id === id)!);
+    // time (Europe/Paris) 25 wide, GenerateDataKey, cloudtrail.amazonaws.com twice, a long agent.
+    const natural = [25, 15, 24, 24, 60];
+    const widths = layoutColumns(columns.map((c) => ({ header: c.header, ...c.fit })), natural, natural.map(() => 1), 80);
+    expect(widths[ids.indexOf('origin')]).toBeGreaterThanOrEqual(12);
+    expect(widths[ids.indexOf('user-agent')]).toBeUndefined();
+  });
+});
+
 describe('columns on real records', () => {
   const origin = { file: 'kms-docs.json' } as TrailRecord;
   const value = (id: string, record: JsonObject, time = tableTime()) => COLUMNS.find((c) => c.id === id)!.value(record, origin, time);
