@@ -50,9 +50,11 @@ export const TIMELINE_PRINTERS = {
       out,
       [
         { header: zonedHeader('time', zone), min: Number.MAX_SAFE_INTEGER },
-        { header: 'actor', wrap: 28, min: 12, drop: follows === 'user' ? 9 : 1 },
-        // Most KMS event names whole (ScheduleKeyDeletion): GenerateData/Key on two lines reads badly.
-        { header: 'action', wrap: true, min: 19 },
+        // 10: a zoned time (25 wide) at 80 columns leaves room for the actor beside the details.
+        { header: 'actor', wrap: 28, min: 10, drop: follows === 'user' ? 9 : 1 },
+        // An event name whole when there is room (GenerateData/Key on two lines reads badly), but
+        // not at the cost of the actor: a wider minimum pushed it out with a zoned time at 80 columns.
+        { header: 'action', wrap: true, min: 12, whole: true },
         { header: 'key', wrap: 36, min: 13, drop: follows === 'key' ? 9 : 2 },
         { header: 'outcome', wrap: 24, min: 12, drop: 3, foldInto: 2, usual: 'ok' },
         { header: 'details', wrap: 100, min: 20, lines: DETAILS_LINES },

@@ -40,6 +40,11 @@ export interface TableColumn {
   /** Widest the column grows (default 80, or the wrap number). */
   max?: number;
   /**
+   * A wrapping column whose values read badly broken (`GenerateData` / `Key`): room to spare makes
+   * it whole first, as it does a column that cuts, rather than be shared with the others.
+   */
+  whole?: boolean;
+  /**
    * On a fitted screen, a wrapping cell shows at most this many lines, the last ending in `…`: a
    * narrow screen would make a long value a row of dozens of lines (a key policy's digest).
    */
@@ -142,7 +147,7 @@ export function layoutColumns(
   // (and an ARN wrapped in its middle cannot be copied).
   for (const goal of [wanted, natural]) {
     const shortBy = (i: number) => goal[i] - widths[i];
-    for (const i of shown.filter((c) => !columns[c].wrap && shortBy(c) > 0).sort((a, b) => shortBy(a) - shortBy(b))) {
+    for (const i of shown.filter((c) => (!columns[c].wrap || columns[c].whole) && shortBy(c) > 0).sort((a, b) => shortBy(a) - shortBy(b))) {
       if (shortBy(i) <= budget - sum(widths)) widths[i] = goal[i];
     }
     for (let spare = budget - sum(widths); spare > 0; spare--) {

@@ -150,6 +150,10 @@ describe.runIf(HAVE_TMUX)('tables on a real terminal, 80 and 200 columns', () =>
     expect(Math.max(...events.map((e) => e.length))).toBeLessThanOrEqual(4);
     expect(events.map((e) => e[0][header.indexOf('action')])).toEqual(entries.map((e) => e.eventName));
     expect(screen.lines.join(' ').replace(/\s+/g, ' ')).toMatch(/details cut to 4 lines in \d+ of \d+ rows/);
+    // With a zoned time (6 columns wider) the actor still stays: who did it is what a key's story is for.
+    const zoned = await inTmux([...args.slice(0, -1), '--tz', 'Europe/Paris', '--until', '2021-07-30T02:10', SANS], 80);
+    expectFits(zoned, 80);
+    expect(rows(zoned.lines)[0]).toEqual(['time (Europe/Paris)', 'actor', 'action', 'details']);
   });
 
   it('detect: its table fits through the shared table', async () => {

@@ -116,6 +116,24 @@ describe('layoutColumns', () => {
     expect(total(widths)).toBe(80);
   });
 
+  it('a wrapping column marked whole is made whole from the room to spare first, never at the cost of a column', () => {
+    const timeline: TableColumn[] = [
+      { header: 'time', min: 20 },
+      { header: 'actor', wrap: 28, min: 12, drop: 1 },
+      { header: 'action', wrap: true, min: 12, whole: true },
+      { header: 'details', wrap: 100, min: 20 },
+    ];
+    const natural = [20, 24, 15, 300];
+    // 3 columns to spare at 80: all to the action, whole.
+    expect(layoutColumns(timeline, natural, [1, 1, 1, 1], 80)).toEqual([20, 12, 15, 20]);
+    // Without the mark, shared out, the narrowest first.
+    expect(layoutColumns(timeline.map((c) => ({ ...c, whole: undefined })), natural, [1, 1, 1, 1], 80)[2]).toBeLessThan(15);
+    // No room (a zoned time, 25 wide): the action is cut short, the actor stays.
+    const zoned = layoutColumns(timeline, [25, 24, 15, 300], [1, 1, 1, 1], 80);
+    expect(zoned[1]).toBeDefined();
+    expect(zoned.reduce<number>((sum, w) => sum + (w ?? 0) + 3, 1)).toBe(80);
+  });
+
   it('columns that may not leave give way, a wrapping one first (it loses nothing), then the widest, never past the screen', () => {
     const fixed: TableColumn[] = [{ header: 'a' }, { header: 'b' }, { header: 'c', wrap: true }];
     const widths = layoutColumns(fixed, [30, 30, 30], [1, 1, 1], 40);
