@@ -33,7 +33,7 @@
 import { parseEventTime } from './event-time.js';
 import { fromConsole, issuanceOf, type Issuance } from './issuance.js';
 import { longTermArn, principalAccount, principalNames, sessionName, shortPrincipal } from './principal.js';
-import { isObject, type JsonObject } from './record.js';
+import { isObject, text, type JsonObject } from './record.js';
 
 export type OriginKind =
   | 'iam-user'
@@ -136,8 +136,8 @@ export function originOf(record: JsonObject, index: IssuanceLookup): Origin {
   let consoleSession = fromConsole(record);
   // The call `current` made, one link further down. For a federated user's own sign-in call
   // (AssumeRoleWithSAML, ...WithWebIdentity), the record itself: it names the provider by ARN, as
-  // its sessions' issuance does (its userIdentity only by a hash).
-  let issued: Issuance | undefined = own.type === 'SAMLUser' || own.type === 'WebIdentityUser' ? issuanceOf(record) : undefined;
+  // its sessions' issuance does (its userIdentity only by a hash), failed or not.
+  let issued: SignIn | undefined = own.type === 'SAMLUser' || own.type === 'WebIdentityUser' ? (issuanceOf(record) ?? signInAsked(record)) : undefined;
   let sourceIdentity = contextField(own, 'sourceIdentity');
   // When `current` used its key: the record's time, then each issuing call's.
   let usedAt = parseEventTime(record.eventTime);
@@ -208,7 +208,7 @@ function isEmpty(object: JsonObject): boolean {
 function resolveEnd(
   link: Link,
   links: Link[],
-  issued: Issuance | undefined,
+  issued: SignIn | undefined,
   consoleSession: boolean,
   sourceIdentity: string | undefined,
 ): Origin {
@@ -386,7 +386,24 @@ function isIdentityCenterRole(identity: JsonObject): boolean {
   return arn !== undefined && /:assumed-role\/AWSReservedSSO_[^/]*\//.test(arn);
 }
 
-function isIdentityCenterIssuance(issued: Issuance | undefined): boolean {
+/** What an issuing call says of the sign-in behind it: all a federated user's origin needs. */
+type SignIn = Pick<Issuance, 'provider' | 'roleArn' | 'account'>;
+
+/**
+ * A federated user's sign-in call that issued nothing (failed: AccessDenied, an expired token) still
+ * names its provider and role as a successful one does: one user is one origin whether or not each
+ * of their tries succeeded.
+ */
+function signInAsked(record: JsonObject): SignIn {
+  const request = record.requestParameters;
+  return {
+    provider: text(request, 'principalArn') || text(request, 'providerId') || undefined,
+    roleArn: text(request, 'roleArn') || undefined,
+    account: field(record, 'recipientAccountId'),
+  };
+}
+
+function isIdentityCenterIssuance(issued: SignIn | undefined): boolean {
   if (!issued) return false;
   if (issued.provider && /:saml-provider\/AWSSSO_/.test(issued.provider)) return true;
   return issued.roleArn !== undefined && issued.roleArn.includes(SSO_ROLE_PATH);
@@ -407,7 +424,7 @@ function identityCenterUser(identity: JsonObject, permissionSet: boolean): JsonO
   return user;
 }
 
-function federationProvider(issued: Issuance | undefined, identity: JsonObject): string | undefined {
+function federationProvider(issued: SignIn | undefined, identity: JsonObject): string | undefined {
   return issued?.provider ?? field(identity, 'identityProvider');
 }
 

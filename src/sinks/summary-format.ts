@@ -3,7 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import { formatEventTime } from '../cloudtrail/event-time.js';
 import { UTC, type TimeZone } from '../util/time-zone.js';
 import { stableJson } from './aggregators/stable-json.js';
-import { providerName, type Origin } from '../cloudtrail/origins.js';
+import type { Origin } from '../cloudtrail/origins.js';
 import type { JsonObject } from '../cloudtrail/record.js';
 import { SummaryAggregator, type OriginRow, type OriginTable, type PrincipalGrouping, type SummaryResult, type TopTable } from './aggregators/summary.js';
 import { activityChart, DEFAULT_WIDTH, type ChartStyle } from './activity-chart.js';
@@ -66,7 +66,7 @@ function printTop(out: Output, field: TopField | 'origins', title: string, heade
  * name their identity in full instead, its account included.
  */
 export function originTexts(rows: readonly OriginRow[]): string[] {
-  const text = (r: OriginRow, name: string) => `${name} (${r.kind}${r.provider ? `, ${providerName(r.provider)}` : ''})`;
+  const text = (r: OriginRow, name: string) => `${name} (${r.kind}${r.provider ? `, ${r.provider}` : ''})`;
   const short = rows.map((r) => text(r, r.value));
   const times = new Map<string, number>();
   for (const s of short) times.set(s, (times.get(s) ?? 0) + 1);

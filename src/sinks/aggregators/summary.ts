@@ -8,7 +8,7 @@ import { displayKey, keyArnOf, keyReferences } from '../../cloudtrail/key-refere
 import { roleArn } from '../../cloudtrail/principal.js';
 import { errorCode, readOnlyFlag, text, type JsonObject } from '../../cloudtrail/record.js';
 import { DESTRUCTIVE_OR_POLICY_EVENTS } from '../../cloudtrail/events.js';
-import type { Origin, OriginKind } from '../../cloudtrail/origins.js';
+import { providerName, type Origin, type OriginKind } from '../../cloudtrail/origins.js';
 import { ActivityHistogram, type ActivitySeries } from './activity.js';
 import { CappedCounter, DISTINCT_CAP } from './capped-counter.js';
 import { compareStamps, isoTime, principalLabel, stampOf, type Stamp } from './event-order.js';
@@ -42,7 +42,11 @@ export interface OriginRow extends TopRow {
   kind: OriginKind;
   /** The long-term identity (an ARN, a subject, a service); for an unresolved origin, the last link known. */
   identity: string;
-  /** A federated user's SAML or OpenID Connect provider: a subject is one user only with its provider. */
+  /**
+   * A federated user's SAML or OpenID Connect provider (a subject is one user only with its
+   * provider), by name: `Okta`, `token.actions.githubusercontent.com` (see providerName). The same
+   * provider registered in two accounts is one, as the user behind it is.
+   */
   provider: string | null;
 }
 
@@ -90,7 +94,7 @@ function originKey(origin: Origin): string {
   const last = origin.chain[0];
   const identity = origin.kind === 'unresolved' ? (last?.principal ?? '') : origin.identity;
   const label = origin.kind === 'unresolved' ? `? → ${last?.label ?? '?'}` : origin.label;
-  return JSON.stringify([origin.kind, identity, label, origin.provider ?? null]);
+  return JSON.stringify([origin.kind, identity, label, origin.provider ? providerName(origin.provider) : null]);
 }
 
 /**

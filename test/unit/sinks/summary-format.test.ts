@@ -25,8 +25,8 @@ describe('originTexts', () => {
       row('bert-jan', 'iam-user', 'arn:aws:iam::017622104382:user/bert-jan'),
       row('? → Admin', 'unresolved', 'arn:aws:sts::111122223333:assumed-role/Admin/a'),
       row('? → Admin', 'unresolved', 'arn:aws:sts::444455556666:assumed-role/Admin/a'),
-      row('priya@corp.example', 'saml-user', 'priya@corp.example', 'arn:aws:iam::111122223333:saml-provider/Okta'),
-      row('sub', 'web-identity-user', 'sub', 'arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC'),
+      row('priya@corp.example', 'saml-user', 'priya@corp.example', 'Okta'),
+      row('sub', 'web-identity-user', 'sub', 'oidc.eks.eu-west-1.amazonaws.com/id/ABC'),
       row('sub', 'web-identity-user', 'sub', 'accounts.google.com'),
     ];
     expect(originTexts(rows)).toEqual([

@@ -9,6 +9,7 @@ import { originOf } from '../../../../src/cloudtrail/origins.js';
 import type { JsonObject } from '../../../../src/cloudtrail/record.js';
 import { SessionIndex } from '../../../../src/cloudtrail/session-index.js';
 import { FIXTURES } from '../../../helpers/run-cli.js';
+import { OriginTally } from '../../../../src/sinks/aggregators/origin-tally.js';
 import { SummaryAggregator, type SummaryResult, type TopTable } from '../../../../src/sinks/aggregators/summary.js';
 import { derive, loadRecords, pick, shuffled, webIdentityTwice } from '../../fixtures.js';
 import { HAVE_SANS, sansKmsRecords } from '../../sans-records.js';
@@ -262,8 +263,41 @@ describe('the origins table', () => {
     const summary = new SummaryAggregator(undefined, undefined, 'session', (r) => originOf(r, index));
     for (const r of records) summary.add(r);
     const rows = summary.result(10).origins!.rows.filter((r) => r.kind === 'web-identity-user');
-    const providers = records.filter((r) => r.eventName === 'AssumeRoleWithWebIdentity').map((r) => (r.responseElements as JsonObject).provider);
-    expect(rows.map((r) => [r.value, r.provider, r.count]).sort()).toEqual(providers.map((p) => ['repo:acme/payments:ref:refs/heads/main', p, 2]).sort());
+    expect(rows.map((r) => [r.value, r.provider, r.count]).sort()).toEqual([
+      ['repo:acme/payments:ref:refs/heads/main', 'gitlab.example.com', 2],
+      ['repo:acme/payments:ref:refs/heads/main', 'token.actions.githubusercontent.com', 2],
+    ]);
+  });
+
+  /** The rows of the origins table (federated kinds) and of the report's origins section, of these records. */
+  function federatedOrigins(records: JsonObject[]) {
+    const index = new SessionIndex();
+    for (const r of records) index.addRecord(r);
+    const summary = new SummaryAggregator(undefined, undefined, 'session', (r) => originOf(r, index));
+    const tally = new OriginTally((r) => originOf(r, index));
+    for (const r of records) {
+      summary.add(r);
+      tally.add(r);
+    }
+    const rows = summary.result(10).origins!.rows.filter((r) => r.kind !== 'unresolved');
+    return { rows: rows.map((r) => [r.value, r.provider, r.count]), report: tally.result(10).rows.map((r) => [r.origin, r.records]) };
+  }
+
+  it('one provider registered in two accounts is one provider: its subject is one user, in summary and report alike', () => {
+    // The second sign-in through GitHub's provider as registered in account 444455556666.
+    const records = webIdentityTwice().map((r) => JSON.parse(JSON.stringify(r).replaceAll('gitlab.example.com', 'token.actions.githubusercontent.com')) as JsonObject);
+    const moved = records.slice(2).map((r) => JSON.parse(JSON.stringify(r).replaceAll('111122223333', '444455556666')) as JsonObject);
+    const { rows, report } = federatedOrigins([...records.slice(0, 2), ...moved]);
+    expect(rows).toEqual([['repo:acme/payments:ref:refs/heads/main', 'token.actions.githubusercontent.com', 4]]);
+    expect(report.reduce((n, [, count]) => n + (count as number), 0)).toBe(4);
+    expect(new Set(report.map(([origin]) => origin))).toEqual(new Set(['repo:acme/payments:ref:refs/heads/main (token.actions.githubusercontent.com)']));
+  });
+
+  it('a failed SAML sign-in is the same user as the successful one (its request names the provider)', () => {
+    const records = (JSON.parse(readFileSync(join(FIXTURES, 'sessions', 'saml.json'), 'utf8')) as { Records: JsonObject[] }).Records;
+    const failed = { ...records[0], eventID: 'saml-failed', errorCode: 'AccessDenied', errorMessage: 'Not authorized', responseElements: null };
+    const { rows } = federatedOrigins([...records, failed]);
+    expect(rows).toEqual([['priya@corp.example', 'Okta', 3]]);
   });
 });
 
