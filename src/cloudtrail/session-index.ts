@@ -11,6 +11,7 @@
 import { parseEventTime } from './event-time.js';
 import { issuanceOf, type Issuance } from './issuance.js';
 import type { JsonObject } from './record.js';
+import { jsonText } from '../util/deep-json.js';
 
 /**
  * Default cap. Measured (bench/origins.mjs, issuances of a generated trail under fresh keys) at
@@ -89,7 +90,7 @@ export class SessionIndex {
   private shareCaller(caller: JsonObject): JsonObject {
     const key = caller.accessKeyId;
     if (typeof key !== 'string' || !key.startsWith('ASIA')) {
-      const id = JSON.stringify(caller);
+      const id = jsonText(caller);
       const held = this.callers.get(id);
       if (held) return held;
       if (this.callers.size < MAX_SHARED) this.callers.set(id, caller);
@@ -100,7 +101,7 @@ export class SessionIndex {
     }
     const context = caller.sessionContext;
     if (context !== undefined) {
-      const id = JSON.stringify(context);
+      const id = jsonText(context);
       const held = this.contexts.get(id);
       if (held) caller.sessionContext = held;
       else if (this.contexts.size < MAX_SHARED) this.contexts.set(id, context as JsonObject);

@@ -9,6 +9,7 @@ import { allowedAccounts, openStatements, readKeyPolicy, statementPhrase } from 
 import { principalAccount, shortPrincipal } from '../cloudtrail/principal.js';
 import { renderChain, type Origin } from '../cloudtrail/origins.js';
 import { errorCode, isObject, text, type JsonObject } from '../cloudtrail/record.js';
+import { jsonText } from '../util/deep-json.js';
 
 /** The origin facts rules read, kept on the event (not the chain's identities, which can be long). */
 export interface OriginFacts {
@@ -141,7 +142,7 @@ function decryptContext(params: JsonObject): KmsEvent['decryptContext'] {
   const pairs = keys.map((k) => {
     let v = context[k];
     if (k === 'aws:s3:arn' && typeof v === 'string') v = v.replace(/^(arn:[^:]+:s3:::[^/]+)\/.*$/, '$1');
-    return `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`;
+    return `${k}=${typeof v === 'string' ? v : jsonText(v)}`;
   });
   return { kind: keys.join(','), text: pairs.join(' ') };
 }

@@ -10,6 +10,7 @@ import { zonedHeader } from './columns.js';
 import type { Output } from './output.js';
 import { defineFormats, type FormatContext, type RecordSink } from './sink.js';
 import { wrappedTable } from './wrapped-table.js';
+import { jsonText } from '../util/deep-json.js';
 
 /** A table cell holds at most this much of the details; json and jsonl give them all, structured. */
 const MAX_DETAILS = 500;
@@ -20,7 +21,7 @@ const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0,
 
 /** Fixed keys in a fixed order, null when absent, so scripts can rely on the shape. */
 export function timelineEntryJson(e: TimelineEntry): string {
-  return JSON.stringify({
+  return jsonText({
     time: e.time,
     eventName: e.eventName,
     actor: e.actor,

@@ -35,3 +35,13 @@ export function deepJsonText(value: unknown): string {
   }
   return parts.join('');
 }
+
+/** JSON.stringify where it can (faster), deepJsonText where the value is nested too deep for it. */
+export function jsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    if (error instanceof RangeError) return deepJsonText(value);
+    throw error;
+  }
+}

@@ -202,7 +202,13 @@ describe('hostile inputs', () => {
   it('10,000-deep nesting through either reader and every command, Sigma rules walking it too', async () => {
     const deep = `${'['.repeat(10_000)}"needle-deep"${']'.repeat(10_000)}`;
     const path = join(dir, 'deep-sigma.json');
-    const x = `{"eventSource":"kms.amazonaws.com","eventTime":"2024-03-01T00:00:00Z","eventName":"Decrypt","eventID":"X","requestParameters":{"deep":${deep}}}`;
+    // Objects in arrays too, where a digest or a rule reads: the encryption context, the session context.
+    const objects = `${'[{"a":'.repeat(10_000)}1${'}]'.repeat(10_000)}`;
+    const key = '1234abcd-12ab-34cd-56ef-1234567890ab';
+    const x =
+      `{"eventSource":"kms.amazonaws.com","eventTime":"2024-03-01T00:00:00Z","eventName":"Decrypt","eventID":"X",` +
+      `"userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/R/s","accessKeyId":"ASIAEXAMPLE","sessionContext":{"x":${objects}}},` +
+      `"requestParameters":{"keyId":"${key}","deep":${deep},"encryptionContext":{"x":${objects}}}}`;
     writeFileSync(path, `{"Records":[${x},${JSON.stringify({ ...kms, eventName: 'Encrypt', eventID: 'Y' })}]}`);
     const rules = join(dir, 'deep-rules');
     mkdirSync(rules);
@@ -221,10 +227,20 @@ describe('hostile inputs', () => {
       expect(detect.stderr, reader).toBe('');
       const hits = (jsonLines(detect.stdout) as Array<{ rule: string; eventID: string }>).map((h) => `${h.rule.slice(-1)} ${h.eventID}`);
       expect(hits.sort(), reader).toEqual(['1 X', '2 X', '3 Y']);
-      for (const command of ['summary', 'keys', 'trace', 'report']) {
-        const run = await runCli([command, '--reader', reader, ...(command === 'report' ? ['--out', join(dir, `deep-${reader}.html`)] : ['-f', 'json']), path]);
-        expect(run.stderr, `${command} ${reader}`).toBe('');
-        expect(run.code, `${command} ${reader}`).toBe(0);
+      const commands = [
+        ['summary', '-f', 'json'],
+        ['keys', '-f', 'json'],
+        ['trace', '-f', 'json'],
+        ['timeline', '--key', key, '-f', 'json'],
+        ['timeline', '--key', key, '-f', 'table'],
+        ['detect', '-f', 'jsonl'],
+        ['report', '--out', join(dir, `deep-${reader}.html`)],
+      ];
+      for (const [command, ...args] of commands) {
+        const run = await runCli([command, '--reader', reader, ...args, path]);
+        expect(run.stderr, `${command} ${args.join(' ')} ${reader}`).toBe('');
+        expect(run.code, `${command} ${args.join(' ')} ${reader}`).toBe(0);
+        if (command === 'timeline' && args.includes('json')) expect((JSON.parse(run.stdout) as Array<{ eventID: string }>).map((e) => e.eventID)).toEqual(['X']);
       }
     }
     // The same bytes out of both readers: the record written again without recursion is the one read.

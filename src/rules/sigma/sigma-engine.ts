@@ -25,6 +25,7 @@ import { fieldPath, leafTexts, type FieldPath } from './field-path.js';
 import { admits, anyOf, HOT_FIELDS, type Constraint, type HotField } from './hot-constraint.js';
 import type { SigmaCorrelationRule, SigmaDetectionRule, SigmaRule } from './sigma-rule.js';
 import { Heap } from '../../util/heap.js';
+import { jsonText } from '../../util/deep-json.js';
 
 export interface SigmaEngineOptions {
   onHit: (hit: Hit) => void;
@@ -271,13 +272,13 @@ export class SigmaEngine {
         if (!complete) continue;
         const valuePath = corr.valuePaths[bit];
         const value = valuePath ? groupText(valuePath, record) : undefined;
-        const key = JSON.stringify(corr.rule.groupBy.map((n) => group[n])) + (value === undefined ? '' : `\u0000${value}`);
+        const key = jsonText(corr.rule.groupBy.map((n) => group[n])) + (value === undefined ? '' : `\u0000${value}`);
         const slot = byKey.get(key);
         if (slot) slot.mask |= 1 << bit;
         else byKey.set(key, { group, mask: 1 << bit, value });
       }
       for (const { group, mask: m, value } of byKey.values()) {
-        const key = JSON.stringify(corr.rule.groupBy.map((n) => group[n]));
+        const key = jsonText(corr.rule.groupBy.map((n) => group[n]));
         const event: CorrelationEvent = { time, seq: entry.seq, mask: m, value, eventIds: summary.eventId ? [summary.eventId] : [], summary };
         (entry.inputs ??= []).push({ corr, key, group, event });
       }
@@ -382,7 +383,7 @@ export class SigmaEngine {
         eventIds: result.eventIds,
         summary: result.last,
       };
-      corr.windows.add(JSON.stringify(corr.rule.groupBy.map((g) => group[g])), group, event);
+      corr.windows.add(jsonText(corr.rule.groupBy.map((g) => group[g])), group, event);
     }
   }
 

@@ -55,17 +55,21 @@ const PARAMETERS: Record<string, string[]> = {
 };
 
 
+/** Levels of a parameter value a digest goes into; deeper, `…` (a record may nest thousands deep). */
+const BRIEF_DEPTH = 16;
+
 /** A parameter value in a few characters: lists joined by commas, maps as k=v, tags as Key=Value. */
-function brief(value: unknown): string {
+function brief(value: unknown, depth = 0): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return value.map(brief).join(',');
+  if ((Array.isArray(value) || isObject(value)) && depth >= BRIEF_DEPTH) return '…';
+  if (Array.isArray(value)) return value.map((item) => brief(item, depth + 1)).join(',');
   if (isObject(value)) {
     // Tags: {TagKey, TagValue} in the API, {tagKey, tagValue} in some records.
     const tagKey = value.TagKey ?? value.tagKey;
-    if (typeof tagKey === 'string') return `${tagKey}=${brief(value.TagValue ?? value.tagValue)}`;
+    if (typeof tagKey === 'string') return `${tagKey}=${brief(value.TagValue ?? value.tagValue, depth + 1)}`;
     return Object.entries(value)
-      .map(([k, v]) => `${k}=${brief(v)}`)
+      .map(([k, v]) => `${k}=${brief(v, depth + 1)}`)
       .join(',');
   }
   return '';

@@ -1,7 +1,7 @@
 /** deepJsonText is JSON.stringify without recursion: the same text, and no overflow however deep. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deepJsonText } from '../../../src/util/deep-json.js';
+import { deepJsonText, jsonText } from '../../../src/util/deep-json.js';
 import { fixtureFiles, loadRecords } from '../fixtures.js';
 
 describe('deepJsonText', () => {
@@ -20,5 +20,12 @@ describe('deepJsonText', () => {
     const value: unknown = JSON.parse(text);
     expect(() => JSON.stringify(value)).toThrow(RangeError);
     expect(deepJsonText(value)).toBe(text);
+  });
+
+  it('jsonText: JSON.stringify where it can, deepJsonText where it cannot', () => {
+    const shallow = { a: [1, 'x', null, { b: true }] };
+    expect(jsonText(shallow)).toBe(JSON.stringify(shallow));
+    const text = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
+    expect(jsonText(JSON.parse(text))).toBe(text);
   });
 });
