@@ -114,8 +114,8 @@ function printTable(out: Output, doc: SummaryDocument, color: ChalkInstance, zon
     return;
   }
   const { first, last, unreadable } = doc.timeSpan;
-  const span = first !== null && last !== null ? `${formatEventTime(first, zone)} → ${formatEventTime(last, zone)}` : 'unknown';
-  writeFields(out, [['time span', `${span}${unreadable ? ` (${count(unreadable)} records without a readable eventTime)` : ''}`]], color);
+  const span = first !== null && last !== null ? [`${formatEventTime(first, zone)} →`, formatEventTime(last, zone)] : ['unknown'];
+  writeFields(out, [['time span', unreadable ? [...span, `(${count(unreadable)} records without a readable eventTime)`] : span]], color);
   const share = (n: number) => `${count(n)} (${percent(n / matched)})`;
   writeFields(
     out,

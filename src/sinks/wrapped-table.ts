@@ -363,13 +363,36 @@ export function writeProse(out: Output, text: string, paint: Paint = (line) => l
  * Labelled values on one line, three spaces apart (`files 55   records read 2,900`), the labels
  * bold; on a terminal too narrow for them all, a field that would overflow starts the next line.
  */
-export function writeFields(out: Output, fields: ReadonlyArray<readonly [label: string, value: string]>, color: ChalkInstance): void {
+/** Pieces on as few lines of `width` as they go, a space between two on one line. */
+function packed(pieces: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  for (const piece of pieces) {
+    const last = lines.at(-1);
+    if (last !== undefined && displayWidth(last) + 1 + displayWidth(piece) <= width) lines[lines.length - 1] = `${last} ${piece}`;
+    else lines.push(piece);
+  }
+  return lines;
+}
+
+export function writeFields(out: Output, fields: ReadonlyArray<readonly [label: string, value: string | readonly string[]]>, color: ChalkInstance): void {
   const screen = out.width ?? Infinity;
   let text = '';
   let used = 0;
-  for (const [label, value] of fields) {
+  for (const [label, given] of fields) {
+    // A value in pieces breaks between them first (a time span between its two times).
+    const pieces = typeof given === 'string' ? [given] : given;
+    const value = pieces.join(' ');
     const width = displayWidth(`${label} ${value}`);
     const shown = `${color.bold(label)} ${value}`;
+    const room = screen - displayWidth(label) - 1;
+    if (width > screen && room >= MIN_WRAP_WIDTH) {
+      // Wider than the screen on its own (a zoned time span at 60 columns): the value wraps under
+      // itself, and nothing goes beside it.
+      const lines = pieces.every((piece) => displayWidth(piece) <= room) ? packed(pieces, room) : wrapText(value, room);
+      text += `${used > 0 ? '\n' : ''}${color.bold(label)} ${lines.join(`\n${' '.repeat(screen - room)}`)}`;
+      used = screen;
+      continue;
+    }
     if (used === 0) text += shown;
     else if (used + 3 + width > screen) {
       text += `\n${shown}`;

@@ -343,4 +343,19 @@ describe('writeFields', () => {
     const printed = lines(await narrow.text());
     expect(printed).toEqual(['files 55   records read 2,900', 'matched 2,900   duplicates dropped 0']);
   });
+
+  it('a field wider than the screen on its own wraps under its value, between its pieces first, alone on its lines', async () => {
+    const span = ['2021-07-30 01:53:36+02:00 →', '2021-08-02 11:49:03+02:00'];
+    const narrow = screen(60);
+    writeFields(narrow.out, [['errors', '0'], ['time span', span], ['mutating', '2']], plain);
+    expect(lines(await narrow.text())).toEqual(['errors 0', `time span ${span[0]}`, `          ${span[1]}`, 'mutating 2']);
+    // Wide enough: one line, as before.
+    const wide = screen(80);
+    writeFields(wide.out, [['time span', span]], plain);
+    expect(lines(await wide.text())).toEqual([`time span ${span.join(' ')}`]);
+    // No screen (a pipe): never wrapped.
+    const piped = screen(undefined);
+    writeFields(piped.out, [['time span', span]], plain);
+    expect(lines(await piped.text())).toEqual([`time span ${span.join(' ')}`]);
+  });
 });
