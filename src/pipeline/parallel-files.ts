@@ -9,7 +9,7 @@ import { workerThreads } from '../util/lazy-builtins.js';
 import type { TrailRecord } from '../reader/trail-record.js';
 import type { TrailInput } from '../sources/trail-input.js';
 import { Wakeup } from '../util/wakeup.js';
-import { BATCH_FILE_MAX, lazyRecord, readWorkerUrl, type FileEvent, type FileResult, type ReadFilesRequest, type ReadRequest, type StopRequest, type WorkerReport, type WorkerSetup } from './protocol.js';
+import { BATCH_FILE_MAX, lazyRecord, readWorkerUrl, type FileEvent, type FileResult, type ReadFilesRequest, type ReadRequest, type StopRequest, type TakenRequest, type WorkerReport, type WorkerSetup } from './protocol.js';
 import type { MatchBatch, ReadContext, ReadStrategy } from './read-strategy.js';
 import { readFileBatch } from './file-batch.js';
 import { readHere } from './sequential.js';
@@ -254,6 +254,18 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
     return { id, input: walkedInput };
   };
   const isSmall = (input: TrailInput) => input.size === undefined || input.size <= BATCH_FILE_MAX;
+  /**
+   * Tells the worker still reading file `id` that its matches were taken (a worker reading it as
+   * one of a batch holds nothing back, and ignores it).
+   */
+  const tellTaken = (id: number, chars: number) => {
+    for (const [worker, requests] of assigned) {
+      if (!requests.has(id)) continue;
+      const taken: TakenRequest = { type: 'taken', id, chars };
+      worker.postMessage(taken);
+      return;
+    }
+  };
   /** Files handed out but not yet out of the slots: how far ahead of the output reading may run. */
   const ahead = () => nextId - head;
   const MAX_AHEAD = jobs * PER_WORKER * BATCH_FILES * 2;
@@ -326,6 +338,8 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
         const events = slot.events;
         slot.events = [];
         const batch: TrailRecord[] = [];
+        /** Characters of a worker's matches taken here, for its read to go on (see WHOLE_HELD_MAX_CHARS). */
+        let takenChars = 0;
         for (const event of events) {
           if ('fault' in event) {
             if (batch.length > 0) yield { records: batch.splice(0), huge: false };
@@ -340,9 +354,13 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
           } else if ('kept' in event) {
             for (const record of event.kept) batch.push(record);
           } else {
-            for (const matched of event.records) batch.push(lazyRecord(matched, slot.label));
+            for (const matched of event.records) {
+              batch.push(lazyRecord(matched, slot.label));
+              takenChars += matched[0].length;
+            }
           }
         }
+        if (takenChars > 0) tellTaken(head, takenChars);
         if (batch.length > 0) yield { records: batch, huge: false };
         // Emptied once taken. One of these arrays already in the old generation (moved there while
         // its batch was read, and still pointed at from there) would hold its records until the

@@ -100,6 +100,21 @@ export type WorkerReport =
   /** The answer to a `stop` request: the worker is between two pieces of work (see endWorker). */
   | { type: 'stopped' };
 
+/**
+ * What the main thread may hold of a whole file's matches that a worker read ahead of its turn
+ * (the main thread prints the files before it first). Past it the worker's read waits until the
+ * main thread says it took some (TakenRequest): with a slow reader of the output, a second big
+ * file's matches would otherwise pile up whole (670 MB over two 110 MiB files).
+ */
+export const WHOLE_HELD_MAX_CHARS = 4 << 20;
+
+/** Main → worker: the characters of a file's matches (ReadRequest `id`) the main thread took. */
+export interface TakenRequest {
+  type: 'taken';
+  id: number;
+  chars: number;
+}
+
 /** Main → worker, after the requests it may still hold: say when idle. */
 export interface StopRequest {
   type: 'stop';

@@ -20,9 +20,11 @@ import {
   TAIL_HELD_MAX_CHARS,
   TAIL_OPEN,
   TAIL_STATE,
+  WHOLE_HELD_MAX_CHARS,
   type ReadFilesRequest,
   type ReadRequest,
   type StopRequest,
+  type TakenRequest,
   type WorkerReport,
   type WorkerSetup,
 } from './protocol.js';
@@ -45,12 +47,31 @@ function takeTimes(): TimesSeen | undefined {
   return taken;
 }
 
-port.on('message', (request: ReadRequest | ReadFilesRequest | StopRequest) => {
+port.on('message', (request: ReadRequest | ReadFilesRequest | TakenRequest | StopRequest) => {
   if (!('type' in request)) void read(request);
   else if (request.type === 'files') void readFiles(request);
+  else if (request.type === 'taken') taken(request);
   // Messages wait while a batch is read: this one is seen between two pieces of work.
   else send({ type: 'stopped' });
 });
+
+/**
+ * Per whole file read here, what the main thread holds of its matches, and the wake-up of its read
+ * when it waits for the main thread to take some (see WHOLE_HELD_MAX_CHARS). The wait is a promise,
+ * not a blocking one: this worker's other request (the file before it, say) reads on meanwhile.
+ */
+const held = new Map<number, { chars: number; wake?: () => void }>();
+
+function taken({ id, chars }: TakenRequest): void {
+  const entry = held.get(id);
+  if (!entry) return;
+  entry.chars -= chars;
+  if (entry.chars <= WHOLE_HELD_MAX_CHARS && entry.wake) {
+    const wake = entry.wake;
+    entry.wake = undefined;
+    wake();
+  }
+}
 
 /** Small whole files (see file-batch.ts), answered in one message. */
 async function readFiles({ batch, files }: ReadFilesRequest): Promise<void> {
@@ -90,6 +111,9 @@ async function read({ id, path, size, from }: ReadRequest): Promise<void> {
   let bytes = 0;
   let handback: ResumePoint | undefined;
   let sentChars = 0;
+  // A split file's second part has its own bound (mayGoOn); a whole file, this one.
+  const holding: { chars: number; wake?: () => void } | undefined = shared ? undefined : { chars: 0 };
+  if (holding) held.set(id, holding);
   try {
     const input = from === undefined ? fileInput(path, size) : filePartInput(path, from);
     const reader = readTrail(
@@ -122,6 +146,10 @@ async function read({ id, path, size, from }: ReadRequest): Promise<void> {
         send({ type: 'done', id });
         return;
       }
+      if (holding) {
+        holding.chars += chars;
+        while (holding.chars > WHOLE_HELD_MAX_CHARS) await new Promise<void>((resolve) => (holding.wake = resolve));
+      }
     }
     send({ type: 'matches', id, records: [], seen, bytes, times: takeTimes() });
     if (handback) {
@@ -133,5 +161,7 @@ async function read({ id, path, size, from }: ReadRequest): Promise<void> {
     send({ type: 'done', id });
   } catch (error) {
     send({ type: 'crash', id, message: readerStopped(error) });
+  } finally {
+    held.delete(id);
   }
 }

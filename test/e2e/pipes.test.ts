@@ -1,6 +1,7 @@
 /**
  * `kmstrail ... | head -1`: the reader of our output goes away early. That is not an error: the
- * tool stops quietly, prints nothing on stderr and exits 0.
+ * tool stops quietly, prints nothing on stderr and exits 0. And a reader that lags behind: memory
+ * stays bounded, and a signal then still leaves whole lines.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
@@ -91,6 +92,39 @@ describe('input from a live feed (a pipe that pauses)', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(code).toBe(0);
     expect(out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown)).toEqual(lines.map((l) => JSON.parse(l) as unknown));
+  });
+});
+
+describe('a reader of the output that lags behind', () => {
+  it('two big files on two threads: the one read ahead waits rather than pile its matches up (peak RSS)', async () => {
+    const records = Number(spawnSync('jq', ['.Records | length', trail], { encoding: 'utf8' }).stdout);
+    expect(records).toBeGreaterThan(10_000);
+    const child = spawn(process.execPath, [BIN, 'filter', '--all-sources', '--keep-duplicates', '--jobs', '2', trail, trailCopy], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    let peakKiB = 0;
+    const poll = setInterval(() => {
+      try {
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (hwm) peakKiB = Math.max(peakKiB, Number(hwm[1]));
+      } catch {
+        // Gone: the last reading stands.
+      }
+    }, 50);
+    // Not read for 3 s: the first file's matches wait in the pipe, the second's in the process.
+    child.stdout.pause();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    let lines = 0;
+    child.stdout.on('data', (c: Buffer) => {
+      for (const byte of c) if (byte === 10) lines++;
+    });
+    child.stdout.resume();
+    const code = await exited;
+    clearInterval(poll);
+    expect(code).toBe(0);
+    expect(lines).toBe(2 * records);
+    expect(peakKiB, 'VmHWM read from /proc').toBeGreaterThan(0);
+    // Both 20 MB files' matches held whole came to ~250 MB; waiting, ~165 MB.
+    expect(peakKiB / 1024).toBeLessThan(210);
   });
 });
 
