@@ -436,6 +436,11 @@ async function* gunzipped(
     notify();
   });
   gunzip.on('error', (error: NodeJS.ErrnoException) => {
+    // Paused (the consumer is behind), the stream still holds decoded output, up to a chunk and
+    // more, that the error would drop with it: taken first, in order (read() of the stream the
+    // error destroyed gives it, and emits nothing; the listener goes first all the same).
+    gunzip.removeAllListeners('data');
+    for (let held = gunzip.read() as Buffer | null; held !== null; held = gunzip.read() as Buffer | null) queue.push(held);
     failure ??= new ReadFault(describeZlib(error), -1);
     notify();
   });
@@ -458,6 +463,16 @@ async function* gunzipped(
       });
     }
   };
+  const flushed = () =>
+    new Promise<void>((resolve) => {
+      if (gunzip.destroyed) return resolve();
+      const done = () => {
+        gunzip.off('close', done);
+        resolve();
+      };
+      gunzip.on('close', done);
+      gunzip.flush(zlib.constants.Z_SYNC_FLUSH, done);
+    });
   // The stored bytes, while they are few: when bytes that are not gzip follow the last member,
   // zlib fails the write that holds them and loses that write's output; read member by member,
   // they give everything (see the end).
@@ -490,6 +505,9 @@ async function* gunzipped(
         next = await iterator.next();
       }
       await write(held);
+      // Flushed before the end: on a cut file these are data, and zlib drops the output of the
+      // call that fails, which would be theirs were they inflated with the end.
+      await flushed();
       if (!gunzip.destroyed) gunzip.end();
     } catch (error) {
       failure ??= new ReadFault(describeFsError(error), -1);

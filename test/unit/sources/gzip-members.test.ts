@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { createGunzip, gzipSync } from 'node:zlib';
+import { constants, createGunzip, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodedChunks, membersAfter, ReadFault } from '../../../src/sources/decoded-chunks.js';
 import type { TrailInput } from '../../../src/sources/trail-input.js';
@@ -170,6 +170,40 @@ function expectKeptAsReference(got: Buffer, reference: { bytes: Buffer }): void 
   expect(extra).toBeGreaterThanOrEqual(0);
   expect(extra).toBeLessThanOrEqual(2);
 }
+
+describe('decodedChunks: a big gzip cut short', () => {
+  // Stored (level 0): the bytes before the cut decode to as many bytes of data. Past the 16 MiB
+  // kept to read again, so the stream's own output is all there is.
+  const data = randomBytes(18 << 20);
+  const stored = gzipSync(data, { level: 0 });
+
+  it.each([
+    ['in its last block, read at once', 20, 1 << 20, 0],
+    ['100 kB before its end, by a consumer that lags behind', 100_000, 1 << 20, 20],
+    ['the same, in 64 KiB pieces', 100_000, 1 << 16, 5],
+  ])('%s: every byte zlib decodes before the cut, then the fault', async (_name, cutBy, piece, delay) => {
+    const cut = stored.subarray(0, stored.length - cutBy);
+    const expected = gunzipSync(cut, { finishFlush: constants.Z_SYNC_FLUSH });
+    expect(expected.length).toBeGreaterThan(17 << 20);
+    const chunks = Array.from({ length: Math.ceil(cut.length / piece) }, (_, k) => cut.subarray(k * piece, (k + 1) * piece));
+    const got: Buffer[] = [];
+    let fault: ReadFault | undefined;
+    try {
+      for await (const chunk of decodedChunks({ label: 'cut.json.gz', open: () => Readable.from(chunks) })) {
+        got.push(chunk);
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    } catch (error) {
+      if (!(error instanceof ReadFault)) throw error;
+      fault = error;
+    }
+    // zlib drops the output of the call that fails: the bytes inflated with the end were lost so.
+    const bytes = Buffer.concat(got);
+    expect(bytes.length).toBe(expected.length);
+    expect(bytes.equals(expected)).toBe(true);
+    expect(fault?.offset).toBe(expected.length);
+  });
+});
 
 describe('decodedChunks: bytes appended after gzip data', () => {
   const stored = Buffer.concat([gzipSync(a), gzipSync(b), Buffer.from([0x1f, 0x8b, 0x58]), Buffer.from('junk')]);
