@@ -200,13 +200,17 @@ async function* readInParallel(inputs: AsyncIterator<TrailInput>, context: ReadC
    * are forgotten, their progress taken back, and read again once `startWorkers` carried on.
    */
   const endWorkers = async () => {
-    await endAll(all.splice(0), stop);
+    // Forgotten before they stop: what they still send meanwhile (a file too big for its batch,
+    // more matches) must not count, as every file they held is read again anyway.
+    const ending = all.splice(0);
     assigned.clear();
+    await endAll(ending, stop);
     for (const [id, slot] of slots) {
       if (id === head) continue;
       context.progress(-slot.seen, -slot.bytes, slot.label);
       Object.assign(slot, { events: [], done: false, bytes: 0, seen: 0 });
-      again.push(id);
+      // Once: a file already waiting to be read again (too big for its batch) was read twice.
+      if (!again.includes(id)) again.push(id);
     }
     again.sort((a, b) => a - b);
   };

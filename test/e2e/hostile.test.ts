@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTrail } from '../helpers/big-trails.js';
 import { jq } from '../helpers/e2e.js';
@@ -115,6 +115,39 @@ describe('hostile inputs', () => {
     // %M is in kilobytes; 200 MB read the way the limit was set: 200,000 of them.
     const peakKb = Number(readFileSync(report, 'utf8').trim().split('\n').pop());
     expect(peakKb, `peak RSS ${peakKb} KB`).toBeLessThan(200_000);
+  });
+
+  it('a huge record handed back while a file too big for its batch waits to be read again: each read once', async () => {
+    // Files in folders go out in batches (their sizes unknown); a big .gz comes back too big for
+    // one and waits to be read alone; then a worker meets a 6 MiB record and every worker ends.
+    // The waiting file was queued twice then, and its records came out twice with --jobs 2.
+    const x = join(dir, 'requeue-x');
+    const y = join(dir, 'requeue-y');
+    mkdirSync(x);
+    mkdirSync(y);
+    const docs = join(FIXTURES, 'records', 'kms-docs.json');
+    generateTrail(join(x, 'b-source.json'), 20, 11);
+    const text = readFileSync(join(x, 'b-source.json'), 'utf8');
+    rmSync(join(x, 'b-source.json'));
+    const middle = text.indexOf('},{', text.length >> 1) + 2;
+    const huge = JSON.stringify({ ...kms, eventName: 'Decrypt', eventID: 'huge-1', requestParameters: { blob: 'x'.repeat(6 << 20) } });
+    writeFileSync(join(x, 'a.json'), readFileSync(docs));
+    writeFileSync(join(x, 'b.json'), `${text.slice(0, middle)}${huge},${text.slice(middle)}`);
+    generateTrail(join(x, 'c.json'), 20, 12);
+    generateTrail(join(y, 'm.json'), 20, 13);
+    writeFileSync(join(y, 'm.json.gz'), gzipSync(readFileSync(join(y, 'm.json'))));
+    rmSync(join(y, 'm.json'));
+    writeFileSync(join(y, 'a.json'), readFileSync(docs));
+    const expected = (jq('[inputs | .Records | length] | add', { files: [join(x, 'a.json'), join(x, 'b.json'), join(x, 'c.json'), join(y, 'a.json')] }, ['-n']) as number[])[0] +
+      (JSON.parse(gunzipSync(readFileSync(join(y, 'm.json.gz'))).toString('utf8')) as { Records: unknown[] }).Records.length;
+    // One after the other: run side by side, the timing that queued the file twice was not met.
+    const runs = [];
+    for (const jobs of ['1', '2', '3']) runs.push(await runCli(['filter', '--all-sources', '--keep-duplicates', '--jobs', jobs, x, y]));
+    for (const [k, run] of runs.entries()) {
+      expect(run.stderr, `--jobs ${k + 1}`).toBe('');
+      expect(run.stdout.split('\n').length - 1, `--jobs ${k + 1}`).toBe(expected);
+      expect(run.stdout === runs[0].stdout, `--jobs ${k + 1} prints what --jobs 1 does`).toBe(true);
+    }
   });
 
   it('a 50 MB record among good files: every file fully read, in order, one core or two', async () => {
