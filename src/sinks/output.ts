@@ -88,6 +88,10 @@ export class Output {
     this.flush();
     this.settling = true;
     await this.ready();
+    if (this.stopped || this.stream.destroyed) return;
+    // Taken is not written: exiting while the stream still held the last text (a JSON array's
+    // closing `]`) dropped it, about once in ten under load.
+    await new Promise<void>((resolve) => this.stream.write('', () => resolve()));
   }
 
   /**
