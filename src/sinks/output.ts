@@ -88,10 +88,10 @@ export class Output {
     this.flush();
     this.settling = true;
     await this.ready();
-    if (this.stopped || this.stream.destroyed) return;
+    if (this.stream.destroyed) return;
     // Taken is not written: exiting while the stream still held the last text (a JSON array's
     // closing `]`) dropped it, about once in ten under load.
-    await new Promise<void>((resolve) => this.stream.write('', () => resolve()));
+    await this.written();
   }
 
   /**
@@ -220,11 +220,13 @@ export class Output {
   async end(): Promise<void> {
     this.flush();
     await this.ready();
+    await this.written();
+  }
+
+  /** Resolves once earlier writes reached the OS (an empty write's callback tells); at once when stopped. */
+  private async written(): Promise<void> {
     if (this.stopped) return;
-    await new Promise<void>((resolve) => {
-      // Writing an empty string with a callback tells us when earlier writes reached the OS.
-      this.stream.write('', () => resolve());
-    });
+    await new Promise<void>((resolve) => this.stream.write('', () => resolve()));
   }
 }
 

@@ -359,10 +359,6 @@ export function writeProse(out: Output, text: string, paint: Paint = (line) => l
   out.write((screen === undefined ? [text] : wrapText(text, screen)).map((line) => paint(line) + '\n').join(''));
 }
 
-/**
- * Labelled values on one line, three spaces apart (`files 55   records read 2,900`), the labels
- * bold; on a terminal too narrow for them all, a field that would overflow starts the next line.
- */
 /** Pieces on as few lines of `width` as they go, a space between two on one line. */
 function packed(pieces: readonly string[], width: number): string[] {
   const lines: string[] = [];
@@ -374,6 +370,11 @@ function packed(pieces: readonly string[], width: number): string[] {
   return lines;
 }
 
+/**
+ * Labelled values on one line, three spaces apart (`files 55   records read 2,900`), the labels
+ * bold; on a terminal too narrow for them all, a field that would overflow starts the next line,
+ * and one wider than the screen on its own wraps under its value (between its pieces first).
+ */
 export function writeFields(out: Output, fields: ReadonlyArray<readonly [label: string, value: string | readonly string[]]>, color: ChalkInstance): void {
   const screen = out.width ?? Infinity;
   let text = '';
