@@ -236,7 +236,7 @@ function keysSection(m: ReportModel): Html {
 ${
   rows.length === 0
     ? html`<p class="note">(no keys in the matched records)</p>`
-    : html`<div class="wide"><table class="small" data-table="key-inventory"><thead><tr><th>key, account, region, aliases</th><th>state</th><th>created</th><th>policy changed</th><th>rotation</th><th class="num">grants +/−</th><th>first / last seen</th><th class="num">events</th><th class="num">principals</th></tr></thead><tbody>
+    : html`<div class="wide"><table class="small" data-table="key-inventory"><thead><tr><th>key, account, region, aliases</th><th>state</th><th>created</th><th>policy changed</th><th>rotation</th><th class="num">grants +/\u2212</th><th>first / last seen</th><th class="num">events</th><th class="num">principals</th></tr></thead><tbody>
 ${shown.map(
   (r) => html`<tr data-key-arn="${r.arn ?? ''}"><td><span class="mono key">${r.keyId ?? '(key not in logs)'}</span><br><span class="note">${r.account ?? '?'} ${r.region ?? '?'}</span>${r.aliases.map((a) => html`<br><span class="mono">${a.name}${a.current ? '' : ' (former)'}</span>`)}</td>
 ${stateCell(r)}<td>${by(r.created)}</td><td>${by(r.policyChanged)}</td>
