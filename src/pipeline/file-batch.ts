@@ -10,7 +10,7 @@ import type { ResumePoint } from '../reader/record-splitter.js';
 import { readTrail, readTrailBytes } from '../reader/trail-reader.js';
 import { recordText, type InputFault, type TrailRecord } from '../reader/trail-record.js';
 import { decodedTogether, decodedWhole, gunzippedSize, isGzip } from '../sources/decoded-chunks.js';
-import { fileInput, readSmallFile } from '../sources/local-files.js';
+import { FileArena, fileInput, readSmallFile } from '../sources/local-files.js';
 import { collectGarbage } from '../util/collect-garbage.js';
 import { fingerprintOf } from './copies.js';
 import { BATCH_FILE_MAX, type FileEvent, type FileResult, type MatchedRecord, type ReadFilesRequest } from './protocol.js';
@@ -39,12 +39,15 @@ const GROUP_FILES = 64;
 const GROUP_DECODED_BYTES = 1 << 20;
 const GROUP_STORED_BYTES = 1 << 20;
 
+/** Room in a batch's FileArena beyond the sizes its files had when walked (a size may be unknown). */
+const ARENA_SPARE_BYTES = 64 << 10;
+
 /** A file's stored bytes, or why there are none: too big for a batch, or unreadable here. */
 type Stored = Buffer | { tooBig: true } | undefined;
 
-function readStored(path: string): Stored {
+function readStored(path: string, arena: FileArena): Stored {
   try {
-    return readSmallFile(path, BATCH_FILE_MAX) ?? { tooBig: true };
+    return readSmallFile(path, BATCH_FILE_MAX, arena) ?? { tooBig: true };
   } catch {
     // Unreadable: the streaming path says so in the words it always uses.
     return undefined;
@@ -59,8 +62,12 @@ function readStored(path: string): Stored {
  */
 function batchFiles(files: ReadFilesRequest['files']) {
   const read = new Map<number, Stored>();
+  // Room for the sizes the walk saw, and some: a file that grew since is read the usual way.
+  let sizes = 0;
+  for (const { size } of files) sizes += size ?? 0;
+  const arena = new FileArena(sizes + ARENA_SPARE_BYTES);
   const peek = (index: number): Stored => {
-    if (!read.has(index)) read.set(index, readStored(files[index].path));
+    if (!read.has(index)) read.set(index, readStored(files[index].path, arena));
     return read.get(index);
   };
   let decoded = new Map<number, Buffer>();

@@ -216,7 +216,7 @@ export function decodedTogether(stored: readonly Buffer[]): Buffer[] | undefined
   let decoded: Buffer;
   // A file that states less than it holds (a bomb whose size wrapped at 4 GiB) stops at the cap.
   try {
-    const result = gunzippedUpTo(Buffer.concat(stored, storedBytes), stated);
+    const result = gunzippedUpTo(joined(stored) ?? Buffer.concat(stored, storedBytes), stated);
     if (result.engine.bytesWritten !== storedBytes) return undefined;
     decoded = result.buffer;
   } catch {
@@ -231,6 +231,18 @@ export function decodedTogether(stored: readonly Buffer[]): Buffer[] | undefined
     at += size;
   }
   return parts;
+}
+
+/** Pieces that lie one after the other in one buffer (see FileArena), as one view; else undefined. */
+export function joined(pieces: readonly Buffer[]): Buffer | undefined {
+  const first = pieces[0];
+  let end = first.byteOffset + first.length;
+  for (let k = 1; k < pieces.length; k++) {
+    const piece = pieces[k];
+    if (piece.buffer !== first.buffer || piece.byteOffset !== end) return undefined;
+    end += piece.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }
 
 /** What is said of bytes after the gzip data that are not gzip: a fault after every record read. */

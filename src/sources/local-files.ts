@@ -37,13 +37,46 @@ const SMALL_READ_BYTES = 256 << 10;
 let smallRead: Buffer | undefined;
 
 /**
- * A file's bytes, read with blocking calls, or undefined when it holds more than `maxBytes`.
- * Throws what the file system says (missing, unreadable).
+ * Room for a batch's small files, read one after the other into one buffer: each file's bytes are
+ * a view into it, not a copy out of a read buffer, and a run of files read in a row is already the
+ * one piece that gunzipping them together takes (see decodedTogether). On this VM, memory is
+ * costly the first time it is touched: over the SANS tree (3,872 files of about 2 KB), the copies
+ * out and the joins, and the fresh memory each took, made the run 10% slower.
  */
-export function readSmallFile(path: string, maxBytes = Infinity): Buffer | undefined {
+export class FileArena {
+  private readonly buffer: Buffer;
+  private used = 0;
+
+  constructor(bytes: number) {
+    this.buffer = Buffer.allocUnsafe(bytes);
+  }
+
+  /**
+   * A file's bytes, read whole into the room left; undefined when they may not all fit (the read
+   * filled that room), and the room stays free.
+   */
+  read(fd: number): Buffer | undefined {
+    const room = this.buffer.length - this.used;
+    if (room === 0) return undefined;
+    const n = readSync(fd, this.buffer, this.used, room, 0);
+    if (n === room) return undefined;
+    const bytes = this.buffer.subarray(this.used, this.used + n);
+    this.used += n;
+    return bytes;
+  }
+}
+
+/**
+ * A file's bytes, read with blocking calls, or undefined when it holds more than `maxBytes`; read
+ * into `arena` when it fits there. Throws what the file system says (missing, unreadable).
+ */
+export function readSmallFile(path: string, maxBytes = Infinity, arena?: FileArena): Buffer | undefined {
   const fd = openSync(path, 'r');
   try {
-    // Most of a tree's files fit in one read: a short read of a regular file is its end.
+    // A short read of a regular file is its end.
+    const inArena = arena?.read(fd);
+    if (inArena) return inArena.length > maxBytes ? undefined : inArena;
+    // Most of a tree's files fit in one read.
     smallRead ??= Buffer.allocUnsafe(SMALL_READ_BYTES);
     const first = readSync(fd, smallRead, 0, SMALL_READ_BYTES, 0);
     if (first < SMALL_READ_BYTES) return first > maxBytes ? undefined : Buffer.from(smallRead.subarray(0, first));

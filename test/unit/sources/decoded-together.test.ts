@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodedTogether, decodedWhole } from '../../../src/sources/decoded-chunks.js';
+import { decodedTogether, decodedWhole, joined } from '../../../src/sources/decoded-chunks.js';
+import { FileArena, readSmallFile } from '../../../src/sources/local-files.js';
 import { readFileBatch } from '../../../src/pipeline/file-batch.js';
 import { buildRecordFilter } from '../../../src/filters/record-filter.js';
 import { emptyFilterSpec } from '../../../src/filters/filter-spec.js';
@@ -66,7 +67,14 @@ describe('readFileBatch over real files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kmstrail-batch-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('gives every record of every file, a damaged or padded file among them included, each under its own name', async () => {
+  // The walk's sizes lay out the batch's FileArena: unknown, right, or stale (files that grew
+  // since, or shrank) must all give the same records.
+  it.each([
+    ['no sizes', () => undefined],
+    ['the sizes of the walk', (size: number) => size],
+    ['sizes from before the files grew', (size: number) => Math.floor(size / 3)],
+    ['sizes from before the files shrank', (size: number) => size * 2 + 10],
+  ])('gives every record of every file, a damaged or padded file among them included, each under its own name (%s)', async (_, sizeOf: (size: number) => number | undefined) => {
     const padded = Buffer.concat([gz[1], Buffer.alloc(32)]);
     const damaged = Buffer.from(gz[3]);
     damaged[damaged.length - 6] ^= 0xff;
@@ -79,7 +87,7 @@ describe('readFileBatch over real files', () => {
       return path;
     });
     const filter = buildRecordFilter({ ...emptyFilterSpec(), sources: [] });
-    const results = await readFileBatch(paths.map((path, id) => ({ id, path })), filter);
+    const results = await readFileBatch(paths.map((path, id) => ({ id, path, size: sizeOf(stored[id].length) })), filter);
     const names = results.map((r) => r.events.flatMap((e) => ('records' in e ? e.records.map(([text]) => JSON.parse(text).eventName) : [])));
     const expected = stored.map((bytes) => {
       let text: Buffer;
@@ -93,5 +101,60 @@ describe('readFileBatch over real files', () => {
     expect(names).toEqual(expected);
     const faults = results.map((r) => r.events.filter((e) => 'fault' in e).length);
     expect(faults).toEqual(stored.map((bytes) => (bytes === damaged ? 1 : 0)));
+  });
+});
+
+describe('joined', () => {
+  const whole = Buffer.from('0123456789');
+
+  it('makes pieces that lie in a row in one buffer one view of it, with no copy', () => {
+    const view = joined([whole.subarray(1, 3), whole.subarray(3, 3), whole.subarray(3, 7)]);
+    expect(view?.toString()).toBe('123456');
+    expect(view?.buffer).toBe(whole.buffer);
+  });
+
+  it('refuses pieces with a gap, out of order, or from two buffers', () => {
+    expect(joined([whole.subarray(1, 3), whole.subarray(4, 7)])).toBeUndefined();
+    expect(joined([whole.subarray(3, 7), whole.subarray(1, 3)])).toBeUndefined();
+    expect(joined([whole.subarray(1, 3), Buffer.from('3456')])).toBeUndefined();
+  });
+});
+
+describe('readSmallFile into a FileArena', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kmstrail-arena-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, bytes: Buffer) => {
+    const path = join(dir, name);
+    writeFileSync(path, bytes);
+    return path;
+  };
+
+  it('reads files one after the other into the arena, as pieces in a row', () => {
+    const a = file('a', Buffer.from('first file'));
+    const b = file('b', Buffer.from('second'));
+    const arena = new FileArena(64);
+    const first = readSmallFile(a, Infinity, arena) as Buffer;
+    const second = readSmallFile(b, Infinity, arena) as Buffer;
+    expect([first.toString(), second.toString()]).toEqual(['first file', 'second']);
+    expect(joined([first, second])?.toString()).toBe('first filesecond');
+  });
+
+  it('reads a file that may not fit the room left the usual way, whole, and keeps that room for the next', () => {
+    const exact = file('exact', Buffer.alloc(16, 'x'));
+    const big = file('big', Buffer.alloc(100, 'y'));
+    const small = file('small', Buffer.from('z'));
+    const arena = new FileArena(16);
+    // Filling the room exactly could be a file cut at the room's end: not trusted.
+    const whole = readSmallFile(exact, Infinity, arena) as Buffer;
+    expect(whole.toString()).toBe('x'.repeat(16));
+    expect(joined([whole, readSmallFile(small, Infinity, arena) as Buffer])).toBeUndefined();
+    expect((readSmallFile(big, Infinity, arena) as Buffer).toString()).toBe('y'.repeat(100));
+  });
+
+  it('says a file too big for the batch is too big, in the arena or not', () => {
+    const path = file('ten', Buffer.alloc(10, 'q'));
+    expect(readSmallFile(path, 9, new FileArena(64))).toBeUndefined();
+    expect(readSmallFile(path, 9, new FileArena(4))).toBeUndefined();
+    expect(readSmallFile(path, 10, new FileArena(64))?.toString()).toBe('q'.repeat(10));
   });
 });
