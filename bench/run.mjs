@@ -226,6 +226,23 @@ function listTreeFiles(dir) {
   return files.sort();
 }
 
+/**
+ * The folders of a tree that hold its files, in two halves of about as many files each: for two
+ * processes at once, each over one half (the `halves` command of a tree scenario).
+ */
+function treeHalves(tree) {
+  const byFolder = new Map();
+  for (const file of listTreeFiles(tree)) byFolder.set(path.dirname(file), (byFolder.get(path.dirname(file)) ?? 0) + 1);
+  const total = [...byFolder.values()].reduce((a, b) => a + b, 0);
+  const halves = [[], []];
+  let seen = 0;
+  for (const [folder, count] of [...byFolder].sort()) {
+    halves[seen < total / 2 ? 0 : 1].push(folder);
+    seen += count;
+  }
+  return halves;
+}
+
 /** The first day folder (AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD) of a generated tree. */
 function firstDayFolder(tree) {
   let dir = tree;
@@ -460,11 +477,20 @@ function defineScenarios(opts, inputs) {
   // decompression alone, --jobs 1 for the two-core gain.
   // With `everyRecord`, also every record of the tree out, for its peak RSS: each record then
   // crosses from a worker to the main thread and lives until printed.
+  // `halves`: the work of `--jobs 1` split in two by construction, two processes at once, each over
+  // half the tree's folders (and each paying its own start-up): what the two cores give this very
+  // work, the ceiling of `--jobs 2` on it.
+  const halvesScript = (input) => {
+    const one = (folders) => [process.execPath, KMSTRAIL, ...event, '--jobs', '1', ...folders].map(shq).join(' ');
+    const [a, b] = treeHalves(input);
+    return `${one(a)} > /dev/null & ${one(b)} > /dev/null; wait`;
+  };
   const treeScenario = (input, { everyRecord = false } = {}) => ({
     input,
     commands: [
       kmstrail('kmstrail', 'kmstrail', ...event, input),
       kmstrail('jobs1', 'kmstrail --jobs 1', ...event, '--jobs', '1', input),
+      shellCmd('halves', 'two --jobs 1, a half each', halvesScript(input), 'ignore'),
       shellCmd('zcat', 'find|zcat >/dev/null', `find ${shq(input)} -name '*.json.gz' -print0 | sort -z | xargs -0 zcat`, 'ignore'),
       shellCmd('jq', 'find|zcat|jq', `find ${shq(input)} -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | jq -c ${shq(JQ_CREATEKEY)}`),
       ...(everyRecord ? [argvCmd('every', 'kmstrail --all-sources', [process.execPath, KMSTRAIL, 'filter', '--all-sources', '--format', 'jsonl', input], 'ignore')] : []),
@@ -475,6 +501,7 @@ function defineScenarios(opts, inputs) {
       { cmd: 'kmstrail', base: 'jobs1', kind: 'speedup', limit: 1.7 },
       { cmd: 'kmstrail', base: null, kind: 'rss', limit: RSS_LIMIT_MB },
       { cmd: 'jobs1', base: null, kind: 'cores', limit: null },
+      { cmd: 'halves', base: 'jobs1', kind: 'speedup', limit: null },
       ...(everyRecord ? [{ cmd: 'every', base: null, kind: 'rss', limit: RSS_LIMIT_MB }] : []),
     ],
     // Copies of one event are dropped by kmstrail (the SANS tree holds many): jq's side too.
