@@ -4,13 +4,12 @@
  * too big to hold decoded, takes the streaming path (which gives every record before the damage);
  * one too big for a batch is sent back unread; a huge record ends the batch, handed back.
  */
-import { statSync } from 'node:fs';
 import type { RecordFilter } from '../filters/record-filter.js';
 import type { ResumePoint } from '../reader/record-splitter.js';
 import { readTrail, readTrailBytes } from '../reader/trail-reader.js';
 import { recordText, type InputFault, type TrailRecord } from '../reader/trail-record.js';
 import { decodedTogether, decodedWhole, gunzippedSize, isGzip } from '../sources/decoded-chunks.js';
-import { FileArena, fileInput, readSmallFile } from '../sources/local-files.js';
+import { FileArena, fileInput, readFileUpTo } from '../sources/local-files.js';
 import { collectGarbage } from '../util/collect-garbage.js';
 import { fingerprintOf } from './copies.js';
 import { BATCH_FILE_MAX, type FileEvent, type FileResult, type MatchedRecord, type ReadFilesRequest } from './protocol.js';
@@ -39,15 +38,18 @@ const GROUP_FILES = 64;
 const GROUP_DECODED_BYTES = 1 << 20;
 const GROUP_STORED_BYTES = 1 << 20;
 
-/** Room in a batch's FileArena beyond the sizes its files had when walked (a size may be unknown). */
-const ARENA_SPARE_BYTES = 64 << 10;
+/**
+ * A batch's FileArena chunks: room for a whole group's stored bytes (so that a group is one piece
+ * unless it starts late in a chunk) and for any file a batch takes.
+ */
+const ARENA_CHUNK_BYTES = Math.max(GROUP_STORED_BYTES, BATCH_FILE_MAX) + (64 << 10);
 
 /** A file's stored bytes, or why there are none: too big for a batch, or unreadable here. */
-type Stored = Buffer | { tooBig: true } | undefined;
+type Stored = Buffer | { tooBig: number } | undefined;
 
 function readStored(path: string, arena: FileArena): Stored {
   try {
-    return readSmallFile(path, BATCH_FILE_MAX, arena) ?? { tooBig: true };
+    return readFileUpTo(path, BATCH_FILE_MAX, arena);
   } catch {
     // Unreadable: the streaming path says so in the words it always uses.
     return undefined;
@@ -60,12 +62,8 @@ function readStored(path: string, arena: FileArena): Stored {
  * small gzip files is gunzipped in one call when it can be (decodedTogether); the others are left
  * to decodedWhole, one by one. Only one group is held at a time.
  */
-function batchFiles(files: ReadFilesRequest['files']) {
+function batchFiles(files: ReadFilesRequest['files'], arena: FileArena) {
   const read = new Map<number, Stored>();
-  // Room for the sizes the walk saw, and some: a file that grew since is read the usual way.
-  let sizes = 0;
-  for (const { size } of files) sizes += size ?? 0;
-  const arena = new FileArena(sizes + ARENA_SPARE_BYTES);
   const peek = (index: number): Stored => {
     if (!read.has(index)) read.set(index, readStored(files[index].path, arena));
     return read.get(index);
@@ -114,8 +112,17 @@ export interface FileBatchOptions {
 }
 
 export async function readFileBatch(files: ReadFilesRequest['files'], filter: RecordFilter, { stopped = () => false, here = false, unparsed = false }: FileBatchOptions = {}): Promise<FileResult[]> {
+  const arena = new FileArena(ARENA_CHUNK_BYTES);
+  try {
+    return await readBatch(files, filter, { stopped, here, unparsed }, batchFiles(files, arena));
+  } finally {
+    // Every record of the batch is a string by now: nothing points into its stored bytes.
+    arena.release();
+  }
+}
+
+async function readBatch(files: ReadFilesRequest['files'], filter: RecordFilter, { stopped, here, unparsed }: Required<FileBatchOptions>, batch: ReturnType<typeof batchFiles>): Promise<FileResult[]> {
   const results: FileResult[] = [];
-  const batch = batchFiles(files);
   // What the file being read gave so far. The reader's callbacks are made once per batch and write
   // here. Made per file, they closed over that file's records: any of the file's objects that a
   // young collection moved to the old generation then kept all of them there until the next full
@@ -142,7 +149,8 @@ export async function readFileBatch(files: ReadFilesRequest['files'], filter: Re
     const { events } = file;
     const bytesOf = batch.stored(index);
     if (bytesOf && !Buffer.isBuffer(bytesOf)) {
-      results.push({ id, events, seen: 0, bytes: 0, done: false, tooBig: statSync(path).size });
+      // The size this read saw: a stat by name could find the file gone or replaced since.
+      results.push({ id, events, seen: 0, bytes: 0, done: false, tooBig: bytesOf.tooBig });
       continue;
     }
     const inGroup = bytesOf && batch.decoded(index);
