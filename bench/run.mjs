@@ -227,20 +227,24 @@ function listTreeFiles(dir) {
 }
 
 /**
- * The folders of a tree that hold its files, in two halves of about as many files each: for two
- * processes at once, each over one half (the `halves` command of a tree scenario).
+ * The folders of a tree that hold its files, in two halves of about as many files each (each
+ * folder to the half with fewer files so far, the biggest first): for two processes at once, each
+ * over one half (the `halves` command of a tree scenario). Undefined when the folders cannot be
+ * handed out so: a folder inside another would be read by both halves, and a tree of one folder
+ * has no second half.
  */
 function treeHalves(tree) {
   const byFolder = new Map();
   for (const file of listTreeFiles(tree)) byFolder.set(path.dirname(file), (byFolder.get(path.dirname(file)) ?? 0) + 1);
-  const total = [...byFolder.values()].reduce((a, b) => a + b, 0);
-  const halves = [[], []];
-  let seen = 0;
-  for (const [folder, count] of [...byFolder].sort()) {
-    halves[seen < total / 2 ? 0 : 1].push(folder);
-    seen += count;
+  const folders = [...byFolder.keys()];
+  if (folders.length < 2 || folders.some((a) => folders.some((b) => b.startsWith(a + path.sep)))) return undefined;
+  const halves = [{ folders: [], files: 0 }, { folders: [], files: 0 }];
+  for (const [folder, count] of [...byFolder].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {
+    const lighter = halves[0].files <= halves[1].files ? halves[0] : halves[1];
+    lighter.folders.push(folder);
+    lighter.files += count;
   }
-  return halves;
+  return halves.map((half) => half.folders.sort());
 }
 
 /** The first day folder (AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD) of a generated tree. */
@@ -480,17 +484,19 @@ function defineScenarios(opts, inputs) {
   // `halves`: the work of `--jobs 1` split in two by construction, two processes at once, each over
   // half the tree's folders (and each paying its own start-up): what the two cores give this very
   // work, the ceiling of `--jobs 2` on it.
-  const halvesScript = (input) => {
+  const halvesCommand = (input) => {
+    const halves = treeHalves(input);
+    if (!halves) return [];
     const one = (folders) => [process.execPath, KMSTRAIL, ...event, '--jobs', '1', ...folders].map(shq).join(' ');
-    const [a, b] = treeHalves(input);
-    return `${one(a)} > /dev/null & ${one(b)} > /dev/null; wait`;
+    // Fails when either half fails (a bare `wait` would say 0 whatever happened).
+    return [shellCmd('halves', 'two --jobs 1, a half each', `${one(halves[0])} > /dev/null & a=$!; ${one(halves[1])} > /dev/null; b=$?; wait $a && exit $b`, 'ignore')];
   };
   const treeScenario = (input, { everyRecord = false } = {}) => ({
     input,
     commands: [
       kmstrail('kmstrail', 'kmstrail', ...event, input),
       kmstrail('jobs1', 'kmstrail --jobs 1', ...event, '--jobs', '1', input),
-      shellCmd('halves', 'two --jobs 1, a half each', halvesScript(input), 'ignore'),
+      ...halvesCommand(input),
       shellCmd('zcat', 'find|zcat >/dev/null', `find ${shq(input)} -name '*.json.gz' -print0 | sort -z | xargs -0 zcat`, 'ignore'),
       shellCmd('jq', 'find|zcat|jq', `find ${shq(input)} -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | jq -c ${shq(JQ_CREATEKEY)}`),
       ...(everyRecord ? [argvCmd('every', 'kmstrail --all-sources', [process.execPath, KMSTRAIL, 'filter', '--all-sources', '--format', 'jsonl', input], 'ignore')] : []),
@@ -501,7 +507,7 @@ function defineScenarios(opts, inputs) {
       { cmd: 'kmstrail', base: 'jobs1', kind: 'speedup', limit: 1.7 },
       { cmd: 'kmstrail', base: null, kind: 'rss', limit: RSS_LIMIT_MB },
       { cmd: 'jobs1', base: null, kind: 'cores', limit: null },
-      { cmd: 'halves', base: 'jobs1', kind: 'speedup', limit: null },
+      ...(treeHalves(input) ? [{ cmd: 'halves', base: 'jobs1', kind: 'speedup', limit: null }] : []),
       ...(everyRecord ? [{ cmd: 'every', base: null, kind: 'rss', limit: RSS_LIMIT_MB }] : []),
     ],
     // Copies of one event are dropped by kmstrail (the SANS tree holds many): jq's side too.
