@@ -8,7 +8,7 @@
  * and the bundle then compiles as usual: a stale cache costs time, never correctness.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -46,8 +46,9 @@ await build({
 });
 // One character past ASCII makes V8 hold the whole source as a two-byte string: twice the memory,
 // and reading it took 7 ms instead of 4 at every start. esbuild escapes such characters everywhere
-// but in tagged templates (escaping would change their raw text): write those as \u escapes.
-for (const file of ['main.cjs', 'read-worker.cjs']) {
+// but in tagged templates (escaping would change their raw text) and kept /*! */ comments: write
+// those as \u escapes.
+for (const file of readdirSync(outdir).filter((name) => name.endsWith('.cjs'))) {
   const text = readFileSync(`${outdir}/${file}`, 'latin1');
   const at = text.search(/[^\x00-\x7f]/);
   if (at >= 0) throw new Error(`dist/bundle/${file}: a character past ASCII at byte ${at} (${JSON.stringify(text.slice(Math.max(0, at - 40), at + 10))}); see build/bundle.mjs`);
