@@ -484,19 +484,18 @@ function defineScenarios(opts, inputs) {
   // `halves`: the work of `--jobs 1` split in two by construction, two processes at once, each over
   // half the tree's folders (and each paying its own start-up): what the two cores give this very
   // work, the ceiling of `--jobs 2` on it.
-  const halvesCommand = (input) => {
-    const halves = treeHalves(input);
+  const halvesCommand = (halves) => {
     if (!halves) return [];
     const one = (folders) => [process.execPath, KMSTRAIL, ...event, '--jobs', '1', ...folders].map(shq).join(' ');
     // Fails when either half fails (a bare `wait` would say 0 whatever happened).
     return [shellCmd('halves', 'two --jobs 1, a half each', `${one(halves[0])} > /dev/null & a=$!; ${one(halves[1])} > /dev/null; b=$?; wait $a && exit $b`, 'ignore')];
   };
-  const treeScenario = (input, { everyRecord = false } = {}) => ({
+  const treeScenario = (input, { everyRecord = false } = {}, halves = treeHalves(input)) => ({
     input,
     commands: [
       kmstrail('kmstrail', 'kmstrail', ...event, input),
       kmstrail('jobs1', 'kmstrail --jobs 1', ...event, '--jobs', '1', input),
-      ...halvesCommand(input),
+      ...halvesCommand(halves),
       shellCmd('zcat', 'find|zcat >/dev/null', `find ${shq(input)} -name '*.json.gz' -print0 | sort -z | xargs -0 zcat`, 'ignore'),
       shellCmd('jq', 'find|zcat|jq', `find ${shq(input)} -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | jq -c ${shq(JQ_CREATEKEY)}`),
       ...(everyRecord ? [argvCmd('every', 'kmstrail --all-sources', [process.execPath, KMSTRAIL, 'filter', '--all-sources', '--format', 'jsonl', input], 'ignore')] : []),
@@ -507,7 +506,7 @@ function defineScenarios(opts, inputs) {
       { cmd: 'kmstrail', base: 'jobs1', kind: 'speedup', limit: 1.7 },
       { cmd: 'kmstrail', base: null, kind: 'rss', limit: RSS_LIMIT_MB },
       { cmd: 'jobs1', base: null, kind: 'cores', limit: null },
-      ...(treeHalves(input) ? [{ cmd: 'halves', base: 'jobs1', kind: 'speedup', limit: null }] : []),
+      ...(halves ? [{ cmd: 'halves', base: 'jobs1', kind: 'speedup', limit: null }] : []),
       ...(everyRecord ? [{ cmd: 'every', base: null, kind: 'rss', limit: RSS_LIMIT_MB }] : []),
     ],
     // Copies of one event are dropped by kmstrail (the SANS tree holds many): jq's side too.

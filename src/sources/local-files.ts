@@ -101,18 +101,18 @@ export class FileArena {
 }
 
 /**
- * A file's bytes, read with blocking calls, or undefined when it holds more than `maxBytes`; read
- * into `arena` when it fits there. Throws what the file system says (missing, unreadable).
+ * A file's bytes, read with blocking calls, or undefined when it holds more than `maxBytes`.
+ * Throws what the file system says (missing, unreadable).
  */
-export function readSmallFile(path: string, maxBytes = Infinity, arena?: FileArena): Buffer | undefined {
-  const read = readFileUpTo(path, maxBytes, arena);
+export function readSmallFile(path: string, maxBytes = Infinity): Buffer | undefined {
+  const read = readFileUpTo(path, maxBytes);
   return Buffer.isBuffer(read) ? read : undefined;
 }
 
 /**
- * As readSmallFile, but a file of more than `maxBytes` gives its size as this read saw it: asked
- * again by name, a file removed or replaced since would answer for another or for none (a tree
- * being synced while it is read).
+ * As readSmallFile, read into `arena` when the file fits there, and a file of more than `maxBytes`
+ * gives its size as this read saw it: asked again by name, a file removed or replaced since would
+ * answer for another or for none (a tree being synced while it is read).
  */
 export function readFileUpTo(path: string, maxBytes = Infinity, arena?: FileArena): Buffer | { tooBig: number } {
   const fd = openSync(path, 'r');

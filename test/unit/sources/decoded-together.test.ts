@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodedTogether, decodedWhole, joined } from '../../../src/sources/decoded-chunks.js';
-import { FileArena, readFileUpTo, readSmallFile } from '../../../src/sources/local-files.js';
+import { FileArena, readFileUpTo } from '../../../src/sources/local-files.js';
 import { readFileBatch } from '../../../src/pipeline/file-batch.js';
 import { BATCH_FILE_MAX } from '../../../src/pipeline/protocol.js';
 import { buildRecordFilter } from '../../../src/filters/record-filter.js';
@@ -170,7 +170,7 @@ describe('joined', () => {
   });
 });
 
-describe('readSmallFile into a FileArena', () => {
+describe('readFileUpTo into a FileArena', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kmstrail-arena-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = (name: string, bytes: Buffer) => {
@@ -183,8 +183,8 @@ describe('readSmallFile into a FileArena', () => {
     const a = file('a', Buffer.from('first file'));
     const b = file('b', Buffer.from('second'));
     const arena = new FileArena(64);
-    const first = readSmallFile(a, Infinity, arena) as Buffer;
-    const second = readSmallFile(b, Infinity, arena) as Buffer;
+    const first = readFileUpTo(a, Infinity, arena) as Buffer;
+    const second = readFileUpTo(b, Infinity, arena) as Buffer;
     expect([first.toString(), second.toString()]).toEqual(['first file', 'second']);
     expect(joined([first, second])?.toString()).toBe('first filesecond');
   });
@@ -196,17 +196,17 @@ describe('readSmallFile into a FileArena', () => {
     const big = file('big', Buffer.alloc(100, 'b'));
     const small = file('small', Buffer.from('z'));
     const arena = new FileArena(16);
-    const first = readSmallFile(twelve, Infinity, arena) as Buffer;
-    const second = readSmallFile(eight, Infinity, arena) as Buffer;
+    const first = readFileUpTo(twelve, Infinity, arena) as Buffer;
+    const second = readFileUpTo(eight, Infinity, arena) as Buffer;
     expect([first.toString(), second.toString()]).toEqual(['x'.repeat(12), 'y'.repeat(8)]);
     // Not one piece: the second went to a new chunk. The first is still whole.
     expect(joined([first, second])).toBeUndefined();
     expect(first.toString()).toBe('x'.repeat(12));
     // Filling a whole chunk exactly could be a file cut at its end: read the usual way.
-    expect((readSmallFile(exact, Infinity, arena) as Buffer).toString()).toBe('e'.repeat(16));
-    expect((readSmallFile(big, Infinity, arena) as Buffer).toString()).toBe('b'.repeat(100));
+    expect((readFileUpTo(exact, Infinity, arena) as Buffer).toString()).toBe('e'.repeat(16));
+    expect((readFileUpTo(big, Infinity, arena) as Buffer).toString()).toBe('b'.repeat(100));
     // What those left in the arena's chunk is still there for the next file, in a row.
-    const third = readSmallFile(small, Infinity, arena) as Buffer;
+    const third = readFileUpTo(small, Infinity, arena) as Buffer;
     expect(joined([second, third])?.toString()).toBe('y'.repeat(8) + 'z');
   });
 
@@ -221,8 +221,8 @@ describe('readSmallFile into a FileArena', () => {
 
   it('says a file too big for the batch is too big, in the arena or not', () => {
     const path = file('ten', Buffer.alloc(10, 'q'));
-    expect(readSmallFile(path, 9, new FileArena(64))).toBeUndefined();
-    expect(readSmallFile(path, 9, new FileArena(4))).toBeUndefined();
-    expect(readSmallFile(path, 10, new FileArena(64))?.toString()).toBe('q'.repeat(10));
+    expect(readFileUpTo(path, 9, new FileArena(64))).toEqual({ tooBig: 10 });
+    expect(readFileUpTo(path, 9, new FileArena(4))).toEqual({ tooBig: 10 });
+    expect(readFileUpTo(path, 10, new FileArena(64)).toString()).toBe('q'.repeat(10));
   });
 });
